@@ -1,0 +1,435 @@
+/**
+ * The environment aggregate as a decider: `decide(command, state) → events`, `evolve(state, event) → state`.
+ *
+ * Worked example — the walkthrough, as events:
+ *
+ * ```
+ * create (log-daemon:1)          → EnvironmentCreated, RevisionCreated{1}        1: Created
+ * deploy 1                       → DeploymentStarted{1, undeploying: [], initial} 1: Deploying
+ *   … the engine converges …     → DeploymentCompleted{1}                        1: Active
+ * update base 1 (log-daemon:2)   → RevisionCreated{2, basedOn 1}                 1: Active, 2: Created
+ * deploy 2                       → DeploymentStarted{2, undeploying: [1]}        1: Undeploying, 2: Deploying
+ * rollback to 1                  → RollbackStarted{1, reverting: [2]}            1: Deploying, 2: Reverting
+ * freeze                         → EnvironmentFrozen                             environment: Suspended
+ * ```
+ *
+ * Refusals: deploy 1 while 2 is Active → ConflictError (use rollback); update based on 1 when 2
+ * exists → ConflictError (stale base); update giving only TaskDefinition without a base →
+ * ValidationError naming `Revision`; anything on an unknown environment → NotFoundError.
+ *
+ * The state kept here is the *live* part of the environment: the latest spec, the deployment in
+ * progress, and the revisions that are not retired (Inactive, Reverted) or dormant (Created but
+ * older than a deployed revision). Retired and dormant revisions live on in the revision table
+ * (see `compact` and `changedRevisions`), so the state stays small however long the log grows.
+ */
+import { ConflictError, NotFoundError, ValidationError } from './errors';
+import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
+import { displayStatus, isRetired } from './revision-status';
+import type { DeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
+import { environmentSpecSchema, isWholeSpec, mergeSpec, describeIssues } from './spec';
+
+// ── Commands (imperative) ───────────────────────────────────────────────────────────────────────
+
+export type EnvironmentCommand =
+  | { type: 'CreateEnvironment'; spec: EnvironmentSpec; at: string }
+  | { type: 'UpdateEnvironment'; name: string; baseRevision?: number | undefined; patch: SpecPatch; at: string }
+  | { type: 'DeployRevision'; name: string; revision: number; at: string }
+  | { type: 'RollbackToRevision'; name: string; revision: number; at: string }
+  | { type: 'FreezeEnvironment'; name: string; at: string }
+  | { type: 'ThawEnvironment'; name: string; at: string };
+
+// ── Events (past tense) ─────────────────────────────────────────────────────────────────────────
+
+export type EnvironmentEvent =
+  | { type: 'EnvironmentCreated'; name: string; at: string }
+  | { type: 'RevisionCreated'; revision: number; spec: EnvironmentSpec; basedOn?: number | undefined; at: string }
+  | {
+      type: 'DeploymentStarted';
+      deploymentId: string;
+      revision: number;
+      /** Revisions that were running and now drain: the Active one, and a Deploying one it supersedes. */
+      undeploying: number[];
+      /** The environment's first deployment: MinHealthyPercent does not apply. */
+      initial: boolean;
+      at: string;
+    }
+  | {
+      type: 'RollbackStarted';
+      deploymentId: string;
+      revision: number;
+      /** Revisions newer than the target that were deployed, deploying or draining: they turn Reverting. */
+      reverting: number[];
+      /** Revisions older than the target that were still deployed: they drain as usual. */
+      undeploying: number[];
+      /** The environment's `RollbackConfiguration` at the time, applied over the target's configuration. */
+      rollbackConfiguration?: DeploymentConfiguration | undefined;
+      at: string;
+    }
+  | { type: 'EnvironmentFrozen'; at: string }
+  | { type: 'EnvironmentThawed'; at: string };
+
+export type EnvironmentEventType = EnvironmentEvent['type'];
+
+// ── State ───────────────────────────────────────────────────────────────────────────────────────
+
+export interface RevisionSummary {
+  revision: number;
+  status: LifecycleStatus;
+  health?: Health | undefined;
+  statusReason?: string | undefined;
+  /** How many tasks the revision should have now. */
+  desired: number;
+  /** How many tasks it has running. */
+  current: number;
+  updatedAt: string;
+}
+
+export interface Deployment {
+  id: string;
+  revision: number;
+  kind: 'deploy' | 'rollback';
+  initial: boolean;
+  startedAt: string;
+  rollbackConfiguration?: DeploymentConfiguration | undefined;
+}
+
+export interface EnvironmentState {
+  name: string;
+  /** Sequence number of the last event folded in (the first event is 1). */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  latestRevision: number;
+  latestSpec: EnvironmentSpec;
+  frozen: boolean;
+  /** Whether any revision has ever become Active (the first deployment ignores MinHealthyPercent). */
+  hasBeenActive: boolean;
+  activeRevision?: number | undefined;
+  deployment?: Deployment | undefined;
+  /** Live revisions, ascending by number. */
+  revisions: RevisionSummary[];
+}
+
+// ── decide ──────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Decides what a command means for the environment, or throws a DomainError.
+ * An empty result means "nothing to change" (freezing a frozen environment).
+ */
+export function decide(command: EnvironmentCommand, state: EnvironmentState | undefined): EnvironmentEvent[] {
+  switch (command.type) {
+    case 'CreateEnvironment': {
+      if (state) throw new ConflictError(`environment "${command.spec.Name}" already exists`);
+      return [
+        { type: 'EnvironmentCreated', name: command.spec.Name, at: command.at },
+        { type: 'RevisionCreated', revision: 1, spec: command.spec, at: command.at },
+      ];
+    }
+    case 'UpdateEnvironment': {
+      const current = existing(state, command.name);
+      return [decideUpdate(command, current)];
+    }
+    case 'DeployRevision': {
+      const current = existing(state, command.name);
+      return [decideDeploy(command, current)];
+    }
+    case 'RollbackToRevision': {
+      const current = existing(state, command.name);
+      return [decideRollback(command, current)];
+    }
+    case 'FreezeEnvironment':
+      return existing(state, command.name).frozen ? [] : [{ type: 'EnvironmentFrozen', at: command.at }];
+    case 'ThawEnvironment':
+      return existing(state, command.name).frozen ? [{ type: 'EnvironmentThawed', at: command.at }] : [];
+    default:
+      return assertNever(command);
+  }
+}
+
+function existing(state: EnvironmentState | undefined, name: string): EnvironmentState {
+  if (!state) throw new NotFoundError(`environment "${name}" does not exist`);
+  return state;
+}
+
+function requireRevision(state: EnvironmentState, revision: number, field = 'EnvironmentRevision'): void {
+  if (!Number.isInteger(revision) || revision < 1) {
+    throw new ValidationError(`${field}: expected a revision number of at least 1`, field);
+  }
+  if (revision > state.latestRevision) {
+    throw new NotFoundError(
+      `revision ${revision} of environment "${state.name}" does not exist (the latest is ${state.latestRevision})`,
+    );
+  }
+}
+
+function decideUpdate(command: Extract<EnvironmentCommand, { type: 'UpdateEnvironment' }>, state: EnvironmentState): EnvironmentEvent {
+  const whole = isWholeSpec(command.patch);
+  if (command.baseRevision === undefined && !whole) {
+    throw new ValidationError(
+      'Revision: required when the update does not give the whole spec (Name, TaskDefinition and DeploymentType); name the revision your change is based on',
+      'Revision',
+    );
+  }
+  if (command.baseRevision !== undefined) {
+    requireRevision(state, command.baseRevision, 'Revision');
+    if (command.baseRevision !== state.latestRevision) {
+      throw new ConflictError(
+        `revision ${command.baseRevision} is not the latest revision of "${state.name}" (${state.latestRevision} is): describe the environment and base your change on revision ${state.latestRevision}`,
+      );
+    }
+  }
+  const spec = whole ? replaceSpec(state.latestSpec, command.patch) : mergeSpec(state.latestSpec, command.patch);
+  return {
+    type: 'RevisionCreated',
+    revision: state.latestRevision + 1,
+    spec,
+    basedOn: command.baseRevision ?? state.latestRevision,
+    at: command.at,
+  };
+}
+
+/** A whole spec replaces the base; it may not rename the environment or change its type. */
+function replaceSpec(base: EnvironmentSpec, patch: SpecPatch): EnvironmentSpec {
+  if (patch.Name !== base.Name) {
+    throw new ValidationError(`Name: cannot be changed by an update (the environment is "${base.Name}")`, 'Name');
+  }
+  if (patch.DeploymentType !== base.DeploymentType) {
+    throw new ValidationError(
+      `DeploymentType: cannot change from ${base.DeploymentType} to ${patch.DeploymentType}; create a new environment`,
+      'DeploymentType',
+    );
+  }
+  const result = environmentSpecSchema.safeParse(patch, { reportInput: true });
+  if (!result.success) {
+    const { field, message } = describeIssues(result.error.issues);
+    throw new ValidationError(message, field || undefined);
+  }
+  return result.data;
+}
+
+/** The newest revision that is deployed or being deployed: the deployment's target, else the Active one. */
+export function newestDeployedRevision(state: EnvironmentState): number | undefined {
+  return state.deployment?.revision ?? state.activeRevision;
+}
+
+function decideDeploy(command: Extract<EnvironmentCommand, { type: 'DeployRevision' }>, state: EnvironmentState): EnvironmentEvent {
+  requireRevision(state, command.revision);
+  const { revision } = command;
+  const active = state.activeRevision;
+  const deploying = state.deployment?.revision;
+  if (revision === deploying) {
+    throw new ConflictError(`revision ${revision} of "${state.name}" is already being deployed (deployment ${state.deployment?.id})`);
+  }
+  if (active !== undefined && revision === active && deploying === undefined) {
+    throw new ConflictError(`revision ${revision} of "${state.name}" is already Active`);
+  }
+  if (active !== undefined && revision < active) {
+    throw new ConflictError(
+      `revision ${revision} is older than the Active revision ${active} of "${state.name}": use rollback-environment to go back`,
+    );
+  }
+  if (deploying !== undefined && revision < deploying) {
+    throw new ConflictError(
+      `revision ${revision} is older than revision ${deploying}, which is being deployed in "${state.name}": use rollback-environment to go back`,
+    );
+  }
+  const undeploying = state.revisions
+    .filter((r) => r.revision !== revision && (r.status === 'Active' || r.status === 'Deploying'))
+    .map((r) => r.revision);
+  return {
+    type: 'DeploymentStarted',
+    deploymentId: deploymentId(state.name, revision, command.at),
+    revision,
+    undeploying,
+    initial: !state.hasBeenActive,
+    at: command.at,
+  };
+}
+
+function decideRollback(command: Extract<EnvironmentCommand, { type: 'RollbackToRevision' }>, state: EnvironmentState): EnvironmentEvent {
+  requireRevision(state, command.revision);
+  const { revision } = command;
+  const newest = newestDeployedRevision(state);
+  if (newest === undefined) {
+    throw new ConflictError(`"${state.name}" has no deployed revision to roll back from: use deploy-environment`);
+  }
+  if (revision === newest) {
+    const what = state.deployment ? 'is already being deployed' : 'is already Active';
+    throw new ConflictError(`revision ${revision} of "${state.name}" ${what}: nothing to roll back`);
+  }
+  if (revision > newest) {
+    throw new ConflictError(
+      `revision ${revision} is newer than revision ${newest}, the newest deployed one of "${state.name}": use deploy-environment to roll forward`,
+    );
+  }
+  const moving = (r: RevisionSummary) => r.status === 'Active' || r.status === 'Deploying' || r.status === 'Undeploying';
+  return {
+    type: 'RollbackStarted',
+    deploymentId: deploymentId(state.name, revision, command.at),
+    revision,
+    reverting: state.revisions.filter((r) => r.revision > revision && moving(r)).map((r) => r.revision),
+    undeploying: state.revisions
+      .filter((r) => r.revision < revision && (r.status === 'Active' || r.status === 'Deploying'))
+      .map((r) => r.revision),
+    rollbackConfiguration: state.latestSpec.RollbackConfiguration,
+    at: command.at,
+  };
+}
+
+/**
+ * `NAME:N@yyyyMMddHHmmssSS` (UTC, SS = hundredths of a second), as in the walkthrough:
+ * deploymentId('SomeEnvironment/Prod', 1, '2017-09-06T11:47:23.015Z') === 'SomeEnvironment/Prod:1@2017090611472301'
+ */
+export function deploymentId(name: string, revision: number, at: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/.exec(at);
+  if (!m) throw new Error(`deploymentId: not an ISO-8601 UTC timestamp: ${at}`);
+  const hundredths = (m[7] ?? '00').padEnd(3, '0').slice(0, 2);
+  return `${name}:${revision}@${m[1]}${m[2]}${m[3]}${m[4]}${m[5]}${m[6]}${hundredths}`;
+}
+
+// ── evolve ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Folds one event into the state. Pure; unknown transitions are impossible by construction of `decide`. */
+export function evolve(state: EnvironmentState | undefined, event: EnvironmentEvent): EnvironmentState {
+  if (event.type === 'EnvironmentCreated') {
+    return {
+      name: event.name,
+      version: 1,
+      createdAt: event.at,
+      updatedAt: event.at,
+      latestRevision: 0,
+      // Replaced by the RevisionCreated{1} that always follows EnvironmentCreated.
+      latestSpec: { Name: event.name, TaskDefinition: 'unset:1', DeploymentType: 'Daemon' },
+      frozen: false,
+      hasBeenActive: false,
+      revisions: [],
+    };
+  }
+  if (!state) throw new Error(`evolve: ${event.type} before EnvironmentCreated`);
+  const next: EnvironmentState = { ...state, version: state.version + 1, updatedAt: event.at };
+  switch (event.type) {
+    case 'RevisionCreated':
+      return {
+        ...next,
+        latestRevision: event.revision,
+        latestSpec: event.spec,
+        revisions: upsert(next.revisions, { revision: event.revision, status: 'Created', desired: 0, current: 0, updatedAt: event.at }),
+      };
+    case 'DeploymentStarted': {
+      let revisions = setStatus(next.revisions, event.revision, 'Deploying', event.at);
+      for (const r of event.undeploying) revisions = setStatus(revisions, r, 'Undeploying', event.at, { desired: 0 });
+      return {
+        ...next,
+        activeRevision: event.undeploying.includes(next.activeRevision ?? -1) ? undefined : next.activeRevision,
+        deployment: { id: event.deploymentId, revision: event.revision, kind: 'deploy', initial: event.initial, startedAt: event.at },
+        revisions,
+      };
+    }
+    case 'RollbackStarted': {
+      let revisions = setStatus(next.revisions, event.revision, 'Deploying', event.at);
+      for (const r of event.reverting) revisions = setStatus(revisions, r, 'Reverting', event.at, { desired: 0 });
+      for (const r of event.undeploying) revisions = setStatus(revisions, r, 'Undeploying', event.at, { desired: 0 });
+      return {
+        ...next,
+        activeRevision: undefined,
+        deployment: {
+          id: event.deploymentId,
+          revision: event.revision,
+          kind: 'rollback',
+          initial: false,
+          startedAt: event.at,
+          rollbackConfiguration: event.rollbackConfiguration,
+        },
+        revisions,
+      };
+    }
+    case 'EnvironmentFrozen':
+      return { ...next, frozen: true };
+    case 'EnvironmentThawed':
+      return { ...next, frozen: false };
+    default:
+      return assertNever(event);
+  }
+}
+
+function upsert(revisions: RevisionSummary[], summary: RevisionSummary): RevisionSummary[] {
+  const rest = revisions.filter((r) => r.revision !== summary.revision);
+  return [...rest, summary].sort((a, b) => a.revision - b.revision);
+}
+
+function setStatus(
+  revisions: RevisionSummary[],
+  revision: number,
+  status: LifecycleStatus,
+  at: string,
+  counts: Partial<Pick<RevisionSummary, 'desired' | 'current'>> = {},
+): RevisionSummary[] {
+  // A revision missing from the live set is retired or dormant: it comes back with what the
+  // table row says about its tasks, which `changedRevisions` leaves untouched (it only writes statuses).
+  const found = revisions.find((r) => r.revision === revision) ?? { revision, status, desired: 0, current: 0, updatedAt: at };
+  return upsert(revisions, { ...found, ...counts, status, health: undefined, statusReason: undefined, updatedAt: at });
+}
+
+/** Folds a whole history (tests, and rebuilding a projection from the log). */
+export function fold(events: readonly EnvironmentEvent[], initial?: EnvironmentState): EnvironmentState | undefined {
+  return events.reduce<EnvironmentState | undefined>(evolve, initial);
+}
+
+// ── The live set and the revision table ─────────────────────────────────────────────────────────
+
+/**
+ * Drops what no longer moves from the live state: retired revisions (Inactive, Reverted) and
+ * dormant ones (Created, older than the newest deployed revision — only a rollback can reach them).
+ *
+ * compact({ …, activeRevision: 3, revisions: [1 Inactive, 2 Created, 3 Active, 4 Created] })
+ *   → revisions: [3 Active, 4 Created]
+ */
+export function compact(state: EnvironmentState): EnvironmentState {
+  const newest = newestDeployedRevision(state) ?? 0;
+  const revisions = state.revisions.filter((r) => !isRetired(r.status) && !(r.status === 'Created' && r.revision < newest));
+  return revisions.length === state.revisions.length ? state : { ...state, revisions };
+}
+
+/**
+ * The revision-table rows an append must write: every summary that is new or differs from before.
+ * changedRevisions(before, after) lists revision 1 when a deploy of 2 turned it Undeploying.
+ */
+export function changedRevisions(before: EnvironmentState | undefined, after: EnvironmentState): RevisionSummary[] {
+  const old = new Map((before?.revisions ?? []).map((r) => [r.revision, r]));
+  return after.revisions.filter((r) => {
+    const was = old.get(r.revision);
+    return (
+      !was ||
+      was.status !== r.status ||
+      was.health !== r.health ||
+      was.statusReason !== r.statusReason ||
+      was.desired !== r.desired ||
+      was.current !== r.current
+    );
+  });
+}
+
+// ── Queries ─────────────────────────────────────────────────────────────────────────────────────
+
+export type EnvironmentStatus = DisplayStatus | 'Suspended';
+
+/**
+ * The environment's one-line status, as `describe-environment --table` shows it: `Suspended` while
+ * frozen; otherwise the status of the revision in focus — the deployment's target, else the Active
+ * revision, else the newest revision — with that revision's DESIRED and CURRENT.
+ */
+export function environmentSummary(state: EnvironmentState): { status: EnvironmentStatus; desired: number; current: number; revision?: number } {
+  const focusNumber = state.deployment?.revision ?? state.activeRevision ?? state.latestRevision;
+  const focus = state.revisions.find((r) => r.revision === focusNumber);
+  if (!focus) return { status: state.frozen ? 'Suspended' : 'Created', desired: 0, current: 0 };
+  return {
+    status: state.frozen ? 'Suspended' : displayStatus(focus),
+    desired: focus.desired,
+    current: focus.current,
+    revision: focus.revision,
+  };
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

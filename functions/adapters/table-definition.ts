@@ -1,0 +1,41 @@
+/**
+ * The one DynamoDB table behind the `EventLog` port. `serverless.yml` declares the same keys
+ * (a test keeps the two in step); the local stack and the tests create it from here.
+ *
+ * Items (electrodb entities, see `event-log.ts`):
+ * - event        pk = environment, sk = sequence (zero-padded) — the revision log, append-only
+ * - environment  pk = environment, sk = (none)                 — the projection: live state and version
+ *                gsi1pk = "environments", gsi1sk = name      — lists environments without a scan
+ * - revision     pk = environment, sk = revision (zero-padded) — the revision table (status, counts, spec)
+ * - idempotency  pk = key                                      — first answers of idempotent commands (TTL)
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'gsi1pk', AttributeType: 'S' },
+      { AttributeName: 'gsi1sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'gsi1',
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}

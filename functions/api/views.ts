@@ -1,0 +1,79 @@
+/**
+ * The API's response shapes (docs/api.md), from the projection. Presentation only.
+ */
+import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
+import { environmentSummary } from '../../domain/environment';
+import { displayStatus, isRetired } from '../../domain/revision-status';
+import type { RevisionRow } from '../ports';
+
+export function environmentListItem(state: EnvironmentState) {
+  const summary = environmentSummary(state);
+  return {
+    EnvironmentName: state.name,
+    Status: summary.status,
+    DeploymentType: state.latestSpec.DeploymentType,
+    Cluster: state.latestSpec.Cluster ?? 'default',
+    LatestRevision: state.latestRevision,
+    ActiveRevision: state.activeRevision ?? null,
+    DeployingRevision: state.deployment?.revision ?? null,
+    Frozen: state.frozen,
+    Desired: summary.desired,
+    Current: summary.current,
+    UpdatedAt: state.updatedAt,
+  };
+}
+
+export function environmentDescription(state: EnvironmentState) {
+  const { EnvironmentName, Status, Desired, Current, Frozen, LatestRevision, ActiveRevision, DeployingRevision } = environmentListItem(state);
+  return {
+    EnvironmentName,
+    Status,
+    Desired,
+    Current,
+    Frozen,
+    LatestRevision,
+    ActiveRevision,
+    DeployingRevision,
+    Deployment: state.deployment
+      ? {
+          DeploymentId: state.deployment.id,
+          Revision: state.deployment.revision,
+          Kind: state.deployment.kind,
+          StartedAt: state.deployment.startedAt,
+        }
+      : null,
+    Spec: state.latestSpec,
+    Version: state.version,
+    CreatedAt: state.createdAt,
+    UpdatedAt: state.updatedAt,
+  };
+}
+
+function revisionView(name: string, r: RevisionSummary) {
+  return {
+    EnvironmentRevision: r.revision,
+    Revision: `${name}:${r.revision}`,
+    Status: displayStatus(r),
+    Desired: r.desired,
+    Current: r.current,
+    StatusReason: r.statusReason ?? null,
+    UpdatedAt: r.updatedAt,
+  };
+}
+
+/**
+ * `describe-environment-status`: the live revisions from the projection; with `rows` (the whole
+ * revision table, for `--all`) every revision, the live summaries taking precedence.
+ */
+export function environmentStatus(state: EnvironmentState, rows?: RevisionRow[]) {
+  const live = new Map(state.revisions.map((r) => [r.revision, r]));
+  const revisions = rows
+    ? rows.map((row) => live.get(row.revision) ?? row)
+    : state.revisions.filter((r) => !isRetired(r.status));
+  return {
+    EnvironmentName: state.name,
+    Status: environmentSummary(state).status,
+    Frozen: state.frozen,
+    Revisions: revisions.map((r) => revisionView(state.name, r)),
+  };
+}

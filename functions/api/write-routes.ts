@@ -1,0 +1,79 @@
+/**
+ * api-write: the commands. Each route parses the request into a domain command and hands it to
+ * `runCommand` (load → decide → append); the reply is built from the events decided.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
+import { environmentSummary } from '../../domain/environment';
+import { parseEnvironmentSpec, parseSpecPatch } from '../../domain/spec';
+import type { CommandReply } from '../commands';
+import { runCommand } from '../commands';
+import { httpApi } from '../http/middleware';
+import { environmentName, idempotencyOf, onlyFields, readObjectBody, revisionNumber } from '../http/request';
+import type { ApiDeps } from './deps';
+
+type Reply = (events: EnvironmentEvent[], state: EnvironmentState) => CommandReply;
+
+const revisionCreated: Reply = (events) => {
+  const created = events.find((e) => e.type === 'RevisionCreated');
+  return { statusCode: 201, body: { EnvironmentRevision: created?.type === 'RevisionCreated' ? created.revision : undefined } };
+};
+const deploymentStarted: Reply = (events) => {
+  const started = events.find((e) => e.type === 'DeploymentStarted' || e.type === 'RollbackStarted');
+  return { statusCode: 201, body: { DeploymentId: started && 'deploymentId' in started ? started.deploymentId : undefined } };
+};
+const frozenStatus: Reply = (_events, state) => ({
+  statusCode: 200,
+  body: { EnvironmentName: state.name, Status: environmentSummary(state).status },
+});
+
+export function createWriteHandler({ eventLog, clock, logger }: ApiDeps) {
+  const run = async (event: APIGatewayProxyEventV2, environment: string, command: EnvironmentCommand, reply: Reply) => {
+    const idempotency = idempotencyOf(event, environment);
+    const result = await runCommand(eventLog, { environment, command, reply, idempotency });
+    logger.info('command accepted', { command: command.type, environment, statusCode: result.statusCode, reply: result.body });
+    return result;
+  };
+  const at = () => clock.now().toISOString();
+
+  /** `{ EnvironmentRevision: N }` bodies of deploy and rollback. */
+  const targetRevision = (event: APIGatewayProxyEventV2) => {
+    const body = readObjectBody(event);
+    onlyFields(body, ['EnvironmentRevision']);
+    return revisionNumber(body.EnvironmentRevision, 'EnvironmentRevision') as number;
+  };
+
+  return httpApi(logger, {
+    'POST /environments': async (event) => {
+      const spec = parseEnvironmentSpec(readObjectBody(event));
+      return run(event, spec.Name, { type: 'CreateEnvironment', spec, at: at() }, revisionCreated);
+    },
+    'POST /environments/{name}/revisions': async (event) => {
+      const name = environmentName(event);
+      const { Revision, ...fields } = readObjectBody(event);
+      const baseRevision = revisionNumber(Revision, 'Revision', { optional: true });
+      const patch = parseSpecPatch(fields);
+      return run(event, name, { type: 'UpdateEnvironment', name, baseRevision, patch, at: at() }, revisionCreated);
+    },
+    'POST /environments/{name}/deployments': async (event) => {
+      const name = environmentName(event);
+      const revision = targetRevision(event);
+      return run(event, name, { type: 'DeployRevision', name, revision, at: at() }, deploymentStarted);
+    },
+    'POST /environments/{name}/rollbacks': async (event) => {
+      const name = environmentName(event);
+      const revision = targetRevision(event);
+      return run(event, name, { type: 'RollbackToRevision', name, revision, at: at() }, deploymentStarted);
+    },
+    'POST /environments/{name}/freeze': async (event) => {
+      const name = environmentName(event);
+      onlyFields(readObjectBody(event, { optional: true }), []);
+      return run(event, name, { type: 'FreezeEnvironment', name, at: at() }, frozenStatus);
+    },
+    'POST /environments/{name}/thaw': async (event) => {
+      const name = environmentName(event);
+      onlyFields(readObjectBody(event, { optional: true }), []);
+      return run(event, name, { type: 'ThawEnvironment', name, at: at() }, frozenStatus);
+    },
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * The narrow ports the handlers talk to. Adapters: `adapters/event-log.ts` (DynamoDB via electrodb),
+ * `adapters/clock.ts`. The local stack and the tests wire the same adapters to DynamoDB Local.
+ */
+import type { EnvironmentEvent, EnvironmentState, RevisionSummary } from '../domain/environment';
+import type { EnvironmentSpec } from '../domain/spec';
+
+/** A lost race: another writer appended to the environment first. Maps to HTTP 409. */
+export class ConcurrencyError extends Error {
+  readonly code = 'Conflict' as const;
+  constructor(
+    readonly environment: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`environment "${environment}" was changed by another request (expected version ${expectedVersion}); read it again and retry`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+export interface StoredEvent {
+  sequence: number;
+  event: EnvironmentEvent;
+}
+
+/** A row of the revision table. */
+export interface RevisionRow extends RevisionSummary {
+  spec: EnvironmentSpec;
+  basedOn?: number | undefined;
+  createdAt: string;
+}
+
+/** The first answer to an idempotent command, replayed for retries with the same key. */
+export interface IdempotencyRecord {
+  key: string;
+  /** Hash of the request (route, environment, body): the same key with another request is refused. */
+  fingerprint: string;
+  statusCode: number;
+  body: unknown;
+}
+
+export interface AppendRequest {
+  environment: string;
+  /** The version the events were decided against (0 for a new environment). */
+  expectedVersion: number;
+  events: EnvironmentEvent[];
+  /** The projection after the events (compacted live state). */
+  state: EnvironmentState;
+  /** Revision-table rows whose status or counts changed. */
+  changedRevisions: RevisionSummary[];
+  /** Revisions the events created. */
+  newRevisions: RevisionRow[];
+  idempotency?: IdempotencyRecord | undefined;
+}
+
+export interface EnvironmentListing {
+  environments: EnvironmentState[];
+  nextToken?: string | undefined;
+}
+
+export interface EventLog {
+  /** The environment's projection (one read), or undefined if it does not exist. */
+  load(environment: string): Promise<EnvironmentState | undefined>;
+  /** Appends atomically with the projection; throws ConcurrencyError when `expectedVersion` is stale. */
+  append(request: AppendRequest): Promise<void>;
+  /** Events in order, from a sequence number on (audit, rebuilding projections, tests). */
+  readEvents(environment: string, fromSequence?: number): Promise<StoredEvent[]>;
+  /** Every revision row, ascending (describe-environment-status --all). */
+  listRevisions(environment: string): Promise<RevisionRow[]>;
+  /** Environments by name, a page at a time, without a table scan. */
+  listEnvironments(options: { limit: number; nextToken?: string | undefined }): Promise<EnvironmentListing>;
+  getIdempotencyRecord(key: string): Promise<IdempotencyRecord | undefined>;
+}
+
+export interface Clock {
+  now(): Date;
+}

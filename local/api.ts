@@ -1,0 +1,51 @@
+/**
+ * The control plane's API served locally: the same handlers as the Lambda functions, wired to a
+ * DynamoDB endpoint (DynamoDB Local). Used by the local stack and by the API and CLI tests.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type http from 'node:http';
+import { createReadHandler } from '../functions/api/read-routes';
+import { createWriteHandler } from '../functions/api/write-routes';
+import { systemClock } from '../functions/adapters/clock';
+import { ensureTable } from '../functions/adapters/create-table';
+import { createDocumentClient } from '../functions/adapters/dynamo';
+import { DynamoEventLog } from '../functions/adapters/event-log';
+import type { Clock, EventLog } from '../functions/ports';
+import { createApiServer, listen } from './http-server';
+
+export interface LocalApi {
+  url: string;
+  port: number;
+  eventLog: EventLog;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export interface LocalApiOptions {
+  dynamoEndpoint: string;
+  tableName: string;
+  port?: number;
+  host?: string;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
+  await ensureTable(options.dynamoEndpoint, options.tableName);
+  const eventLog = new DynamoEventLog(createDocumentClient(options.dynamoEndpoint), options.tableName);
+  const logger = options.logger ?? new Logger({ serviceName: 'blox-deployments', logLevel: 'SILENT' });
+  const deps = { eventLog, clock: options.clock ?? systemClock, logger };
+  const server = createApiServer({ 'api-read': createReadHandler(deps), 'api-write': createWriteHandler(deps) });
+  const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    eventLog,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,328 @@
+/**
+ * Decider specs: given events / when command / then events or error, for every rule of the walkthrough.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
+import { changedRevisions, compact, decide, deploymentId, environmentSummary, evolve, fold } from '../../domain/environment';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import { displayStatus } from '../../domain/revision-status';
+import type { EnvironmentSpec } from '../../domain/spec';
+
+const NAME = 'SomeEnvironment/Prod';
+const AT = '2017-09-06T11:47:23.015Z';
+const spec: EnvironmentSpec = {
+  Name: NAME,
+  TaskDefinition: 'log-daemon:1',
+  Cluster: 'default',
+  InstanceGroup: { Query: 'attribute:stack == prod' },
+  DeploymentType: 'Daemon',
+  DeploymentConfiguration: { Method: 'Replace', MinHealthyPercent: 100 },
+};
+
+/** Runs commands one after another, folding their events; returns the state and all events. */
+function given(...commands: EnvironmentCommand[]): { state: EnvironmentState; events: EnvironmentEvent[] } {
+  let state: EnvironmentState | undefined;
+  const events: EnvironmentEvent[] = [];
+  for (const command of commands) {
+    const decided = decide(command, state);
+    events.push(...decided);
+    state = fold(decided, state);
+  }
+  if (!state) throw new Error('no state');
+  return { state, events };
+}
+
+const create = (s: EnvironmentSpec = spec): EnvironmentCommand => ({ type: 'CreateEnvironment', spec: s, at: AT });
+const update = (baseRevision: number | undefined, patch: Record<string, unknown>): EnvironmentCommand => ({
+  type: 'UpdateEnvironment',
+  name: NAME,
+  baseRevision,
+  patch,
+  at: AT,
+});
+const deploy = (revision: number, at = AT): EnvironmentCommand => ({ type: 'DeployRevision', name: NAME, revision, at });
+const rollback = (revision: number): EnvironmentCommand => ({ type: 'RollbackToRevision', name: NAME, revision, at: AT });
+const freeze: EnvironmentCommand = { type: 'FreezeEnvironment', name: NAME, at: AT };
+const thaw: EnvironmentCommand = { type: 'ThawEnvironment', name: NAME, at: AT };
+
+/** Marks the deployment complete the way the engine will (test-only event fold). */
+function completed(state: EnvironmentState): EnvironmentState {
+  const target = state.deployment!.revision;
+  return {
+    ...state,
+    activeRevision: target,
+    hasBeenActive: true,
+    deployment: undefined,
+    revisions: state.revisions.map((r) =>
+      r.revision === target
+        ? { ...r, status: 'Active' }
+        : r.status === 'Undeploying'
+          ? { ...r, status: 'Inactive' }
+          : r.status === 'Reverting'
+            ? { ...r, status: 'Reverted' }
+            : r,
+    ),
+  };
+}
+
+function statuses(state: EnvironmentState): Record<number, string> {
+  return Object.fromEntries(state.revisions.map((r) => [r.revision, displayStatus(r)]));
+}
+
+function then(state: EnvironmentState | undefined, command: EnvironmentCommand) {
+  return decide(command, state);
+}
+
+describe('create-environment', () => {
+  it('creates revision 1 as Created with DESIRED 0 CURRENT 0', () => {
+    const { state, events } = given(create());
+    expect(events.map((e) => e.type)).toEqual(['EnvironmentCreated', 'RevisionCreated']);
+    expect(state.revisions).toEqual([{ revision: 1, status: 'Created', desired: 0, current: 0, updatedAt: AT }]);
+    expect(state.latestRevision).toBe(1);
+    expect(environmentSummary(state)).toMatchObject({ status: 'Created', desired: 0, current: 0 });
+  });
+
+  it('refuses a name that already exists', () => {
+    const { state } = given(create());
+    expect(() => then(state, create())).toThrow(ConflictError);
+  });
+});
+
+describe('update-environment', () => {
+  it('creates the next revision based on the latest, merging the changed fields', () => {
+    const { state, events } = given(create(), update(1, { TaskDefinition: 'log-daemon:2' }));
+    const created = events.at(-1);
+    expect(created).toMatchObject({ type: 'RevisionCreated', revision: 2, basedOn: 1 });
+    expect(state.latestSpec).toEqual({ ...spec, TaskDefinition: 'log-daemon:2' });
+    expect(statuses(state)).toEqual({ 1: 'Created', 2: 'Created' });
+  });
+
+  it('merges nested configuration key by key', () => {
+    const { state } = given(create(), update(1, { DeploymentConfiguration: { MinHealthyPercent: 80 } }));
+    expect(state.latestSpec.DeploymentConfiguration).toEqual({ Method: 'Replace', MinHealthyPercent: 80 });
+  });
+
+  it('changes the instance group query', () => {
+    const { state } = given(create(), update(1, { InstanceGroup: { Query: 'attribute:stack in (prod, gamma)' } }));
+    expect(state.latestSpec.InstanceGroup).toEqual({ Query: 'attribute:stack in (prod, gamma)' });
+  });
+
+  it('requires the base revision unless the whole spec is given', () => {
+    const { state } = given(create());
+    expect(() => then(state, update(undefined, { TaskDefinition: 'log-daemon:2' }))).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'Revision' }),
+    );
+    const whole = then(state, update(undefined, { ...spec, TaskDefinition: 'log-daemon:3' }));
+    expect(whole).toMatchObject([{ type: 'RevisionCreated', revision: 2, basedOn: 1 }]);
+  });
+
+  it('a whole spec replaces the spec: fields it leaves out are gone', () => {
+    const { state } = given(create(), update(undefined, { Name: NAME, TaskDefinition: 'log-daemon:9', DeploymentType: 'Daemon' }));
+    expect(state.latestSpec).toEqual({ Name: NAME, TaskDefinition: 'log-daemon:9', DeploymentType: 'Daemon' });
+  });
+
+  it('refuses a stale base revision with a conflict', () => {
+    const { state } = given(create(), update(1, { TaskDefinition: 'log-daemon:2' }));
+    expect(() => then(state, update(1, { TaskDefinition: 'log-daemon:3' }))).toThrow(ConflictError);
+    expect(() => then(state, update(1, { ...spec }))).toThrow(ConflictError);
+  });
+
+  it('refuses a base revision that does not exist', () => {
+    const { state } = given(create());
+    expect(() => then(state, update(5, { TaskDefinition: 'log-daemon:2' }))).toThrow(NotFoundError);
+  });
+
+  it('refuses renaming the environment or changing its type', () => {
+    const { state } = given(create());
+    expect(() => then(state, update(1, { Name: 'Other' }))).toThrow(expect.objectContaining({ field: 'Name' }));
+    expect(() => then(state, update(1, { DeploymentType: 'Service', DesiredCount: 2 }))).toThrow(
+      expect.objectContaining({ field: 'DeploymentType' }),
+    );
+  });
+
+  it('validates the merged spec (a Daemon takes no DesiredCount)', () => {
+    const { state } = given(create());
+    expect(() => then(state, update(1, { DesiredCount: 3 }))).toThrow(expect.objectContaining({ field: 'DesiredCount' }));
+  });
+
+  it('refuses an unknown environment', () => {
+    expect(() => then(undefined, update(1, { TaskDefinition: 'log-daemon:2' }))).toThrow(NotFoundError);
+  });
+});
+
+describe('deploy-environment', () => {
+  it('marks the revision Deploying; the first deployment ignores MinHealthyPercent', () => {
+    const { state, events } = given(create(), deploy(1));
+    expect(events.at(-1)).toEqual({
+      type: 'DeploymentStarted',
+      deploymentId: 'SomeEnvironment/Prod:1@2017090611472301',
+      revision: 1,
+      undeploying: [],
+      initial: true,
+      at: AT,
+    });
+    expect(statuses(state)).toEqual({ 1: 'Deploying' });
+  });
+
+  it('turns the Active revision Undeploying with DESIRED 0; not the first deployment any more', () => {
+    const first = completed(given(create(), deploy(1)).state);
+    const withTwo = fold(decide(update(1, { TaskDefinition: 'log-daemon:2' }), first), first)!;
+    const events = decide(deploy(2), withTwo);
+    expect(events).toMatchObject([{ type: 'DeploymentStarted', revision: 2, undeploying: [1], initial: false }]);
+    const state = fold(events, withTwo)!;
+    expect(statuses(state)).toEqual({ 1: 'Undeploying', 2: 'Deploying' });
+    expect(state.revisions.find((r) => r.revision === 1)?.desired).toBe(0);
+  });
+
+  it('refuses a revision older than the latest Active one (use rollback)', () => {
+    const first = completed(given(create(), update(1, { TaskDefinition: 'log-daemon:2' }), deploy(2)).state);
+    expect(() => then(first, deploy(1))).toThrow(/use rollback-environment/);
+  });
+
+  it('refuses the revision already Active, and the one already deploying', () => {
+    const active = completed(given(create(), deploy(1)).state);
+    expect(() => then(active, deploy(1))).toThrow(/already Active/);
+    const deploying = given(create(), deploy(1)).state;
+    expect(() => then(deploying, deploy(1))).toThrow(/already being deployed/);
+  });
+
+  it('a newer deploy supersedes one in progress: the old target drains too', () => {
+    const { state } = given(create(), deploy(1), update(1, { TaskDefinition: 'log-daemon:2' }), deploy(2));
+    expect(statuses(state)).toEqual({ 1: 'Undeploying', 2: 'Deploying' });
+    expect(state.deployment).toMatchObject({ revision: 2, initial: true });
+  });
+
+  it('refuses a revision older than the one being deployed', () => {
+    const { state } = given(create(), update(1, { TaskDefinition: 'log-daemon:2' }), deploy(2));
+    expect(() => then(state, deploy(1))).toThrow(ConflictError);
+  });
+
+  it('refuses unknown revisions and environments', () => {
+    const { state } = given(create());
+    expect(() => then(state, deploy(2))).toThrow(NotFoundError);
+    expect(() => then(undefined, deploy(1))).toThrow(NotFoundError);
+    expect(() => then(state, deploy(0))).toThrow(ValidationError);
+  });
+
+  it('is accepted while frozen, and does not thaw', () => {
+    const { state } = given(create(), freeze, deploy(1));
+    expect(state.frozen).toBe(true);
+    expect(statuses(state)).toEqual({ 1: 'Deploying' });
+    expect(environmentSummary(state).status).toBe('Suspended');
+  });
+});
+
+describe('rollback-environment', () => {
+  const activeTwo = () => {
+    const one = completed(given(create(), deploy(1)).state);
+    const two = fold(decide(update(1, { TaskDefinition: 'log-daemon:2' }), one), one)!;
+    return completed(fold(decide(deploy(2), two), two)!);
+  };
+
+  it('re-activates the named revision and turns the bad one Reverting, without creating a revision', () => {
+    const state = activeTwo();
+    expect(statuses(compact(state))).toEqual({ 2: 'Active' });
+    const events = decide(rollback(1), compact(state));
+    expect(events).toMatchObject([{ type: 'RollbackStarted', revision: 1, reverting: [2], undeploying: [] }]);
+    const after = fold(events, compact(state))!;
+    expect(statuses(after)).toEqual({ 1: 'Deploying', 2: 'Reverting' });
+    expect(after.latestRevision).toBe(2);
+    expect(after.deployment).toMatchObject({ kind: 'rollback', revision: 1 });
+  });
+
+  it('rolls back a Deploying revision: the Undeploying one deploys again', () => {
+    const one = completed(given(create(), deploy(1)).state);
+    const two = fold([...decide(update(1, { TaskDefinition: 'log-daemon:2' }), one)], one)!;
+    const deploying = fold(decide(deploy(2), two), two)!;
+    const after = fold(decide(rollback(1), deploying), deploying)!;
+    expect(statuses(after)).toEqual({ 1: 'Deploying', 2: 'Reverting' });
+  });
+
+  it('rolling back past the Undeploying revision reverts both it and the Deploying one', () => {
+    const two = activeTwo();
+    const three = fold(decide(update(2, { TaskDefinition: 'log-daemon:3' }), two), two)!;
+    const deploying = compact(fold(decide(deploy(3), three), three)!);
+    expect(statuses(deploying)).toEqual({ 2: 'Undeploying', 3: 'Deploying' });
+    const events = decide(rollback(1), deploying);
+    expect(events).toMatchObject([{ type: 'RollbackStarted', revision: 1, reverting: [2, 3] }]);
+    expect(statuses(fold(events, deploying)!)).toEqual({ 1: 'Deploying', 2: 'Reverting', 3: 'Reverting' });
+  });
+
+  it('carries the RollbackConfiguration', () => {
+    const withRollbackConfig = { ...spec, RollbackConfiguration: { MinHealthyPercent: 0 } };
+    const one = completed(given(create(withRollbackConfig), deploy(1)).state);
+    const two = fold(decide(update(1, { TaskDefinition: 'log-daemon:2' }), one), one)!;
+    const deploying = fold(decide(deploy(2), two), two)!;
+    expect(decide(rollback(1), deploying)).toMatchObject([{ rollbackConfiguration: { MinHealthyPercent: 0 } }]);
+  });
+
+  it('refuses a target that is Active, newer than the newest deployed, or when nothing was deployed', () => {
+    const state = activeTwo();
+    expect(() => then(state, rollback(2))).toThrow(/already Active/);
+    const three = fold(decide(update(2, { TaskDefinition: 'log-daemon:3' }), state), state)!;
+    expect(() => then(three, rollback(3))).toThrow(/use deploy-environment/);
+    expect(() => then(given(create()).state, rollback(1))).toThrow(/no deployed revision/);
+    expect(() => then(state, rollback(7))).toThrow(NotFoundError);
+  });
+
+  it('is accepted while frozen', () => {
+    const state = activeTwo();
+    const frozen = fold(decide(freeze, state), state)!;
+    expect(statuses(fold(decide(rollback(1), frozen), frozen)!)).toEqual({ 1: 'Deploying', 2: 'Reverting' });
+  });
+});
+
+describe('freeze and thaw', () => {
+  it('freeze makes the environment Suspended; thaw restores the revision status', () => {
+    const { state } = given(create(), deploy(1), freeze);
+    expect(environmentSummary(state).status).toBe('Suspended');
+    const thawed = fold(decide(thaw, state), state)!;
+    expect(environmentSummary(thawed).status).toBe('Deploying');
+  });
+
+  it('freezing a frozen environment (and thawing a thawed one) decides nothing', () => {
+    const { state } = given(create(), freeze);
+    expect(decide(freeze, state)).toEqual([]);
+    expect(decide(thaw, given(create()).state)).toEqual([]);
+  });
+
+  it('refuses an unknown environment', () => {
+    expect(() => decide(freeze, undefined)).toThrow(NotFoundError);
+  });
+});
+
+describe('the live state and the revision table', () => {
+  it('compact drops retired and dormant revisions; changedRevisions reports what to write', () => {
+    const { state: before } = given(create(), update(1, { TaskDefinition: 'log-daemon:2' }), update(2, { TaskDefinition: 'log-daemon:3' }));
+    const events = decide(deploy(3), before);
+    const after = fold(events, before)!;
+    expect(changedRevisions(before, after).map((r) => [r.revision, r.status])).toEqual([[3, 'Deploying']]);
+    // 1 and 2 were never deployed and are older than 3: dormant, out of the live state.
+    expect(compact(after).revisions.map((r) => r.revision)).toEqual([3]);
+  });
+
+  it('a rollback to a retired revision brings it back into the live state', () => {
+    const one = completed(given(create(), deploy(1)).state);
+    const two = fold(decide(update(1, { TaskDefinition: 'log-daemon:2' }), one), one)!;
+    const live = compact(completed(fold(decide(deploy(2), two), two)!));
+    expect(live.revisions.map((r) => r.revision)).toEqual([2]);
+    const after = fold(decide(rollback(1), live), live)!;
+    expect(changedRevisions(live, after).map((r) => [r.revision, r.status])).toEqual([
+      [1, 'Deploying'],
+      [2, 'Reverting'],
+    ]);
+  });
+
+  it('evolve counts versions and refuses events before creation', () => {
+    const { state } = given(create(), deploy(1), freeze);
+    expect(state.version).toBe(4);
+    expect(() => evolve(undefined, { type: 'EnvironmentFrozen', at: AT })).toThrow();
+  });
+});
+
+describe('deploymentId', () => {
+  it('formats NAME:N@yyyyMMddHHmmssSS in UTC hundredths', () => {
+    expect(deploymentId(NAME, 1, '2017-09-06T11:47:23.015Z')).toBe('SomeEnvironment/Prod:1@2017090611472301');
+    expect(deploymentId(NAME, 12, '2026-01-02T03:04:05Z')).toBe('SomeEnvironment/Prod:12@2026010203040500');
+  });
+});
