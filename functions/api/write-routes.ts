@@ -9,7 +9,8 @@ import { parseEnvironmentSpec, parseSpecPatch } from '../../domain/spec';
 import type { CommandReply } from '../commands';
 import { runCommand } from '../commands';
 import { httpApi } from '../http/middleware';
-import { environmentName, idempotencyOf, onlyFields, readObjectBody, revisionNumber } from '../http/request';
+import { readObjectBody } from '../http/body';
+import { environmentName, idempotencyOf, onlyFields, revisionNumber } from '../http/request';
 import type { ApiDeps } from './deps';
 
 type Reply = (events: EnvironmentEvent[], state: EnvironmentState) => CommandReply;

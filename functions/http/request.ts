@@ -1,70 +1,29 @@
 /**
- * Reading an API Gateway HTTP API (payload v2) request: the body (JSON or YAML, size-limited),
- * the environment name from the path, query flags and the idempotency key. Every refusal names
- * what was wrong and is a 4xx; nothing here touches the store.
+ * Reading an API Gateway HTTP API (payload v2) request: the environment name from the path, query
+ * flags, revision numbers and the idempotency key (the body: `body.ts`). Every refusal names what
+ * was wrong and is a 4xx; nothing here touches the store.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import { parse as parseYaml, YAMLError } from 'yaml';
 import { ValidationError } from '../../domain/errors';
 import { ENVIRONMENT_NAME_PATTERN } from '../../domain/spec';
 import { HttpError } from './errors';
 
 export const MAX_BODY_BYTES = 64 * 1024;
-const JSON_TYPES = ['application/json'];
-const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
   const headers = event.headers ?? {};
   return headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
 }
 
-function rawBody(event: APIGatewayProxyEventV2): string {
+export function rawBody(event: APIGatewayProxyEventV2): string {
   if (!event.body) return '';
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
     throw new HttpError(413, 'PayloadTooLarge', `request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
   }
   return text;
-}
-
-/**
- * The request body as a plain value. An empty body is `{}` when `optional`, else a 400.
- * JSON by default; YAML when the content type says so. Anything else is a 415.
- */
-export function readBody(event: APIGatewayProxyEventV2, options: { optional?: boolean } = {}): unknown {
-  const text = rawBody(event);
-  if (text.trim() === '') {
-    if (options.optional) return {};
-    throw new ValidationError('body: required (a JSON or YAML document)', 'body');
-  }
-  const contentType = (header(event, 'content-type') ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  if (JSON_TYPES.includes(contentType)) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new ValidationError(`body: not valid JSON (${(error as Error).message})`, 'body');
-    }
-  }
-  if (YAML_TYPES.includes(contentType)) {
-    try {
-      return parseYaml(text, { maxAliasCount: 50, uniqueKeys: true }) as unknown;
-    } catch (error) {
-      const message = error instanceof YAMLError ? error.message.split('\n')[0] : String(error);
-      throw new ValidationError(`body: not valid YAML (${message})`, 'body');
-    }
-  }
-  throw new HttpError(415, 'UnsupportedMediaType', `Content-Type "${contentType}" is not supported: send application/json or application/yaml`);
-}
-
-/** The body as an object (mapping), or a 400 naming the body. */
-export function readObjectBody(event: APIGatewayProxyEventV2, options: { optional?: boolean } = {}): Record<string, unknown> {
-  const body = readBody(event, options);
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ValidationError('body: expected an object (a JSON object or a YAML mapping)', 'body');
-  }
-  return body as Record<string, unknown>;
 }
 
 /** The `{name}` path parameter, URL-decoded (names contain `/`, sent as `%2F`) and checked. */
