@@ -1,0 +1,465 @@
+/**
+ * The HTTP client of the Blox API (`docs/api.md`): one method per API call, no printing, no exits.
+ *
+ * ```ts
+ * const blox = new BloxClient({ baseUrl: 'http://127.0.0.1:3000' });
+ * await blox.createEnvironment(rawDocument('application/yaml', yamlText)); // → { EnvironmentRevision: 1 }
+ * await blox.deployEnvironment('SomeEnvironment/Prod', 1, { idempotencyKey: 'ci-run-42' });
+ * ```
+ *
+ * Against an `https:` URL every request is SigV4-signed (`execute-api`); the signer is built on first
+ * use (see `cli/sign.ts`) so the plain-http local case never loads the AWS SDK. Failures are thrown as
+ * `BloxApiError` (the API answered with an error status) or `BloxConnectionError` (no answer).
+ */
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+
+// ---- shapes (docs/api.md "Shapes") ----
+
+export type RevisionStatusName =
+  | 'Created'
+  | 'Deploying'
+  | 'Active'
+  | 'Undeploying'
+  | 'Inactive'
+  | 'Reverting'
+  | 'Reverted'
+  | 'Stuck'
+  | 'Failing';
+
+/** Environment-level status: a revision status, or `Suspended` while frozen. */
+export type EnvironmentStatusName = RevisionStatusName | 'Suspended';
+
+export interface EnvironmentSummary {
+  EnvironmentName: string;
+  Status: EnvironmentStatusName;
+  DeploymentType?: string;
+  Cluster?: string;
+  LatestRevision: number;
+  ActiveRevision: number | null;
+  DeployingRevision: number | null;
+  Frozen: boolean;
+  Desired: number;
+  Current: number;
+  UpdatedAt?: string;
+}
+
+export interface ListEnvironmentsResult {
+  Environments: EnvironmentSummary[];
+  NextToken?: string;
+}
+
+export interface DeploymentInfo {
+  DeploymentId: string;
+  Revision: number;
+  Kind: string;
+  StartedAt?: string;
+}
+
+export interface EnvironmentDescription {
+  EnvironmentName: string;
+  Status: EnvironmentStatusName;
+  Desired: number;
+  Current: number;
+  Frozen: boolean;
+  LatestRevision: number;
+  ActiveRevision: number | null;
+  DeployingRevision: number | null;
+  Deployment: DeploymentInfo | null;
+  Spec: Record<string, unknown>;
+  Version?: number;
+  CreatedAt?: string;
+  UpdatedAt?: string;
+}
+
+export interface RevisionStatusRow {
+  EnvironmentRevision: number;
+  /** `NAME:N`, e.g. `SomeEnvironment/Prod:1`. */
+  Revision: string;
+  Status: RevisionStatusName;
+  Desired: number;
+  Current: number;
+  StatusReason: string | null;
+  UpdatedAt?: string;
+}
+
+export interface EnvironmentStatus {
+  EnvironmentName: string;
+  Status: EnvironmentStatusName;
+  Frozen: boolean;
+  Revisions: RevisionStatusRow[];
+}
+
+export interface EnvironmentRevisionResult {
+  EnvironmentRevision: number;
+}
+
+export interface DeploymentResult {
+  DeploymentId: string;
+}
+
+export interface FreezeResult {
+  EnvironmentName: string;
+  Status: EnvironmentStatusName;
+}
+
+// ---- request bodies ----
+
+export type DocumentContentType = 'application/yaml' | 'application/json';
+
+/** A body sent exactly as written (a spec file), with its content type. */
+export interface RawDocument {
+  readonly raw: string;
+  readonly contentType: DocumentContentType;
+}
+
+export function rawDocument(contentType: DocumentContentType, raw: string): RawDocument {
+  return { raw, contentType };
+}
+
+function isRawDocument(value: unknown): value is RawDocument {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RawDocument).raw === 'string' &&
+    typeof (value as RawDocument).contentType === 'string'
+  );
+}
+
+/** A spec (or an update) as an object; sent as JSON. Keys are the spec's PascalCase keys. */
+export type SpecObject = Record<string, unknown>;
+
+export interface MutationOptions {
+  /** Sent as `Idempotency-Key`: a retry with the same key returns the first answer. */
+  idempotencyKey?: string;
+}
+
+// ---- errors ----
+
+/** The API answered with an error status (`{ "error": { code, message, field? } }`). */
+export class BloxApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'BloxApiError';
+  }
+}
+
+/** No answer from the API: connection refused, DNS failure, timeout, TLS error, … */
+export class BloxConnectionError extends Error {
+  constructor(
+    /** The API base URL that could not be reached. */
+    readonly url: string,
+    /** A system error code when there is one (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, …). */
+    readonly errorCode: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'BloxConnectionError';
+  }
+}
+
+// ---- signing hook ----
+
+/** What a signer sees: the request as it will be sent. */
+export interface SignableRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/** Returns the headers to send (the given ones plus authentication headers). */
+export type RequestSigner = (request: SignableRequest) => Promise<Record<string, string>>;
+
+export interface BloxClientOptions {
+  /** API base URL; default `http://127.0.0.1:3000`. A path prefix (an API Gateway stage) is kept. */
+  baseUrl?: string;
+  /**
+   * Signs requests when `baseUrl` is `https:` (never for `http:`). Default: SigV4 for `execute-api`
+   * with the Node credential provider chain and the region from the host or `AWS_REGION`.
+   */
+  signer?: RequestSigner;
+  /** Environment used to build the default signer (region variables); default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Default: the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Per-request timeout; default 30 s. */
+  timeoutMs?: number;
+}
+
+interface RequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: RawDocument | SpecObject | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+export class BloxClient {
+  readonly baseUrl: string;
+  private readonly base: URL;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly env: Record<string, string | undefined>;
+  private signer: RequestSigner | undefined;
+
+  constructor(options: BloxClientOptions = {}) {
+    const baseUrl = options.baseUrl ?? DEFAULT_API_URL;
+    let base: URL;
+    try {
+      base = new URL(baseUrl);
+    } catch {
+      throw new TypeError(`not a URL: ${JSON.stringify(baseUrl)}`);
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new TypeError(`expected an http: or https: URL, got ${JSON.stringify(baseUrl)}`);
+    }
+    this.base = base;
+    this.baseUrl = baseUrl;
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.env = options.env ?? process.env;
+    this.signer = options.signer;
+  }
+
+  /** Whether requests are SigV4-signed (the base URL is `https:`). */
+  get signs(): boolean {
+    return this.base.protocol === 'https:';
+  }
+
+  /** `POST /environments` → `{ EnvironmentRevision: 1 }`. */
+  createEnvironment(spec: RawDocument | SpecObject, options: MutationOptions = {}): Promise<EnvironmentRevisionResult> {
+    return this.request({ method: 'POST', path: '/environments', body: spec, idempotencyKey: options.idempotencyKey });
+  }
+
+  /** `POST /environments/{name}/revisions` → `{ EnvironmentRevision: N+1 }`. The body is `{ Revision?, …spec fields }`. */
+  updateEnvironment(
+    name: string,
+    update: RawDocument | SpecObject,
+    options: MutationOptions = {},
+  ): Promise<EnvironmentRevisionResult> {
+    return this.request({
+      method: 'POST',
+      path: `${environmentPath(name)}/revisions`,
+      body: update,
+      idempotencyKey: options.idempotencyKey,
+    });
+  }
+
+  /** `POST /environments/{name}/deployments` → `{ DeploymentId }`. */
+  deployEnvironment(name: string, revision: number, options: MutationOptions = {}): Promise<DeploymentResult> {
+    return this.request({
+      method: 'POST',
+      path: `${environmentPath(name)}/deployments`,
+      body: { EnvironmentRevision: revision },
+      idempotencyKey: options.idempotencyKey,
+    });
+  }
+
+  /** `POST /environments/{name}/rollbacks` → `{ DeploymentId }`. */
+  rollbackEnvironment(name: string, revision: number, options: MutationOptions = {}): Promise<DeploymentResult> {
+    return this.request({
+      method: 'POST',
+      path: `${environmentPath(name)}/rollbacks`,
+      body: { EnvironmentRevision: revision },
+      idempotencyKey: options.idempotencyKey,
+    });
+  }
+
+  /** `POST /environments/{name}/freeze` → `{ EnvironmentName, Status: "Suspended" }`. */
+  freezeEnvironment(name: string, options: MutationOptions = {}): Promise<FreezeResult> {
+    return this.request({ method: 'POST', path: `${environmentPath(name)}/freeze`, idempotencyKey: options.idempotencyKey });
+  }
+
+  /** `POST /environments/{name}/thaw` → `{ EnvironmentName, Status }`. */
+  thawEnvironment(name: string, options: MutationOptions = {}): Promise<FreezeResult> {
+    return this.request({ method: 'POST', path: `${environmentPath(name)}/thaw`, idempotencyKey: options.idempotencyKey });
+  }
+
+  /** `GET /environments/{name}`. */
+  describeEnvironment(name: string): Promise<EnvironmentDescription> {
+    return this.request({ method: 'GET', path: environmentPath(name) });
+  }
+
+  /** `GET /environments/{name}/status[?all=true]`. */
+  describeEnvironmentStatus(name: string, options: { all?: boolean } = {}): Promise<EnvironmentStatus> {
+    return this.request({
+      method: 'GET',
+      path: `${environmentPath(name)}/status`,
+      query: { all: options.all ? 'true' : undefined },
+    });
+  }
+
+  /** One page: `GET /environments?limit=N&nextToken=T`. */
+  listEnvironments(options: { limit?: number; nextToken?: string } = {}): Promise<ListEnvironmentsResult> {
+    return this.request({
+      method: 'GET',
+      path: '/environments',
+      query: {
+        limit: options.limit === undefined ? undefined : String(options.limit),
+        nextToken: options.nextToken,
+      },
+    });
+  }
+
+  /**
+   * Every page, following `NextToken` — or at most `maxItems` environments, in which case the
+   * result carries the `NextToken` to resume from (pass it back as `startingToken`) when more remain.
+   * With `maxItems`, each page asks for no more than is still wanted (capped at `pageSize`, default 100),
+   * so the returned token resumes exactly after the last returned item.
+   */
+  async listAllEnvironments(
+    options: { maxItems?: number; startingToken?: string; pageSize?: number } = {},
+  ): Promise<ListEnvironmentsResult> {
+    const { maxItems, pageSize } = options;
+    const environments: EnvironmentSummary[] = [];
+    const seen = new Set<string>();
+    let token = options.startingToken;
+    for (;;) {
+      let limit = pageSize;
+      if (maxItems !== undefined) limit = Math.min(maxItems - environments.length, pageSize ?? 100);
+      const page = await this.listEnvironments({ limit, nextToken: token });
+      environments.push(...(page.Environments ?? []));
+      token = page.NextToken ?? undefined;
+      if (!token) return { Environments: environments };
+      if (maxItems !== undefined && environments.length >= maxItems) {
+        return { Environments: environments, NextToken: token };
+      }
+      if (seen.has(token)) throw new Error(`the API returned the same NextToken twice (${token})`);
+      seen.add(token);
+    }
+  }
+
+  private async request<T>(spec: RequestSpec): Promise<T> {
+    const url = this.urlFor(spec.path, spec.query);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      if (isRawDocument(spec.body)) {
+        headers['content-type'] = spec.body.contentType;
+        body = spec.body.raw;
+      } else {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(spec.body);
+      }
+    }
+    if (spec.idempotencyKey !== undefined) headers['idempotency-key'] = spec.idempotencyKey;
+
+    const sendHeaders = this.signs
+      ? await (await this.getSigner())({ method: spec.method, url, headers, body })
+      : headers;
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, {
+        method: spec.method,
+        headers: sendHeaders,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw this.connectionError(error);
+    }
+
+    if (!response.ok) throw apiError(response, text);
+    if (text.trim() === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new BloxApiError(response.status, 'InvalidResponse', `the API answered ${response.status} with a body that is not JSON`);
+    }
+  }
+
+  private urlFor(path: string, query: Record<string, string | undefined> = {}): URL {
+    const url = new URL(this.base.href);
+    url.pathname = url.pathname.replace(/\/+$/, '') + path;
+    url.search = '';
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    url.hash = '';
+    return url;
+  }
+
+  private async getSigner(): Promise<RequestSigner> {
+    if (!this.signer) {
+      const { defaultSigner } = await import('./sign');
+      this.signer = defaultSigner(this.base, this.env);
+    }
+    return this.signer;
+  }
+
+  private connectionError(error: unknown): BloxConnectionError {
+    const code = systemErrorCode(error);
+    let detail: string;
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+      detail = `no answer within ${Math.round(this.timeoutMs / 1000)} s`;
+    } else {
+      detail = code ?? describeCause(error);
+    }
+    return new BloxConnectionError(this.baseUrl, code, `cannot reach the Blox API at ${this.baseUrl}: ${detail}`, {
+      cause: error,
+    });
+  }
+}
+
+function environmentPath(name: string): string {
+  return `/environments/${encodeURIComponent(name)}`;
+}
+
+function apiError(response: Response, text: string): BloxApiError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const envelope = (parsed as { error?: unknown } | undefined)?.error;
+  if (typeof envelope === 'object' && envelope !== null) {
+    const { code, message, field } = envelope as { code?: unknown; message?: unknown; field?: unknown };
+    return new BloxApiError(
+      response.status,
+      typeof code === 'string' ? code : `HTTP${response.status}`,
+      typeof message === 'string' && message !== '' ? message : `${response.status} ${response.statusText}`.trim(),
+      typeof field === 'string' ? field : undefined,
+    );
+  }
+  // API Gateway's own refusals (IAM auth, throttling) look like { "message": "Forbidden" }.
+  const message = (parsed as { message?: unknown; Message?: unknown } | undefined)?.message ??
+    (parsed as { Message?: unknown } | undefined)?.Message;
+  return new BloxApiError(
+    response.status,
+    `HTTP${response.status}`,
+    typeof message === 'string' && message !== ''
+      ? `${message} (HTTP ${response.status})`
+      : `the API answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+  );
+}
+
+function systemErrorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+    const errors = (current as { errors?: unknown }).errors; // AggregateError (IPv4 + IPv6 attempts)
+    if (Array.isArray(errors) && errors.length > 0) {
+      const inner = systemErrorCode(errors[0]);
+      if (inner) return inner;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function describeCause(error: unknown): string {
+  let current = error;
+  while ((current as { cause?: unknown })?.cause instanceof Error) current = (current as { cause: Error }).cause;
+  return current instanceof Error ? current.message : String(current);
+}

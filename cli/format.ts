@@ -1,0 +1,149 @@
+/**
+ * Output formatting for the CLI: pure functions from API answers to text (no trailing newline).
+ *
+ * JSON: small flat objects on one line, as the walkthrough prints them —
+ * `formatJson({ EnvironmentRevision: 1 })` is `{ "EnvironmentRevision": 1 }` — anything larger
+ * pretty-printed with two spaces.
+ *
+ * Tables, as the walkthrough prints them:
+ * ```
+ * REVISION                  STATUS       DESIRED   CURRENT
+ * SomeEnvironment/Prod:1    Undeploying  0         5
+ * SomeEnvironment/Prod:2    Deploying    5         0
+ * ```
+ * Column widths: the first column is max(26, longest value + 4), STATUS max(13, longest + 2), the
+ * numeric columns max(10, longest + 2), the last column unpadded; no trailing spaces.
+ */
+import type { EnvironmentDescription, EnvironmentStatus, EnvironmentSummary } from './client';
+
+/** Objects with at most this many primitive values print on one line (if short enough). */
+const ONE_LINE_MAX_KEYS = 4;
+const ONE_LINE_MAX_WIDTH = 100;
+
+function isPrimitive(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+/** `{ "EnvironmentRevision": 1 }` for a small flat object, two-space pretty JSON otherwise. */
+export function formatJson(value: unknown): string {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    if (entries.length <= ONE_LINE_MAX_KEYS && entries.every(([, v]) => isPrimitive(v))) {
+      const line = `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')} }`;
+      if (line.length <= ONE_LINE_MAX_WIDTH) return line;
+    }
+  }
+  return JSON.stringify(value, null, 2) ?? 'null';
+}
+
+export type ColumnKind = 'first' | 'status' | 'number' | 'last';
+
+export interface Column {
+  header: string;
+  kind: ColumnKind;
+}
+
+/** The width a column takes (header and values), by the rule in the module comment. */
+export function columnWidth(kind: ColumnKind, cells: readonly string[]): number {
+  const longest = Math.max(0, ...cells.map((cell) => cell.length));
+  switch (kind) {
+    case 'first':
+      return Math.max(26, longest + 4);
+    case 'status':
+      return Math.max(13, longest + 2);
+    case 'number':
+      return Math.max(10, longest + 2);
+    case 'last':
+      return longest;
+  }
+}
+
+/** Renders a header line and one line per row; every column but the last is padded to its width. */
+export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
+  const widths = columns.map((column, index) =>
+    columnWidth(column.kind, [column.header, ...rows.map((row) => row[index] ?? '')]),
+  );
+  const line = (cells: readonly string[]) =>
+    columns
+      .map((_, index) => {
+        const cell = cells[index] ?? '';
+        return index === columns.length - 1 ? cell : cell.padEnd(widths[index] ?? 0);
+      })
+      .join('')
+      .trimEnd();
+  return [line(columns.map((column) => column.header)), ...rows.map(line)].join('\n');
+}
+
+function count(value: number | null | undefined): string {
+  return value === null || value === undefined ? '-' : String(value);
+}
+
+/** `describe-environment-status --table`: REVISION STATUS DESIRED CURRENT, one row per revision. */
+export function formatStatusTable(status: EnvironmentStatus): string {
+  return renderTable(
+    [
+      { header: 'REVISION', kind: 'first' },
+      { header: 'STATUS', kind: 'status' },
+      { header: 'DESIRED', kind: 'number' },
+      { header: 'CURRENT', kind: 'last' },
+    ],
+    (status.Revisions ?? []).map((revision) => [
+      revision.Revision ?? `${status.EnvironmentName}:${revision.EnvironmentRevision}`,
+      revision.Status,
+      count(revision.Desired),
+      count(revision.Current),
+    ]),
+  );
+}
+
+/** `describe-environment --table`: ENVIRONMENT STATUS DESIRED CURRENT. */
+export function formatEnvironmentTable(description: EnvironmentDescription): string {
+  return renderTable(
+    [
+      { header: 'ENVIRONMENT', kind: 'first' },
+      { header: 'STATUS', kind: 'status' },
+      { header: 'DESIRED', kind: 'number' },
+      { header: 'CURRENT', kind: 'last' },
+    ],
+    [[description.EnvironmentName, description.Status, count(description.Desired), count(description.Current)]],
+  );
+}
+
+/**
+ * The revision an environment's list row stands for: the one deploying, else the active one, else
+ * the latest (never deployed).
+ */
+export function summaryRevision(summary: EnvironmentSummary): number | null {
+  return summary.DeployingRevision ?? summary.ActiveRevision ?? summary.LatestRevision ?? null;
+}
+
+/** `list-environments --table`: ENVIRONMENT STATUS REVISION DESIRED CURRENT. */
+export function formatEnvironmentListTable(environments: readonly EnvironmentSummary[]): string {
+  return renderTable(
+    [
+      { header: 'ENVIRONMENT', kind: 'first' },
+      { header: 'STATUS', kind: 'status' },
+      { header: 'REVISION', kind: 'number' },
+      { header: 'DESIRED', kind: 'number' },
+      { header: 'CURRENT', kind: 'last' },
+    ],
+    environments.map((summary) => [
+      summary.EnvironmentName,
+      summary.Status,
+      count(summaryRevision(summary)),
+      count(summary.Desired),
+      count(summary.Current),
+    ]),
+  );
+}
+
+/** One line for stderr: `blox: <message>`, with any line breaks in the message folded into spaces. */
+export function formatErrorLine(message: string): string {
+  const folded = message
+    .split(/\r?\n/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .join(' ');
+  return `blox: ${folded || 'unknown error'}`;
+}

@@ -1,0 +1,321 @@
+/**
+ * `blox`: the command line of Blox Deployments, a thin client of the HTTP API (`docs/api.md`).
+ *
+ * ```
+ * blox create-environment --yaml-file spec.yaml            → { "EnvironmentRevision": 1 }
+ * blox deploy-environment --environment-name SomeEnvironment/Prod --environment-revision 1
+ *                                                          → { "DeploymentId": "SomeEnvironment/Prod:1@2017090611472301" }
+ * blox describe-environment-status --all --environment-name SomeEnvironment/Prod --table
+ * ```
+ *
+ * Output is JSON (see `format.ts`), or a table with `--table`. Errors are one line on stderr,
+ * `blox: <message>`; exit code 1 when the API refused or could not be reached, 2 for usage errors.
+ * `BLOX_API_URL` selects the API (default `http://127.0.0.1:3000`); https URLs are SigV4-signed.
+ */
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BloxApiError, BloxClient, BloxConnectionError, DEFAULT_API_URL } from './client';
+import {
+  formatEnvironmentListTable,
+  formatEnvironmentTable,
+  formatErrorLine,
+  formatJson,
+  formatStatusTable,
+} from './format';
+import { buildUpdateRequest, readDocument, UsageError } from './input';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stdin: Readable;
+  stdinIsTTY: boolean;
+  env: Record<string, string | undefined>;
+  /** For tests; default the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const CLIENT_TOKEN_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+function positiveInteger(value: string): number {
+  if (!/^\s*[0-9]+\s*$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError('expected a whole number of at least 1.');
+  }
+  return Number(value);
+}
+
+function wholeNumber(value: string): number {
+  if (!/^\s*[0-9]+\s*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError('expected a whole number.');
+  }
+  return Number(value);
+}
+
+function clientToken(value: string): string {
+  if (!CLIENT_TOKEN_PATTERN.test(value)) {
+    throw new InvalidArgumentError('expected 1 to 128 characters from A-Z a-z 0-9 _ . : -');
+  }
+  return value;
+}
+
+/** `--max-over 2` is a count, `--max-over 20%` a percentage (sent as the string "20%"). */
+function maxOver(value: string): number | string {
+  return /^\s*[0-9]+\s*$/.test(value) ? Number(value) : value.trim();
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Runs one command line (without `node` and the script: `['deploy-environment', …]`); returns the exit code. */
+export async function main(args: readonly string[], io: CliIo): Promise<number> {
+  let client: BloxClient | undefined;
+  const api = (): BloxClient => {
+    if (!client) {
+      const baseUrl = io.env.BLOX_API_URL?.trim() || DEFAULT_API_URL;
+      try {
+        client = new BloxClient({ baseUrl, env: io.env, fetch: io.fetch });
+      } catch (error) {
+        throw new UsageError(`BLOX_API_URL: ${(error as Error).message}`);
+      }
+    }
+    return client;
+  };
+  const print = (value: unknown) => io.stdout(`${formatJson(value)}\n`);
+  const printText = (text: string) => io.stdout(`${text}\n`);
+
+  const program = new Command('blox');
+  program
+    .description(
+      'Blox Deployments: declare ECS environments, deploy, roll back, freeze and watch them.\n' +
+        `Talks to the API at $BLOX_API_URL (default ${DEFAULT_API_URL}); https URLs are signed with SigV4 (AWS credentials).`,
+    )
+    .version(packageVersion(), '--version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .addHelpCommand(false)
+    .option('--client-token <token>', 'idempotency key for a mutating command (sent as Idempotency-Key)', clientToken)
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(`${formatErrorLine(text.replace(/^error: /, ''))}\n`),
+    });
+
+  const mutation = (command: Command) => {
+    const token = command.optsWithGlobals<{ clientToken?: string }>().clientToken;
+    return token === undefined ? {} : { idempotencyKey: token };
+  };
+
+  program
+    .command('create-environment')
+    .description('create an environment from a spec (YAML or JSON); prints { "EnvironmentRevision": 1 }')
+    .addOption(new Option('--yaml-file [file]', 'the spec as YAML; - (or no value) reads standard input'))
+    .addOption(new Option('--json-file [file]', 'the spec as JSON; - (or no value) reads standard input').conflicts('yamlFile'))
+    .action(async (options: { yamlFile?: string | true; jsonFile?: string | true }, command: Command) => {
+      const document =
+        options.yamlFile !== undefined
+          ? await readDocument('--yaml-file', options.yamlFile, io)
+          : options.jsonFile !== undefined
+            ? await readDocument('--json-file', options.jsonFile, io)
+            : undefined;
+      if (!document) throw new UsageError('create-environment: give --yaml-file FILE (or - for standard input) or --json-file FILE');
+      print(await api().createEnvironment(document, mutation(command)));
+    });
+
+  program
+    .command('update-environment')
+    .summary('create a new revision (changed fields, or a whole new spec); prints { "EnvironmentRevision": N+1 }')
+    .description(
+      'create a new revision: change the given fields of revision N, or replace the spec with --yaml-file;\n' +
+        'prints { "EnvironmentRevision": N+1 }',
+    )
+    .option('--environment <name>', 'environment name (default: the Name in --yaml-file)')
+    .addOption(new Option('--environment-name <name>').hideHelp())
+    .option('--revision <n>', 'the revision the change is based on (required unless --yaml-file gives the whole spec)', positiveInteger)
+    .option('--task-definition <family:revision>', 'new TaskDefinition')
+    .option('--instance-group-query <query>', 'new InstanceGroup.Query (ECS cluster query language)')
+    .option('--desired-count <n>', 'new DesiredCount (Service environments)', wholeNumber)
+    .option('--min-healthy-percent <n>', 'new DeploymentConfiguration.MinHealthyPercent', wholeNumber)
+    .option('--method <method>', 'new DeploymentConfiguration.Method (Replace, Surge; Rolling, Canary, BlueGreen)')
+    .option('--max-over <n|n%>', 'new DeploymentConfiguration.MaxOver', maxOver)
+    .option('--yaml-file [file]', 'the whole spec as YAML; - (or no value) reads standard input')
+    .action(
+      async (
+        options: {
+          environment?: string;
+          environmentName?: string;
+          revision?: number;
+          taskDefinition?: string;
+          instanceGroupQuery?: string;
+          desiredCount?: number;
+          minHealthyPercent?: number;
+          method?: string;
+          maxOver?: number | string;
+          yamlFile?: string | true;
+        },
+        command: Command,
+      ) => {
+        if (
+          options.environment !== undefined &&
+          options.environmentName !== undefined &&
+          options.environment !== options.environmentName
+        ) {
+          throw new UsageError('update-environment: --environment and --environment-name name different environments');
+        }
+        const document =
+          options.yamlFile === undefined ? undefined : await readDocument('--yaml-file', options.yamlFile, io);
+        const request = await buildUpdateRequest({
+          environment: options.environment ?? options.environmentName,
+          document,
+          flags: options,
+        });
+        print(await api().updateEnvironment(request.name, request.body, mutation(command)));
+      },
+    );
+
+  program
+    .command('deploy-environment')
+    .description('start deploying a revision (not older than the Active one: use rollback-environment for that)')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .requiredOption('--environment-revision <n>', 'the revision to deploy', positiveInteger)
+    .action(async (options: { environmentName: string; environmentRevision: number }, command: Command) => {
+      print(await api().deployEnvironment(options.environmentName, options.environmentRevision, mutation(command)));
+    });
+
+  program
+    .command('rollback-environment')
+    .description('re-activate an earlier revision; the revisions it abandons are Reverted')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .requiredOption('--environment-revision <n>', 'the revision to roll back to', positiveInteger)
+    .action(async (options: { environmentName: string; environmentRevision: number }, command: Command) => {
+      print(await api().rollbackEnvironment(options.environmentName, options.environmentRevision, mutation(command)));
+    });
+
+  program
+    .command('freeze-environment')
+    .description('suspend every action in an environment (prints nothing)')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .action(async (options: { environmentName: string }, command: Command) => {
+      await api().freezeEnvironment(options.environmentName, mutation(command));
+    });
+
+  program
+    .command('thaw-environment')
+    .description('resume a frozen environment (prints nothing)')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .action(async (options: { environmentName: string }, command: Command) => {
+      await api().thawEnvironment(options.environmentName, mutation(command));
+    });
+
+  program
+    .command('describe-environment')
+    .description('show an environment: status, counts, deployment, latest spec')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .option('--table', 'print ENVIRONMENT STATUS DESIRED CURRENT')
+    .action(async (options: { environmentName: string; table?: boolean }) => {
+      const description = await api().describeEnvironment(options.environmentName);
+      if (options.table) printText(formatEnvironmentTable(description));
+      else print(description);
+    });
+
+  program
+    .command('describe-environment-status')
+    .description("show each revision's status and task counts")
+    .requiredOption('--environment-name <name>', 'environment name')
+    .option('--all', 'include Inactive and Reverted revisions')
+    .option('--table', 'print REVISION STATUS DESIRED CURRENT')
+    .action(async (options: { environmentName: string; all?: boolean; table?: boolean }) => {
+      const status = await api().describeEnvironmentStatus(options.environmentName, { all: options.all === true });
+      if (options.table) printText(formatStatusTable(status));
+      else print(status);
+    });
+
+  program
+    .command('list-environments')
+    .description('list environments (every page, unless --max-items)')
+    .option('--table', 'print ENVIRONMENT STATUS REVISION DESIRED CURRENT')
+    .option('--max-items <n>', 'return at most N environments (and a NextToken if there are more)', positiveInteger)
+    .option('--starting-token <token>', 'continue from the NextToken of an earlier --max-items call')
+    .action(async (options: { table?: boolean; maxItems?: number; startingToken?: string }) => {
+      const result = await api().listAllEnvironments({
+        maxItems: options.maxItems,
+        startingToken: options.startingToken,
+      });
+      if (options.table) printText(formatEnvironmentListTable(result.Environments));
+      else print(result);
+    });
+
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (one line, through outputError) or the help.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
+    return EXIT_USAGE;
+  }
+  const say = (message: string) => io.stderr(`${formatErrorLine(message)}\n`);
+  if (error instanceof UsageError) {
+    say(error.message);
+    return EXIT_USAGE;
+  }
+  if (error instanceof BloxConnectionError) {
+    say(
+      // The hint is for the local stack (plain http); a refused https API is reported as is.
+      error.errorCode === 'ECONNREFUSED' && error.url.startsWith('http:')
+        ? `cannot reach the Blox API at ${error.url} (is \`npm start\` running?)`
+        : error.message,
+    );
+    return EXIT_FAILURE;
+  }
+  if (error instanceof BloxApiError) {
+    say(error.message);
+    return EXIT_FAILURE;
+  }
+  say(error instanceof Error ? error.message : String(error));
+  return EXIT_FAILURE;
+}
+
+/** The process entry point (`bin/blox.js`): real streams, real exit code. */
+export async function run(): Promise<void> {
+  // The AWS SDK (loaded only to sign https requests) warns on Node < 22 over several stderr lines.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_OK); // `blox … | head`
+  });
+  const pending: Promise<void>[] = [];
+  const write = (stream: NodeJS.WriteStream) => (text: string) => {
+    pending.push(new Promise((resolve) => stream.write(text, () => resolve())));
+  };
+  const code = await main(process.argv.slice(2), {
+    stdout: write(process.stdout),
+    stderr: write(process.stderr),
+    stdin: process.stdin,
+    stdinIsTTY: process.stdin.isTTY === true,
+    env: process.env,
+  });
+  await Promise.all(pending);
+  // Exit now rather than when idle: keep-alive sockets must not hold a finished command open.
+  process.exit(code);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await run();
+}
