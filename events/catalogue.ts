@@ -8,7 +8,7 @@
  * The schemas are tied to the domain's TypeScript types with `satisfies`, so the catalogue and
  * `domain/environment.ts` cannot drift apart without a type error.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EnvironmentEvent } from '../domain/environment';
 
 export const CURRENT_SCHEMA_VERSION = 1;
