@@ -24,10 +24,10 @@
  *
  * `{ DeploymentType: 'Daemon', DesiredCount: 3, … }` is refused with
  * `DesiredCount: only allowed when DeploymentType is Service`; `{ …, Foo: 1 }` with
- * `Foo: unknown field`; `MinHealthyPercent: "lots"` with
+ * `Foo: unknown field (expected one of Name, TaskDefinition, …)`; `MinHealthyPercent: "lots"` with
  * `DeploymentConfiguration.MinHealthyPercent: expected an integer from 0 to 100 (a number or a numeric string)`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors';
 import { formatQueryError, parseQuery } from './query';
 
@@ -43,73 +43,123 @@ export const DAEMON_METHODS = ['Replace', 'Surge'] as const;
 export const SERVICE_METHODS = ['Rolling', 'Canary', 'BlueGreen'] as const;
 export type DeploymentMethod = (typeof DAEMON_METHODS)[number] | (typeof SERVICE_METHODS)[number];
 
-/** An integer field that accepts numbers and numeric strings ("100"), as the walkthrough writes them. */
-function integer(min: number, max: number) {
-  const expected = `expected an integer from ${min} to ${max} (a number or a numeric string)`;
+/**
+ * An integer field that accepts numbers and numeric strings ("100"), as the walkthrough writes them.
+ * Every way of getting it wrong (a fraction, out of range, not numeric) gives the same message: each
+ * check carries it, because a union whose string branch fails its pattern reports that branch's issue,
+ * not the union's.
+ */
+function integer(min: number, max: number, description: string) {
+  const error = `expected an integer from ${min} to ${max} (a number or a numeric string)`;
   return z
-    .union([z.number().int().min(min).max(max), z.string().regex(/^\s*-?[0-9]{1,12}\s*$/)], { error: expected })
-    .transform((value) => Number(value))
-    .pipe(z.number().int().min(min, { error: expected }).max(max, { error: expected }));
+    .union(
+      [
+        z.number({ error }).int({ error }).min(min, { error }).max(max, { error }),
+        z.string({ error }).regex(/^\s*-?[0-9]{1,12}\s*$/, { error }),
+      ],
+      { error },
+    )
+    .transform((value) => Number(value) || 0) // "-0" and -0 are stored as 0
+    .pipe(z.number().int({ error }).min(min, { error }).max(max, { error }))
+    .meta({ description });
 }
+
+const MAX_OVER_COUNT = 100000;
+const MAX_OVER_ERROR = `expected a count from 1 to ${MAX_OVER_COUNT} or a percentage from 1% to 100% (e.g. 2 or "20%")`;
 
 /** `MaxOver`: a count of extra copies (`2`, `"2"`) or a percentage of the target (`"20%"`). */
 const maxOver = z
-  .union([z.number().int().min(1).max(100000), z.string().regex(/^\s*(?:[0-9]{1,6}|[0-9]{1,3}%)\s*$/)], {
-    error: 'expected a count of at least 1 or a percentage like "20%"',
-  })
+  .union(
+    [
+      z.number({ error: MAX_OVER_ERROR }).int({ error: MAX_OVER_ERROR }).min(1, { error: MAX_OVER_ERROR }).max(MAX_OVER_COUNT, { error: MAX_OVER_ERROR }),
+      z.string({ error: MAX_OVER_ERROR }).regex(/^\s*(?:[0-9]{1,6}|[0-9]{1,3}%)\s*$/, { error: MAX_OVER_ERROR }),
+    ],
+    { error: MAX_OVER_ERROR },
+  )
   .transform((value, ctx) => {
     if (typeof value === 'number') return value;
     const trimmed = value.trim();
-    if (trimmed.endsWith('%')) {
-      const percent = Number(trimmed.slice(0, -1));
-      if (percent < 1 || percent > 100) {
-        ctx.addIssue({ code: 'custom', message: 'expected a percentage from 1% to 100%' });
-        return z.NEVER;
-      }
-      return `${percent}%` as const;
-    }
-    const count = Number(trimmed);
-    if (count < 1) {
-      ctx.addIssue({ code: 'custom', message: 'expected a count of at least 1 or a percentage like "20%"' });
+    const percent = trimmed.endsWith('%');
+    const amount = Number(percent ? trimmed.slice(0, -1) : trimmed);
+    if (amount < 1 || amount > (percent ? 100 : MAX_OVER_COUNT)) {
+      ctx.addIssue({ code: 'custom', message: MAX_OVER_ERROR, input: value });
       return z.NEVER;
     }
-    return count;
+    return percent ? (`${amount}%` as const) : amount;
+  })
+  .meta({
+    description:
+      'Surge: how many extra copies may run at once while old ones are replaced — a count (2) or a percentage of the target ("20%"). Default: 1.',
   });
 
 const deploymentConfiguration = z.strictObject({
-  Method: z.enum([...DAEMON_METHODS, ...SERVICE_METHODS], {
-    error: `expected one of ${[...DAEMON_METHODS, ...SERVICE_METHODS].join(', ')}`,
-  }).optional(),
-  MinHealthyPercent: integer(0, 100).optional(),
+  Method: z
+    .enum([...DAEMON_METHODS, ...SERVICE_METHODS], {
+      error: `expected one of ${[...DAEMON_METHODS, ...SERVICE_METHODS].join(', ')}`,
+    })
+    .meta({
+      description:
+        'How tasks move to the new revision. Daemon: Replace (stop old tasks, then start new ones; default) or Surge (start new ones first). Service: Rolling (default), Canary or BlueGreen.',
+    })
+    .optional(),
+  MinHealthyPercent: integer(
+    0,
+    100,
+    'The share of the target that must stay running and healthy during the rollout, 0 to 100 (a number or a numeric string like "100"). Default: 50 for Replace, 100 otherwise.',
+  ).optional(),
   MaxOver: maxOver.optional(),
-  StuckAfterSeconds: integer(1, 604800).optional(),
-  FailingAfterSeconds: integer(1, 604800).optional(),
+  StuckAfterSeconds: integer(
+    1,
+    604800,
+    'A deployment that makes no progress for this many seconds is reported as Stuck. Default: 300.',
+  ).optional(),
+  FailingAfterSeconds: integer(
+    1,
+    604800,
+    'A deployment that stays Stuck for this many seconds is reported as Failing (and a notification is sent). Default: 900.',
+  ).optional(),
 });
 
 const query = z
   .string({ error: 'expected a string in the ECS cluster query language' })
   .max(MAX_QUERY_LENGTH, { error: `expected at most ${MAX_QUERY_LENGTH} characters` })
   .superRefine((source, ctx) => {
+    if (source.length > MAX_QUERY_LENGTH) return; // already refused; not worth parsing
     const parsed = parseQuery(source);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: formatQueryError(source, parsed.error) });
+  })
+  .meta({
+    description:
+      'An ECS cluster query language expression that selects container instances, e.g. "attribute:stack == prod" (at most 2048 characters).',
   });
 
 /** Every top-level field and its schema; the full spec and the partial update share them. */
 const fields = {
-  Name: z.string({ error: 'expected a string' }).regex(ENVIRONMENT_NAME_PATTERN, {
-    error: 'expected 1 to 255 characters from A-Z a-z 0-9 _ / - .',
+  Name: z
+    .string({ error: 'expected a string' })
+    .regex(ENVIRONMENT_NAME_PATTERN, { error: 'expected 1 to 255 characters from A-Z a-z 0-9 _ / - .' })
+    .meta({
+      description:
+        'The environment\'s name: 1 to 255 characters from A-Z a-z 0-9 _ / - . (e.g. "SomeEnvironment/Prod"). It cannot be changed by an update.',
+    }),
+  TaskDefinition: z
+    .string({ error: 'expected a string' })
+    .regex(TASK_DEFINITION_PATTERN, { error: 'expected "family:revision" (e.g. "log-daemon:1") or a task definition ARN' })
+    .meta({ description: 'The task definition to run: "family:revision" (e.g. "log-daemon:1") or a full task definition ARN.' }),
+  Cluster: z
+    .string({ error: 'expected a string' })
+    .regex(CLUSTER_PATTERN, { error: 'expected a cluster name (A-Z a-z 0-9 _ -, up to 255) or a cluster ARN' })
+    .meta({ description: 'The ECS cluster to run in: a cluster name or a cluster ARN. Default: "default".' }),
+  DeploymentType: z.enum(['Daemon', 'Service'], { error: 'expected "Daemon" or "Service"' }).meta({
+    description:
+      'Daemon: one task on every instance of the InstanceGroup. Service: DesiredCount tasks. It cannot be changed by an update.',
   }),
-  TaskDefinition: z.string({ error: 'expected a string' }).regex(TASK_DEFINITION_PATTERN, {
-    error: 'expected "family:revision" (e.g. "log-daemon:1") or a task definition ARN',
+  InstanceGroup: z.strictObject({ Query: query }).meta({ description: 'The container instances to run on (Daemon: one task per matching instance).' }),
+  DesiredCount: integer(0, 10000, 'Service only (and required there): how many tasks to run, 0 to 10000.'),
+  DeploymentConfiguration: deploymentConfiguration.meta({ description: 'How a deployment rolls out; every field is optional.' }),
+  RollbackConfiguration: deploymentConfiguration.meta({
+    description: 'The deployment configuration a rollback uses, over DeploymentConfiguration; every field is optional.',
   }),
-  Cluster: z.string({ error: 'expected a string' }).regex(CLUSTER_PATTERN, {
-    error: 'expected a cluster name (A-Z a-z 0-9 _ -, up to 255) or a cluster ARN',
-  }),
-  DeploymentType: z.enum(['Daemon', 'Service'], { error: 'expected "Daemon" or "Service"' }),
-  InstanceGroup: z.strictObject({ Query: query }),
-  DesiredCount: integer(0, 10000),
-  DeploymentConfiguration: deploymentConfiguration,
-  RollbackConfiguration: deploymentConfiguration,
 };
 
 const specObject = z.strictObject({
@@ -203,37 +253,69 @@ export function effectiveDeploymentConfiguration(
   };
 }
 
-/** Turns zod issues into one message that names every offending field (dotted path) and what was expected. */
+/**
+ * Turns zod issues into one message that names every offending field (dotted path) and what was
+ * expected; `field` is the first one named, and the message starts with it.
+ */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): { field: string; message: string } {
   const parts: string[] = [];
   let firstField = '';
-  for (const issue of issues.slice(0, 5)) {
+  for (const issue of issues) {
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     let field = base;
     let text: string;
     if (issue.code === 'unrecognized_keys') {
-      field = [base, issue.keys[0]].filter(Boolean).join('.');
-      text = issue.keys.length === 1 ? 'unknown field' : `unknown fields (${issue.keys.join(', ')})`;
-    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+      const keys = issue.keys.map(displayKey);
+      field = [base, keys[0]].filter(Boolean).join('.');
+      const known = knownKeys(issue.path);
+      const expected = known.length > 0 ? ` (expected one of ${known.join(', ')})` : '';
+      text = keys.length === 1 ? `unknown field${expected}` : `unknown fields ${keys.join(', ')}${expected}`;
+    } else if (isMissing(issue)) {
       text = 'is required';
     } else if (issue.code === 'invalid_type' && issue.expected === 'object') {
       text = `expected an object, got ${describeValue(issue.input)}`;
-    } else if (issue.code === 'invalid_union' && issue.path.length === 0 && prefix === '') {
-      text = issue.message;
     } else {
       text = issue.message;
     }
+    const part = field ? `${field}: ${text}` : text;
+    if (parts.includes(part)) continue; // one value can fail several checks with the same message
     if (!firstField) firstField = field;
-    parts.push(field ? `${field}: ${text}` : text);
+    parts.push(part);
   }
-  if (issues.length > 5) parts.push(`and ${issues.length - 5} more`);
-  return { field: firstField, message: parts.join('; ') };
+  const shown = parts.slice(0, 5);
+  if (parts.length > 5) shown.push(`and ${parts.length - 5} more`);
+  return { field: firstField, message: shown.join('; ') };
+}
+
+/** A required field that was not given: zod reports it as a type, value or union mismatch on `undefined`. */
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  return (
+    (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union') &&
+    'input' in issue &&
+    issue.input === undefined
+  );
+}
+
+/** The fields allowed at a path of the spec, to list after "unknown field". */
+function knownKeys(path: readonly PropertyKey[]): readonly string[] {
+  if (path.length === 0) return Object.keys(specObject.shape);
+  if (path.length !== 1) return [];
+  if (path[0] === 'InstanceGroup') return Object.keys(fields.InstanceGroup.shape);
+  if (path[0] === 'DeploymentConfiguration' || path[0] === 'RollbackConfiguration') return Object.keys(deploymentConfiguration.shape);
+  return [];
+}
+
+/** An unknown key as it is shown in a field path: as is when plain, else quoted (and cut short). */
+function displayKey(key: string): string {
+  if (/^[A-Za-z0-9_$-]{1,64}$/.test(key)) return key;
+  return JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
 }
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
-  return typeof value === 'string' ? 'a string' : `${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function failOn(issues: readonly z.core.$ZodIssue[], prefix = ''): never {
@@ -300,7 +382,25 @@ export function mergeSpec(base: EnvironmentSpec, patch: SpecPatch): EnvironmentS
   return result.data;
 }
 
-/** The JSON Schema of the spec as users write it (numbers or numeric strings), for editors. */
+/**
+ * The JSON Schema (draft-07, which editors support best) of the spec as users write it (numbers or
+ * numeric strings), with a description on every field. The rules that span fields (`checkTypeRules`)
+ * are added as `if`/`then`, so an editor flags a Daemon with a `DesiredCount` or a `Rolling` method.
+ * `scripts/write-schema.ts` writes it to `schema/environment.schema.json`.
+ */
 export function environmentSpecJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(specObject, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(specObject, { target: 'draft-07', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const methods = (allowed: readonly string[]) => ({ properties: { Method: { enum: [...allowed] } } });
+  const rules = (type: 'Daemon' | 'Service', allowed: readonly string[], desiredCount: Record<string, unknown>) => ({
+    if: { properties: { DeploymentType: { const: type } }, required: ['DeploymentType'] },
+    then: {
+      properties: { DeploymentConfiguration: methods(allowed), RollbackConfiguration: methods(allowed) },
+      ...desiredCount,
+    },
+  });
+  schema.allOf = [
+    rules('Daemon', DAEMON_METHODS, { not: { required: ['DesiredCount'] } }),
+    rules('Service', SERVICE_METHODS, { required: ['DesiredCount'] }),
+  ];
+  return schema;
 }
