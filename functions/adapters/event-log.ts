@@ -176,7 +176,11 @@ export class DynamoEventLog implements EventLog {
       .go();
     if (result.canceled) {
       const reasons = (result.data as unknown as Array<{ code?: string }>).map((d) => d.code ?? "None");
-      if (reasons.some((code) => code === 'ConditionalCheckFailed')) throw new ConcurrencyError(environment, expectedVersion);
+      // A condition failed (another writer appended first), or DynamoDB saw two transactions on the
+      // same items at once: either way, this writer lost the race.
+      if (reasons.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict')) {
+        throw new ConcurrencyError(environment, expectedVersion);
+      }
       throw new Error(`append to "${environment}" was cancelled: ${reasons.join(', ')}`);
     }
   }
