@@ -74,3 +74,68 @@ export interface EventLog {
 export interface Clock {
   now(): Date;
 }
+
+// ── The cluster (ECS in AWS, the simulated cluster locally and in tests) ─────────────────────────
+
+export type ContainerInstanceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE' | 'REGISTERING' | 'DEREGISTERING' | 'REGISTRATION_FAILED' | 'DEREGISTRATION_FAILED';
+export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
+export type TaskHealthStatus = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+
+export interface ContainerInstance {
+  arn: string;
+  ec2InstanceId: string;
+  status: ContainerInstanceStatus;
+  agentConnected: boolean;
+  agentVersion?: string | undefined;
+  /** Custom and `ecs.*` attributes (e.g. `stack`, `ecs.instance-type`, `ecs.availability-zone`). */
+  attributes: Record<string, string | undefined>;
+  registeredAt: string;
+  registered: { cpu: number; memory: number };
+  remaining: { cpu: number; memory: number };
+  runningTasksCount: number;
+  pendingTasksCount: number;
+}
+
+export interface ClusterTask {
+  arn: string;
+  clusterArn: string;
+  containerInstanceArn: string;
+  taskDefinitionArn: string;
+  /** Set by StartTask (≤ 36 chars): Blox uses one value per environment, so ListTasks finds its tasks. */
+  startedBy?: string | undefined;
+  group?: string | undefined;
+  lastStatus: TaskLastStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  healthStatus: TaskHealthStatus;
+  stopCode?: string | undefined;
+  stoppedReason?: string | undefined;
+  createdAt: string;
+  startedAt?: string | undefined;
+  stoppedAt?: string | undefined;
+  /** Blox tags: `blox:environment`, `blox:revision`, `blox:action` (the idempotency key of the StartTask action). */
+  tags: Record<string, string>;
+}
+
+export interface StartTaskInput {
+  cluster: string;
+  taskDefinition: string;
+  containerInstance: string;
+  startedBy: string;
+  group?: string | undefined;
+  tags: Record<string, string>;
+}
+
+export interface StartTaskResult {
+  tasks: ClusterTask[];
+  /** ECS's `failures[]`: e.g. `{ arn: <instance>, reason: 'RESOURCE:MEMORY' }`. */
+  failures: Array<{ arn?: string | undefined; reason: string; detail?: string | undefined }>;
+}
+
+export interface Cluster {
+  /** Instances of the cluster matching the query (ListContainerInstances with `filter`, then Describe). */
+  listContainerInstances(cluster: string, filter?: string): Promise<ContainerInstance[]>;
+  /** Tasks started with `startedBy` (running and recently stopped), described with their tags. */
+  listTasks(cluster: string, startedBy: string): Promise<ClusterTask[]>;
+  startTask(input: StartTaskInput): Promise<StartTaskResult>;
+  stopTask(cluster: string, taskArn: string, reason: string): Promise<ClusterTask | undefined>;
+}
