@@ -27,7 +27,7 @@
  * `Foo: unknown field (expected one of Name, TaskDefinition, …)`; `MinHealthyPercent: "lots"` with
  * `DeploymentConfiguration.MinHealthyPercent: expected an integer from 0 to 100 (a number or a numeric string)`.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from './errors';
 import { formatQueryError, parseQuery } from './query';
 
@@ -43,6 +43,25 @@ export const DAEMON_METHODS = ['Replace', 'Surge'] as const;
 export const SERVICE_METHODS = ['Rolling', 'Canary', 'BlueGreen'] as const;
 export type DeploymentMethod = (typeof DAEMON_METHODS)[number] | (typeof SERVICE_METHODS)[number];
 
+/*
+ * The schemas use `zod/mini` (the functional API), which keeps the Lambda bundles small. It loads no
+ * locale, so a check without its own `error` would say only "Invalid input": every check whose
+ * issue can reach a user carries its message, and `describeIssues` words the rest (unknown keys,
+ * missing fields, non-objects).
+ */
+
+/** A copy of `schema` with a description, for the JSON Schema (what classic zod's `.meta()` does). */
+function described<T extends z.ZodMiniType>(schema: T, description: string): T {
+  const copy = schema.clone();
+  z.globalRegistry.add(copy, { description });
+  return copy;
+}
+
+/** A number that is an integer from `min` to `max`; every check says `error`. */
+function integerNumber(min: number, max: number, error: string) {
+  return z.number({ error }).check(z.int({ error }), z.gte(min, { error }), z.lte(max, { error }));
+}
+
 /**
  * An integer field that accepts numbers and numeric strings ("100"), as the walkthrough writes them.
  * Every way of getting it wrong (a fraction, out of range, not numeric) gives the same message: each
@@ -51,130 +70,138 @@ export type DeploymentMethod = (typeof DAEMON_METHODS)[number] | (typeof SERVICE
  */
 function integer(min: number, max: number, description: string) {
   const error = `expected an integer from ${min} to ${max} (a number or a numeric string)`;
-  return z
-    .union(
-      [
-        z.number({ error }).int({ error }).min(min, { error }).max(max, { error }),
-        z.string({ error }).regex(/^\s*-?[0-9]{1,12}\s*$/, { error }),
-      ],
-      { error },
-    )
-    .transform((value) => Number(value) || 0) // "-0" and -0 are stored as 0
-    .pipe(z.number().int({ error }).min(min, { error }).max(max, { error }))
-    .meta({ description });
+  return described(
+    z.pipe(
+      z.pipe(
+        z.union([integerNumber(min, max, error), z.string({ error }).check(z.regex(/^\s*-?[0-9]{1,12}\s*$/, { error }))], { error }),
+        z.transform((value: number | string) => Number(value) || 0), // "-0" and -0 are stored as 0
+      ),
+      integerNumber(min, max, error),
+    ),
+    description,
+  );
 }
 
 const MAX_OVER_COUNT = 100000;
 const MAX_OVER_ERROR = `expected a count from 1 to ${MAX_OVER_COUNT} or a percentage from 1% to 100% (e.g. 2 or "20%")`;
 
 /** `MaxOver`: a count of extra copies (`2`, `"2"`) or a percentage of the target (`"20%"`). */
-const maxOver = z
-  .union(
-    [
-      z.number({ error: MAX_OVER_ERROR }).int({ error: MAX_OVER_ERROR }).min(1, { error: MAX_OVER_ERROR }).max(MAX_OVER_COUNT, { error: MAX_OVER_ERROR }),
-      z.string({ error: MAX_OVER_ERROR }).regex(/^\s*(?:[0-9]{1,6}|[0-9]{1,3}%)\s*$/, { error: MAX_OVER_ERROR }),
-    ],
-    { error: MAX_OVER_ERROR },
-  )
-  .transform((value, ctx) => {
-    if (typeof value === 'number') return value;
-    const trimmed = value.trim();
-    const percent = trimmed.endsWith('%');
-    const amount = Number(percent ? trimmed.slice(0, -1) : trimmed);
-    if (amount < 1 || amount > (percent ? 100 : MAX_OVER_COUNT)) {
-      ctx.addIssue({ code: 'custom', message: MAX_OVER_ERROR, input: value });
-      return z.NEVER;
-    }
-    return percent ? (`${amount}%` as const) : amount;
-  })
-  .meta({
-    description:
-      'Surge: how many extra copies may run at once while old ones are replaced — a count (2) or a percentage of the target ("20%"). Default: 1.',
-  });
+const maxOver = described(
+  z.pipe(
+    z.union(
+      [
+        integerNumber(1, MAX_OVER_COUNT, MAX_OVER_ERROR),
+        z.string({ error: MAX_OVER_ERROR }).check(z.regex(/^\s*(?:[0-9]{1,6}|[0-9]{1,3}%)\s*$/, { error: MAX_OVER_ERROR })),
+      ],
+      { error: MAX_OVER_ERROR },
+    ),
+    z.transform((value: number | string, ctx) => {
+      if (typeof value === 'number') return value;
+      const trimmed = value.trim();
+      const percent = trimmed.endsWith('%');
+      const amount = Number(percent ? trimmed.slice(0, -1) : trimmed);
+      if (amount < 1 || amount > (percent ? 100 : MAX_OVER_COUNT)) {
+        ctx.issues.push({ code: 'custom', message: MAX_OVER_ERROR, input: value });
+        return z.NEVER;
+      }
+      return percent ? (`${amount}%` as const) : amount;
+    }),
+  ),
+  'Surge: how many extra copies may run at once while old ones are replaced — a count (2) or a percentage of the target ("20%"). Default: 1.',
+);
 
 const deploymentConfiguration = z.strictObject({
-  Method: z
-    .enum([...DAEMON_METHODS, ...SERVICE_METHODS], {
-      error: `expected one of ${[...DAEMON_METHODS, ...SERVICE_METHODS].join(', ')}`,
-    })
-    .meta({
-      description:
-        'How tasks move to the new revision. Daemon: Replace (stop old tasks, then start new ones; default) or Surge (start new ones first). Service: Rolling (default), Canary or BlueGreen.',
-    })
-    .optional(),
-  MinHealthyPercent: integer(
-    0,
-    100,
-    'The share of the target that must stay running and healthy during the rollout, 0 to 100 (a number or a numeric string like "100"). Default: 50 for Replace, 100 otherwise.',
-  ).optional(),
-  MaxOver: maxOver.optional(),
-  StuckAfterSeconds: integer(
-    1,
-    604800,
-    'A deployment that makes no progress for this many seconds is reported as Stuck. Default: 300.',
-  ).optional(),
-  FailingAfterSeconds: integer(
-    1,
-    604800,
-    'A deployment that stays Stuck for this many seconds is reported as Failing (and a notification is sent). Default: 900.',
-  ).optional(),
+  Method: z.optional(
+    described(
+      z.enum([...DAEMON_METHODS, ...SERVICE_METHODS], {
+        error: `expected one of ${[...DAEMON_METHODS, ...SERVICE_METHODS].join(', ')}`,
+      }),
+      'How tasks move to the new revision. Daemon: Replace (stop old tasks, then start new ones; default) or Surge (start new ones first). Service: Rolling (default), Canary or BlueGreen.',
+    ),
+  ),
+  MinHealthyPercent: z.optional(
+    integer(
+      0,
+      100,
+      'The share of the target that must stay running and healthy during the rollout, 0 to 100 (a number or a numeric string like "100"). Default: 50 for Replace, 100 otherwise.',
+    ),
+  ),
+  MaxOver: z.optional(maxOver),
+  StuckAfterSeconds: z.optional(
+    integer(1, 604800, 'A deployment that makes no progress for this many seconds is reported as Stuck. Default: 300.'),
+  ),
+  FailingAfterSeconds: z.optional(
+    integer(
+      1,
+      604800,
+      'A deployment that stays Stuck for this many seconds is reported as Failing (and a notification is sent). Default: 900.',
+    ),
+  ),
 });
 
-const query = z
-  .string({ error: 'expected a string in the ECS cluster query language' })
-  .max(MAX_QUERY_LENGTH, { error: `expected at most ${MAX_QUERY_LENGTH} characters` })
-  .superRefine((source, ctx) => {
-    if (source.length > MAX_QUERY_LENGTH) return; // already refused; not worth parsing
-    const parsed = parseQuery(source);
-    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: formatQueryError(source, parsed.error) });
-  })
-  .meta({
-    description:
-      'An ECS cluster query language expression that selects container instances, e.g. "attribute:stack == prod" (at most 2048 characters).',
-  });
+const query = described(
+  z.string({ error: 'expected a string in the ECS cluster query language' }).check(
+    z.maxLength(MAX_QUERY_LENGTH, { error: `expected at most ${MAX_QUERY_LENGTH} characters` }),
+    z.superRefine((source: string, ctx) => {
+      if (source.length > MAX_QUERY_LENGTH) return; // already refused; not worth parsing
+      const parsed = parseQuery(source);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: formatQueryError(source, parsed.error) });
+    }),
+  ),
+  'An ECS cluster query language expression that selects container instances, e.g. "attribute:stack == prod" (at most 2048 characters).',
+);
+
+/** A string that must match `pattern` (else `error`), with its description. */
+function patterned(pattern: RegExp, error: string, description: string) {
+  return described(z.string({ error: 'expected a string' }).check(z.regex(pattern, { error })), description);
+}
 
 /** Every top-level field and its schema; the full spec and the partial update share them. */
 const fields = {
-  Name: z
-    .string({ error: 'expected a string' })
-    .regex(ENVIRONMENT_NAME_PATTERN, { error: 'expected 1 to 255 characters from A-Z a-z 0-9 _ / - .' })
-    .meta({
-      description:
-        'The environment\'s name: 1 to 255 characters from A-Z a-z 0-9 _ / - . (e.g. "SomeEnvironment/Prod"). It cannot be changed by an update.',
-    }),
-  TaskDefinition: z
-    .string({ error: 'expected a string' })
-    .regex(TASK_DEFINITION_PATTERN, { error: 'expected "family:revision" (e.g. "log-daemon:1") or a task definition ARN' })
-    .meta({ description: 'The task definition to run: "family:revision" (e.g. "log-daemon:1") or a full task definition ARN.' }),
-  Cluster: z
-    .string({ error: 'expected a string' })
-    .regex(CLUSTER_PATTERN, { error: 'expected a cluster name (A-Z a-z 0-9 _ -, up to 255) or a cluster ARN' })
-    .meta({ description: 'The ECS cluster to run in: a cluster name or a cluster ARN. Default: "default".' }),
-  DeploymentType: z.enum(['Daemon', 'Service'], { error: 'expected "Daemon" or "Service"' }).meta({
-    description:
-      'Daemon: one task on every instance of the InstanceGroup. Service: DesiredCount tasks. It cannot be changed by an update.',
-  }),
-  InstanceGroup: z.strictObject({ Query: query }).meta({ description: 'The container instances to run on (Daemon: one task per matching instance).' }),
+  Name: patterned(
+    ENVIRONMENT_NAME_PATTERN,
+    'expected 1 to 255 characters from A-Z a-z 0-9 _ / - .',
+    'The environment\'s name: 1 to 255 characters from A-Z a-z 0-9 _ / - . (e.g. "SomeEnvironment/Prod"). It cannot be changed by an update.',
+  ),
+  TaskDefinition: patterned(
+    TASK_DEFINITION_PATTERN,
+    'expected "family:revision" (e.g. "log-daemon:1") or a task definition ARN',
+    'The task definition to run: "family:revision" (e.g. "log-daemon:1") or a full task definition ARN.',
+  ),
+  Cluster: patterned(
+    CLUSTER_PATTERN,
+    'expected a cluster name (A-Z a-z 0-9 _ -, up to 255) or a cluster ARN',
+    'The ECS cluster to run in: a cluster name or a cluster ARN. Default: "default".',
+  ),
+  DeploymentType: described(
+    z.enum(['Daemon', 'Service'], { error: 'expected "Daemon" or "Service"' }),
+    'Daemon: one task on every instance of the InstanceGroup. Service: DesiredCount tasks. It cannot be changed by an update.',
+  ),
+  InstanceGroup: described(
+    z.strictObject({ Query: query }),
+    'The container instances to run on (Daemon: one task per matching instance).',
+  ),
   DesiredCount: integer(0, 10000, 'Service only (and required there): how many tasks to run, 0 to 10000.'),
-  DeploymentConfiguration: deploymentConfiguration.meta({ description: 'How a deployment rolls out; every field is optional.' }),
-  RollbackConfiguration: deploymentConfiguration.meta({
-    description: 'The deployment configuration a rollback uses, over DeploymentConfiguration; every field is optional.',
-  }),
+  DeploymentConfiguration: described(deploymentConfiguration, 'How a deployment rolls out; every field is optional.'),
+  RollbackConfiguration: described(
+    deploymentConfiguration,
+    'The deployment configuration a rollback uses, over DeploymentConfiguration; every field is optional.',
+  ),
 };
 
 const specObject = z.strictObject({
   Name: fields.Name,
   TaskDefinition: fields.TaskDefinition,
-  Cluster: fields.Cluster.optional(),
+  Cluster: z.optional(fields.Cluster),
   DeploymentType: fields.DeploymentType,
-  InstanceGroup: fields.InstanceGroup.optional(),
-  DesiredCount: fields.DesiredCount.optional(),
-  DeploymentConfiguration: fields.DeploymentConfiguration.optional(),
-  RollbackConfiguration: fields.RollbackConfiguration.optional(),
+  InstanceGroup: z.optional(fields.InstanceGroup),
+  DesiredCount: z.optional(fields.DesiredCount),
+  DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
+  RollbackConfiguration: z.optional(fields.RollbackConfiguration),
 });
 
 /** Rules that span fields: what each DeploymentType allows. */
-function checkTypeRules(spec: z.output<typeof specObject>, ctx: z.RefinementCtx): void {
+function checkTypeRules(spec: z.output<typeof specObject>, ctx: z.core.$RefinementCtx<z.output<typeof specObject>>): void {
   const methods: readonly string[] = spec.DeploymentType === 'Daemon' ? DAEMON_METHODS : SERVICE_METHODS;
   for (const key of ['DeploymentConfiguration', 'RollbackConfiguration'] as const) {
     const method = spec[key]?.Method;
@@ -194,18 +221,18 @@ function checkTypeRules(spec: z.output<typeof specObject>, ctx: z.RefinementCtx)
   }
 }
 
-export const environmentSpecSchema = specObject.superRefine(checkTypeRules);
+export const environmentSpecSchema = specObject.check(z.superRefine(checkTypeRules));
 
 /** A partial update: any field of the spec; nested configurations merge key by key onto the base. */
 export const specPatchSchema = z.strictObject({
-  Name: fields.Name.optional(),
-  TaskDefinition: fields.TaskDefinition.optional(),
-  Cluster: fields.Cluster.optional(),
-  DeploymentType: fields.DeploymentType.optional(),
-  InstanceGroup: fields.InstanceGroup.optional(),
-  DesiredCount: fields.DesiredCount.optional(),
-  DeploymentConfiguration: fields.DeploymentConfiguration.optional(),
-  RollbackConfiguration: fields.RollbackConfiguration.optional(),
+  Name: z.optional(fields.Name),
+  TaskDefinition: z.optional(fields.TaskDefinition),
+  Cluster: z.optional(fields.Cluster),
+  DeploymentType: z.optional(fields.DeploymentType),
+  InstanceGroup: z.optional(fields.InstanceGroup),
+  DesiredCount: z.optional(fields.DesiredCount),
+  DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
+  RollbackConfiguration: z.optional(fields.RollbackConfiguration),
 });
 
 export type EnvironmentSpec = z.output<typeof environmentSpecSchema>;

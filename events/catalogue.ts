@@ -8,36 +8,33 @@
  * The schemas are tied to the domain's TypeScript types with `satisfies`, so the catalogue and
  * `domain/environment.ts` cannot drift apart without a type error.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import type { EnvironmentEvent } from '../domain/environment';
 
 export const CURRENT_SCHEMA_VERSION = 1;
 
 const at = z.iso.datetime();
-const revision = z.number().int().min(1);
+const revision = z.number().check(z.int(), z.gte(1));
 
 /** The stored spec: already validated when it was accepted; here only its shape is checked. */
-const storedSpec = z
-  .object({
-    Name: z.string(),
-    TaskDefinition: z.string(),
-    DeploymentType: z.enum(['Daemon', 'Service']),
-  })
-  .loose();
+const storedSpec = z.looseObject({
+  Name: z.string(),
+  TaskDefinition: z.string(),
+  DeploymentType: z.enum(['Daemon', 'Service']),
+});
 
-const storedConfiguration = z
-  .object({
-    Method: z.string().optional(),
-    MinHealthyPercent: z.number().optional(),
-    MaxOver: z.union([z.number(), z.string()]).optional(),
-    StuckAfterSeconds: z.number().optional(),
-    FailingAfterSeconds: z.number().optional(),
-  })
-  .loose();
+const storedConfiguration = z.looseObject({
+  Method: z.optional(z.string()),
+  MinHealthyPercent: z.optional(z.number()),
+  MaxOver: z.optional(z.union([z.number(), z.string()])),
+  StuckAfterSeconds: z.optional(z.number()),
+  FailingAfterSeconds: z.optional(z.number()),
+});
 
 export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('EnvironmentCreated'), name: z.string(), at }),
-  z.object({ type: z.literal('RevisionCreated'), revision, spec: storedSpec, basedOn: revision.optional(), at }),
+  z.object({ type: z.literal('RevisionCreated'), revision, spec: storedSpec, basedOn: z.optional(revision), at }),
   z.object({
     type: z.literal('DeploymentStarted'),
     deploymentId: z.string(),
@@ -52,7 +49,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     revision,
     reverting: z.array(revision),
     undeploying: z.array(revision),
-    rollbackConfiguration: storedConfiguration.optional(),
+    rollbackConfiguration: z.optional(storedConfiguration),
     at,
   }),
   z.object({ type: z.literal('EnvironmentFrozen'), at }),
@@ -64,6 +61,13 @@ type CatalogueType = z.infer<typeof environmentEventSchema>['type'];
 type Missing = Exclude<EnvironmentEvent['type'], CatalogueType> | Exclude<CatalogueType, EnvironmentEvent['type']>;
 const _complete: [Missing] extends [never] ? true : Missing = true;
 void _complete;
+
+/**
+ * `zod/mini` loads no locale, so its issues would all say "Invalid input": the English messages
+ * (what full zod gives) are passed to each parse, leaving zod's global config alone. Imported from
+ * its own module: `z.locales.en` would bundle every locale.
+ */
+const ENGLISH = { error: english().localeError };
 
 export class CorruptEventError extends Error {
   constructor(message: string) {
@@ -77,7 +81,7 @@ export function decodeEvent(type: string, schemaVersion: number, data: unknown):
   if (schemaVersion > CURRENT_SCHEMA_VERSION) {
     throw new CorruptEventError(`event ${type} has schema version ${schemaVersion}, newer than this code (${CURRENT_SCHEMA_VERSION})`);
   }
-  const parsed = environmentEventSchema.safeParse({ ...(data as object), type });
+  const parsed = environmentEventSchema.safeParse({ ...(data as object), type }, ENGLISH);
   if (!parsed.success) {
     throw new CorruptEventError(`event ${type} v${schemaVersion} does not match the catalogue: ${parsed.error.message}`);
   }
