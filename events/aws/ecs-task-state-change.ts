@@ -1,0 +1,128 @@
+/**
+ * `ECS Task State Change` (source `aws.ecs`): sent by ECS for every task status change and every
+ * container status change inside a task. The planner's main input.
+ *
+ * What the real events carry (AWS documentation and recorded events, see `events/samples/README.md`):
+ *
+ * - `detail` resembles the `Task` object of `DescribeTasks`, but **not all of it**: timestamps are ISO
+ *   strings (numbers in the API), and fields the API returns are missing from events.
+ * - **No `tags`.** Task tags are not in task state change events (they need `DescribeTasks` with
+ *   `include: ['TAGS']`; containers-roadmap #2329 asks for them). `tags` is typed here as optional only
+ *   so a future AWS change, or the local simulator, is accepted; the engine must not rely on it.
+ * - **No `healthStatus`, as documented.** The ECS guide says the health status is not available in
+ *   task state change events (use `DescribeTasks`), and a health change alone does not emit an event
+ *   (containers-roadmap #1515, #1019). The field is typed (task and container) because the
+ *   `DescribeTasks` shape and the local simulator have it; when absent, health is unknown — not bad.
+ * - What the engine set on `StartTask`/`RunTask` and gets back in every event of the task: `startedBy`
+ *   (at most 36 of `[A-Za-z0-9_/-]`, see `STARTED_BY_PATTERN`) and `group` (defaults to
+ *   `family:<task definition family>`). These are the only places to carry environment/revision
+ *   identity; `taskDefinitionArn` is not enough (two revisions may share a task definition).
+ * - `containerInstanceArn` is present for the EC2 launch type only (absent on Fargate).
+ * - `detail.version` counts the task's changes. Events can be delivered more than once and out of
+ *   order: equal versions are duplicates, a lower version than already seen is stale.
+ * - `lastStatus` moves PROVISIONING → PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING →
+ *   DEPROVISIONING → STOPPED (EC2 tasks skip the ENI states); `desiredStatus` turns `STOPPED` first.
+ * - A task that cannot be *placed* (no instance with room: `RESOURCE:MEMORY`, …) never exists, so it
+ *   emits no event: the failure is in the `failures` of the `StartTask`/`RunTask` response. A task that
+ *   was placed but could not start (image pull, ENI, secrets…) stops with `stopCode: TaskFailedToStart`.
+ */
+import * as z from 'zod';
+import { awsTimestamp, eventBridgeEvent } from './envelope';
+
+export const ECS_SOURCE = 'aws.ecs';
+export const ECS_TASK_STATE_CHANGE = 'ECS Task State Change';
+
+export const TASK_STATUSES = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const HEALTH_STATUSES = ['HEALTHY', 'UNHEALTHY', 'UNKNOWN'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+/**
+ * The stop codes ECS documents today. `stopCode` is typed as a string, not this enum: a code AWS adds
+ * later must not make a STOPPED event unreadable (the planner would never learn the task is gone).
+ */
+export const KNOWN_STOP_CODES = [
+  'TaskFailedToStart',
+  'EssentialContainerExited',
+  'UserInitiated',
+  'ServiceSchedulerInitiated',
+  'SpotInterruption',
+  'TerminationNotice',
+] as const;
+export type KnownStopCode = (typeof KNOWN_STOP_CODES)[number];
+
+/** `startedBy` as `StartTask` accepts it: up to 36 letters, digits, `-`, `/` and `_`. */
+export const STARTED_BY_MAX_LENGTH = 36;
+export const STARTED_BY_PATTERN = /^[A-Za-z0-9_/-]{1,36}$/;
+
+export const ecsContainerSchema = z
+  .object({
+    containerArn: z.string(),
+    name: z.string(),
+    /** Container statuses are looser than task ones (PENDING, RUNNING, STOPPED, …): kept a string. */
+    lastStatus: z.string(),
+    taskArn: z.string().optional(),
+    /** Present once the container exited; absent while it runs and when it never started. */
+    exitCode: z.number().int().optional(),
+    /** Why the container stopped or failed to start, e.g. "CannotPullContainerError: …". */
+    reason: z.string().optional(),
+    healthStatus: z.enum(HEALTH_STATUSES).optional(),
+    image: z.string().optional(),
+    imageDigest: z.string().optional(),
+    runtimeId: z.string().optional(),
+  })
+  .loose();
+
+export const ecsTaskDetailSchema = z
+  .object({
+    clusterArn: z.string(),
+    taskArn: z.string(),
+    taskDefinitionArn: z.string(),
+    /** EC2 launch type only. */
+    containerInstanceArn: z.string().optional(),
+    /** Set by the caller of StartTask/RunTask, or `family:<family>` / `service:<name>` by default. */
+    group: z.string().optional(),
+    /** Set by the caller of StartTask/RunTask (≤ 36 chars), or `ecs-svc/<id>` for service tasks. */
+    startedBy: z.string().optional(),
+    launchType: z.string().optional(),
+    lastStatus: z.enum(TASK_STATUSES),
+    desiredStatus: z.enum(TASK_STATUSES),
+    /** Not documented in events (see the file comment): absent means unknown. */
+    healthStatus: z.enum(HEALTH_STATUSES).optional(),
+    stopCode: z.string().optional(),
+    stoppedReason: z.string().optional(),
+    createdAt: awsTimestamp.optional(),
+    pullStartedAt: awsTimestamp.optional(),
+    pullStoppedAt: awsTimestamp.optional(),
+    startedAt: awsTimestamp.optional(),
+    stoppingAt: awsTimestamp.optional(),
+    executionStoppedAt: awsTimestamp.optional(),
+    stoppedAt: awsTimestamp.optional(),
+    updatedAt: awsTimestamp.optional(),
+    containers: z.array(ecsContainerSchema),
+    /** Not sent by AWS today (see the file comment); accepted if it ever is. */
+    tags: z.array(z.object({ key: z.string(), value: z.string().optional() }).loose()).optional(),
+    /** The task's change counter: the same version twice is a duplicate delivery. */
+    version: z.number().int(),
+    availabilityZone: z.string().optional(),
+    /** Task-level CPU units and MiB, as strings ("256", "512"), when the task definition sets them. */
+    cpu: z.string().optional(),
+    memory: z.string().optional(),
+  })
+  .loose();
+
+export const ecsTaskStateChangeSchema = eventBridgeEvent(ECS_SOURCE, ECS_TASK_STATE_CHANGE, ecsTaskDetailSchema);
+
+export type EcsContainer = z.infer<typeof ecsContainerSchema>;
+export type EcsTaskDetail = z.infer<typeof ecsTaskDetailSchema>;
+export type EcsTaskStateChange = z.infer<typeof ecsTaskStateChangeSchema>;
