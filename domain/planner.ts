@@ -1,0 +1,442 @@
+/**
+ * The Daemon planner: desired vs observed → the next actions, and the events that explain them.
+ * Pure: `plan(input, observed, now)`; no clock, no I/O. The engine calls it on every ECS event and on
+ * every tick; whatever it plans is idempotent (deterministic keys), so planning twice is harmless.
+ *
+ * Target: one task of the deploying revision T on every ACTIVE instance of the instance group, and
+ * no task of any other revision anywhere. DRAINING instances get no new task.
+ *
+ * Availability: an instance is *available* when it runs a ready task (RUNNING, and HEALTHY when the
+ * task definition has health checks; an old revision's task counts while it is not UNHEALTHY and
+ * not being stopped). After the environment's first deployment the planner never lets the number
+ * of available instances drop below `ceil(N × MinHealthyPercent / 100)`, N = ACTIVE instances.
+ *
+ * Replace (terminate before replace), 5 instances running revision 1, MinHealthyPercent 80:
+ *   minAvailable = ceil(5 × 0.8) = 4, available = 5 → stop budget 1:
+ *   plan #1 → StopTask(old on i-1)                        [1: 0/5 … undeploying 5 → 4 as it stops]
+ *   i-1 STOPPED → plan #2 → StartTask(T on i-1)           (an instance with no task: priority 2)
+ *   T on i-1 RUNNING → available 5 again → StopTask(old on i-2) … until no old task is left.
+ *
+ * Surge (terminate after replace), MaxOver 1: start T on i-1 (old still running there); once T on
+ * i-1 is ready, stop the old one on i-1 and start T on i-2 in the same plan; never two T on one host.
+ *
+ * Priorities, from the walkthrough: (1) retry a failed launch (after a per-instance back-off),
+ * (2) instances with no task at all (new instances, crashed tasks), (3) replacements.
+ *
+ * Stuck: no progress for StuckAfterSeconds → `DeploymentStuck` with the reason (placement failure
+ * and ECS's reason, crash loop, unhealthy tasks); a Replace whose budget is 0 with nothing in flight
+ * is Stuck at once ("MinHealthyPercent budget is 0"), never a breach. Stuck for
+ * FailingAfterSeconds → `DeploymentFailing`; the planner keeps trying. Progress → `DeploymentResumed`.
+ */
+import type { EffectiveDeploymentConfiguration } from './spec';
+
+export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
+
+export interface ObservedInstance {
+  arn: string;
+  status: 'ACTIVE' | 'DRAINING';
+}
+
+export interface ObservedTask {
+  arn: string;
+  instanceArn: string;
+  revision: number;
+  /** The StartTask action that launched it (task tag), when Blox launched it. */
+  actionKey?: string | undefined;
+  lastStatus: TaskLastStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  health: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  stopCode?: string | undefined;
+  stoppedReason?: string | undefined;
+  /** Epoch ms, for STOPPED tasks. */
+  stoppedAt?: number | undefined;
+}
+
+/** What the observer saw: the group's instances (ACTIVE and DRAINING) and every task of the environment. */
+export interface Observed {
+  instances: ObservedInstance[];
+  tasks: ObservedTask[];
+  /** Whether the target revision's task definition has container health checks. */
+  targetHealthChecked: boolean;
+}
+
+export interface PlannedLaunch {
+  key: string;
+  instanceArn: string;
+  revision: number;
+  at: number;
+}
+
+export interface PlannedStop {
+  key: string;
+  taskArn: string;
+  at: number;
+}
+
+export interface LaunchFailure {
+  count: number;
+  lastAt: number;
+  reason: string;
+}
+
+/** The engine's view of the deployment in progress (kept in the environment's projection). */
+export interface PlannerState {
+  environment: string;
+  deploymentId: string;
+  /** Bumped by every deploy, rollback, freeze and thaw: actions of an older epoch are dropped. */
+  epoch: number;
+  revision: number;
+  taskDefinition: string;
+  cluster: string;
+  /** The revisions being drained, with the status they end in. */
+  draining: Array<{ revision: number; status: 'Undeploying' | 'Reverting' }>;
+  configuration: EffectiveDeploymentConfiguration;
+  /** First deployment of the environment: MinHealthyPercent does not apply. */
+  initial: boolean;
+  frozen: boolean;
+  startedAt: number;
+  lastProgressAt: number;
+  /** Ready target tasks and live old tasks at the last progress: progress is a change of these. */
+  progressMark: { ready: number; old: number };
+  health?: { status: 'Stuck' | 'Failing'; since: number; reason: string } | undefined;
+  launches: PlannedLaunch[];
+  stops: PlannedStop[];
+  failures: Record<string, LaunchFailure>;
+  counts: RevisionCount[];
+}
+
+export interface RevisionCount {
+  revision: number;
+  desired: number;
+  current: number;
+}
+
+export type PlannerAction =
+  | { type: 'StartTask'; key: string; environment: string; deploymentId: string; epoch: number; revision: number; cluster: string; taskDefinition: string; instanceArn: string; reason: string }
+  | { type: 'StopTask'; key: string; environment: string; deploymentId: string; epoch: number; revision: number; cluster: string; taskArn: string; reason: string };
+
+export type PlannerEvent =
+  | { type: 'TaskLaunchPlanned'; key: string; instanceArn: string; revision: number; reason: string; at: number }
+  | { type: 'TaskStopPlanned'; key: string; taskArn: string; instanceArn: string; revision: number; reason: string; at: number }
+  | { type: 'LaunchesSettled'; keys: string[]; at: number }
+  | { type: 'StopsSettled'; keys: string[]; at: number }
+  | { type: 'RevisionCountsChanged'; counts: RevisionCount[]; at: number }
+  | { type: 'DeploymentProgressed'; ready: number; old: number; at: number }
+  | { type: 'DeploymentStuck'; reason: string; at: number }
+  | { type: 'DeploymentFailing'; reason: string; at: number }
+  | { type: 'DeploymentResumed'; at: number }
+  | { type: 'DeploymentCompleted'; revision: number; retired: Array<{ revision: number; status: 'Inactive' | 'Reverted' }>; at: number };
+
+export interface Plan {
+  events: PlannerEvent[];
+  actions: PlannerAction[];
+}
+
+/** A planned launch with no task and no recorded outcome after this long is presumed lost. */
+export const LAUNCH_TIMEOUT_MS = 60_000;
+/** A planned stop whose task still wants to run after this long is planned again. */
+export const STOP_TIMEOUT_MS = 60_000;
+/** Back-off before retrying a failed launch on an instance: 2^(failures-1) s, at most 60 s. */
+export function launchBackoffMs(failures: number): number {
+  return Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));
+}
+
+const LIVE = (t: ObservedTask) => t.lastStatus !== 'STOPPED';
+const WANTS_TO_RUN = (t: ObservedTask) => LIVE(t) && t.desiredStatus === 'RUNNING';
+
+/** The idempotency key of the n-th launch attempt of `revision` on an instance. */
+export function launchKey(deploymentId: string, revision: number, instanceArn: string, attempt: number): string {
+  return `start:${deploymentId}:${revision}:${instanceArn.slice(instanceArn.lastIndexOf('/') + 1)}:${attempt}`;
+}
+
+export function stopKey(taskArn: string): string {
+  return `stop:${taskArn.slice(taskArn.lastIndexOf('/') + 1)}`;
+}
+
+/** MinHealthyPercent → the fewest instances that must stay available. minAvailable(5, 80) === 4. */
+export function minAvailable(instances: number, minHealthyPercent: number): number {
+  return Math.ceil((instances * minHealthyPercent) / 100);
+}
+
+/** MaxOver → how many instances may run two copies at once. maxSurge(10, '20%') === 2, at least 1. */
+export function maxSurge(instances: number, maxOver: number | `${number}%`): number {
+  if (typeof maxOver === 'number') return maxOver;
+  return Math.max(1, Math.floor((instances * Number(maxOver.slice(0, -1))) / 100));
+}
+
+export function plan(state: PlannerState, observed: Observed, now: number): Plan {
+  const events: PlannerEvent[] = [];
+  const actions: PlannerAction[] = [];
+  const T = state.revision;
+  const config = state.configuration;
+  const groupArns = new Set(observed.instances.map((i) => i.arn));
+  const active = observed.instances.filter((i) => i.status === 'ACTIVE');
+  const N = active.length;
+
+  const ready = (t: ObservedTask) =>
+    t.lastStatus === 'RUNNING' &&
+    t.desiredStatus === 'RUNNING' &&
+    (t.revision === T ? !observed.targetHealthChecked || t.health === 'HEALTHY' : t.health !== 'UNHEALTHY');
+
+  // ── Bookkeeping: which planned launches and stops are settled, lost, or still in flight ──
+  const keysSeen = new Set(observed.tasks.map((t) => t.actionKey).filter((k): k is string => !!k));
+  const settledLaunches = state.launches.filter((l) => keysSeen.has(l.key)).map((l) => l.key);
+  const inFlightLaunch = new Map(
+    state.launches.filter((l) => !keysSeen.has(l.key) && now - l.at < LAUNCH_TIMEOUT_MS).map((l) => [l.instanceArn, l]),
+  );
+  const taskByArn = new Map(observed.tasks.map((t) => [t.arn, t]));
+  const settledStops = state.stops.filter((s) => taskByArn.get(s.taskArn)?.desiredStatus !== 'RUNNING').map((s) => s.key);
+  const stopInFlight = new Set(
+    state.stops.filter((s) => taskByArn.get(s.taskArn)?.desiredStatus === 'RUNNING' && now - s.at < STOP_TIMEOUT_MS).map((s) => s.taskArn),
+  );
+  if (settledLaunches.length > 0) events.push({ type: 'LaunchesSettled', keys: settledLaunches, at: now });
+  if (settledStops.length > 0) events.push({ type: 'StopsSettled', keys: settledStops, at: now });
+
+  // ── Counts (DESIRED follows membership; CURRENT counts running tasks) ──
+  const counts = countRevisions(state, observed, N);
+  if (!sameCounts(counts, state.counts)) events.push({ type: 'RevisionCountsChanged', counts, at: now });
+
+  // ── Per-instance view ──
+  const live = observed.tasks.filter(WANTS_TO_RUN);
+  const onInstance = new Map<string, ObservedTask[]>();
+  for (const t of live) onInstance.set(t.instanceArn, [...(onInstance.get(t.instanceArn) ?? []), t]);
+  const liveOld = live.filter((t) => t.revision !== T);
+  const readyTargets = active.filter((i) => (onInstance.get(i.arn) ?? []).some((t) => t.revision === T && ready(t))).length;
+
+  // ── Completion ──
+  const stillStopping = observed.tasks.some((t) => t.revision !== T && LIVE(t));
+  const extraTargets = [...onInstance.values()].some((ts) => ts.filter((t) => t.revision === T).length > 1);
+  if (readyTargets === N && liveOld.length === 0 && !stillStopping && !extraTargets) {
+    events.push({
+      type: 'DeploymentCompleted',
+      revision: T,
+      retired: state.draining.map((d) => ({ revision: d.revision, status: d.status === 'Reverting' ? 'Reverted' : 'Inactive' })),
+      at: now,
+    });
+    return { events, actions };
+  }
+
+  // ── Progress and health ──
+  const mark = { ready: readyTargets, old: observed.tasks.filter((t) => t.revision !== T && LIVE(t)).length };
+  const progressed = mark.ready > state.progressMark.ready || mark.old < state.progressMark.old;
+  if (mark.ready !== state.progressMark.ready || mark.old !== state.progressMark.old) {
+    events.push({ type: 'DeploymentProgressed', ready: mark.ready, old: mark.old, at: now });
+  }
+  const lastProgressAt = progressed ? now : state.lastProgressAt;
+  let health = state.health;
+  if (progressed && health) {
+    events.push({ type: 'DeploymentResumed', at: now });
+    health = undefined;
+  }
+
+  if (state.frozen) return { events, actions };
+
+  // ── Availability budget ──
+  const isAvailable = (i: ObservedInstance) => (onInstance.get(i.arn) ?? []).some((t) => ready(t) && !stopInFlight.has(t.arn));
+  let available = active.filter(isAvailable).length;
+  const floor = state.initial ? 0 : minAvailable(N, config.MinHealthyPercent);
+  const surge = config.Method === 'Surge';
+  const surgeLimit = maxSurge(N, config.MaxOver);
+
+  const start = (instanceArn: string, reason: string) => {
+    const attempt = (state.failures[instanceArn]?.count ?? 0) + state.launches.filter((l) => l.instanceArn === instanceArn && l.revision === T).length;
+    const key = launchKey(state.deploymentId, T, instanceArn, attempt);
+    events.push({ type: 'TaskLaunchPlanned', key, instanceArn, revision: T, reason, at: now });
+    actions.push({ type: 'StartTask', key, environment: state.environment, deploymentId: state.deploymentId, epoch: state.epoch, revision: T, cluster: state.cluster, taskDefinition: state.taskDefinition, instanceArn, reason });
+  };
+  const stop = (task: ObservedTask, reason: string) => {
+    const key = stopKey(task.arn);
+    stopInFlight.add(task.arn);
+    events.push({ type: 'TaskStopPlanned', key, taskArn: task.arn, instanceArn: task.instanceArn, revision: task.revision, reason, at: now });
+    actions.push({ type: 'StopTask', key, environment: state.environment, deploymentId: state.deploymentId, epoch: state.epoch, revision: task.revision, cluster: state.cluster, taskArn: task.arn, reason });
+  };
+
+  // Tasks outside the group's ACTIVE instances are not part of the target: old ones go, freely.
+  for (const t of liveOld) {
+    if (!stopInFlight.has(t.arn) && (!groupArns.has(t.instanceArn) || !active.some((i) => i.arn === t.instanceArn))) {
+      stop(t, groupArns.has(t.instanceArn) ? 'instance is DRAINING' : 'instance left the instance group');
+    }
+  }
+  for (const t of live) {
+    if (t.revision === T && !groupArns.has(t.instanceArn) && !stopInFlight.has(t.arn)) stop(t, 'instance left the instance group');
+  }
+
+  const blockers: string[] = [];
+  let surgeInUse = 0;
+  const replaceCandidates: ObservedInstance[] = [];
+  const surgeCandidates: ObservedInstance[] = [];
+  const priorityStarts: Array<{ instance: ObservedInstance; reason: string; retry: boolean }> = [];
+
+  for (const instance of active) {
+    const tasks = onInstance.get(instance.arn) ?? [];
+    const targets = tasks.filter((t) => t.revision === T);
+    // Old tasks that still want to run, and old tasks still alive at all (stopping counts: the host
+    // is not free of the old version until ECS says STOPPED).
+    const olds = tasks.filter((t) => t.revision !== T);
+    const oldAlive = observed.tasks.some((t) => t.instanceArn === instance.arn && t.revision !== T && LIVE(t));
+    // Never two target tasks on one instance: keep the most advanced one.
+    if (targets.length > 1) {
+      const keep = [...targets].sort((a, b) => rank(b, ready) - rank(a, ready))[0]!;
+      for (const extra of targets) if (extra !== keep && !stopInFlight.has(extra.arn)) stop(extra, 'a second copy of the revision on one instance');
+    }
+    const target = targets.find((t) => ready(t)) ?? targets[0];
+    const launching = inFlightLaunch.has(instance.arn);
+    const failure = state.failures[instance.arn];
+
+    if (target || launching) {
+      if (oldAlive) surgeInUse++;
+      if (target && ready(target)) {
+        // The new task is ready: the old one may go without costing availability.
+        for (const old of olds) if (!stopInFlight.has(old.arn)) stop(old, `revision ${T} is ready on this instance`);
+      } else if (target && target.lastStatus === 'RUNNING' && target.health === 'UNHEALTHY') {
+        blockers.push(`task of revision ${T} on ${shortArn(instance.arn)} is UNHEALTHY`);
+      }
+      continue;
+    }
+    // No target task and none on its way.
+    if (failure && now - failure.lastAt < launchBackoffMs(failure.count)) {
+      blockers.push(failure.reason);
+      continue;
+    }
+    if (!oldAlive) {
+      if (failure) blockers.push(failure.reason);
+      priorityStarts.push({ instance, reason: failure ? `retry after: ${failure.reason}` : 'instance runs no task of the environment', retry: !!failure });
+    } else if (olds.length === 0 || olds.every((o) => stopInFlight.has(o.arn))) {
+      // Waiting for the old task to stop.
+    } else if (surge) {
+      surgeCandidates.push(instance);
+    } else {
+      replaceCandidates.push(instance);
+    }
+  }
+
+  // (1) retries, (2) instances with no task at all.
+  priorityStarts.sort((a, b) => Number(b.retry) - Number(a.retry));
+  for (const p of priorityStarts) start(p.instance.arn, p.reason);
+
+  if (surge) {
+    for (const instance of surgeCandidates) {
+      if (surgeInUse >= surgeLimit) break;
+      start(instance.arn, `surge: start revision ${T} next to the old task`);
+      surgeInUse++;
+    }
+  } else {
+    for (const instance of replaceCandidates) {
+      const olds = (onInstance.get(instance.arn) ?? []).filter((t) => t.revision !== T && !stopInFlight.has(t.arn));
+      const wasAvailable = isAvailable(instance);
+      if (wasAvailable && available - 1 < floor) {
+        if (inFlightLaunch.size === 0 && actions.length === 0 && stopInFlight.size === 0 && available <= floor) {
+          blockers.push(
+            `MinHealthyPercent budget is 0: ${available} of ${N} instances available, ${floor} must stay (MinHealthyPercent ${config.MinHealthyPercent})`,
+          );
+        }
+        break;
+      }
+      for (const old of olds) stop(old, `replace: make room for revision ${T}`);
+      if (wasAvailable) available--;
+    }
+  }
+
+  // ── Stuck and Failing ──
+  const crashLoop = crashLoopReason(observed, T);
+  if (crashLoop) blockers.unshift(crashLoop);
+  // The budget is the cause only when nothing else blocks (a failed launch on an instance, say,
+  // is what holds the budget down, and is the reason to report).
+  const budgetZero = blockers.length === 1 ? blockers.find((b) => b.startsWith('MinHealthyPercent budget is 0')) : undefined;
+  if (!budgetZero) {
+    const i = blockers.findIndex((b) => b.startsWith('MinHealthyPercent budget is 0'));
+    if (i >= 0 && blockers.length > 1) blockers.push(...blockers.splice(i, 1));
+  }
+  const stuckFor = now - lastProgressAt;
+  if (!health && (budgetZero || stuckFor >= config.StuckAfterSeconds * 1000)) {
+    const reason = budgetZero ?? blockers[0] ?? `no progress for ${Math.round(stuckFor / 1000)} s`;
+    events.push({ type: 'DeploymentStuck', reason, at: now });
+    health = { status: 'Stuck', since: now, reason };
+  }
+  if (health?.status === 'Stuck' && now - health.since >= config.FailingAfterSeconds * 1000) {
+    events.push({ type: 'DeploymentFailing', reason: health.reason, at: now });
+  }
+  return { events, actions };
+}
+
+function rank(t: ObservedTask, ready: (t: ObservedTask) => boolean): number {
+  if (ready(t)) return 3;
+  if (t.lastStatus === 'RUNNING') return 2;
+  return 1;
+}
+
+function shortArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/** Two or more target tasks stopped by their own container exiting: the revision crash-loops. */
+function crashLoopReason(observed: Observed, revision: number): string | undefined {
+  const crashed = observed.tasks.filter((t) => t.revision === revision && t.lastStatus === 'STOPPED' && t.stopCode === 'EssentialContainerExited');
+  if (crashed.length < 2) return undefined;
+  return `task crash loop: ${crashed.length} tasks of revision ${revision} exited (${crashed[0]!.stoppedReason ?? 'essential container exited'})`;
+}
+
+function countRevisions(state: PlannerState, observed: Observed, activeInstances: number): RevisionCount[] {
+  const revisions = [state.revision, ...state.draining.map((d) => d.revision)].sort((a, b) => a - b);
+  return revisions.map((revision) => ({
+    revision,
+    desired: revision === state.revision ? activeInstances : 0,
+    current: observed.tasks.filter((t) => t.revision === revision && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING').length,
+  }));
+}
+
+function sameCounts(a: RevisionCount[], b: RevisionCount[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.revision === b[i]?.revision && c.desired === b[i]?.desired && c.current === b[i]?.current);
+}
+
+/**
+ * Folds planner events (and the executor's outcomes) into the planner state.
+ * The executor reports `TaskLaunchFailed` (ECS's failures[] reason) through `recordLaunchFailure`.
+ */
+export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): PlannerState {
+  switch (event.type) {
+    case 'TaskLaunchPlanned':
+      return { ...state, launches: [...state.launches, { key: event.key, instanceArn: event.instanceArn, revision: event.revision, at: event.at }] };
+    case 'TaskStopPlanned':
+      return { ...state, stops: [...state.stops.filter((s) => s.taskArn !== event.taskArn), { key: event.key, taskArn: event.taskArn, at: event.at }] };
+    case 'LaunchesSettled': {
+      const settled = new Set(event.keys);
+      const instances = new Set(state.launches.filter((l) => settled.has(l.key)).map((l) => l.instanceArn));
+      // A launch that produced a task clears the instance's failure record; a crash is counted afresh.
+      const failures = Object.fromEntries(Object.entries(state.failures).filter(([arn]) => !instances.has(arn)));
+      return { ...state, launches: state.launches.filter((l) => !settled.has(l.key)), failures };
+    }
+    case 'StopsSettled': {
+      const settled = new Set(event.keys);
+      return { ...state, stops: state.stops.filter((s) => !settled.has(s.key)) };
+    }
+    case 'RevisionCountsChanged':
+      return { ...state, counts: event.counts };
+    case 'DeploymentProgressed': {
+      const progressed = event.ready > state.progressMark.ready || event.old < state.progressMark.old;
+      return { ...state, progressMark: { ready: event.ready, old: event.old }, lastProgressAt: progressed ? event.at : state.lastProgressAt };
+    }
+    case 'DeploymentStuck':
+      return { ...state, health: { status: 'Stuck', since: event.at, reason: event.reason } };
+    case 'DeploymentFailing':
+      return { ...state, health: { status: 'Failing', since: state.health?.since ?? event.at, reason: event.reason } };
+    case 'DeploymentResumed':
+      return { ...state, health: undefined, lastProgressAt: event.at };
+    case 'DeploymentCompleted':
+      return state;
+    default: {
+      const never: never = event;
+      throw new Error(`unexpected planner event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The executor's record of a launch ECS refused: back-off and retry priority for that instance. */
+export function recordLaunchFailure(state: PlannerState, key: string, instanceArn: string, reason: string, at: number): PlannerState {
+  const previous = state.failures[instanceArn];
+  return {
+    ...state,
+    launches: state.launches.filter((l) => l.key !== key),
+    failures: { ...state.failures, [instanceArn]: { count: (previous?.count ?? 0) + 1, lastAt: at, reason } },
+  };
+}
