@@ -226,14 +226,13 @@ describe('priorities and membership', () => {
   it('instances joining mid-deploy raise DESIRED and get the daemon before replacements continue', () => {
     const world = new MiniWorld({ instances: 5 });
     world.runOld(1);
-    let desiredAfterJoin = 0;
     const result = run(world, initialState({ method: 'Replace', minHealthy: 80 }), {
       onStep: (step, w) => {
         if (step === 4) w.addInstances(5);
       },
     });
     expect(result.completed).toBe(true);
-    desiredAfterJoin = result.state.counts.find((c) => c.revision === 2)?.desired ?? 0;
+    const desiredAfterJoin = result.state.counts.find((c) => c.revision === 2)?.desired ?? 0;
     expect(desiredAfterJoin).toBe(10);
     expect(world.running(2)).toBe(10);
     // The 5 new instances were all started in the plan right after they joined.
