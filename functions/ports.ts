@@ -3,7 +3,9 @@
  * `adapters/clock.ts`. The local stack and the tests wire the same adapters to DynamoDB Local.
  */
 import type { EnvironmentEvent, EnvironmentState, RevisionSummary } from '../domain/environment';
+import type { PlannerAction } from '../domain/planner';
 import type { EnvironmentSpec } from '../domain/spec';
+import type { PutEventsEntry } from '../events/notifications';
 
 /** A lost race: another writer appended to the environment first. Maps to HTTP 409. */
 export class ConcurrencyError extends Error {
@@ -138,4 +140,21 @@ export interface Cluster {
   listTasks(cluster: string, startedBy: string): Promise<ClusterTask[]>;
   startTask(input: StartTaskInput): Promise<StartTaskResult>;
   stopTask(cluster: string, taskArn: string, reason: string): Promise<ClusterTask | undefined>;
+}
+
+// ── The action queue (SQS FIFO in AWS; an in-process FIFO-per-group queue locally) ───────────────
+
+export interface ActionQueue {
+  /**
+   * Sends actions in order. Each goes to the FIFO group of its environment, deduplicated by its
+   * idempotency key (SQS FIFO drops a duplicate key within 5 minutes).
+   */
+  enqueue(actions: PlannerAction[]): Promise<void>;
+}
+
+// ── Notifications (EventBridge custom events) ─────────────────────────────────────────────────────
+
+export interface Notifier {
+  /** Publishes `Deployment State Change` events (events/notifications.ts builds the entries). */
+  publish(entries: PutEventsEntry[]): Promise<void>;
 }
