@@ -1,0 +1,113 @@
+/**
+ * `npm run bench [-- --only api,ratio,bundle] [-- --quick]`
+ *
+ * Prints one JSON line per figure on stdout — `{"name":…,"value":…,"unit":…}` and nothing else —
+ * and progress on stderr. Starts its own in-memory DynamoDB Local for the `api` and `ratio` parts
+ * and stops it before exiting (no java process is left behind). See bench/README.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
+import { apiBench } from './api';
+import { bundleBench } from './bundle';
+import { ratioBench } from './ratio';
+import { emit, progress } from './stats';
+
+/** In the order they run. */
+const PARTS = ['bundle', 'api', 'ratio'] as const;
+type Part = (typeof PARTS)[number];
+
+interface BenchConfig {
+  parts: Part[];
+  quick: boolean;
+}
+
+const FULL = { apiWarmup: 50, apiSamples: 500, shortEvents: 10, longEvents: 10_000, ratioWarmup: 100, ratioSamples: 1_500, allSamples: 100 };
+const QUICK = { apiWarmup: 5, apiSamples: 20, shortEvents: 10, longEvents: 200, ratioWarmup: 10, ratioSamples: 50, allSamples: 10 };
+
+function parseConfig(argv: string[]): BenchConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stderr.write(`usage: npm run bench -- [--only ${PARTS.join(',')}] [--quick]\n`);
+    process.exit(0);
+  }
+  const requested = values.only === undefined ? [...PARTS] : values.only.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = requested.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0 || requested.length === 0) {
+    throw new Error(`--only: expected a comma-separated list of ${PARTS.join(', ')} (got "${values.only ?? ''}")`);
+  }
+  return { parts: PARTS.filter((p) => requested.includes(p)), quick: values.quick ?? false };
+}
+
+async function main(config: BenchConfig): Promise<void> {
+  const sizes = config.quick ? QUICK : FULL;
+  const started = performance.now();
+  progress(`parts: ${config.parts.join(', ')}${config.quick ? ' (quick)' : ''}`);
+  let dynamo: DynamoDbLocal | undefined;
+  try {
+    const table = (part: string) => `blox-bench-${part}-${randomUUID().slice(0, 8)}`;
+    for (const part of config.parts) {
+      const partStarted = performance.now();
+      // Started lazily: `bundle` (first in PARTS) then runs without an idle JVM next to it.
+      if (part !== 'bundle' && !dynamo) {
+        dynamo = await startDynamoDbLocal();
+        progress(`DynamoDB Local at ${dynamo.endpoint} (java pid ${dynamo.pid}, guardian pid ${dynamo.guardianPid})`);
+      }
+      switch (part) {
+        case 'api':
+          for (const result of await apiBench({
+            dynamoEndpoint: dynamo!.endpoint,
+            tableName: table('api'),
+            warmup: sizes.apiWarmup,
+            samples: sizes.apiSamples,
+          }))
+            emit(result);
+          break;
+        case 'ratio':
+          for (const result of await ratioBench({
+            dynamoEndpoint: dynamo!.endpoint,
+            tableName: table('ratio'),
+            shortEvents: sizes.shortEvents,
+            longEvents: sizes.longEvents,
+            warmup: sizes.ratioWarmup,
+            samples: sizes.ratioSamples,
+            allSamples: sizes.allSamples,
+          }))
+            emit(result);
+          break;
+        case 'bundle':
+          progress('bundle: building and timing cold imports');
+          for (const result of await bundleBench()) emit(result);
+          break;
+      }
+      progress(`${part}: done in ${((performance.now() - partStarted) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    if (dynamo) {
+      await dynamo.stop();
+      progress('DynamoDB Local stopped');
+    }
+  }
+  progress(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+// The SDK warns about Node 20 on every client (the Lambda runtime is Node 22).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Anything a library logs goes to stderr: stdout is for result lines only.
+console.log = console.error;
+console.info = console.error;
+console.debug = console.error;
+
+let exitCode = 0;
+try {
+  await main(parseConfig(process.argv.slice(2)));
+} catch (error) {
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exitCode = 1;
+}
+// Keep-alive sockets and SDK timers must not hold the process open once DynamoDB Local is gone.
+process.exit(exitCode);
