@@ -25,16 +25,20 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
 import { displayStatus, isRetired } from './revision-status';
-import type { DeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
-import { environmentSpecSchema, isWholeSpec, mergeSpec, describeIssues } from './spec';
+import type { PlannerEvent, PlannerState } from './planner';
+import { applyPlannerEvent, recordLaunchFailure } from './planner';
+import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
+import { effectiveDeploymentConfiguration, environmentSpecSchema, isWholeSpec, mergeSpec, describeIssues } from './spec';
+import { isoFromMs, msFromIso } from './time';
 
 // ── Commands (imperative) ───────────────────────────────────────────────────────────────────────
 
 export type EnvironmentCommand =
   | { type: 'CreateEnvironment'; spec: EnvironmentSpec; at: string }
   | { type: 'UpdateEnvironment'; name: string; baseRevision?: number | undefined; patch: SpecPatch; at: string }
-  | { type: 'DeployRevision'; name: string; revision: number; at: string }
-  | { type: 'RollbackToRevision'; name: string; revision: number; at: string }
+  /** `targetSpec`: the spec of the revision to deploy, from the revision table (not needed for the latest). */
+  | { type: 'DeployRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; at: string }
+  | { type: 'RollbackToRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; at: string }
   | { type: 'FreezeEnvironment'; name: string; at: string }
   | { type: 'ThawEnvironment'; name: string; at: string };
 
@@ -51,6 +55,7 @@ export type EnvironmentEvent =
       undeploying: number[];
       /** The environment's first deployment: MinHealthyPercent does not apply. */
       initial: boolean;
+      target: DeploymentTarget;
       at: string;
     }
   | {
@@ -63,10 +68,30 @@ export type EnvironmentEvent =
       undeploying: number[];
       /** The environment's `RollbackConfiguration` at the time, applied over the target's configuration. */
       rollbackConfiguration?: DeploymentConfiguration | undefined;
+      target: DeploymentTarget;
       at: string;
     }
   | { type: 'EnvironmentFrozen'; at: string }
-  | { type: 'EnvironmentThawed'; at: string };
+  | { type: 'EnvironmentThawed'; at: string }
+  | EngineEvent;
+
+/** What a deployment moves to: the target revision's task definition, cluster, group and configuration. */
+export interface DeploymentTarget {
+  taskDefinition: string;
+  cluster: string;
+  query?: string | undefined;
+  configuration: EffectiveDeploymentConfiguration;
+}
+
+/**
+ * What the engine records: the planner's decisions (domain/planner.ts, `at` in epoch ms) and the
+ * executor's outcomes (a launch ECS accepted or refused, a stop requested).
+ */
+export type EngineEvent =
+  | PlannerEvent
+  | { type: 'TaskLaunchRequested'; key: string; instanceArn: string; taskArn: string; at: number }
+  | { type: 'TaskLaunchFailed'; key: string; instanceArn: string; reason: string; at: number }
+  | { type: 'TaskStopRequested'; key: string; taskArn: string; at: number };
 
 export type EnvironmentEventType = EnvironmentEvent['type'];
 
@@ -106,6 +131,10 @@ export interface EnvironmentState {
   hasBeenActive: boolean;
   activeRevision?: number | undefined;
   deployment?: Deployment | undefined;
+  /** Bumped by every deploy, rollback, freeze and thaw: actions planned in an older epoch are dropped. */
+  epoch: number;
+  /** The planner's bookkeeping of the deployment in progress. */
+  engine?: PlannerState | undefined;
   /** Live revisions, ascending by number. */
   revisions: RevisionSummary[];
 }
@@ -242,6 +271,7 @@ function decideDeploy(command: Extract<EnvironmentCommand, { type: 'DeployRevisi
     revision,
     undeploying,
     initial: !state.hasBeenActive,
+    target: deploymentTarget(state, revision, command.targetSpec),
     at: command.at,
   };
 }
@@ -272,7 +302,24 @@ function decideRollback(command: Extract<EnvironmentCommand, { type: 'RollbackTo
       .filter((r) => r.revision < revision && (r.status === 'Active' || r.status === 'Deploying'))
       .map((r) => r.revision),
     rollbackConfiguration: state.latestSpec.RollbackConfiguration,
+    target: deploymentTarget(state, revision, command.targetSpec, state.latestSpec.RollbackConfiguration),
     at: command.at,
+  };
+}
+
+/**
+ * The target of a deployment, from the revision's spec (the latest one is in the state; any
+ * other comes with the command, read from the revision table). A rollback runs with the
+ * environment's `RollbackConfiguration` over the target's own configuration.
+ */
+function deploymentTarget(state: EnvironmentState, revision: number, given: EnvironmentSpec | undefined, rollback?: DeploymentConfiguration): DeploymentTarget {
+  const spec = revision === state.latestRevision ? state.latestSpec : given;
+  if (!spec) throw new Error(`deploying revision ${revision} of "${state.name}" needs its spec from the revision table`);
+  return {
+    taskDefinition: spec.TaskDefinition,
+    cluster: spec.Cluster ?? 'default',
+    query: spec.InstanceGroup?.Query,
+    configuration: effectiveDeploymentConfiguration(spec, rollback),
   };
 }
 
@@ -302,11 +349,13 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
       latestSpec: { Name: event.name, TaskDefinition: 'unset:1', DeploymentType: 'Daemon' },
       frozen: false,
       hasBeenActive: false,
+      epoch: 0,
       revisions: [],
     };
   }
   if (!state) throw new Error(`evolve: ${event.type} before EnvironmentCreated`);
-  const next: EnvironmentState = { ...state, version: state.version + 1, updatedAt: event.at };
+  const updatedAt = typeof event.at === 'number' ? isoFromMs(event.at) : event.at;
+  const next: EnvironmentState = { ...state, version: state.version + 1, updatedAt };
   switch (event.type) {
     case 'RevisionCreated':
       return {
@@ -318,19 +367,22 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
     case 'DeploymentStarted': {
       let revisions = setStatus(next.revisions, event.revision, 'Deploying', event.at);
       for (const r of event.undeploying) revisions = setStatus(revisions, r, 'Undeploying', event.at, { desired: 0 });
-      return {
+      const started: EnvironmentState = {
         ...next,
+        epoch: next.epoch + 1,
         activeRevision: event.undeploying.includes(next.activeRevision ?? -1) ? undefined : next.activeRevision,
         deployment: { id: event.deploymentId, revision: event.revision, kind: 'deploy', initial: event.initial, startedAt: event.at },
         revisions,
       };
+      return { ...started, engine: startEngine(started, event.target) };
     }
     case 'RollbackStarted': {
       let revisions = setStatus(next.revisions, event.revision, 'Deploying', event.at);
       for (const r of event.reverting) revisions = setStatus(revisions, r, 'Reverting', event.at, { desired: 0 });
       for (const r of event.undeploying) revisions = setStatus(revisions, r, 'Undeploying', event.at, { desired: 0 });
-      return {
+      const started: EnvironmentState = {
         ...next,
+        epoch: next.epoch + 1,
         activeRevision: undefined,
         deployment: {
           id: event.deploymentId,
@@ -342,14 +394,99 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
         },
         revisions,
       };
+      return { ...started, engine: startEngine(started, event.target) };
     }
     case 'EnvironmentFrozen':
-      return { ...next, frozen: true };
+      return { ...next, frozen: true, epoch: next.epoch + 1, engine: next.engine && { ...next.engine, frozen: true, epoch: next.epoch + 1 } };
     case 'EnvironmentThawed':
-      return { ...next, frozen: false };
+      return { ...next, frozen: false, epoch: next.epoch + 1, engine: next.engine && { ...next.engine, frozen: false, epoch: next.epoch + 1 } };
+    default:
+      return evolveEngine(next, event);
+  }
+}
+
+/** The planner's state at the start of a deployment; `state` already has the new statuses. */
+function startEngine(state: EnvironmentState, target: DeploymentTarget): PlannerState {
+  const deployment = state.deployment!;
+  const at = msFromIso(deployment.startedAt);
+  return {
+    environment: state.name,
+    deploymentId: deployment.id,
+    epoch: state.epoch,
+    revision: deployment.revision,
+    taskDefinition: target.taskDefinition,
+    cluster: target.cluster,
+    draining: state.revisions
+      .filter((r) => r.status === 'Undeploying' || r.status === 'Reverting')
+      .map((r) => ({ revision: r.revision, status: r.status as 'Undeploying' | 'Reverting' })),
+    configuration: target.configuration,
+    initial: deployment.initial,
+    frozen: state.frozen,
+    startedAt: at,
+    lastProgressAt: at,
+    progressMark: { ready: 0, old: Number.MAX_SAFE_INTEGER },
+    launches: [],
+    stops: [],
+    failures: {},
+    counts: [],
+  };
+}
+
+/** Folds what the engine recorded: the planner's state, and the revision table it shows. */
+function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentState {
+  const engine = state.engine;
+  // An engine event that arrives after its deployment ended changes nothing but the version.
+  if (!engine) return state;
+  const at = state.updatedAt;
+  switch (event.type) {
+    case 'TaskLaunchRequested':
+    case 'TaskStopRequested':
+      return state;
+    case 'TaskLaunchFailed':
+      return { ...state, engine: recordLaunchFailure(engine, event.key, event.instanceArn, event.reason, event.at) };
+    case 'RevisionCountsChanged': {
+      let revisions = state.revisions;
+      for (const c of event.counts) {
+        revisions = revisions.map((r) => (r.revision === c.revision ? { ...r, desired: c.desired, current: c.current, updatedAt: at } : r));
+      }
+      return { ...state, engine: applyPlannerEvent(engine, event), revisions };
+    }
+    case 'DeploymentStuck':
+      return { ...state, engine: applyPlannerEvent(engine, event), revisions: withHealth(state.revisions, engine.revision, 'Stuck', event.reason, at) };
+    case 'DeploymentFailing': {
+      // As in the walkthrough: the deploying revision is Failing, the ones it replaces are Stuck.
+      let revisions = withHealth(state.revisions, engine.revision, 'Failing', event.reason, at);
+      for (const d of engine.draining) revisions = withHealth(revisions, d.revision, 'Stuck', event.reason, at);
+      return { ...state, engine: applyPlannerEvent(engine, event), revisions };
+    }
+    case 'DeploymentResumed':
+      return {
+        ...state,
+        engine: applyPlannerEvent(engine, event),
+        revisions: state.revisions.map((r) => (r.health ? { ...r, health: undefined, statusReason: undefined, updatedAt: at } : r)),
+      };
+    case 'DeploymentCompleted': {
+      const retired = new Map(event.retired.map((r) => [r.revision, r.status]));
+      const revisions = state.revisions.map((r): RevisionSummary => {
+        if (r.revision === event.revision) return { ...r, status: 'Active', health: undefined, statusReason: undefined, updatedAt: at };
+        const status = retired.get(r.revision);
+        return status ? { ...r, status, health: undefined, statusReason: undefined, desired: 0, current: 0, updatedAt: at } : r;
+      });
+      return { ...state, revisions, activeRevision: event.revision, hasBeenActive: true, deployment: undefined, engine: undefined };
+    }
+    case 'TaskLaunchPlanned':
+    case 'TaskStopPlanned':
+    case 'LaunchesSettled':
+    case 'StopsSettled':
+    case 'DeploymentProgressed':
+      return { ...state, engine: applyPlannerEvent(engine, event) };
     default:
       return assertNever(event);
   }
+}
+
+function withHealth(revisions: RevisionSummary[], revision: number, health: Health, reason: string, at: string): RevisionSummary[] {
+  return revisions.map((r) => (r.revision === revision ? { ...r, health, statusReason: reason, updatedAt: at } : r));
 }
 
 function upsert(revisions: RevisionSummary[], summary: RevisionSummary): RevisionSummary[] {

@@ -32,6 +32,23 @@ const storedConfiguration = z.looseObject({
   FailingAfterSeconds: z.optional(z.number()),
 });
 
+const target = z.object({
+  taskDefinition: z.string(),
+  cluster: z.string(),
+  query: z.optional(z.string()),
+  configuration: z.looseObject({
+    Method: z.string(),
+    MinHealthyPercent: z.number(),
+    MaxOver: z.union([z.number(), z.string()]),
+    StuckAfterSeconds: z.number(),
+    FailingAfterSeconds: z.number(),
+  }),
+});
+
+/** Engine events carry epoch milliseconds. */
+const ms = z.number();
+const count = z.object({ revision, desired: z.number(), current: z.number() });
+
 export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('EnvironmentCreated'), name: z.string(), at }),
   z.object({ type: z.literal('RevisionCreated'), revision, spec: storedSpec, basedOn: z.optional(revision), at }),
@@ -41,6 +58,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     revision,
     undeploying: z.array(revision),
     initial: z.boolean(),
+    target,
     at,
   }),
   z.object({
@@ -50,10 +68,31 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     reverting: z.array(revision),
     undeploying: z.array(revision),
     rollbackConfiguration: z.optional(storedConfiguration),
+    target,
     at,
   }),
   z.object({ type: z.literal('EnvironmentFrozen'), at }),
   z.object({ type: z.literal('EnvironmentThawed'), at }),
+  // The engine: the planner's decisions…
+  z.object({ type: z.literal('TaskLaunchPlanned'), key: z.string(), instanceArn: z.string(), revision, reason: z.string(), at: ms }),
+  z.object({ type: z.literal('TaskStopPlanned'), key: z.string(), taskArn: z.string(), instanceArn: z.string(), revision, reason: z.string(), at: ms }),
+  z.object({ type: z.literal('LaunchesSettled'), keys: z.array(z.string()), at: ms }),
+  z.object({ type: z.literal('StopsSettled'), keys: z.array(z.string()), at: ms }),
+  z.object({ type: z.literal('RevisionCountsChanged'), counts: z.array(count), at: ms }),
+  z.object({ type: z.literal('DeploymentProgressed'), ready: z.number(), old: z.number(), at: ms }),
+  z.object({ type: z.literal('DeploymentStuck'), reason: z.string(), at: ms }),
+  z.object({ type: z.literal('DeploymentFailing'), reason: z.string(), at: ms }),
+  z.object({ type: z.literal('DeploymentResumed'), at: ms }),
+  z.object({
+    type: z.literal('DeploymentCompleted'),
+    revision,
+    retired: z.array(z.object({ revision, status: z.enum(['Inactive', 'Reverted']) })),
+    at: ms,
+  }),
+  // …and the executor's outcomes.
+  z.object({ type: z.literal('TaskLaunchRequested'), key: z.string(), instanceArn: z.string(), taskArn: z.string(), at: ms }),
+  z.object({ type: z.literal('TaskLaunchFailed'), key: z.string(), instanceArn: z.string(), reason: z.string(), at: ms }),
+  z.object({ type: z.literal('TaskStopRequested'), key: z.string(), taskArn: z.string(), at: ms }),
 ]);
 
 // Every domain event type has a schema, and every schema a domain event type.

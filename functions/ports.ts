@@ -66,6 +66,8 @@ export interface EventLog {
   append(request: AppendRequest): Promise<void>;
   /** Events in order, from a sequence number on (audit, rebuilding projections, tests). */
   readEvents(environment: string, fromSequence?: number): Promise<StoredEvent[]>;
+  /** One revision row (its spec: what a deploy or rollback of an older revision moves to). */
+  getRevision(environment: string, revision: number): Promise<RevisionRow | undefined>;
   /** Every revision row, ascending (describe-environment-status --all). */
   listRevisions(environment: string): Promise<RevisionRow[]>;
   /** Environments by name, a page at a time, without a table scan. */

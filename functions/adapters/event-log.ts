@@ -193,20 +193,14 @@ export class DynamoEventLog implements EventLog {
     return data.map((item) => ({ sequence: item.sequence, event: decodeEvent(item.type, item.schemaVersion, item.data) }));
   }
 
+  async getRevision(environment: string, revision: number): Promise<RevisionRow | undefined> {
+    const { data } = await this.service.entities.revision.get({ environment, revision }).go({ consistent: true });
+    return data ? toRow(data) : undefined;
+  }
+
   async listRevisions(environment: string): Promise<RevisionRow[]> {
     const { data } = await this.service.entities.revision.query.table({ environment }).go({ pages: 'all' });
-    return data.map((item) => ({
-      revision: item.revision,
-      status: item.status as RevisionSummary['status'],
-      health: item.health as RevisionSummary['health'],
-      statusReason: item.statusReason,
-      desired: item.desired,
-      current: item.current,
-      spec: item.spec as EnvironmentSpec,
-      basedOn: item.basedOn,
-      createdAt: item.createdAt,
-      updatedAt: item.updatedAt,
-    }));
+    return data.map(toRow);
   }
 
   async listEnvironments(options: { limit: number; nextToken?: string | undefined }): Promise<EnvironmentListing> {
@@ -229,6 +223,34 @@ export class DynamoEventLog implements EventLog {
     if (!data) return undefined;
     return { key: data.key, fingerprint: data.fingerprint, statusCode: data.statusCode, body: data.body };
   }
+}
+
+interface RevisionItem {
+  revision: number;
+  status: string;
+  health?: string | undefined;
+  statusReason?: string | undefined;
+  desired: number;
+  current: number;
+  spec: unknown;
+  basedOn?: number | undefined;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function toRow(item: RevisionItem): RevisionRow {
+  return {
+    revision: item.revision,
+    status: item.status as RevisionSummary['status'],
+    health: item.health as RevisionSummary['health'],
+    statusReason: item.statusReason,
+    desired: item.desired,
+    current: item.current,
+    spec: item.spec as EnvironmentSpec,
+    basedOn: item.basedOn,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+  };
 }
 
 function rowItem(row: RevisionRow) {

@@ -59,12 +59,14 @@ export function createWriteHandler({ eventLog, clock, logger }: ApiDeps) {
     'POST /environments/{name}/deployments': async (event) => {
       const name = environmentName(event);
       const revision = targetRevision(event);
-      return run(event, name, { type: 'DeployRevision', name, revision, at: at() }, deploymentStarted);
+      const targetSpec = (await eventLog.getRevision(name, revision))?.spec;
+      return run(event, name, { type: 'DeployRevision', name, revision, targetSpec, at: at() }, deploymentStarted);
     },
     'POST /environments/{name}/rollbacks': async (event) => {
       const name = environmentName(event);
       const revision = targetRevision(event);
-      return run(event, name, { type: 'RollbackToRevision', name, revision, at: at() }, deploymentStarted);
+      const targetSpec = (await eventLog.getRevision(name, revision))?.spec;
+      return run(event, name, { type: 'RollbackToRevision', name, revision, targetSpec, at: at() }, deploymentStarted);
     },
     'POST /environments/{name}/freeze': async (event) => {
       const name = environmentName(event);

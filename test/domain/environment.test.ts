@@ -41,7 +41,9 @@ const update = (baseRevision: number | undefined, patch: Record<string, unknown>
   at: AT,
 });
 const deploy = (revision: number, at = AT): EnvironmentCommand => ({ type: 'DeployRevision', name: NAME, revision, at });
-const rollback = (revision: number): EnvironmentCommand => ({ type: 'RollbackToRevision', name: NAME, revision, at: AT });
+/** Rollbacks (and deploys of older revisions) carry the target's spec, read from the revision table. */
+const specOf = (revision: number): EnvironmentSpec => ({ ...spec, TaskDefinition: `log-daemon:${revision}` });
+const rollback = (revision: number): EnvironmentCommand => ({ type: 'RollbackToRevision', name: NAME, revision, targetSpec: specOf(revision), at: AT });
 const freeze: EnvironmentCommand = { type: 'FreezeEnvironment', name: NAME, at: AT };
 const thaw: EnvironmentCommand = { type: 'ThawEnvironment', name: NAME, at: AT };
 
@@ -159,6 +161,12 @@ describe('deploy-environment', () => {
       revision: 1,
       undeploying: [],
       initial: true,
+      target: {
+        taskDefinition: 'log-daemon:1',
+        cluster: 'default',
+        query: 'attribute:stack == prod',
+        configuration: { Method: 'Replace', MinHealthyPercent: 100, MaxOver: 1, StuckAfterSeconds: 300, FailingAfterSeconds: 900 },
+      },
       at: AT,
     });
     expect(statuses(state)).toEqual({ 1: 'Deploying' });
@@ -324,5 +332,67 @@ describe('deploymentId', () => {
   it('formats NAME:N@yyyyMMddHHmmssSS in UTC hundredths', () => {
     expect(deploymentId(NAME, 1, '2017-09-06T11:47:23.015Z')).toBe('SomeEnvironment/Prod:1@2017090611472301');
     expect(deploymentId(NAME, 12, '2026-01-02T03:04:05Z')).toBe('SomeEnvironment/Prod:12@2026010203040500');
+  });
+});
+
+describe('the engine in the log', () => {
+  const T0 = Date.parse(AT);
+  const deployingTwo = () => {
+    const one = fold([{ type: 'DeploymentCompleted', revision: 1, retired: [], at: T0 }], given(create(), deploy(1)).state)!;
+    return fold(decide(deploy(2), fold(decide(update(1, { TaskDefinition: 'log-daemon:2' }), one), one)!), fold(decide(update(1, { TaskDefinition: 'log-daemon:2' }), one), one))!;
+  };
+
+  it('a deployment starts the planner with the target and the revisions it drains', () => {
+    const state = deployingTwo();
+    expect(state.engine).toMatchObject({
+      revision: 2,
+      taskDefinition: 'log-daemon:2',
+      cluster: 'default',
+      draining: [{ revision: 1, status: 'Undeploying' }],
+      initial: false,
+      epoch: state.epoch,
+    });
+  });
+
+  it('counts, Stuck and Failing show in the revision table as in the walkthrough', () => {
+    let state = deployingTwo();
+    state = fold(
+      [
+        { type: 'RevisionCountsChanged', counts: [{ revision: 1, desired: 0, current: 3 }, { revision: 2, desired: 6, current: 3 }], at: T0 + 1000 },
+        { type: 'DeploymentStuck', reason: 'RESOURCE:MEMORY', at: T0 + 2000 },
+      ],
+      state,
+    )!;
+    expect(state.revisions.map((r) => [r.revision, displayStatus(r), r.desired, r.current])).toEqual([
+      [1, 'Undeploying', 0, 3],
+      [2, 'Stuck', 6, 3],
+    ]);
+    state = fold([{ type: 'DeploymentFailing', reason: 'RESOURCE:MEMORY', at: T0 + 3000 }], state)!;
+    expect(state.revisions.map((r) => [r.revision, displayStatus(r), r.statusReason])).toEqual([
+      [1, 'Stuck', 'RESOURCE:MEMORY'],
+      [2, 'Failing', 'RESOURCE:MEMORY'],
+    ]);
+    state = fold([{ type: 'DeploymentResumed', at: T0 + 4000 }], state)!;
+    expect(state.revisions.map((r) => displayStatus(r))).toEqual(['Undeploying', 'Deploying']);
+  });
+
+  it('completion: the target Active, the drained revision Inactive (or Reverted after a rollback)', () => {
+    const done = fold([{ type: 'DeploymentCompleted', revision: 2, retired: [{ revision: 1, status: 'Inactive' }], at: T0 + 5000 }], deployingTwo())!;
+    expect(done.revisions.map((r) => [r.revision, r.status, r.desired, r.current])).toEqual([
+      [1, 'Inactive', 0, 0],
+      [2, 'Active', 0, 0],
+    ]);
+    expect(done).toMatchObject({ activeRevision: 2, deployment: undefined, engine: undefined, hasBeenActive: true });
+    expect(compact(done).revisions.map((r) => r.revision)).toEqual([2]);
+  });
+
+  it('freeze and thaw bump the epoch and freeze the planner; a rollback runs with the RollbackConfiguration', () => {
+    const state = deployingTwo();
+    const frozen = fold(decide(freeze, state), state)!;
+    expect(frozen.epoch).toBe(state.epoch + 1);
+    expect(frozen.engine?.frozen).toBe(true);
+    const withRollback = fold(decide(update(2, { RollbackConfiguration: { MinHealthyPercent: 0, Method: 'Surge' } }), state), state)!;
+    const rolled = decide(rollback(1), withRollback);
+    expect(rolled).toMatchObject([{ type: 'RollbackStarted', target: { taskDefinition: 'log-daemon:1', configuration: { Method: 'Surge', MinHealthyPercent: 0 } } }]);
   });
 });

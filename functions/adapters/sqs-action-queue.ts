@@ -1,0 +1,107 @@
+/**
+ * The `ActionQueue` port over an SQS FIFO queue (`@aws-sdk/client-sqs`). The local stack uses the
+ * in-process stand-in (`local/queue.ts`) with the same semantics.
+ *
+ * - One FIFO message group per environment (`MessageGroupId` = the environment name): an
+ *   environment's actions are delivered in order, one at a time; environments run in parallel.
+ * - `MessageDeduplicationId` = the action's idempotency key: SQS drops a second message with the
+ *   same key sent within 5 minutes.
+ * - Both ids allow 1..128 characters, alphanumerics and punctuation (`!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~`):
+ *   a longer value (an environment name may have 255 characters) or one with other characters is
+ *   replaced by a deterministic short form: a readable prefix, `#`, and the SHA-256 of the whole value.
+ * - SendMessageBatch takes 10 entries; batches are sent one after the other so the group order holds.
+ *   Entries reported in `Failed` are sent once more; entries that fail again raise
+ *   `ActionQueueSendError`, which names them.
+ */
+import { createHash } from 'node:crypto';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClientConfig } from '@aws-sdk/client-sqs';
+import type { PlannerAction } from '../../domain/planner';
+import type { ActionQueue } from '../ports';
+
+/** SendMessageBatch: at most 10 entries. */
+export const SQS_BATCH_SIZE = 10;
+/** MessageGroupId / MessageDeduplicationId: at most 128 characters. */
+export const SQS_FIFO_ID_MAX = 128;
+
+/** Alphanumerics and punctuation: the printable ASCII characters but the space. */
+const FIFO_ID = /^[\x21-\x7e]{1,128}$/;
+const HASH_LENGTH = 64;
+
+/**
+ * A valid FIFO group or deduplication id for `value`: the value itself when it is one, otherwise
+ * (too long, empty, or a character SQS refuses) `<prefix>#<sha256 hex>`, at most 128 characters. The
+ * same value always gives the same id; different values give different ids (barring a SHA-256
+ * collision).
+ */
+export function fifoId(value: string): string {
+  if (FIFO_ID.test(value)) return value;
+  const hash = createHash('sha256').update(value, 'utf8').digest('hex');
+  const prefix = value.replace(/[^\x21-\x7e]/g, '_').slice(0, SQS_FIFO_ID_MAX - HASH_LENGTH - 1);
+  return `${prefix}#${hash}`;
+}
+
+export function createSqsClient(config: SQSClientConfig = {}): SQSClient {
+  return new SQSClient({ retryMode: 'adaptive', maxAttempts: 5, ...config });
+}
+
+export interface FailedAction {
+  key: string;
+  environment: string;
+  code: string;
+  message: string;
+  senderFault: boolean;
+}
+
+/** Some actions could not be queued, even after one more attempt. */
+export class ActionQueueSendError extends Error {
+  constructor(readonly failed: FailedAction[]) {
+    super(
+      `could not queue ${failed.length} action(s): ${failed
+        .map((f) => `${f.key} (${f.environment}): ${f.code}${f.message ? ` ${f.message}` : ''}`)
+        .join('; ')}`,
+    );
+    this.name = 'ActionQueueSendError';
+  }
+}
+
+export class SqsActionQueue implements ActionQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(actions: PlannerAction[]): Promise<void> {
+    for (let i = 0; i < actions.length; i += SQS_BATCH_SIZE) {
+      const batch = actions.slice(i, i + SQS_BATCH_SIZE);
+      const failedOnce = await this.sendBatch(batch);
+      if (failedOnce.length === 0) continue;
+      const failedTwice = await this.sendBatch(failedOnce.map((f) => f.action));
+      if (failedTwice.length > 0) {
+        throw new ActionQueueSendError(
+          failedTwice.map(({ action, code, message, senderFault }) => ({ key: action.key, environment: action.environment, code, message, senderFault })),
+        );
+      }
+    }
+  }
+
+  /** Sends up to 10 actions; returns those SQS reported in `Failed`. */
+  private async sendBatch(actions: PlannerAction[]): Promise<Array<{ action: PlannerAction; code: string; message: string; senderFault: boolean }>> {
+    const entries: SendMessageBatchRequestEntry[] = actions.map((action, index) => ({
+      Id: `m${index}`,
+      MessageBody: JSON.stringify(action),
+      MessageGroupId: fifoId(action.environment),
+      MessageDeduplicationId: fifoId(action.key),
+    }));
+    const output = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+    const failed: Array<{ action: PlannerAction; code: string; message: string; senderFault: boolean }> = [];
+    for (const failure of output.Failed ?? []) {
+      const index = entries.findIndex((entry) => entry.Id === failure.Id);
+      const action = actions[index];
+      if (action === undefined) continue;
+      failed.push({ action, code: failure.Code ?? 'Unknown', message: failure.Message ?? '', senderFault: failure.SenderFault ?? false });
+    }
+    // Keep the original order (SQS does not promise `Failed` is ordered).
+    return failed.sort((a, b) => actions.indexOf(a.action) - actions.indexOf(b.action));
+  }
+}
