@@ -28,6 +28,7 @@
  * is Stuck at once ("MinHealthyPercent budget is 0"), never a breach. Stuck for
  * FailingAfterSeconds → `DeploymentFailing`; the planner keeps trying. Progress → `DeploymentResumed`.
  */
+import { fnv1a64 } from './identity';
 import type { EffectiveDeploymentConfiguration } from './spec';
 
 export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
@@ -144,13 +145,14 @@ export function launchBackoffMs(failures: number): number {
 const LIVE = (t: ObservedTask) => t.lastStatus !== 'STOPPED';
 const WANTS_TO_RUN = (t: ObservedTask) => LIVE(t) && t.desiredStatus === 'RUNNING';
 
-/** The idempotency key of the n-th launch attempt of `revision` on an instance. */
+/** The idempotency key of the n-th launch attempt of `revision` on an instance (≤ 128 characters). */
 export function launchKey(deploymentId: string, revision: number, instanceArn: string, attempt: number): string {
-  return `start:${deploymentId}:${revision}:${instanceArn.slice(instanceArn.lastIndexOf('/') + 1)}:${attempt}`;
+  return `start-${fnv1a64(deploymentId)}-${revision}-${shortArn(instanceArn)}-${attempt}`;
 }
 
+/** The idempotency key of stopping a task (≤ 128 characters: an SQS deduplication id). */
 export function stopKey(taskArn: string): string {
-  return `stop:${taskArn.slice(taskArn.lastIndexOf('/') + 1)}`;
+  return `stop-${shortArn(taskArn)}`;
 }
 
 /** MinHealthyPercent → the fewest instances that must stay available. minAvailable(5, 80) === 4. */

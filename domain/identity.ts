@@ -1,0 +1,26 @@
+/**
+ * Short, deterministic names for things ECS and SQS limit in length: the `startedBy` that marks an
+ * environment's tasks (≤ 36 characters), and hashes inside action keys (SQS deduplication ids and
+ * ECS tag values are limited to 128 and 256 characters; environment names run to 255).
+ *
+ * fnv1a64('SomeEnvironment/Prod') is 16 hex digits; startedByOf('SomeEnvironment/Prod') === 'blox-' + those.
+ */
+export function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  const prime = 0x100000001b3n;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= BigInt(text.charCodeAt(i));
+    hash = (hash * prime) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+/** The `startedBy` of every task Blox starts for an environment: how its tasks are listed. */
+export function startedByOf(environment: string): string {
+  return `blox-${fnv1a64(environment)}`;
+}
+
+/** Tags Blox puts on the tasks it starts (task state change events carry none; DescribeTasks does). */
+export const TAG_ENVIRONMENT = 'blox:environment';
+export const TAG_REVISION = 'blox:revision';
+export const TAG_ACTION = 'blox:action';
