@@ -570,3 +570,45 @@ export function environmentSummary(state: EnvironmentState): { status: Environme
 export function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }
+
+export interface StatusChange {
+  revision: number;
+  from: DisplayStatus | null;
+  to: DisplayStatus;
+  reason: string;
+  desired: number;
+  current: number;
+}
+
+/**
+ * The revisions whose shown status changed between two states (what `Deployment State Change`
+ * notifications announce). `after` is the uncompacted fold, so retired revisions are still in it.
+ */
+export function statusChanges(before: EnvironmentState | undefined, after: EnvironmentState): StatusChange[] {
+  const old = new Map((before?.revisions ?? []).map((r) => [r.revision, displayStatus(r)]));
+  return after.revisions.flatMap((r) => {
+    const to = displayStatus(r);
+    const from = old.get(r.revision) ?? null;
+    if (from === to) return [];
+    return [{ revision: r.revision, from, to, reason: r.statusReason ?? describeChange(from, to), desired: r.desired, current: r.current }];
+  });
+}
+
+function describeChange(from: DisplayStatus | null, to: DisplayStatus): string {
+  switch (to) {
+    case 'Deploying':
+      return from === 'Stuck' || from === 'Failing' ? 'progress resumed' : 'deployment started';
+    case 'Active':
+      return 'every instance runs the revision';
+    case 'Inactive':
+      return 'no task of the revision is left';
+    case 'Reverted':
+      return 'rolled back: no task of the revision is left';
+    case 'Undeploying':
+      return 'a newer revision is being deployed';
+    case 'Reverting':
+      return 'rolled back to an earlier revision';
+    default:
+      return `${from ?? 'new'} → ${to}`;
+  }
+}

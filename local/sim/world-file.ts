@@ -1,0 +1,252 @@
+/**
+ * The world description file of the simulated cluster (YAML, e.g. `local/cluster.yml`): which
+ * clusters, which container instances with which attributes and sizes, and how task definitions
+ * behave. Validated strictly: an unknown key, a bad type or a bad value is refused with a message
+ * that names the field, e.g.
+ * `clusters.default.instances[0].cpu: expected a whole number > 0, got "lots"`.
+ *
+ * ```yaml
+ * clusters:
+ *   default:
+ *     instances:
+ *       - count: 5                    # default 1
+ *         attributes: { stack: prod } # custom attributes (ecs.* ones are filled in)
+ *         cpu: 2048                   # CPU units, default 2048
+ *         memory: 4096                # MiB, default 4096
+ * taskDefinitions:                    # optional; "family:revision", or "family" for all its revisions
+ *   "log-daemon:1": { cpu: 1024, memory: 2048, startSeconds: 2, stopSeconds: 1 }
+ *   "broken:1": { failStart: "CannotPullContainerError: pull access denied" }
+ * ```
+ *
+ * Task definition fields: `cpu`, `memory`, `startSeconds`, `stopSeconds`,
+ * `health` (healthy | unhealthy | none), `healthyAfterSeconds`, `failStart` (a stopped reason),
+ * `crashAfterSeconds`, `crashExitCode`, `containerName`. Unlisted task definitions behave as
+ * `DEFAULT_TASK_BEHAVIOUR` (512 CPU units, 1024 MiB, 2 s to start, 1 s to stop, healthy).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CORE_SCHEMA, load as loadYaml, YAMLException } from 'js-yaml';
+import * as z from 'zod';
+import type { SimulatedClusterOptions } from './world';
+import { SimulatedCluster } from './world';
+import type { TaskBehaviour } from './state';
+
+/** The default world of the local stack. */
+export const DEFAULT_WORLD_FILE = fileURLToPath(new URL('../cluster.yml', import.meta.url));
+
+const NAME = /^[A-Za-z0-9_.\-/\\]{1,128}$/;
+const TASK_DEFINITION_KEY = /^[A-Za-z0-9_-]{1,255}(:[1-9][0-9]*)?$/;
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+function wholeNumber(min: number) {
+  const what = `expected a whole number >= ${min}`;
+  return z.number({ error: (issue) => `${what}, got ${describe(issue.input)}` }).int({ error: what }).min(min, { error: what });
+}
+
+function seconds() {
+  const what = 'expected a number of seconds >= 0';
+  return z.number({ error: (issue) => `${what}, got ${describe(issue.input)}` }).min(0, { error: what });
+}
+
+const attributeValue = z
+  .union([z.string(), z.number(), z.boolean(), z.null()], { error: (issue) => `expected a text value, got ${describe(issue.input)}` })
+  .transform((value) => (value === null ? undefined : String(value)));
+
+const instanceGroupSchema = z.strictObject({
+  count: wholeNumber(0).default(1),
+  attributes: z.record(z.string(), attributeValue).default({}),
+  cpu: wholeNumber(1).optional(),
+  memory: wholeNumber(1).optional(),
+  instanceType: z.string().min(1).optional(),
+  availabilityZone: z.string().min(1).optional(),
+});
+
+const clusterSchema = z.strictObject({
+  instances: z.array(instanceGroupSchema, { error: (issue) => `expected a list of instance groups, got ${describe(issue.input)}` }).default([]),
+});
+
+const taskDefinitionSchema = z.strictObject({
+  cpu: wholeNumber(0).optional(),
+  memory: wholeNumber(0).optional(),
+  startSeconds: seconds().optional(),
+  stopSeconds: seconds().optional(),
+  health: z.enum(['healthy', 'unhealthy', 'none'], { error: 'expected healthy, unhealthy or none' }).optional(),
+  healthyAfterSeconds: seconds().optional(),
+  failStart: z.string().min(1, { error: 'expected a stopped reason (text)' }).optional(),
+  crashAfterSeconds: seconds().optional(),
+  crashExitCode: z.number().int({ error: 'expected a whole number' }).optional(),
+  containerName: z.string().min(1).optional(),
+});
+
+export const worldFileSchema = z.strictObject({
+  clusters: z.record(z.string(), clusterSchema).default({}),
+  taskDefinitions: z.record(z.string(), taskDefinitionSchema).default({}),
+});
+
+export interface InstanceGroupDescription {
+  count: number;
+  attributes: Record<string, string | undefined>;
+  cpu?: number | undefined;
+  memory?: number | undefined;
+  instanceType?: string | undefined;
+  availabilityZone?: string | undefined;
+}
+
+export interface WorldDescription {
+  clusters: Record<string, { instances: InstanceGroupDescription[] }>;
+  taskDefinitions: Record<string, Partial<TaskBehaviour>>;
+}
+
+/** A world file that cannot be used; `field` is the dotted path of the first offending field. */
+export class WorldFileError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'WorldFileError';
+  }
+}
+
+/** Parses and validates a world description (YAML, core schema). `source` names it in errors. */
+export function parseWorldDescription(text: string, source = 'world file'): WorldDescription {
+  let document: unknown;
+  if (text.trim() === '') {
+    document = {};
+  } else {
+    try {
+      document = loadYaml(text, { schema: CORE_SCHEMA, maxAliases: 100 });
+    } catch (error) {
+      const message = error instanceof YAMLException ? error.message.split('\n')[0] : String(error);
+      throw new WorldFileError(`${source}: not valid YAML (${message})`);
+    }
+  }
+  if (document === null || document === undefined) document = {};
+  const parsed = worldFileSchema.safeParse(document, { reportInput: true });
+  if (!parsed.success) {
+    const { field, message } = describeIssues(parsed.error.issues);
+    throw new WorldFileError(`${source}: ${message}`, field);
+  }
+  const description = parsed.data;
+  for (const [name, cluster] of Object.entries(description.clusters)) {
+    if (!CLUSTER_NAME.test(name)) throw new WorldFileError(`${source}: clusters.${display(name)}: not a cluster name (letters, digits, "-" and "_", up to 255)`, `clusters.${name}`);
+    cluster.instances.forEach((group, index) => {
+      for (const attribute of Object.keys(group.attributes)) {
+        if (!NAME.test(attribute)) {
+          const field = `clusters.${name}.instances[${index}].attributes.${display(attribute)}`;
+          throw new WorldFileError(`${source}: ${field}: not an attribute name (letters, digits, "-", "_", ".", "/", up to 128)`, field);
+        }
+      }
+    });
+  }
+  for (const key of Object.keys(description.taskDefinitions)) {
+    if (!TASK_DEFINITION_KEY.test(key)) {
+      const field = `taskDefinitions.${display(key)}`;
+      throw new WorldFileError(`${source}: ${field}: expected "family:revision" (e.g. "log-daemon:1") or a family name`, field);
+    }
+  }
+  return description;
+}
+
+/** Reads and validates a world file. */
+export function readWorldFile(path: string = DEFAULT_WORLD_FILE): WorldDescription {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new WorldFileError(`${path}: cannot read the world file (${(error as Error).message})`);
+  }
+  return parseWorldDescription(text, path);
+}
+
+/**
+ * A world built from a description: its task definitions configured, its clusters created and
+ * their instances registered in file order (so the instance ids and events are reproducible).
+ */
+export function createWorld(description: WorldDescription, options: SimulatedClusterOptions): SimulatedCluster {
+  const world = new SimulatedCluster({
+    ...options,
+    taskDefinitions: { ...options.taskDefinitions, ...description.taskDefinitions },
+  });
+  for (const [cluster, { instances }] of Object.entries(description.clusters)) {
+    world.createCluster(cluster);
+    for (const group of instances) {
+      world.addInstances({
+        cluster,
+        count: group.count,
+        attributes: group.attributes,
+        ...(group.cpu !== undefined ? { cpu: group.cpu } : {}),
+        ...(group.memory !== undefined ? { memory: group.memory } : {}),
+        ...(group.instanceType !== undefined ? { instanceType: group.instanceType } : {}),
+        ...(group.availabilityZone !== undefined ? { availabilityZone: group.availabilityZone } : {}),
+      });
+    }
+  }
+  return world;
+}
+
+// ── Error messages ───────────────────────────────────────────────────────────────────────────────
+
+const KNOWN_KEYS = {
+  root: Object.keys(worldFileSchema.shape),
+  cluster: Object.keys(clusterSchema.shape),
+  instanceGroup: Object.keys(instanceGroupSchema.shape),
+  taskDefinition: Object.keys(taskDefinitionSchema.shape),
+};
+
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  if (path.length === 0) return KNOWN_KEYS.root;
+  if (path[0] === 'clusters' && path.length === 2) return KNOWN_KEYS.cluster;
+  if (path[0] === 'clusters' && path.length === 4 && path[2] === 'instances') return KNOWN_KEYS.instanceGroup;
+  if (path[0] === 'taskDefinitions' && path.length === 2) return KNOWN_KEYS.taskDefinition;
+  return [];
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? display(String(part)) : `.${display(String(part))}`;
+  }
+  return out;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): { field: string; message: string } {
+  const parts: string[] = [];
+  let first = '';
+  for (const issue of issues) {
+    let field = fieldPath(issue.path);
+    let text: string;
+    if (issue.code === 'unrecognized_keys') {
+      field = fieldPath([...issue.path, issue.keys[0] ?? '']);
+      const known = knownKeys(issue.path);
+      text = `unknown field${known.length > 0 ? ` (expected one of ${known.join(', ')})` : ''}`;
+    } else if (issue.code === 'invalid_type' && issue.expected === 'object') {
+      text = `expected a mapping, got ${describe(issue.input)}`;
+    } else if (issue.code === 'invalid_type' && issue.expected === 'record') {
+      text = `expected a mapping, got ${describe(issue.input)}`;
+    } else {
+      text = issue.message;
+    }
+    const part = field ? `${field}: ${text}` : text;
+    if (parts.includes(part)) continue;
+    if (!first) first = field;
+    parts.push(part);
+  }
+  const shown = parts.slice(0, 5);
+  if (parts.length > 5) shown.push(`and ${parts.length - 5} more`);
+  return { field: first, message: shown.join('; ') };
+}
+
+function display(key: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return String(value);
+}

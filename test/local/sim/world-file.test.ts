@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../local/sim/clock';
+import { createWorld, DEFAULT_WORLD_FILE, parseWorldDescription, readWorldFile, WorldFileError } from '../../../local/sim/world-file';
+import { START, T0 } from './helpers';
+
+describe('the default world (local/cluster.yml)', () => {
+  const description = readWorldFile();
+
+  it('is 5 stack=prod and 1 stack=gamma instances of 2048 CPU / 4096 MiB', async () => {
+    const world = createWorld(description, { clock: new VirtualClock(T0) });
+    expect(await world.listContainerInstances('default', 'attribute:stack == prod')).toHaveLength(5);
+    expect(await world.listContainerInstances('default', 'attribute:stack == gamma')).toHaveLength(1);
+    expect(await world.listContainerInstances('default', 'attribute:stack in [prod, gamma]')).toHaveLength(6);
+    for (const instance of await world.listContainerInstances('default')) expect(instance.registered).toEqual({ cpu: 2048, memory: 4096 });
+  });
+
+  it('fits two log-daemon copies per instance and not a third; starts in 2 s, stops in 1 s', async () => {
+    const clock = new VirtualClock(T0);
+    const world = createWorld(description, { clock });
+    const [instance] = await world.listContainerInstances('default', 'attribute:stack == prod');
+    const start = (taskDefinition: string) => world.startTask({ ...START, taskDefinition, containerInstance: instance!.arn });
+    const first = await start('log-daemon:1');
+    expect((await start('log-daemon:2')).tasks).toHaveLength(1); // the family entry covers other revisions
+    expect((await start('log-daemon:1')).failures).toEqual([{ arn: instance!.arn, reason: 'RESOURCE:CPU' }]);
+    clock.advance(2000);
+    expect(world.describeTask(first.tasks[0]!.arn)?.lastStatus).toBe('RUNNING');
+    await world.stopTask('default', first.tasks[0]!.arn, 'bye');
+    clock.advance(1000);
+    expect(world.describeTask(first.tasks[0]!.arn)?.lastStatus).toBe('STOPPED');
+    expect(world.taskBehaviour('other:1')).toMatchObject({ cpu: 512, memory: 1024 });
+  });
+
+  it('the path points into local/', () => {
+    expect(DEFAULT_WORLD_FILE.endsWith(join('local', 'cluster.yml'))).toBe(true);
+  });
+});
+
+describe('parseWorldDescription', () => {
+  it('reads the brief\'s example, with defaults', () => {
+    const description = parseWorldDescription(`
+clusters:
+  default:
+    instances:
+      - count: 5
+        attributes: { stack: prod }
+        cpu: 2048
+        memory: 4096
+      - count: 1
+        attributes: { stack: gamma, rack: 3, spot: true, marker: null }
+taskDefinitions:
+  "log-daemon:1": { cpu: 1024, memory: 2048, startSeconds: 2, stopSeconds: 1 }
+  broken: { failStart: "CannotPullContainerError: denied", health: none }
+`);
+    expect(description).toEqual({
+      clusters: {
+        default: {
+          instances: [
+            { count: 5, attributes: { stack: 'prod' }, cpu: 2048, memory: 4096 },
+            { count: 1, attributes: { stack: 'gamma', rack: '3', spot: 'true', marker: undefined } },
+          ],
+        },
+      },
+      taskDefinitions: {
+        'log-daemon:1': { cpu: 1024, memory: 2048, startSeconds: 2, stopSeconds: 1 },
+        broken: { failStart: 'CannotPullContainerError: denied', health: 'none' },
+      },
+    });
+    expect(parseWorldDescription('')).toEqual({ clusters: {}, taskDefinitions: {} });
+    expect(parseWorldDescription('clusters: { default: {} }')).toEqual({ clusters: { default: { instances: [] } }, taskDefinitions: {} });
+  });
+
+  it.each([
+    ['clusters: { default: { instances: [ { cpu: lots } ] } }', 'clusters.default.instances[0].cpu', /expected a whole number >= 1, got "lots"/],
+    ['clusters: { default: { instances: [ { count: 1.5 } ] } }', 'clusters.default.instances[0].count', /expected a whole number/],
+    ['clusters: { default: { instances: [ { cout: 2 } ] } }', 'clusters.default.instances[0].cout', /unknown field \(expected one of count, attributes, cpu, memory/],
+    ['clusters: { default: { instance: [] } }', 'clusters.default.instance', /unknown field \(expected one of instances\)/],
+    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions\)/],
+    ['clusters: { default: { instances: [ { attributes: { stack: [a] } } ] } }', 'clusters.default.instances[0].attributes.stack', /expected a text value, got a list/],
+    ['clusters: { default: { instances: [ { attributes: { "bad name": x } } ] } }', 'clusters.default.instances[0].attributes."bad name"', /not an attribute name/],
+    ['clusters: { "bad/name": {} }', 'clusters."bad/name"', /not a cluster name/],
+    ['taskDefinitions: { "log-daemon:0": {} }', 'taskDefinitions."log-daemon:0"', /expected "family:revision"/],
+    ['taskDefinitions: { "x:1": { health: sometimes } }', 'taskDefinitions.x:1.health', /expected healthy, unhealthy or none/],
+    ['taskDefinitions: { "x:1": { stopSeconds: -1 } }', 'taskDefinitions.x:1.stopSeconds', /expected a number of seconds >= 0/],
+    ['taskDefinitions: { "x:1": { startSecs: 1 } }', 'taskDefinitions.x:1.startSecs', /unknown field \(expected one of cpu, memory, startSeconds/],
+    ['clusters: [a, b]', 'clusters', /expected a mapping, got a list/],
+  ])('refuses %s naming %s', (text, field, message) => {
+    let error: unknown;
+    try {
+      parseWorldDescription(text, 'cluster.yml');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(WorldFileError);
+    expect((error as WorldFileError).message).toMatch(/^cluster\.yml: /);
+    expect((error as WorldFileError).message).toMatch(message);
+    expect((error as WorldFileError).message).toContain(field.replace('x:1', '"x:1"'));
+  });
+
+  it('refuses YAML that does not parse, and a missing file', () => {
+    expect(() => parseWorldDescription('clusters: [', 'w.yml')).toThrow(/^w\.yml: not valid YAML/);
+    expect(() => readWorldFile('/nonexistent/world.yml')).toThrow(WorldFileError);
+  });
+});
+
+describe('readWorldFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'blox-world-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a file and builds a world with several clusters', async () => {
+    const path = join(dir, 'world.yml');
+    writeFileSync(path, 'clusters:\n  default: { instances: [ { count: 2 } ] }\n  batch: { instances: [ { count: 3, instanceType: c5.large, cpu: 2048, memory: 4096 } ] }\n');
+    const world = createWorld(readWorldFile(path), { clock: new VirtualClock(T0) });
+    expect(await world.listContainerInstances('default')).toHaveLength(2);
+    const batch = await world.listContainerInstances('batch', 'attribute:ecs.instance-type == c5.large');
+    expect(batch).toHaveLength(3);
+    expect(batch[0]!.arn).toContain(':container-instance/batch/');
+  });
+});
