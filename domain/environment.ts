@@ -416,6 +416,7 @@ function startEngine(state: EnvironmentState, target: DeploymentTarget): Planner
     revision: deployment.revision,
     taskDefinition: target.taskDefinition,
     cluster: target.cluster,
+    query: target.query,
     draining: state.revisions
       .filter((r) => r.status === 'Undeploying' || r.status === 'Reverting')
       .map((r) => ({ revision: r.revision, status: r.status as 'Undeploying' | 'Reverting' })),

@@ -89,6 +89,8 @@ export interface PlannerState {
   revision: number;
   taskDefinition: string;
   cluster: string;
+  /** The instance group (ECS cluster query language); none = every instance of the cluster. */
+  query?: string | undefined;
   /** The revisions being drained, with the status they end in. */
   draining: Array<{ revision: number; status: 'Undeploying' | 'Reverting' }>;
   configuration: EffectiveDeploymentConfiguration;

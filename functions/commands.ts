@@ -43,15 +43,7 @@ export async function runCommand(log: EventLog, input: RunCommand): Promise<Comm
     const reply = input.reply(events, after);
     if (events.length === 0) return reply;
     try {
-      await log.append({
-        environment,
-        expectedVersion: before?.version ?? 0,
-        events,
-        state: compact(after),
-        changedRevisions: changedRevisions(before, after),
-        newRevisions: newRevisionRows(events, after),
-        idempotency: idempotency && { ...idempotency, statusCode: reply.statusCode, body: reply.body },
-      });
+      await appendDecided(log, environment, before, events, after, idempotency && { ...idempotency, statusCode: reply.statusCode, body: reply.body });
       return reply;
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
@@ -62,6 +54,29 @@ export async function runCommand(log: EventLog, input: RunCommand): Promise<Comm
       if (attempt >= MAX_ATTEMPTS) throw error;
     }
   }
+}
+
+/**
+ * Appends decided events with the projection they lead to (compacted), the revision rows they
+ * change or create, and the idempotency record if any. Throws ConcurrencyError on a lost race.
+ */
+export async function appendDecided(
+  log: EventLog,
+  environment: string,
+  before: EnvironmentState | undefined,
+  events: EnvironmentEvent[],
+  after: EnvironmentState,
+  idempotency?: IdempotencyRecord,
+): Promise<void> {
+  await log.append({
+    environment,
+    expectedVersion: before?.version ?? 0,
+    events,
+    state: compact(after),
+    changedRevisions: changedRevisions(before, after),
+    newRevisions: newRevisionRows(events, after),
+    idempotency,
+  });
 }
 
 function replay(first: IdempotencyRecord, fingerprint: string): CommandReply {
