@@ -133,7 +133,15 @@ export type PlannerEvent =
 export interface Plan {
   events: PlannerEvent[];
   actions: PlannerAction[];
+  /**
+   * When to look again even if no event comes (epoch ms): ECS sends no event when a task turns
+   * HEALTHY, a back-off ends or a Stuck deadline passes. The engine schedules a reconcile then.
+   */
+  wakeAt?: number | undefined;
 }
+
+/** How often to look at a task waiting for its health check (ECS sends no event for health). */
+export const HEALTH_POLL_MS = 5_000;
 
 /** A planned launch with no task and no recorded outcome after this long is presumed lost. */
 export const LAUNCH_TIMEOUT_MS = 60_000;
@@ -265,7 +273,14 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     if (t.revision === T && !groupArns.has(t.instanceArn) && !stopInFlight.has(t.arn)) stop(t, 'instance left the instance group');
   }
 
+  let wakeAt: number | undefined;
+  const wake = (at: number) => {
+    wakeAt = wakeAt === undefined ? at : Math.min(wakeAt, at);
+  };
+  for (const l of inFlightLaunch.values()) wake(l.at + LAUNCH_TIMEOUT_MS);
   const blockers: string[] = [];
+  /** Something is on its way (a task starting, an old one stopping): not stuck on the budget. */
+  let moving = inFlightLaunch.size > 0 || stopInFlight.size > 0;
   let surgeInUse = 0;
   const replaceCandidates: ObservedInstance[] = [];
   const surgeCandidates: ObservedInstance[] = [];
@@ -289,6 +304,11 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
 
     if (target || launching) {
       if (oldAlive) surgeInUse++;
+      if (launching || (target && target.lastStatus !== 'RUNNING')) moving = true;
+      if (target && target.lastStatus === 'RUNNING' && !ready(target) && target.health !== 'UNHEALTHY') {
+        moving = true;
+        wake(now + HEALTH_POLL_MS);
+      }
       if (target && ready(target)) {
         // The new task is ready: the old one may go without costing availability.
         for (const old of olds) if (!stopInFlight.has(old.arn)) stop(old, `revision ${T} is ready on this instance`);
@@ -300,6 +320,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     // No target task and none on its way.
     if (failure && now - failure.lastAt < launchBackoffMs(failure.count)) {
       blockers.push(failure.reason);
+      wake(failure.lastAt + launchBackoffMs(failure.count));
       continue;
     }
     if (!oldAlive) {
@@ -307,6 +328,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
       priorityStarts.push({ instance, reason: failure ? `retry after: ${failure.reason}` : 'instance runs no task of the environment', retry: !!failure });
     } else if (olds.length === 0 || olds.every((o) => stopInFlight.has(o.arn))) {
       // Waiting for the old task to stop.
+      moving = true;
     } else if (surge) {
       surgeCandidates.push(instance);
     } else {
@@ -329,7 +351,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
       const olds = (onInstance.get(instance.arn) ?? []).filter((t) => t.revision !== T && !stopInFlight.has(t.arn));
       const wasAvailable = isAvailable(instance);
       if (wasAvailable && available - 1 < floor) {
-        if (inFlightLaunch.size === 0 && actions.length === 0 && stopInFlight.size === 0 && available <= floor) {
+        if (!moving && actions.length === 0 && available <= floor) {
           blockers.push(
             `MinHealthyPercent budget is 0: ${available} of ${N} instances available, ${floor} must stay (MinHealthyPercent ${config.MinHealthyPercent})`,
           );
@@ -359,8 +381,12 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   }
   if (health?.status === 'Stuck' && now - health.since >= config.FailingAfterSeconds * 1000) {
     events.push({ type: 'DeploymentFailing', reason: health.reason, at: now });
+  } else if (health?.status === 'Stuck') {
+    wake(health.since + config.FailingAfterSeconds * 1000);
+  } else if (!health) {
+    wake(lastProgressAt + config.StuckAfterSeconds * 1000);
   }
-  return { events, actions };
+  return { events, actions, wakeAt };
 }
 
 function rank(t: ObservedTask, ready: (t: ObservedTask) => boolean): number {

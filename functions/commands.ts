@@ -25,6 +25,8 @@ export interface RunCommand {
   /** The answer, from what was decided (events may be empty: a no-op). */
   reply: (events: EnvironmentEvent[], state: EnvironmentState) => CommandReply;
   idempotency?: { key: string; fingerprint: string } | undefined;
+  /** Called once the events are in the log (announcing status changes). */
+  afterAppend?: ((before: EnvironmentState | undefined, after: EnvironmentState) => Promise<void>) | undefined;
 }
 
 export const MAX_ATTEMPTS = 4;
@@ -44,6 +46,7 @@ export async function runCommand(log: EventLog, input: RunCommand): Promise<Comm
     if (events.length === 0) return reply;
     try {
       await appendDecided(log, environment, before, events, after, idempotency && { ...idempotency, statusCode: reply.statusCode, body: reply.body });
+      await input.afterAppend?.(before, after);
       return reply;
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;

@@ -160,3 +160,9 @@ export interface Notifier {
   /** Publishes `Deployment State Change` events (events/notifications.ts builds the entries). */
   publish(entries: PutEventsEntry[]): Promise<void>;
 }
+
+/** What the engine needs to know of a task definition (DescribeTaskDefinition in AWS; cached). */
+export interface TaskDefinitions {
+  /** Whether any container of the task definition has a health check (then "ready" means HEALTHY). */
+  hasHealthCheck(taskDefinition: string): Promise<boolean>;
+}

@@ -27,6 +27,8 @@ export interface EngineDeps {
   queue: ActionQueue;
   notifier: Notifier;
   clock: Clock;
+  /** Delayed reconciles (ECS sends no event when a task turns HEALTHY or a deadline passes). */
+  wakeups?: { schedule(environment: string, atMs: number): Promise<void> } | undefined;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -78,17 +80,23 @@ export async function announce(deps: Pick<EngineDeps, 'notifier'>, before: Envir
 
 export async function reconcile(deps: EngineDeps, environment: string): Promise<{ events: number; actions: PlannerAction[] }> {
   let actions: PlannerAction[] = [];
+  let wakeAt: number | undefined;
   const result = await record(deps, environment, async (state) => {
     if (!state.engine) {
       actions = [];
+      wakeAt = undefined;
       return [];
     }
     const observed = await observe(deps.cluster, deps.taskDefinitions, state.engine);
     const planned = plan(state.engine, observed, deps.clock.now().getTime());
     actions = planned.actions;
+    wakeAt = planned.wakeAt;
     return planned.events;
   });
   if (actions.length > 0) await deps.queue.enqueue(actions);
+  if (wakeAt !== undefined && deps.wakeups && !result?.events.some((e) => e.type === 'DeploymentCompleted')) {
+    await deps.wakeups.schedule(environment, wakeAt);
+  }
   for (const e of result?.events ?? []) {
     if (e.type !== 'LaunchesSettled' && e.type !== 'StopsSettled' && e.type !== 'RevisionCountsChanged') deps.log?.(e.type, { environment, ...e });
   }
