@@ -11,6 +11,8 @@ import { ensureTable } from '../functions/adapters/create-table';
 import { createDocumentClient } from '../functions/adapters/dynamo';
 import { DynamoEventLog } from '../functions/adapters/event-log';
 import type { Clock, EventLog } from '../functions/ports';
+import type { ApiDeps } from '../functions/api/deps';
+import type { ExtraRoutes } from './http-server';
 import { createApiServer, listen } from './http-server';
 
 export interface LocalApi {
@@ -28,14 +30,18 @@ export interface LocalApiOptions {
   host?: string;
   clock?: Clock;
   logger?: Logger;
+  /** Local-only routes served beside the API (the simulator's controls). */
+  extraRoutes?: ExtraRoutes;
+  /** More API dependencies (the local stack's notifier and planner wake-ups). */
+  extraDeps?: Partial<Omit<ApiDeps, 'eventLog' | 'clock' | 'logger'>>;
 }
 
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   await ensureTable(options.dynamoEndpoint, options.tableName);
   const eventLog = new DynamoEventLog(createDocumentClient(options.dynamoEndpoint), options.tableName);
   const logger = options.logger ?? new Logger({ serviceName: 'blox-deployments', logLevel: 'SILENT' });
-  const deps = { eventLog, clock: options.clock ?? systemClock, logger };
-  const server = createApiServer({ 'api-read': createReadHandler(deps), 'api-write': createWriteHandler(deps) });
+  const deps: ApiDeps = { ...options.extraDeps, eventLog, clock: options.clock ?? systemClock, logger };
+  const server = createApiServer({ 'api-read': createReadHandler(deps), 'api-write': createWriteHandler(deps) }, options.extraRoutes);
   const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -73,10 +73,23 @@ function send(res: http.ServerResponse, statusCode: number, body: unknown, heade
   res.end(text);
 }
 
-export function createApiServer(handlers: Record<RouteDef['function'], LambdaHttpHandler>): http.Server {
+/** Local-only routes (the simulator's controls): return true when the request was handled. */
+export type ExtraRoutes = (method: string, url: URL, body: string, res: http.ServerResponse) => boolean;
+
+export function createApiServer(handlers: Record<RouteDef['function'], LambdaHttpHandler>, extra?: ExtraRoutes): http.Server {
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (extra && path.startsWith('/_sim')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (!extra(req.method ?? 'GET', url, Buffer.concat(chunks).toString('utf8'), res)) {
+          send(res, 404, { error: { code: 'NotFound', message: `no route for ${req.method} ${path}` } });
+        }
+      });
+      return;
+    }
     const candidates = ROUTES.map((route) => ({ route, params: match(route.template, path) })).filter((c) => c.params);
     const found = candidates.find((c) => c.route.method === req.method);
     if (!found) {

@@ -98,7 +98,9 @@ export async function reconcile(deps: EngineDeps, environment: string): Promise<
     await deps.wakeups.schedule(environment, wakeAt);
   }
   for (const e of result?.events ?? []) {
-    if (e.type !== 'LaunchesSettled' && e.type !== 'StopsSettled' && e.type !== 'RevisionCountsChanged') deps.log?.(e.type, { environment, ...e });
+    if (e.type === 'LaunchesSettled' || e.type === 'StopsSettled' || e.type === 'RevisionCountsChanged' || e.type === 'DeploymentProgressed') continue;
+    const { type, at: _at, ...fields } = e;
+    deps.log?.(type, { environment, ...fields });
   }
   return { events: result?.events.length ?? 0, actions };
 }
