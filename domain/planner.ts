@@ -216,9 +216,12 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   const readyTargets = active.filter((i) => (onInstance.get(i.arn) ?? []).some((t) => t.revision === T && ready(t))).length;
 
   // ── Completion ──
+  // A revision whose tasks keep exiting is not done, even at an instant when every copy is up.
+  const crashLoopWindowMs = config.StuckAfterSeconds * 1000;
+  const crashLoop = crashLoopReason(observed, T, now - crashLoopWindowMs);
   const stillStopping = observed.tasks.some((t) => t.revision !== T && LIVE(t));
   const extraTargets = [...onInstance.values()].some((ts) => ts.filter((t) => t.revision === T).length > 1);
-  if (readyTargets === N && liveOld.length === 0 && !stillStopping && !extraTargets) {
+  if (readyTargets === N && liveOld.length === 0 && !stillStopping && !extraTargets && !crashLoop) {
     events.push({
       type: 'DeploymentCompleted',
       revision: T,
@@ -230,8 +233,9 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
 
   // ── Progress and health ──
   const mark = { ready: readyTargets, old: observed.tasks.filter((t) => t.revision !== T && LIVE(t)).length };
-  const progressed = mark.ready > state.progressMark.ready || mark.old < state.progressMark.old;
-  if (mark.ready !== state.progressMark.ready || mark.old !== state.progressMark.old) {
+  // While the revision crash-loops, copies coming back up (and going down again) are not progress.
+  const progressed = !crashLoop && (mark.ready > state.progressMark.ready || mark.old < state.progressMark.old);
+  if (!crashLoop && (mark.ready !== state.progressMark.ready || mark.old !== state.progressMark.old)) {
     events.push({ type: 'DeploymentProgressed', ready: mark.ready, old: mark.old, at: now });
   }
   const lastProgressAt = progressed ? now : state.lastProgressAt;
@@ -250,9 +254,16 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   const surge = config.Method === 'Surge';
   const surgeLimit = maxSurge(N, config.MaxOver);
 
+  const launchKeys = new Set(state.launches.map((l) => l.key));
+  const launchesOn = new Map<string, number>();
+  for (const l of state.launches) if (l.revision === T) launchesOn.set(l.instanceArn, (launchesOn.get(l.instanceArn) ?? 0) + 1);
   const start = (instanceArn: string, reason: string) => {
-    const attempt = (state.failures[instanceArn]?.count ?? 0) + state.launches.filter((l) => l.instanceArn === instanceArn && l.revision === T).length;
-    const key = launchKey(state.deploymentId, T, instanceArn, attempt);
+    let attempt = (state.failures[instanceArn]?.count ?? 0) + (launchesOn.get(instanceArn) ?? 0);
+    let key = launchKey(state.deploymentId, T, instanceArn, attempt);
+    // Never reuse a key a task still carries (its launch settled, then it crashed or was stopped) or
+    // a launch on record holds: the queue would drop it as a duplicate and the executor would find
+    // that task and call it done — nothing would start, and the instance would be retried forever.
+    while (keysSeen.has(key) || launchKeys.has(key)) key = launchKey(state.deploymentId, T, instanceArn, ++attempt);
     events.push({ type: 'TaskLaunchPlanned', key, instanceArn, revision: T, reason, at: now });
     actions.push({ type: 'StartTask', key, environment: state.environment, deploymentId: state.deploymentId, epoch: state.epoch, revision: T, cluster: state.cluster, taskDefinition: state.taskDefinition, instanceArn, reason });
   };
@@ -317,7 +328,15 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
       }
       continue;
     }
-    // No target task and none on its way.
+    // No target task and none on its way. A target task that stopped on its own here backs off
+    // like a failed launch (a crash loop must not turn into a tight restart loop).
+    const crashes = observed.tasks.filter((t) => t.instanceArn === instance.arn && t.revision === T && stoppedAbnormally(t));
+    const lastCrash = Math.max(0, ...crashes.map((t) => t.stoppedAt ?? 0));
+    if (crashes.length > 0 && now - lastCrash < launchBackoffMs(crashes.length)) {
+      wake(lastCrash + launchBackoffMs(crashes.length));
+      moving = true;
+      continue;
+    }
     if (failure && now - failure.lastAt < launchBackoffMs(failure.count)) {
       blockers.push(failure.reason);
       wake(failure.lastAt + launchBackoffMs(failure.count));
@@ -364,8 +383,10 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   }
 
   // ── Stuck and Failing ──
-  const crashLoop = crashLoopReason(observed, T);
-  if (crashLoop) blockers.unshift(crashLoop);
+  if (crashLoop) {
+    blockers.unshift(crashLoop.reason);
+    wake(crashLoop.lastAt + crashLoopWindowMs); // it may be over by then
+  }
   // The budget is the cause only when nothing else blocks (a failed launch on an instance, say,
   // is what holds the budget down, and is the reason to report).
   const budgetZero = blockers.length === 1 ? blockers.find((b) => b.startsWith('MinHealthyPercent budget is 0')) : undefined;
@@ -399,11 +420,22 @@ function shortArn(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
-/** Two or more target tasks stopped by their own container exiting: the revision crash-loops. */
-function crashLoopReason(observed: Observed, revision: number): string | undefined {
-  const crashed = observed.tasks.filter((t) => t.revision === revision && t.lastStatus === 'STOPPED' && t.stopCode === 'EssentialContainerExited');
+/** Two or more target tasks stopped by their own container exiting (since `since`): the revision crash-loops. */
+/** A task that stopped without Blox asking: it failed to start, or its essential container exited. */
+export function stoppedAbnormally(t: ObservedTask): boolean {
+  return t.lastStatus === 'STOPPED' && !!t.stopCode && t.stopCode !== 'UserInitiated';
+}
+
+/** Target tasks that keep stopping on their own (since `since`): the revision cannot run; ECS says why. */
+function crashLoopReason(observed: Observed, revision: number, since: number): { reason: string; lastAt: number } | undefined {
+  const crashed = observed.tasks.filter((t) => t.revision === revision && stoppedAbnormally(t) && (t.stoppedAt ?? since) >= since);
   if (crashed.length < 2) return undefined;
-  return `task crash loop: ${crashed.length} tasks of revision ${revision} exited (${crashed[0]!.stoppedReason ?? 'essential container exited'})`;
+  const last = [...crashed].sort((a, b) => (b.stoppedAt ?? since) - (a.stoppedAt ?? since))[0]!;
+  const what = last.stopCode === 'TaskFailedToStart' ? 'failed to start' : 'exited';
+  return {
+    reason: `task crash loop: ${crashed.length} tasks of revision ${revision} ${what} (${last.stopCode}: ${last.stoppedReason ?? 'no reason given'})`,
+    lastAt: last.stoppedAt ?? since,
+  };
 }
 
 function countRevisions(state: PlannerState, observed: Observed, activeInstances: number): RevisionCount[] {

@@ -76,7 +76,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   world.onEvent(save);
 
   const dynamo = await startDynamoDbLocal(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {});
-  logger.info('DynamoDB Local started', { endpoint: dynamo.endpoint, dataDir: options.dataDir ?? 'in memory' });
+  logger.info('DynamoDB Local started', { endpoint: dynamo.endpoint, dataDir: options.dataDir ?? 'in memory', pid: dynamo.pid, guardianPid: dynamo.guardianPid });
 
   let engine: LocalEngine | undefined;
   const alarms = new Map<string, 'ALARM' | 'OK'>();
