@@ -193,7 +193,8 @@ export interface BloxClientOptions {
   timeoutMs?: number;
 }
 
-interface RequestSpec {
+/** One request, as `BloxClient.request` sends it (for subclasses such as the simulator client). */
+export interface RequestSpec {
   method: 'GET' | 'POST';
   path: string;
   query?: Record<string, string | undefined>;
@@ -336,7 +337,8 @@ export class BloxClient {
     }
   }
 
-  private async request<T>(spec: RequestSpec): Promise<T> {
+  /** Sends one request; the parsed JSON answer (undefined for an empty body), or a `BloxApiError` / `BloxConnectionError`. */
+  protected async request<T>(spec: RequestSpec): Promise<T> {
     const url = this.urlFor(spec.path, spec.query);
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;

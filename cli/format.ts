@@ -12,9 +12,11 @@
  * SomeEnvironment/Prod:2    Deploying    5         0
  * ```
  * Column widths: the first column is max(26, longest value + 4), STATUS max(13, longest + 2), the
- * numeric columns max(10, longest + 2), the last column unpadded; no trailing spaces.
+ * numeric columns max(10, longest + 2), other text columns (identifiers, attributes) max(10, longest + 4),
+ * the last column unpadded; no trailing spaces.
  */
 import type { EnvironmentDescription, EnvironmentStatus, EnvironmentSummary } from './client';
+import type { SimInstance, SimResources, SimTask } from './sim-client';
 
 /** Objects with at most this many primitive values print on one line (if short enough). */
 const ONE_LINE_MAX_KEYS = 4;
@@ -37,7 +39,7 @@ export function formatJson(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? 'null';
 }
 
-export type ColumnKind = 'first' | 'status' | 'number' | 'last';
+export type ColumnKind = 'first' | 'status' | 'number' | 'text' | 'last';
 
 export interface Column {
   header: string;
@@ -54,6 +56,8 @@ export function columnWidth(kind: ColumnKind, cells: readonly string[]): number 
       return Math.max(13, longest + 2);
     case 'number':
       return Math.max(10, longest + 2);
+    case 'text':
+      return Math.max(10, longest + 4);
     case 'last':
       return longest;
   }
@@ -135,6 +139,84 @@ export function formatEnvironmentListTable(environments: readonly EnvironmentSum
       count(summary.Desired),
       count(summary.Current),
     ]),
+  );
+}
+
+function resources(value: SimResources | undefined): string {
+  return value ? `${value.Remaining}/${value.Registered}` : '-';
+}
+
+/**
+ * `sim list-instances --table`: INSTANCE STATUS ATTRIBUTES TASKS CPU MEMORY; CPU (units) and MEMORY
+ * (MiB) are remaining/registered.
+ * ```
+ * INSTANCE                  STATUS       ATTRIBUTES    TASKS     CPU          MEMORY
+ * i-0a1b2c3d4e5f60001       ACTIVE       stack=prod    1         1024/2048    2048/4096
+ * ```
+ */
+export function formatInstanceTable(instances: readonly SimInstance[]): string {
+  return renderTable(
+    [
+      { header: 'INSTANCE', kind: 'first' },
+      { header: 'STATUS', kind: 'status' },
+      { header: 'ATTRIBUTES', kind: 'text' },
+      { header: 'TASKS', kind: 'number' },
+      { header: 'CPU', kind: 'text' },
+      { header: 'MEMORY', kind: 'last' },
+    ],
+    instances.map((instance) => {
+      const attributes = Object.entries(instance.Attributes ?? {})
+        .map(([key, value]) => `${key}=${value}`)
+        .join(',');
+      return [
+        instance.Ec2InstanceId ?? lastSegment(instance.ContainerInstanceArn),
+        instance.Status,
+        attributes || '-',
+        count(instance.RunningTasks),
+        resources(instance.Cpu),
+        resources(instance.Memory),
+      ];
+    }),
+  );
+}
+
+function lastSegment(arn: string | undefined): string {
+  if (!arn) return '-';
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/**
+ * `sim list-tasks --table`: TASK INSTANCE REVISION STATUS HEALTH. REVISION is `NAME:N` for a task of
+ * a Blox environment, else its task definition; a stopped task's HEALTH carries its stopped reason.
+ * ```
+ * TASK                                INSTANCE               REVISION                  STATUS       HEALTH
+ * 5f1e2d3c4b5a69788796a5b4c3d2e1f0    i-0a1b2c3d4e5f60001    SomeEnvironment/Prod:2    RUNNING      HEALTHY
+ * ```
+ */
+export function formatTaskTable(tasks: readonly SimTask[]): string {
+  return renderTable(
+    [
+      { header: 'TASK', kind: 'first' },
+      { header: 'INSTANCE', kind: 'text' },
+      { header: 'REVISION', kind: 'text' },
+      { header: 'STATUS', kind: 'status' },
+      { header: 'HEALTH', kind: 'last' },
+    ],
+    tasks.map((task) => {
+      const revision =
+        task.Environment && task.Revision !== undefined && task.Revision !== null
+          ? `${task.Environment}:${task.Revision}`
+          : (task.TaskDefinition ?? '-');
+      const health = task.HealthStatus ?? '-';
+      const stopped = task.LastStatus === 'STOPPED' && task.StoppedReason ? ` (${task.StoppedReason})` : '';
+      return [
+        lastSegment(task.TaskArn),
+        task.Ec2InstanceId ?? lastSegment(task.ContainerInstanceArn),
+        revision,
+        task.LastStatus ?? '-',
+        `${health}${stopped}`,
+      ];
+    }),
   );
 }
 

@@ -66,6 +66,8 @@ export interface UpdateFlags {
   minHealthyPercent?: number;
   method?: string;
   maxOver?: number | string;
+  stuckAfterSeconds?: number;
+  failingAfterSeconds?: number;
 }
 
 /** The update body's spec fields from the flags (without `Revision`). */
@@ -78,6 +80,8 @@ export function flagFields(flags: UpdateFlags): SpecObject {
   if (flags.method !== undefined) configuration.Method = flags.method;
   if (flags.minHealthyPercent !== undefined) configuration.MinHealthyPercent = flags.minHealthyPercent;
   if (flags.maxOver !== undefined) configuration.MaxOver = flags.maxOver;
+  if (flags.stuckAfterSeconds !== undefined) configuration.StuckAfterSeconds = flags.stuckAfterSeconds;
+  if (flags.failingAfterSeconds !== undefined) configuration.FailingAfterSeconds = flags.failingAfterSeconds;
   if (Object.keys(configuration).length > 0) fields.DeploymentConfiguration = configuration;
   return fields;
 }
@@ -142,7 +146,7 @@ export async function buildUpdateRequest(options: {
     }
     if (Object.keys(fields).length === 0) {
       throw new UsageError(
-        'update-environment: nothing to change (give --task-definition, --instance-group-query, --desired-count, --method, --min-healthy-percent, --max-over or --yaml-file)',
+        'update-environment: nothing to change (give --task-definition, --instance-group-query, --desired-count, --method, --min-healthy-percent, --max-over, --stuck-after-seconds, --failing-after-seconds or --yaml-file)',
       );
     }
     return { name, body: { Revision: flags.revision, ...fields } };

@@ -16,7 +16,14 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BloxApiError, BloxClient, BloxConnectionError, DEFAULT_API_URL } from './client';
+import {
+  BloxApiError,
+  BloxClient,
+  BloxConnectionError,
+  DEFAULT_API_URL,
+  type EnvironmentDescription,
+  type EnvironmentStatus,
+} from './client';
 import {
   formatEnvironmentListTable,
   formatEnvironmentTable,
@@ -25,6 +32,9 @@ import {
   formatStatusTable,
 } from './format';
 import { buildUpdateRequest, readDocument, UsageError } from './input';
+import { positiveInteger, positiveSeconds, wholeNumber } from './options';
+import { registerSimCommands } from './sim';
+import { DEFAULT_INTERVAL_SECONDS, isAtRest, registerWaitCommands, watchView } from './watch';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -32,8 +42,15 @@ export interface CliIo {
   stdin: Readable;
   stdinIsTTY: boolean;
   env: Record<string, string | undefined>;
+  /** Whether stdout is a terminal: `--watch` then redraws in place (default false: print each change). */
+  stdoutIsTTY?: boolean;
   /** For tests; default the global fetch. */
   fetch?: typeof fetch;
+}
+
+interface WatchFlags {
+  watch?: boolean;
+  interval?: number;
 }
 
 export const EXIT_OK = 0;
@@ -41,20 +58,6 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 const CLIENT_TOKEN_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-function positiveInteger(value: string): number {
-  if (!/^\s*[0-9]+\s*$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError('expected a whole number of at least 1.');
-  }
-  return Number(value);
-}
-
-function wholeNumber(value: string): number {
-  if (!/^\s*[0-9]+\s*$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError('expected a whole number.');
-  }
-  return Number(value);
-}
 
 function clientToken(value: string): string {
   if (!CLIENT_TOKEN_PATTERN.test(value)) {
@@ -80,9 +83,11 @@ function packageVersion(): string {
 /** Runs one command line (without `node` and the script: `['deploy-environment', …]`); returns the exit code. */
 export async function main(args: readonly string[], io: CliIo): Promise<number> {
   let client: BloxClient | undefined;
+  let exitCode = EXIT_OK;
+  const apiUrl = () => io.env.BLOX_API_URL?.trim() || DEFAULT_API_URL;
   const api = (): BloxClient => {
     if (!client) {
-      const baseUrl = io.env.BLOX_API_URL?.trim() || DEFAULT_API_URL;
+      const baseUrl = apiUrl();
       try {
         client = new BloxClient({ baseUrl, env: io.env, fetch: io.fetch });
       } catch (error) {
@@ -112,6 +117,16 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       writeErr: (text) => io.stderr(text),
       outputError: (text, write) => write(`${formatErrorLine(text.replace(/^error: /, ''))}\n`),
     });
+
+  const watching = (command: string, options: WatchFlags): boolean => {
+    if (options.interval !== undefined && !options.watch) throw new UsageError(`${command}: --interval needs --watch`);
+    return options.watch === true;
+  };
+  const watchOptions = (options: WatchFlags) => ({
+    intervalMs: (options.interval ?? DEFAULT_INTERVAL_SECONDS) * 1000,
+    tty: io.stdoutIsTTY === true,
+    write: io.stdout,
+  });
 
   const mutation = (command: Command) => {
     const token = command.optsWithGlobals<{ clientToken?: string }>().clientToken;
@@ -150,6 +165,8 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     .option('--min-healthy-percent <n>', 'new DeploymentConfiguration.MinHealthyPercent', wholeNumber)
     .option('--method <method>', 'new DeploymentConfiguration.Method (Replace, Surge; Rolling, Canary, BlueGreen)')
     .option('--max-over <n|n%>', 'new DeploymentConfiguration.MaxOver', maxOver)
+    .option('--stuck-after-seconds <s>', 'new DeploymentConfiguration.StuckAfterSeconds', positiveInteger)
+    .option('--failing-after-seconds <s>', 'new DeploymentConfiguration.FailingAfterSeconds', positiveInteger)
     .option('--yaml-file [file]', 'the whole spec as YAML; - (or no value) reads standard input')
     .action(
       async (
@@ -163,6 +180,8 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
           minHealthyPercent?: number;
           method?: string;
           maxOver?: number | string;
+          stuckAfterSeconds?: number;
+          failingAfterSeconds?: number;
           yamlFile?: string | true;
         },
         command: Command,
@@ -224,10 +243,20 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     .description('show an environment: status, counts, deployment, latest spec')
     .requiredOption('--environment-name <name>', 'environment name')
     .option('--table', 'print ENVIRONMENT STATUS DESIRED CURRENT')
-    .action(async (options: { environmentName: string; table?: boolean }) => {
-      const description = await api().describeEnvironment(options.environmentName);
-      if (options.table) printText(formatEnvironmentTable(description));
-      else print(description);
+    .option('--watch', 'show it again each time it changes, until the environment is at rest')
+    .option('--interval <seconds>', `with --watch: seconds between polls (default ${DEFAULT_INTERVAL_SECONDS})`, positiveSeconds)
+    .action(async (options: { environmentName: string; table?: boolean } & WatchFlags) => {
+      const render = (description: EnvironmentDescription) =>
+        options.table ? formatEnvironmentTable(description) : formatJson(description);
+      if (!watching('describe-environment', options)) {
+        printText(render(await api().describeEnvironment(options.environmentName)));
+        return;
+      }
+      await watchView(async () => {
+        const description = await api().describeEnvironment(options.environmentName);
+        const status = await api().describeEnvironmentStatus(options.environmentName);
+        return { text: render(description), atRest: isAtRest(status) };
+      }, watchOptions(options));
     });
 
   program
@@ -236,10 +265,22 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     .requiredOption('--environment-name <name>', 'environment name')
     .option('--all', 'include Inactive and Reverted revisions')
     .option('--table', 'print REVISION STATUS DESIRED CURRENT')
-    .action(async (options: { environmentName: string; all?: boolean; table?: boolean }) => {
-      const status = await api().describeEnvironmentStatus(options.environmentName, { all: options.all === true });
-      if (options.table) printText(formatStatusTable(status));
-      else print(status);
+    .option(
+      '--watch',
+      'show it again each time it changes, until the environment is at rest (nothing Deploying, Undeploying, Reverting, Stuck or Failing)',
+    )
+    .option('--interval <seconds>', `with --watch: seconds between polls (default ${DEFAULT_INTERVAL_SECONDS})`, positiveSeconds)
+    .action(async (options: { environmentName: string; all?: boolean; table?: boolean } & WatchFlags) => {
+      const fetchStatus = () => api().describeEnvironmentStatus(options.environmentName, { all: options.all === true });
+      const render = (status: EnvironmentStatus) => (options.table ? formatStatusTable(status) : formatJson(status));
+      if (!watching('describe-environment-status', options)) {
+        printText(render(await fetchStatus()));
+        return;
+      }
+      await watchView(async () => {
+        const status = await fetchStatus();
+        return { text: render(status), atRest: isAtRest(status) };
+      }, watchOptions(options));
     });
 
   program
@@ -257,9 +298,18 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       else print(result);
     });
 
+  registerWaitCommands(program, {
+    api,
+    stderr: io.stderr,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  });
+  registerSimCommands(program, { baseUrl: apiUrl, env: io.env, fetch: io.fetch, stdout: io.stdout });
+
   try {
     await program.parseAsync([...args], { from: 'user' });
-    return EXIT_OK;
+    return exitCode;
   } catch (error) {
     return report(error, io);
   }
@@ -309,6 +359,7 @@ export async function run(): Promise<void> {
     stderr: write(process.stderr),
     stdin: process.stdin,
     stdinIsTTY: process.stdin.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
     env: process.env,
   });
   await Promise.all(pending);

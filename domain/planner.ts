@@ -141,7 +141,7 @@ export interface Plan {
 }
 
 /** How often to look at a task waiting for its health check (ECS sends no event for health). */
-export const HEALTH_POLL_MS = 5_000;
+export const HEALTH_POLL_MS = 1_000;
 
 /** A planned launch with no task and no recorded outcome after this long is presumed lost. */
 export const LAUNCH_TIMEOUT_MS = 60_000;

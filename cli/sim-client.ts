@@ -1,0 +1,138 @@
+/**
+ * The client of the local stack's simulator control API (`/_sim`, served by `npm start` next to the
+ * Blox API, loopback only): the simulated ECS cluster's instances and tasks, how task definitions
+ * behave, and CloudWatch alarm states.
+ *
+ * ```ts
+ * const sim = new SimClient({ baseUrl: 'http://127.0.0.1:3000' });
+ * await sim.addInstances({ Count: 5, Attributes: { stack: 'prod' } }); // → { Instances: [ … ] }
+ * await sim.setTaskDefinition({ TaskDefinition: 'log-daemon:9', FailStart: 'CannotPullContainerError: image not found' });
+ * ```
+ *
+ * A deployed API has no `/_sim`: its calls fail with a 404 `BloxApiError`.
+ */
+import { BloxClient } from './client';
+
+export interface SimResources {
+  Registered: number;
+  Remaining: number;
+}
+
+export interface SimInstance {
+  ContainerInstanceArn: string;
+  Ec2InstanceId: string;
+  Cluster: string;
+  Status: 'ACTIVE' | 'DRAINING';
+  Attributes: Record<string, string>;
+  RunningTasks: number;
+  Cpu: SimResources;
+  Memory: SimResources;
+}
+
+export interface SimInstancesResult {
+  Instances: SimInstance[];
+}
+
+export interface SimTask {
+  TaskArn: string;
+  ContainerInstanceArn: string;
+  /** null when its instance is gone. */
+  Ec2InstanceId: string | null;
+  /** The Blox environment that launched it, when one did. */
+  Environment?: string | null;
+  Revision?: number | null;
+  TaskDefinition: string;
+  LastStatus: string;
+  DesiredStatus: string;
+  HealthStatus: string;
+  StopCode?: string | null;
+  StoppedReason?: string | null;
+}
+
+export interface SimTasksResult {
+  Tasks: SimTask[];
+}
+
+export interface AddInstancesRequest {
+  Count: number;
+  Attributes: Record<string, string>;
+  Cluster?: string;
+  /** CPU units per instance. */
+  Cpu?: number;
+  /** MiB per instance. */
+  Memory?: number;
+}
+
+export interface TaskDefinitionBehaviour {
+  /** `family:revision`. */
+  TaskDefinition: string;
+  StartSeconds?: number;
+  /** The stopped reason of every launch: the task never starts. */
+  FailStart?: string;
+  CrashAfterSeconds?: number;
+  Unhealthy?: true;
+  Healthy?: true;
+}
+
+export interface SetAlarmRequest {
+  AlarmName: string;
+  State: 'ALARM' | 'OK';
+}
+
+export const SIM_PREFIX = '/_sim';
+
+export class SimClient extends BloxClient {
+  /** `GET /_sim/instances[?cluster=C]`. */
+  listInstances(options: { cluster?: string } = {}): Promise<SimInstancesResult> {
+    return this.request({ method: 'GET', path: `${SIM_PREFIX}/instances`, query: { cluster: options.cluster } });
+  }
+
+  /** `POST /_sim/instances` → `201 { Instances }` (the new ones). */
+  addInstances(request: AddInstancesRequest): Promise<SimInstancesResult> {
+    return this.request({ method: 'POST', path: `${SIM_PREFIX}/instances`, body: { ...request } });
+  }
+
+  /** `POST /_sim/instances/{id}/remove`; `id` is an EC2 instance id (`i-…`) or a container instance id. */
+  async removeInstance(id: string): Promise<void> {
+    await this.request({ method: 'POST', path: `${SIM_PREFIX}/instances/${encodeURIComponent(id)}/remove` });
+  }
+
+  /** `POST /_sim/instances/{id}/drain`. */
+  async drainInstance(id: string): Promise<void> {
+    await this.request({ method: 'POST', path: `${SIM_PREFIX}/instances/${encodeURIComponent(id)}/drain` });
+  }
+
+  /** `GET /_sim/tasks[?environment=NAME]` (every task without `environment`). */
+  listTasks(options: { environment?: string } = {}): Promise<SimTasksResult> {
+    return this.request({ method: 'GET', path: `${SIM_PREFIX}/tasks`, query: { environment: options.environment } });
+  }
+
+  /** `POST /_sim/task-definitions`: how tasks of this task definition behave from now on. */
+  async setTaskDefinition(behaviour: TaskDefinitionBehaviour): Promise<void> {
+    await this.request({ method: 'POST', path: `${SIM_PREFIX}/task-definitions`, body: { ...behaviour } });
+  }
+
+  /** `POST /_sim/alarms`. */
+  async setAlarm(request: SetAlarmRequest): Promise<void> {
+    await this.request({ method: 'POST', path: `${SIM_PREFIX}/alarms`, body: { ...request } });
+  }
+}
+
+/** Whether a URL points at this machine (`localhost`, `127.0.0.0/8`, `::1`). */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === '::1' ||
+    host === '::ffff:127.0.0.1' ||
+    /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host)
+  );
+}

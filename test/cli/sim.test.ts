@@ -1,0 +1,304 @@
+/** `blox sim …` against a fake `/_sim`: request shapes, tables, and the refusal away from the local stack. */
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main';
+import { isLoopbackUrl } from '../../cli/sim-client';
+import { notFound, startFakeApi, type FakeApi, type Handler } from './fake-api';
+
+let api: FakeApi;
+beforeAll(async () => {
+  api = await startFakeApi();
+});
+afterAll(() => api.close());
+beforeEach(() => {
+  api.requests.length = 0;
+  api.handle(notFound);
+});
+
+async function blox(args: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    stdin: Readable.from([]),
+    stdinIsTTY: true,
+    env: { BLOX_API_URL: api.url, ...env },
+  });
+  return { code, stdout, stderr };
+}
+
+const instance = (n: number, attributes: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+  ContainerInstanceArn: `arn:aws:ecs:us-east-1:000000000000:container-instance/default/ci${n}`,
+  Ec2InstanceId: `i-000000000000000${n}`,
+  Cluster: 'default',
+  Status: 'ACTIVE',
+  Attributes: attributes,
+  RunningTasks: 1,
+  Cpu: { Registered: 2048, Remaining: 1024 },
+  Memory: { Registered: 4096, Remaining: 2048 },
+  ...extra,
+});
+
+const INSTANCES = [
+  instance(1, { stack: 'prod' }),
+  instance(2, { stack: 'gamma', zone: 'a' }, { Status: 'DRAINING', RunningTasks: 0, Cpu: { Registered: 2048, Remaining: 2048 }, Memory: { Registered: 4096, Remaining: 4096 } }),
+];
+
+const TASKS = [
+  {
+    TaskArn: 'arn:aws:ecs:us-east-1:000000000000:task/default/5f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    ContainerInstanceArn: 'arn:aws:ecs:us-east-1:000000000000:container-instance/default/ci1',
+    Ec2InstanceId: 'i-0000000000000001',
+    Environment: 'SomeEnvironment/Prod',
+    Revision: 2,
+    TaskDefinition: 'log-daemon:2',
+    LastStatus: 'RUNNING',
+    DesiredStatus: 'RUNNING',
+    HealthStatus: 'HEALTHY',
+  },
+  {
+    TaskArn: 'arn:aws:ecs:us-east-1:000000000000:task/default/0a0b0c0d0e0f00112233445566778899',
+    ContainerInstanceArn: 'arn:aws:ecs:us-east-1:000000000000:container-instance/default/ci2',
+    Ec2InstanceId: 'i-0000000000000002',
+    Environment: 'SomeEnvironment/Prod',
+    Revision: 9,
+    TaskDefinition: 'log-daemon:9',
+    LastStatus: 'STOPPED',
+    DesiredStatus: 'STOPPED',
+    HealthStatus: 'UNKNOWN',
+    StopCode: 'TaskFailedToStart',
+    StoppedReason: 'CannotPullContainerError: image not found',
+  },
+];
+
+const answer =
+  (status: number, body: unknown): Handler =>
+  () => ({ status, body });
+
+describe('sim list-instances', () => {
+  it('GETs /_sim/instances with the cluster and prints JSON', async () => {
+    api.handle(answer(200, { Instances: INSTANCES }));
+    const result = await blox(['sim', 'list-instances', '--cluster', 'default']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ Instances: INSTANCES });
+    expect(api.requests[0]).toMatchObject({ method: 'GET', url: '/_sim/instances?cluster=default' });
+  });
+
+  it('--table prints INSTANCE STATUS ATTRIBUTES TASKS CPU MEMORY', async () => {
+    api.handle(answer(200, { Instances: INSTANCES }));
+    const result = await blox(['sim', 'list-instances', '--table']);
+    expect(api.requests[0]!.url).toBe('/_sim/instances');
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout:
+        'INSTANCE                  STATUS       ATTRIBUTES            TASKS     CPU          MEMORY\n' +
+        'i-0000000000000001        ACTIVE       stack=prod            1         1024/2048    2048/4096\n' +
+        'i-0000000000000002        DRAINING     stack=gamma,zone=a    0         2048/2048    4096/4096\n',
+    });
+  });
+});
+
+describe('sim add-instances', () => {
+  it('POSTs Count, Attributes (repeated --attribute), Cluster, Cpu and Memory', async () => {
+    api.handle(answer(201, { Instances: [INSTANCES[0]] }));
+    const result = await blox([
+      'sim',
+      'add-instances',
+      '--count',
+      '5',
+      '--attribute',
+      'stack=prod',
+      '--attribute',
+      'zone=us-east-1a',
+      '--cluster',
+      'default',
+      '--cpu',
+      '4096',
+      '--memory',
+      '8192',
+    ]);
+    expect(result.code).toBe(0);
+    expect(api.requests[0]).toMatchObject({ method: 'POST', url: '/_sim/instances' });
+    expect(api.requests[0]!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(api.requests[0]!.body)).toEqual({
+      Count: 5,
+      Attributes: { stack: 'prod', zone: 'us-east-1a' },
+      Cluster: 'default',
+      Cpu: 4096,
+      Memory: 8192,
+    });
+    expect(JSON.parse(result.stdout)).toEqual({ Instances: [INSTANCES[0]] });
+  });
+
+  it('sends only what was given; --table prints the new instances', async () => {
+    api.handle(answer(201, { Instances: [INSTANCES[0]] }));
+    const result = await blox(['sim', 'add-instances', '--count', '1', '--attribute', 'stack=prod', '--table']);
+    expect(JSON.parse(api.requests[0]!.body)).toEqual({ Count: 1, Attributes: { stack: 'prod' } });
+    expect(result.stdout).toMatch(/^INSTANCE +STATUS +ATTRIBUTES +TASKS +CPU +MEMORY\ni-0000000000000001 +ACTIVE +stack=prod/);
+  });
+
+  it('usage errors exit 2 without a request', async () => {
+    for (const args of [
+      ['sim', 'add-instances', '--attribute', 'stack=prod'],
+      ['sim', 'add-instances', '--count', '0', '--attribute', 'stack=prod'],
+      ['sim', 'add-instances', '--count', '2', '--attribute', 'prod'],
+      ['sim', 'add-instances', '--count', '2', '--attribute', '=prod'],
+      ['sim', 'add-instances', '--count', '2', '--cpu', 'lots'],
+    ]) {
+      const result = await blox(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/^blox: .+\n$/);
+    }
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe('sim remove-instance and drain-instance', () => {
+  it('POST …/{id}/remove and …/{id}/drain, print nothing', async () => {
+    api.handle(answer(200, {}));
+    expect(await blox(['sim', 'remove-instance', '--instance-id', 'i-0000000000000001'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await blox(['sim', 'drain-instance', '--instance-id', 'ci2'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'POST /_sim/instances/i-0000000000000001/remove',
+      'POST /_sim/instances/ci2/drain',
+    ]);
+  });
+
+  it('an unknown instance is the API’s 404, not "not the local stack"', async () => {
+    api.handle((request) =>
+      request.method === 'GET'
+        ? { status: 200, body: { Instances: INSTANCES } }
+        : { status: 404, body: { error: { code: 'NotFound', message: 'no instance i-nope' } } },
+    );
+    expect(await blox(['sim', 'remove-instance', '--instance-id', 'i-nope'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'blox: no instance i-nope\n',
+    });
+  });
+});
+
+describe('sim list-tasks', () => {
+  it('GETs /_sim/tasks?environment=NAME; --table prints TASK INSTANCE REVISION STATUS HEALTH', async () => {
+    api.handle(answer(200, { Tasks: TASKS }));
+    const result = await blox(['sim', 'list-tasks', '--environment-name', 'SomeEnvironment/Prod', '--table']);
+    expect(api.requests[0]).toMatchObject({ method: 'GET', url: '/_sim/tasks?environment=SomeEnvironment%2FProd' });
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout:
+        'TASK                                INSTANCE              REVISION                  STATUS       HEALTH\n' +
+        '5f1e2d3c4b5a69788796a5b4c3d2e1f0    i-0000000000000001    SomeEnvironment/Prod:2    RUNNING      HEALTHY\n' +
+        '0a0b0c0d0e0f00112233445566778899    i-0000000000000002    SomeEnvironment/Prod:9    STOPPED      UNKNOWN (CannotPullContainerError: image not found)\n',
+    });
+  });
+
+  it('without --environment-name asks for every task, as JSON', async () => {
+    api.handle(answer(200, { Tasks: TASKS }));
+    const result = await blox(['sim', 'list-tasks']);
+    expect(api.requests[0]!.url).toBe('/_sim/tasks');
+    expect(JSON.parse(result.stdout)).toEqual({ Tasks: TASKS });
+  });
+});
+
+describe('sim set-task-definition', () => {
+  it('POSTs the behaviour, prints nothing', async () => {
+    api.handle(answer(200, {}));
+    const result = await blox([
+      'sim',
+      'set-task-definition',
+      '--task-definition',
+      'log-daemon:9',
+      '--fail-start',
+      'CannotPullContainerError: image not found',
+      '--start-seconds',
+      '2.5',
+      '--crash-after-seconds',
+      '30',
+      '--unhealthy',
+    ]);
+    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(api.requests[0]).toMatchObject({ method: 'POST', url: '/_sim/task-definitions' });
+    expect(JSON.parse(api.requests[0]!.body)).toEqual({
+      TaskDefinition: 'log-daemon:9',
+      FailStart: 'CannotPullContainerError: image not found',
+      StartSeconds: 2.5,
+      CrashAfterSeconds: 30,
+      Unhealthy: true,
+    });
+  });
+
+  it('--healthy alone; bad values and --healthy with --unhealthy are usage errors', async () => {
+    api.handle(answer(200, {}));
+    expect((await blox(['sim', 'set-task-definition', '--task-definition', 'log-daemon:3', '--healthy'])).code).toBe(0);
+    expect(JSON.parse(api.requests[0]!.body)).toEqual({ TaskDefinition: 'log-daemon:3', Healthy: true });
+    for (const args of [
+      ['--task-definition', 'log-daemon'],
+      ['--task-definition', 'log-daemon:3', '--healthy', '--unhealthy'],
+      ['--task-definition', 'log-daemon:3', '--start-seconds', '-1'],
+      [],
+    ]) {
+      expect((await blox(['sim', 'set-task-definition', ...args])).code, args.join(' ')).toBe(2);
+    }
+    expect(api.requests).toHaveLength(1);
+  });
+});
+
+describe('sim set-alarm', () => {
+  it('POSTs AlarmName and State', async () => {
+    api.handle(answer(200, {}));
+    expect(await blox(['sim', 'set-alarm', '--alarm-name', 'log-daemon-errors', '--state', 'ALARM'])).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
+    expect(api.requests[0]).toMatchObject({ method: 'POST', url: '/_sim/alarms' });
+    expect(JSON.parse(api.requests[0]!.body)).toEqual({ AlarmName: 'log-daemon-errors', State: 'ALARM' });
+  });
+
+  it('--state must be ALARM or OK', async () => {
+    const result = await blox(['sim', 'set-alarm', '--alarm-name', 'x', '--state', 'INSUFFICIENT_DATA']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/ALARM, OK/);
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe('away from the local stack', () => {
+  const refusal = (url: string) => `blox: sim commands only work against the local stack (npm start); BLOX_API_URL is ${url}\n`;
+
+  it('a non-loopback BLOX_API_URL: exit 1 without a request', async () => {
+    const url = 'https://abc123.execute-api.us-east-1.amazonaws.com';
+    for (const args of [['sim', 'list-instances'], ['sim', 'set-alarm', '--alarm-name', 'a', '--state', 'OK']]) {
+      expect(await blox(args, { BLOX_API_URL: url })).toEqual({ code: 1, stdout: '', stderr: refusal(url) });
+    }
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('an API without /_sim (404 for the route): exit 1 with the same line', async () => {
+    // notFound answers every request with 404 NotFound, as the API does for an unknown route.
+    expect(await blox(['sim', 'list-tasks'])).toEqual({ code: 1, stdout: '', stderr: refusal(api.url) });
+    expect(await blox(['sim', 'drain-instance', '--instance-id', 'i-1'])).toEqual({ code: 1, stdout: '', stderr: refusal(api.url) });
+    expect(await blox(['sim', 'add-instances', '--count', '1'])).toEqual({ code: 1, stdout: '', stderr: refusal(api.url) });
+  });
+
+  it('other API errors are reported as they are', async () => {
+    api.handle(answer(400, { error: { code: 'ValidationError', message: 'Count: expected at most 100' } }));
+    expect(await blox(['sim', 'add-instances', '--count', '1000'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'blox: Count: expected at most 100\n',
+    });
+  });
+
+  it('isLoopbackUrl', () => {
+    for (const url of ['http://127.0.0.1:3000', 'http://localhost:3000', 'http://[::1]:3000/', 'http://127.1.2.3', 'http://LOCALHOST']) {
+      expect(isLoopbackUrl(url), url).toBe(true);
+    }
+    for (const url of ['https://abc.execute-api.eu-west-1.amazonaws.com/prod', 'http://10.0.0.1:3000', 'http://0.0.0.0:3000', 'http://example.com', 'not a url']) {
+      expect(isLoopbackUrl(url), url).toBe(false);
+    }
+  });
+});
