@@ -125,4 +125,62 @@ describe('the engine on the harness', () => {
     expect(table(await h.state(NAME))).toEqual([[2, 'Active', 10, 10]]);
     await h.stop();
   });
+
+  it('rollback of a Deploying revision: the Undeploying one deploys again, the bad one ends Reverted', async () => {
+    const h = await setUp({ MinHealthyPercent: 60 });
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'log-daemon:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(async () => ((await h.state(NAME))?.revisions.find((r) => r.revision === 2)?.current ?? 0) >= 2, 120_000);
+    await h.command({ type: 'RollbackToRevision', name: NAME, revision: 1 });
+    expect(table(await h.state(NAME)).map((r) => r.slice(0, 2))).toEqual([
+      [1, 'Deploying'],
+      [2, 'Reverting'],
+    ]);
+    await h.runUntil(() => activeOn(h, 1), 300_000);
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status, r.current])).toEqual([
+      [1, 'Active', 5],
+      [2, 'Reverted', 0],
+    ]);
+    const live = h.world.describeTasks().filter((t) => t.lastStatus !== 'STOPPED');
+    expect(live.map((t) => t.tags['blox:revision'])).toEqual(['1', '1', '1', '1', '1']);
+    await h.stop();
+  });
+
+  it('rollback past the Undeploying revision: both it and the Deploying one are reverted', async () => {
+    const h = await setUp({ MinHealthyPercent: 60 });
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'log-daemon:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(() => activeOn(h, 2), 300_000);
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 2, patch: { TaskDefinition: 'log-daemon:3' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 3 });
+    await h.runUntil(async () => ((await h.state(NAME))?.revisions.find((r) => r.revision === 3)?.current ?? 0) >= 2, 120_000);
+    await h.command({ type: 'RollbackToRevision', name: NAME, revision: 1 });
+    await h.runUntil(() => activeOn(h, 1), 300_000);
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status])).toEqual([
+      [1, 'Active'],
+      [2, 'Reverted'],
+      [3, 'Reverted'],
+    ]);
+    await h.stop();
+  });
+
+  it('a rollback runs with the RollbackConfiguration (here: Surge, never below 100%)', async () => {
+    const h = await setUp({ MinHealthyPercent: 60 });
+    await h.command({
+      type: 'UpdateEnvironment',
+      name: NAME,
+      baseRevision: 1,
+      patch: { TaskDefinition: 'log-daemon:2', RollbackConfiguration: { Method: 'Surge', MinHealthyPercent: 100, MaxOver: 1 } },
+    });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(() => activeOn(h, 2), 300_000);
+    await h.command({ type: 'RollbackToRevision', name: NAME, revision: 1 });
+    let minRunning = Infinity;
+    await h.runUntil(async () => {
+      minRunning = Math.min(minRunning, h.world.describeTasks().filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING').length);
+      return activeOn(h, 1);
+    }, 300_000);
+    expect(minRunning).toBe(5);
+    await h.stop();
+  });
 });
