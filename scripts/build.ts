@@ -24,6 +24,8 @@ export interface FunctionSpec {
 export const FUNCTIONS: readonly FunctionSpec[] = [
   { name: 'api-read', entry: 'functions/api/read.ts' },
   { name: 'api-write', entry: 'functions/api/write.ts' },
+  { name: 'planner', entry: 'functions/engine/planner.ts' },
+  { name: 'executor', entry: 'functions/engine/executor.ts' },
 ];
 
 export interface BuiltFunction {

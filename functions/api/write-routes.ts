@@ -1,6 +1,11 @@
 /**
  * api-write: the commands. Each route parses the request into a domain command and hands it to
  * `runCommand` (load → decide → append); the reply is built from the events decided.
+ *
+ * After the append (both optional, see deps.ts): the status changes are announced on EventBridge,
+ * and a deploy, rollback or thaw asks the planner to reconcile now (a wake-up due at once) instead
+ * of at the next tick. Neither can undo a command already in the log, so a failure of either is
+ * logged, not answered: the planner announces and reconciles on its own at the latest on the tick.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
@@ -8,6 +13,7 @@ import { environmentSummary } from '../../domain/environment';
 import { parseEnvironmentSpec, parseSpecPatch } from '../../domain/spec';
 import type { CommandReply } from '../commands';
 import { runCommand } from '../commands';
+import { announce } from '../engine/engine';
 import { httpApi } from '../http/middleware';
 import { readObjectBody } from '../http/body';
 import { environmentName, idempotencyOf, onlyFields, revisionNumber } from '../http/request';
@@ -28,11 +34,34 @@ const frozenStatus: Reply = (_events, state) => ({
   body: { EnvironmentName: state.name, Status: environmentSummary(state).status },
 });
 
-export function createWriteHandler({ eventLog, clock, logger }: ApiDeps) {
+/** Commands after which the planner should look at the environment at once. */
+const WAKES_THE_PLANNER: ReadonlySet<EnvironmentCommand['type']> = new Set(['DeployRevision', 'RollbackToRevision', 'ThawEnvironment']);
+
+export function createWriteHandler({ eventLog, clock, logger, notifier, wakeups }: ApiDeps) {
+  const afterAppend = notifier
+    ? async (before: EnvironmentState | undefined, after: EnvironmentState) => {
+        try {
+          await announce({ notifier }, before, after);
+        } catch (error) {
+          logger.error('could not announce the status change', { environment: after.name, error: error as Error });
+        }
+      }
+    : undefined;
+
+  const wakePlanner = async (environment: string) => {
+    if (!wakeups) return;
+    try {
+      await wakeups.schedule(environment, clock.now().getTime());
+    } catch (error) {
+      logger.error('could not wake the planner; it will reconcile on its next tick', { environment, error: error as Error });
+    }
+  };
+
   const run = async (event: APIGatewayProxyEventV2, environment: string, command: EnvironmentCommand, reply: Reply) => {
     const idempotency = idempotencyOf(event, environment);
-    const result = await runCommand(eventLog, { environment, command, reply, idempotency });
+    const result = await runCommand(eventLog, { environment, command, reply, idempotency, afterAppend });
     logger.info('command accepted', { command: command.type, environment, statusCode: result.statusCode, reply: result.body });
+    if (WAKES_THE_PLANNER.has(command.type) && result.statusCode < 300) await wakePlanner(environment);
     return result;
   };
   const at = () => clock.now().toISOString();

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FUNCTIONS } from '../../scripts/build';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../functions/adapters/table-definition';
+import { INBOUND_EVENT_TYPES } from '../../events/aws';
+import { STARTED_BY_PREFIX } from '../../functions/engine/planner-handler';
 
 interface HttpApiEvent {
   method: string;
@@ -18,6 +20,8 @@ interface HttpApiEvent {
 interface FunctionConfig {
   handler: string;
   role?: unknown;
+  timeout?: number;
+  maximumRetryAttempts?: number;
   package?: { patterns?: string[] };
   environment?: Record<string, unknown>;
   events?: Array<Record<string, unknown>>;
@@ -36,10 +40,12 @@ interface Statement {
   NotAction?: unknown;
   Resource?: unknown;
   NotResource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 interface ServerlessConfig {
   service: string;
+  params?: { default?: Record<string, unknown> };
   provider: {
     name: string;
     runtime: string;
@@ -53,7 +59,32 @@ interface ServerlessConfig {
   resources: { Resources: Record<string, CfResource> };
 }
 
-const config = parse(readFileSync(fileURLToPath(new URL('../../serverless.yml', import.meta.url)), 'utf8')) as ServerlessConfig;
+const raw = parse(readFileSync(fileURLToPath(new URL('../../serverless.yml', import.meta.url)), 'utf8')) as ServerlessConfig;
+const params = raw.params?.default ?? {};
+
+/**
+ * `${param:x}` resolved with the default stage's value, as the framework does: a whole-string
+ * reference becomes the value itself (lists and intrinsics included), one inside a string is
+ * interpolated. Every check below reads the resolved file.
+ */
+function resolveParams(value: unknown): unknown {
+  if (typeof value === 'string') {
+    const whole = /^\$\{param:([A-Za-z0-9_]+)\}$/.exec(value);
+    if (whole) {
+      expect(params, `param ${whole[1]} has a default`).toHaveProperty(whole[1]!);
+      return structuredClone(params[whole[1]!]);
+    }
+    return value.replace(/\$\{param:([A-Za-z0-9_]+)\}/g, (_, name: string) => {
+      expect(typeof params[name], `param ${name} is interpolated into a string`).toBe('string');
+      return params[name] as string;
+    });
+  }
+  if (Array.isArray(value)) return value.map(resolveParams);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveParams(v)]));
+  return value;
+}
+
+const config = resolveParams(raw) as ServerlessConfig;
 const resources = config.resources.Resources;
 const functions = Object.entries(config.functions);
 
@@ -180,14 +211,63 @@ describe('serverless.yml', () => {
       }
     });
 
-    it('scopes every Resource (no "*", no wildcard ARN)', () => {
+    /**
+     * Where a wildcard resource is allowed, and nowhere else (Service Authorization Reference,
+     * "Actions, resources, and condition keys for Amazon Elastic Container Service"; ECS Developer
+     * Guide, "Identity-based policy examples"):
+     * - `ecs:DescribeTaskDefinition` has no resource type: it takes Resource "*" (no condition key);
+     * - `ecs:ListTasks` is authorised with Resource "*" scoped by an `ecs:cluster` condition;
+     * - ECS resources with random ids (`task/*`, `container-instance/*`) and the task definitions
+     *   StartTask may use (`task-definition/*` unless narrowed) are this account's and region's
+     *   ARNs of that one type, with an `ecs:cluster` (or, for TagResource, `ecs:CreateAction`) condition.
+     */
+    const STAR_ONLY_ACTIONS = new Set(['ecs:DescribeTaskDefinition', 'ecs:ListTasks']);
+    const SCOPED_ECS_ARN = /^arn:\$\{AWS::Partition\}:ecs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:(task|container-instance|task-definition)\/\*$/;
+
+    it('scopes every Resource: "*" only for ECS actions without resource types, wildcard ARNs only for ECS ids within the clusters', () => {
       for (const { where, statement } of statements) {
         const targets = asArray(statement.Resource as unknown);
         expect(targets.length, where).toBeGreaterThan(0);
+        const actions = asArray(statement.Action);
         for (const target of targets) {
-          for (const leaf of stringLeaves(target)) expect(leaf.includes('*'), `${where}: ${JSON.stringify(target)}`).toBe(false);
+          for (const leaf of stringLeaves(target)) {
+            if (!leaf.includes('*')) continue;
+            const context = `${where}: ${actions.join(', ')} on ${JSON.stringify(target)}`;
+            if (leaf === '*') {
+              expect(actions.every((a) => STAR_ONLY_ACTIONS.has(a)), context).toBe(true);
+              if (actions.includes('ecs:ListTasks')) expect(statement.Condition?.ArnEquals?.['ecs:cluster'], context).toEqual(params.clusters);
+              continue;
+            }
+            expect(actions.every((a) => a.startsWith('ecs:')), context).toBe(true);
+            expect(leaf, context).toMatch(SCOPED_ECS_ARN);
+            const scoped = statement.Condition?.ArnEquals?.['ecs:cluster'] ?? statement.Condition?.StringEquals?.['ecs:CreateAction'];
+            expect(scoped, `${context}: needs an ecs:cluster or ecs:CreateAction condition`).toBeDefined();
+          }
         }
       }
+    });
+
+    it('scopes every ECS permission to the clusters environments use (param `clusters`)', () => {
+      const clusters = params.clusters as unknown[];
+      expect(Array.isArray(clusters) && clusters.length > 0).toBe(true);
+      for (const cluster of clusters) expect(stringLeaves(cluster).join('')).toMatch(/^arn:.*:ecs:.*:cluster\/[A-Za-z0-9_-]+$/);
+      for (const { where, statement } of statements) {
+        const actions = asArray(statement.Action).filter((a) => a.startsWith('ecs:'));
+        if (actions.length === 0) continue;
+        const context = `${where}: ${actions.join(', ')}`;
+        if (actions.every((a) => a === 'ecs:DescribeTaskDefinition')) continue; // no resource type, no condition key
+        if (actions.every((a) => a === 'ecs:TagResource')) {
+          expect(statement.Condition, context).toEqual({ StringEquals: { 'ecs:CreateAction': 'StartTask' } });
+          continue;
+        }
+        const byResource = JSON.stringify(statement.Resource) === JSON.stringify(clusters);
+        const byCondition = JSON.stringify(statement.Condition?.ArnEquals?.['ecs:cluster']) === JSON.stringify(clusters);
+        expect(byResource || byCondition, context).toBe(true);
+      }
+    });
+
+    it('grants iam:PassRole to nobody (see the comment at the engine roles)', () => {
+      for (const { where, statement } of statements) expect(asArray(statement.Action), where).not.toContain('iam:PassRole');
     });
 
     it('gives every function its own role defined in this file, and no shared provider role statements', () => {
@@ -230,6 +310,167 @@ describe('serverless.yml', () => {
           expect(leaves, `${where}: ${JSON.stringify(target)}`).toContain('Table');
         }
       }
+    });
+  });
+
+  describe('engine functions', () => {
+    const planner = config.functions.planner!;
+    const executor = config.functions.executor!;
+    const eventsOf = <T = unknown>(fn: FunctionConfig, kind: string): T[] => (fn.events ?? []).flatMap((e) => (kind in e ? [e[kind] as T] : []));
+    interface EventBridgeRule {
+      eventBus?: unknown;
+      pattern: { source: string[]; 'detail-type': string[]; detail?: unknown };
+    }
+    const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+    it('planner: rules for ECS task and container instance state changes of the clusters, and the tick', () => {
+      const rules = eventsOf<EventBridgeRule>(planner, 'eventBridge');
+      expect(rules.map((r) => r.pattern)).toEqual([
+        {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Task State Change'],
+          detail: { clusterArn: params.clusters, startedBy: [{ prefix: STARTED_BY_PREFIX }] },
+        },
+        {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Container Instance State Change'],
+          detail: { clusterArn: params.clusters },
+        },
+      ]);
+      // Every rule matches events the planner parses (events/aws), on the default bus.
+      for (const rule of rules) {
+        expect(rule.eventBus).toBeUndefined();
+        for (const detailType of rule.pattern['detail-type']) {
+          expect(INBOUND_EVENT_TYPES).toContainEqual(expect.objectContaining({ source: rule.pattern.source[0], detailType }));
+        }
+      }
+      expect(eventsOf(planner, 'schedule')).toEqual(['rate(1 minute)']);
+      expect(INBOUND_EVENT_TYPES).toContainEqual(expect.objectContaining({ kind: 'tick', source: 'aws.events', detailType: 'Scheduled Event' }));
+    });
+
+    it('planner: consumes the wake-up queue with partial batch responses; async invocations are not retried', () => {
+      expect(eventsOf(planner, 'sqs')).toEqual([{ arn: getAtt('WakeupsQueue'), batchSize: 10, functionResponseType: 'ReportBatchItemFailures' }]);
+      expect(planner.maximumRetryAttempts).toBe(0);
+    });
+
+    it('executor: consumes the FIFO action queue with partial batch responses', () => {
+      expect(executor.events).toEqual([{ sqs: { arn: getAtt('ActionsQueue'), batchSize: 10, functionResponseType: 'ReportBatchItemFailures' } }]);
+    });
+
+    it('gives each function the queue URLs and the bus it uses, and no other', () => {
+      const bus = params.eventBus;
+      expect(planner.environment).toEqual({ ACTIONS_QUEUE_URL: { Ref: 'ActionsQueue' }, WAKEUPS_QUEUE_URL: { Ref: 'WakeupsQueue' }, EVENT_BUS_NAME: bus });
+      expect(executor.environment).toEqual({ ACTIONS_QUEUE_URL: { Ref: 'ActionsQueue' }, EVENT_BUS_NAME: bus });
+      expect(config.functions['api-write']!.environment).toEqual({ WAKEUPS_QUEUE_URL: { Ref: 'WakeupsQueue' }, EVENT_BUS_NAME: bus });
+      expect(config.functions['api-read']!.environment).toBeUndefined();
+    });
+
+    it('the action queue is FIFO, deduplicated by id, visible again after 6 × the executor timeout, dead-lettered to a FIFO queue', () => {
+      const queue = resources.ActionsQueue!;
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false });
+      expect(String(queue.Properties!.QueueName)).toMatch(/\.fifo$/);
+      expect(executor.timeout).toBeGreaterThan(0);
+      expect(queue.Properties!.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * executor.timeout!);
+      expect(queue.Properties!.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt('ActionsDLQ'), maxReceiveCount: 5 });
+      const dlq = resources.ActionsDLQ!;
+      expect(dlq.Type).toBe('AWS::SQS::Queue');
+      expect(dlq.Properties).toMatchObject({ FifoQueue: true });
+      expect(String(dlq.Properties!.QueueName)).toMatch(/\.fifo$/);
+    });
+
+    it('the wake-up queue is standard, visible again after 6 × the planner timeout, with a dead-letter queue', () => {
+      const queue = resources.WakeupsQueue!;
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties!.FifoQueue).toBeUndefined();
+      expect(queue.Properties!.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * planner.timeout!);
+      expect(queue.Properties!.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt('WakeupsDLQ'), maxReceiveCount: 5 });
+      expect(resources.WakeupsDLQ!.Type).toBe('AWS::SQS::Queue');
+      expect(resources.WakeupsDLQ!.Properties!.FifoQueue).toBeUndefined();
+    });
+
+    it('encrypts every queue, and keeps dead letters longer than the queues they come from', () => {
+      const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
+      expect(queues.map(([id]) => id).sort()).toEqual(['ActionsDLQ', 'ActionsQueue', 'WakeupsDLQ', 'WakeupsQueue']);
+      for (const [id, queue] of queues) expect(queue.Properties!.SqsManagedSseEnabled, id).toBe(true);
+      for (const dlq of ['ActionsDLQ', 'WakeupsDLQ']) expect(resources[dlq]!.Properties!.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    });
+
+    it('alarms when any dead-letter queue holds a message', () => {
+      const deadLetterQueues = Object.values(resources)
+        .map((r) => (r.Properties?.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt': [string, string] } } | undefined)?.deadLetterTargetArn?.['Fn::GetAtt'][0])
+        .filter((id): id is string => id !== undefined)
+        .sort();
+      expect(deadLetterQueues).toEqual(['ActionsDLQ', 'WakeupsDLQ']);
+      const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+      for (const dlq of deadLetterQueues) {
+        const alarm = alarms.find((a) => JSON.stringify(a.Properties?.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: getAtt(dlq, 'QueueName') }]));
+        expect(alarm, `alarm on ${dlq}`).toBeDefined();
+        expect(alarm!.Properties).toMatchObject({
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    });
+
+    describe('roles', () => {
+      const actionsOn = (fn: string) => {
+        const map = new Map<string, unknown[]>();
+        for (const statement of roleStatements(roleId(config.functions[fn]!))) {
+          for (const action of asArray(statement.Action)) map.set(action, [...(map.get(action) ?? []), ...asArray(statement.Resource as unknown)]);
+        }
+        return map;
+      };
+      const bus = { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${String(params.eventBus)}` };
+      const servicePrefixes = (fn: string) => [...new Set([...actionsOn(fn).keys()].map((a) => a.split(':')[0]))].sort();
+
+      it('planner: the table and gsi1, ECS reads, sending to both queues, receiving wake-ups, PutEvents', () => {
+        const actions = actionsOn('planner');
+        expect(servicePrefixes('planner')).toEqual(['dynamodb', 'ecs', 'events', 'logs', 'sqs']);
+        expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
+          ['ecs:DescribeContainerInstances', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
+        );
+        expect(actions.get('dynamodb:Query')).toEqual([{ 'Fn::Join': ['', [getAtt('Table'), '/index/gsi1']] }]);
+        for (const write of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) expect(actions.get(write)).toEqual([getAtt('Table')]);
+        expect(actions.get('sqs:SendMessage')).toEqual([getAtt('ActionsQueue'), getAtt('WakeupsQueue')]);
+        for (const receive of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) expect(actions.get(receive)).toEqual([getAtt('WakeupsQueue')]);
+        expect(actions.get('events:PutEvents')).toEqual([bus]);
+      });
+
+      it('executor: start, tag, stop and list tasks; the table; receiving actions; PutEvents — and no sending', () => {
+        const actions = actionsOn('executor');
+        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'events', 'logs', 'sqs']);
+        expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
+          ['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:StartTask', 'ecs:StopTask', 'ecs:TagResource'],
+        );
+        expect(actions.get('ecs:StartTask')).toEqual(params.taskDefinitions);
+        for (const write of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) expect(actions.get(write)).toEqual([getAtt('Table')]);
+        expect(actions.has('dynamodb:Query')).toBe(false);
+        expect([...actions.keys()].filter((a) => a.startsWith('sqs:')).sort()).toEqual(['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
+        for (const receive of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) expect(actions.get(receive)).toEqual([getAtt('ActionsQueue')]);
+        expect(actions.get('events:PutEvents')).toEqual([bus]);
+      });
+
+      it('api-write: PutEvents on the bus and SendMessage on the wake-up queue; api-read neither', () => {
+        const write = actionsOn('api-write');
+        expect(write.get('events:PutEvents')).toEqual([bus]);
+        expect(write.get('sqs:SendMessage')).toEqual([getAtt('WakeupsQueue')]);
+        expect([...write.keys()].filter((a) => a.startsWith('sqs:') || a.startsWith('ecs:'))).toEqual(['sqs:SendMessage']);
+        expect(servicePrefixes('api-read')).toEqual(['dynamodb', 'logs']);
+      });
+
+      it('grants SQS actions on the queues only, and PutEvents on the bus only', () => {
+        for (const { where, statement } of policyStatements()) {
+          const actions = asArray(statement.Action);
+          for (const target of asArray(statement.Resource as unknown)) {
+            if (actions.some((a) => a.startsWith('sqs:'))) expect(['ActionsQueue', 'WakeupsQueue'], where).toContain((target as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]);
+            if (actions.some((a) => a.startsWith('events:'))) expect(target, where).toEqual(bus);
+          }
+        }
+      });
     });
   });
 

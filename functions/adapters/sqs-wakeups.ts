@@ -1,0 +1,66 @@
+/**
+ * Delayed reconciles over a standard SQS queue (`@aws-sdk/client-sqs`): ECS sends no event when a
+ * task turns HEALTHY, a launch back-off ends or a Stuck deadline passes, so the engine asks to look
+ * again at a given time. `schedule(environment, atMs)` sends `{"environment": …}` with
+ * `DelaySeconds` = the seconds until `atMs`, rounded up, within SQS's 0..900; the planner function
+ * consumes the queue and reconciles that environment.
+ *
+ * A time more than 15 minutes away is delivered after 15 minutes: the reconcile then plans a new
+ * wake-up. Duplicates (standard queues deliver at least once, and every reconcile may schedule one)
+ * are harmless: a reconcile is idempotent.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
+import { systemClock } from './clock';
+import type { Clock } from '../ports';
+
+/** SQS `DelaySeconds`: 0..900. */
+export const MAX_DELAY_SECONDS = 900;
+
+/** What the engine needs of delayed reconciles (`EngineDeps['wakeups']`). */
+export interface Wakeups {
+  schedule(environment: string, atMs: number): Promise<void>;
+}
+
+/** The message body. */
+export const wakeupSchema = z.object({ environment: z.string().min(1) });
+export type Wakeup = z.infer<typeof wakeupSchema>;
+
+/** Seconds from `nowMs` until `atMs`, rounded up, clamped to 0..900. */
+export function delaySeconds(atMs: number, nowMs: number): number {
+  if (!Number.isFinite(atMs)) throw new RangeError(`wake-up time must be a finite epoch-ms number, got ${atMs}`);
+  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((atMs - nowMs) / 1000)));
+}
+
+/** Reads a wake-up message body; throws with the reason when it is not one. */
+export function parseWakeup(body: string): Wakeup {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new Error('wake-up body is not JSON');
+  }
+  const parsed = wakeupSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`wake-up body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+export class SqsWakeups implements Wakeups {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async schedule(environment: string, atMs: number): Promise<void> {
+    const body: Wakeup = { environment };
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(body),
+        DelaySeconds: delaySeconds(atMs, this.clock.now().getTime()),
+      }),
+    );
+  }
+}

@@ -1,0 +1,42 @@
+/** engineDeps(): the engine functions' ports from the environment. */
+import { describe, expect, it } from 'vitest';
+import { EcsCluster } from '../../../functions/adapters/ecs-cluster';
+import { DynamoEventLog } from '../../../functions/adapters/event-log';
+import { EventBridgeNotifier } from '../../../functions/adapters/eventbridge-notifier';
+import { SqsActionQueue } from '../../../functions/adapters/sqs-action-queue';
+import { SqsWakeups } from '../../../functions/adapters/sqs-wakeups';
+import { EcsTaskDefinitions } from '../../../functions/adapters/task-definitions';
+import { engineDeps } from '../../../functions/engine/deps';
+
+const env = {
+  TABLE_NAME: 'blox-dev',
+  ACTIONS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/blox-dev-actions.fifo',
+  AWS_REGION: 'us-east-1',
+};
+
+describe('engineDeps', () => {
+  it('wires the AWS adapters', () => {
+    const deps = engineDeps({ ...env, WAKEUPS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/blox-dev-wakeups' });
+    expect(deps.eventLog).toBeInstanceOf(DynamoEventLog);
+    expect(deps.cluster).toBeInstanceOf(EcsCluster);
+    expect(deps.taskDefinitions).toBeInstanceOf(EcsTaskDefinitions);
+    expect(deps.queue).toBeInstanceOf(SqsActionQueue);
+    expect(deps.notifier).toBeInstanceOf(EventBridgeNotifier);
+    expect(deps.wakeups).toBeInstanceOf(SqsWakeups);
+    expect(deps.log).toBeTypeOf('function');
+  });
+
+  it('publishes to the default bus unless EVENT_BUS_NAME says otherwise', () => {
+    expect((engineDeps(env).notifier as unknown as { eventBusName: string }).eventBusName).toBe('default');
+    expect((engineDeps({ ...env, EVENT_BUS_NAME: 'blox' }).notifier as unknown as { eventBusName: string }).eventBusName).toBe('blox');
+  });
+
+  it('has no wake-ups without WAKEUPS_QUEUE_URL (the executor)', () => {
+    expect(engineDeps(env).wakeups).toBeUndefined();
+  });
+
+  it('requires TABLE_NAME and ACTIONS_QUEUE_URL', () => {
+    expect(() => engineDeps({ ...env, TABLE_NAME: '' })).toThrow('TABLE_NAME is not set');
+    expect(() => engineDeps({ TABLE_NAME: 't' })).toThrow('ACTIONS_QUEUE_URL is not set');
+  });
+});
