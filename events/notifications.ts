@@ -12,7 +12,9 @@
  * `deploymentStateChange(...)` builds the `PutEvents` entry. It is pure (no SDK, no clock: the time
  * is the `at` it is given), so the executor's adapter only has to send what it returns.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { $constructor, $ZodError, _parse } from 'zod/v4/core';
+import english from 'zod/v4/locales/en.js';
 import type { DisplayStatus } from '../domain/revision-status';
 
 export const DEPLOYMENT_EVENT_SOURCE = 'blox.deployments';
@@ -31,15 +33,15 @@ type Drift = Exclude<DisplayStatus, PreviousStatus> | Exclude<PreviousStatus, Di
 const _inSync: [Drift] extends [never] ? true : Drift = true;
 void _inSync;
 
-const count = z.number().int().min(0);
+const count = z.number().check(z.int(), z.gte(0));
 
 export const deploymentStateChangeDetailSchema = z.object({
-  environment: z.string().min(1),
-  revision: z.number().int().min(1),
-  deploymentId: z.string().min(1),
+  environment: z.string().check(z.minLength(1)),
+  revision: z.number().check(z.int(), z.gte(1)),
+  deploymentId: z.string().check(z.minLength(1)),
   status: z.enum(NOTIFIED_STATUSES),
   /** `null` only if the previous status is not known. */
-  previousStatus: z.enum(PREVIOUS_STATUSES).nullable(),
+  previousStatus: z.nullable(z.enum(PREVIOUS_STATUSES)),
   /** Why the status changed, in words (e.g. "no progress for 300 s: 2 of 4 tasks failed to start"). */
   reason: z.string(),
   /** How many tasks the revision should have now. */
@@ -53,19 +55,17 @@ export const deploymentStateChangeDetailSchema = z.object({
 export type DeploymentStateChangeDetail = z.infer<typeof deploymentStateChangeDetailSchema>;
 
 /** The event as a subscriber receives it (EventBridge wraps the detail in its envelope). */
-export const deploymentStateChangeEventSchema = z
-  .object({
-    version: z.string(),
-    id: z.string(),
-    'detail-type': z.literal(DEPLOYMENT_STATE_CHANGE),
-    source: z.literal(DEPLOYMENT_EVENT_SOURCE),
-    account: z.string(),
-    time: z.string(),
-    region: z.string(),
-    resources: z.array(z.string()),
-    detail: deploymentStateChangeDetailSchema,
-  })
-  .loose();
+export const deploymentStateChangeEventSchema = z.looseObject({
+  version: z.string(),
+  id: z.string(),
+  'detail-type': z.literal(DEPLOYMENT_STATE_CHANGE),
+  source: z.literal(DEPLOYMENT_EVENT_SOURCE),
+  account: z.string(),
+  time: z.string(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  detail: deploymentStateChangeDetailSchema,
+});
 
 export type DeploymentStateChangeEvent = z.infer<typeof deploymentStateChangeEventSchema>;
 
@@ -90,6 +90,28 @@ export interface DeploymentStateChangeInput extends DeploymentStateChangeDetail 
   eventBusName?: string | undefined;
 }
 
+/*
+ * The schemas use `zod/mini`, which keeps the Lambda bundles small. It loads no locale: the English
+ * messages (what full zod gives) are passed to the parse, as in `events/catalogue.ts`.
+ */
+const ENGLISH = { error: english().localeError };
+
+/**
+ * What full zod's `parse` throws. zod recognises its classes by trait name, not by identity, so this
+ * error is `instanceof ZodError` (from `zod`) without bundling full zod; its message is the same JSON
+ * list of issues. (Imported from `zod/v4/core` by name: `z.core.…` would bundle all of zod's core.)
+ */
+const ZodError = $constructor(
+  'ZodError',
+  (inst: $ZodError, issues: z.core.$ZodIssue[]) => {
+    $ZodError.init(inst, issues);
+    inst.name = 'ZodError';
+  },
+  undefined,
+  { Parent: Error },
+);
+const parse = _parse(ZodError);
+
 /**
  * The `PutEvents` entry for a revision status change. Throws a `ZodError` if the input breaks the
  * contract (a negative count, an unknown status, a malformed `at`…): a notification that subscribers
@@ -97,7 +119,7 @@ export interface DeploymentStateChangeInput extends DeploymentStateChangeDetail 
  */
 export function deploymentStateChange(input: DeploymentStateChangeInput): PutEventsEntry {
   const { resources = [], eventBusName, ...rest } = input;
-  const detail = deploymentStateChangeDetailSchema.parse(rest);
+  const detail = parse(deploymentStateChangeDetailSchema, rest, ENGLISH);
   const entry: PutEventsEntry = {
     Source: DEPLOYMENT_EVENT_SOURCE,
     DetailType: DEPLOYMENT_STATE_CHANGE,

@@ -7,11 +7,12 @@
  *   *string*; `timestamp` uses an offset without colon ("2019-10-02T17:04:40.989+0000").
  * - `configuration` differs by alarm kind (single metric, metric math, anomaly band: `metrics[]`;
  *   composite: `alarmRule`); only `description` and the presence of the object are relied on.
- * - Alarms with tag propagation enabled also carry `alarmTags` / `alarmTagsStatus` (kept by `.loose()`).
+ * - Alarms with tag propagation enabled also carry `alarmTags` / `alarmTagsStatus` (kept: the objects
+ *   are `z.looseObject`).
  * - CloudWatch guarantees delivery of alarm state change events, but a state is only reported on a
  *   change: an alarm that is already in ALARM when the engine starts watching it sends nothing.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { awsTimestamp, eventBridgeEvent } from './envelope';
 
 export const CLOUDWATCH_SOURCE = 'aws.cloudwatch';
@@ -20,33 +21,27 @@ export const CLOUDWATCH_ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
 export const ALARM_STATE_VALUES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 export type AlarmStateValue = (typeof ALARM_STATE_VALUES)[number];
 
-export const alarmStateSchema = z
-  .object({
-    value: z.enum(ALARM_STATE_VALUES),
-    reason: z.string(),
-    /** A JSON document serialized as a string. */
-    reasonData: z.string().optional(),
-    timestamp: awsTimestamp,
-  })
-  .loose();
+export const alarmStateSchema = z.looseObject({
+  value: z.enum(ALARM_STATE_VALUES),
+  reason: z.string(),
+  /** A JSON document serialized as a string. */
+  reasonData: z.optional(z.string()),
+  timestamp: awsTimestamp,
+});
 
-export const alarmConfigurationSchema = z
-  .object({
-    description: z.string().optional(),
-    metrics: z.array(z.object({ id: z.string() }).loose()).optional(),
-    /** Composite alarms. */
-    alarmRule: z.string().optional(),
-  })
-  .loose();
+export const alarmConfigurationSchema = z.looseObject({
+  description: z.optional(z.string()),
+  metrics: z.optional(z.array(z.looseObject({ id: z.string() }))),
+  /** Composite alarms. */
+  alarmRule: z.optional(z.string()),
+});
 
-export const cloudWatchAlarmDetailSchema = z
-  .object({
-    alarmName: z.string(),
-    state: alarmStateSchema,
-    previousState: alarmStateSchema,
-    configuration: alarmConfigurationSchema,
-  })
-  .loose();
+export const cloudWatchAlarmDetailSchema = z.looseObject({
+  alarmName: z.string(),
+  state: alarmStateSchema,
+  previousState: alarmStateSchema,
+  configuration: alarmConfigurationSchema,
+});
 
 export const cloudWatchAlarmStateChangeSchema = eventBridgeEvent(
   CLOUDWATCH_SOURCE,

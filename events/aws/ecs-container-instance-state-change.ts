@@ -13,7 +13,7 @@
  *   events, `detail.version` identifies duplicates.
  * - Only EC2 (and external) instances exist: Fargate tasks produce no container instance events.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { awsTimestamp, eventBridgeEvent } from './envelope';
 import { ECS_SOURCE } from './ecs-task-state-change';
 
@@ -30,53 +30,46 @@ export const CONTAINER_INSTANCE_STATUSES = [
 ] as const;
 export type ContainerInstanceStatus = (typeof CONTAINER_INSTANCE_STATUSES)[number];
 
-export const ecsAttributeSchema = z
-  .object({
-    name: z.string(),
-    value: z.string().optional(),
-  })
-  .loose();
+export const ecsAttributeSchema = z.looseObject({
+  name: z.string(),
+  value: z.optional(z.string()),
+});
 
 /** One resource: CPU and MEMORY are INTEGER, PORTS and PORTS_UDP are STRINGSET. */
-export const ecsResourceSchema = z
-  .object({
-    name: z.string(),
-    type: z.string(),
-    integerValue: z.number().optional(),
-    longValue: z.number().optional(),
-    doubleValue: z.number().optional(),
-    stringSetValue: z.array(z.string()).optional(),
-  })
-  .loose();
+export const ecsResourceSchema = z.looseObject({
+  name: z.string(),
+  type: z.string(),
+  integerValue: z.optional(z.number()),
+  longValue: z.optional(z.number()),
+  doubleValue: z.optional(z.number()),
+  stringSetValue: z.optional(z.array(z.string())),
+});
 
-export const ecsContainerInstanceDetailSchema = z
-  .object({
-    clusterArn: z.string(),
-    containerInstanceArn: z.string(),
-    ec2InstanceId: z.string().optional(),
-    agentConnected: z.boolean(),
-    status: z.enum(CONTAINER_INSTANCE_STATUSES),
-    statusReason: z.string().optional(),
-    attributes: z.array(ecsAttributeSchema).default([]),
-    registeredResources: z.array(ecsResourceSchema).default([]),
-    remainingResources: z.array(ecsResourceSchema).default([]),
-    runningTasksCount: z.number().int().optional(),
-    pendingTasksCount: z.number().int().optional(),
-    /** The instance's change counter: the same version twice is a duplicate delivery. */
-    version: z.number().int(),
-    versionInfo: z
-      .object({
-        agentHash: z.string().optional(),
-        agentVersion: z.string().optional(),
-        dockerVersion: z.string().optional(),
-      })
-      .loose()
-      .optional(),
-    agentUpdateStatus: z.string().optional(),
-    registeredAt: awsTimestamp.optional(),
-    updatedAt: awsTimestamp.optional(),
-  })
-  .loose();
+export const ecsContainerInstanceDetailSchema = z.looseObject({
+  clusterArn: z.string(),
+  containerInstanceArn: z.string(),
+  ec2InstanceId: z.optional(z.string()),
+  agentConnected: z.boolean(),
+  status: z.enum(CONTAINER_INSTANCE_STATUSES),
+  statusReason: z.optional(z.string()),
+  attributes: z._default(z.array(ecsAttributeSchema), []),
+  registeredResources: z._default(z.array(ecsResourceSchema), []),
+  remainingResources: z._default(z.array(ecsResourceSchema), []),
+  runningTasksCount: z.optional(z.number().check(z.int())),
+  pendingTasksCount: z.optional(z.number().check(z.int())),
+  /** The instance's change counter: the same version twice is a duplicate delivery. */
+  version: z.number().check(z.int()),
+  versionInfo: z.optional(
+    z.looseObject({
+      agentHash: z.optional(z.string()),
+      agentVersion: z.optional(z.string()),
+      dockerVersion: z.optional(z.string()),
+    }),
+  ),
+  agentUpdateStatus: z.optional(z.string()),
+  registeredAt: z.optional(awsTimestamp),
+  updatedAt: z.optional(awsTimestamp),
+});
 
 export const ecsContainerInstanceStateChangeSchema = eventBridgeEvent(
   ECS_SOURCE,

@@ -26,7 +26,7 @@
  *   emits no event: the failure is in the `failures` of the `StartTask`/`RunTask` response. A task that
  *   was placed but could not start (image pull, ENI, secrets…) stops with `stopCode: TaskFailedToStart`.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { awsTimestamp, eventBridgeEvent } from './envelope';
 
 export const ECS_SOURCE = 'aws.ecs';
@@ -65,61 +65,57 @@ export type KnownStopCode = (typeof KNOWN_STOP_CODES)[number];
 export const STARTED_BY_MAX_LENGTH = 36;
 export const STARTED_BY_PATTERN = /^[A-Za-z0-9_/-]{1,36}$/;
 
-export const ecsContainerSchema = z
-  .object({
-    containerArn: z.string(),
-    name: z.string(),
-    /** Container statuses are looser than task ones (PENDING, RUNNING, STOPPED, …): kept a string. */
-    lastStatus: z.string(),
-    taskArn: z.string().optional(),
-    /** Present once the container exited; absent while it runs and when it never started. */
-    exitCode: z.number().int().optional(),
-    /** Why the container stopped or failed to start, e.g. "CannotPullContainerError: …". */
-    reason: z.string().optional(),
-    healthStatus: z.enum(HEALTH_STATUSES).optional(),
-    image: z.string().optional(),
-    imageDigest: z.string().optional(),
-    runtimeId: z.string().optional(),
-  })
-  .loose();
+export const ecsContainerSchema = z.looseObject({
+  containerArn: z.string(),
+  name: z.string(),
+  /** Container statuses are looser than task ones (PENDING, RUNNING, STOPPED, …): kept a string. */
+  lastStatus: z.string(),
+  taskArn: z.optional(z.string()),
+  /** Present once the container exited; absent while it runs and when it never started. */
+  exitCode: z.optional(z.number().check(z.int())),
+  /** Why the container stopped or failed to start, e.g. "CannotPullContainerError: …". */
+  reason: z.optional(z.string()),
+  healthStatus: z.optional(z.enum(HEALTH_STATUSES)),
+  image: z.optional(z.string()),
+  imageDigest: z.optional(z.string()),
+  runtimeId: z.optional(z.string()),
+});
 
-export const ecsTaskDetailSchema = z
-  .object({
-    clusterArn: z.string(),
-    taskArn: z.string(),
-    taskDefinitionArn: z.string(),
-    /** EC2 launch type only. */
-    containerInstanceArn: z.string().optional(),
-    /** Set by the caller of StartTask/RunTask, or `family:<family>` / `service:<name>` by default. */
-    group: z.string().optional(),
-    /** Set by the caller of StartTask/RunTask (≤ 36 chars), or `ecs-svc/<id>` for service tasks. */
-    startedBy: z.string().optional(),
-    launchType: z.string().optional(),
-    lastStatus: z.enum(TASK_STATUSES),
-    desiredStatus: z.enum(TASK_STATUSES),
-    /** Not documented in events (see the file comment): absent means unknown. */
-    healthStatus: z.enum(HEALTH_STATUSES).optional(),
-    stopCode: z.string().optional(),
-    stoppedReason: z.string().optional(),
-    createdAt: awsTimestamp.optional(),
-    pullStartedAt: awsTimestamp.optional(),
-    pullStoppedAt: awsTimestamp.optional(),
-    startedAt: awsTimestamp.optional(),
-    stoppingAt: awsTimestamp.optional(),
-    executionStoppedAt: awsTimestamp.optional(),
-    stoppedAt: awsTimestamp.optional(),
-    updatedAt: awsTimestamp.optional(),
-    containers: z.array(ecsContainerSchema),
-    /** Not sent by AWS today (see the file comment); accepted if it ever is. */
-    tags: z.array(z.object({ key: z.string(), value: z.string().optional() }).loose()).optional(),
-    /** The task's change counter: the same version twice is a duplicate delivery. */
-    version: z.number().int(),
-    availabilityZone: z.string().optional(),
-    /** Task-level CPU units and MiB, as strings ("256", "512"), when the task definition sets them. */
-    cpu: z.string().optional(),
-    memory: z.string().optional(),
-  })
-  .loose();
+export const ecsTaskDetailSchema = z.looseObject({
+  clusterArn: z.string(),
+  taskArn: z.string(),
+  taskDefinitionArn: z.string(),
+  /** EC2 launch type only. */
+  containerInstanceArn: z.optional(z.string()),
+  /** Set by the caller of StartTask/RunTask, or `family:<family>` / `service:<name>` by default. */
+  group: z.optional(z.string()),
+  /** Set by the caller of StartTask/RunTask (≤ 36 chars), or `ecs-svc/<id>` for service tasks. */
+  startedBy: z.optional(z.string()),
+  launchType: z.optional(z.string()),
+  lastStatus: z.enum(TASK_STATUSES),
+  desiredStatus: z.enum(TASK_STATUSES),
+  /** Not documented in events (see the file comment): absent means unknown. */
+  healthStatus: z.optional(z.enum(HEALTH_STATUSES)),
+  stopCode: z.optional(z.string()),
+  stoppedReason: z.optional(z.string()),
+  createdAt: z.optional(awsTimestamp),
+  pullStartedAt: z.optional(awsTimestamp),
+  pullStoppedAt: z.optional(awsTimestamp),
+  startedAt: z.optional(awsTimestamp),
+  stoppingAt: z.optional(awsTimestamp),
+  executionStoppedAt: z.optional(awsTimestamp),
+  stoppedAt: z.optional(awsTimestamp),
+  updatedAt: z.optional(awsTimestamp),
+  containers: z.array(ecsContainerSchema),
+  /** Not sent by AWS today (see the file comment); accepted if it ever is. */
+  tags: z.optional(z.array(z.looseObject({ key: z.string(), value: z.optional(z.string()) }))),
+  /** The task's change counter: the same version twice is a duplicate delivery. */
+  version: z.number().check(z.int()),
+  availabilityZone: z.optional(z.string()),
+  /** Task-level CPU units and MiB, as strings ("256", "512"), when the task definition sets them. */
+  cpu: z.optional(z.string()),
+  memory: z.optional(z.string()),
+});
 
 export const ecsTaskStateChangeSchema = eventBridgeEvent(ECS_SOURCE, ECS_TASK_STATE_CHANGE, ecsTaskDetailSchema);
 

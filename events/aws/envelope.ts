@@ -7,10 +7,13 @@
  * ```
  *
  * The envelope `version` is always the string "0"; it is unrelated to the `detail.version` number
- * ECS puts in its own detail (see `ecs-task-state-change.ts`). Objects are `.loose()`: AWS adds
- * fields over time, and a new field must never make the planner drop an event.
+ * ECS puts in its own detail (see `ecs-task-state-change.ts`). Objects are loose (`z.looseObject`):
+ * AWS adds fields over time, and a new field must never make the planner drop an event.
+ *
+ * The schemas use `zod/mini` (the functional API), which keeps the Lambda bundles small; it loads no
+ * locale, so `parseInboundEvent` passes the English messages to the parse (see `events/catalogue.ts`).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * A timestamp as AWS writes it in events. ECS and the envelope use ISO 8601 with `Z`
@@ -20,25 +23,23 @@ import * as z from 'zod';
  */
 export const awsTimestamp = z
   .string()
-  .refine((value) => !Number.isNaN(Date.parse(value)), { message: 'expected a timestamp (ISO 8601)' });
+  .check(z.refine((value: string) => !Number.isNaN(Date.parse(value)), { message: 'expected a timestamp (ISO 8601)' }));
 
 /** An EventBridge event of one source and detail-type, with the given detail schema. */
-export function eventBridgeEvent<Source extends string, DetailType extends string, Detail extends z.ZodType>(
+export function eventBridgeEvent<Source extends string, DetailType extends string, Detail extends z.ZodMiniType>(
   source: Source,
   detailType: DetailType,
   detail: Detail,
 ) {
-  return z
-    .object({
-      version: z.string(),
-      id: z.string(),
-      'detail-type': z.literal(detailType),
-      source: z.literal(source),
-      account: z.string(),
-      time: awsTimestamp,
-      region: z.string(),
-      resources: z.array(z.string()),
-      detail,
-    })
-    .loose();
+  return z.looseObject({
+    version: z.string(),
+    id: z.string(),
+    'detail-type': z.literal(detailType),
+    source: z.literal(source),
+    account: z.string(),
+    time: awsTimestamp,
+    region: z.string(),
+    resources: z.array(z.string()),
+    detail,
+  });
 }

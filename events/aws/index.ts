@@ -9,7 +9,8 @@
  *   (its message names each offending field, e.g. `detail.lastStatus: missing`).
  * Both extend `InboundEventError`.
  */
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import {
   CLOUDWATCH_ALARM_STATE_CHANGE,
   CLOUDWATCH_SOURCE,
@@ -49,7 +50,7 @@ const KINDS = [
   },
   { kind: 'alarm', source: CLOUDWATCH_SOURCE, detailType: CLOUDWATCH_ALARM_STATE_CHANGE, schema: cloudWatchAlarmStateChangeSchema },
   { kind: 'tick', source: SCHEDULED_EVENT_SOURCE, detailType: SCHEDULED_EVENT, schema: scheduledTickSchema },
-] as const satisfies readonly { kind: InboundEventKind; source: string; detailType: string; schema: z.ZodType }[];
+] as const satisfies readonly { kind: InboundEventKind; source: string; detailType: string; schema: z.ZodMiniType }[];
 
 /** The `{ source, detail-type }` pairs the planner accepts: what its EventBridge rules should match. */
 export const INBOUND_EVENT_TYPES: readonly { kind: InboundEventKind; source: string; detailType: string }[] = KINDS.map(
@@ -98,6 +99,12 @@ export class MalformedEventError extends InboundEventError {
   }
 }
 
+/**
+ * `zod/mini` loads no locale: the English messages (what full zod gives) are passed to each parse,
+ * as in `events/catalogue.ts`.
+ */
+const ENGLISH = { error: english().localeError };
+
 /** Parses an EventBridge event into one of the four kinds the planner handles, or throws an `InboundEventError`. */
 export function parseInboundEvent(raw: unknown): InboundEvent {
   const record = isRecord(raw) ? raw : {};
@@ -107,7 +114,7 @@ export function parseInboundEvent(raw: unknown): InboundEvent {
   if (match === undefined || source === undefined || detailType === undefined) {
     throw new UnrecognizedEventError(source, detailType);
   }
-  const parsed = match.schema.safeParse(raw, { reportInput: true });
+  const parsed = match.schema.safeParse(raw, { ...ENGLISH, reportInput: true });
   if (!parsed.success) {
     const eventId = typeof record.id === 'string' ? record.id : undefined;
     throw new MalformedEventError(match.kind, source, detailType, eventId, parsed.error.issues.map(describeIssue));

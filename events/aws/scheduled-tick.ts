@@ -9,14 +9,14 @@
  * The tick is how the planner notices what events do not tell it: time passing (Stuck/Failing
  * deadlines), task health (absent from task events), placement failures (no event at all).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { eventBridgeEvent } from './envelope';
 
 export const SCHEDULED_EVENT_SOURCE = 'aws.events';
 export const SCHEDULED_EVENT = 'Scheduled Event';
 
 /** Always `{}` from AWS; anything else there is kept but not read. */
-export const scheduledTickDetailSchema = z.object({}).loose();
+export const scheduledTickDetailSchema = z.looseObject({});
 
 export const scheduledTickSchema = eventBridgeEvent(SCHEDULED_EVENT_SOURCE, SCHEDULED_EVENT, scheduledTickDetailSchema);
 

@@ -11,7 +11,8 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import { systemClock } from './clock';
 import type { Clock } from '../ports';
 
@@ -24,7 +25,7 @@ export interface Wakeups {
 }
 
 /** The message body. */
-export const wakeupSchema = z.object({ environment: z.string().min(1) });
+export const wakeupSchema = z.object({ environment: z.string().check(z.minLength(1)) });
 export type Wakeup = z.infer<typeof wakeupSchema>;
 
 /** Seconds from `nowMs` until `atMs`, rounded up, clamped to 0..900. */
@@ -32,6 +33,9 @@ export function delaySeconds(atMs: number, nowMs: number): number {
   if (!Number.isFinite(atMs)) throw new RangeError(`wake-up time must be a finite epoch-ms number, got ${atMs}`);
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((atMs - nowMs) / 1000)));
 }
+
+/** `zod/mini` loads no locale: the English messages (what full zod gives), as in `events/catalogue.ts`. */
+const ENGLISH = { error: english().localeError };
 
 /** Reads a wake-up message body; throws with the reason when it is not one. */
 export function parseWakeup(body: string): Wakeup {
@@ -41,7 +45,7 @@ export function parseWakeup(body: string): Wakeup {
   } catch {
     throw new Error('wake-up body is not JSON');
   }
-  const parsed = wakeupSchema.safeParse(json);
+  const parsed = wakeupSchema.safeParse(json, ENGLISH);
   if (!parsed.success) throw new Error(`wake-up body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

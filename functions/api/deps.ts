@@ -1,12 +1,15 @@
-/** What the API functions need, built once per Lambda container (module scope) from the environment. */
+/**
+ * What the API functions need, built once per Lambda container (module scope) from the environment.
+ *
+ * `defaultDeps` builds only what both functions use (event log, clock, logger): api-read's bundle
+ * must not carry the EventBridge and SQS adapters. api-write adds its notifier and wake-ups with
+ * `writeDeps` (write-deps.ts).
+ */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../adapters/clock';
 import { createDocumentClient } from '../adapters/dynamo';
 import { DynamoEventLog } from '../adapters/event-log';
-import { createEventBridgeClient, EventBridgeNotifier } from '../adapters/eventbridge-notifier';
-import { createSqsClient } from '../adapters/sqs-action-queue';
 import type { Wakeups } from '../adapters/sqs-wakeups';
-import { SqsWakeups } from '../adapters/sqs-wakeups';
 import type { Clock, EventLog, Notifier } from '../ports';
 
 export interface ApiDeps {
@@ -19,10 +22,7 @@ export interface ApiDeps {
   wakeups?: Wakeups | undefined;
 }
 
-/**
- * From the environment: `TABLE_NAME` (required); `EVENT_BUS_NAME` and `WAKEUPS_QUEUE_URL` build the
- * notifier and the wake-ups only when set (api-write has them; api-read and the local stack do not).
- */
+/** From the environment: `TABLE_NAME` (required). No notifier, no wake-ups (see `writeDeps`). */
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   const table = env.TABLE_NAME;
   if (!table) throw new Error('TABLE_NAME is not set');
@@ -30,7 +30,5 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     eventLog: new DynamoEventLog(createDocumentClient(), table),
     clock: systemClock,
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'blox-deployments' }),
-    notifier: env.EVENT_BUS_NAME ? new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME) : undefined,
-    wakeups: env.WAKEUPS_QUEUE_URL ? new SqsWakeups(createSqsClient(), env.WAKEUPS_QUEUE_URL, systemClock) : undefined,
   };
 }

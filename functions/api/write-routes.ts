@@ -2,7 +2,7 @@
  * api-write: the commands. Each route parses the request into a domain command and hands it to
  * `runCommand` (load → decide → append); the reply is built from the events decided.
  *
- * After the append (both optional, see deps.ts): the status changes are announced on EventBridge,
+ * After the append (both optional, see write-deps.ts): the status changes are announced on EventBridge,
  * and a deploy, rollback or thaw asks the planner to reconcile now (a wake-up due at once) instead
  * of at the next tick. Neither can undo a command already in the log, so a failure of either is
  * logged, not answered: the planner announces and reconciles on its own at the latest on the tick.

@@ -3,28 +3,37 @@
  * `SqsActionQueue` sends it (`JSON.stringify(action)`). Unknown keys are dropped, not refused: a
  * planner one release ahead must not make the executor dead-letter its actions.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import type { PlannerAction } from '../../domain/planner';
 
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 const common = {
-  key: z.string().min(1),
-  environment: z.string().min(1),
-  deploymentId: z.string().min(1),
-  epoch: z.number().int().nonnegative(),
-  revision: z.number().int().positive(),
-  cluster: z.string().min(1),
+  key: nonEmpty(),
+  environment: nonEmpty(),
+  deploymentId: nonEmpty(),
+  epoch: z.number().check(z.int(), z.gte(0)),
+  revision: z.number().check(z.int(), z.gt(0)),
+  cluster: nonEmpty(),
   reason: z.string(),
 };
 
 export const plannerActionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('StartTask'), ...common, taskDefinition: z.string().min(1), instanceArn: z.string().min(1) }),
-  z.object({ type: z.literal('StopTask'), ...common, taskArn: z.string().min(1) }),
+  z.object({ type: z.literal('StartTask'), ...common, taskDefinition: nonEmpty(), instanceArn: nonEmpty() }),
+  z.object({ type: z.literal('StopTask'), ...common, taskArn: nonEmpty() }),
 ]);
 
 // The schema and the domain type must describe the same thing (checked both ways at compile time).
 type Parsed = z.infer<typeof plannerActionSchema>;
 const _sameShape: [Parsed extends PlannerAction ? true : false, PlannerAction extends Parsed ? true : false] = [true, true];
 void _sameShape;
+
+/**
+ * The schema uses `zod/mini`, which keeps the Lambda bundles small. It loads no locale: the English
+ * messages (what full zod gives) are passed to the parse, as in `events/catalogue.ts`.
+ */
+const ENGLISH = { error: english().localeError };
 
 /** Parses a message body into an action; throws an Error naming each offending field. */
 export function parseAction(body: string): PlannerAction {
@@ -34,7 +43,7 @@ export function parseAction(body: string): PlannerAction {
   } catch {
     throw new Error('action body is not JSON');
   }
-  const parsed = plannerActionSchema.safeParse(json);
+  const parsed = plannerActionSchema.safeParse(json, ENGLISH);
   if (!parsed.success) {
     throw new Error(`action body: ${parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ')}`);
   }

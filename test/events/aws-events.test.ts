@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import {
   InboundEventError,
   MalformedEventError,
@@ -20,7 +20,7 @@ function sample(name: string): Record<string, unknown> {
 }
 
 /** Which schema and kind a sample is, by its file name. */
-const byPrefix: { prefix: string; kind: InboundEventKind; schema: z.ZodType }[] = [
+const byPrefix: { prefix: string; kind: InboundEventKind; schema: z.ZodMiniType }[] = [
   { prefix: 'ecs-task-', kind: 'task', schema: ecsTaskStateChangeSchema },
   { prefix: 'ecs-container-instance-', kind: 'containerInstance', schema: ecsContainerInstanceStateChangeSchema },
   { prefix: 'cloudwatch-alarm-', kind: 'alarm', schema: cloudWatchAlarmStateChangeSchema },

@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWriteHandler } from '../../../functions/api/write-routes';
 import type { ApiDeps } from '../../../functions/api/deps';
 import { defaultDeps } from '../../../functions/api/deps';
+import { writeDeps } from '../../../functions/api/write-deps';
 import { Bed, lambdaContext, NAME, spec } from './support';
 
 let bed: Bed;
@@ -87,14 +88,21 @@ describe('api-write → engine', () => {
   });
 });
 
-describe('defaultDeps (api)', () => {
+describe('defaultDeps / writeDeps (api)', () => {
   const env = { TABLE_NAME: 'blox', AWS_REGION: 'us-east-1' };
+  const engineEnv = { EVENT_BUS_NAME: 'default', WAKEUPS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/w' };
   it('builds the notifier and the wake-ups only when their variables are set', () => {
-    const bare = defaultDeps(env);
+    const bare = writeDeps(env);
     expect(bare.notifier).toBeUndefined();
     expect(bare.wakeups).toBeUndefined();
-    const full = defaultDeps({ ...env, EVENT_BUS_NAME: 'default', WAKEUPS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/w' });
+    const full = writeDeps({ ...env, ...engineEnv });
     expect(full.notifier).toBeDefined();
     expect(full.wakeups).toBeDefined();
+  });
+
+  it('builds neither for api-read (defaultDeps)', () => {
+    const read = defaultDeps({ ...env, ...engineEnv });
+    expect(read.notifier).toBeUndefined();
+    expect(read.wakeups).toBeUndefined();
   });
 });
