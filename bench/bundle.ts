@@ -23,7 +23,16 @@ function coldImportOnce(bundleUrl: string): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '--no-warnings', '-e', CHILD_SCRIPT, bundleUrl], {
       // A clean environment: nothing inherited (no NODE_OPTIONS from tsx, no AWS profile).
-      env: { PATH: process.env.PATH ?? '', TABLE_NAME: 'x', AWS_REGION: 'us-east-1' },
+      // What serverless.yml sets (values are never used at import: no call is made).
+      env: {
+        PATH: process.env.PATH ?? '',
+        TABLE_NAME: 'x',
+        AWS_REGION: 'us-east-1',
+        ACTIONS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/actions.fifo',
+        WAKEUPS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/wakeups',
+        EVENT_BUS_NAME: 'default',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
