@@ -31,7 +31,7 @@ import {
   formatJson,
   formatStatusTable,
 } from './format';
-import { buildUpdateRequest, readDocument, UsageError } from './input';
+import { buildUpdateRequest, readDocument, UsageError, type UpdateFlags } from './input';
 import { positiveInteger, positiveSeconds, wholeNumber } from './options';
 import { registerSimCommands } from './sim';
 import { DEFAULT_INTERVAL_SECONDS, isAtRest, registerWaitCommands, watchView } from './watch';
@@ -170,20 +170,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     .option('--yaml-file [file]', 'the whole spec as YAML; - (or no value) reads standard input')
     .action(
       async (
-        options: {
-          environment?: string;
-          environmentName?: string;
-          revision?: number;
-          taskDefinition?: string;
-          instanceGroupQuery?: string;
-          desiredCount?: number;
-          minHealthyPercent?: number;
-          method?: string;
-          maxOver?: number | string;
-          stuckAfterSeconds?: number;
-          failingAfterSeconds?: number;
-          yamlFile?: string | true;
-        },
+        options: UpdateFlags & { environment?: string; environmentName?: string; yamlFile?: string | true },
         command: Command,
       ) => {
         if (
