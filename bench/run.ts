@@ -1,20 +1,24 @@
 /**
- * `npm run bench [-- --only api,ratio,bundle] [-- --quick]`
+ * `npm run bench [-- --only api,ratio,bundle,engine] [-- --quick]`
  *
  * Prints one JSON line per figure on stdout — `{"name":…,"value":…,"unit":…}` and nothing else —
  * and progress on stderr. Starts its own in-memory DynamoDB Local for the `api` and `ratio` parts
- * and stops it before exiting (no java process is left behind). See bench/README.md.
+ * and stops it before exiting (no java process is left behind). The `engine` part needs none (the
+ * planner, and the engine on the in-memory harness). See bench/README.md.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { apiBench } from './api';
 import { bundleBench } from './bundle';
+import { engineBench } from './engine';
 import { ratioBench } from './ratio';
 import { emit, progress } from './stats';
 
 /** In the order they run. */
-const PARTS = ['bundle', 'api', 'ratio'] as const;
+const PARTS = ['bundle', 'api', 'ratio', 'engine'] as const;
+/** The parts that talk to DynamoDB Local. */
+const DYNAMO_PARTS: readonly Part[] = ['api', 'ratio'];
 type Part = (typeof PARTS)[number];
 
 interface BenchConfig {
@@ -22,8 +26,8 @@ interface BenchConfig {
   quick: boolean;
 }
 
-const FULL = { apiWarmup: 50, apiSamples: 500, shortEvents: 10, longEvents: 10_000, ratioWarmup: 100, ratioSamples: 1_500, allSamples: 100 };
-const QUICK = { apiWarmup: 5, apiSamples: 20, shortEvents: 10, longEvents: 200, ratioWarmup: 10, ratioSamples: 50, allSamples: 10 };
+const FULL = { apiWarmup: 50, apiSamples: 500, shortEvents: 10, longEvents: 10_000, ratioWarmup: 100, ratioSamples: 1_500, allSamples: 100, planWarmup: 5, planRuns: 50, rolloutInstances: 100 };
+const QUICK = { apiWarmup: 5, apiSamples: 20, shortEvents: 10, longEvents: 200, ratioWarmup: 10, ratioSamples: 50, allSamples: 10, planWarmup: 1, planRuns: 5, rolloutInstances: 20 };
 
 function parseConfig(argv: string[]): BenchConfig {
   const { values } = parseArgs({
@@ -53,7 +57,7 @@ async function main(config: BenchConfig): Promise<void> {
     for (const part of config.parts) {
       const partStarted = performance.now();
       // Started lazily: `bundle` (first in PARTS) then runs without an idle JVM next to it.
-      if (part !== 'bundle' && !dynamo) {
+      if (DYNAMO_PARTS.includes(part) && !dynamo) {
         dynamo = await startDynamoDbLocal();
         progress(`DynamoDB Local at ${dynamo.endpoint} (java pid ${dynamo.pid}, guardian pid ${dynamo.guardianPid})`);
       }
@@ -82,6 +86,15 @@ async function main(config: BenchConfig): Promise<void> {
         case 'bundle':
           progress('bundle: building and timing cold imports');
           for (const result of await bundleBench()) emit(result);
+          break;
+        case 'engine':
+          // CPU-bound and timed: without the JVM next to it (the parts after it do not need it either).
+          if (dynamo) {
+            await dynamo.stop();
+            dynamo = undefined;
+            progress('DynamoDB Local stopped');
+          }
+          for (const result of await engineBench({ runs: sizes.planRuns, warmup: sizes.planWarmup, rolloutInstances: sizes.rolloutInstances })) emit(result);
           break;
       }
       progress(`${part}: done in ${((performance.now() - partStarted) / 1000).toFixed(1)} s`);

@@ -196,7 +196,9 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   const inFlightLaunch = new Map(
     state.launches.filter((l) => !keysSeen.has(l.key) && now - l.at < LAUNCH_TIMEOUT_MS).map((l) => [l.instanceArn, l]),
   );
-  const taskByArn = new Map(observed.tasks.map((t) => [t.arn, t]));
+  // Only the tasks with a stop on record (a map of every task costs more than the rest of the plan).
+  const stopArns = new Set(state.stops.map((s) => s.taskArn));
+  const taskByArn = new Map(observed.tasks.filter((t) => stopArns.has(t.arn)).map((t) => [t.arn, t]));
   const settledStops = state.stops.filter((s) => taskByArn.get(s.taskArn)?.desiredStatus !== 'RUNNING').map((s) => s.key);
   const stopInFlight = new Set(
     state.stops.filter((s) => taskByArn.get(s.taskArn)?.desiredStatus === 'RUNNING' && now - s.at < STOP_TIMEOUT_MS).map((s) => s.taskArn),
@@ -211,7 +213,25 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   // ── Per-instance view ──
   const live = observed.tasks.filter(WANTS_TO_RUN);
   const onInstance = new Map<string, ObservedTask[]>();
-  for (const t of live) onInstance.set(t.instanceArn, [...(onInstance.get(t.instanceArn) ?? []), t]);
+  for (const t of live) {
+    const here = onInstance.get(t.instanceArn);
+    if (here) here.push(t);
+    else onInstance.set(t.instanceArn, [t]);
+  }
+  // Indexes for the per-instance loops (each a single pass over the tasks: plan() is O(tasks + instances)).
+  const activeArns = new Set(active.map((i) => i.arn));
+  /** Instances with an old task still alive (stopping counts). */
+  const oldAliveOn = new Set<string>();
+  /** Target tasks that stopped on their own, per instance. */
+  const crashesOn = new Map<string, ObservedTask[]>();
+  for (const t of observed.tasks) {
+    if (t.revision !== T && LIVE(t)) oldAliveOn.add(t.instanceArn);
+    if (t.revision === T && stoppedAbnormally(t)) {
+      const here = crashesOn.get(t.instanceArn);
+      if (here) here.push(t);
+      else crashesOn.set(t.instanceArn, [t]);
+    }
+  }
   const liveOld = live.filter((t) => t.revision !== T);
   const readyTargets = active.filter((i) => (onInstance.get(i.arn) ?? []).some((t) => t.revision === T && ready(t))).length;
 
@@ -254,11 +274,12 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   const surge = config.Method === 'Surge';
   const surgeLimit = maxSurge(N, config.MaxOver);
 
+  const failures = new Map(Object.entries(state.failures));
   const launchKeys = new Set(state.launches.map((l) => l.key));
   const launchesOn = new Map<string, number>();
   for (const l of state.launches) if (l.revision === T) launchesOn.set(l.instanceArn, (launchesOn.get(l.instanceArn) ?? 0) + 1);
   const start = (instanceArn: string, reason: string) => {
-    let attempt = (state.failures[instanceArn]?.count ?? 0) + (launchesOn.get(instanceArn) ?? 0);
+    let attempt = (failures.get(instanceArn)?.count ?? 0) + (launchesOn.get(instanceArn) ?? 0);
     let key = launchKey(state.deploymentId, T, instanceArn, attempt);
     // Never reuse a key a task still carries (its launch settled, then it crashed or was stopped) or
     // a launch on record holds: the queue would drop it as a duplicate and the executor would find
@@ -276,7 +297,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
 
   // Tasks outside the group's ACTIVE instances are not part of the target: old ones go, freely.
   for (const t of liveOld) {
-    if (!stopInFlight.has(t.arn) && (!groupArns.has(t.instanceArn) || !active.some((i) => i.arn === t.instanceArn))) {
+    if (!stopInFlight.has(t.arn) && (!groupArns.has(t.instanceArn) || !activeArns.has(t.instanceArn))) {
       stop(t, groupArns.has(t.instanceArn) ? 'instance is DRAINING' : 'instance left the instance group');
     }
   }
@@ -303,7 +324,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     // Old tasks that still want to run, and old tasks still alive at all (stopping counts: the host
     // is not free of the old version until ECS says STOPPED).
     const olds = tasks.filter((t) => t.revision !== T);
-    const oldAlive = observed.tasks.some((t) => t.instanceArn === instance.arn && t.revision !== T && LIVE(t));
+    const oldAlive = oldAliveOn.has(instance.arn);
     // Never two target tasks on one instance: keep the most advanced one.
     if (targets.length > 1) {
       const keep = [...targets].sort((a, b) => rank(b, ready) - rank(a, ready))[0]!;
@@ -311,7 +332,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     }
     const target = targets.find((t) => ready(t)) ?? targets[0];
     const launching = inFlightLaunch.has(instance.arn);
-    const failure = state.failures[instance.arn];
+    const failure = failures.get(instance.arn);
 
     if (target || launching) {
       if (oldAlive) surgeInUse++;
@@ -330,7 +351,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     }
     // No target task and none on its way. A target task that stopped on its own here backs off
     // like a failed launch (a crash loop must not turn into a tight restart loop).
-    const crashes = observed.tasks.filter((t) => t.instanceArn === instance.arn && t.revision === T && stoppedAbnormally(t));
+    const crashes = crashesOn.get(instance.arn) ?? [];
     const lastCrash = Math.max(0, ...crashes.map((t) => t.stoppedAt ?? 0));
     if (crashes.length > 0 && now - lastCrash < launchBackoffMs(crashes.length)) {
       wake(lastCrash + launchBackoffMs(crashes.length));
@@ -420,7 +441,6 @@ function shortArn(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
-/** Two or more target tasks stopped by their own container exiting (since `since`): the revision crash-loops. */
 /** A task that stopped without Blox asking: it failed to start, or its essential container exited. */
 export function stoppedAbnormally(t: ObservedTask): boolean {
   return t.lastStatus === 'STOPPED' && !!t.stopCode && t.stopCode !== 'UserInitiated';

@@ -89,7 +89,9 @@ export class Harness {
       eventLog,
       cluster,
       taskDefinitions: { hasHealthCheck: async (td) => this.world.taskBehaviour(td).health !== 'none' },
-      queue: dup ? { enqueue: async (actions) => this.queue.enqueue([...actions, ...actions]) } : this.queue,
+      // Not `enqueue([...actions, ...actions])`: the FIFO queue drops the second copy (same
+      // deduplication id within 5 min), so nothing would be delivered twice. See the handler below.
+      queue: this.queue,
       notifier: { publish: async (entries) => void this.notifications.push(...entries) },
       clock: { now: () => new Date(this.clock.now()) },
       wakeups: { schedule: async (environment, atMs) => this.wakeUp(environment, atMs) },
@@ -97,12 +99,16 @@ export class Harness {
     const executorDeps: EngineDeps = options.crashExecutorAfterEcs
       ? { ...this.deps, cluster: this.crashingCluster(cluster, options.crashExecutorAfterEcs) }
       : this.deps;
-    this.queue.start(async (action) => {
+    this.queue.start(async (action, info) => {
       try {
         await execute(executorDeps, action);
       } catch (error) {
         if (!(error instanceof CrashAfterEcs)) this.errors.push(error);
         throw error; // left on the queue: SQS redelivers after the visibility timeout
+      } finally {
+        // At-least-once delivery: the message comes again (the delete got lost, say), after the
+        // first delivery and out of order with the messages sent since.
+        if (dup && info.receiveCount === 1) this.redeliver(executorDeps, action, this.latency.sqsMs + this.latency.lambdaMs + Math.floor(this.random() * 1000));
       }
     });
     this.world.onEvent((event) => {
@@ -124,6 +130,18 @@ export class Harness {
   }
 
   private readonly wakeups = new Map<string, number>();
+
+  /** A second delivery of an action (`duplicateAndReorder`), straight to the executor after `delayMs`. */
+  private redeliver(deps: EngineDeps, action: PlannerAction, delayMs: number): void {
+    this.clock.schedule(this.clock.now() + delayMs, () => {
+      this.pending++;
+      void execute(deps, action)
+        .catch((error: unknown) => {
+          if (!(error instanceof CrashAfterEcs)) this.errors.push(error);
+        })
+        .finally(() => this.pending--);
+    });
+  }
 
   /** A delayed reconcile of one environment (the AWS side: a message with DelaySeconds). */
   private wakeUp(environment: string, atMs: number): void {

@@ -1,0 +1,238 @@
+/**
+ * The deployment engine: the planner's cost on a large fleet, and how close a deployment on the
+ * deterministic harness (local/harness.ts: the real planner and executor, the simulated ECS, the
+ * AWS latency model, virtual time) comes to the fastest rollout its configuration allows.
+ *
+ * - `planner.plan_10000_instances.median`: one `plan()` over 10,000 ACTIVE instances in the middle
+ *   of a Replace at MinHealthyPercent 80 — 5,000 replaced (revision 2 RUNNING, the old task
+ *   STOPPED), 500 starting (revision 2 PENDING, its launch not yet settled), 200 launches planned
+ *   with no task yet, 500 old tasks STOPPING (their stop on record), 3,800 still on revision 1
+ *   (available: 5,000 + 3,800 = 8,800 against a floor of 8,000, so the plan stops 800 of them).
+ *   Median of `runs` runs after a warm-up.
+ * - `engine.replace_100` / `engine.surge_100`: revision 1 → 2 on 100 instances, task start 20 s,
+ *   stop 5 s, no health check (ready = RUNNING), the harness's default AWS latency model; the
+ *   virtual time from the deploy call to Active, and its ratio to the lower bound:
+ *     Replace, MinHealthyPercent 80: the budget is 100 − ceil(100 × 0.8) = 20 instances, and a wave
+ *       must be RUNNING before the next one may stop: ceil(100 / 20) = 5 waves × (stop 5 s +
+ *       start 20 s) = 125 s.
+ *     Surge, MaxOver 20: MaxOver counts the instances running two copies, and an old task is a
+ *       copy until ECS says STOPPED (the planner's rule — "the host is not free of the old version
+ *       until ECS says STOPPED" — and what test/domain/planner.test.ts checks). So a wave's 20
+ *       instances stay "two copies" while their old tasks stop, and the next wave may start only
+ *       then: 5 waves × (start 20 s + stop 5 s) = 125 s. (Were a STOPPING task not counted, the
+ *       stops would overlap the next wave's starts: 5 × 20 s + the last stop 5 s = 105 s, and this
+ *       run would score about 1.22 against it — the planner's MaxOver rule, not latency.)
+ * - ECS API calls, event-log loads and appends per replaced task (`Harness.counts`), over both
+ *   rollouts (200 replaced tasks), the first deployment not counted.
+ * `--quick` runs the rollouts on 20 instances (`engine.replace_20.*`, `engine.surge_20.*`).
+ */
+import type { Observed, ObservedInstance, ObservedTask, PlannerState } from '../domain/planner';
+import { launchKey, plan, stopKey } from '../domain/planner';
+import type { EnvironmentSpec } from '../domain/spec';
+import { effectiveDeploymentConfiguration } from '../domain/spec';
+import { Harness } from '../local/harness';
+import type { BenchResult } from './stats';
+import { percentile, progress, round } from './stats';
+
+export interface EngineBenchOptions {
+  /** Timed `plan()` runs (after `warmup` untimed ones). Default 50 and 5. */
+  runs?: number;
+  warmup?: number;
+  /** Instances for `plan()`. Default 10,000. */
+  instances?: number;
+  /**
+   * Instances for the rollouts (default 100; `--quick` uses 20, named `replace_20` and `surge_20`:
+   * the same 5 waves of 20 %, so the same lower bounds, in a fifth of the wall time).
+   */
+  rolloutInstances?: number;
+}
+
+export async function engineBench(options: EngineBenchOptions = {}): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  results.push(...plannerBench(options.instances ?? 10_000, options.runs ?? 50, options.warmup ?? 5));
+  results.push(...(await rolloutBench(options.rolloutInstances ?? 100)));
+  return results;
+}
+
+// ── plan() on a large fleet ──────────────────────────────────────────────────────────────────────
+
+const ENVIRONMENT = 'Bench/Engine';
+const DEPLOYMENT = 'Bench/Engine:2@2024010100000000';
+
+/** A fleet of `n` instances in the middle of a Replace from revision 1 to 2 (see the file comment). */
+export function midDeployment(n: number, now: number): { state: PlannerState; observed: Observed } {
+  const instanceArn = (i: number) => `arn:aws:ecs:us-east-1:123456789012:container-instance/default/${i.toString(16).padStart(32, '0')}`;
+  let taskCount = 0;
+  const task = (instance: string, revision: number, lastStatus: ObservedTask['lastStatus'], desiredStatus: ObservedTask['desiredStatus'], actionKey?: string): ObservedTask => ({
+    arn: `arn:aws:ecs:us-east-1:123456789012:task/default/${(++taskCount).toString(16).padStart(32, '0')}`,
+    instanceArn: instance,
+    revision,
+    actionKey,
+    lastStatus,
+    desiredStatus,
+    health: 'UNKNOWN',
+    ...(lastStatus === 'STOPPED' ? { stopCode: 'UserInitiated', stoppedReason: 'replace', stoppedAt: now - 30_000 } : {}),
+  });
+  const instances: ObservedInstance[] = [];
+  const tasks: ObservedTask[] = [];
+  const state: PlannerState = {
+    environment: ENVIRONMENT,
+    deploymentId: DEPLOYMENT,
+    epoch: 2,
+    revision: 2,
+    taskDefinition: 'daemon:2',
+    cluster: 'default',
+    draining: [{ revision: 1, status: 'Undeploying' }],
+    configuration: effectiveDeploymentConfiguration({ DeploymentType: 'Daemon', DeploymentConfiguration: { Method: 'Replace', MinHealthyPercent: 80 } } as Pick<
+      EnvironmentSpec,
+      'DeploymentType' | 'DeploymentConfiguration'
+    >),
+    initial: false,
+    frozen: false,
+    startedAt: now - 600_000,
+    lastProgressAt: now - 5_000,
+    progressMark: { ready: Math.floor(n / 2), old: n },
+    launches: [],
+    stops: [],
+    failures: {},
+    counts: [
+      { revision: 1, desired: 0, current: 0 },
+      { revision: 2, desired: n, current: 0 },
+    ],
+  };
+  const replaced = Math.floor(n / 2);
+  const starting = Math.floor(n / 20);
+  const launching = Math.floor(n / 50);
+  const stopping = Math.floor(n / 20);
+  for (let i = 0; i < n; i++) {
+    const arn = instanceArn(i);
+    instances.push({ arn, status: 'ACTIVE' });
+    const key = launchKey(DEPLOYMENT, 2, arn, 0);
+    if (i < replaced) {
+      tasks.push(task(arn, 1, 'STOPPED', 'STOPPED'), task(arn, 2, 'RUNNING', 'RUNNING', key));
+    } else if (i < replaced + starting) {
+      tasks.push(task(arn, 1, 'STOPPED', 'STOPPED'), task(arn, 2, 'PENDING', 'RUNNING', key));
+      state.launches.push({ key, instanceArn: arn, revision: 2, at: now - 3_000 });
+    } else if (i < replaced + starting + launching) {
+      tasks.push(task(arn, 1, 'STOPPED', 'STOPPED'));
+      state.launches.push({ key, instanceArn: arn, revision: 2, at: now - 1_000 });
+    } else if (i < replaced + starting + launching + stopping) {
+      const old = task(arn, 1, 'STOPPING', 'STOPPED');
+      tasks.push(old);
+      state.stops.push({ key: stopKey(old.arn), taskArn: old.arn, at: now - 2_000 });
+    } else {
+      tasks.push(task(arn, 1, 'RUNNING', 'RUNNING'));
+    }
+  }
+  return { state, observed: { instances, tasks, targetHealthChecked: false } };
+}
+
+function plannerBench(n: number, runs: number, warmup: number): BenchResult[] {
+  const now = Date.UTC(2024, 0, 1, 1);
+  const { state, observed } = midDeployment(n, now);
+  // What the plan comes to: the rest of the budget in stops (800 for 10,000), the settled launches.
+  const first = plan(state, observed, now);
+  const stops = first.actions.filter((a) => a.type === 'StopTask').length;
+  const starts = first.actions.filter((a) => a.type === 'StartTask').length;
+  progress(`engine: plan() on ${n} instances → ${stops} StopTask, ${starts} StartTask, ${first.events.length} events`);
+  for (let i = 0; i < warmup; i++) plan(state, observed, now);
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    plan(state, observed, now);
+    samples.push(performance.now() - t0);
+  }
+  const median = percentile(samples, 0.5);
+  progress(`engine: plan() median ${median.toFixed(2)} ms over ${runs} runs (min ${Math.min(...samples).toFixed(2)}, max ${Math.max(...samples).toFixed(2)})`);
+  return [{ name: `planner.plan_${n}_instances.median`, value: round(median), unit: 'ms' }];
+}
+
+// ── Rollouts on the harness ──────────────────────────────────────────────────────────────────────
+
+const NAME = 'Bench/Rollout';
+const START_SECONDS = 20;
+const STOP_SECONDS = 5;
+
+interface Rollout {
+  seconds: number;
+  lowerBound: number;
+  ecsCalls: number;
+  loads: number;
+  appends: number;
+  replaced: number;
+}
+
+async function rollout(instances: number, configuration: Record<string, unknown>, lowerBound: number): Promise<Rollout> {
+  const h = new Harness({ seed: 1 });
+  try {
+    for (const td of ['daemon:1', 'daemon:2']) h.world.configureTaskDefinition(td, { startSeconds: START_SECONDS, stopSeconds: STOP_SECONDS, health: 'none' });
+    h.world.addInstances({ count: instances, attributes: { stack: 'prod' } });
+    const spec = {
+      Name: NAME,
+      TaskDefinition: 'daemon:1',
+      Cluster: 'default',
+      InstanceGroup: { Query: 'attribute:stack == prod' },
+      DeploymentType: 'Daemon',
+      DeploymentConfiguration: configuration,
+    } as EnvironmentSpec;
+    const activeOn = async (revision: number) => {
+      const s = await h.state(NAME);
+      return s?.activeRevision === revision && !s.deployment;
+    };
+    await h.command({ type: 'CreateEnvironment', spec });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
+    await h.runUntil(() => activeOn(1), 3600_000);
+
+    const ecsBefore = sum(h.counts.ecs);
+    const loadsBefore = h.counts.loads;
+    const appendsBefore = h.counts.appends;
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'daemon:2' } });
+    const t0 = h.clock.now();
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(() => activeOn(2), 3600_000);
+    const seconds = (h.clock.now() - t0) / 1000;
+    const replaced = h.world.describeTasks().filter((t) => t.tags['blox:revision'] === '2').length;
+    if (replaced !== instances) throw new Error(`rollout started ${replaced} tasks of revision 2 for ${instances} instances`);
+    if (h.errors.length > 0) throw new Error(`rollout: ${h.errors.length} errors, the first: ${String(h.errors[0])}`);
+    return {
+      seconds,
+      lowerBound,
+      ecsCalls: sum(h.counts.ecs) - ecsBefore,
+      loads: h.counts.loads - loadsBefore,
+      appends: h.counts.appends - appendsBefore,
+      replaced,
+    };
+  } finally {
+    await h.stop();
+  }
+}
+
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+async function rolloutBench(instances: number): Promise<BenchResult[]> {
+  // Waves of 20 %: Replace's budget (MinHealthyPercent 80) and Surge's MaxOver.
+  const perWave = Math.max(1, instances - Math.ceil(instances * 0.8));
+  const waves = Math.ceil(instances / perWave);
+  const results: BenchResult[] = [];
+  const runs: Rollout[] = [];
+  for (const [name, configuration, lowerBound] of [
+    [`replace_${instances}`, { Method: 'Replace', MinHealthyPercent: 80 }, waves * (STOP_SECONDS + START_SECONDS)],
+    [`surge_${instances}`, { Method: 'Surge', MaxOver: perWave }, waves * (START_SECONDS + STOP_SECONDS)],
+  ] as const) {
+    const started = performance.now();
+    const r = await rollout(instances, configuration, lowerBound);
+    runs.push(r);
+    progress(
+      `engine: ${name} took ${r.seconds.toFixed(2)} s of virtual time (lower bound ${lowerBound} s, ratio ${(r.seconds / lowerBound).toFixed(3)}), ` +
+        `${r.ecsCalls} ECS calls, ${r.loads} log loads, ${r.appends} appends; ${((performance.now() - started) / 1000).toFixed(1)} s of wall time`,
+    );
+    results.push({ name: `engine.${name}.duration`, value: round(r.seconds), unit: 's' });
+    results.push({ name: `engine.${name}.lower_bound`, value: lowerBound, unit: 's' });
+    results.push({ name: `engine.${name}.duration_ratio`, value: round(r.seconds / lowerBound), unit: 'ratio' });
+  }
+  const replaced = runs.reduce((a, r) => a + r.replaced, 0);
+  results.push({ name: 'engine.ecs_calls_per_task', value: round(runs.reduce((a, r) => a + r.ecsCalls, 0) / replaced), unit: 'calls' });
+  results.push({ name: 'engine.log_reads_per_task', value: round(runs.reduce((a, r) => a + r.loads, 0) / replaced), unit: 'loads' });
+  results.push({ name: 'engine.log_writes_per_task', value: round(runs.reduce((a, r) => a + r.appends, 0) / replaced), unit: 'appends' });
+  return results;
+}
