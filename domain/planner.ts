@@ -18,7 +18,13 @@
  *   T on i-1 RUNNING → available 5 again → StopTask(old on i-2) … until no old task is left.
  *
  * Surge (terminate after replace), MaxOver 1: start T on i-1 (old still running there); once T on
- * i-1 is ready, stop the old one on i-1 and start T on i-2 in the same plan; never two T on one host.
+ * i-1 is ready, stop the old one on i-1; i-1 counts against MaxOver until its old task is STOPPED,
+ * then T starts on i-2. Never more than MaxOver hosts with two copies; never two T on one host.
+ *
+ * A target task that stops on its own (failed to start, essential container exited) holds new
+ * replacements and surge copies until StuckAfterSeconds pass without another such stop; the
+ * crashed instance is retried with a back-off. Without health checks a task counts as ready once
+ * RUNNING, so waves already under way when the first crash shows are not undone.
  *
  * Priorities, from the walkthrough: (1) retry a failed launch (after a per-instance back-off),
  * (2) instances with no task at all (new instances, crashed tasks), (3) replacements.
@@ -237,7 +243,8 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
 
   // ── Completion ──
   // A revision whose tasks keep exiting is not done, even at an instant when every copy is up.
-  const crashLoopWindowMs = config.StuckAfterSeconds * 1000;
+  // Long enough to see two crashes even at the longest restart back-off (60 s).
+  const crashLoopWindowMs = Math.max(config.StuckAfterSeconds * 1000, 3 * launchBackoffMs(Infinity));
   const crashLoop = crashLoopReason(observed, T, now - crashLoopWindowMs);
   const stillStopping = observed.tasks.some((t) => t.revision !== T && LIVE(t));
   const extraTargets = [...onInstance.values()].some((ts) => ts.filter((t) => t.revision === T).length > 1);
@@ -379,6 +386,20 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   // (1) retries, (2) instances with no task at all.
   priorityStarts.sort((a, b) => Number(b.retry) - Number(a.retry));
   for (const p of priorityStarts) start(p.instance.arn, p.reason);
+
+  // A target task that stopped on its own lately: hold new replacements (Replace) and new surge
+  // copies until it has been quiet for StuckAfterSeconds — the revision may not run, and each
+  // further step would put another instance at risk. Retrying the crashed instance goes on.
+  const lastTargetCrash = Math.max(
+    -Infinity,
+    ...observed.tasks.filter((t) => t.revision === T && stoppedAbnormally(t)).map((t) => t.stoppedAt ?? now),
+  );
+  const holding = now - lastTargetCrash < crashLoopWindowMs;
+  if (holding) {
+    wake(lastTargetCrash + crashLoopWindowMs);
+    surgeCandidates.length = 0;
+    replaceCandidates.length = 0;
+  }
 
   if (surge) {
     for (const instance of surgeCandidates) {
