@@ -12,11 +12,12 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local'
 import { apiBench } from './api';
 import { bundleBench } from './bundle';
 import { engineBench } from './engine';
+import { stackBench } from './stack';
 import { ratioBench } from './ratio';
 import { emit, progress } from './stats';
 
 /** In the order they run. */
-const PARTS = ['bundle', 'api', 'ratio', 'engine'] as const;
+const PARTS = ['bundle', 'api', 'ratio', 'engine', 'stack'] as const;
 /** The parts that talk to DynamoDB Local. */
 const DYNAMO_PARTS: readonly Part[] = ['api', 'ratio'];
 type Part = (typeof PARTS)[number];
@@ -95,6 +96,12 @@ async function main(config: BenchConfig): Promise<void> {
             progress('DynamoDB Local stopped');
           }
           for (const result of await engineBench({ runs: sizes.planRuns, warmup: sizes.planWarmup, rolloutInstances: sizes.rolloutInstances })) emit(result);
+          break;
+        case 'stack':
+          // The local stack in real time (its own DynamoDB Local): ~2 minutes, skipped by --quick.
+          if (config.quick) break;
+          progress('stack: the local stack in real time, 4 Replace deployments over 5 instances');
+          for (const result of await stackBench()) emit(result);
           break;
       }
       progress(`${part}: done in ${((performance.now() - partStarted) / 1000).toFixed(1)} s`);
