@@ -315,6 +315,11 @@ function decideRollback(command: Extract<EnvironmentCommand, { type: 'RollbackTo
 function deploymentTarget(state: EnvironmentState, revision: number, given: EnvironmentSpec | undefined, rollback?: DeploymentConfiguration): DeploymentTarget {
   const spec = revision === state.latestRevision ? state.latestSpec : given;
   if (!spec) throw new Error(`deploying revision ${revision} of "${state.name}" needs its spec from the revision table`);
+  if (spec.DeploymentType !== 'Daemon') {
+    throw new ConflictError(
+      `revision ${revision} of "${state.name}" is a ${spec.DeploymentType} environment: only Daemon environments can be deployed so far`,
+    );
+  }
   return {
     taskDefinition: spec.TaskDefinition,
     cluster: spec.Cluster ?? 'default',

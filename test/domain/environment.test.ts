@@ -212,6 +212,12 @@ describe('deploy-environment', () => {
     expect(() => then(state, deploy(0))).toThrow(ValidationError);
   });
 
+  it('refuses to deploy a Service environment (only Daemon deployments exist so far)', () => {
+    const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3 };
+    const { state } = given(create(service));
+    expect(() => then(state, deploy(1))).toThrow(/only Daemon environments can be deployed/);
+  });
+
   it('is accepted while frozen, and does not thaw', () => {
     const { state } = given(create(), freeze, deploy(1));
     expect(state.frozen).toBe(true);
