@@ -4,24 +4,31 @@
  * of a Lambda cold start that the bundle controls).
  */
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from '../scripts/build';
 
 const COLD_IMPORT_RUNS = 7;
 
-/** Runs inside the child: times the import only (process start-up is not counted). */
+/**
+ * Runs inside the child: times the import only (process start-up is not counted). With
+ * `--own`, the AWS SDK packages the bundle leaves to the Lambda runtime are imported first and not
+ * timed: what remains is the function's own code (`cold_import_own`).
+ */
 const CHILD_SCRIPT = `
 const url = process.argv[1];
+const external = process.argv[2] ? JSON.parse(process.argv[2]) : [];
+for (const name of external) await import(name);
 const start = performance.now();
 await import(url);
 const elapsed = performance.now() - start;
 process.stdout.write(JSON.stringify({ elapsed }) + '\\n');
 `;
 
-function coldImportOnce(bundleUrl: string): Promise<number> {
+function coldImportOnce(bundleUrl: string, preload: string[] = []): Promise<number> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '--no-warnings', '-e', CHILD_SCRIPT, bundleUrl], {
+    const child = spawn(process.execPath, ['--input-type=module', '--no-warnings', '-e', CHILD_SCRIPT, bundleUrl, ...(preload.length ? [JSON.stringify(preload)] : [])], {
       // A clean environment: nothing inherited (no NODE_OPTIONS from tsx, no AWS profile).
       // What serverless.yml sets (values are never used at import: no call is made).
       env: {
@@ -69,6 +76,14 @@ export async function bundleBench(): Promise<Array<{ name: string; value: number
     // Sequential on purpose: parallel children would compete for CPU and skew each other.
     for (let run = 0; run < COLD_IMPORT_RUNS; run++) timings.push(await coldImportOnce(url));
     results.push({ name: `bundle.${fn.name}.cold_import`, value: Math.round(median(timings) * 100) / 100, unit: 'ms' });
+    // The SDK packages it imports (external: the runtime ships them), from esbuild's metafile.
+    const meta = JSON.parse(await readFile(join(dirname(fn.outfile), 'meta.json'), 'utf8')) as {
+      outputs: Record<string, { imports?: Array<{ path: string; external?: boolean }> }>;
+    };
+    const sdk = [...new Set(Object.values(meta.outputs).flatMap((o) => (o.imports ?? []).filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path)))];
+    const own: number[] = [];
+    for (let run = 0; run < COLD_IMPORT_RUNS; run++) own.push(await coldImportOnce(url, sdk));
+    results.push({ name: `bundle.${fn.name}.cold_import_own`, value: Math.round(median(own) * 100) / 100, unit: 'ms' });
   }
   return results;
 }

@@ -78,11 +78,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dynamo = await startDynamoDbLocal(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {});
   logger.info('DynamoDB Local started', { endpoint: dynamo.endpoint, dataDir: options.dataDir ?? 'in memory', pid: dynamo.pid, guardianPid: dynamo.guardianPid });
 
-  let engine: LocalEngine | undefined;
+  // Built after the API (it needs the API's event log); the API's hooks reach it through this.
+  const engineRef: { current?: LocalEngine } = {};
   const alarms = new Map<string, 'ALARM' | 'OK'>();
   const extraDeps = {
-    notifier: { publish: async (entries: Parameters<LocalEngine['deps']['notifier']['publish']>[0]) => engine?.deps.notifier.publish(entries) },
-    wakeups: { schedule: async (environment: string, atMs: number) => engine?.wake(environment, atMs) },
+    notifier: { publish: async (entries: Parameters<LocalEngine['deps']['notifier']['publish']>[0]) => engineRef.current?.deps.notifier.publish(entries) },
+    wakeups: { schedule: async (environment: string, atMs: number) => engineRef.current?.wake(environment, atMs) },
   };
   let api: LocalApi;
   try {
@@ -101,7 +102,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     clock.close();
     throw error;
   }
-  engine = startLocalEngine({
+  const started = startLocalEngine({
     eventLog: api.eventLog,
     world,
     clock,
@@ -109,7 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
     ...(options.onEcsCall ? { onEcsCall: options.onEcsCall } : {}),
   });
-  const started = engine;
+  engineRef.current = started;
 
   return {
     url: api.url,

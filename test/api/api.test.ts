@@ -25,6 +25,7 @@ afterAll(async () => {
   await api.close();
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, asserted field by field
 const rows = (body: any) => body.Revisions.map((r: any) => [r.Revision, r.Status, r.Desired, r.Current]);
 
 describe('the walkthrough through the API', () => {

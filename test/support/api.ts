@@ -6,6 +6,7 @@ import { freshTable } from './store';
 export interface TestApi extends LocalApi {
   tableName: string;
   endpoint: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, asserted field by field
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
 }
 
