@@ -9,9 +9,14 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EngineDeps } from '../functions/engine/engine';
-import { execute, reconcile } from '../functions/engine/engine';
+import { reconcile } from '../functions/engine/engine';
+import type { EngineFunctionDeps } from '../functions/engine/deps';
+import { createExecutorHandler } from '../functions/engine/executor-handler';
+import { triggerOf } from '../functions/engine/planner-handler';
 import type { EngineTrigger } from '../functions/engine/route';
 import { environmentsFor } from '../functions/engine/route';
+import { parseInboundEvent } from '../events/aws';
+import { lambdaContext } from './http-server';
 import type { EventLog } from '../functions/ports';
 import { InProcessActionQueue, schedulerFromSim } from './queue';
 import type { SimScheduler, SimulatedCluster } from './sim';
@@ -107,13 +112,15 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     timers.set(environment, { at: atMs, cancel: () => timer.cancel() });
   }
 
+  // The simulated cluster's events are in EventBridge's shape: parsed and routed by the planner
+  // function's own code (parseInboundEvent, triggerOf), as in AWS.
   const unsubscribe = world.onEvent((event) => {
-    const detail = event.detail as { clusterArn: string; startedBy?: string };
-    trigger(
-      event['detail-type'] === 'ECS Task State Change'
-        ? { kind: 'task', clusterArn: detail.clusterArn, startedBy: detail.startedBy }
-        : { kind: 'containerInstance', clusterArn: detail.clusterArn },
-    );
+    try {
+      const t = triggerOf(parseInboundEvent(event));
+      if (t) trigger(t);
+    } catch (error) {
+      logger.warn('event dropped', { reason: (error as Error).message });
+    }
   });
 
   const tickMs = options.tickMs ?? 1000;
@@ -124,8 +131,35 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
   };
   tickTimer = clock.schedule(clock.now() + tickMs, tick);
 
-  queue.start(async (action) => {
-    await execute(deps, action);
+  // The executor is the Lambda function's handler, fed SQS-shaped records one at a time.
+  const executor = createExecutorHandler({ ...deps, logger } satisfies EngineFunctionDeps);
+  queue.start(async (action, info) => {
+    const result = await executor(
+      {
+        Records: [
+          {
+            messageId: info.messageId,
+            receiptHandle: info.messageId,
+            body: JSON.stringify(action),
+            attributes: {
+              ApproximateReceiveCount: String(info.receiveCount),
+              SentTimestamp: String(info.sentAt),
+              SenderId: 'local',
+              ApproximateFirstReceiveTimestamp: String(clock.now()),
+              MessageGroupId: info.group,
+              MessageDeduplicationId: action.key,
+            },
+            messageAttributes: {},
+            md5OfBody: '',
+            eventSource: 'aws:sqs',
+            eventSourceARN: 'arn:aws:sqs:local:000000000000:actions.fifo',
+            awsRegion: 'local',
+          },
+        ],
+      },
+      lambdaContext('executor'),
+    );
+    if (result.batchItemFailures.length > 0) throw new Error(`action ${action.key} failed; it will be redelivered`);
   });
 
   return {

@@ -49,7 +49,8 @@ function match(template: string, path: string): Record<string, string> | undefin
   return params;
 }
 
-function lambdaContext(functionName: string): Context {
+/** A Lambda invocation context for a locally invoked handler. */
+export function lambdaContext(functionName: string): Context {
   const awsRequestId = randomUUID();
   return {
     callbackWaitsForEmptyEventLoop: false,
