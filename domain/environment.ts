@@ -404,7 +404,13 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
     case 'EnvironmentFrozen':
       return { ...next, frozen: true, epoch: next.epoch + 1, engine: next.engine && { ...next.engine, frozen: true, epoch: next.epoch + 1 } };
     case 'EnvironmentThawed':
-      return { ...next, frozen: false, epoch: next.epoch + 1, engine: next.engine && { ...next.engine, frozen: false, epoch: next.epoch + 1 } };
+      // Time spent frozen is not "no progress": the Stuck clock starts again at the thaw.
+      return {
+        ...next,
+        frozen: false,
+        epoch: next.epoch + 1,
+        engine: next.engine && { ...next.engine, frozen: false, epoch: next.epoch + 1, lastProgressAt: msFromIso(event.at) },
+      };
     default:
       return evolveEngine(next, event);
   }

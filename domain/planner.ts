@@ -323,6 +323,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   let surgeInUse = 0;
   const replaceCandidates: ObservedInstance[] = [];
   const surgeCandidates: ObservedInstance[] = [];
+  const surgeRetries: ObservedInstance[] = [];
   const priorityStarts: Array<{ instance: ObservedInstance; reason: string; retry: boolean }> = [];
 
   for (const instance of active) {
@@ -376,6 +377,9 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     } else if (olds.length === 0 || olds.every((o) => stopInFlight.has(o.arn))) {
       // Waiting for the old task to stop.
       moving = true;
+    } else if (surge && crashes.length > 0) {
+      // Its surge copy stopped on its own: retrying it here comes first (the old task still runs).
+      surgeRetries.push(instance);
     } else if (surge) {
       surgeCandidates.push(instance);
     } else {
@@ -399,10 +403,12 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     wake(lastTargetCrash + crashLoopWindowMs);
     surgeCandidates.length = 0;
     replaceCandidates.length = 0;
+    const last = observed.tasks.find((t) => t.revision === T && stoppedAbnormally(t) && (t.stoppedAt ?? now) === lastTargetCrash);
+    blockers.push(`a task of revision ${T} stopped on its own (${last?.stopCode ?? 'stopped'}: ${last?.stoppedReason ?? 'no reason given'}); holding new replacements`);
   }
 
   if (surge) {
-    for (const instance of surgeCandidates) {
+    for (const instance of [...surgeRetries, ...surgeCandidates]) {
       if (surgeInUse >= surgeLimit) break;
       start(instance.arn, `surge: start revision ${T} next to the old task`);
       surgeInUse++;

@@ -86,6 +86,7 @@ describe('the engine on the harness', () => {
     await h.runUntil(async () => displayStatus((await h.state(NAME))!.revisions.find((r) => r.revision === 2)!) === 'Failing', 600_000);
     const failing = await h.state(NAME);
     expect(failing!.revisions.find((r) => r.revision === 2)).toMatchObject({ health: 'Failing' });
+    expect(failing!.revisions.find((r) => r.revision === 2)!.statusReason).toMatch(/TaskFailedToStart: CannotPullContainerError: pull access denied/);
     // Surge never stopped an old task: all 5 still run revision 1.
     expect(h.world.describeTasks().filter((t) => t.lastStatus === 'RUNNING' && t.tags['blox:revision'] === '1')).toHaveLength(5);
     expect(h.notifications.map((n) => JSON.parse(n.Detail).status)).toContain('Failing');
