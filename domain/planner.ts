@@ -549,3 +549,23 @@ export function recordLaunchFailure(state: PlannerState, key: string, instanceAr
     failures: { ...state.failures, [instanceArn]: { count: (previous?.count ?? 0) + 1, lastAt: at, reason } },
   };
 }
+
+/**
+ * Why the executor must not carry out an action any more, or undefined if it still stands:
+ * the deployment it was planned for was replaced, a deploy/rollback/freeze/thaw came in since
+ * (epoch), the environment is frozen, or — for a launch — the planner has settled it, recorded its
+ * failure, or given it up as lost and planned it again under a new key.
+ *
+ * staleReason(engine with epoch 4, { …, epoch: 3 }, now) === 'planned in epoch 3, the environment is in epoch 4'
+ */
+export function staleReason(engine: PlannerState | undefined, action: PlannerAction, now: number): string | undefined {
+  if (!engine) return 'no deployment in progress';
+  if (engine.deploymentId !== action.deploymentId) return `deployment ${engine.deploymentId} replaced ${action.deploymentId}`;
+  if (engine.epoch !== action.epoch) return `planned in epoch ${action.epoch}, the environment is in epoch ${engine.epoch}`;
+  if (engine.frozen) return 'the environment is frozen';
+  if (action.type !== 'StartTask') return undefined;
+  const launch = engine.launches.find((l) => l.key === action.key);
+  if (!launch) return 'the launch is no longer on record (settled or failed)';
+  if (now - launch.at >= LAUNCH_TIMEOUT_MS) return `planned ${Math.round((now - launch.at) / 1000)} s ago: presumed lost and planned again`;
+  return undefined;
+}

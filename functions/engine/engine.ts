@@ -12,8 +12,8 @@
 import type { EngineEvent, EnvironmentState } from '../../domain/environment';
 import { fold, statusChanges } from '../../domain/environment';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
-import type { PlannerAction, PlannerState } from '../../domain/planner';
-import { LAUNCH_TIMEOUT_MS, plan } from '../../domain/planner';
+import type { PlannerAction } from '../../domain/planner';
+import { plan, staleReason } from '../../domain/planner';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendDecided } from '../commands';
 import type { ActionQueue, Clock, Cluster, EventLog, Notifier, TaskDefinitions } from '../ports';
@@ -113,21 +113,9 @@ export type ExecutionOutcome = 'done' | 'dropped' | 'already-done';
  * Carrying it out now (a message held up behind redeliveries in its FIFO group, say) would put a
  * second task of the revision on the instance.
  */
-function staleLaunch(engine: PlannerState, key: string, now: number): string | undefined {
-  const launch = engine.launches.find((l) => l.key === key);
-  if (!launch) return 'the launch is no longer on record (settled or failed)';
-  if (now - launch.at >= LAUNCH_TIMEOUT_MS) return `planned ${Math.round((now - launch.at) / 1000)} s ago: presumed lost and planned again`;
-  return undefined;
-}
-
 export async function execute(deps: EngineDeps, action: PlannerAction): Promise<ExecutionOutcome> {
   const state = await deps.eventLog.load(action.environment);
-  const stale =
-    !state?.engine ? 'no deployment in progress' :
-    state.engine.deploymentId !== action.deploymentId ? `deployment ${state.engine.deploymentId} replaced ${action.deploymentId}` :
-    state.epoch !== action.epoch ? `planned in epoch ${action.epoch}, the environment is in epoch ${state.epoch}` :
-    state.frozen ? 'the environment is frozen' :
-    action.type === 'StartTask' ? staleLaunch(state.engine, action.key, deps.clock.now().getTime()) : undefined;
+  const stale = staleReason(state?.engine, action, deps.clock.now().getTime());
   if (stale) {
     deps.log?.('action dropped', { key: action.key, environment: action.environment, reason: stale });
     return 'dropped';

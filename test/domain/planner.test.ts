@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Observed, ObservedInstance, ObservedTask, PlannerAction, PlannerState } from '../../domain/planner';
-import { applyPlannerEvent, minAvailable, plan, recordLaunchFailure } from '../../domain/planner';
+import { applyPlannerEvent, minAvailable, plan, recordLaunchFailure, staleReason } from '../../domain/planner';
 import { effectiveDeploymentConfiguration } from '../../domain/spec';
 
 const STEP = 1000;
@@ -300,5 +300,22 @@ describe('properties', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('staleReason: what the executor drops', () => {
+  const engine = (): PlannerState => ({ ...initialState({ method: 'Replace', minHealthy: 80 }), launches: [{ key: 'k1', instanceArn: 'ci/1', revision: 2, at: 0 }] });
+  const start = (overrides: Partial<PlannerAction> = {}): PlannerAction =>
+    ({ type: 'StartTask', key: 'k1', environment: 'SomeEnvironment/Prod', deploymentId: engine().deploymentId, epoch: 1, revision: 2, cluster: 'default', taskDefinition: 'log-daemon:2', instanceArn: 'ci/1', reason: 'r', ...overrides }) as PlannerAction;
+  it('keeps a current launch', () => expect(staleReason(engine(), start(), 1000)).toBeUndefined());
+  it('drops after a new deploy, rollback, freeze or thaw (epoch), when frozen, or with no deployment', () => {
+    expect(staleReason(engine(), start({ epoch: 0 }), 1000)).toMatch(/epoch 0/);
+    expect(staleReason({ ...engine(), frozen: true }, start(), 1000)).toMatch(/frozen/);
+    expect(staleReason(undefined, start(), 1000)).toMatch(/no deployment/);
+    expect(staleReason(engine(), start({ deploymentId: 'other' }), 1000)).toMatch(/replaced/);
+  });
+  it('drops a launch the planner settled, or gave up on as lost', () => {
+    expect(staleReason(engine(), start({ key: 'k2' }), 1000)).toMatch(/no longer on record/);
+    expect(staleReason(engine(), start(), 61_000)).toMatch(/presumed lost/);
   });
 });
