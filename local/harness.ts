@@ -18,6 +18,8 @@ import type { EngineDeps } from '../functions/engine/engine';
 import { announce, execute, reconcile } from '../functions/engine/engine';
 import type { EngineTrigger } from '../functions/engine/route';
 import { environmentsFor } from '../functions/engine/route';
+import { triggerOf } from '../functions/engine/planner-handler';
+import { parseInboundEvent } from '../events/aws';
 import type { Cluster, EventLog } from '../functions/ports';
 import { MemoryEventLog } from './memory-event-log';
 import { InProcessActionQueue, schedulerFromSim } from './queue';
@@ -111,12 +113,10 @@ export class Harness {
         if (dup && info.receiveCount === 1) this.redeliver(executorDeps, action, this.latency.sqsMs + this.latency.lambdaMs + Math.floor(this.random() * 1000));
       }
     });
+    // ECS events, parsed and routed by the planner function's own code (as in AWS and locally).
     this.world.onEvent((event) => {
-      const detail = event.detail as { clusterArn: string; startedBy?: string };
-      const trigger: EngineTrigger =
-        event['detail-type'] === 'ECS Task State Change'
-          ? { kind: 'task', clusterArn: detail.clusterArn, startedBy: detail.startedBy }
-          : { kind: 'containerInstance', clusterArn: detail.clusterArn };
+      const trigger = triggerOf(parseInboundEvent(event));
+      if (!trigger) return;
       const delay = this.latency.eventBridgeMs + this.latency.lambdaMs;
       this.trigger(trigger, delay + (dup ? Math.floor(this.random() * 300) : 0));
       if (dup) this.trigger(trigger, delay + Math.floor(this.random() * 1000));
