@@ -2,8 +2,26 @@
  * DynamoDB Local process manager.
  *
  * Starts the DynamoDB Local JVM shipped in the `amplify-dynamodb-simulator`
- * dev dependency, waits until it answers real API calls, and guarantees that
- * no `java` process survives us:
+ * dev dependency, listening on 127.0.0.1 only, waits until it answers real API
+ * calls, and guarantees that no `java` process survives us.
+ *
+ * Loopback only: DynamoDB Local's own entry point (`java -jar DynamoDBLocal.jar`,
+ * main class ServerRunner) always listens on every interface (it does
+ * `new org.eclipse.jetty.server.Server(port)`) and has no host option. So we do not
+ * run its main class: `local/dynamodb-local-jetty.xml` builds the same Jetty server
+ * and DynamoDB Local handlers, but with a connector whose host is 127.0.0.1, and
+ * Jetty's own launcher (`org.eclipse.jetty.xml.XmlConfiguration`, on the jar's
+ * manifest class path) builds and starts it:
+ *
+ *   java -Djava.library.path=./DynamoDBLocal_lib -Djava.net.preferIPv4Stack=true ...
+ *     -cp DynamoDBLocal.jar org.eclipse.jetty.xml.XmlConfiguration
+ *     ddb.port=PORT [ddb.inMemory=false ddb.dbPath=DIR] local/dynamodb-local-jetty.xml
+ *
+ * (run in the emulator folder; the equivalent of `-inMemory` or `-dbPath DIR`, always
+ * with `-sharedDb`; no compilation step, a JRE is enough). Nothing on that path sends
+ * telemetry (only ServerRunner does).
+ *
+ * No `java` process survives us:
  *
  *  - java is started through `local/java-guardian.mjs`, a tiny node watchdog
  *    that kills java as soon as this process disappears (also after SIGKILL,
@@ -36,7 +54,7 @@ export interface DynamoDbLocal {
 export interface StartOptions {
   /** 0 or undefined = pick a free port. */
   port?: number;
-  /** Persist tables with `-dbPath DIR -sharedDb` (the directory is created). Default: `-inMemory`. */
+  /** Persist tables in SQLite files in DIR (DynamoDB Local's `-dbPath DIR`; the directory is created). Default: in memory. */
   dataDir?: string;
   /** Receives every stdout/stderr line of DynamoDB Local. */
   log?: (line: string) => void;
@@ -76,6 +94,8 @@ export function dynamoDbLocalEmulatorDir(): string {
 }
 
 const guardianScript = fileURLToPath(new URL('./java-guardian.mjs', import.meta.url));
+/** Jetty XmlConfiguration that builds DynamoDB Local's server with a 127.0.0.1-only connector. */
+const jettyXml = fileURLToPath(new URL('./dynamodb-local-jetty.xml', import.meta.url));
 
 function defaultJavaCommand(): string {
   const javaHome = process.env.JAVA_HOME;
@@ -279,16 +299,32 @@ async function startOnce(
   javaCommand: string,
   emulatorDir: string,
 ): Promise<DynamoDbLocal> {
-  const javaArgs = ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar'];
+  if (jettyXml.includes('=')) {
+    // XmlConfiguration reads every `name=value` argument as a property, not as a file.
+    throw new Error(`DynamoDB Local cannot start from a folder whose path contains "=": ${jettyXml}`);
+  }
+  const javaArgs = [
+    '-Djava.library.path=./DynamoDBLocal_lib', // sqlite4java's native libraries
+    // A plain IPv4 socket: the listener shows as 127.0.0.1:PORT (not ::ffff:127.0.0.1).
+    '-Djava.net.preferIPv4Stack=true',
+    // What DynamoDB Local's ServerRunner sets before starting Jetty.
+    '-Dorg.eclipse.jetty.util.log.announce=false',
+    '-Dorg.eclipse.jetty.LEVEL=WARN',
+    // The jar's manifest Class-Path brings in DynamoDBLocal_lib/*.jar (Jetty included).
+    '-cp',
+    'DynamoDBLocal.jar',
+    'org.eclipse.jetty.xml.XmlConfiguration',
+    `ddb.port=${port}`,
+  ];
   if (options.dataDir !== undefined) {
     const dir = resolve(options.dataDir); // resolve against *our* cwd, java runs in emulatorDir
     mkdirSync(dir, { recursive: true });
-    javaArgs.push('-dbPath', dir);
+    javaArgs.push('ddb.inMemory=false', `ddb.dbPath=${dir}`);
   } else {
-    javaArgs.push('-inMemory');
+    javaArgs.push('ddb.inMemory=true');
   }
-  // -sharedDb: one database regardless of region/credentials used by clients.
-  javaArgs.push('-sharedDb', '-disableTelemetry', '-port', String(port));
+  // sharedDb: one database regardless of region/credentials used by clients.
+  javaArgs.push('ddb.sharedDb=true', jettyXml);
 
   const guardian = spawn(process.execPath, [guardianScript, String(process.pid), '--', javaCommand, ...javaArgs], {
     cwd: emulatorDir,

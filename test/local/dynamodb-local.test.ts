@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -63,9 +64,72 @@ function dynamoJavaProcessesOnPort(port: number): string[] {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => !line.startsWith('Z'))
-    .filter((line) => line.includes('DynamoDBLocal.jar') && new RegExp(`-port ${port}(\\s|$)`).test(line))
+    .filter((line) => line.includes('DynamoDBLocal.jar') && new RegExp(`ddb\\.port=${port}(\\s|$)`).test(line))
     .filter((line) => !line.includes('java-guardian.mjs'));
 }
+
+/** Resolves 'connected' or the error code (e.g. 'ECONNREFUSED') of a TCP connect to host:port. */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.setTimeout(3_000, () => {
+      socket.destroy();
+      resolve('timeout');
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+/** This machine's non-loopback addresses (IPv4, and IPv6 that needs no zone id). */
+function nonLoopbackAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((info) => info !== undefined && !info.internal)
+    .filter((info) => info!.family === 'IPv4' || !info!.address.toLowerCase().startsWith('fe80:'))
+    .map((info) => info!.address);
+}
+
+/** Decodes a /proc/net/tcp{,6} address column (hex, host byte order per 32-bit word). */
+function decodeProcAddress(hex: string): string {
+  const words = hex.match(/.{8}/g)!.map((word) => word.match(/../g)!.reverse().join(''));
+  if (words.length === 1) return words[0]!.match(/../g)!.map((byte) => parseInt(byte, 16)).join('.');
+  const full = words.join('');
+  if (full.startsWith('00000000000000000000FFFF')) {
+    return `::ffff:${full.slice(24).match(/../g)!.map((byte) => parseInt(byte, 16)).join('.')}`;
+  }
+  if (/^0+$/.test(full)) return '::';
+  return full.match(/.{4}/g)!.join(':').toLowerCase();
+}
+
+/** Local addresses of the TCP sockets in LISTEN state on `port`, as the kernel reports them. */
+function listeningAddresses(port: number): string[] {
+  if (existsSync('/proc/net/tcp')) {
+    const addresses: string[] = [];
+    for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      if (!existsSync(file)) continue;
+      for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+        const [, local, , state] = line.trim().split(/\s+/);
+        if (!local || state !== '0A') continue; // 0A = LISTEN
+        const [hexAddress, hexPort] = local.split(':');
+        if (parseInt(hexPort!, 16) === port) addresses.push(decodeProcAddress(hexAddress!));
+      }
+    }
+    return addresses;
+  }
+  // No /proc (macOS): lsof prints one `n<address>:<port>` line per listening socket.
+  const lsof = spawnSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fn'], { encoding: 'utf8' });
+  if (lsof.error) throw lsof.error;
+  return lsof.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('n'))
+    .map((line) => line.slice(1).replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'));
+}
+
+const loopbackAddresses = ['127.0.0.1', '::ffff:127.0.0.1'];
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<number> {
   const start = Date.now();
@@ -111,6 +175,33 @@ describe('startDynamoDbLocal', () => {
     expect(processRunning(dynamo.pid)).toBe(true);
     expect(processRunning(dynamo.guardianPid)).toBe(true);
     expect(dynamoJavaProcessesOnPort(dynamo.port)).toHaveLength(1);
+  });
+
+  it('listens on 127.0.0.1 only', async () => {
+    expect(await tryConnect('127.0.0.1', dynamo.port)).toBe('connected');
+
+    // What the kernel says about the listening socket(s) on that port: loopback only, no 0.0.0.0 / ::.
+    const listening = listeningAddresses(dynamo.port);
+    expect(listening.length).toBeGreaterThan(0);
+    for (const address of listening) expect(loopbackAddresses).toContain(address);
+
+    // And from the network's side: the machine's other addresses are refused.
+    const others = nonLoopbackAddresses();
+    if (others.length === 0) return; // no network interface besides lo: the socket check above is the proof
+    // Control: those addresses do reach a server that listens on every interface.
+    const wildcard = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => wildcard.listen(0, resolve));
+    try {
+      const wildcardPort = (wildcard.address() as AddressInfo).port;
+      for (const address of others) {
+        expect({ address, result: await tryConnect(address, wildcardPort) }).toEqual({ address, result: 'connected' });
+      }
+    } finally {
+      await new Promise((resolve) => wildcard.close(resolve));
+    }
+    for (const address of others) {
+      expect({ address, result: await tryConnect(address, dynamo.port) }).toEqual({ address, result: 'ECONNREFUSED' });
+    }
   });
 
   it('exposes the emulator folder', () => {
