@@ -1,15 +1,23 @@
 /**
- * The local stand-in for the SQS FIFO action queue (`functions/adapters/sqs-action-queue.ts`): the
- * same `ActionQueue` port, the same delivery semantics, in process.
+ * The local stand-in for an SQS FIFO queue and its Lambda event source mapping: the action queue
+ * (`functions/adapters/sqs-action-queue.ts`, the `ActionQueue` port) and the reconcile queue
+ * (`functions/adapters/sqs-reconcile-queue.ts`) run on it, in process, with SQS FIFO's delivery
+ * semantics:
  *
- * - FIFO per group: the group is the action's environment. A group's messages are delivered in the
- *   order they were sent, one in flight at a time; groups are delivered in parallel.
- * - Deduplication: a message whose key was sent less than `deduplicationWindowMs` (5 min) ago is
- *   accepted and dropped, even if the first one was already processed (SQS's rule).
+ * - FIFO per group: a group's messages are delivered in the order they were sent, and a group with
+ *   a message in flight delivers nothing else until that message is deleted or visible again; groups
+ *   are delivered in parallel.
+ * - Batches (`batchSize`, default 1): like Lambda's SQS event source, a delivery hands the consumer
+ *   up to `batchSize` consecutive messages of one group, all in flight together. The consumer reports
+ *   the messages that failed (`ReportBatchItemFailures`); the others are deleted.
+ * - Deduplication: a message whose deduplication id was sent less than `deduplicationWindowMs`
+ *   (5 min) ago is accepted and dropped, even if the first one was already processed (SQS's rule;
+ *   the scope is the queue, SQS's default).
  * - Visibility timeout: a received message that is not deleted within `visibilityTimeoutMs` becomes
- *   visible again and is redelivered (its group stays blocked until then). The consumer deletes on
- *   success; on failure it leaves the message, which comes back when the timeout runs out. A success
- *   reported after the timeout is a stale delete and is ignored (the message is delivered again).
+ *   visible again and is redelivered (its group stays blocked until then). On failure the message
+ *   stays, and comes back when the timeout runs out — or sooner, after `changeVisibility` (SQS's
+ *   ChangeMessageVisibility: a consumer's back-off). A success reported after the timeout is a stale
+ *   delete and is ignored (the message is delivered again).
  * - Dead letters: a message already received `maxReceiveCount` times is moved to the dead-letter
  *   list instead of being delivered again; its group moves on.
  * - `latencyMs`: delay between send and availability (the harness's latency model).
@@ -25,9 +33,9 @@
  * await queue.idle();         // every handler that could run now has settled
  * ```
  *
- * Handlers are always called from a microtask, never from inside `enqueue` or a timer callback.
+ * Handlers are always called from a microtask, never from inside `send` or a timer callback.
  */
-import type { PlannerAction } from '../domain/planner';
+import type { PlannerAction } from '../domain/rollout';
 import type { ActionQueue } from '../functions/ports';
 import type { SimScheduler } from './sim/clock';
 
@@ -59,20 +67,42 @@ export function schedulerFromSim(clock: SimScheduler): QueueScheduler {
   };
 }
 
+/** What a producer sends (SendMessage with `MessageGroupId` and `MessageDeduplicationId`). */
+export interface FifoMessage<T> {
+  body: T;
+  group: string;
+  deduplicationId: string;
+}
+
 export interface QueueMessageInfo {
   messageId: string;
   group: string;
-  /** 1 on the first delivery, 2 on the first redelivery, … */
+  /** 1 on the first delivery, 2 on the first redelivery, … (SQS's ApproximateReceiveCount). */
   receiveCount: number;
   sentAt: number;
+  deduplicationId: string;
 }
 
-export type ActionHandler = (action: PlannerAction, info: QueueMessageInfo) => Promise<void>;
+/** A delivered message: what a Lambda SQS record carries. */
+export interface ReceivedMessage<T> extends QueueMessageInfo {
+  body: T;
+  /** This receive's handle (for `changeVisibility`); a later receive of the message gets another. */
+  receiptHandle: string;
+}
 
-export interface DeadLetter {
+/** What a batch consumer reports: the messages that failed (`batchItemFailures`); the rest are deleted. */
+export interface BatchResult {
+  failed: string[];
+}
+
+export type MessageHandler<T> = (body: T, info: QueueMessageInfo) => Promise<void>;
+export type BatchHandler<T> = (batch: Array<ReceivedMessage<T>>) => Promise<BatchResult | void>;
+export type ActionHandler = MessageHandler<PlannerAction>;
+
+export interface DeadLetter<T> {
   messageId: string;
   group: string;
-  action: PlannerAction;
+  body: T;
   receiveCount: number;
   sentAt: number;
   movedAt: number;
@@ -89,7 +119,7 @@ export interface QueueStats {
   running: number;
 }
 
-export interface InProcessActionQueueOptions {
+export interface InProcessFifoQueueOptions<T> {
   /** Default: real timers. */
   scheduler?: QueueScheduler;
   /** Default 30 s (SQS's default). */
@@ -99,20 +129,28 @@ export interface InProcessActionQueueOptions {
   /** Default 5 min (SQS FIFO's). */
   deduplicationWindowMs?: number;
   /** Delay between send and availability: a constant or a per-message model. Default 0. */
-  latencyMs?: number | ((action: PlannerAction) => number);
-  /** Told about every handler failure (the message will be redelivered or dead-lettered). */
-  onError?: (error: unknown, action: PlannerAction, info: QueueMessageInfo) => void;
+  latencyMs?: number | ((body: T) => number);
+  /** Messages per delivery, all of one group (Lambda's `batchSize`). Default 1. */
+  batchSize?: number;
+  /** Told about every handler that threw (each message of its delivery will be redelivered or dead-lettered). */
+  onError?: (error: unknown, body: T, info: QueueMessageInfo) => void;
 }
+
+/** @deprecated the action queue's options: `InProcessFifoQueueOptions<PlannerAction>`. */
+export type InProcessActionQueueOptions = InProcessFifoQueueOptions<PlannerAction>;
 
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RECEIVE_COUNT = 5;
 export const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
+/** Lambda's SQS event source: at most 10 messages per batch from a FIFO queue. */
+export const MAX_FIFO_BATCH_SIZE = 10;
 
-interface Message {
+interface Message<T> {
   id: string;
   seq: number;
   group: string;
-  action: PlannerAction;
+  deduplicationId: string;
+  body: T;
   sentAt: number;
   availableAt: number;
   receiveCount: number;
@@ -125,31 +163,40 @@ interface Message {
   hasError: boolean;
 }
 
-export class InProcessActionQueue implements ActionQueue {
+export class InProcessFifoQueue<T> {
   private readonly scheduler: QueueScheduler;
   private readonly visibilityTimeoutMs: number;
   private readonly maxReceiveCount: number;
   private readonly deduplicationWindowMs: number;
-  private readonly latency: (action: PlannerAction) => number;
-  private readonly onError: InProcessActionQueueOptions['onError'];
+  private readonly batchSize: number;
+  private readonly latency: (body: T) => number;
+  private readonly onError: InProcessFifoQueueOptions<T>['onError'];
 
-  /** Group → its messages in send order (the head is the only one that can be in flight). */
-  private readonly groups = new Map<string, Message[]>();
-  /** Deduplication key → when its window ends (insertion order = send order). */
+  /** Group → its messages in send order (the messages in flight are a prefix). */
+  private readonly groups = new Map<string, Array<Message<T>>>();
+  /** Deduplication id → when its window ends (insertion order = send order). */
   private readonly dedup = new Map<string, number>();
-  private readonly dead: DeadLetter[] = [];
+  /** Message id → message, for `changeVisibility`. */
+  private readonly byId = new Map<string, Message<T>>();
+  private readonly dead: Array<DeadLetter<T>> = [];
   private seq = 0;
-  private handler: ActionHandler | undefined;
+  private handler: BatchHandler<T> | undefined;
   private running = 0;
   private pumpQueued = false;
   private wake: { at: number; handle: unknown } | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** Sends accepted and sends dropped as duplicates (within the deduplication window). */
+  readonly sent = { accepted: 0, deduplicated: 0 };
 
-  constructor(options: InProcessActionQueueOptions = {}) {
+  constructor(options: InProcessFifoQueueOptions<T> = {}) {
     this.scheduler = options.scheduler ?? realTimeScheduler;
     this.visibilityTimeoutMs = positive('visibilityTimeoutMs', options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS);
     this.maxReceiveCount = positive('maxReceiveCount', options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT);
     this.deduplicationWindowMs = nonNegative('deduplicationWindowMs', options.deduplicationWindowMs ?? DEDUPLICATION_WINDOW_MS);
+    this.batchSize = positive('batchSize', options.batchSize ?? 1);
+    if (!Number.isInteger(this.batchSize) || this.batchSize > MAX_FIFO_BATCH_SIZE) {
+      throw new RangeError(`InProcessFifoQueue: batchSize must be an integer in 1..${MAX_FIFO_BATCH_SIZE}, got ${this.batchSize}`);
+    }
     const latency = options.latencyMs ?? 0;
     this.latency = typeof latency === 'function' ? latency : () => latency;
     nonNegative('latencyMs', typeof latency === 'number' ? latency : 0);
@@ -158,40 +205,69 @@ export class InProcessActionQueue implements ActionQueue {
 
   // ── Producer ─────────────────────────────────────────────────────────────────────────────────
 
-  async enqueue(actions: PlannerAction[]): Promise<void> {
+  /** SendMessage(Batch): in order; a deduplication id seen within the window is accepted and dropped. */
+  async send(messages: Array<FifoMessage<T>>): Promise<void> {
     const now = this.scheduler.now();
     this.forgetExpiredKeys(now);
-    for (const action of actions) {
-      const until = this.dedup.get(action.key);
-      if (until !== undefined && until > now) continue; // a duplicate within the window: dropped
-      this.dedup.delete(action.key);
-      this.dedup.set(action.key, now + this.deduplicationWindowMs);
+    for (const { body, group: groupId, deduplicationId } of messages) {
+      const until = this.dedup.get(deduplicationId);
+      if (until !== undefined && until > now) {
+        this.sent.deduplicated++;
+        continue;
+      }
+      this.sent.accepted++;
+      this.dedup.delete(deduplicationId);
+      this.dedup.set(deduplicationId, now + this.deduplicationWindowMs);
       const seq = ++this.seq;
-      const message: Message = {
+      const message: Message<T> = {
         id: `msg-${seq}`,
         seq,
-        group: action.environment,
-        action,
+        group: groupId,
+        deduplicationId,
+        body,
         sentAt: now,
-        availableAt: now + Math.max(0, this.latency(action)),
+        availableAt: now + Math.max(0, this.latency(body)),
         receiveCount: 0,
         inFlight: false,
         visibleAt: 0,
         receipt: 0,
         hasError: false,
       };
-      const group = this.groups.get(message.group);
+      this.byId.set(message.id, message);
+      const group = this.groups.get(groupId);
       if (group) group.push(message);
-      else this.groups.set(message.group, [message]);
+      else this.groups.set(groupId, [message]);
     }
     this.schedulePump();
   }
 
   // ── Consumer ─────────────────────────────────────────────────────────────────────────────────
 
-  /** Starts delivering: each message is handed to `handler`; resolved → deleted, rejected → redelivered later. */
-  start(handler: ActionHandler): void {
-    if (this.handler) throw new Error('InProcessActionQueue: already started');
+  /** Starts delivering one message at a time: resolved → deleted, rejected → redelivered later. */
+  start(handler: MessageHandler<T>): void {
+    this.startBatches(async (batch) => {
+      const failed: string[] = [];
+      for (const message of batch) {
+        try {
+          await handler(message.body, info(message));
+        } catch (error) {
+          this.reportError(error, message);
+          // FIFO: nothing after a failed message of the group may run before it.
+          failed.push(...batch.slice(batch.indexOf(message)).map((m) => m.messageId));
+          break;
+        }
+      }
+      return { failed };
+    });
+  }
+
+  /**
+   * Starts delivering batches (up to `batchSize` messages of one group): the messages the handler
+   * reports failed stay (redelivered after their visibility timeout); the others are deleted. A
+   * handler that throws fails the whole batch.
+   */
+  startBatches(handler: BatchHandler<T>): void {
+    if (this.handler) throw new Error('InProcessFifoQueue: already started');
     this.handler = handler;
     this.schedulePump();
   }
@@ -204,6 +280,18 @@ export class InProcessActionQueue implements ActionQueue {
   }
 
   /**
+   * ChangeMessageVisibility: the message received with `receiptHandle` becomes visible again in
+   * `timeoutMs` (0: at once). Ignored for a stale handle or a message already deleted (SQS refuses those).
+   */
+  changeVisibility(receiptHandle: string, timeoutMs: number): void {
+    const [id, receipt] = receiptHandle.split('#');
+    const message = this.byId.get(id ?? '');
+    if (!message || !message.inFlight || String(message.receipt) !== receipt || this.scheduler.now() >= message.visibleAt) return;
+    message.visibleAt = this.scheduler.now() + Math.max(0, timeoutMs);
+    this.schedulePump();
+  }
+
+  /**
    * Resolves when no handler is running and nothing is deliverable right now (messages waiting for
    * their latency or visibility timeout need time to pass: advance the clock, then wait again).
    */
@@ -212,7 +300,7 @@ export class InProcessActionQueue implements ActionQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  get deadLetters(): readonly DeadLetter[] {
+  get deadLetters(): ReadonlyArray<DeadLetter<T>> {
     return [...this.dead];
   }
 
@@ -239,6 +327,49 @@ export class InProcessActionQueue implements ActionQueue {
     });
   }
 
+  /**
+   * The group's next batch if it can have one now, else when it may (`at`). A group with a message
+   * in flight is blocked until that message is deleted or visible again.
+   */
+  private nextBatch(name: string, messages: Array<Message<T>>, now: number): { batch: Array<Message<T>>; at: number } {
+    let at = Infinity;
+    for (const message of messages) {
+      if (!message.inFlight) break;
+      if (message.visibleAt > now) return { batch: [], at: Math.min(at, message.visibleAt) };
+      message.inFlight = false; // the visibility timeout ran out: visible again
+    }
+    // Dead-letter heads received too often.
+    for (;;) {
+      const head = messages[0];
+      if (head === undefined) {
+        this.groups.delete(name);
+        return { batch: [], at };
+      }
+      if (head.availableAt > now) return { batch: [], at: head.availableAt };
+      if (head.receiveCount < this.maxReceiveCount) break;
+      messages.shift();
+      this.byId.delete(head.id);
+      this.dead.push({
+        messageId: head.id,
+        group: head.group,
+        body: head.body,
+        receiveCount: head.receiveCount,
+        sentAt: head.sentAt,
+        movedAt: now,
+        ...(head.hasError ? { lastError: head.lastError } : {}),
+      });
+    }
+    const batch: Array<Message<T>> = [];
+    for (const message of messages) {
+      if (batch.length >= this.batchSize || message.inFlight || message.availableAt > now || message.receiveCount >= this.maxReceiveCount) {
+        if (message.availableAt > now) at = Math.min(at, message.availableAt);
+        break;
+      }
+      batch.push(message);
+    }
+    return { batch, at };
+  }
+
   private pump(): void {
     const handler = this.handler;
     if (!handler) {
@@ -246,73 +377,43 @@ export class InProcessActionQueue implements ActionQueue {
       return;
     }
     const now = this.scheduler.now();
-    const ready: Message[] = [];
+    const ready: Array<Array<Message<T>>> = [];
     let nextAt = Infinity;
-    for (const [name, messages] of this.groups) {
-      for (;;) {
-        const head = messages[0];
-        if (head === undefined) {
-          this.groups.delete(name);
-          break;
-        }
-        if (head.inFlight) {
-          if (head.visibleAt > now) {
-            nextAt = Math.min(nextAt, head.visibleAt);
-            break;
-          }
-          head.inFlight = false; // the visibility timeout ran out: visible again
-        }
-        if (head.availableAt > now) {
-          nextAt = Math.min(nextAt, head.availableAt);
-          break;
-        }
-        if (head.receiveCount >= this.maxReceiveCount) {
-          messages.shift();
-          this.dead.push({
-            messageId: head.id,
-            group: head.group,
-            action: head.action,
-            receiveCount: head.receiveCount,
-            sentAt: head.sentAt,
-            movedAt: now,
-            ...(head.hasError ? { lastError: head.lastError } : {}),
-          });
-          continue;
-        }
-        ready.push(head);
-        break;
-      }
+    for (const [name, messages] of [...this.groups]) {
+      const { batch, at } = this.nextBatch(name, messages, now);
+      if (batch.length > 0) ready.push(batch);
+      nextAt = Math.min(nextAt, at);
     }
     // Across groups, in send order.
-    ready.sort((a, b) => a.seq - b.seq);
-    for (const message of ready) {
-      this.deliver(message, handler, now);
-      nextAt = Math.min(nextAt, message.visibleAt);
+    ready.sort((a, b) => a[0]!.seq - b[0]!.seq);
+    for (const batch of ready) {
+      this.deliver(batch, handler, now);
+      nextAt = Math.min(nextAt, now + this.visibilityTimeoutMs);
     }
     this.arm(nextAt, now);
     this.notifyIdle();
   }
 
-  private deliver(message: Message, handler: ActionHandler, now: number): void {
-    message.inFlight = true;
-    message.receiveCount++;
-    message.receipt++;
-    message.visibleAt = now + this.visibilityTimeoutMs;
-    const receipt = message.receipt;
-    const info: QueueMessageInfo = { messageId: message.id, group: message.group, receiveCount: message.receiveCount, sentAt: message.sentAt };
+  private deliver(batch: Array<Message<T>>, handler: BatchHandler<T>, now: number): void {
+    const receipts = new Map<Message<T>, number>();
+    const received: Array<ReceivedMessage<T>> = batch.map((message) => {
+      message.inFlight = true;
+      message.receiveCount++;
+      message.receipt++;
+      message.visibleAt = now + this.visibilityTimeoutMs;
+      receipts.set(message, message.receipt);
+      return { ...info(message), body: message.body, receiptHandle: `${message.id}#${message.receipt}` };
+    });
     this.running++;
     Promise.resolve()
-      .then(() => handler(message.action, info))
+      .then(() => handler(received))
       .then(
-        () => this.delete(message, receipt),
+        (result) => {
+          const failed = new Set(result?.failed ?? []);
+          for (const message of batch) if (!failed.has(message.id)) this.delete(message, receipts.get(message)!);
+        },
         (error: unknown) => {
-          message.lastError = error;
-          message.hasError = true;
-          try {
-            this.onError?.(error, message.action, info);
-          } catch {
-            // an observer's failure does not change delivery
-          }
+          for (const message of received) this.reportError(error, message);
         },
       )
       .finally(() => {
@@ -321,12 +422,27 @@ export class InProcessActionQueue implements ActionQueue {
       });
   }
 
+  private reportError(error: unknown, received: ReceivedMessage<T>): void {
+    const message = this.byId.get(received.messageId);
+    if (message) {
+      message.lastError = error;
+      message.hasError = true;
+    }
+    try {
+      this.onError?.(error, received.body, info(received));
+    } catch {
+      // an observer's failure does not change delivery
+    }
+  }
+
   /** Deletes a message received with `receipt`, unless that receipt is stale. */
-  private delete(message: Message, receipt: number): void {
+  private delete(message: Message<T>, receipt: number): void {
     if (!message.inFlight || message.receipt !== receipt || this.scheduler.now() >= message.visibleAt) return;
     const messages = this.groups.get(message.group);
-    if (messages?.[0] !== message) return;
-    messages.shift();
+    const index = messages?.indexOf(message) ?? -1;
+    if (!messages || index < 0) return;
+    messages.splice(index, 1);
+    this.byId.delete(message.id);
     if (messages.length === 0) this.groups.delete(message.group);
   }
 
@@ -364,8 +480,8 @@ export class InProcessActionQueue implements ActionQueue {
     for (const messages of this.groups.values()) {
       const head = messages[0];
       if (head === undefined) continue;
-      const visible = !head.inFlight || head.visibleAt <= now;
-      if (visible && head.availableAt <= now) return false;
+      const blocked = messages.some((m) => m.inFlight && m.visibleAt > now);
+      if (!blocked && head.availableAt <= now) return false;
     }
     return true;
   }
@@ -378,12 +494,32 @@ export class InProcessActionQueue implements ActionQueue {
   }
 }
 
+/**
+ * The stand-in for the SQS FIFO action queue: the `ActionQueue` port (group = the action's
+ * environment, deduplication id = its idempotency key, as `SqsActionQueue` sends them).
+ */
+export class InProcessActionQueue extends InProcessFifoQueue<PlannerAction> implements ActionQueue {
+  async enqueue(actions: PlannerAction[]): Promise<void> {
+    await this.send(actions.map((action) => ({ body: action, group: action.environment, deduplicationId: action.key })));
+  }
+}
+
+function info(message: { id?: string; messageId?: string; group: string; receiveCount: number; sentAt: number; deduplicationId: string }): QueueMessageInfo {
+  return {
+    messageId: message.messageId ?? message.id!,
+    group: message.group,
+    receiveCount: message.receiveCount,
+    sentAt: message.sentAt,
+    deduplicationId: message.deduplicationId,
+  };
+}
+
 function positive(name: string, value: number): number {
-  if (!(value > 0)) throw new RangeError(`InProcessActionQueue: ${name} must be > 0, got ${value}`);
+  if (!(value > 0)) throw new RangeError(`InProcessFifoQueue: ${name} must be > 0, got ${value}`);
   return value;
 }
 
 function nonNegative(name: string, value: number): number {
-  if (!(value >= 0)) throw new RangeError(`InProcessActionQueue: ${name} must be >= 0, got ${value}`);
+  if (!(value >= 0)) throw new RangeError(`InProcessFifoQueue: ${name} must be >= 0, got ${value}`);
   return value;
 }

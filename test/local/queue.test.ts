@@ -1,13 +1,14 @@
 /**
- * The in-process FIFO action queue on a fake scheduler: order within a group, groups in parallel,
+ * The in-process SQS FIFO queue on a fake scheduler: order within a group, groups in parallel,
  * deduplication within 5 minutes (and not after), redelivery after the visibility timeout, the
  * dead-letter list after maxReceiveCount, latency, stop — and the same queue on the simulator's
- * VirtualClock.
+ * VirtualClock; then batches of one group with partial failures (Lambda's event source with
+ * `ReportBatchItemFailures`), ChangeMessageVisibility, and any message body.
  */
 import { describe, expect, it } from 'vitest';
-import type { PlannerAction } from '../../domain/planner';
-import type { QueueMessageInfo, QueueScheduler } from '../../local/queue';
-import { InProcessActionQueue, schedulerFromSim } from '../../local/queue';
+import type { PlannerAction } from '../../domain/rollout';
+import type { BatchResult, QueueMessageInfo, QueueScheduler, ReceivedMessage } from '../../local/queue';
+import { InProcessActionQueue, InProcessFifoQueue, schedulerFromSim } from '../../local/queue';
 import { VirtualClock } from '../../local/sim/clock';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -246,7 +247,7 @@ describe('InProcessActionQueue', () => {
       ['next', 1],
     ]);
     expect(queue.deadLetters).toEqual([
-      { messageId: 'msg-1', group: 'A', action: poison, receiveCount: 3, sentAt: T0, movedAt: T0 + 3_000, lastError: new Error('attempt 3') },
+      { messageId: 'msg-1', group: 'A', body: poison, receiveCount: 3, sentAt: T0, movedAt: T0 + 3_000, lastError: new Error('attempt 3') },
     ]);
     expect(queue.stats()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 1, running: 0 });
   });
@@ -339,5 +340,141 @@ describe('InProcessActionQueue', () => {
     expect(() => new InProcessActionQueue({ visibilityTimeoutMs: 0 })).toThrow(RangeError);
     expect(() => new InProcessActionQueue({ maxReceiveCount: 0 })).toThrow(RangeError);
     expect(() => new InProcessActionQueue({ latencyMs: -1 })).toThrow(RangeError);
+    expect(() => new InProcessActionQueue({ batchSize: 11 })).toThrow(RangeError);
+    expect(() => new InProcessActionQueue({ batchSize: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('InProcessFifoQueue: batches (Lambda event source on a FIFO queue)', () => {
+  interface Request {
+    environment: string;
+    n: number;
+  }
+  const message = (environment: string, n: number, deduplicationId = `${environment}-${n}`) => ({ body: { environment, n }, group: environment, deduplicationId });
+
+  /** A batch consumer whose every delivery waits until the test settles it with the failed ids. */
+  function batchConsumer(queue: InProcessFifoQueue<Request>) {
+    const deliveries: Array<{ batch: Array<ReceivedMessage<Request>>; done: (result?: BatchResult) => void; fail: (error: unknown) => void }> = [];
+    queue.startBatches(
+      (batch) =>
+        new Promise<BatchResult | void>((resolve, reject) => {
+          deliveries.push({ batch, done: resolve, fail: reject });
+        }),
+    );
+    return deliveries;
+  }
+  const ns = (batch: Array<ReceivedMessage<Request>>) => batch.map((m) => m.body.n);
+
+  it('delivers up to batchSize messages of one group at once, in order; one batch per group in flight; groups in parallel', async () => {
+    const scheduler = new FakeScheduler();
+    const queue = new InProcessFifoQueue<Request>({ scheduler, batchSize: 3 });
+    const deliveries = batchConsumer(queue);
+    await queue.send([1, 2, 3, 4].map((n) => message('A', n)));
+    await queue.send([message('B', 1)]);
+    await settle();
+
+    expect(deliveries.map((d) => [d.batch[0]!.group, ns(d.batch)])).toEqual([
+      ['A', [1, 2, 3]],
+      ['B', [1]],
+    ]);
+    await queue.send([message('A', 5)]);
+    await settle();
+    expect(deliveries).toHaveLength(2); // A's batch is in flight: nothing more of A
+
+    deliveries[0]!.done();
+    await settle();
+    expect(deliveries.map((d) => ns(d.batch))).toEqual([[1, 2, 3], [1], [4, 5]]);
+    deliveries[1]!.done();
+    deliveries[2]!.done();
+    await queue.idle();
+    expect(queue.stats()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0, running: 0 });
+  });
+
+  it('deletes what succeeded; the failed messages block their group until visible again, then come first', async () => {
+    const scheduler = new FakeScheduler();
+    const queue = new InProcessFifoQueue<Request>({ scheduler, batchSize: 10, visibilityTimeoutMs: 30_000 });
+    const deliveries = batchConsumer(queue);
+    await queue.send([1, 2, 3].map((n) => message('A', n)));
+    await settle();
+    const [first] = deliveries;
+    first!.done({ failed: [first!.batch[1]!.messageId, first!.batch[2]!.messageId] });
+    await queue.send([message('A', 4)]);
+    await settle();
+    expect(deliveries).toHaveLength(1);
+    expect(queue.stats()).toMatchObject({ inFlight: 2, waiting: 1 });
+
+    await scheduler.advance(30_000);
+    expect(deliveries.map((d) => ns(d.batch))).toEqual([
+      [1, 2, 3],
+      [2, 3, 4],
+    ]);
+    expect(deliveries[1]!.batch.map((m) => m.receiveCount)).toEqual([2, 2, 1]);
+  });
+
+  it('a batch handler that throws fails the whole batch (each message told to onError)', async () => {
+    const scheduler = new FakeScheduler();
+    const errors: Array<[unknown, number]> = [];
+    const queue = new InProcessFifoQueue<Request>({ scheduler, batchSize: 10, visibilityTimeoutMs: 1_000, onError: (error, body) => errors.push([error, body.n]) });
+    const deliveries = batchConsumer(queue);
+    await queue.send([1, 2].map((n) => message('A', n)));
+    await settle();
+    deliveries[0]!.fail(new Error('crashed'));
+    await settle();
+    expect(errors).toEqual([
+      [new Error('crashed'), 1],
+      [new Error('crashed'), 2],
+    ]);
+    await scheduler.advance(1_000);
+    expect(deliveries.map((d) => ns(d.batch))).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+  });
+
+  it('ChangeMessageVisibility: a failed message comes back after the back-off the consumer set, not the timeout', async () => {
+    const scheduler = new FakeScheduler();
+    const queue = new InProcessFifoQueue<Request>({ scheduler, batchSize: 10, visibilityTimeoutMs: 360_000 });
+    const deliveries = batchConsumer(queue);
+    await queue.send([message('A', 1)]);
+    await settle();
+    const received = deliveries[0]!.batch[0]!;
+    queue.changeVisibility(received.receiptHandle, 2_000);
+    deliveries[0]!.done({ failed: [received.messageId] });
+    await scheduler.advance(1_999);
+    expect(deliveries).toHaveLength(1);
+    await scheduler.advance(1);
+    expect(deliveries).toHaveLength(2);
+    // A stale handle (the first receive's) changes nothing.
+    queue.changeVisibility(received.receiptHandle, 0);
+    deliveries[1]!.done();
+    await queue.idle();
+    expect(queue.stats()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 0, running: 0 });
+  });
+
+  it('dead-letters a message at the head of a batch received maxReceiveCount times; the rest of the group moves on', async () => {
+    const scheduler = new FakeScheduler();
+    const queue = new InProcessFifoQueue<Request>({ scheduler, batchSize: 10, visibilityTimeoutMs: 1_000, maxReceiveCount: 2 });
+    const seen: number[][] = [];
+    queue.startBatches(async (batch) => {
+      seen.push(ns(batch));
+      return { failed: batch.filter((m) => m.body.n === 1).map((m) => m.messageId) };
+    });
+    await queue.send([1, 2].map((n) => message('A', n)));
+    await settle();
+    await scheduler.advance(1_000);
+    await scheduler.advance(1_000);
+    expect(seen).toEqual([[1, 2], [1]]);
+    expect(queue.deadLetters.map((d) => [d.body.n, d.receiveCount])).toEqual([[1, 2]]);
+  });
+
+  it('deduplicates by deduplication id, whatever the body', async () => {
+    const scheduler = new FakeScheduler();
+    const queue = new InProcessFifoQueue<Request>({ scheduler, batchSize: 10 });
+    const seen: number[][] = [];
+    queue.startBatches(async (batch) => void seen.push(ns(batch)));
+    await queue.send([message('A', 1, 'event-1'), message('A', 2, 'event-1'), message('A', 3, 'event-2')]);
+    await queue.idle();
+    expect(seen).toEqual([[1, 3]]);
+    expect(queue.sent).toEqual({ accepted: 2, deduplicated: 1 });
   });
 });
