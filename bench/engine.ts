@@ -26,8 +26,8 @@
  *   rollouts (200 replaced tasks), the first deployment not counted.
  * `--quick` runs the rollouts on 20 instances (`engine.replace_20.*`, `engine.surge_20.*`).
  */
-import type { Observed, ObservedInstance, ObservedTask, PlannerState } from '../domain/planner';
-import { launchKey, plan, stopKey } from '../domain/planner';
+import type { Observed, ObservedInstance, ObservedTask, PlannerState } from '../domain/rollout';
+import { launchKey, plan, stopKey } from '../domain/rollout';
 import type { EnvironmentSpec } from '../domain/spec';
 import { effectiveDeploymentConfiguration } from '../domain/spec';
 import { Harness } from '../local/harness';

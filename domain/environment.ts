@@ -25,8 +25,8 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
 import { displayStatus, isRetired } from './revision-status';
-import type { PlannerEvent, PlannerState } from './planner';
-import { applyPlannerEvent, recordLaunchFailure } from './planner';
+import type { PlannerEvent, PlannerState } from './rollout';
+import { applyPlannerEvent, recordLaunchFailures } from './rollout';
 import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
 import { effectiveDeploymentConfiguration, environmentSpecSchema, isWholeSpec, mergeSpec, describeIssues } from './spec';
 import { isoFromMs, msFromIso } from './time';
@@ -84,14 +84,11 @@ export interface DeploymentTarget {
 }
 
 /**
- * What the engine records: the planner's decisions (domain/planner.ts, `at` in epoch ms) and the
- * executor's outcomes (a launch ECS accepted or refused, a stop requested).
+ * What the engine records: the planner's decisions (domain/rollout, `at` in epoch ms) and the one
+ * outcome of the executor that observation cannot show: launches ECS refused (its `failures[]`,
+ * by container instance id). Launches that succeed and stops are seen by the next plan in ECS itself.
  */
-export type EngineEvent =
-  | PlannerEvent
-  | { type: 'TaskLaunchRequested'; key: string; instanceArn: string; taskArn: string; at: number }
-  | { type: 'TaskLaunchFailed'; key: string; instanceArn: string; reason: string; at: number }
-  | { type: 'TaskStopRequested'; key: string; taskArn: string; at: number };
+export type EngineEvent = PlannerEvent | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number };
 
 export type EnvironmentEventType = EnvironmentEvent['type'];
 
@@ -451,11 +448,8 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
   if (!engine) return state;
   const at = state.updatedAt;
   switch (event.type) {
-    case 'TaskLaunchRequested':
-    case 'TaskStopRequested':
-      return state;
-    case 'TaskLaunchFailed':
-      return { ...state, engine: recordLaunchFailure(engine, event.key, event.instanceArn, event.reason, event.at) };
+    case 'LaunchesFailed':
+      return { ...state, engine: recordLaunchFailures(engine, event.key, event.failures, event.at) };
     case 'RevisionCountsChanged': {
       let revisions = state.revisions;
       for (const c of event.counts) {
@@ -464,19 +458,14 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
       return { ...state, engine: applyPlannerEvent(engine, event), revisions };
     }
     case 'DeploymentStuck':
-      return { ...state, engine: applyPlannerEvent(engine, event), revisions: withHealth(state.revisions, engine.revision, 'Stuck', event.reason, at) };
-    case 'DeploymentFailing': {
-      // As in the walkthrough: the deploying revision is Failing, the ones it replaces are Stuck.
-      let revisions = withHealth(state.revisions, engine.revision, 'Failing', event.reason, at);
-      for (const d of engine.draining) revisions = withHealth(revisions, d.revision, 'Stuck', event.reason, at);
-      return { ...state, engine: applyPlannerEvent(engine, event), revisions };
-    }
+    case 'DeploymentFailing':
     case 'DeploymentResumed':
-      return {
-        ...state,
-        engine: applyPlannerEvent(engine, event),
-        revisions: state.revisions.map((r) => (r.health ? { ...r, health: undefined, statusReason: undefined, updatedAt: at } : r)),
-      };
+    case 'CoverageDropped':
+    case 'CoverageFailing':
+    case 'CoverageRestored': {
+      const next = applyPlannerEvent(engine, event);
+      return { ...state, engine: next, revisions: healthOverlay(state.revisions, next, at) };
+    }
     case 'DeploymentCompleted': {
       const retired = new Map(event.retired.map((r) => [r.revision, r.status]));
       const revisions = state.revisions.map((r): RevisionSummary => {
@@ -486,9 +475,10 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
       });
       return { ...state, revisions, activeRevision: event.revision, hasBeenActive: true, deployment: undefined, engine: undefined };
     }
-    case 'TaskLaunchPlanned':
-    case 'TaskStopPlanned':
+    case 'LaunchesPlanned':
+    case 'StopsPlanned':
     case 'LaunchesSettled':
+    case 'LaunchesLost':
     case 'StopsSettled':
     case 'DeploymentProgressed':
       return { ...state, engine: applyPlannerEvent(engine, event) };
@@ -497,8 +487,26 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
   }
 }
 
-function withHealth(revisions: RevisionSummary[], revision: number, health: Health, reason: string, at: string): RevisionSummary[] {
-  return revisions.map((r) => (r.revision === revision ? { ...r, health, statusReason: reason, updatedAt: at } : r));
+/**
+ * The health the revision table shows for a deployment: the deploying revision is Stuck or Failing
+ * as the deployment is (or Failing for coverage); while it is Failing, the revisions it replaces are
+ * Stuck, as in the walkthrough. Everything else shows no overlay.
+ */
+function healthOverlay(revisions: RevisionSummary[], engine: PlannerState, at: string): RevisionSummary[] {
+  const draining = new Set(engine.draining.map((d) => d.revision));
+  const coverageFailing = engine.coverage?.failing ? engine.coverage : undefined;
+  return revisions.map((r) => {
+    let health: Health | undefined;
+    let reason: string | undefined;
+    if (r.revision === engine.revision) {
+      if (engine.health) [health, reason] = [engine.health.status, engine.health.reason];
+      else if (coverageFailing) [health, reason] = ['Failing', coverageFailing.reason];
+    } else if (draining.has(r.revision) && engine.health?.status === 'Failing') {
+      [health, reason] = ['Stuck', engine.health.reason];
+    }
+    if (r.health === health && r.statusReason === reason) return r;
+    return { ...r, health, statusReason: reason, updatedAt: at };
+  });
 }
 
 function upsert(revisions: RevisionSummary[], summary: RevisionSummary): RevisionSummary[] {

@@ -137,6 +137,15 @@ const deploymentConfiguration = z.strictObject({
       'A deployment that stays Stuck for this many seconds is reported as Failing (and a notification is sent). Default: 900.',
     ),
   ),
+  Coverage: z.optional(
+    described(
+      z.strictObject({
+        MaxInstancesWithout: integer(0, 100000, 'How many instances may lack a ready task of the deploying revision, 0 to 100000.'),
+        ForSeconds: integer(1, 604800, 'For how long more than MaxInstancesWithout may lack it before the deployment is Failing, 1 to 604800.'),
+      }),
+      'Daemon: when more than MaxInstancesWithout instances of the group have no ready task of the deploying revision for ForSeconds, the deployment is Failing (and notified) while it keeps trying; it is Deploying again once coverage recovers.',
+    ),
+  ),
 });
 
 const query = described(
@@ -213,6 +222,11 @@ function checkTypeRules(spec: z.output<typeof specObject>, ctx: z.core.$Refineme
       });
     }
   }
+  for (const key of ['DeploymentConfiguration', 'RollbackConfiguration'] as const) {
+    if (spec.DeploymentType !== 'Daemon' && spec[key]?.Coverage !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [key, 'Coverage'], message: 'only allowed when DeploymentType is Daemon' });
+    }
+  }
   if (spec.DeploymentType === 'Daemon' && spec.DesiredCount !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['DesiredCount'], message: 'only allowed when DeploymentType is Service (a Daemon runs one task per instance)' });
   }
@@ -249,6 +263,8 @@ export interface EffectiveDeploymentConfiguration {
   MaxOver: number | `${number}%`;
   StuckAfterSeconds: number;
   FailingAfterSeconds: number;
+  /** Daemon coverage (none: not watched). */
+  Coverage?: { MaxInstancesWithout: number; ForSeconds: number } | undefined;
 }
 
 export const DEFAULT_STUCK_AFTER_SECONDS = 300;
@@ -277,6 +293,7 @@ export function effectiveDeploymentConfiguration(
     MaxOver: given.MaxOver ?? 1,
     StuckAfterSeconds: given.StuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS,
     FailingAfterSeconds: given.FailingAfterSeconds ?? DEFAULT_FAILING_AFTER_SECONDS,
+    ...(given.Coverage ? { Coverage: given.Coverage } : {}),
   };
 }
 

@@ -42,12 +42,15 @@ const target = z.object({
     MaxOver: z.union([z.number(), z.string()]),
     StuckAfterSeconds: z.number(),
     FailingAfterSeconds: z.number(),
+    Coverage: z.optional(z.object({ MaxInstancesWithout: z.number(), ForSeconds: z.number() })),
   }),
 });
 
 /** Engine events carry epoch milliseconds. */
 const ms = z.number();
 const count = z.object({ revision, desired: z.number(), current: z.number() });
+/** ECS ids (the last segment of an ARN) of container instances or tasks. */
+const ids = z.array(z.string());
 
 export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('EnvironmentCreated'), name: z.string(), at }),
@@ -74,25 +77,27 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('EnvironmentFrozen'), at }),
   z.object({ type: z.literal('EnvironmentThawed'), at }),
   // The engine: the planner's decisions…
-  z.object({ type: z.literal('TaskLaunchPlanned'), key: z.string(), instanceArn: z.string(), revision, reason: z.string(), at: ms }),
-  z.object({ type: z.literal('TaskStopPlanned'), key: z.string(), taskArn: z.string(), instanceArn: z.string(), revision, reason: z.string(), at: ms }),
-  z.object({ type: z.literal('LaunchesSettled'), keys: z.array(z.string()), at: ms }),
-  z.object({ type: z.literal('StopsSettled'), keys: z.array(z.string()), at: ms }),
+  z.object({ type: z.literal('LaunchesPlanned'), revision, reason: z.string(), batches: z.array(z.object({ key: z.string(), instances: ids })), at: ms }),
+  z.object({ type: z.literal('StopsPlanned'), reason: z.string(), batches: z.array(z.object({ key: z.string(), tasks: ids })), at: ms }),
+  z.object({ type: z.literal('LaunchesSettled'), instances: ids, at: ms }),
+  z.object({ type: z.literal('LaunchesLost'), instances: ids, at: ms }),
+  z.object({ type: z.literal('StopsSettled'), tasks: ids, at: ms }),
   z.object({ type: z.literal('RevisionCountsChanged'), counts: z.array(count), at: ms }),
   z.object({ type: z.literal('DeploymentProgressed'), ready: z.number(), old: z.number(), at: ms }),
   z.object({ type: z.literal('DeploymentStuck'), reason: z.string(), at: ms }),
   z.object({ type: z.literal('DeploymentFailing'), reason: z.string(), at: ms }),
   z.object({ type: z.literal('DeploymentResumed'), at: ms }),
+  z.object({ type: z.literal('CoverageDropped'), without: z.number(), at: ms }),
+  z.object({ type: z.literal('CoverageFailing'), without: z.number(), reason: z.string(), at: ms }),
+  z.object({ type: z.literal('CoverageRestored'), at: ms }),
   z.object({
     type: z.literal('DeploymentCompleted'),
     revision,
     retired: z.array(z.object({ revision, status: z.enum(['Inactive', 'Reverted']) })),
     at: ms,
   }),
-  // …and the executor's outcomes.
-  z.object({ type: z.literal('TaskLaunchRequested'), key: z.string(), instanceArn: z.string(), taskArn: z.string(), at: ms }),
-  z.object({ type: z.literal('TaskLaunchFailed'), key: z.string(), instanceArn: z.string(), reason: z.string(), at: ms }),
-  z.object({ type: z.literal('TaskStopRequested'), key: z.string(), taskArn: z.string(), at: ms }),
+  // …and the executor's one outcome that observation cannot show.
+  z.object({ type: z.literal('LaunchesFailed'), key: z.string(), failures: z.array(z.object({ instance: z.string(), reason: z.string() })), at: ms }),
 ]);
 
 // Every domain event type has a schema, and every schema a domain event type.
@@ -115,10 +120,55 @@ export class CorruptEventError extends Error {
   }
 }
 
+/**
+ * Engine events of the first release, one per task, as the log may still hold them; read as their
+ * batched successors (`TaskLaunchRequested` and `TaskStopRequested` changed nothing and read as an
+ * empty `LaunchesSettled`).
+ */
+const legacyEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('TaskLaunchPlanned'), key: z.string(), instanceArn: z.string(), revision, reason: z.string(), at: ms }),
+  z.object({ type: z.literal('TaskStopPlanned'), key: z.string(), taskArn: z.string(), instanceArn: z.string(), revision, reason: z.string(), at: ms }),
+  z.object({ type: z.literal('LaunchesSettled'), keys: z.array(z.string()), at: ms }),
+  z.object({ type: z.literal('StopsSettled'), keys: z.array(z.string()), at: ms }),
+  z.object({ type: z.literal('TaskLaunchRequested'), key: z.string(), instanceArn: z.string(), taskArn: z.string(), at: ms }),
+  z.object({ type: z.literal('TaskLaunchFailed'), key: z.string(), instanceArn: z.string(), reason: z.string(), at: ms }),
+  z.object({ type: z.literal('TaskStopRequested'), key: z.string(), taskArn: z.string(), at: ms }),
+]);
+
+const LEGACY_TYPES: ReadonlySet<string> = new Set(['TaskLaunchPlanned', 'TaskStopPlanned', 'TaskLaunchRequested', 'TaskLaunchFailed', 'TaskStopRequested']);
+
+function lastSegment(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+function upcastLegacy(event: z.infer<typeof legacyEventSchema>): EnvironmentEvent {
+  switch (event.type) {
+    case 'TaskLaunchPlanned':
+      return { type: 'LaunchesPlanned', revision: event.revision, reason: event.reason, batches: [{ key: event.key, instances: [lastSegment(event.instanceArn)] }], at: event.at };
+    case 'TaskStopPlanned':
+      return { type: 'StopsPlanned', reason: event.reason, batches: [{ key: event.key, tasks: [lastSegment(event.taskArn)] }], at: event.at };
+    case 'TaskLaunchFailed':
+      return { type: 'LaunchesFailed', key: event.key, failures: [{ instance: lastSegment(event.instanceArn), reason: event.reason }], at: event.at };
+    // Settled by key: the keys named one launch (or stop) each, which the batched bookkeeping cannot
+    // map back to ids; the next plan settles them from what ECS shows.
+    case 'LaunchesSettled':
+    case 'TaskLaunchRequested':
+      return { type: 'LaunchesSettled', instances: [], at: event.at };
+    case 'StopsSettled':
+    case 'TaskStopRequested':
+      return { type: 'StopsSettled', tasks: [], at: event.at };
+  }
+}
+
 /** Turns a stored `{ type, schemaVersion, data }` into a domain event, upcasting old versions. */
 export function decodeEvent(type: string, schemaVersion: number, data: unknown): EnvironmentEvent {
   if (schemaVersion > CURRENT_SCHEMA_VERSION) {
     throw new CorruptEventError(`event ${type} has schema version ${schemaVersion}, newer than this code (${CURRENT_SCHEMA_VERSION})`);
+  }
+  if (LEGACY_TYPES.has(type) || ((type === 'LaunchesSettled' || type === 'StopsSettled') && 'keys' in (data as object))) {
+    const legacy = legacyEventSchema.safeParse({ ...(data as object), type }, ENGLISH);
+    if (!legacy.success) throw new CorruptEventError(`event ${type} v${schemaVersion} does not match the catalogue: ${legacy.error.message}`);
+    return upcastLegacy(legacy.data);
   }
   const parsed = environmentEventSchema.safeParse({ ...(data as object), type }, ENGLISH);
   if (!parsed.success) {

@@ -3,7 +3,7 @@
  * `adapters/clock.ts`. The local stack and the tests wire the same adapters to DynamoDB Local.
  */
 import type { EnvironmentEvent, EnvironmentState, RevisionSummary } from '../domain/environment';
-import type { PlannerAction } from '../domain/planner';
+import type { PlannerAction } from '../domain/rollout';
 import type { EnvironmentSpec } from '../domain/spec';
 import type { PutEventsEntry } from '../events/notifications';
 
@@ -123,7 +123,8 @@ export interface ClusterTask {
 export interface StartTaskInput {
   cluster: string;
   taskDefinition: string;
-  containerInstance: string;
+  /** 1 to 10 container instances (ids or ARNs): one task on each, in one StartTask call. */
+  containerInstances: string[];
   startedBy: string;
   group?: string | undefined;
   tags: Record<string, string>;
@@ -131,7 +132,7 @@ export interface StartTaskInput {
 
 export interface StartTaskResult {
   tasks: ClusterTask[];
-  /** ECS's `failures[]`: e.g. `{ arn: <instance>, reason: 'RESOURCE:MEMORY' }`. */
+  /** ECS's `failures[]`, one per instance it could not place: e.g. `{ arn: <instance>, reason: 'RESOURCE:MEMORY' }`. */
   failures: Array<{ arn?: string | undefined; reason: string; detail?: string | undefined }>;
 }
 

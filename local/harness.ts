@@ -11,7 +11,7 @@
  * (`crashExecutorAfterEcs`), ECS throttling (`world.throttle(p)`).
  */
 import type { EnvironmentCommand, EnvironmentState } from '../domain/environment';
-import type { PlannerAction } from '../domain/planner';
+import type { PlannerAction } from '../domain/rollout';
 import type { PutEventsEntry } from '../events/notifications';
 import { runCommand } from '../functions/commands';
 import type { EngineDeps } from '../functions/engine/engine';
@@ -198,12 +198,12 @@ export class Harness {
       startTask: async (input) => {
         const result = await cluster.startTask(input);
         const key = input.tags['blox:action'];
-        if (shouldCrash(key, { type: 'StartTask', key })) throw new CrashAfterEcs(`executor died after StartTask ${key}`);
+        if (shouldCrash(key, { type: 'StartTasks', key })) throw new CrashAfterEcs(`executor died after StartTask ${key}`);
         return result;
       },
       stopTask: async (c, taskArn, reason) => {
         const result = await cluster.stopTask(c, taskArn, reason);
-        if (shouldCrash(`stop:${taskArn}`, { type: 'StopTask', taskArn })) throw new CrashAfterEcs(`executor died after StopTask ${taskArn}`);
+        if (shouldCrash(`stop:${taskArn}`, { type: 'StopTasks', taskArns: [taskArn] })) throw new CrashAfterEcs(`executor died after StopTask ${taskArn}`);
         return result;
       },
     };

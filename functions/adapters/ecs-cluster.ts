@@ -13,7 +13,8 @@
  * - ListTasks filters by desired status, RUNNING when not given: RUNNING and STOPPED are listed in
  *   turn (stopped tasks stay listed for at least an hour). `include: ['TAGS']` makes DescribeTasks
  *   return the tags (Blox's `blox:*` tags identify revision and action).
- * - StartTask: up to 10 container instances a call (we send one); `startedBy` up to 36 characters
+ * - StartTask: up to 10 container instances a call (one task on each; the executor sends a batch);
+ *   `startedBy` up to 36 characters
  *   of letters, digits, `-`, `/`, `_`; at most 50 tags. Placement failures come back in `failures[]`
  *   (`RESOURCE:MEMORY`, `AGENT`, …), not as errors.
  * - StopTask: `reason` up to 255 characters (truncated here).
@@ -53,6 +54,8 @@ import type {
 export const ECS_PAGE_SIZE = 100;
 /** DescribeContainerInstances / DescribeTasks: at most 100 ARNs a call. */
 export const ECS_DESCRIBE_CHUNK = 100;
+/** StartTask: at most 10 container instances a call. */
+export const ECS_START_TASK_MAX_INSTANCES = 10;
 /** StopTask `reason`: up to 255 characters. */
 export const ECS_STOP_REASON_MAX = 255;
 
@@ -136,11 +139,14 @@ export class EcsCluster implements Cluster {
   }
 
   async startTask(input: StartTaskInput): Promise<StartTaskResult> {
+    if (input.containerInstances.length < 1 || input.containerInstances.length > ECS_START_TASK_MAX_INSTANCES) {
+      throw new RangeError(`StartTask takes 1 to ${ECS_START_TASK_MAX_INSTANCES} container instances, got ${input.containerInstances.length}`);
+    }
     const output = await this.client.send(
       new StartTaskCommand({
         cluster: input.cluster,
         taskDefinition: input.taskDefinition,
-        containerInstances: [input.containerInstance],
+        containerInstances: input.containerInstances,
         startedBy: input.startedBy,
         ...(input.group !== undefined ? { group: input.group } : {}),
         tags: Object.entries(input.tags).map(([key, value]) => ({ key, value })),

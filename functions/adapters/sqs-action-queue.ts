@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessageBatchRequestEntry, SQSClientConfig } from '@aws-sdk/client-sqs';
-import type { PlannerAction } from '../../domain/planner';
+import type { PlannerAction } from '../../domain/rollout';
 import type { ActionQueue } from '../ports';
 
 /** SendMessageBatch: at most 10 entries. */

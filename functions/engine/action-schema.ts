@@ -5,7 +5,8 @@
  */
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
-import type { PlannerAction } from '../../domain/planner';
+import type { PlannerAction } from '../../domain/rollout';
+import { ACTION_BATCH } from '../../domain/rollout';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 
@@ -19,9 +20,11 @@ const common = {
   reason: z.string(),
 };
 
+const batch = () => z.array(nonEmpty()).check(z.minLength(1), z.maxLength(ACTION_BATCH));
+
 export const plannerActionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('StartTask'), ...common, taskDefinition: nonEmpty(), instanceArn: nonEmpty() }),
-  z.object({ type: z.literal('StopTask'), ...common, taskArn: nonEmpty() }),
+  z.object({ type: z.literal('StartTasks'), ...common, taskDefinition: nonEmpty(), instanceArns: batch() }),
+  z.object({ type: z.literal('StopTasks'), ...common, taskArns: batch() }),
 ]);
 
 // The schema and the domain type must describe the same thing (checked both ways at compile time).

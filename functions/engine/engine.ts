@@ -2,23 +2,38 @@
  * The engine's two jobs, behind its ports:
  *
  * - `reconcile(environment)`: load → observe the cluster → `plan()` → append the planner's events
- *   → enqueue its actions → announce status changes. Runs on every ECS event and every tick.
- * - `execute(action)`: drop it if it was planned in an older epoch (a deploy, rollback, freeze or
- *   thaw came in since) — otherwise carry it out idempotently (a StartTask whose task already
- *   exists, found by its action tag, is not started again), verify, and record the outcome.
+ *   → enqueue its actions → schedule the next look → announce status changes. Runs on every ECS
+ *   event and every tick (in AWS one at a time per environment: see the reconciler function).
+ * - `execute(action)`: drop it if it no longer stands (`staleReason`: a deploy, rollback, freeze or
+ *   thaw came in since, or the launches were settled or given up) — otherwise carry it out. A
+ *   redelivered StartTasks first asks ECS which of its instances already got their task (found by
+ *   the action tag), so nothing starts twice; a first delivery does not pay for that look-up (SQS
+ *   FIFO delivers a message again only after a receive that did not delete it).
  *
- * A lost race on the log (ConcurrencyError) is retried from a fresh load. Every write is an event.
+ * The executor writes to the log only what observation cannot show: launches ECS refused (their
+ * back-off and retry priority). Tasks that start, and stops, are seen by the next plan in ECS.
+ *
+ * Order after a plan: the append, then the actions, then the wake-up, then notifications. A
+ * notification that fails is logged and never loses or delays an action.
+ *
+ * A write the log refuses (not a lost race: those are retried from a fresh load) turns the
+ * deployment Stuck with the store's reason at once — a small write of its own — and the reconcile
+ * fails, so the refusal is never silent.
  */
 import type { EngineEvent, EnvironmentState } from '../../domain/environment';
-import { fold, statusChanges } from '../../domain/environment';
+import { statusChanges } from '../../domain/environment';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
-import type { PlannerAction } from '../../domain/planner';
-import { plan, staleReason } from '../../domain/planner';
+import type { PlannerAction } from '../../domain/rollout';
+import { pendingLaunches, plan, shortId, staleReason } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
-import { appendDecided } from '../commands';
+import { appendWithRetry, StoreWriteError } from '../commands';
 import type { ActionQueue, Clock, Cluster, EventLog, Notifier, TaskDefinitions } from '../ports';
-import { ConcurrencyError } from '../ports';
 import { observe } from './observe';
+
+/** What the engine reports to Powertools Metrics (EMF) per environment; see functions/adapters. */
+export interface EngineMetrics {
+  add(name: string, unit: 'Count' | 'Milliseconds', value: number, environment: string): void;
+}
 
 export interface EngineDeps {
   eventLog: EventLog;
@@ -30,30 +45,19 @@ export interface EngineDeps {
   /** Delayed reconciles (ECS sends no event when a task turns HEALTHY or a deadline passes). */
   wakeups?: { schedule(environment: string, atMs: number): Promise<void> } | undefined;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  metrics?: EngineMetrics | undefined;
 }
 
 const MAX_ATTEMPTS = 5;
 
-/** Appends what `decide` returns for the freshest state, retrying lost races; returns the states. */
-async function record(
-  deps: EngineDeps,
-  environment: string,
-  decide: (state: EnvironmentState) => Promise<EngineEvent[]> | EngineEvent[],
-): Promise<{ before: EnvironmentState; after: EnvironmentState; events: EngineEvent[] } | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    const before = await deps.eventLog.load(environment);
-    if (!before) return undefined;
-    const events = await decide(before);
-    if (events.length === 0) return { before, after: before, events };
-    const after = fold(events, before)!;
-    try {
-      await appendDecided(deps.eventLog, environment, before, events, after);
-      await announce(deps, before, after);
-      return { before, after, events };
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+/** Appends what `decide` returns for the freshest state, retrying lost races. */
+function record(deps: EngineDeps, environment: string, decide: (state: EnvironmentState) => Promise<EngineEvent[]> | EngineEvent[]) {
+  return appendWithRetry(
+    deps.eventLog,
+    environment,
+    async (before) => ({ events: before ? await decide(before) : [] }),
+    { attempts: MAX_ATTEMPTS, onLostRace: () => deps.metrics?.add('LostRaces', 'Count', 1, environment) },
+  );
 }
 
 /** Publishes a `Deployment State Change` for every revision whose shown status changed. */
@@ -78,81 +82,121 @@ export async function announce(deps: Pick<EngineDeps, 'notifier'>, before: Envir
   );
 }
 
+/** `announce`, but a failure is logged, never thrown: nothing the engine does waits on it. */
+async function announceSafely(deps: EngineDeps, before: EnvironmentState | undefined, after: EnvironmentState | undefined): Promise<void> {
+  if (!after) return;
+  try {
+    await announce(deps, before, after);
+  } catch (error) {
+    deps.log?.('notification failed', { environment: after.name, error: (error as Error).message });
+  }
+}
+
+/** The store refused a write: the deployment is Stuck with the store's reason (unless it already says so). */
+async function recordStoreFailure(deps: EngineDeps, environment: string, error: StoreWriteError): Promise<void> {
+  const reason = error.message;
+  try {
+    const result = await record(deps, environment, (state) =>
+      state.engine && state.engine.health?.reason !== reason ? [{ type: 'DeploymentStuck', reason, at: deps.clock.now().getTime() }] : [],
+    );
+    if (result.events.length > 0) await announceSafely(deps, result.before, result.after);
+  } catch (second) {
+    deps.log?.('could not record the store failure either', { environment, error: (second as Error).message });
+  }
+}
+
 export async function reconcile(deps: EngineDeps, environment: string): Promise<{ events: number; actions: PlannerAction[] }> {
   let actions: PlannerAction[] = [];
   let wakeAt: number | undefined;
-  const result = await record(deps, environment, async (state) => {
-    if (!state.engine) {
+  let result;
+  try {
+    result = await record(deps, environment, async (state) => {
       actions = [];
       wakeAt = undefined;
-      return [];
-    }
-    const observed = await observe(deps.cluster, deps.taskDefinitions, state.engine);
-    const planned = plan(state.engine, observed, deps.clock.now().getTime());
-    actions = planned.actions;
-    wakeAt = planned.wakeAt;
-    return planned.events;
-  });
-  if (actions.length > 0) await deps.queue.enqueue(actions);
-  if (wakeAt !== undefined && deps.wakeups && !result?.events.some((e) => e.type === 'DeploymentCompleted')) {
-    await deps.wakeups.schedule(environment, wakeAt);
+      if (!state.engine) return [];
+      const observed = await observe(deps.cluster, deps.taskDefinitions, state.engine);
+      const planned = plan(state.engine, observed, deps.clock.now().getTime());
+      actions = planned.actions;
+      wakeAt = planned.wakeAt;
+      return planned.events;
+    });
+  } catch (error) {
+    if (error instanceof StoreWriteError) await recordStoreFailure(deps, environment, error);
+    throw error;
   }
-  for (const e of result?.events ?? []) {
+  if (actions.length > 0) await deps.queue.enqueue(actions);
+  const completed = result.events.some((e) => e.type === 'DeploymentCompleted');
+  if (wakeAt !== undefined && deps.wakeups && !completed) await deps.wakeups.schedule(environment, wakeAt);
+  await announceSafely(deps, result.before, result.after);
+  deps.metrics?.add('Reconciles', 'Count', 1, environment);
+  if (completed && result.before?.deployment) {
+    deps.metrics?.add('DeploymentDuration', 'Milliseconds', deps.clock.now().getTime() - Date.parse(result.before.deployment.startedAt), environment);
+  }
+  for (const e of result.events) {
     if (e.type === 'LaunchesSettled' || e.type === 'StopsSettled' || e.type === 'RevisionCountsChanged' || e.type === 'DeploymentProgressed') continue;
     const { type, at: _at, ...fields } = e;
     deps.log?.(type, { environment, ...fields });
   }
-  return { events: result?.events.length ?? 0, actions };
+  return { events: result.events.length, actions };
 }
 
 export type ExecutionOutcome = 'done' | 'dropped' | 'already-done';
 
-/**
- * A launch the planner no longer waits for: it settled or failed (no longer on record), or it is
- * older than LAUNCH_TIMEOUT_MS — the planner presumed it lost and planned another under a new key.
- * Carrying it out now (a message held up behind redeliveries in its FIFO group, say) would put a
- * second task of the revision on the instance.
- */
-export async function execute(deps: EngineDeps, action: PlannerAction): Promise<ExecutionOutcome> {
+export interface Delivery {
+  /** SQS's ApproximateReceiveCount: 1 on the first delivery. */
+  receiveCount: number;
+}
+
+export async function execute(deps: EngineDeps, action: PlannerAction, delivery: Delivery = { receiveCount: 1 }): Promise<ExecutionOutcome> {
   const state = await deps.eventLog.load(action.environment);
-  const stale = staleReason(state?.engine, action, deps.clock.now().getTime());
-  if (stale) {
+  const engine = state?.engine;
+  const stale = staleReason(engine, action, deps.clock.now().getTime());
+  if (stale || !engine) {
     deps.log?.('action dropped', { key: action.key, environment: action.environment, reason: stale });
+    deps.metrics?.add('ActionsDropped', 'Count', 1, action.environment);
     return 'dropped';
   }
-  const now = () => deps.clock.now().getTime();
-  if (action.type === 'StopTask') {
-    const task = await deps.cluster.stopTask(action.cluster, action.taskArn, action.reason);
-    if (task && task.desiredStatus !== 'STOPPED') throw new Error(`StopTask ${action.taskArn}: the task still wants to run`);
-    await record(deps, action.environment, () => [{ type: 'TaskStopRequested', key: action.key, taskArn: action.taskArn, at: now() }]);
-    deps.log?.('StopTask', { key: action.key, taskArn: action.taskArn, reason: action.reason });
+  if (action.type === 'StopTasks') {
+    const stopped = await Promise.all(action.taskArns.map((arn) => deps.cluster.stopTask(action.cluster, arn, action.reason)));
+    const running = stopped.find((task) => task && task.desiredStatus !== 'STOPPED');
+    if (running) throw new Error(`StopTask ${running.arn}: the task still wants to run`);
+    deps.log?.('StopTasks', { key: action.key, tasks: action.taskArns.length, reason: action.reason });
+    deps.metrics?.add('ActionsCarriedOut', 'Count', action.taskArns.length, action.environment);
     return 'done';
   }
-  // StartTask: was it carried out already (the executor died before recording, SQS redelivered)?
   const startedBy = startedByOf(action.environment);
-  const existing = (await deps.cluster.listTasks(action.cluster, startedBy)).find((t) => t.tags[TAG_ACTION] === action.key);
-  if (existing) {
-    await record(deps, action.environment, () => [{ type: 'TaskLaunchRequested', key: action.key, instanceArn: action.instanceArn, taskArn: existing.arn, at: now() }]);
-    return 'already-done';
+  let instances = pendingLaunches(engine, action);
+  if (instances.length > 0 && delivery.receiveCount > 1) {
+    // A redelivery: the first try may have started some of them before it died.
+    const started = new Set(
+      (await deps.cluster.listTasks(action.cluster, startedBy)).filter((t) => t.tags[TAG_ACTION] === action.key).map((t) => shortId(t.containerInstanceArn)),
+    );
+    instances = instances.filter((arn) => !started.has(shortId(arn)));
   }
+  if (instances.length === 0) return 'already-done';
   const result = await deps.cluster.startTask({
     cluster: action.cluster,
     taskDefinition: action.taskDefinition,
-    containerInstance: action.instanceArn,
+    containerInstances: instances,
     startedBy,
     group: `blox:${startedBy}`,
     tags: { [TAG_ENVIRONMENT]: action.environment, [TAG_REVISION]: String(action.revision), [TAG_ACTION]: action.key },
   });
-  const failure = result.failures[0];
-  const task = result.tasks[0];
-  if (failure || !task) {
-    const reason = failure ? [failure.reason, failure.detail].filter(Boolean).join(': ') : 'StartTask returned no task and no failure';
-    await record(deps, action.environment, () => [{ type: 'TaskLaunchFailed', key: action.key, instanceArn: action.instanceArn, reason, at: now() }]);
-    deps.log?.('StartTask failed', { key: action.key, instanceArn: action.instanceArn, reason });
-    return 'done';
+  const untagged = result.tasks.find((task) => task.tags[TAG_ACTION] !== action.key);
+  if (untagged) throw new Error(`StartTask ${action.key}: task ${untagged.arn} came back without its action tag`);
+  const placed = new Set(result.tasks.map((t) => shortId(t.containerInstanceArn)));
+  const failures = result.failures.map((f) => ({ instance: shortId(f.arn ?? ''), reason: [f.reason, f.detail].filter(Boolean).join(': ') }));
+  const answered = new Set([...placed, ...failures.map((f) => f.instance)]);
+  for (const arn of instances) {
+    if (!answered.has(shortId(arn))) failures.push({ instance: shortId(arn), reason: 'StartTask returned no task and no failure' });
   }
-  if (task.tags[TAG_ACTION] !== action.key) throw new Error(`StartTask ${action.key}: the task came back without its action tag`);
-  await record(deps, action.environment, () => [{ type: 'TaskLaunchRequested', key: action.key, instanceArn: action.instanceArn, taskArn: task.arn, at: now() }]);
-  deps.log?.('StartTask', { key: action.key, instanceArn: action.instanceArn, taskArn: task.arn, reason: action.reason });
+  deps.metrics?.add('ActionsCarriedOut', 'Count', result.tasks.length, action.environment);
+  deps.log?.('StartTasks', { key: action.key, started: result.tasks.length, failed: failures.length, reason: action.reason });
+  if (failures.length > 0) {
+    const at = deps.clock.now().getTime();
+    const recorded = await record(deps, action.environment, () => [{ type: 'LaunchesFailed', key: action.key, failures, at }]);
+    await announceSafely(deps, recorded.before, recorded.after);
+    deps.log?.('StartTask failed', { key: action.key, failures });
+  }
   return 'done';
 }

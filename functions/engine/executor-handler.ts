@@ -1,74 +1,80 @@
 /**
- * The executor function: consumes the SQS FIFO action queue (one message group per environment),
- * one record at a time, in order. Each body is a `PlannerAction` (action-schema.ts) handed to
- * `execute` (engine.ts), which drops stale actions and carries out the others idempotently.
+ * The executor function: consumes the SQS FIFO action queue (one message group per environment).
+ * Each body is a `PlannerAction` (action-schema.ts) handed to `execute` (engine.ts) with the
+ * record's receive count — a redelivery (count > 1) is the only case in which the executor asks ECS
+ * what a previous try already started — which drops stale actions and carries out the others.
  *
- * Partial batch responses (`ReportBatchItemFailures`), FIFO style: once a record fails, it and
- * every record after it in the batch are reported failed without being tried, so no action
- * overtakes an earlier one of its group; SQS redelivers them in order after the visibility timeout
- * (and dead-letters a record after `maxReceiveCount` failed receives). A body that is not an
- * action fails the same way (logged as refused): it ends in the dead-letter queue, whose alarm
- * tells someone. When the invocation is about to run out of time, the records not yet started are
- * reported failed too rather than cut off mid-action.
+ * Partial batch responses (`ReportBatchItemFailures`) through Powertools'
+ * `SqsFifoPartialProcessorAsync` with `skipGroupOnError` (fifo-batch.ts): once a record fails, the
+ * later records of its group are reported failed without being tried, so no action overtakes an
+ * earlier one of its environment, while the other environments of the batch go on. SQS redelivers
+ * the failed records in order after the visibility timeout (and dead-letters a record after
+ * `maxReceiveCount` failed receives). A body that is not an action fails the same way (logged as
+ * refused): it ends in the dead-letter queue, whose alarm tells someone. When the invocation is about
+ * to run out of time, the records not yet started are reported failed too rather than cut off
+ * mid-action.
+ *
+ * Metrics (EMF, per environment): `ActionsExecuted`, `ActionsAlreadyDone`, `ActionsDropped`,
+ * `ActionsFailed`, `EcsThrottles`, `ActionDuration`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { PlannerAction } from '../../domain/planner';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { PlannerAction } from '../../domain/rollout';
+import { isThrottle, metricsMiddleware } from '../adapters/powertools-metrics';
 import { parseAction } from './action-schema';
 import type { EngineFunctionDeps } from './deps';
+import type { EngineDeps } from './engine';
 import { execute } from './engine';
+import { describeRecord, processFifoBatch, receiveCountOf } from './fifo-batch';
+
+export { DEFAULT_MIN_REMAINING_MS } from './fifo-batch';
 
 export interface ExecutorOptions {
   /** Records are not started with less time than this left (default 5 s). */
   minRemainingMs?: number;
 }
 
-export const DEFAULT_MIN_REMAINING_MS = 5_000;
+/** What an execution came to (`execute`'s outcome). */
+type Outcome = Awaited<ReturnType<typeof execute>>;
+
+/** `execute` with the delivery it came in (its third parameter; see engine.ts). */
+const executeDelivered: (deps: EngineDeps, action: PlannerAction, delivery: { receiveCount: number }) => Promise<Outcome> = execute;
+
+const OUTCOME_METRIC: Record<string, string> = { done: 'ActionsExecuted', 'already-done': 'ActionsAlreadyDone', dropped: 'ActionsDropped' };
 
 export function createExecutorHandler(deps: EngineFunctionDeps, options: ExecutorOptions = {}) {
-  const { logger } = deps;
-  const minRemainingMs = options.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS;
+  const { logger, metrics } = deps;
 
-  const describe = (record: SQSRecord) => ({
-    messageId: record.messageId,
-    group: record.attributes?.MessageGroupId,
-    receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) || undefined,
-  });
+  const dispatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processFifoBatch(
+      event,
+      context,
+      async (record) => {
+        let action: PlannerAction;
+        try {
+          action = parseAction(record.body);
+        } catch (error) {
+          logger.error('action refused: malformed message body', { ...describeRecord(record), reason: (error as Error).message });
+          throw error;
+        }
+        const about = { ...describeRecord(record), key: action.key, type: action.type, environment: action.environment };
+        const started = performance.now();
+        try {
+          const outcome = await executeDelivered(deps, action, { receiveCount: receiveCountOf(record) });
+          logger.info('action executed', { ...about, outcome });
+          metrics?.add(OUTCOME_METRIC[String(outcome)] ?? 'ActionsExecuted', 'Count', 1, action.environment);
+          metrics?.add('ActionDuration', 'Milliseconds', Math.round(performance.now() - started), action.environment);
+          return outcome;
+        } catch (error) {
+          logger.error('action failed', { ...about, error: error as Error });
+          metrics?.add('ActionsFailed', 'Count', 1, action.environment);
+          if (isThrottle(error)) metrics?.add('EcsThrottles', 'Count', 1, action.environment);
+          throw error;
+        }
+      },
+      { logger, ...(options.minRemainingMs !== undefined ? { minRemainingMs: options.minRemainingMs } : {}) },
+    );
 
-  const dispatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const records = event.Records ?? [];
-    for (let index = 0; index < records.length; index++) {
-      const record = records[index]!;
-      const remaining = context?.getRemainingTimeInMillis?.();
-      if (remaining !== undefined && remaining < minRemainingMs) {
-        logger.warn('out of time: the rest of the batch is left for redelivery', { remainingMs: remaining, left: records.length - index });
-        return failedFrom(records, index);
-      }
-      let action: PlannerAction;
-      try {
-        action = parseAction(record.body);
-      } catch (error) {
-        logger.error('action refused: malformed message body', { ...describe(record), reason: (error as Error).message });
-        return failedFrom(records, index, logger);
-      }
-      try {
-        const outcome = await execute(deps, action);
-        logger.info('action executed', { ...describe(record), key: action.key, type: action.type, environment: action.environment, outcome });
-      } catch (error) {
-        logger.error('action failed', { ...describe(record), key: action.key, type: action.type, environment: action.environment, error: error as Error });
-        return failedFrom(records, index, logger);
-      }
-    }
-    return { batchItemFailures: [] };
-  };
-
-  return middy(dispatch).use(injectLambdaContext(logger, { resetKeys: true }));
-}
-
-/** Records `index` and after, reported failed (FIFO: nothing may overtake a failed record). */
-function failedFrom(records: SQSRecord[], index: number, logger?: EngineFunctionDeps['logger']): SQSBatchResponse {
-  const failed = records.slice(index);
-  if (logger && failed.length > 1) logger.warn('later records of the batch reported failed to keep FIFO order', { count: failed.length - 1 });
-  return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
+  return middy(dispatch).use(injectLambdaContext(logger, { resetKeys: true })).use(metricsMiddleware(metrics));
 }

@@ -3,7 +3,7 @@
  * every task Blox started for the environment, each with its revision (from the task's tags).
  */
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
-import type { Observed, ObservedTask, PlannerState } from '../../domain/planner';
+import type { Observed, ObservedTask, PlannerState } from '../../domain/rollout';
 import type { Cluster, ClusterTask, TaskDefinitions } from '../ports';
 
 export async function observe(cluster: Cluster, taskDefinitions: TaskDefinitions, engine: PlannerState): Promise<Observed> {

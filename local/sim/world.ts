@@ -436,11 +436,25 @@ export class SimulatedCluster implements Cluster {
       throw invalidParameterException('startedBy: up to 36 letters (uppercase and lowercase), numbers, hyphens, forward slashes and underscores are allowed.');
     }
     if (Object.keys(input.tags).length > MAX_TAGS) throw invalidParameterException(`A task can have at most ${MAX_TAGS} tags.`);
+    if (input.containerInstances.length < 1 || input.containerInstances.length > 10) {
+      throw invalidParameterException('containerInstances: between 1 and 10 container instances may be specified.');
+    }
     const definition = this.resolveTaskDefinition(input.taskDefinition);
-    const instance = this.findInstance(input.containerInstance);
+    const result: StartTaskResult = { tasks: [], failures: [] };
+    for (const containerInstance of input.containerInstances) {
+      const one = this.placeTask(input, cluster, definition, containerInstance);
+      result.tasks.push(...one.tasks);
+      result.failures.push(...one.failures);
+    }
+    return result;
+  }
+
+  /** StartTask on one container instance (ECS answers each instance of a call on its own). */
+  private placeTask(input: StartTaskInput, cluster: string, definition: ReturnType<SimulatedCluster['resolveTaskDefinition']>, containerInstance: string): StartTaskResult {
+    const instance = this.findInstance(containerInstance);
     const fail = (reason: StartTaskFailureReason): StartTaskResult => ({
       tasks: [],
-      failures: [{ arn: instance?.arn ?? input.containerInstance, reason }],
+      failures: [{ arn: instance?.arn ?? containerInstance, reason }],
     });
     if (!instance || instance.cluster !== cluster) return fail('MISSING');
     if (instance.status === 'INACTIVE') return fail('INACTIVE');

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Observed, ObservedInstance, ObservedTask, PlannerAction, PlannerState } from '../../domain/planner';
-import { applyPlannerEvent, minAvailable, plan, recordLaunchFailure, staleReason } from '../../domain/planner';
+import type { Observed, ObservedInstance, ObservedTask, PlannerAction, PlannerState } from '../../domain/rollout';
+import { applyPlannerEvent, minAvailable, plan, recordLaunchFailures, staleReason } from '../../domain/rollout';
 import { effectiveDeploymentConfiguration } from '../../domain/spec';
 
 const STEP = 1000;
@@ -37,29 +37,35 @@ class MiniWorld {
     this.n++;
     return { arn: `task/${this.n}`, instanceArn, revision, actionKey, lastStatus, desiredStatus: 'RUNNING' as const, health: this.options.healthChecked ? ('HEALTHY' as const) : ('UNKNOWN' as const), age: 0 };
   }
-  /** Carries out actions; returns launch failures like ECS's failures[]. */
-  apply(actions: PlannerAction[]): Array<{ key: string; instanceArn: string; reason: string }> {
-    const failed: Array<{ key: string; instanceArn: string; reason: string }> = [];
+  /** Carries out actions; returns launch failures like ECS's failures[], per batch. */
+  apply(actions: PlannerAction[]): Array<{ key: string; failures: Array<{ instance: string; reason: string }> }> {
+    const failed: Array<{ key: string; failures: Array<{ instance: string; reason: string }> }> = [];
     for (const action of actions) {
-      if (action.type === 'StartTask') {
-        const fail = this.options.failLaunch;
-        const index = this.instances.findIndex((i) => i.arn === action.instanceArn);
-        const count = this.failures.get(action.instanceArn) ?? 0;
-        if (fail && fail.index === index && count < fail.times) {
-          this.failures.set(action.instanceArn, count + 1);
-          failed.push({ key: action.key, instanceArn: action.instanceArn, reason: fail.reason });
-          continue;
+      if (action.type === 'StartTasks') {
+        const failures: Array<{ instance: string; reason: string }> = [];
+        for (const instanceArn of action.instanceArns) {
+          const fail = this.options.failLaunch;
+          const index = this.instances.findIndex((i) => i.arn === instanceArn);
+          const count = this.failures.get(instanceArn) ?? 0;
+          if (fail && fail.index === index && count < fail.times) {
+            this.failures.set(instanceArn, count + 1);
+            failures.push({ instance: instanceArn.split('/')[1]!, reason: fail.reason });
+            continue;
+          }
+          if (this.tasks.some((t) => t.actionKey === action.key && t.instanceArn === instanceArn)) continue; // idempotent
+          const t = this.task(instanceArn, action.revision, 'PENDING', action.key);
+          t.health = 'UNKNOWN';
+          this.tasks.push(t);
         }
-        if (this.tasks.some((t) => t.actionKey === action.key)) continue; // idempotent
-        const t = this.task(action.instanceArn, action.revision, 'PENDING', action.key);
-        t.health = 'UNKNOWN';
-        this.tasks.push(t);
+        if (failures.length > 0) failed.push({ key: action.key, failures });
       } else {
-        const t = this.tasks.find((x) => x.arn === action.taskArn);
-        if (t && t.lastStatus !== 'STOPPED') {
-          t.desiredStatus = 'STOPPED';
-          t.lastStatus = 'STOPPING';
-          t.age = 0;
+        for (const taskArn of action.taskArns) {
+          const t = this.tasks.find((x) => x.arn === taskArn);
+          if (t && t.lastStatus !== 'STOPPED') {
+            t.desiredStatus = 'STOPPED';
+            t.lastStatus = 'STOPPING';
+            t.age = 0;
+          }
         }
       }
     }
@@ -155,10 +161,10 @@ function run(world: MiniWorld, start: PlannerState, options: { maxSteps?: number
     const result = plan(state, world.observed(), now);
     for (const e of result.events) {
       state = applyPlannerEvent(state, e);
-      if (e.type !== 'RevisionCountsChanged' && e.type !== 'LaunchesSettled' && e.type !== 'StopsSettled' && e.type !== 'DeploymentProgressed') events.push(e.type === 'DeploymentStuck' || e.type === 'DeploymentFailing' ? `${e.type}: ${e.reason}` : e.type);
+      if (e.type !== 'RevisionCountsChanged' && e.type !== 'LaunchesSettled' && e.type !== 'StopsSettled' && e.type !== 'DeploymentProgressed' && e.type !== 'LaunchesPlanned' && e.type !== 'StopsPlanned') events.push(e.type === 'DeploymentStuck' || e.type === 'DeploymentFailing' ? `${e.type}: ${e.reason}` : e.type);
       if (e.type === 'DeploymentCompleted') return { state, steps: step, completed: true, progression, events, minAvailableSeen, maxSurgeSeen, twoTargetsOnOneHost };
     }
-    for (const f of world.apply(result.actions)) state = recordLaunchFailure(state, f.key, f.instanceArn, f.reason, now);
+    for (const f of world.apply(result.actions)) state = recordLaunchFailures(state, f.key, f.failures, now);
     record();
     world.step();
     now += STEP;
@@ -304,9 +310,9 @@ describe('properties', () => {
 });
 
 describe('staleReason: what the executor drops', () => {
-  const engine = (): PlannerState => ({ ...initialState({ method: 'Replace', minHealthy: 80 }), launches: [{ key: 'k1', instanceArn: 'ci/1', revision: 2, at: 0 }] });
+  const engine = (): PlannerState => ({ ...initialState({ method: 'Replace', minHealthy: 80 }), launches: [{ key: 'k1', instances: ['1'], at: 0 }] });
   const start = (overrides: Partial<PlannerAction> = {}): PlannerAction =>
-    ({ type: 'StartTask', key: 'k1', environment: 'SomeEnvironment/Prod', deploymentId: engine().deploymentId, epoch: 1, revision: 2, cluster: 'default', taskDefinition: 'log-daemon:2', instanceArn: 'ci/1', reason: 'r', ...overrides }) as PlannerAction;
+    ({ type: 'StartTasks', key: 'k1', environment: 'SomeEnvironment/Prod', deploymentId: engine().deploymentId, epoch: 1, revision: 2, cluster: 'default', taskDefinition: 'log-daemon:2', instanceArns: ['ci/1'], reason: 'r', ...overrides }) as PlannerAction;
   it('keeps a current launch', () => expect(staleReason(engine(), start(), 1000)).toBeUndefined());
   it('drops after a new deploy, rollback, freeze or thaw (epoch), when frozen, or with no deployment', () => {
     expect(staleReason(engine(), start({ epoch: 0 }), 1000)).toMatch(/epoch 0/);

@@ -6,7 +6,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { PlannerAction } from '../../../domain/planner';
+import type { PlannerAction } from '../../../domain/rollout';
 import { ActionQueueSendError, createSqsClient, fifoId, SqsActionQueue } from '../../../functions/adapters/sqs-action-queue';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/blox-actions.fifo';

@@ -3,7 +3,7 @@
  * cluster; once a record fails, it and every later record are reported failed (FIFO order).
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PlannerAction } from '../../../domain/planner';
+import type { PlannerAction } from '../../../domain/rollout';
 import { parseAction } from '../../../functions/engine/action-schema';
 import { reconcile } from '../../../functions/engine/engine';
 import { createExecutorHandler } from '../../../functions/engine/executor-handler';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EnvironmentCommand } from '../../../domain/environment';
-import type { PlannerAction } from '../../../domain/planner';
+import type { PlannerAction } from '../../../domain/rollout';
 import type { EnvironmentSpec } from '../../../domain/spec';
 import type { PutEventsEntry } from '../../../events/notifications';
 import { runCommand } from '../../../functions/commands';

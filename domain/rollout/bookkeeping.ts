@@ -1,0 +1,117 @@
+/**
+ * Folding the planner's events (and the executor's launch failures) into the deployment's
+ * bookkeeping, and deciding whether an action still stands when the executor gets to it.
+ *
+ * Launches and stops are kept in batches, one per executor message; an instance (or task) leaves
+ * its batch when its outcome is known (its task showed up, ECS refused it, it was given up as lost),
+ * and an empty batch is dropped. So the bookkeeping holds what is in flight, never history.
+ */
+import type { LaunchBatch, LaunchFailure, PlannerAction, PlannerEvent, PlannerState, StopBatch } from './types';
+import { LAUNCH_TIMEOUT_MS, MAX_FAILURES_KEPT, shortId, truncateReason } from './keys';
+
+function withoutInstances(batches: LaunchBatch[], ids: ReadonlySet<string>): LaunchBatch[] {
+  return batches.flatMap((b) => {
+    const instances = b.instances.filter((i) => !ids.has(i));
+    if (instances.length === b.instances.length) return [b];
+    return instances.length > 0 ? [{ ...b, instances }] : [];
+  });
+}
+
+function withoutTasks(batches: StopBatch[], ids: ReadonlySet<string>): StopBatch[] {
+  return batches.flatMap((b) => {
+    const tasks = b.tasks.filter((t) => !ids.has(t));
+    if (tasks.length === b.tasks.length) return [b];
+    return tasks.length > 0 ? [{ ...b, tasks }] : [];
+  });
+}
+
+export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): PlannerState {
+  switch (event.type) {
+    case 'LaunchesPlanned':
+      return { ...state, launches: [...state.launches, ...event.batches.map((b) => ({ key: b.key, at: event.at, instances: b.instances }))] };
+    case 'StopsPlanned': {
+      const planned = new Set(event.batches.flatMap((b) => b.tasks));
+      return { ...state, stops: [...withoutTasks(state.stops, planned), ...event.batches.map((b) => ({ key: b.key, at: event.at, tasks: b.tasks }))] };
+    }
+    case 'LaunchesSettled': {
+      const settled = new Set(event.instances);
+      // A launch that produced a task clears the instance's failure record; a crash is counted afresh.
+      const failures = Object.fromEntries(Object.entries(state.failures).filter(([id]) => !settled.has(id)));
+      return { ...state, launches: withoutInstances(state.launches, settled), failures };
+    }
+    case 'LaunchesLost':
+      return { ...state, launches: withoutInstances(state.launches, new Set(event.instances)) };
+    case 'StopsSettled':
+      return { ...state, stops: withoutTasks(state.stops, new Set(event.tasks)) };
+    case 'RevisionCountsChanged':
+      return { ...state, counts: event.counts };
+    case 'DeploymentProgressed': {
+      const progressed = event.ready > state.progressMark.ready || event.old < state.progressMark.old;
+      return { ...state, progressMark: { ready: event.ready, old: event.old }, lastProgressAt: progressed ? event.at : state.lastProgressAt };
+    }
+    case 'DeploymentStuck':
+      return { ...state, health: { status: 'Stuck', since: event.at, reason: event.reason } };
+    case 'DeploymentFailing':
+      return { ...state, health: { status: 'Failing', since: state.health?.since ?? event.at, reason: event.reason } };
+    case 'DeploymentResumed':
+      return { ...state, health: undefined, lastProgressAt: event.at };
+    case 'CoverageDropped':
+      return { ...state, coverage: { since: event.at, failing: false } };
+    case 'CoverageFailing':
+      return { ...state, coverage: { since: state.coverage?.since ?? event.at, failing: true, reason: event.reason } };
+    case 'CoverageRestored':
+      return { ...state, coverage: undefined };
+    case 'DeploymentCompleted':
+      return state;
+    default: {
+      const never: never = event;
+      throw new Error(`unexpected planner event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * The executor's record of launches ECS refused (its `failures[]`): they leave their batch, and
+ * each instance gets a back-off and retry priority. Only the most recent MAX_FAILURES_KEPT
+ * instances are remembered (an instance forgotten is retried without back-off, never lost).
+ */
+export function recordLaunchFailures(state: PlannerState, key: string, failed: Array<{ instance: string; reason: string }>, at: number): PlannerState {
+  const failures: Record<string, LaunchFailure> = { ...state.failures };
+  for (const f of failed) {
+    const previous = failures[f.instance];
+    delete failures[f.instance]; // re-inserted last: insertion order is recency
+    failures[f.instance] = { count: (previous?.count ?? 0) + 1, lastAt: at, reason: truncateReason(f.reason) };
+  }
+  const ids = Object.keys(failures);
+  for (const id of ids.slice(0, Math.max(0, ids.length - MAX_FAILURES_KEPT))) delete failures[id];
+  const batch = state.launches.find((b) => b.key === key);
+  const refused = new Set(failed.map((f) => f.instance));
+  const launches = batch ? withoutInstances(state.launches, new Set(batch.instances.filter((i) => refused.has(i)))) : state.launches;
+  return { ...state, launches, failures };
+}
+
+/**
+ * Why the executor must not carry out an action any more, or undefined if it still stands:
+ * the deployment it was planned for was replaced, a deploy/rollback/freeze/thaw came in since
+ * (epoch), the environment is frozen, or — for launches — the planner no longer waits for them
+ * (they settled, failed, or were given up as lost and may be planned again under a new key).
+ *
+ * staleReason(engine with epoch 4, { …, epoch: 3 }, now) === 'planned in epoch 3, the environment is in epoch 4'
+ */
+export function staleReason(engine: PlannerState | undefined, action: PlannerAction, now: number): string | undefined {
+  if (!engine) return 'no deployment in progress';
+  if (engine.deploymentId !== action.deploymentId) return `deployment ${engine.deploymentId} replaced ${action.deploymentId}`;
+  if (engine.epoch !== action.epoch) return `planned in epoch ${action.epoch}, the environment is in epoch ${engine.epoch}`;
+  if (engine.frozen) return 'the environment is frozen';
+  if (action.type !== 'StartTasks') return undefined;
+  const batch = engine.launches.find((l) => l.key === action.key);
+  if (!batch) return 'the launches are no longer on record (settled, failed or given up)';
+  if (now - batch.at >= LAUNCH_TIMEOUT_MS) return `planned ${Math.round((now - batch.at) / 1000)} s ago: presumed lost and planned again`;
+  return undefined;
+}
+
+/** The instances of a StartTasks action the planner still waits for (the others settled or failed). */
+export function pendingLaunches(engine: PlannerState, action: Extract<PlannerAction, { type: 'StartTasks' }>): string[] {
+  const pending = new Set(engine.launches.find((l) => l.key === action.key)?.instances ?? []);
+  return action.instanceArns.filter((arn) => pending.has(shortId(arn)));
+}

@@ -1,0 +1,9 @@
+/** The rollout: a small core (core.ts, bookkeeping.ts) plus one file per strategy. */
+export * from './types';
+export * from './keys';
+export * from './bookkeeping';
+export { plan, stoppedAbnormally } from './core';
+export { planReplace } from './daemon-replace';
+export type { ReplaceCandidate, ReplaceInput, ReplaceMoves } from './daemon-replace';
+export { planSurge } from './daemon-surge';
+export type { SurgeInput } from './daemon-surge';

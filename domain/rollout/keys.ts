@@ -1,0 +1,72 @@
+/**
+ * Names and small arithmetic the rollout shares: ids, idempotency keys, the availability floor,
+ * the surge allowance, back-off, and the limits that keep a plan and the projection bounded.
+ */
+import { fnv1a64 } from '../identity';
+
+/** Instances (StartTask takes up to 10 container instances) or tasks per executor message. */
+export const ACTION_BATCH = 10;
+/**
+ * At most this many launches and this many stops are in flight at once, whatever the fleet: the
+ * bookkeeping of one deployment (ids of 32 characters; 2,000 × 33 B ≈ 66 KB for each list, plus
+ * ≈ 14 KB of batch keys and times) stays a fraction of the projection's 400 KB item, and so does
+ * each event that names them. A wave larger than this moves in parts, as launches and stops settle.
+ */
+export const MAX_LAUNCHES_IN_FLIGHT = 2_000;
+export const MAX_STOPS_IN_FLIGHT = 2_000;
+/** Failed launches kept (the most recent), and the length a failure reason is cut to. */
+export const MAX_FAILURES_KEPT = 500;
+export const MAX_REASON_LENGTH = 160;
+
+/** How often to look at a task waiting for its health check (ECS sends no event for health). */
+export const HEALTH_POLL_MS = 1_000;
+/** A planned launch with no task and no recorded outcome after this long is presumed lost. */
+export const LAUNCH_TIMEOUT_MS = 60_000;
+/** A planned stop whose task still wants to run after this long is planned again. */
+export const STOP_TIMEOUT_MS = 60_000;
+
+/** Back-off before retrying a failed launch on an instance: 2^(failures-1) s, at most 60 s. */
+export function launchBackoffMs(failures: number): number {
+  return Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));
+}
+
+/** An ECS id: the last segment of an ARN (`…:container-instance/default/abc` → `abc`). */
+export function shortId(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/**
+ * The idempotency key of a batch of launches (≤ 128 characters: an SQS deduplication id and the
+ * `blox:action` tag of the tasks it starts). `salt` makes it differ from every key already used.
+ * launchBatchKey('E:2@2017…', 2, ['a', 'b'], 0) === `start-${fnv1a64('E:2@2017…')}-2-${fnv1a64('a,b')}-0`
+ */
+export function launchBatchKey(deploymentId: string, revision: number, instanceIds: readonly string[], salt: number): string {
+  return `start-${fnv1a64(deploymentId)}-${revision}-${fnv1a64(instanceIds.join(','))}-${salt}`;
+}
+
+/** The idempotency key of a batch of stops planned at `at` (a stop planned again later gets a new key). */
+export function stopBatchKey(taskIds: readonly string[], at: number): string {
+  return `stop-${fnv1a64(taskIds.join(','))}-${at}`;
+}
+
+/** MinHealthyPercent → the fewest instances that must stay available. minAvailable(5, 80) === 4. */
+export function minAvailable(instances: number, minHealthyPercent: number): number {
+  return Math.ceil((instances * minHealthyPercent) / 100);
+}
+
+/** MaxOver → how many instances may run two copies at once. maxSurge(10, '20%') === 2, at least 1. */
+export function maxSurge(instances: number, maxOver: number | `${number}%`): number {
+  if (typeof maxOver === 'number') return maxOver;
+  return Math.max(1, Math.floor((instances * Number(maxOver.slice(0, -1))) / 100));
+}
+
+/** Splits `items` into runs of at most `size`. chunk([1, 2, 3], 2) → [[1, 2], [3]] */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function truncateReason(reason: string): string {
+  return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
+}

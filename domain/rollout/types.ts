@@ -1,0 +1,151 @@
+/**
+ * The rollout's vocabulary: what the observer saw, what the engine remembers of a deployment in
+ * progress, and what a plan decides (events that explain it, actions the executor carries out).
+ *
+ * Sizes are bounded whatever the fleet: the bookkeeping names instances and tasks by their ECS ids
+ * (the last segment of the ARN, 32 hex digits), groups launches and stops in batches of at most
+ * `ACTION_BATCH` (one executor message, one StartTask call), and never holds more than
+ * `MAX_LAUNCHES_IN_FLIGHT` launches and `MAX_STOPS_IN_FLIGHT` stops at once. The projection that
+ * stores this state is one DynamoDB item (≤ 400 KB); see `core.ts` for the arithmetic.
+ */
+import type { EffectiveDeploymentConfiguration } from '../spec';
+
+export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
+
+export interface ObservedInstance {
+  arn: string;
+  status: 'ACTIVE' | 'DRAINING';
+}
+
+export interface ObservedTask {
+  arn: string;
+  instanceArn: string;
+  revision: number;
+  /** The StartTask action that launched it (task tag), when Blox launched it. */
+  actionKey?: string | undefined;
+  lastStatus: TaskLastStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  health: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  stopCode?: string | undefined;
+  stoppedReason?: string | undefined;
+  /** Epoch ms, for STOPPED tasks. */
+  stoppedAt?: number | undefined;
+}
+
+/** What the observer saw: the group's instances (ACTIVE and DRAINING) and every task of the environment. */
+export interface Observed {
+  instances: ObservedInstance[];
+  tasks: ObservedTask[];
+  /** Whether the target revision's task definition has container health checks. */
+  targetHealthChecked: boolean;
+}
+
+/** Launches of the target revision sent in one executor message (one StartTask call). */
+export interface LaunchBatch {
+  key: string;
+  at: number;
+  /** Container instance ids whose task has not shown up yet. */
+  instances: string[];
+}
+
+/** Stops sent in one executor message. */
+export interface StopBatch {
+  key: string;
+  at: number;
+  /** Task ids that still want to run. */
+  tasks: string[];
+}
+
+export interface LaunchFailure {
+  count: number;
+  lastAt: number;
+  reason: string;
+}
+
+export type DeploymentHealth = { status: 'Stuck' | 'Failing'; since: number; reason: string };
+
+/** The engine's view of the deployment in progress (kept in the environment's projection). */
+export interface PlannerState {
+  environment: string;
+  deploymentId: string;
+  /** Bumped by every deploy, rollback, freeze and thaw: actions of an older epoch are dropped. */
+  epoch: number;
+  revision: number;
+  taskDefinition: string;
+  cluster: string;
+  /** The instance group (ECS cluster query language); none = every instance of the cluster. */
+  query?: string | undefined;
+  /** The revisions being drained, with the status they end in. */
+  draining: Array<{ revision: number; status: 'Undeploying' | 'Reverting' }>;
+  configuration: EffectiveDeploymentConfiguration;
+  /** First deployment of the environment: MinHealthyPercent does not apply. */
+  initial: boolean;
+  frozen: boolean;
+  startedAt: number;
+  lastProgressAt: number;
+  /** Ready target tasks and live old tasks at the last progress: progress is a change of these. */
+  progressMark: { ready: number; old: number };
+  health?: DeploymentHealth | undefined;
+  /** Since when more instances than Coverage.MaxInstancesWithout lack a ready target task, and whether that has turned Failing. */
+  coverage?: { since: number; failing: false } | { since: number; failing: true; reason: string } | undefined;
+  launches: LaunchBatch[];
+  stops: StopBatch[];
+  /** Failed launches by container instance id (at most MAX_FAILURES_KEPT, the most recent). */
+  failures: Record<string, LaunchFailure>;
+  counts: RevisionCount[];
+}
+
+export interface RevisionCount {
+  revision: number;
+  desired: number;
+  current: number;
+}
+
+interface ActionCommon {
+  key: string;
+  environment: string;
+  deploymentId: string;
+  epoch: number;
+  revision: number;
+  cluster: string;
+  reason: string;
+}
+
+export type PlannerAction =
+  /** StartTask of the target revision on up to ACTION_BATCH container instances (one ECS call). */
+  | (ActionCommon & { type: 'StartTasks'; taskDefinition: string; instanceArns: string[] })
+  /** StopTask of up to ACTION_BATCH tasks (one ECS call each; `revision` is the deployment's target). */
+  | (ActionCommon & { type: 'StopTasks'; taskArns: string[] });
+
+export type PlannerEvent =
+  /** One event per reason and plan: every batch of launches it sends. */
+  | { type: 'LaunchesPlanned'; revision: number; reason: string; batches: Array<{ key: string; instances: string[] }>; at: number }
+  | { type: 'StopsPlanned'; reason: string; batches: Array<{ key: string; tasks: string[] }>; at: number }
+  /** Launches whose task showed up (container instance ids). */
+  | { type: 'LaunchesSettled'; instances: string[]; at: number }
+  /** Launches given up as lost after LAUNCH_TIMEOUT_MS: the instances may be planned again. */
+  | { type: 'LaunchesLost'; instances: string[]; at: number }
+  /** Stops whose task no longer wants to run (task ids), or given up after STOP_TIMEOUT_MS. */
+  | { type: 'StopsSettled'; tasks: string[]; at: number }
+  | { type: 'RevisionCountsChanged'; counts: RevisionCount[]; at: number }
+  | { type: 'DeploymentProgressed'; ready: number; old: number; at: number }
+  | { type: 'DeploymentStuck'; reason: string; at: number }
+  | { type: 'DeploymentFailing'; reason: string; at: number }
+  | { type: 'DeploymentResumed'; at: number }
+  /** Coverage: more instances than MaxInstancesWithout lack a ready task of the revision (the clock starts)… */
+  | { type: 'CoverageDropped'; without: number; at: number }
+  /** …for ForSeconds: the revision is Failing (and notified) while the engine keeps trying… */
+  | { type: 'CoverageFailing'; without: number; reason: string; at: number }
+  /** …until no more than MaxInstancesWithout lack it. */
+  | { type: 'CoverageRestored'; at: number }
+  | { type: 'DeploymentCompleted'; revision: number; retired: Array<{ revision: number; status: 'Inactive' | 'Reverted' }>; at: number };
+
+export interface Plan {
+  events: PlannerEvent[];
+  actions: PlannerAction[];
+  /**
+   * When to look again even if no event comes (epoch ms): ECS sends no event when a task turns
+   * HEALTHY, a back-off ends or a Stuck deadline passes. The engine schedules a reconcile then.
+   */
+  wakeAt?: number | undefined;
+}
