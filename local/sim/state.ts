@@ -110,6 +110,18 @@ const eventSchema = z.custom<SimulatedEcsEvent>(
 
 export const SNAPSHOT_FORMAT = 'blox-simulated-ecs' as const;
 
+const rateLimitSchema = z.object({ burst: z.number().int().min(1), sustainedPerSecond: z.number().positive() });
+const rateBucketStateSchema = z.object({ tokens: z.number(), at: instant });
+
+/** ECS's request rate limits as the world applies them (`false`: off); see `ecs-rate-limits.ts`. */
+export const rateLimitsSettingSchema = z.union([
+  z.literal(false),
+  z.object({
+    buckets: z.object({ 'cluster-resource-read': rateLimitSchema, 'cluster-resource-modify': rateLimitSchema }),
+    callSpacingMs: z.number().min(0),
+  }),
+]);
+
 export const worldSnapshotSchema = z.object({
   format: z.literal(SNAPSHOT_FORMAT),
   formatVersion: z.literal(1),
@@ -126,11 +138,15 @@ export const worldSnapshotSchema = z.object({
     agentVersion: z.string(),
     instanceDefaults: z.object({ cpu: count, memory: count, instanceType: z.string(), availabilityZones: z.array(z.string()).min(1) }),
     taskDefaults: taskBehaviourSchema.partial(),
+    /** Absent in snapshots taken before rate limits existed: ECS's defaults then. */
+    rateLimits: rateLimitsSettingSchema.optional(),
   }),
   counters: z.object({ instance: count, task: count, event: count, timer: count, request: count }),
   /** The default PRNG's state; absent when the world was given its own `random`. */
   randomState: z.number().int().optional(),
   throttleProbability: z.number().min(0).max(1),
+  /** The rate-limit buckets' levels (absent when limits are off, or in older snapshots: full then). */
+  rateLimitState: z.object({ 'cluster-resource-read': rateBucketStateSchema, 'cluster-resource-modify': rateBucketStateSchema }).optional(),
   clusters: z.array(z.string()),
   taskDefinitions: z.record(z.string(), taskBehaviourSchema.partial()),
   instances: z.array(instanceStateSchema),

@@ -35,8 +35,15 @@
  *   `stoppedRetentionSeconds` (ECS keeps them about an hour).
  * - Every task and container-instance change emits an EventBridge event (`events.ts`), delivered
  *   to `onEvent` listeners through the clock `eventDelayMs` later (never from inside an API call).
+ * - ECS's request rate limits (`ecs-rate-limits.ts`), on by default: each `Cluster` method costs
+ *   the ECS calls the real adapter makes for it (`ECS_CALLS`: a listing is its List pages and its
+ *   Describe chunks), taken from ECS's token buckets (cluster resource reads: 100 at once, 20/s;
+ *   StartTask/StopTask: 100 at once, 40/s; one set per world, as ECS's are per account and Region).
+ *   A call that finds its bucket empty throws `ThrottlingException: Rate exceeded` and changes
+ *   nothing. `rateLimits: false` (option or `setRateLimits`) turns them off; `{ buckets, callSpacingMs }`
+ *   overrides them.
  * - `throttle(p)`: each API call (the four `Cluster` methods) throws `ThrottlingException` with
- *   probability p, drawn from the seeded PRNG.
+ *   probability p, drawn from the seeded PRNG (fault injection, on top of the rate limits).
  * - `toJSON()` / `SimulatedCluster.fromJSON()`: the whole world, pending timers included.
  */
 import type {
@@ -49,7 +56,11 @@ import type {
 } from '../../functions/ports';
 import type { InstanceFacts, QueryAst } from '../../domain/query';
 import { evaluateQuery, formatQueryError, parseQuery } from '../../domain/query';
+import type { EcsCalls, EcsRateBucket } from '../../functions/ecs-budget-port';
+import { ECS_CALLS } from '../../functions/ecs-budget-port';
 import type { ScheduledTimer, SimScheduler } from './clock';
+import type { SimRateLimitsOption } from './ecs-rate-limits';
+import { EcsRateLimiter, resolveRateLimits } from './ecs-rate-limits';
 import { clientException, clusterNotFoundException, invalidParameterException, throttlingException } from './errors';
 import type { EcsContainerInstanceStateChangeEvent, EcsResource, EcsTaskStateChangeEvent, SimulatedEcsEvent } from './events';
 import { CONTAINER_INSTANCE_STATE_CHANGE, eventTime, TASK_STATE_CHANGE } from './events';
@@ -139,6 +150,11 @@ export interface SimulatedClusterOptions {
   healthChangeEvents?: boolean;
   /** StartTask onto a DRAINING instance: refuse (`DRAINING` failure, the default) or place it. */
   startOnDraining?: 'reject' | 'allow';
+  /**
+   * ECS's request rate limits (`ecs-rate-limits.ts`). Default: ECS's documented limits. `false`
+   * turns them off (for tests that are not about them and call the API faster than ECS allows).
+   */
+  rateLimits?: SimRateLimitsOption;
 }
 
 export interface AddInstancesInput {
@@ -198,6 +214,7 @@ export class SimulatedCluster implements Cluster {
   private counters = { instance: 0, task: 0, event: 0, timer: 0, request: 0 };
   private throttleProbability = 0;
   private throttleRandom: () => number;
+  private rateLimiter: EcsRateLimiter | undefined;
 
   constructor(options: SimulatedClusterOptions) {
     this.clock = options.clock;
@@ -220,7 +237,9 @@ export class SimulatedCluster implements Cluster {
       agentVersion: options.agentVersion ?? DEFAULT_AGENT_VERSION,
       instanceDefaults: { ...instanceDefaults, availabilityZones: [...instanceDefaults.availabilityZones] },
       taskDefaults: { ...options.taskDefaults },
+      rateLimits: resolveRateLimits(options.rateLimits),
     };
+    if (this.settings.rateLimits) this.rateLimiter = new EcsRateLimiter(this.settings.rateLimits, this.clock);
     for (const [key, behaviour] of Object.entries(options.taskDefinitions ?? {})) this.configureTaskDefinition(key, behaviour);
   }
 
@@ -381,7 +400,21 @@ export class SimulatedCluster implements Cluster {
     this.throttleRandom = random ?? this.random;
   }
 
+  /**
+   * ECS's request rate limits: `false` turns them off, `{}` is ECS's defaults, `{ buckets,
+   * callSpacingMs }` overrides them. The buckets start full.
+   */
+  setRateLimits(option: SimRateLimitsOption): void {
+    this.settings.rateLimits = resolveRateLimits(option);
+    this.rateLimiter = this.settings.rateLimits ? new EcsRateLimiter(this.settings.rateLimits, this.clock) : undefined;
+  }
+
   // ── Inspection ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The tokens left now in one of ECS's buckets (fractional while refilling); undefined when limits are off. */
+  rateLimitTokens(bucket: EcsRateBucket): number | undefined {
+    return this.rateLimiter?.tokens(bucket);
+  }
 
   /** Every instance ever registered (INACTIVE ones included), in registration order. */
   describeInstances(cluster?: string): ContainerInstance[] {
@@ -412,25 +445,40 @@ export class SimulatedCluster implements Cluster {
 
   async listContainerInstances(cluster: string, filter?: string): Promise<ContainerInstance[]> {
     this.maybeThrottle();
-    const name = this.requireCluster(cluster);
-    const ast = this.parseFilter(filter ?? '');
-    return [...this.instances.values()]
-      .filter((instance) => instance.cluster === name && (instance.status === 'ACTIVE' || instance.status === 'DRAINING'))
-      .filter((instance) => evaluateQuery(ast, this.facts(instance)))
-      .map((instance) => this.toContainerInstance(instance));
+    let listed: InstanceState[];
+    try {
+      const name = this.requireCluster(cluster);
+      const ast = this.parseFilter(filter ?? '');
+      listed = [...this.instances.values()]
+        .filter((instance) => instance.cluster === name && (instance.status === 'ACTIVE' || instance.status === 'DRAINING'))
+        .filter((instance) => evaluateQuery(ast, this.facts(instance)));
+    } catch (error) {
+      this.charge({ ListContainerInstances: 1 }); // the first page is refused: still a request
+      throw error;
+    }
+    this.charge(ECS_CALLS.listContainerInstances(listed.length));
+    return listed.map((instance) => this.toContainerInstance(instance));
   }
 
   async listTasks(cluster: string, startedBy: string): Promise<ClusterTask[]> {
     this.maybeThrottle();
-    const name = this.requireCluster(cluster);
+    let name: string;
+    try {
+      name = this.requireCluster(cluster);
+    } catch (error) {
+      this.charge({ ListTasks: 1 });
+      throw error;
+    }
     this.forgetOldTasks();
-    return [...this.tasks.values()]
-      .filter((task) => task.cluster === name && task.startedBy === startedBy)
-      .map((task) => this.toClusterTask(task));
+    const listed = [...this.tasks.values()].filter((task) => task.cluster === name && task.startedBy === startedBy);
+    const running = listed.filter((task) => task.desiredStatus === 'RUNNING').length;
+    this.charge(ECS_CALLS.listTasks({ running, stopped: listed.length - running }));
+    return listed.map((task) => this.toClusterTask(task));
   }
 
   async startTask(input: StartTaskInput): Promise<StartTaskResult> {
     this.maybeThrottle();
+    this.charge(ECS_CALLS.startTask());
     const cluster = this.requireCluster(input.cluster);
     if (!STARTED_BY.test(input.startedBy)) {
       throw invalidParameterException('startedBy: up to 36 letters (uppercase and lowercase), numbers, hyphens, forward slashes and underscores are allowed.');
@@ -506,6 +554,7 @@ export class SimulatedCluster implements Cluster {
 
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<ClusterTask | undefined> {
     this.maybeThrottle();
+    this.charge(ECS_CALLS.stopTask());
     const name = this.requireCluster(cluster);
     const task = this.findTask(taskArn);
     if (!task || task.cluster !== name) return undefined;
@@ -538,6 +587,7 @@ export class SimulatedCluster implements Cluster {
       counters: this.counters,
       ...(this.seededRandom && this.random === this.seededRandom.next ? { randomState: this.seededRandom.state } : {}),
       throttleProbability: this.throttleProbability,
+      ...(this.rateLimiter ? { rateLimitState: this.rateLimiter.toJSON() } : {}),
       clusters: [...this.clusters],
       taskDefinitions: Object.fromEntries(this.taskDefinitions),
       instances: [...this.instances.values()],
@@ -576,8 +626,10 @@ export class SimulatedCluster implements Cluster {
       eventDelayMs: data.settings.eventDelayMs,
       healthChangeEvents: data.settings.healthChangeEvents,
       startOnDraining: data.settings.startOnDraining,
+      ...(data.settings.rateLimits !== undefined ? { rateLimits: data.settings.rateLimits } : {}),
       ...(options.random ? { random: options.random } : {}),
     });
+    if (world.settings.rateLimits && data.rateLimitState) world.rateLimiter = new EcsRateLimiter(world.settings.rateLimits, options.clock, data.rateLimitState);
     if (!options.random && world.seededRandom) world.seededRandom.state = data.randomState!;
     world.throttleProbability = data.throttleProbability;
     world.counters = { ...data.counters };
@@ -858,6 +910,13 @@ export class SimulatedCluster implements Cluster {
 
   private maybeThrottle(): void {
     if (this.throttleProbability > 0 && this.throttleRandom() < this.throttleProbability) {
+      throw throttlingException(uuidLike(this.seed, 6, ++this.counters.request));
+    }
+  }
+
+  /** Takes the ECS calls from the rate-limit buckets, or throws ECS's ThrottlingException. */
+  private charge(calls: EcsCalls): void {
+    if (this.rateLimiter && !this.rateLimiter.charge(calls)) {
       throw throttlingException(uuidLike(this.seed, 6, ++this.counters.request));
     }
   }

@@ -1,0 +1,154 @@
+/**
+ * ECS's request rate limits, the ECS calls each `Cluster` method costs, and the `EcsBudget` port
+ * every ECS call of the engine is taken from. One place for the arithmetic: the simulated cluster
+ * (`local/sim/ecs-rate-limits.ts`) throttles with it, the budget (`adapters/ecs-budget.ts`,
+ * `adapters/dynamo-ecs-budget.ts`) and `adapters/budgeted-cluster.ts` stay below it with it.
+ *
+ * What ECS does ("Request throttling for the Amazon ECS API", ECS API Reference,
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html):
+ *
+ * - Throttling is per account and Region (not per cluster), a token bucket per *category* of
+ *   actions: bucket capacity = burst, refill = sustained rate per second. Every request takes one
+ *   token from its category's bucket; a request that finds the bucket empty fails with
+ *   `ThrottlingException: Rate exceeded` (the SDK retries it, the tokens stay spent).
+ * - "Cluster resource read actions" — DescribeContainerInstances, DescribeTasks, ListAttributes,
+ *   ListContainerInstances, ListTasks: ONE bucket, burst 100, sustained 20/s.
+ * - "Cluster resource modify actions" — DeleteAttributes, DeregisterContainerInstance,
+ *   ExecuteCommand, PutAttributes, RunTask, StartTask, StopTask, UpdateContainerAgent,
+ *   UpdateContainerInstancesStates: ONE bucket, burst 100, sustained 40/s. (Fargate additionally
+ *   limits RunTask; Blox only uses StartTask on EC2 instances.)
+ * - Limits can be raised through AWS Support, not by the caller: the figures below are the defaults.
+ *
+ * What the ECS adapter (`adapters/ecs-cluster.ts`) sends for each port method, hence its cost:
+ * - listTasks: ListTasks pages of ≤ 100 for desiredStatus RUNNING, then for STOPPED (at least one
+ *   page each, even when empty), then DescribeTasks in chunks of ≤ 100 ARNs (none when nothing is
+ *   listed).
+ * - listContainerInstances: ListContainerInstances pages of ≤ 100 (at least one), then
+ *   DescribeContainerInstances in chunks of ≤ 100.
+ * - startTask: one StartTask (up to 10 container instances a call).
+ * - stopTask: one StopTask.
+ */
+
+// ── ECS's limits ─────────────────────────────────────────────────────────────────────────────────
+
+/** ECS's token buckets for the actions Blox calls (named after ECS's API action categories). */
+export const ECS_RATE_BUCKETS = ['cluster-resource-read', 'cluster-resource-modify'] as const;
+export type EcsRateBucket = (typeof ECS_RATE_BUCKETS)[number];
+
+export interface EcsRateLimit {
+  /** Bucket capacity: the calls allowed at once from a full bucket. */
+  burst: number;
+  /** Refill: tokens added per second, up to the capacity. */
+  sustainedPerSecond: number;
+}
+
+export type EcsRateLimits = Readonly<Record<EcsRateBucket, Readonly<EcsRateLimit>>>;
+
+/** ECS's documented defaults, per account and Region (see the header). */
+export const ECS_RATE_LIMITS: EcsRateLimits = Object.freeze({
+  'cluster-resource-read': Object.freeze({ burst: 100, sustainedPerSecond: 20 }),
+  'cluster-resource-modify': Object.freeze({ burst: 100, sustainedPerSecond: 40 }),
+});
+
+/** The ECS actions the `Cluster` port is made of. */
+export type EcsAction = 'ListTasks' | 'DescribeTasks' | 'ListContainerInstances' | 'DescribeContainerInstances' | 'StartTask' | 'StopTask';
+
+export const ECS_ACTION_BUCKET: Readonly<Record<EcsAction, EcsRateBucket>> = Object.freeze({
+  ListTasks: 'cluster-resource-read',
+  DescribeTasks: 'cluster-resource-read',
+  ListContainerInstances: 'cluster-resource-read',
+  DescribeContainerInstances: 'cluster-resource-read',
+  StartTask: 'cluster-resource-modify',
+  StopTask: 'cluster-resource-modify',
+});
+
+// ── What a Cluster method costs ──────────────────────────────────────────────────────────────────
+
+/** ListTasks / ListContainerInstances page size (`maxResults` 1..100; the adapter asks for 100). */
+export const ECS_LIST_PAGE_SIZE = 100;
+/** DescribeTasks / DescribeContainerInstances: at most 100 ARNs a call. */
+export const ECS_DESCRIBE_MAX = 100;
+/** StartTask: at most 10 container instances a call. */
+export const ECS_START_TASK_MAX_INSTANCES = 10;
+
+/** ECS calls by action, in the order they are made (an action absent = no call). */
+export type EcsCalls = Partial<Record<EcsAction, number>>;
+
+const listPages = (listed: number) => Math.max(1, Math.ceil(listed / ECS_LIST_PAGE_SIZE));
+const describeCalls = (described: number) => Math.ceil(described / ECS_DESCRIBE_MAX);
+
+/** The ECS calls each `Cluster` method makes, from the sizes involved. */
+export const ECS_CALLS = Object.freeze({
+  /** `running` / `stopped`: the tasks listed for desiredStatus RUNNING / STOPPED. */
+  listTasks({ running, stopped }: { running: number; stopped: number }): EcsCalls {
+    return { ListTasks: listPages(running) + listPages(stopped), DescribeTasks: describeCalls(running + stopped) };
+  },
+  /** `listed`: the container instances the listing returns. */
+  listContainerInstances(listed: number): EcsCalls {
+    return { ListContainerInstances: listPages(listed), DescribeContainerInstances: describeCalls(listed) };
+  },
+  /** `containerInstances`: how many instances the call places on (1 today). */
+  startTask(containerInstances = 1): EcsCalls {
+    return { StartTask: Math.max(1, Math.ceil(containerInstances / ECS_START_TASK_MAX_INSTANCES)) };
+  },
+  stopTask(): EcsCalls {
+    return { StopTask: 1 };
+  },
+});
+
+/** The calls per bucket (buckets with no call left out), in bucket order. */
+export function callsByBucket(calls: EcsCalls): Array<[EcsRateBucket, number]> {
+  const sums = new Map<EcsRateBucket, number>();
+  for (const [action, count] of Object.entries(calls) as Array<[EcsAction, number | undefined]>) {
+    if (!count) continue;
+    const bucket = ECS_ACTION_BUCKET[action];
+    sums.set(bucket, (sums.get(bucket) ?? 0) + count);
+  }
+  return ECS_RATE_BUCKETS.flatMap((bucket) => (sums.has(bucket) ? [[bucket, sums.get(bucket)!] as [EcsRateBucket, number]] : []));
+}
+
+// ── The budget ───────────────────────────────────────────────────────────────────────────────────
+
+/** The share of ECS's limits the budget allows itself (burst and sustained): the rest is headroom. */
+export const ECS_BUDGET_FRACTION = 0.8;
+
+/** `limits` scaled by `fraction` (burst rounded down, at least 1). */
+export function scaleLimits(limits: EcsRateLimits, fraction: number): EcsRateLimits {
+  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`scaleLimits: fraction must be in (0, 1], got ${fraction}`);
+  const scaled = {} as Record<EcsRateBucket, EcsRateLimit>;
+  for (const bucket of ECS_RATE_BUCKETS) {
+    const limit = limits[bucket];
+    scaled[bucket] = Object.freeze({ burst: Math.max(1, Math.floor(limit.burst * fraction)), sustainedPerSecond: limit.sustainedPerSecond * fraction });
+  }
+  return Object.freeze(scaled);
+}
+
+/** The budget's default limits: 80 % of ECS's (read: 80 at once, 16/s; modify: 80 at once, 32/s). */
+export const ECS_BUDGET_LIMITS: EcsRateLimits = scaleLimits(ECS_RATE_LIMITS, ECS_BUDGET_FRACTION);
+
+/**
+ * A token-bucket budget of ECS calls per cluster and bucket, shared by every caller of the same
+ * cluster (in AWS: every concurrent Lambda invocation; locally: every environment of the harness).
+ */
+export interface EcsBudget {
+  /**
+   * Waits until `calls` tokens are available in the cluster's bucket, then takes them. A take
+   * larger than the bucket's capacity waits for a full bucket and leaves it in deficit (a listing
+   * of 10,000 tasks is 201 calls), which later takes wait out. `calls` 0 returns at once.
+   */
+  take(cluster: string, bucket: EcsRateBucket, calls: number): Promise<void>;
+  /**
+   * Accounts for calls made beyond what was taken (`calls` > 0: the balance may go below zero,
+   * later takes wait it out) or short of it (`calls` < 0: given back, never above capacity).
+   * Never waits.
+   */
+  adjust(cluster: string, bucket: EcsRateBucket, calls: number): Promise<void>;
+}
+
+/** The time and timers a budget waits on: `VirtualClock` in the harness, wall time in AWS. */
+export interface BudgetClock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Runs `fn` once at `atMs` (an instant in the past: as soon as possible). */
+  schedule(atMs: number, fn: () => void): unknown;
+}
