@@ -70,14 +70,14 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err
 let counter = 0;
 function action(environment: string, key = `k${++counter}`): PlannerAction {
   return {
-    type: 'StopTask',
+    type: 'StopTasks',
     key,
     environment,
     deploymentId: `${environment}:1@2024010100000000`,
     epoch: 1,
     revision: 1,
     cluster: 'default',
-    taskArn: `arn:aws:ecs:us-east-1:123456789012:task/default/${key}`,
+    taskArns: [`arn:aws:ecs:us-east-1:123456789012:task/default/${key}`],
     reason: 'test',
   };
 }

@@ -20,14 +20,14 @@ beforeEach(() => {
 
 function stop(n: number, environment = 'SomeEnvironment/Prod'): PlannerAction {
   return {
-    type: 'StopTask',
+    type: 'StopTasks',
     key: `stop:${environment}:1@2024010100000000:task-${n}`,
     environment,
     deploymentId: `${environment}:2@2024010100000000`,
     epoch: 1,
     revision: 1,
     cluster: 'default',
-    taskArn: `arn:aws:ecs:us-east-1:123456789012:task/default/${n}`,
+    taskArns: [`arn:aws:ecs:us-east-1:123456789012:task/default/${n}`],
     reason: 'replaced by revision 2',
   };
 }
