@@ -16,7 +16,9 @@
  * (start next to the old one, at most MaxOver at a time).
  *
  * Priorities, from the walkthrough: (1) retry a failed launch (after a per-instance back-off),
- * (2) instances with no task at all (new instances, crashed tasks), (3) the strategy's moves.
+ * (2) instances whose task of the environment stopped on its own (crashed, stopped by someone else),
+ * (3) instances whose old task Blox stopped (the replacement goes on), (4) new instances (no task
+ * ever), (5) the strategy's moves. They are planned, queued and capped in that order.
  *
  * Stuck: no progress for StuckAfterSeconds → `DeploymentStuck` with the reason (placement failure
  * and ECS's reason, crash loop, unhealthy tasks); a Replace whose budget is 0 with nothing in flight
@@ -48,6 +50,15 @@ import {
 import { planReplace } from './daemon-replace';
 import type { ReplaceCandidate } from './daemon-replace';
 import { planSurge } from './daemon-surge';
+
+type StartKind = 'retry' | 'lost' | 'replaced' | 'new';
+const START_ORDER: readonly StartKind[] = ['retry', 'lost', 'replaced', 'new'];
+const START_REASONS: Record<StartKind, string> = {
+  retry: 'retry after a failed launch',
+  lost: 'the task of the environment stopped on this instance',
+  replaced: 'replace: the old task has stopped',
+  new: 'new instance: it runs no task of the environment',
+};
 
 const LIVE = (t: ObservedTask) => t.lastStatus !== 'STOPPED';
 const WANTS_TO_RUN = (t: ObservedTask) => LIVE(t) && t.desiredStatus === 'RUNNING';
@@ -201,7 +212,16 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   const replaceCandidates: ReplaceCandidate[] = [];
   const surgeCandidates: string[] = [];
   const surgeRetries: string[] = [];
-  const priorityStarts: Array<{ instanceArn: string; retry: boolean }> = [];
+  /** Instances with no task: a failed launch to retry, a task of the environment that stopped here, or a new instance. */
+  const priorityStarts: Array<{ instanceArn: string; kind: StartKind }> = [];
+  /** Instances whose old task Blox stopped (a replacement under way), and those whose task stopped otherwise. */
+  const replacedOn = new Set<string>();
+  const lostOn = new Set<string>();
+  for (const t of observed.tasks) {
+    if (LIVE(t)) continue;
+    if (t.revision !== T && t.stopCode === 'UserInitiated') replacedOn.add(t.instanceArn);
+    else lostOn.add(t.instanceArn);
+  }
 
   for (const instance of active) {
     const tasks = onInstance.get(instance.arn) ?? [];
@@ -251,7 +271,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     }
     if (!oldAlive) {
       if (failure) blockers.push(failure.reason);
-      priorityStarts.push({ instanceArn: instance.arn, retry: !!failure });
+      priorityStarts.push({ instanceArn: instance.arn, kind: failure ? 'retry' : lostOn.has(instance.arn) ? 'lost' : replacedOn.has(instance.arn) ? 'replaced' : 'new' });
     } else if (olds.length === 0 || olds.every(stopping)) {
       moving = true; // waiting for the old task to stop
     } else if (config.Method === 'Surge' && crashes.length > 0) {
@@ -263,9 +283,11 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     }
   }
 
-  // (1) retries, (2) instances with no task at all.
-  for (const p of priorityStarts.filter((s) => s.retry)) start(p.instanceArn, 'retry after a failed launch');
-  for (const p of priorityStarts.filter((s) => !s.retry)) start(p.instanceArn, 'instance runs no task of the environment');
+  // (1) retries, (2) instances whose task stopped on its own, (3) replacements whose old task has
+  // stopped, (4) new instances; then the strategy's moves.
+  for (const kind of START_ORDER) {
+    for (const p of priorityStarts) if (p.kind === kind) start(p.instanceArn, START_REASONS[kind]);
+  }
 
   // A target task that stopped on its own lately: hold the strategy's moves until it has been quiet
   // for the crash-loop window — the revision may not run, and each further step would put another
