@@ -135,7 +135,7 @@ describe('both clocks drive the world identically', () => {
       }),
     );
     const [instance] = world.addInstances();
-    await world.startTask({ cluster: 'default', taskDefinition: 'x:1', containerInstance: instance!.arn, startedBy: 'test', tags: {} });
+    await world.startTask({ cluster: 'default', taskDefinition: 'x:1', containerInstances: [instance!.arn], startedBy: 'test', tags: {} });
     if (clock instanceof VirtualClock) clock.runUntilIdle();
     await done;
     return log;

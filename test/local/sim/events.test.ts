@@ -13,9 +13,9 @@ async function scenario(world: SimulatedCluster, clock: VirtualClock): Promise<v
   const instances = world.addInstances({ count: 3, attributes: { stack: 'prod' } });
   clock.advance(500);
   for (const [i, taskDefinition] of ['log-daemon:1', 'crashy:1', 'broken:1'].entries()) {
-    await world.startTask({ ...START, taskDefinition, containerInstance: instances[i]!.arn });
+    await world.startTask({ ...START, taskDefinition, containerInstances: [instances[i]!.arn] });
   }
-  const sick = (await world.startTask({ ...START, taskDefinition: 'sick:1', containerInstance: instances[0]!.arn })).tasks[0]!;
+  const sick = (await world.startTask({ ...START, taskDefinition: 'sick:1', containerInstances: [instances[0]!.arn] })).tasks[0]!;
   clock.advance(3_500);
   await world.stopTask('default', sick.arn, 'unhealthy');
   world.drainInstance(instances[1]!.arn);
@@ -47,7 +47,7 @@ describe('events', () => {
     const { clock, world, events } = testBed();
     const [instance] = world.addInstances({ attributes: { stack: 'prod' } });
     clock.advance(1234);
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstances: [instance!.arn] });
     clock.advance(0);
     const [registered, pending, resources] = events;
     expect(registered).toMatchObject({
@@ -167,7 +167,7 @@ describe('events', () => {
     for (const healthChangeEvents of [false, true]) {
       const { clock, world, events } = testBed({ healthChangeEvents });
       const [instance] = world.addInstances();
-      const { tasks } = await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instance!.arn });
+      const { tasks } = await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instance!.arn] });
       clock.advance(10_000);
       const own = taskEvents(events, tasks[0]!.arn).map((e) => `${e.detail.lastStatus}/${e.detail.healthStatus}/v${e.detail.version}`);
       expect(own).toEqual(healthChangeEvents ? ['PENDING/UNKNOWN/v1', 'RUNNING/UNKNOWN/v2', 'RUNNING/HEALTHY/v3'] : ['PENDING/UNKNOWN/v1', 'RUNNING/UNKNOWN/v2']);
@@ -178,7 +178,7 @@ describe('events', () => {
     const { clock, world, events } = testBed({ eventDelayMs: 250 });
     const [instance] = world.addInstances();
     expect(events).toHaveLength(0);
-    await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instance!.arn });
+    await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instance!.arn] });
     expect(events).toHaveLength(0);
     clock.advance(249);
     expect(events).toHaveLength(0);

@@ -74,6 +74,14 @@ describe('ECS rate limits in the simulated cluster', () => {
     expect(world.describeTask(started[58]!.arn)?.desiredStatus).toBe('RUNNING');
   });
 
+  it('StartTask on 10 instances is one call', async () => {
+    const { world } = testBed({ rateLimits: { callSpacingMs: 0 } });
+    const instances = world.addInstances({ count: 10 });
+    const result = await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: instances.map((instance) => instance.arn) });
+    expect(result.tasks).toHaveLength(10);
+    expect(world.rateLimitTokens(MODIFY)).toBe(99);
+  });
+
   it('a listing costs its List pages and Describe chunks, from the read bucket that ListTasks and ListContainerInstances share', async () => {
     const { world } = testBed({ rateLimits: false });
     const instances = world.addInstances({ count: 250 });

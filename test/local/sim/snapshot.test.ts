@@ -22,7 +22,7 @@ describe('snapshot and restore', () => {
   it('a PENDING task still becomes RUNNING (then HEALTHY) after restore, on time', async () => {
     const { clock, world } = testBed({ taskDefinitions: { 'log-daemon:1': { cpu: 1024, memory: 2048 } } });
     const [instance] = world.addInstances({ attributes: { stack: 'prod' } });
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstances: [instance!.arn] });
     clock.advance(1000);
     const snapshot = persisted(world);
 
@@ -45,8 +45,8 @@ describe('snapshot and restore', () => {
     async function firstHalf(world: SimulatedCluster, clock: VirtualClock) {
       world.configureTaskDefinition('crashy:1', { crashAfterSeconds: 3 });
       const instances = world.addInstances({ count: 2 });
-      await world.startTask({ ...START, taskDefinition: 'crashy:1', containerInstance: instances[0]!.arn });
-      const t = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instances[1]!.arn })).tasks[0]!;
+      await world.startTask({ ...START, taskDefinition: 'crashy:1', containerInstances: [instances[0]!.arn] });
+      const t = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instances[1]!.arn] })).tasks[0]!;
       clock.advance(2500);
       await world.stopTask('default', t.arn, 'stop it');
       world.throttle(0.5);
@@ -56,7 +56,7 @@ describe('snapshot and restore', () => {
       const outcomes: string[] = [];
       for (let i = 0; i < 20; i++) {
         try {
-          await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instances[1]!.arn });
+          await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instances[1]!.arn] });
           outcomes.push('ok');
         } catch {
           outcomes.push('throttled');
@@ -89,8 +89,8 @@ describe('snapshot and restore', () => {
   it('timers that fell due while the world was down run at once, in order', async () => {
     const { world } = testBed();
     const [instance] = world.addInstances();
-    const first = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instance!.arn })).tasks[0]!;
-    const second = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instance!.arn })).tasks[0]!;
+    const first = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instance!.arn] })).tasks[0]!;
+    const second = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instance!.arn] })).tasks[0]!;
     const later = restore(persisted(world), T0 + 3_600_000);
     later.clock.advance(0);
     expect(later.world.describeTask(first.arn)).toMatchObject({ lastStatus: 'RUNNING', startedAt: new Date(T0 + 3_600_000).toISOString() });

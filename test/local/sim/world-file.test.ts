@@ -21,7 +21,7 @@ describe('the default world (local/cluster.yml)', () => {
     const clock = new VirtualClock(T0);
     const world = createWorld(description, { clock });
     const [instance] = await world.listContainerInstances('default', 'attribute:stack == prod');
-    const start = (taskDefinition: string) => world.startTask({ ...START, taskDefinition, containerInstance: instance!.arn });
+    const start = (taskDefinition: string) => world.startTask({ ...START, taskDefinition, containerInstances: [instance!.arn] });
     const first = await start('log-daemon:1');
     expect((await start('log-daemon:2')).tasks).toHaveLength(1); // the family entry covers other revisions
     expect((await start('log-daemon:1')).failures).toEqual([{ arn: instance!.arn, reason: 'RESOURCE:CPU' }]);

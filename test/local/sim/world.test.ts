@@ -8,7 +8,7 @@ describe('task lifecycle', () => {
   it('PENDING at once, RUNNING after startSeconds, HEALTHY healthyAfterSeconds later', async () => {
     const { clock, world } = testBed();
     const [instance] = world.addInstances({ attributes: { stack: 'prod' } });
-    const { tasks, failures } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstance: instance!.arn });
+    const { tasks, failures } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstances: [instance!.arn] });
     expect(failures).toEqual([]);
     const task = tasks[0]!;
     expect(task).toMatchObject({
@@ -39,7 +39,7 @@ describe('task lifecycle', () => {
   it('reserves and releases resources, and counts tasks like ECS', async () => {
     const { clock, world } = testBed({ taskDefinitions: { 'log-daemon:1': { cpu: 1024, memory: 2048 } } });
     const [instance] = world.addInstances({ cpu: 2048, memory: 4096 });
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstances: [instance!.arn] });
     expect(world.describeInstance(instance!.arn)).toMatchObject({ remaining: { cpu: 1024, memory: 2048 }, runningTasksCount: 1, pendingTasksCount: 1 });
     clock.advance(2000);
     expect(world.describeInstance(instance!.arn)).toMatchObject({ runningTasksCount: 1, pendingTasksCount: 0 });
@@ -59,7 +59,7 @@ describe('task lifecycle', () => {
     expect(world.taskBehaviour('web:12')).toMatchObject({ cpu: 256, memory: 256, startSeconds: 2 });
     expect(world.taskBehaviour('arn:aws:ecs:us-east-1:123456789012:task-definition/slow:3')).toMatchObject({ startSeconds: 10 });
     expect(world.taskBehaviour('slow')).toMatchObject({ startSeconds: 10 }); // family alone: its highest configured revision
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'slow:3', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'slow:3', containerInstances: [instance!.arn] });
     clock.advance(9999);
     expect(world.describeTask(tasks[0]!.arn)?.lastStatus).toBe('PENDING');
     clock.advance(1);
@@ -71,22 +71,53 @@ describe('task lifecycle', () => {
   it('keeps the group given to StartTask', async () => {
     const { world } = testBed();
     const [instance] = world.addInstances();
-    const { tasks } = await world.startTask({ ...START, group: 'blox:SomeEnvironment/Prod', taskDefinition: 'x:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, group: 'blox:SomeEnvironment/Prod', taskDefinition: 'x:1', containerInstances: [instance!.arn] });
     expect(tasks[0]!.group).toBe('blox:SomeEnvironment/Prod');
   });
 
   it('refuses a malformed startedBy or task definition like ECS', async () => {
     const { world } = testBed();
     const [instance] = world.addInstances();
-    await expect(world.startTask({ ...START, startedBy: 'x'.repeat(37), taskDefinition: 'x:1', containerInstance: instance!.arn })).rejects.toMatchObject({
+    await expect(world.startTask({ ...START, startedBy: 'x'.repeat(37), taskDefinition: 'x:1', containerInstances: [instance!.arn] })).rejects.toMatchObject({
       name: 'InvalidParameterException',
     });
-    await expect(world.startTask({ ...START, taskDefinition: 'not a task def', containerInstance: instance!.arn })).rejects.toMatchObject({
+    await expect(world.startTask({ ...START, taskDefinition: 'not a task def', containerInstances: [instance!.arn] })).rejects.toMatchObject({
       name: 'ClientException',
     });
-    await expect(world.startTask({ ...START, cluster: 'nope', taskDefinition: 'x:1', containerInstance: instance!.arn })).rejects.toMatchObject({
+    await expect(world.startTask({ ...START, cluster: 'nope', taskDefinition: 'x:1', containerInstances: [instance!.arn] })).rejects.toMatchObject({
       name: 'ClusterNotFoundException',
     });
+  });
+});
+
+describe('StartTask on several instances', () => {
+  it('places one task on each of up to 10 instances in one call, answering each instance that fails on its own', async () => {
+    const { world } = testBed({ taskDefinitions: { 'big:1': { cpu: 2048, memory: 1024 } } });
+    const instances = world.addInstances({ count: 10 });
+    world.drainInstance(instances[3]!.arn);
+    const arns = instances.map((instance) => instance.arn);
+    const result = await world.startTask({ ...START, taskDefinition: 'big:1', containerInstances: arns });
+    expect(result.tasks.map((task) => task.containerInstanceArn)).toEqual(arns.filter((_, i) => i !== 3));
+    expect(result.failures).toEqual([{ arn: arns[3], reason: 'DRAINING' }]);
+    // Full now (2048 CPU units each): the same call again fails on every instance, in order.
+    const again = await world.startTask({ ...START, taskDefinition: 'big:1', containerInstances: [arns[0]!, 'no-such-instance', arns[3]!] });
+    expect(again).toEqual({
+      tasks: [],
+      failures: [
+        { arn: arns[0], reason: 'RESOURCE:CPU' },
+        { arn: 'no-such-instance', reason: 'MISSING' },
+        { arn: arns[3], reason: 'DRAINING' },
+      ],
+    });
+  });
+
+  it('refuses no instance or more than 10, like ECS', async () => {
+    const { world } = testBed();
+    const instances = world.addInstances({ count: 11 });
+    for (const containerInstances of [[], instances.map((instance) => instance.arn)]) {
+      await expect(world.startTask({ ...START, taskDefinition: 'x:1', containerInstances })).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    }
+    expect(world.describeTasks()).toEqual([]);
   });
 });
 
@@ -94,7 +125,7 @@ describe('placement failures', () => {
   it('a third copy on an instance sized for two fails with RESOURCE:CPU, and nothing is created', async () => {
     const { clock, world, events } = testBed({ taskDefinitions: { 'log-daemon:1': { cpu: 1024, memory: 2048 } } });
     const [instance] = world.addInstances({ cpu: 2048, memory: 4096 });
-    const start = () => world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstance: instance!.arn });
+    const start = () => world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstances: [instance!.arn] });
     expect((await start()).tasks).toHaveLength(1);
     expect((await start()).tasks).toHaveLength(1);
     clock.advance(0);
@@ -108,8 +139,8 @@ describe('placement failures', () => {
   it('RESOURCE:MEMORY when the CPU fits but the memory does not', async () => {
     const { world } = testBed({ taskDefinitions: { 'fat:1': { cpu: 128, memory: 3000 } } });
     const [instance] = world.addInstances({ cpu: 2048, memory: 4096 });
-    await world.startTask({ ...START, taskDefinition: 'fat:1', containerInstance: instance!.arn });
-    expect((await world.startTask({ ...START, taskDefinition: 'fat:1', containerInstance: instance!.arn })).failures).toEqual([
+    await world.startTask({ ...START, taskDefinition: 'fat:1', containerInstances: [instance!.arn] });
+    expect((await world.startTask({ ...START, taskDefinition: 'fat:1', containerInstances: [instance!.arn] })).failures).toEqual([
       { arn: instance!.arn, reason: 'RESOURCE:MEMORY' },
     ]);
   });
@@ -117,7 +148,7 @@ describe('placement failures', () => {
   it('MISSING, INACTIVE, AGENT and DRAINING', async () => {
     const { world } = testBed();
     const [a, b, c, d] = world.addInstances({ count: 4 });
-    const start = (containerInstance: string) => world.startTask({ ...START, taskDefinition: 'x:1', containerInstance });
+    const start = (containerInstance: string) => world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [containerInstance] });
     const missing = 'arn:aws:ecs:us-east-1:123456789012:container-instance/default/0000';
     expect((await start(missing)).failures).toEqual([{ arn: missing, reason: 'MISSING' }]);
     world.removeInstance(a!.arn);
@@ -137,7 +168,7 @@ describe('placement failures', () => {
     const { world } = testBed({ startOnDraining: 'allow' });
     const [instance] = world.addInstances();
     world.drainInstance(instance!.arn);
-    expect((await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instance!.arn })).tasks).toHaveLength(1);
+    expect((await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instance!.arn] })).tasks).toHaveLength(1);
   });
 });
 
@@ -146,7 +177,7 @@ describe('faults', () => {
     const reason = 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found';
     const { clock, world, events } = testBed({ taskDefinitions: { 'broken:1': { failStart: reason, startSeconds: 3 } } });
     const [instance] = world.addInstances();
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'broken:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'broken:1', containerInstances: [instance!.arn] });
     clock.advance(2999);
     expect(world.describeTask(tasks[0]!.arn)?.lastStatus).toBe('PENDING');
     clock.advance(1);
@@ -162,7 +193,7 @@ describe('faults', () => {
   it('crashAfterSeconds: RUNNING, then STOPPED with EssentialContainerExited and exit code 1; no restart', async () => {
     const { clock, world, events } = testBed({ taskDefinitions: { 'crashy:1': { crashAfterSeconds: 5 } } });
     const [instance] = world.addInstances();
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'crashy:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'crashy:1', containerInstances: [instance!.arn] });
     clock.advance(2000 + 4999);
     expect(world.describeTask(tasks[0]!.arn)).toMatchObject({ lastStatus: 'RUNNING', healthStatus: 'HEALTHY' });
     clock.advance(1);
@@ -182,7 +213,7 @@ describe('faults', () => {
   it('unhealthy: RUNNING and UNHEALTHY, and it keeps running', async () => {
     const { clock, world } = testBed({ taskDefinitions: { 'sick:1': { health: 'unhealthy', healthyAfterSeconds: 4 } } });
     const [instance] = world.addInstances();
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'sick:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'sick:1', containerInstances: [instance!.arn] });
     clock.advance(2000 + 3999);
     expect(world.describeTask(tasks[0]!.arn)?.healthStatus).toBe('UNKNOWN');
     clock.advance(1);
@@ -194,9 +225,9 @@ describe('faults', () => {
   it('configureTaskDefinition applies to tasks started afterwards; setTaskHealth and crashTask act at once', async () => {
     const { clock, world } = testBed();
     const [instance] = world.addInstances();
-    const first = (await world.startTask({ ...START, taskDefinition: 'app:1', containerInstance: instance!.arn })).tasks[0]!;
+    const first = (await world.startTask({ ...START, taskDefinition: 'app:1', containerInstances: [instance!.arn] })).tasks[0]!;
     world.configureTaskDefinition('app:1', { failStart: 'CannotPullContainerError: denied' });
-    const second = (await world.startTask({ ...START, taskDefinition: 'app:1', containerInstance: instance!.arn })).tasks[0]!;
+    const second = (await world.startTask({ ...START, taskDefinition: 'app:1', containerInstances: [instance!.arn] })).tasks[0]!;
     clock.advance(5000);
     expect(world.describeTask(first.arn)).toMatchObject({ lastStatus: 'RUNNING', healthStatus: 'HEALTHY' });
     expect(world.describeTask(second.arn)).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'TaskFailedToStart' });
@@ -214,7 +245,7 @@ describe('stopTask', () => {
   it('STOPPING at once, STOPPED after stopSeconds, UserInitiated with the given reason', async () => {
     const { clock, world, events } = testBed({ taskDefinitions: { 'log-daemon:1': { stopSeconds: 3 } } });
     const [instance] = world.addInstances();
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstances: [instance!.arn] });
     clock.advance(5000);
     const stopping = await world.stopTask('default', tasks[0]!.arn, 'Blox: replaced by revision 2');
     expect(stopping).toMatchObject({ lastStatus: 'STOPPING', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'Blox: replaced by revision 2' });
@@ -236,7 +267,7 @@ describe('stopTask', () => {
   it('stopping twice while STOPPING changes nothing; a PENDING task can be stopped; unknown tasks are undefined', async () => {
     const { clock, world } = testBed();
     const [instance] = world.addInstances();
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instance!.arn] });
     const first = await world.stopTask('default', tasks[0]!.arn, 'one');
     expect(await world.stopTask('default', tasks[0]!.arn, 'two')).toEqual(first);
     clock.advance(10_000);
@@ -266,7 +297,7 @@ describe('instances', () => {
   it('draining keeps the tasks running and the instance listed', async () => {
     const { clock, world } = testBed();
     const [instance] = world.addInstances({ attributes: { stack: 'prod' } });
-    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstance: instance!.arn });
+    const { tasks } = await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstances: [instance!.arn] });
     clock.advance(3000);
     expect(world.drainInstance(instance!.arn).status).toBe('DRAINING');
     clock.advance(3600_000);
@@ -278,8 +309,8 @@ describe('instances', () => {
   it('removing an instance stops its tasks (TerminationNotice) and unlists it', async () => {
     const { clock, world, events } = testBed();
     const [keep, gone] = world.addInstances({ count: 2 });
-    const onGone = (await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstance: gone!.arn })).tasks[0]!;
-    const onKeep = (await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstance: keep!.arn })).tasks[0]!;
+    const onGone = (await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstances: [gone!.arn] })).tasks[0]!;
+    const onKeep = (await world.startTask({ ...START, taskDefinition: 'log-daemon:1', containerInstances: [keep!.arn] })).tasks[0]!;
     clock.advance(3000);
     const removed = world.removeInstance(gone!.arn);
     expect(removed).toMatchObject({ status: 'INACTIVE', agentConnected: false });
@@ -323,7 +354,7 @@ describe('listContainerInstances', () => {
   it('sees runningTasksCount and task groups', async () => {
     const { world } = await world6();
     const [first] = await world.listContainerInstances('default', 'attribute:stack == prod');
-    await world.startTask({ ...START, group: 'blox:env', taskDefinition: 'log-daemon:1', containerInstance: first!.arn });
+    await world.startTask({ ...START, group: 'blox:env', taskDefinition: 'log-daemon:1', containerInstances: [first!.arn] });
     expect(await world.listContainerInstances('default', 'runningTasksCount > 0')).toHaveLength(1);
     expect(await world.listContainerInstances('default', 'task:group == blox:env')).toHaveLength(1);
     expect(await world.listContainerInstances('default', 'not(task:group == blox:env) and attribute:stack == prod')).toHaveLength(4);
@@ -353,9 +384,9 @@ describe('listTasks', () => {
   it('lists a startedBy\'s tasks, stopped ones for stoppedRetentionSeconds', async () => {
     const { clock, world } = testBed({ stoppedRetentionSeconds: 600 });
     const [instance] = world.addInstances();
-    const mine = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instance!.arn })).tasks[0]!;
-    const stopped = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instance!.arn })).tasks[0]!;
-    await world.startTask({ ...START, startedBy: 'someone-else', taskDefinition: 'x:1', containerInstance: instance!.arn });
+    const mine = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instance!.arn] })).tasks[0]!;
+    const stopped = (await world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instance!.arn] })).tasks[0]!;
+    await world.startTask({ ...START, startedBy: 'someone-else', taskDefinition: 'x:1', containerInstances: [instance!.arn] });
     await world.stopTask('default', stopped.arn, 'bye');
     clock.advance(1000); // stopped at T0 + 1 s
     expect((await world.listTasks('default', START.startedBy)).map((t) => [t.arn, t.lastStatus])).toEqual([
@@ -402,7 +433,7 @@ describe('throttling', () => {
     clock.advance(0);
     const before = events.length;
     world.throttle(1, () => 0.5);
-    await expect(world.startTask({ ...START, taskDefinition: 'x:1', containerInstance: instance!.arn })).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await expect(world.startTask({ ...START, taskDefinition: 'x:1', containerInstances: [instance!.arn] })).rejects.toMatchObject({ name: 'ThrottlingException' });
     clock.advance(0);
     expect(events).toHaveLength(before);
     world.throttle(0.4, () => 0.5);
