@@ -25,7 +25,7 @@
  *   listed).
  * - listContainerInstances: ListContainerInstances pages of ≤ 100 (at least one), then
  *   DescribeContainerInstances in chunks of ≤ 100.
- * - startTask: one StartTask (up to 10 container instances a call).
+ * - startTask: one StartTask (1 to 10 container instances a call).
  * - stopTask: one StopTask.
  */
 
@@ -68,8 +68,6 @@ export const ECS_ACTION_BUCKET: Readonly<Record<EcsAction, EcsRateBucket>> = Obj
 export const ECS_LIST_PAGE_SIZE = 100;
 /** DescribeTasks / DescribeContainerInstances: at most 100 ARNs a call. */
 export const ECS_DESCRIBE_MAX = 100;
-/** StartTask: at most 10 container instances a call. */
-export const ECS_START_TASK_MAX_INSTANCES = 10;
 
 /** ECS calls by action, in the order they are made (an action absent = no call). */
 export type EcsCalls = Partial<Record<EcsAction, number>>;
@@ -87,9 +85,9 @@ export const ECS_CALLS = Object.freeze({
   listContainerInstances(listed: number): EcsCalls {
     return { ListContainerInstances: listPages(listed), DescribeContainerInstances: describeCalls(listed) };
   },
-  /** `containerInstances`: how many instances the call places on (1 today). */
-  startTask(containerInstances = 1): EcsCalls {
-    return { StartTask: Math.max(1, Math.ceil(containerInstances / ECS_START_TASK_MAX_INSTANCES)) };
+  /** One call for up to 10 container instances (the adapter refuses more). */
+  startTask(): EcsCalls {
+    return { StartTask: 1 };
   },
   stopTask(): EcsCalls {
     return { StopTask: 1 };
