@@ -12,7 +12,7 @@ import type { EngineDeps } from '../functions/engine/engine';
 import { reconcile } from '../functions/engine/engine';
 import type { EngineFunctionDeps } from '../functions/engine/deps';
 import { createExecutorHandler } from '../functions/engine/executor-handler';
-import { triggerOf } from '../functions/engine/planner-handler';
+import { triggerOf } from '../functions/engine/router-handler';
 import type { EngineTrigger } from '../functions/engine/route';
 import { environmentsFor } from '../functions/engine/route';
 import { parseInboundEvent } from '../events/aws';

@@ -18,7 +18,7 @@ import type { EngineDeps } from '../functions/engine/engine';
 import { announce, execute, reconcile } from '../functions/engine/engine';
 import type { EngineTrigger } from '../functions/engine/route';
 import { environmentsFor } from '../functions/engine/route';
-import { triggerOf } from '../functions/engine/planner-handler';
+import { triggerOf } from '../functions/engine/router-handler';
 import { parseInboundEvent } from '../events/aws';
 import type { Cluster, EventLog } from '../functions/ports';
 import { MemoryEventLog } from './memory-event-log';

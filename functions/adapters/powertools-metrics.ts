@@ -43,9 +43,9 @@ export function createEngineMetrics(serviceName?: string): PowertoolsEngineMetri
   return new PowertoolsEngineMetrics(new Metrics({ namespace: METRICS_NAMESPACE, ...(serviceName ? { serviceName } : {}) }));
 }
 
-/** `logMetrics` for Powertools-backed metrics; a no-op middleware for anything else (tests, the harness). */
-export function metricsMiddleware(metrics: EngineMetrics | undefined): middy.MiddlewareObj {
-  return metrics instanceof PowertoolsEngineMetrics ? logMetrics(metrics.metrics) : {};
+/** For `.use()`: `logMetrics` for Powertools-backed metrics; no middleware for anything else (tests, the harness). */
+export function metricsMiddleware(metrics: EngineMetrics | undefined): middy.MiddlewareObj[] {
+  return metrics instanceof PowertoolsEngineMetrics ? [logMetrics(metrics.metrics)] : [];
 }
 
 /** Whether an error is a throttle (the AWS SDK's `$retryable.throttling`, or its name). */

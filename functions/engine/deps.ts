@@ -1,12 +1,17 @@
 /**
- * What the engine functions (planner, executor) need, built once per Lambda container (the entry
+ * What the engine functions (reconciler, executor) need, built once per Lambda container (the entry
  * files call this at module scope) from the environment:
  *
  * - `TABLE_NAME` (required): the revision log table;
  * - `ACTIONS_QUEUE_URL` (required): the SQS FIFO action queue;
- * - `WAKEUPS_QUEUE_URL` (optional): the delayed-reconcile queue; without it the planner only wakes
- *   up on ECS events and the tick (the executor never schedules wake-ups and is not given it);
- * - `EVENT_BUS_NAME`: where `Deployment State Change` events go (default: the account's `default` bus).
+ * - `WAKEUPS_QUEUE_URL` (optional): the delayed-reconcile queue; without it the engine only looks
+ *   again on ECS events and the tick (the executor never schedules wake-ups and is not given it);
+ * - `RECONCILE_QUEUE_URL` (optional): the reconcile queue the reconciler consumes, for its back-off
+ *   on failed requests (without it they come back after the queue's visibility timeout);
+ * - `EVENT_BUS_NAME`: where `Deployment State Change` events go (default: the account's `default` bus);
+ * - `POWERTOOLS_SERVICE_NAME`: the logger's and the metrics' `service`.
+ *
+ * The router has its own, smaller set (router-deps.ts): it talks to neither ECS nor the action queue.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../adapters/clock';
@@ -14,19 +19,27 @@ import { createDocumentClient } from '../adapters/dynamo';
 import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
 import { DynamoEventLog } from '../adapters/event-log';
 import { createEventBridgeClient, EventBridgeNotifier } from '../adapters/eventbridge-notifier';
+import type { EngineMetrics } from '../adapters/powertools-metrics';
+import { createEngineMetrics } from '../adapters/powertools-metrics';
 import { createSqsClient, SqsActionQueue } from '../adapters/sqs-action-queue';
+import type { Redelivery } from '../adapters/sqs-redelivery';
+import { SqsRedelivery } from '../adapters/sqs-redelivery';
 import { SqsWakeups } from '../adapters/sqs-wakeups';
 import { EcsTaskDefinitions } from '../adapters/task-definitions';
 import type { EngineDeps } from './engine';
 
-/** The engine's ports plus the function's logger. */
+/** The engine's ports plus what the handlers use: the logger, metrics, the consumer's back-off. */
 export interface EngineFunctionDeps extends EngineDeps {
   logger: Logger;
+  /** EMF metrics per environment (adapters/powertools-metrics.ts); none when absent. */
+  metrics?: EngineMetrics | undefined;
+  /** Makes failed records visible again after a back-off (the reconciler); none when absent. */
+  redelivery?: Redelivery | undefined;
 }
 
 export const DEFAULT_EVENT_BUS = 'default';
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+export function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`${name} is not set`);
   return value;
@@ -36,7 +49,9 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
   const table = required(env, 'TABLE_NAME');
   const actionsQueueUrl = required(env, 'ACTIONS_QUEUE_URL');
   const wakeupsQueueUrl = env.WAKEUPS_QUEUE_URL || undefined;
-  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'blox-deployments' });
+  const reconcileQueueUrl = env.RECONCILE_QUEUE_URL || undefined;
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'blox-deployments';
+  const logger = new Logger({ serviceName });
   const ecs = createEcsClient();
   const sqs = createSqsClient();
   return {
@@ -49,5 +64,7 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
     wakeups: wakeupsQueueUrl ? new SqsWakeups(sqs, wakeupsQueueUrl, systemClock) : undefined,
     log: (message, fields) => logger.info(message, fields ?? {}),
     logger,
+    metrics: createEngineMetrics(serviceName),
+    redelivery: reconcileQueueUrl ? new SqsRedelivery(sqs, reconcileQueueUrl) : undefined,
   };
 }

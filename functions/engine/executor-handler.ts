@@ -14,8 +14,9 @@
  * to run out of time, the records not yet started are reported failed too rather than cut off
  * mid-action.
  *
- * Metrics (EMF, per environment): `ActionsExecuted`, `ActionsAlreadyDone`, `ActionsDropped`,
- * `ActionsFailed`, `EcsThrottles`, `ActionDuration`.
+ * Metrics (EMF, per environment), besides the engine's own (`ActionsCarriedOut`, `ActionsDropped`, …):
+ * `ActionsAlreadyDone` (a redelivery whose work was done), `ActionsFailed`, `EcsThrottles`,
+ * `ActionDuration`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -41,8 +42,6 @@ type Outcome = Awaited<ReturnType<typeof execute>>;
 /** `execute` with the delivery it came in (its third parameter; see engine.ts). */
 const executeDelivered: (deps: EngineDeps, action: PlannerAction, delivery: { receiveCount: number }) => Promise<Outcome> = execute;
 
-const OUTCOME_METRIC: Record<string, string> = { done: 'ActionsExecuted', 'already-done': 'ActionsAlreadyDone', dropped: 'ActionsDropped' };
-
 export function createExecutorHandler(deps: EngineFunctionDeps, options: ExecutorOptions = {}) {
   const { logger, metrics } = deps;
 
@@ -63,7 +62,7 @@ export function createExecutorHandler(deps: EngineFunctionDeps, options: Executo
         try {
           const outcome = await executeDelivered(deps, action, { receiveCount: receiveCountOf(record) });
           logger.info('action executed', { ...about, outcome });
-          metrics?.add(OUTCOME_METRIC[String(outcome)] ?? 'ActionsExecuted', 'Count', 1, action.environment);
+          if (outcome === 'already-done') metrics?.add('ActionsAlreadyDone', 'Count', 1, action.environment);
           metrics?.add('ActionDuration', 'Milliseconds', Math.round(performance.now() - started), action.environment);
           return outcome;
         } catch (error) {

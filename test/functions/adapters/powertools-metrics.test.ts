@@ -68,9 +68,10 @@ describe('PowertoolsEngineMetrics', () => {
     ]);
   });
 
-  it('any other EngineMetrics gets a no-op middleware', () => {
-    expect(metricsMiddleware({ add: () => undefined })).toEqual({});
-    expect(metricsMiddleware(undefined)).toEqual({});
+  it('any other EngineMetrics gets no middleware', () => {
+    expect(metricsMiddleware({ add: () => undefined })).toEqual([]);
+    expect(metricsMiddleware(undefined)).toEqual([]);
+    expect(metricsMiddleware(createEngineMetrics())).toHaveLength(1);
   });
 });
 

@@ -1,13 +1,16 @@
 /**
- * api-write's hand-off to the engine: status changes announced through the notifier, and the
- * planner woken at once after a deploy, rollback or thaw (both optional; a failure of either does
- * not fail a command already in the log).
+ * api-write's hand-off to the engine: status changes announced through the notifier, and a
+ * reconcile requested at once (on the SQS FIFO reconcile queue) after a deploy, rollback or thaw
+ * (both optional; a failure of either does not fail a command already in the log).
  */
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWriteHandler } from '../../../functions/api/write-routes';
 import type { ApiDeps } from '../../../functions/api/deps';
 import { defaultDeps } from '../../../functions/api/deps';
+import { parseReconcileRequest } from '../../../functions/adapters/sqs-reconcile-queue';
 import { writeDeps } from '../../../functions/api/write-deps';
 import { Bed, lambdaContext, NAME, spec } from './support';
 
@@ -90,7 +93,7 @@ describe('api-write → engine', () => {
 
 describe('defaultDeps / writeDeps (api)', () => {
   const env = { TABLE_NAME: 'blox', AWS_REGION: 'us-east-1' };
-  const engineEnv = { EVENT_BUS_NAME: 'default', WAKEUPS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/w' };
+  const engineEnv = { EVENT_BUS_NAME: 'default', RECONCILE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/r.fifo' };
   it('builds the notifier and the wake-ups only when their variables are set', () => {
     const bare = writeDeps(env);
     expect(bare.notifier).toBeUndefined();
@@ -98,6 +101,24 @@ describe('defaultDeps / writeDeps (api)', () => {
     const full = writeDeps({ ...env, ...engineEnv });
     expect(full.notifier).toBeDefined();
     expect(full.wakeups).toBeDefined();
+    // The wake-ups go to the reconcile queue, not the delayed wake-up queue.
+    expect(writeDeps({ ...env, WAKEUPS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/w' }).wakeups).toBeUndefined();
+  });
+
+  it('a wake-up is a request on the SQS FIFO reconcile queue (SendMessageBatch: the environment as group)', async () => {
+    const sqs = mockClient(SQSClient);
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: 'r0', MessageId: 'm', MD5OfMessageBody: 'x' }], Failed: [] });
+    try {
+      await writeDeps({ ...env, ...engineEnv }).wakeups!.schedule(NAME, Date.now());
+      const input = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input;
+      expect(input.QueueUrl).toBe(engineEnv.RECONCILE_QUEUE_URL);
+      expect(input.Entries).toEqual([
+        expect.objectContaining({ MessageGroupId: NAME, MessageDeduplicationId: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+      ]);
+      expect(parseReconcileRequest(input.Entries![0]!.MessageBody!)).toMatchObject({ environment: NAME, trigger: 'api' });
+    } finally {
+      sqs.restore();
+    }
   });
 
   it('builds neither for api-read (defaultDeps)', () => {

@@ -1,4 +1,4 @@
-/** engineDeps(): the engine functions' ports from the environment. */
+/** engineDeps() and routerDeps(): the engine functions' ports from the environment. */
 import { describe, expect, it } from 'vitest';
 import { EcsCluster } from '../../../functions/adapters/ecs-cluster';
 import { DynamoEventLog } from '../../../functions/adapters/event-log';
@@ -6,7 +6,11 @@ import { EventBridgeNotifier } from '../../../functions/adapters/eventbridge-not
 import { SqsActionQueue } from '../../../functions/adapters/sqs-action-queue';
 import { SqsWakeups } from '../../../functions/adapters/sqs-wakeups';
 import { EcsTaskDefinitions } from '../../../functions/adapters/task-definitions';
+import { PowertoolsEngineMetrics } from '../../../functions/adapters/powertools-metrics';
+import { SqsReconcileQueue } from '../../../functions/adapters/sqs-reconcile-queue';
+import { SqsRedelivery } from '../../../functions/adapters/sqs-redelivery';
 import { engineDeps } from '../../../functions/engine/deps';
+import { routerDeps } from '../../../functions/engine/router-deps';
 
 const env = {
   TABLE_NAME: 'blox-dev',
@@ -24,6 +28,12 @@ describe('engineDeps', () => {
     expect(deps.notifier).toBeInstanceOf(EventBridgeNotifier);
     expect(deps.wakeups).toBeInstanceOf(SqsWakeups);
     expect(deps.log).toBeTypeOf('function');
+    expect(deps.metrics).toBeInstanceOf(PowertoolsEngineMetrics);
+    expect(deps.redelivery).toBeUndefined();
+  });
+
+  it('backs off on the reconcile queue when RECONCILE_QUEUE_URL is set (the reconciler)', () => {
+    expect(engineDeps({ ...env, RECONCILE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/blox-dev-reconcile.fifo' }).redelivery).toBeInstanceOf(SqsRedelivery);
   });
 
   it('publishes to the default bus unless EVENT_BUS_NAME says otherwise', () => {
@@ -38,5 +48,20 @@ describe('engineDeps', () => {
   it('requires TABLE_NAME and ACTIONS_QUEUE_URL', () => {
     expect(() => engineDeps({ ...env, TABLE_NAME: '' })).toThrow('TABLE_NAME is not set');
     expect(() => engineDeps({ TABLE_NAME: 't' })).toThrow('ACTIONS_QUEUE_URL is not set');
+  });
+});
+
+describe('routerDeps', () => {
+  const routerEnv = { TABLE_NAME: 'blox-dev', RECONCILE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/blox-dev-reconcile.fifo', AWS_REGION: 'us-east-1' };
+
+  it('wires the log and the reconcile queue', () => {
+    const deps = routerDeps(routerEnv);
+    expect(deps.eventLog).toBeInstanceOf(DynamoEventLog);
+    expect(deps.reconciles).toBeInstanceOf(SqsReconcileQueue);
+  });
+
+  it('requires TABLE_NAME and RECONCILE_QUEUE_URL', () => {
+    expect(() => routerDeps({ ...routerEnv, TABLE_NAME: '' })).toThrow('TABLE_NAME is not set');
+    expect(() => routerDeps({ ...routerEnv, RECONCILE_QUEUE_URL: '' })).toThrow('RECONCILE_QUEUE_URL is not set');
   });
 });

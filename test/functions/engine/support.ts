@@ -1,7 +1,7 @@
 /**
  * Test bed for the engine functions: a MemoryEventLog, the simulated cluster on a virtual clock, and
- * in-memory captures of the action queue, the notifier and the wake-ups — the ports `engineDeps()`
- * builds from AWS clients in a Lambda.
+ * in-memory captures of the action queue, the notifier, the wake-ups, the metrics, the back-off and
+ * the reconcile queue — the ports `engineDeps()` and `routerDeps()` build from AWS clients in a Lambda.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,9 @@ import type { PlannerAction } from '../../../domain/rollout';
 import type { EnvironmentSpec } from '../../../domain/spec';
 import type { PutEventsEntry } from '../../../events/notifications';
 import { runCommand } from '../../../functions/commands';
+import type { ReconcileRequest } from '../../../functions/adapters/sqs-reconcile-queue';
 import type { EngineFunctionDeps } from '../../../functions/engine/deps';
+import type { RouterDeps } from '../../../functions/engine/router-handler';
 import { MemoryEventLog } from '../../../local/memory-event-log';
 import { SimulatedCluster, VirtualClock } from '../../../local/sim';
 
@@ -82,6 +84,9 @@ export class Bed {
   readonly enqueued: PlannerAction[] = [];
   readonly notifications: PutEventsEntry[] = [];
   readonly wakeups: Array<{ environment: string; atMs: number }> = [];
+  readonly requests: ReconcileRequest[] = [];
+  readonly metrics: Array<[name: string, unit: string, value: number, environment: string]> = [];
+  readonly backoffs: Array<{ receiptHandle: string; delaySeconds: number }> = [];
   readonly logger = new Logger({ serviceName: 'blox-test', logLevel: 'SILENT' });
   readonly deps: EngineFunctionDeps = {
     eventLog: this.eventLog,
@@ -93,7 +98,21 @@ export class Bed {
     wakeups: { schedule: async (environment, atMs) => void this.wakeups.push({ environment, atMs }) },
     log: () => undefined,
     logger: this.logger,
+    metrics: { add: (name, unit, value, environment) => void this.metrics.push([name, unit, value, environment]) },
+    redelivery: { later: async (messages) => void this.backoffs.push(...messages) },
   };
+  readonly routerDeps: RouterDeps = {
+    eventLog: this.eventLog,
+    reconciles: { request: async (requests) => void this.requests.push(...requests) },
+    logger: this.logger,
+  };
+
+  /** The sum of a metric, per environment. */
+  metric(name: string): Record<string, number> {
+    const sums: Record<string, number> = {};
+    for (const [n, , value, environment] of this.metrics) if (n === name) sums[environment] = (sums[environment] ?? 0) + value;
+    return sums;
+  }
 
   at(): string {
     return new Date(this.clock.now()).toISOString();

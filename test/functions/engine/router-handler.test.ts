@@ -1,0 +1,160 @@
+/**
+ * The router function with recorded sample events (events/samples/), a MemoryEventLog and a
+ * captured reconcile queue: which events become requests for which environments, what is dropped,
+ * and wake-ups forwarded.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { startedByOf } from '../../../domain/identity';
+import { ReconcileQueueSendError } from '../../../functions/adapters/sqs-reconcile-queue';
+import { createRouterHandler, isSqsEvent, STARTED_BY_PREFIX } from '../../../functions/engine/router-handler';
+import { Bed, lambdaContext, NAME, sample, sqsEvent, sqsRecord } from './support';
+
+const OTHER = 'Other/Staging';
+let bed: Bed;
+let handler: ReturnType<typeof createRouterHandler>;
+
+beforeEach(async () => {
+  bed = new Bed();
+  bed.world.addInstances({ count: 3, attributes: { stack: 'prod' } });
+  handler = createRouterHandler(bed.routerDeps);
+});
+
+/** The task sample, as a task Blox started for `environment`. */
+function taskEventFor(environment: string, file = 'ecs-task-running-ec2.json') {
+  const event = sample(file);
+  event.detail.startedBy = startedByOf(environment);
+  return event;
+}
+
+const requested = () => bed.requests.map((r) => r.environment).sort();
+
+describe('router: EventBridge events', () => {
+  it('a task event of an environment (its startedBy) becomes one request for that environment, named by the event id', async () => {
+    await bed.deploying(NAME);
+    await bed.deploying(OTHER);
+    const event = taskEventFor(NAME);
+    const version = (await bed.eventLog.load(NAME))!.version;
+
+    await handler(event, lambdaContext());
+
+    expect(bed.requests).toEqual([{ environment: NAME, trigger: 'task', eventId: event.id }]);
+    // The router reconciles nothing: no plan, no action, no write.
+    expect(bed.enqueued).toEqual([]);
+    expect((await bed.eventLog.load(NAME))!.version).toBe(version);
+  });
+
+  it('the tick becomes a request for every environment with a deployment in progress', async () => {
+    await bed.deploying(NAME);
+    await bed.deploying(OTHER);
+    await bed.run({ type: 'CreateEnvironment', spec: { ...(await bed.eventLog.load(NAME))!.latestSpec, Name: 'Idle/Env' }, at: bed.at() });
+    const tick = sample('scheduled-event.json');
+
+    await handler(tick, lambdaContext());
+
+    expect(requested()).toEqual([OTHER, NAME].sort());
+    expect(bed.requests.every((r) => r.trigger === 'tick' && r.eventId === tick.id)).toBe(true);
+  });
+
+  it('a container instance event becomes requests for the environments deploying on that cluster', async () => {
+    await bed.deploying(NAME);
+    await bed.deploying(OTHER, { Cluster: 'blue' });
+    await handler(sample('ecs-container-instance-active.json'), lambdaContext());
+    expect(bed.requests.map((r) => [r.environment, r.trigger])).toEqual([[NAME, 'containerInstance']]);
+  });
+
+  it('a task event of a task Blox did not start (a service task) concerns nobody: no listing, no request', async () => {
+    await bed.deploying(NAME);
+    const listing = vi.spyOn(bed.eventLog, 'listEnvironments');
+    await handler(sample('ecs-task-running-ec2.json'), lambdaContext());
+    expect(listing).not.toHaveBeenCalled();
+    expect(bed.requests).toEqual([]);
+  });
+
+  it('a task event of another cluster concerns nobody', async () => {
+    await bed.deploying(NAME, { Cluster: 'blue' });
+    await handler(taskEventFor(NAME), lambdaContext());
+    expect(bed.requests).toEqual([]);
+  });
+
+  it('drops (logs, does not throw) malformed and unrecognized events; ignores alarm events (no route yet)', async () => {
+    await bed.deploying(NAME);
+    const warn = vi.spyOn(bed.logger, 'warn');
+    const malformed = taskEventFor(NAME);
+    delete malformed.detail.lastStatus;
+
+    await expect(handler(malformed, lambdaContext())).resolves.toBeUndefined();
+    await expect(handler({ hello: 'world' }, lambdaContext())).resolves.toBeUndefined();
+    await expect(handler({ ...sample('scheduled-event.json'), source: 'aws.s3' }, lambdaContext())).resolves.toBeUndefined();
+    await expect(handler(sample('cloudwatch-alarm-ok-to-alarm.json'), lambdaContext())).resolves.toBeUndefined();
+
+    expect(warn).toHaveBeenCalledTimes(3);
+    expect(warn.mock.calls[0]![0]).toBe('event dropped');
+    expect(JSON.stringify(warn.mock.calls[0]![1])).toContain('detail.lastStatus: missing');
+    expect(JSON.stringify(warn.mock.calls[1]![1])).toContain('unrecognized event');
+    expect(bed.requests).toEqual([]);
+  });
+
+  it('fails the invocation when the requests cannot be sent (Lambda retries it; the deduplication ids make that safe)', async () => {
+    await bed.deploying(NAME);
+    bed.routerDeps.reconciles.request = async () => Promise.reject(new Error('SQS unavailable'));
+    await expect(handler(taskEventFor(NAME), lambdaContext())).rejects.toThrow('SQS unavailable');
+  });
+
+  it('logs what it routed', async () => {
+    await bed.deploying(NAME);
+    const info = vi.spyOn(bed.logger, 'info');
+    await handler(taskEventFor(NAME), lambdaContext());
+    expect(info).toHaveBeenCalledWith('routed', expect.objectContaining({ trigger: 'task', environments: [NAME] }));
+  });
+});
+
+describe('router: SQS wake-ups', () => {
+  const wakeup = (id: string, environment: string) => sqsRecord(id, JSON.stringify({ environment }));
+
+  it('forwards each wake-up to the reconcile queue, named by its message id', async () => {
+    const result = await handler(sqsEvent(wakeup('m1', NAME), wakeup('m2', OTHER), wakeup('m3', NAME)), lambdaContext());
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(bed.requests).toEqual([
+      { environment: NAME, trigger: 'wakeup', eventId: 'wakeup:m1' },
+      { environment: OTHER, trigger: 'wakeup', eventId: 'wakeup:m2' },
+      { environment: NAME, trigger: 'wakeup', eventId: 'wakeup:m3' },
+    ]);
+  });
+
+  it('reports malformed records, and forwards the others', async () => {
+    const error = vi.spyOn(bed.logger, 'error');
+    const result = await handler(sqsEvent(sqsRecord('m1', 'not json'), wakeup('m2', NAME), sqsRecord('m3', '{"env":"x"}')), lambdaContext());
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm3' }] });
+    expect(bed.requests.map((r) => r.eventId)).toEqual(['wakeup:m2']);
+    expect(error).toHaveBeenCalledWith('wake-up message refused', expect.objectContaining({ messageId: 'm1' }));
+  });
+
+  it('reports the wake-ups whose request SQS refused — only those', async () => {
+    bed.routerDeps.reconciles.request = async (requests) => {
+      const refused = requests.filter((r) => r.environment === OTHER);
+      throw new ReconcileQueueSendError(refused.map((request) => ({ request, code: 'InternalError', message: '', senderFault: false })));
+    };
+    const result = await handler(sqsEvent(wakeup('m1', NAME), wakeup('m2', OTHER)), lambdaContext());
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
+  });
+
+  it('reports every wake-up when sending fails otherwise', async () => {
+    bed.routerDeps.reconciles.request = async () => Promise.reject(new Error('network'));
+    const result = await handler(sqsEvent(wakeup('m1', NAME), wakeup('m2', OTHER)), lambdaContext());
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
+  });
+});
+
+describe('router: plumbing', () => {
+  it('tells SQS batches from EventBridge events', () => {
+    expect(isSqsEvent(sqsEvent(sqsRecord('m1', '{}')))).toBe(true);
+    expect(isSqsEvent(sample('scheduled-event.json'))).toBe(false);
+    expect(isSqsEvent({ Records: [] })).toBe(false);
+    expect(isSqsEvent({ Records: [{ eventSource: 'aws:sns' }] })).toBe(false);
+  });
+
+  it('filters on the startedBy prefix every Blox task has', () => {
+    expect(startedByOf(NAME).startsWith(STARTED_BY_PREFIX)).toBe(true);
+    expect(startedByOf('x'.repeat(255)).startsWith(STARTED_BY_PREFIX)).toBe(true);
+  });
+});
