@@ -27,7 +27,7 @@
  * `--quick` runs the rollouts on 20 instances (`engine.replace_20.*`, `engine.surge_20.*`).
  */
 import type { Observed, ObservedInstance, ObservedTask, PlannerState } from '../domain/rollout';
-import { launchKey, plan, stopKey } from '../domain/rollout';
+import { launchBatchKey, plan, shortId, stopBatchKey } from '../domain/rollout';
 import type { EnvironmentSpec } from '../domain/spec';
 import { effectiveDeploymentConfiguration } from '../domain/spec';
 import { Harness } from '../local/harness';
@@ -104,25 +104,52 @@ export function midDeployment(n: number, now: number): { state: PlannerState; ob
   const starting = Math.floor(n / 20);
   const launching = Math.floor(n / 50);
   const stopping = Math.floor(n / 20);
+  // Launches and stops on record in batches of 10, as the planner keeps them.
+  const launchBatch = (at: number) => {
+    const last = state.launches.at(-1);
+    if (last && last.at === at && last.instances.length < 10) return last;
+    const batch = { key: '', at, instances: [] as string[] };
+    state.launches.push(batch);
+    return batch;
+  };
+  const stopBatch = () => {
+    const last = state.stops.at(-1);
+    if (last && last.tasks.length < 10) return last;
+    const batch = { key: stopBatchKey([String(state.stops.length)], now - 2_000), at: now - 2_000, tasks: [] as string[] };
+    state.stops.push(batch);
+    return batch;
+  };
+  const keyOf = new Map<string, string>();
   for (let i = 0; i < n; i++) {
     const arn = instanceArn(i);
     instances.push({ arn, status: 'ACTIVE' });
-    const key = launchKey(DEPLOYMENT, 2, arn, 0);
+    const key = launchBatchKey(DEPLOYMENT, 2, [String(Math.floor(i / 10))], 0);
+    keyOf.set(arn, key);
     if (i < replaced) {
       tasks.push(task(arn, 1, 'STOPPED', 'STOPPED'), task(arn, 2, 'RUNNING', 'RUNNING', key));
     } else if (i < replaced + starting) {
       tasks.push(task(arn, 1, 'STOPPED', 'STOPPED'), task(arn, 2, 'PENDING', 'RUNNING', key));
-      state.launches.push({ key, instanceArn: arn, revision: 2, at: now - 3_000 });
+      const batch = launchBatch(now - 3_000);
+      batch.key ||= key;
+      batch.instances.push(shortId(arn));
     } else if (i < replaced + starting + launching) {
       tasks.push(task(arn, 1, 'STOPPED', 'STOPPED'));
-      state.launches.push({ key, instanceArn: arn, revision: 2, at: now - 1_000 });
+      const batch = launchBatch(now - 1_000);
+      batch.key ||= key;
+      batch.instances.push(shortId(arn));
     } else if (i < replaced + starting + launching + stopping) {
       const old = task(arn, 1, 'STOPPING', 'STOPPED');
       tasks.push(old);
-      state.stops.push({ key: stopKey(old.arn), taskArn: old.arn, at: now - 2_000 });
+      stopBatch().tasks.push(shortId(old.arn));
     } else {
       tasks.push(task(arn, 1, 'RUNNING', 'RUNNING'));
     }
+  }
+  // A PENDING task carries the key of the batch that launched it.
+  for (const t of tasks) {
+    if (t.revision !== 2 || t.lastStatus !== 'PENDING') continue;
+    const batch = state.launches.find((b) => b.instances.includes(shortId(t.instanceArn)));
+    if (batch) t.actionKey = batch.key;
   }
   return { state, observed: { instances, tasks, targetHealthChecked: false } };
 }
@@ -132,9 +159,9 @@ function plannerBench(n: number, runs: number, warmup: number): BenchResult[] {
   const { state, observed } = midDeployment(n, now);
   // What the plan comes to: the rest of the budget in stops (800 for 10,000), the settled launches.
   const first = plan(state, observed, now);
-  const stops = first.actions.filter((a) => a.type === 'StopTask').length;
-  const starts = first.actions.filter((a) => a.type === 'StartTask').length;
-  progress(`engine: plan() on ${n} instances → ${stops} StopTask, ${starts} StartTask, ${first.events.length} events`);
+  const stops = first.actions.filter((a) => a.type === 'StopTasks').reduce((sum, a) => sum + (a.type === 'StopTasks' ? a.taskArns.length : 0), 0);
+  const starts = first.actions.filter((a) => a.type === 'StartTasks').reduce((sum, a) => sum + (a.type === 'StartTasks' ? a.instanceArns.length : 0), 0);
+  progress(`engine: plan() on ${n} instances → ${stops} stops, ${starts} starts, ${first.events.length} events`);
   for (let i = 0; i < warmup; i++) plan(state, observed, now);
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {

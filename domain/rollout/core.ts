@@ -106,21 +106,24 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   }
   const stopIds = new Set(state.stops.flatMap((b) => b.tasks));
   const taskById = new Map<string, ObservedTask>();
-  for (const t of observed.tasks) {
-    const id = shortId(t.arn);
-    if (stopIds.has(id)) taskById.set(id, t);
+  if (stopIds.size > 0) {
+    for (const t of observed.tasks) {
+      const id = shortId(t.arn);
+      if (stopIds.has(id)) taskById.set(id, t);
+    }
   }
   const settledStops: string[] = [];
-  /** Task ids with a stop on its way (those planned below are added). */
+  /** ARNs of the tasks with a stop on its way (those planned below are added). */
   const stopInFlight = new Set<string>();
   for (const batch of state.stops) {
     for (const id of batch.tasks) {
       const task = taskById.get(id);
       if (task?.desiredStatus !== 'RUNNING' || now - batch.at >= STOP_TIMEOUT_MS) settledStops.push(id);
-      else stopInFlight.add(id);
+      else stopInFlight.add(task.arn);
     }
   }
-  const stopping = (t: ObservedTask) => stopInFlight.has(shortId(t.arn));
+  const stopping = (t: ObservedTask) => stopInFlight.has(t.arn);
+  const failures = new Map(Object.entries(state.failures));
   if (settledLaunches.length > 0) events.push({ type: 'LaunchesSettled', instances: settledLaunches, at: now });
   if (lostLaunches.length > 0) events.push({ type: 'LaunchesLost', instances: lostLaunches, at: now });
   if (settledStops.length > 0) events.push({ type: 'StopsSettled', tasks: settledStops, at: now });
@@ -189,7 +192,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   const stopRequests: Array<{ task: ObservedTask; reason: string }> = [];
   const start = (instanceArn: string, reason: string) => launchRequests.push({ instanceArn, reason });
   const stop = (task: ObservedTask, reason: string) => {
-    stopInFlight.add(shortId(task.arn));
+    stopInFlight.add(task.arn);
     stopRequests.push({ task, reason });
   };
 
@@ -238,7 +241,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     const target = targets.find((t) => ready(t)) ?? targets[0];
     const id = shortId(instance.arn);
     const launching = inFlightLaunch.has(id);
-    const failure = state.failures[id];
+    const failure = failures.get(id);
 
     if (target || launching) {
       if (oldAlive) surgeInUse++;
