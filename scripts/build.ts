@@ -24,7 +24,8 @@ export interface FunctionSpec {
 export const FUNCTIONS: readonly FunctionSpec[] = [
   { name: 'api-read', entry: 'functions/api/read.ts' },
   { name: 'api-write', entry: 'functions/api/write.ts' },
-  { name: 'planner', entry: 'functions/engine/planner.ts' },
+  { name: 'router', entry: 'functions/engine/router.ts' },
+  { name: 'reconciler', entry: 'functions/engine/reconciler.ts' },
   { name: 'executor', entry: 'functions/engine/executor.ts' },
 ];
 

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { FUNCTIONS } from '../../scripts/build';
 import { TTL_ATTRIBUTE, tableDefinition } from '../../functions/adapters/table-definition';
 import { INBOUND_EVENT_TYPES } from '../../events/aws';
-import { STARTED_BY_PREFIX } from '../../functions/engine/planner-handler';
+import { STARTED_BY_PREFIX } from '../../functions/engine/router-handler';
 
 interface HttpApiEvent {
   method: string;
@@ -314,7 +314,8 @@ describe('serverless.yml', () => {
   });
 
   describe('engine functions', () => {
-    const planner = config.functions.planner!;
+    const router = config.functions.router!;
+    const reconciler = config.functions.reconciler!;
     const executor = config.functions.executor!;
     const eventsOf = <T = unknown>(fn: FunctionConfig, kind: string): T[] => (fn.events ?? []).flatMap((e) => (kind in e ? [e[kind] as T] : []));
     interface EventBridgeRule {
@@ -323,8 +324,8 @@ describe('serverless.yml', () => {
     }
     const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 
-    it('planner: rules for ECS task and container instance state changes of the clusters, and the tick', () => {
-      const rules = eventsOf<EventBridgeRule>(planner, 'eventBridge');
+    it('router: rules for ECS task and container instance state changes of the clusters, and the tick', () => {
+      const rules = eventsOf<EventBridgeRule>(router, 'eventBridge');
       expect(rules.map((r) => r.pattern)).toEqual([
         {
           source: ['aws.ecs'],
@@ -337,20 +338,24 @@ describe('serverless.yml', () => {
           detail: { clusterArn: params.clusters },
         },
       ]);
-      // Every rule matches events the planner parses (events/aws), on the default bus.
+      // Every rule matches events the router parses (events/aws), on the default bus.
       for (const rule of rules) {
         expect(rule.eventBus).toBeUndefined();
         for (const detailType of rule.pattern['detail-type']) {
           expect(INBOUND_EVENT_TYPES).toContainEqual(expect.objectContaining({ source: rule.pattern.source[0], detailType }));
         }
       }
-      expect(eventsOf(planner, 'schedule')).toEqual(['rate(1 minute)']);
+      expect(eventsOf(router, 'schedule')).toEqual(['rate(1 minute)']);
       expect(INBOUND_EVENT_TYPES).toContainEqual(expect.objectContaining({ kind: 'tick', source: 'aws.events', detailType: 'Scheduled Event' }));
     });
 
-    it('planner: consumes the wake-up queue with partial batch responses; async invocations are not retried', () => {
-      expect(eventsOf(planner, 'sqs')).toEqual([{ arn: getAtt('WakeupsQueue'), batchSize: 10, functionResponseType: 'ReportBatchItemFailures' }]);
-      expect(planner.maximumRetryAttempts).toBe(0);
+    it('router: consumes the wake-up queue with partial batch responses; async invocations are retried (the deduplication ids make a retry harmless)', () => {
+      expect(eventsOf(router, 'sqs')).toEqual([{ arn: getAtt('WakeupsQueue'), batchSize: 10, functionResponseType: 'ReportBatchItemFailures' }]);
+      expect(router.maximumRetryAttempts).toBeGreaterThan(0);
+    });
+
+    it('reconciler: consumes the FIFO reconcile queue, 10 at a time, with partial batch responses — and nothing else', () => {
+      expect(reconciler.events).toEqual([{ sqs: { arn: getAtt('ReconcileQueue'), batchSize: 10, functionResponseType: 'ReportBatchItemFailures' } }]);
     });
 
     it('executor: consumes the FIFO action queue with partial batch responses', () => {
@@ -359,9 +364,15 @@ describe('serverless.yml', () => {
 
     it('gives each function the queue URLs and the bus it uses, and no other', () => {
       const bus = params.eventBus;
-      expect(planner.environment).toEqual({ ACTIONS_QUEUE_URL: { Ref: 'ActionsQueue' }, WAKEUPS_QUEUE_URL: { Ref: 'WakeupsQueue' }, EVENT_BUS_NAME: bus });
+      expect(router.environment).toEqual({ RECONCILE_QUEUE_URL: { Ref: 'ReconcileQueue' } });
+      expect(reconciler.environment).toEqual({
+        ACTIONS_QUEUE_URL: { Ref: 'ActionsQueue' },
+        WAKEUPS_QUEUE_URL: { Ref: 'WakeupsQueue' },
+        RECONCILE_QUEUE_URL: { Ref: 'ReconcileQueue' },
+        EVENT_BUS_NAME: bus,
+      });
       expect(executor.environment).toEqual({ ACTIONS_QUEUE_URL: { Ref: 'ActionsQueue' }, EVENT_BUS_NAME: bus });
-      expect(config.functions['api-write']!.environment).toEqual({ WAKEUPS_QUEUE_URL: { Ref: 'WakeupsQueue' }, EVENT_BUS_NAME: bus });
+      expect(config.functions['api-write']!.environment).toEqual({ RECONCILE_QUEUE_URL: { Ref: 'ReconcileQueue' }, EVENT_BUS_NAME: bus });
       expect(config.functions['api-read']!.environment).toBeUndefined();
     });
 
@@ -379,11 +390,25 @@ describe('serverless.yml', () => {
       expect(String(dlq.Properties!.QueueName)).toMatch(/\.fifo$/);
     });
 
-    it('the wake-up queue is standard, visible again after 6 × the planner timeout, with a dead-letter queue', () => {
+    it('the reconcile queue is FIFO (high throughput: per group), deduplicated by id, visible again after 6 × the reconciler timeout, dead-lettered to a FIFO queue', () => {
+      const queue = resources.ReconcileQueue!;
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' });
+      expect(String(queue.Properties!.QueueName)).toMatch(/\.fifo$/);
+      expect(reconciler.timeout).toBeGreaterThan(0);
+      expect(queue.Properties!.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * reconciler.timeout!);
+      expect(queue.Properties!.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt('ReconcileDLQ'), maxReceiveCount: 8 });
+      const dlq = resources.ReconcileDLQ!;
+      expect(dlq.Type).toBe('AWS::SQS::Queue');
+      expect(dlq.Properties).toMatchObject({ FifoQueue: true });
+      expect(String(dlq.Properties!.QueueName)).toMatch(/\.fifo$/);
+    });
+
+    it('the wake-up queue is standard, visible again after 6 × the router timeout, with a dead-letter queue', () => {
       const queue = resources.WakeupsQueue!;
       expect(queue.Type).toBe('AWS::SQS::Queue');
       expect(queue.Properties!.FifoQueue).toBeUndefined();
-      expect(queue.Properties!.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * planner.timeout!);
+      expect(queue.Properties!.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * router.timeout!);
       expect(queue.Properties!.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt('WakeupsDLQ'), maxReceiveCount: 5 });
       expect(resources.WakeupsDLQ!.Type).toBe('AWS::SQS::Queue');
       expect(resources.WakeupsDLQ!.Properties!.FifoQueue).toBeUndefined();
@@ -391,9 +416,9 @@ describe('serverless.yml', () => {
 
     it('encrypts every queue, and keeps dead letters longer than the queues they come from', () => {
       const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
-      expect(queues.map(([id]) => id).sort()).toEqual(['ActionsDLQ', 'ActionsQueue', 'WakeupsDLQ', 'WakeupsQueue']);
+      expect(queues.map(([id]) => id).sort()).toEqual(['ActionsDLQ', 'ActionsQueue', 'ReconcileDLQ', 'ReconcileQueue', 'WakeupsDLQ', 'WakeupsQueue']);
       for (const [id, queue] of queues) expect(queue.Properties!.SqsManagedSseEnabled, id).toBe(true);
-      for (const dlq of ['ActionsDLQ', 'WakeupsDLQ']) expect(resources[dlq]!.Properties!.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      for (const dlq of ['ActionsDLQ', 'ReconcileDLQ', 'WakeupsDLQ']) expect(resources[dlq]!.Properties!.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     });
 
     it('alarms when any dead-letter queue holds a message', () => {
@@ -401,7 +426,7 @@ describe('serverless.yml', () => {
         .map((r) => (r.Properties?.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt': [string, string] } } | undefined)?.deadLetterTargetArn?.['Fn::GetAtt'][0])
         .filter((id): id is string => id !== undefined)
         .sort();
-      expect(deadLetterQueues).toEqual(['ActionsDLQ', 'WakeupsDLQ']);
+      expect(deadLetterQueues).toEqual(['ActionsDLQ', 'ReconcileDLQ', 'WakeupsDLQ']);
       const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
       for (const dlq of deadLetterQueues) {
         const alarm = alarms.find((a) => JSON.stringify(a.Properties?.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: getAtt(dlq, 'QueueName') }]));
@@ -427,16 +452,30 @@ describe('serverless.yml', () => {
       const bus = { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${String(params.eventBus)}` };
       const servicePrefixes = (fn: string) => [...new Set([...actionsOn(fn).keys()].map((a) => a.split(':')[0]))].sort();
 
-      it('planner: the table and gsi1, ECS reads, sending to both queues, receiving wake-ups, PutEvents', () => {
-        const actions = actionsOn('planner');
-        expect(servicePrefixes('planner')).toEqual(['dynamodb', 'ecs', 'events', 'logs', 'sqs']);
+      const index = (name: string) => ({ 'Fn::Join': ['', [getAtt('Table'), `/index/${name}`]] });
+
+      it('router: queries the environment indexes, sends to the reconcile queue, receives wake-ups — no ECS, no write, no PutEvents', () => {
+        const actions = actionsOn('router');
+        expect(servicePrefixes('router')).toEqual(['dynamodb', 'logs', 'sqs']);
+        expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:Query']);
+        expect(actions.get('dynamodb:Query')).toEqual([index('gsi1'), index('gsi2')]);
+        expect(actions.get('sqs:SendMessage')).toEqual([getAtt('ReconcileQueue')]);
+        for (const receive of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) expect(actions.get(receive)).toEqual([getAtt('WakeupsQueue')]);
+        expect([...actions.keys()].filter((a) => a.startsWith('sqs:')).sort()).toEqual(['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
+      });
+
+      it('reconciler: the table, ECS reads, sending actions and wake-ups, receiving (and backing off) reconcile requests, PutEvents', () => {
+        const actions = actionsOn('reconciler');
+        expect(servicePrefixes('reconciler')).toEqual(['dynamodb', 'ecs', 'events', 'logs', 'sqs']);
         expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
           ['ecs:DescribeContainerInstances', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
         );
-        expect(actions.get('dynamodb:Query')).toEqual([{ 'Fn::Join': ['', [getAtt('Table'), '/index/gsi1']] }]);
+        expect(actions.has('dynamodb:Query')).toBe(false);
         for (const write of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) expect(actions.get(write)).toEqual([getAtt('Table')]);
         expect(actions.get('sqs:SendMessage')).toEqual([getAtt('ActionsQueue'), getAtt('WakeupsQueue')]);
-        for (const receive of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) expect(actions.get(receive)).toEqual([getAtt('WakeupsQueue')]);
+        for (const receive of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility']) {
+          expect(actions.get(receive)).toEqual([getAtt('ReconcileQueue')]);
+        }
         expect(actions.get('events:PutEvents')).toEqual([bus]);
       });
 
@@ -454,10 +493,10 @@ describe('serverless.yml', () => {
         expect(actions.get('events:PutEvents')).toEqual([bus]);
       });
 
-      it('api-write: PutEvents on the bus and SendMessage on the wake-up queue; api-read neither', () => {
+      it('api-write: PutEvents on the bus and SendMessage on the reconcile queue; api-read neither', () => {
         const write = actionsOn('api-write');
         expect(write.get('events:PutEvents')).toEqual([bus]);
-        expect(write.get('sqs:SendMessage')).toEqual([getAtt('WakeupsQueue')]);
+        expect(write.get('sqs:SendMessage')).toEqual([getAtt('ReconcileQueue')]);
         expect([...write.keys()].filter((a) => a.startsWith('sqs:') || a.startsWith('ecs:'))).toEqual(['sqs:SendMessage']);
         expect(servicePrefixes('api-read')).toEqual(['dynamodb', 'logs']);
       });
@@ -466,7 +505,7 @@ describe('serverless.yml', () => {
         for (const { where, statement } of policyStatements()) {
           const actions = asArray(statement.Action);
           for (const target of asArray(statement.Resource as unknown)) {
-            if (actions.some((a) => a.startsWith('sqs:'))) expect(['ActionsQueue', 'WakeupsQueue'], where).toContain((target as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]);
+            if (actions.some((a) => a.startsWith('sqs:'))) expect(['ActionsQueue', 'ReconcileQueue', 'WakeupsQueue'], where).toContain((target as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]);
             if (actions.some((a) => a.startsWith('events:'))) expect(target, where).toEqual(bus);
           }
         }
