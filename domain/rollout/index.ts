@@ -7,3 +7,5 @@ export { planReplace } from './daemon-replace';
 export type { ReplaceCandidate, ReplaceInput, ReplaceMoves } from './daemon-replace';
 export { planSurge } from './daemon-surge';
 export type { SurgeInput } from './daemon-surge';
+export { relevant, JOINED_RECENTLY_MS } from './relevance';
+export type { EcsChange } from './relevance';
