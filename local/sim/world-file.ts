@@ -22,11 +22,17 @@
  * `health` (healthy | unhealthy | none), `healthyAfterSeconds`, `failStart` (a stopped reason),
  * `crashAfterSeconds`, `crashExitCode`, `containerName`. Unlisted task definitions behave as
  * `DEFAULT_TASK_BEHAVIOUR` (512 CPU units, 1024 MiB, 2 s to start, 1 s to stop, healthy).
+ *
+ * `rateLimits` (optional): ECS's request rate limits, on with ECS's documented figures when absent
+ * (`ecs-rate-limits.ts`); `false` turns them off; a mapping overrides them:
+ * `{ callSpacingMs: 30, buckets: { cluster-resource-read: { burst: 100, sustainedPerSecond: 20 } } }`.
+ * An explicit `rateLimits` option of `createWorld` wins over the file's.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, load as loadYaml, YAMLException } from 'js-yaml';
 import * as z from 'zod';
+import type { SimRateLimitsConfig, SimRateLimitsOption } from './ecs-rate-limits';
 import type { SimulatedClusterOptions } from './world';
 import { SimulatedCluster } from './world';
 import type { TaskBehaviour } from './state';
@@ -78,9 +84,23 @@ const taskDefinitionSchema = z.strictObject({
   containerName: z.string().min(1).optional(),
 });
 
+const rateLimitSchema = z.strictObject({
+  burst: wholeNumber(1),
+  sustainedPerSecond: z.number({ error: (issue) => `expected a number of calls a second > 0, got ${describe(issue.input)}` }).positive({ error: 'expected a number of calls a second > 0' }),
+});
+
+const bucketsSchema = z.strictObject({ 'cluster-resource-read': rateLimitSchema.optional(), 'cluster-resource-modify': rateLimitSchema.optional() });
+
+/** `rateLimits: false` is taken out before validation (see `parseWorldDescription`): this is the mapping. */
+const rateLimitsSchema = z.strictObject({
+  callSpacingMs: z.number({ error: (issue) => `expected a number of milliseconds >= 0, got ${describe(issue.input)}` }).min(0, { error: 'expected a number of milliseconds >= 0' }).optional(),
+  buckets: bucketsSchema.optional(),
+});
+
 export const worldFileSchema = z.strictObject({
   clusters: z.record(z.string(), clusterSchema).default({}),
   taskDefinitions: z.record(z.string(), taskDefinitionSchema).default({}),
+  rateLimits: rateLimitsSchema.optional(),
 });
 
 export interface InstanceGroupDescription {
@@ -95,6 +115,8 @@ export interface InstanceGroupDescription {
 export interface WorldDescription {
   clusters: Record<string, { instances: InstanceGroupDescription[] }>;
   taskDefinitions: Record<string, Partial<TaskBehaviour>>;
+  /** Absent: ECS's limits. */
+  rateLimits?: SimRateLimitsOption | undefined;
 }
 
 /** A world file that cannot be used; `field` is the dotted path of the first offending field. */
@@ -122,12 +144,19 @@ export function parseWorldDescription(text: string, source = 'world file'): Worl
     }
   }
   if (document === null || document === undefined) document = {};
+  // `rateLimits: false` (off) is the one value that is not a mapping: validated apart, so the
+  // mapping's errors keep naming their field.
+  const rateLimitsOff = typeof document === 'object' && !Array.isArray(document) && (document as Record<string, unknown>).rateLimits === false;
+  if (rateLimitsOff) document = { ...(document as Record<string, unknown>), rateLimits: undefined };
   const parsed = worldFileSchema.safeParse(document, { reportInput: true });
   if (!parsed.success) {
     const { field, message } = describeIssues(parsed.error.issues);
     throw new WorldFileError(`${source}: ${message}`, field);
   }
-  const description = parsed.data;
+  const { rateLimits, ...rest } = parsed.data;
+  const description: WorldDescription = rest;
+  if (rateLimitsOff) description.rateLimits = false;
+  else if (rateLimits !== undefined) description.rateLimits = rateLimits as SimRateLimitsConfig;
   for (const [name, cluster] of Object.entries(description.clusters)) {
     if (!CLUSTER_NAME.test(name)) throw new WorldFileError(`${source}: clusters.${display(name)}: not a cluster name (letters, digits, "-" and "_", up to 255)`, `clusters.${name}`);
     cluster.instances.forEach((group, index) => {
@@ -164,9 +193,11 @@ export function readWorldFile(path: string = DEFAULT_WORLD_FILE): WorldDescripti
  * their instances registered in file order (so the instance ids and events are reproducible).
  */
 export function createWorld(description: WorldDescription, options: SimulatedClusterOptions): SimulatedCluster {
+  const rateLimits = options.rateLimits ?? description.rateLimits;
   const world = new SimulatedCluster({
     ...options,
     taskDefinitions: { ...options.taskDefinitions, ...description.taskDefinitions },
+    ...(rateLimits !== undefined ? { rateLimits } : {}),
   });
   for (const [cluster, { instances }] of Object.entries(description.clusters)) {
     world.createCluster(cluster);
@@ -192,6 +223,9 @@ const KNOWN_KEYS = {
   cluster: Object.keys(clusterSchema.shape),
   instanceGroup: Object.keys(instanceGroupSchema.shape),
   taskDefinition: Object.keys(taskDefinitionSchema.shape),
+  rateLimits: Object.keys(rateLimitsSchema.shape),
+  buckets: Object.keys(bucketsSchema.shape),
+  rateLimit: Object.keys(rateLimitSchema.shape),
 };
 
 function knownKeys(path: readonly PropertyKey[]): string[] {
@@ -199,6 +233,9 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   if (path[0] === 'clusters' && path.length === 2) return KNOWN_KEYS.cluster;
   if (path[0] === 'clusters' && path.length === 4 && path[2] === 'instances') return KNOWN_KEYS.instanceGroup;
   if (path[0] === 'taskDefinitions' && path.length === 2) return KNOWN_KEYS.taskDefinition;
+  if (path[0] === 'rateLimits' && path.length === 1) return KNOWN_KEYS.rateLimits;
+  if (path[0] === 'rateLimits' && path[1] === 'buckets' && path.length === 2) return KNOWN_KEYS.buckets;
+  if (path[0] === 'rateLimits' && path[1] === 'buckets' && path.length === 3) return KNOWN_KEYS.rateLimit;
   return [];
 }
 

@@ -77,7 +77,13 @@ taskDefinitions:
     ['clusters: { default: { instances: [ { count: 1.5 } ] } }', 'clusters.default.instances[0].count', /expected a whole number/],
     ['clusters: { default: { instances: [ { cout: 2 } ] } }', 'clusters.default.instances[0].cout', /unknown field \(expected one of count, attributes, cpu, memory/],
     ['clusters: { default: { instance: [] } }', 'clusters.default.instance', /unknown field \(expected one of instances\)/],
-    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions\)/],
+    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions, rateLimits\)/],
+    ['rateLimits: true', 'rateLimits', /expected a mapping, got true/],
+    ['rateLimits: { spacing: 1 }', 'rateLimits.spacing', /unknown field \(expected one of callSpacingMs, buckets\)/],
+    ['rateLimits: { buckets: { reads: {} } }', 'rateLimits.buckets.reads', /unknown field \(expected one of cluster-resource-read, cluster-resource-modify\)/],
+    ['rateLimits: { buckets: { cluster-resource-read: { burst: 0, sustainedPerSecond: 20 } } }', 'rateLimits.buckets.cluster-resource-read.burst', /expected a whole number >= 1/],
+    ['rateLimits: { buckets: { cluster-resource-modify: { burst: 10, sustainedPerSecond: 0 } } }', 'rateLimits.buckets.cluster-resource-modify.sustainedPerSecond', /expected a number of calls a second > 0/],
+    ['rateLimits: { callSpacingMs: -5 }', 'rateLimits.callSpacingMs', /expected a number of milliseconds >= 0/],
     ['clusters: { default: { instances: [ { attributes: { stack: [a] } } ] } }', 'clusters.default.instances[0].attributes.stack', /expected a text value, got a list/],
     ['clusters: { default: { instances: [ { attributes: { "bad name": x } } ] } }', 'clusters.default.instances[0].attributes."bad name"', /not an attribute name/],
     ['clusters: { "bad/name": {} }', 'clusters."bad/name"', /not a cluster name/],
@@ -102,6 +108,23 @@ taskDefinitions:
   it('refuses YAML that does not parse, and a missing file', () => {
     expect(() => parseWorldDescription('clusters: [', 'w.yml')).toThrow(/^w\.yml: not valid YAML/);
     expect(() => readWorldFile('/nonexistent/world.yml')).toThrow(WorldFileError);
+  });
+});
+
+describe('rateLimits in the world file', () => {
+  it('absent: ECS`s limits; false: off; a mapping: over ECS`s; an explicit option wins', () => {
+    const clock = new VirtualClock(T0);
+    const read = 'cluster-resource-read';
+    expect(createWorld(parseWorldDescription(''), { clock }).rateLimitTokens(read)).toBe(100);
+    const off = parseWorldDescription('rateLimits: false');
+    expect(off).toEqual({ clusters: {}, taskDefinitions: {}, rateLimits: false });
+    expect(createWorld(off, { clock }).rateLimitTokens(read)).toBeUndefined();
+    const custom = parseWorldDescription('rateLimits: { callSpacingMs: 0, buckets: { cluster-resource-read: { burst: 10, sustainedPerSecond: 2 } } }');
+    expect(custom.rateLimits).toEqual({ callSpacingMs: 0, buckets: { [read]: { burst: 10, sustainedPerSecond: 2 } } });
+    const world = createWorld(custom, { clock });
+    expect(world.rateLimitTokens(read)).toBe(10);
+    expect(world.rateLimitTokens('cluster-resource-modify')).toBe(100);
+    expect(createWorld(custom, { clock, rateLimits: false }).rateLimitTokens(read)).toBeUndefined();
   });
 });
 
