@@ -115,7 +115,7 @@ export interface Deployment {
   rollbackConfiguration?: DeploymentConfiguration | undefined;
 }
 
-export interface EnvironmentState {
+interface EnvironmentCommon {
   name: string;
   /** Sequence number of the last event folded in (the first event is 1). */
   version: number;
@@ -127,14 +127,26 @@ export interface EnvironmentState {
   /** Whether any revision has ever become Active (the first deployment ignores MinHealthyPercent). */
   hasBeenActive: boolean;
   activeRevision?: number | undefined;
-  deployment?: Deployment | undefined;
   /** Bumped by every deploy, rollback, freeze and thaw: actions planned in an older epoch are dropped. */
   epoch: number;
-  /** The planner's bookkeeping of the deployment in progress. */
-  engine?: PlannerState | undefined;
   /** Live revisions, ascending by number. */
   revisions: RevisionSummary[];
 }
+
+/** No deployment in progress. */
+export interface EnvironmentAtRest extends EnvironmentCommon {
+  deployment?: undefined;
+  engine?: undefined;
+}
+
+/** A deployment in progress, and the planner's bookkeeping of it. */
+export interface EnvironmentDeploying extends EnvironmentCommon {
+  deployment: Deployment;
+  engine: PlannerState;
+}
+
+/** The environment's state, by phase: `if (state.engine)` narrows to a deployment in progress. */
+export type EnvironmentState = EnvironmentAtRest | EnvironmentDeploying;
 
 // ── decide ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -369,53 +381,48 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
     case 'DeploymentStarted': {
       let revisions = setStatus(next.revisions, event.revision, 'Deploying', event.at);
       for (const r of event.undeploying) revisions = setStatus(revisions, r, 'Undeploying', event.at, { desired: 0 });
-      const started: EnvironmentState = {
+      const started: EnvironmentCommon = {
         ...next,
         epoch: next.epoch + 1,
         activeRevision: event.undeploying.includes(next.activeRevision ?? -1) ? undefined : next.activeRevision,
-        deployment: { id: event.deploymentId, revision: event.revision, kind: 'deploy', initial: event.initial, startedAt: event.at },
         revisions,
       };
-      return { ...started, engine: startEngine(started, event.target) };
+      const deployment: Deployment = { id: event.deploymentId, revision: event.revision, kind: 'deploy', initial: event.initial, startedAt: event.at };
+      return { ...started, deployment, engine: startEngine(started, deployment, event.target) };
     }
     case 'RollbackStarted': {
       let revisions = setStatus(next.revisions, event.revision, 'Deploying', event.at);
       for (const r of event.reverting) revisions = setStatus(revisions, r, 'Reverting', event.at, { desired: 0 });
       for (const r of event.undeploying) revisions = setStatus(revisions, r, 'Undeploying', event.at, { desired: 0 });
-      const started: EnvironmentState = {
-        ...next,
-        epoch: next.epoch + 1,
-        activeRevision: undefined,
-        deployment: {
-          id: event.deploymentId,
-          revision: event.revision,
-          kind: 'rollback',
-          initial: false,
-          startedAt: event.at,
-          rollbackConfiguration: event.rollbackConfiguration,
-        },
-        revisions,
+      const started: EnvironmentCommon = { ...next, epoch: next.epoch + 1, activeRevision: undefined, revisions };
+      const deployment: Deployment = {
+        id: event.deploymentId,
+        revision: event.revision,
+        kind: 'rollback',
+        initial: false,
+        startedAt: event.at,
+        rollbackConfiguration: event.rollbackConfiguration,
       };
-      return { ...started, engine: startEngine(started, event.target) };
+      return { ...started, deployment, engine: startEngine(started, deployment, event.target) };
     }
-    case 'EnvironmentFrozen':
-      return { ...next, frozen: true, epoch: next.epoch + 1, engine: next.engine && { ...next.engine, frozen: true, epoch: next.epoch + 1 } };
-    case 'EnvironmentThawed':
+    case 'EnvironmentFrozen': {
+      const epoch = next.epoch + 1;
+      return next.engine ? { ...next, frozen: true, epoch, engine: { ...next.engine, frozen: true, epoch } } : { ...next, frozen: true, epoch };
+    }
+    case 'EnvironmentThawed': {
       // Time spent frozen is not "no progress": the Stuck clock starts again at the thaw.
-      return {
-        ...next,
-        frozen: false,
-        epoch: next.epoch + 1,
-        engine: next.engine && { ...next.engine, frozen: false, epoch: next.epoch + 1, lastProgressAt: msFromIso(event.at) },
-      };
+      const epoch = next.epoch + 1;
+      return next.engine
+        ? { ...next, frozen: false, epoch, engine: { ...next.engine, frozen: false, epoch, lastProgressAt: msFromIso(event.at) } }
+        : { ...next, frozen: false, epoch };
+    }
     default:
       return evolveEngine(next, event);
   }
 }
 
 /** The planner's state at the start of a deployment; `state` already has the new statuses. */
-function startEngine(state: EnvironmentState, target: DeploymentTarget): PlannerState {
-  const deployment = state.deployment!;
+function startEngine(state: EnvironmentCommon, deployment: Deployment, target: DeploymentTarget): PlannerState {
   const at = msFromIso(deployment.startedAt);
   return {
     environment: state.name,

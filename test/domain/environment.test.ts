@@ -55,6 +55,7 @@ function completed(state: EnvironmentState): EnvironmentState {
     activeRevision: target,
     hasBeenActive: true,
     deployment: undefined,
+    engine: undefined,
     revisions: state.revisions.map((r) =>
       r.revision === target
         ? { ...r, status: 'Active' }

@@ -306,13 +306,13 @@ describe('EcsCluster.startTask', () => {
   const input = {
     cluster: 'default',
     taskDefinition: 'log-daemon:2',
-    containerInstance: instanceArn(1),
+    containerInstances: [instanceArn(1)],
     startedBy: 'blox/SomeEnvironment-Prod',
     group: 'blox:SomeEnvironment/Prod',
     tags: { 'blox:environment': 'SomeEnvironment/Prod', 'blox:revision': '2', 'blox:action': 'start:dep:2:0001:1' },
   };
 
-  it('starts on the one instance with startedBy, group and our tags', async () => {
+  it('starts with startedBy, group and our tags', async () => {
     ecs.on(StartTaskCommand).resolves({ tasks: [ecsTask(1, { lastStatus: 'PENDING', healthStatus: 'UNKNOWN', startedAt: undefined })], failures: [] });
 
     const result = await cluster.startTask(input);
@@ -354,6 +354,17 @@ describe('EcsCluster.startTask', () => {
         { arn: instanceArn(1), reason: 'AGENT', detail: 'agent disconnected' },
       ],
     });
+  });
+
+  it('starts on up to 10 instances in one call, and refuses 0 or 11 before calling ECS', async () => {
+    ecs.on(StartTaskCommand).resolves({ tasks: [], failures: [] });
+    const ten = Array.from({ length: 10 }, (_, i) => instanceArn(i + 1));
+    await cluster.startTask({ ...input, containerInstances: ten });
+    expect(ecs.commandCalls(StartTaskCommand)).toHaveLength(1);
+    expect(ecs.commandCalls(StartTaskCommand)[0]!.args[0].input.containerInstances).toEqual(ten);
+    await expect(cluster.startTask({ ...input, containerInstances: [] })).rejects.toThrow(/1 to 10 container instances, got 0/);
+    await expect(cluster.startTask({ ...input, containerInstances: [...ten, instanceArn(11)] })).rejects.toThrow(/1 to 10 container instances, got 11/);
+    expect(ecs.commandCalls(StartTaskCommand)).toHaveLength(1);
   });
 
   it('lets errors through', async () => {
