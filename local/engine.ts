@@ -1,25 +1,19 @@
 /**
- * The engine in the local stack, in real time: the simulated cluster's ECS events and a tick
- * (every second) feed the planner; the executor consumes the in-process FIFO-per-environment queue
- * (visibility timeout and redelivery like SQS); planner wake-ups are timers. Same `reconcile` and
- * `execute` as the Lambda functions; only the adapters differ.
- *
- * Reconciles of one environment never overlap: a trigger that comes while one runs marks it dirty
- * and it runs once more right after (coalescing a burst of ECS events into one plan).
+ * The engine in the local stack, in real time: the same wiring as the harness (`local/wiring.ts`) —
+ * the simulated cluster's ECS events and a tick (every second) reach the router handler, whose
+ * requests go through the in-process SQS FIFO reconcile queue (one batch per environment at a
+ * time: reconciles of one environment never overlap, and a burst of events is coalesced into the
+ * next batch) to the reconciler handler, whose actions go through the in-process FIFO action queue to
+ * the executor handler. Same handler code as the Lambda functions; only the adapters differ.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EngineDeps } from '../functions/engine/engine';
-import { reconcile } from '../functions/engine/engine';
-import type { EngineFunctionDeps } from '../functions/engine/deps';
-import { createExecutorHandler } from '../functions/engine/executor-handler';
-import { triggerOf } from '../functions/engine/router-handler';
-import type { EngineTrigger } from '../functions/engine/route';
-import { environmentsFor } from '../functions/engine/route';
-import { parseInboundEvent } from '../events/aws';
-import { lambdaContext } from './http-server';
+import type { Cluster } from '../functions/ports';
+import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
+import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
 import type { EventLog } from '../functions/ports';
-import { InProcessActionQueue, schedulerFromSim } from './queue';
 import type { SimScheduler, SimulatedCluster } from './sim';
+import { wireEngine } from './wiring';
 
 export interface LocalEngineOptions {
   eventLog: EventLog;
@@ -33,7 +27,9 @@ export interface LocalEngineOptions {
 
 export interface LocalEngine {
   deps: EngineDeps;
+  /** The action queue. */
   queue: InProcessActionQueue;
+  reconciles: InProcessFifoQueue<ReconcileRequest>;
   /** Reconcile now (after a deploy, rollback or thaw), or at `atMs`. */
   wake(environment: string, atMs?: number): void;
   stop(): Promise<void>;
@@ -41,31 +37,23 @@ export interface LocalEngine {
 
 export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
   const { eventLog, world, clock, logger } = options;
-  const queue = new InProcessActionQueue({
-    scheduler: schedulerFromSim(clock),
-    visibilityTimeoutMs: 10_000,
-    maxReceiveCount: 10,
-    onError: (error) => logger.warn('action failed; it will be redelivered', { error: error as Error }),
-  });
-  const running = new Map<string, Promise<void>>();
-  const dirty = new Set<string>();
-  const timers = new Map<string, { at: number; cancel(): void }>();
-  let stopped = false;
-
-  const cluster = options.onEcsCall
+  const onEcsCall = options.onEcsCall;
+  const executorCluster: Cluster | undefined = onEcsCall
     ? {
         listContainerInstances: world.listContainerInstances.bind(world),
         listTasks: world.listTasks.bind(world),
-        startTask: (input: Parameters<SimulatedCluster['startTask']>[0]) => (options.onEcsCall!('StartTask', Date.now()), world.startTask(input)),
-        stopTask: (c: string, t: string, r: string) => (options.onEcsCall!('StopTask', Date.now()), world.stopTask(c, t, r)),
+        startTask: (input) => (onEcsCall('StartTask', Date.now()), world.startTask(input)),
+        stopTask: (c, t, r) => (onEcsCall('StopTask', Date.now()), world.stopTask(c, t, r)),
       }
-    : world;
+    : undefined;
 
-  const deps: EngineDeps = {
+  const wiring = wireEngine({
+    scheduler: clock,
+    world,
     eventLog,
-    cluster,
+    cluster: world,
+    ...(executorCluster ? { executorCluster } : {}),
     taskDefinitions: { hasHealthCheck: async (td) => world.taskBehaviour(td).health !== 'none' },
-    queue,
     notifier: {
       publish: async (entries) => {
         for (const e of entries) {
@@ -74,105 +62,19 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
         }
       },
     },
-    clock: { now: () => new Date(clock.now()) },
-    wakeups: { schedule: async (environment, atMs) => wake(environment, atMs) },
+    logger,
     log: (message, fields) => logger.info(message, fields ?? {}),
-  };
-
-  const run = (environment: string): void => {
-    if (stopped) return;
-    if (running.has(environment)) {
-      dirty.add(environment);
-      return;
-    }
-    const job = reconcile(deps, environment)
-      .then(() => undefined)
-      .catch((error: unknown) => logger.warn('reconcile failed; the next event or tick retries', { environment, error: error as Error }))
-      .finally(() => {
-        running.delete(environment);
-        if (dirty.delete(environment)) run(environment);
-      });
-    running.set(environment, job);
-  };
-
-  const trigger = (t: EngineTrigger): void => {
-    environmentsFor(eventLog, t)
-      .then((names) => names.forEach(run))
-      .catch((error: unknown) => logger.warn('could not list environments', { error: error as Error }));
-  };
-
-  function wake(environment: string, atMs = clock.now()): void {
-    const existing = timers.get(environment);
-    if (existing && existing.at <= atMs) return;
-    existing?.cancel();
-    const timer = clock.schedule(atMs, () => {
-      timers.delete(environment);
-      run(environment);
-    });
-    timers.set(environment, { at: atMs, cancel: () => timer.cancel() });
-  }
-
-  // The simulated cluster's events are in EventBridge's shape: parsed and routed by the planner
-  // function's own code (parseInboundEvent, triggerOf), as in AWS.
-  const unsubscribe = world.onEvent((event) => {
-    try {
-      const t = triggerOf(parseInboundEvent(event));
-      if (t) trigger(t);
-    } catch (error) {
-      logger.warn('event dropped', { reason: (error as Error).message });
-    }
-  });
-
-  const tickMs = options.tickMs ?? 1000;
-  let tickTimer: { cancel(): void } | undefined;
-  const tick = () => {
-    trigger({ kind: 'tick' });
-    tickTimer = clock.schedule(clock.now() + tickMs, tick);
-  };
-  tickTimer = clock.schedule(clock.now() + tickMs, tick);
-
-  // The executor is the Lambda function's handler, fed SQS-shaped records one at a time.
-  const executor = createExecutorHandler({ ...deps, logger } satisfies EngineFunctionDeps);
-  queue.start(async (action, info) => {
-    const result = await executor(
-      {
-        Records: [
-          {
-            messageId: info.messageId,
-            receiptHandle: info.messageId,
-            body: JSON.stringify(action),
-            attributes: {
-              ApproximateReceiveCount: String(info.receiveCount),
-              SentTimestamp: String(info.sentAt),
-              SenderId: 'local',
-              ApproximateFirstReceiveTimestamp: String(clock.now()),
-              MessageGroupId: info.group,
-              MessageDeduplicationId: action.key,
-            },
-            messageAttributes: {},
-            md5OfBody: '',
-            eventSource: 'aws:sqs',
-            eventSourceARN: 'arn:aws:sqs:local:000000000000:actions.fifo',
-            awsRegion: 'local',
-          },
-        ],
-      },
-      lambdaContext('executor'),
-    );
-    if (result.batchItemFailures.length > 0) throw new Error(`action ${action.key} failed; it will be redelivered`);
+    tickMs: options.tickMs ?? 1000,
+    reconcileQueue: { visibilityTimeoutMs: 10_000, maxReceiveCount: 10 },
+    actionQueue: { visibilityTimeoutMs: 10_000, maxReceiveCount: 10 },
+    onInvocationError: (error, functionName) => logger.warn(`${functionName} invocation failed; SQS redelivers its batch`, { error: error as Error }),
   });
 
   return {
-    deps,
-    queue,
-    wake: (environment, atMs) => wake(environment, atMs),
-    stop: async () => {
-      stopped = true;
-      unsubscribe();
-      tickTimer?.cancel();
-      for (const t of timers.values()) t.cancel();
-      await queue.stop();
-      await Promise.allSettled([...running.values()]);
-    },
+    deps: wiring.deps,
+    queue: wiring.actions,
+    reconciles: wiring.reconciles,
+    wake: (environment, atMs) => wiring.wake(environment, atMs),
+    stop: () => wiring.stop(),
   };
 }

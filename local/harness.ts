@@ -1,61 +1,86 @@
 /**
- * The deterministic engine harness: the simulated cluster, the action queue, the planner and the
- * executor wired as in AWS, on a virtual clock, with a latency model for EventBridge, SQS and
- * Lambda. Same engine code as the Lambda functions; only the adapters differ.
+ * The deterministic engine harness: the simulated cluster and the engine wired as in AWS
+ * (`local/wiring.ts`: the router, reconciler and executor Lambda handlers on the in-process SQS FIFO
+ * queues, Lambda's concurrency, a latency model for EventBridge, SQS and Lambda), on a virtual clock.
+ * The same handler code as the Lambda functions; only the adapters differ (in-memory log, simulated
+ * ECS).
  *
- *   world event ──(EventBridge + Lambda latency)──► reconcile(env) ──► queue ──(SQS + Lambda)──► execute
- *   tick every `tickMs` ─────────────────────────► reconcile(every deploying env)
+ *   world event ──(EventBridge + Lambda)──► router ──► reconcile queue (FIFO per environment) ──► reconciler
+ *   tick every `tickMs` ──► router                         ──► action queue (FIFO) ──(SQS + Lambda)──► executor
  *
- * Faults for reliability tests: every ECS event and every SQS message delivered twice and
- * reordered (`duplicateAndReorder`), the executor dying between its ECS call and its record
- * (`crashExecutorAfterEcs`), ECS throttling (`world.throttle(p)`).
+ * `planner: 'direct'` reproduces the engine before the reconcile queue (every event reconciles at
+ * once, concurrently): with it, `counts.lostRaces / counts.appends` shows what the queue saves.
+ *
+ * Faults for reliability tests, counted in `faults` (a test can check they fired): every ECS event
+ * and every action message delivered twice and reordered (`duplicateAndReorder`), the executor dying
+ * between its ECS call and what follows (`crashExecutorAfterEcs`), ECS throttling (`world.throttle(p)`).
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { EnvironmentCommand, EnvironmentState } from '../domain/environment';
 import type { PlannerAction } from '../domain/rollout';
 import type { PutEventsEntry } from '../events/notifications';
+import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
 import { runCommand } from '../functions/commands';
-import type { EngineDeps } from '../functions/engine/engine';
-import { announce, execute, reconcile } from '../functions/engine/engine';
-import type { EngineTrigger } from '../functions/engine/route';
-import { environmentsFor } from '../functions/engine/route';
-import { triggerOf } from '../functions/engine/router-handler';
-import { parseInboundEvent } from '../events/aws';
+import { announce } from '../functions/engine/engine';
 import type { Cluster, EventLog } from '../functions/ports';
+import { ConcurrencyError } from '../functions/ports';
 import { MemoryEventLog } from './memory-event-log';
-import { InProcessActionQueue, schedulerFromSim } from './queue';
+import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { SimulatedClusterOptions } from './sim';
 import { SimulatedCluster, VirtualClock, mulberry32 } from './sim';
+import type { EngineWiring, FaultCounts, LatencyModel, PlannerMode, ReconcilerStats } from './wiring';
+import { AWS_LATENCY, Invocations, wireEngine } from './wiring';
 
-export interface LatencyModel {
-  /** ECS event → EventBridge rule target. */
-  eventBridgeMs: number;
-  /** Lambda invocation overhead (warm). */
-  lambdaMs: number;
-  /** SQS send → receive. */
-  sqsMs: number;
-}
-
-export const AWS_LATENCY: LatencyModel = { eventBridgeMs: 250, lambdaMs: 30, sqsMs: 20 };
+export type { LatencyModel, PlannerMode } from './wiring';
+export { AWS_LATENCY } from './wiring';
 
 export interface HarnessOptions {
   seed?: number;
   latency?: Partial<LatencyModel>;
-  /** The scheduled reconcile of every moving environment. Default 60 s (EventBridge `rate(1 minute)`). */
+  /** The scheduled tick. Default 60 s (EventBridge `rate(1 minute)`). */
   tickMs?: number;
   world?: Omit<SimulatedClusterOptions, 'clock' | 'seed'>;
-  /** Deliver every ECS event and every queued action twice, with random extra delays (reordering). */
+  /** 'fifo' (default): as deployed, through the reconcile queue. 'direct': every event reconciles at once. */
+  planner?: PlannerMode;
+  /** Deliver every ECS event and every action twice, with random extra delays (reordering). */
   duplicateAndReorder?: boolean;
-  /** The executor dies after its ECS call and before recording it, for actions this picks. */
-  crashExecutorAfterEcs?: (action: PlannerAction) => boolean;
+  /** The executor dies after its ECS call, for the actions this picks (once per action and task). */
+  crashExecutorAfterEcs?: (action: { key: string; type: PlannerAction['type'] }) => boolean;
 }
 
 export interface ApiCounts {
   ecs: Record<string, number>;
   loads: number;
+  /** Append attempts, those that lost a race included. */
   appends: number;
+  /** Appends refused with ConcurrencyError (another writer appended first; the engine retries them). */
+  lostRaces: number;
 }
 
-class CrashAfterEcs extends Error {}
+export interface HarnessFaults extends FaultCounts {
+  /** Executor calls to ECS after which the executor died. */
+  crashesAfterEcs: number;
+}
+
+class CrashAfterEcs extends Error {
+  override name = 'CrashAfterEcs';
+}
+
+/** A silent logger that keeps the errors the handlers log (what they caught and reported to SQS). */
+class CapturingLogger extends Logger {
+  constructor(private readonly sink: (error: unknown) => void) {
+    super({ serviceName: 'blox-harness', logLevel: 'SILENT' });
+  }
+
+  override error(...args: Parameters<Logger['error']>): void {
+    const [message, ...extra] = args;
+    for (const item of extra) {
+      if (item instanceof Error) this.sink(item);
+      else if (item && typeof item === 'object' && 'error' in item) this.sink((item as { error: unknown }).error);
+      else if (item && typeof item === 'object' && 'reason' in item) this.sink(new Error(`${String(message)}: ${String((item as { reason: unknown }).reason)}`));
+    }
+  }
+}
 
 /** A command without its time: the harness stamps it with the virtual clock. */
 export type CommandInput = EnvironmentCommand extends infer C ? (C extends unknown ? Omit<C, 'at'> : never) : never;
@@ -64,114 +89,54 @@ export class Harness {
   readonly clock = new VirtualClock();
   readonly world: SimulatedCluster;
   readonly eventLog = new MemoryEventLog();
+  /** The action queue (SQS FIFO stand-in). */
   readonly queue: InProcessActionQueue;
+  /** The reconcile queue (SQS FIFO stand-in; unused with `planner: 'direct'`). */
+  readonly reconciles: InProcessFifoQueue<ReconcileRequest>;
   readonly notifications: PutEventsEntry[] = [];
-  readonly counts: ApiCounts = { ecs: {}, loads: 0, appends: 0 };
+  readonly counts: ApiCounts = { ecs: {}, loads: 0, appends: 0, lostRaces: 0 };
   readonly errors: unknown[] = [];
-  private readonly deps: EngineDeps;
-  private readonly latency: LatencyModel;
+  readonly faults: HarnessFaults;
+  /** Reconciler invocations, and the most in flight at once for one environment. */
+  readonly reconciler: ReconcilerStats;
+  private readonly wiring: EngineWiring;
   private readonly random: () => number;
-  private pending = 0;
+  private crashes = 0;
 
   constructor(private readonly options: HarnessOptions = {}) {
-    this.latency = { ...AWS_LATENCY, ...options.latency };
     this.random = mulberry32((options.seed ?? 1) * 7919 + 17);
     this.world = new SimulatedCluster({ clock: this.clock, seed: options.seed ?? 1, ...options.world });
-    const dup = options.duplicateAndReorder ?? false;
-    this.queue = new InProcessActionQueue({
-      scheduler: schedulerFromSim(this.clock),
-      latencyMs: () => this.latency.sqsMs + this.latency.lambdaMs + (dup ? Math.floor(this.random() * 200) : 0),
-      visibilityTimeoutMs: 30_000,
-      maxReceiveCount: 1000,
-      onError: (error) => this.errors.push(error),
-    });
     const cluster = this.countingCluster(this.world);
-    const eventLog = this.countingLog(this.eventLog);
-    this.deps = {
-      eventLog,
+    // Only with crashes: AsyncLocalStorage puts a hook on every promise, which costs the harness dearly.
+    const invocations = options.crashExecutorAfterEcs ? new Invocations() : undefined;
+    const keep = (error: unknown) => {
+      if (!(error instanceof CrashAfterEcs)) this.errors.push(error);
+    };
+    this.wiring = wireEngine({
+      scheduler: this.clock,
+      world: this.world,
+      eventLog: this.countingLog(this.eventLog),
       cluster,
+      ...(options.crashExecutorAfterEcs && invocations ? { executorCluster: this.crashingCluster(cluster, options.crashExecutorAfterEcs, invocations), invocations } : {}),
       taskDefinitions: { hasHealthCheck: async (td) => this.world.taskBehaviour(td).health !== 'none' },
-      // Not `enqueue([...actions, ...actions])`: the FIFO queue drops the second copy (same
-      // deduplication id within 5 min), so nothing would be delivered twice. See the handler below.
-      queue: this.queue,
       notifier: { publish: async (entries) => void this.notifications.push(...entries) },
-      clock: { now: () => new Date(this.clock.now()) },
-      wakeups: { schedule: async (environment, atMs) => this.wakeUp(environment, atMs) },
-    };
-    const executorDeps: EngineDeps = options.crashExecutorAfterEcs
-      ? { ...this.deps, cluster: this.crashingCluster(cluster, options.crashExecutorAfterEcs) }
-      : this.deps;
-    this.queue.start(async (action, info) => {
-      try {
-        await execute(executorDeps, action);
-      } catch (error) {
-        if (!(error instanceof CrashAfterEcs)) this.errors.push(error);
-        throw error; // left on the queue: SQS redelivers after the visibility timeout
-      } finally {
-        // At-least-once delivery: the message comes again (the delete got lost, say), after the
-        // first delivery and out of order with the messages sent since.
-        if (dup && info.receiveCount === 1) this.redeliver(executorDeps, action, this.latency.sqsMs + this.latency.lambdaMs + Math.floor(this.random() * 1000));
-      }
+      logger: new CapturingLogger(keep),
+      planner: options.planner ?? 'fifo',
+      latency: { ...AWS_LATENCY, ...options.latency },
+      tickMs: options.tickMs ?? 60_000,
+      // The harness runs much faster than AWS: 30 s (not serverless.yml's 180 s) before an action
+      // left by a dead executor comes back; a failed reconcile request comes back after its back-off.
+      actionQueue: { visibilityTimeoutMs: 30_000, maxReceiveCount: 1000 },
+      reconcileQueue: { visibilityTimeoutMs: 360_000, maxReceiveCount: 1000 },
+      duplicateAndReorder: options.duplicateAndReorder ?? false,
+      random: this.random,
+      onInvocationError: keep,
     });
-    // ECS events, parsed and routed by the planner function's own code (as in AWS and locally).
-    this.world.onEvent((event) => {
-      const trigger = triggerOf(parseInboundEvent(event));
-      if (!trigger) return;
-      const delay = this.latency.eventBridgeMs + this.latency.lambdaMs;
-      this.trigger(trigger, delay + (dup ? Math.floor(this.random() * 300) : 0));
-      if (dup) this.trigger(trigger, delay + Math.floor(this.random() * 1000));
-    });
-    const tickMs = options.tickMs ?? 60_000;
-    const tick = () => {
-      this.trigger({ kind: 'tick' }, this.latency.lambdaMs);
-      this.clock.schedule(this.clock.now() + tickMs, tick);
-    };
-    this.clock.schedule(this.clock.now() + tickMs, tick);
-  }
-
-  private readonly wakeups = new Map<string, number>();
-
-  /** A second delivery of an action (`duplicateAndReorder`), straight to the executor after `delayMs`. */
-  private redeliver(deps: EngineDeps, action: PlannerAction, delayMs: number): void {
-    this.clock.schedule(this.clock.now() + delayMs, () => {
-      this.pending++;
-      void execute(deps, action)
-        .catch((error: unknown) => {
-          if (!(error instanceof CrashAfterEcs)) this.errors.push(error);
-        })
-        .finally(() => this.pending--);
-    });
-  }
-
-  /** A delayed reconcile of one environment (the AWS side: a message with DelaySeconds). */
-  private wakeUp(environment: string, atMs: number): void {
-    const at = Math.max(atMs, this.clock.now()) + this.latency.sqsMs + this.latency.lambdaMs;
-    const already = this.wakeups.get(environment);
-    if (already !== undefined && already <= at && already > this.clock.now()) return;
-    this.wakeups.set(environment, at);
-    this.clock.schedule(at, () => {
-      if (this.wakeups.get(environment) === at) this.wakeups.delete(environment);
-      this.pending++;
-      void reconcile(this.deps, environment)
-        .catch((error: unknown) => this.errors.push(error))
-        .finally(() => this.pending--);
-    });
-  }
-
-  /** A planner invocation for every environment the trigger concerns, after `delayMs`. */
-  private trigger(trigger: EngineTrigger, delayMs: number): void {
-    this.clock.schedule(this.clock.now() + delayMs, () => {
-      this.pending++;
-      void (async () => {
-        try {
-          for (const name of await environmentsFor(this.deps.eventLog, trigger)) await reconcile(this.deps, name);
-        } catch (error) {
-          this.errors.push(error);
-        } finally {
-          this.pending--;
-        }
-      })();
-    });
+    this.queue = this.wiring.actions;
+    this.reconciles = this.wiring.reconciles;
+    this.reconciler = this.wiring.reconciler;
+    const crashes = () => this.crashes;
+    this.faults = Object.defineProperty(this.wiring.faults, 'crashesAfterEcs', { get: crashes, enumerable: true }) as HarnessFaults;
   }
 
   private countingCluster(cluster: Cluster): Cluster {
@@ -184,41 +149,58 @@ export class Harness {
     };
   }
 
-  private crashingCluster(cluster: Cluster, crash: (action: PlannerAction) => boolean): Cluster {
-    // The executor's record comes right after these calls: failing here is "killed in between".
+  /** The executor's cluster: after the ECS call, the invocation dies (once per action key, and per stopped task). */
+  private crashingCluster(cluster: Cluster, crash: NonNullable<HarnessOptions['crashExecutorAfterEcs']>, invocations: Invocations): Cluster {
     const crashed = new Set<string>();
-    const shouldCrash = (key: string | undefined, action: Partial<PlannerAction>) => {
-      if (!key || crashed.has(key)) return false;
-      if (!crash(action as PlannerAction)) return false;
-      crashed.add(key);
-      return true;
+    const die = (id: string, action: { key: string; type: PlannerAction['type'] }, what: string) => {
+      if (crashed.has(id) || !crash(action)) return;
+      crashed.add(id);
+      this.crashes++;
+      invocations.die();
+      throw new CrashAfterEcs(`executor died after ${what}`);
     };
     return {
       ...cluster,
       startTask: async (input) => {
         const result = await cluster.startTask(input);
         const key = input.tags['blox:action'];
-        if (shouldCrash(key, { type: 'StartTasks', key })) throw new CrashAfterEcs(`executor died after StartTask ${key}`);
+        if (key) die(key, { type: 'StartTasks', key }, `StartTask ${key}`);
         return result;
       },
       stopTask: async (c, taskArn, reason) => {
         const result = await cluster.stopTask(c, taskArn, reason);
-        if (shouldCrash(`stop:${taskArn}`, { type: 'StopTasks', taskArns: [taskArn] })) throw new CrashAfterEcs(`executor died after StopTask ${taskArn}`);
+        die(`stop:${taskArn}`, { type: 'StopTasks', key: `stop:${taskArn}` }, `StopTask ${taskArn}`);
         return result;
       },
     };
   }
 
+  /** The log, counting loads, append attempts and lost races (every other method passed through). */
   private countingLog(log: EventLog): EventLog {
-    return {
-      load: (e) => (this.counts.loads++, log.load(e)),
-      append: (r) => (this.counts.appends++, log.append(r)),
-      readEvents: (e, f) => log.readEvents(e, f),
-      getRevision: (e, r) => log.getRevision(e, r),
-      listRevisions: (e) => log.listRevisions(e),
-      listEnvironments: (o) => log.listEnvironments(o),
-      getIdempotencyRecord: (k) => log.getIdempotencyRecord(k),
-    };
+    const counts = this.counts;
+    return new Proxy(log, {
+      get(target, property, receiver) {
+        if (property === 'load') {
+          return (environment: string) => {
+            counts.loads++;
+            return target.load(environment);
+          };
+        }
+        if (property === 'append') {
+          return async (request: Parameters<EventLog['append']>[0]) => {
+            counts.appends++;
+            try {
+              await target.append(request);
+            } catch (error) {
+              if (error instanceof ConcurrencyError) counts.lostRaces++;
+              throw error;
+            }
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
   }
 
   /** Runs a user command (create, update, deploy, …) at the current virtual time. */
@@ -233,11 +215,11 @@ export class Harness {
       environment,
       command: full,
       reply: (events) => ({ statusCode: 200, body: events }),
-      afterAppend: (before, after) => announce(this.deps, before, after),
+      afterAppend: (before, after) => announce(this.wiring.deps, before, after),
     });
-    // A deploy is an API call; the engine reacts at once (the API function invokes the planner).
+    // A deploy is an API call; api-write asks for a reconcile at once (the reconcile queue).
     if (full.type === 'DeployRevision' || full.type === 'RollbackToRevision' || full.type === 'ThawEnvironment') {
-      this.trigger({ kind: 'tick' }, this.latency.lambdaMs);
+      this.wiring.wake(environment);
     }
     return reply.body;
   }
@@ -281,6 +263,6 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
-    await this.queue.stop();
+    await this.wiring.stop();
   }
 }

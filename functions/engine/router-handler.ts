@@ -11,7 +11,9 @@
  *   id and the environment — so a retried invocation or an event EventBridge delivered twice is one
  *   request (SQS FIFO drops the copy within 5 minutes). An unrecognized or malformed event is logged
  *   and dropped: retrying it cannot help. A task event of a task Blox did not start (its `startedBy`
- *   is not `blox-…`) concerns nobody. If the requests cannot be sent, the invocation fails and
+ *   is not `blox-…`) concerns nobody, and neither does an ECS event that cannot change a plan
+ *   (`relevant`, domain/rollout: a task on its way up or down but not yet RUNNING or STOPPED, an
+ *   established instance whose resources changed) — about four of the six events of a replaced task. If the requests cannot be sent, the invocation fails and
  *   Lambda retries it (serverless.yml: `maximumRetryAttempts`), which is safe for that reason.
  * - SQS wake-ups (`eventSource: 'aws:sqs'`, body `{"environment": …}`, see adapters/sqs-wakeups.ts:
  *   a standard queue, because FIFO queues have no per-message delay): forwarded to the reconcile
@@ -22,6 +24,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { EcsChange } from '../../domain/rollout';
+import { relevant } from '../../domain/rollout';
 import type { InboundEvent } from '../../events/aws';
 import { InboundEventError, parseInboundEvent } from '../../events/aws';
 import type { ReconcileRequest, ReconcileRequests } from '../adapters/sqs-reconcile-queue';
@@ -59,6 +63,25 @@ export function triggerOf(inbound: InboundEvent): EngineTrigger | undefined {
   }
 }
 
+/** What an ECS event says changed (for `relevant`), or undefined for an event that is not an ECS change. */
+export function changeOf(inbound: InboundEvent): EcsChange | undefined {
+  switch (inbound.kind) {
+    case 'task':
+      return { kind: 'task', lastStatus: inbound.event.detail.lastStatus, desiredStatus: inbound.event.detail.desiredStatus };
+    case 'containerInstance': {
+      const registeredAt = inbound.event.detail.registeredAt;
+      return {
+        kind: 'containerInstance',
+        status: inbound.event.detail.status,
+        registeredAt: registeredAt === undefined ? undefined : Date.parse(registeredAt),
+        at: Date.parse(inbound.event.time),
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
 export function isSqsEvent(event: unknown): event is SQSEvent {
   if (typeof event !== 'object' || event === null || !('Records' in event)) return false;
   const records = (event as { Records: unknown }).Records;
@@ -89,6 +112,11 @@ export function createRouterHandler(deps: RouterDeps) {
     }
     if (trigger.kind === 'task' && !trigger.startedBy?.startsWith(STARTED_BY_PREFIX)) {
       logger.debug('event ignored: not a task Blox started', { ...cause, startedBy: trigger.startedBy });
+      return;
+    }
+    const change = changeOf(inbound);
+    if (change && !relevant(change)) {
+      logger.debug('event ignored: it cannot change a plan', { ...cause, change });
       return;
     }
     const environments = await environmentsFor(deps.eventLog, trigger);

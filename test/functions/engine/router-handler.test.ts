@@ -58,8 +58,23 @@ describe('router: EventBridge events', () => {
   it('a container instance event becomes requests for the environments deploying on that cluster', async () => {
     await bed.deploying(NAME);
     await bed.deploying(OTHER, { Cluster: 'blue' });
-    await handler(sample('ecs-container-instance-active.json'), lambdaContext());
+    await handler(sample('ecs-container-instance-draining.json'), lambdaContext());
     expect(bed.requests.map((r) => [r.environment, r.trigger])).toEqual([[NAME, 'containerInstance']]);
+  });
+
+  it('an ECS event that cannot change a plan concerns nobody: no listing, no request', async () => {
+    await bed.deploying(NAME);
+    const listing = vi.spyOn(bed.eventLog, 'deployingEnvironments');
+    // A task on its way up (PENDING), and an established instance whose free resources changed.
+    await handler(taskEventFor(NAME, 'ecs-task-pending.json'), lambdaContext());
+    const resources = sample('ecs-container-instance-active.json');
+    resources.detail.registeredAt = '2016-01-01T00:00:00.000Z'; // months before the event
+    await handler(resources, lambdaContext());
+    expect(listing).not.toHaveBeenCalled();
+    expect(bed.requests).toEqual([]);
+    // A task that is up, or gone, does.
+    await handler(taskEventFor(NAME, 'ecs-task-stopped-essential-container-exited.json'), lambdaContext());
+    expect(bed.requests.map((r) => r.environment)).toEqual([NAME]);
   });
 
   it('a task event of a task Blox did not start (a service task) concerns nobody: no listing, no request', async () => {
