@@ -14,6 +14,12 @@
  * to run out of time, the records not yet started are reported failed too rather than cut off
  * mid-action.
  *
+ * A message whose action key this container already carried out (within `rememberMs`) is handed to
+ * `execute` as a redelivery, whatever its receive count: the planner sends a launch that is still
+ * pending again under the same key, and a copy sent after SQS's 5-minute deduplication window is a
+ * new message (receive count 1) for an action that may have been done meanwhile — ECS is asked
+ * first. Best effort (another container may have done it); it catches the copies that share a batch.
+ *
  * Metrics (EMF, per environment), besides the engine's own (`ActionsCarriedOut`, `ActionsDropped`, …):
  * `ActionsAlreadyDone` (a redelivery whose work was done), `ActionsFailed`, `EcsThrottles`,
  * `ActionDuration`.
@@ -34,6 +40,34 @@ export { DEFAULT_MIN_REMAINING_MS } from './fifo-batch';
 export interface ExecutorOptions {
   /** Records are not started with less time than this left (default 5 s). */
   minRemainingMs?: number;
+  /** How long an executed action key is remembered (default 15 min). */
+  rememberMs?: number;
+  /** How many executed action keys are remembered (default 10,000; the oldest are forgotten first). */
+  rememberKeys?: number;
+}
+
+/** Action keys this handler carried out, and when (insertion order = age). */
+class RecentKeys {
+  private readonly keys = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max: number,
+  ) {}
+
+  has(key: string, now: number): boolean {
+    const at = this.keys.get(key);
+    return at !== undefined && now - at < this.ttlMs;
+  }
+
+  add(key: string, now: number): void {
+    this.keys.delete(key);
+    this.keys.set(key, now);
+    for (const [oldest, at] of this.keys) {
+      if (this.keys.size <= this.max && now - at < this.ttlMs) break;
+      this.keys.delete(oldest);
+    }
+  }
 }
 
 /** What an execution came to (`execute`'s outcome). */
@@ -44,6 +78,7 @@ const executeDelivered: (deps: EngineDeps, action: PlannerAction, delivery: { re
 
 export function createExecutorHandler(deps: EngineFunctionDeps, options: ExecutorOptions = {}) {
   const { logger, metrics } = deps;
+  const recent = new RecentKeys(options.rememberMs ?? 15 * 60_000, options.rememberKeys ?? 10_000);
 
   const dispatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     processFifoBatch(
@@ -59,8 +94,12 @@ export function createExecutorHandler(deps: EngineFunctionDeps, options: Executo
         }
         const about = { ...describeRecord(record), key: action.key, type: action.type, environment: action.environment };
         const started = performance.now();
+        const now = deps.clock.now().getTime();
+        // A key done before by this container: a copy, whatever SQS counts (see the file comment).
+        const receiveCount = recent.has(action.key, now) ? Math.max(2, receiveCountOf(record)) : receiveCountOf(record);
+        recent.add(action.key, now);
         try {
-          const outcome = await executeDelivered(deps, action, { receiveCount: receiveCountOf(record) });
+          const outcome = await executeDelivered(deps, action, { receiveCount });
           logger.info('action executed', { ...about, outcome });
           if (outcome === 'already-done') metrics?.add('ActionsAlreadyDone', 'Count', 1, action.environment);
           metrics?.add('ActionDuration', 'Milliseconds', Math.round(performance.now() - started), action.environment);

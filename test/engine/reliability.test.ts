@@ -277,6 +277,9 @@ const targetTasks = (h: Harness, revision: number) => h.world.describeTasks().fi
 /** Across the randomized cases: how hard the rules were pressed, and what the runs cost. */
 const pressure = { cases: 0, replaceAtFloor: 0, replaceCases: 0, surgeAtLimit: 0, surgeCases: 0, steps: 0, checked: 0, virtualMs: 0, wallMs: 0 };
 
+/** The faults the randomized cases got (`Harness.faults`): proof that they were there. */
+const injected = { duplicatedEvents: 0, duplicatedActions: 0, deduplicatedRequests: 0 };
+
 /** One full case: deploy 1, then 2, watched; returns what went wrong (nothing, hopefully). */
 async function runCase(c: Case, options: HarnessOptions): Promise<{ problems: string[]; steps: number; extra: number }> {
   const started = performance.now();
@@ -303,6 +306,9 @@ async function runCase(c: Case, options: HarnessOptions): Promise<{ problems: st
     const extra = targetTasks(h, 2).length - c.instances;
     if (extra !== 0) problems.push(`${extra} extra task(s) of revision 2 started`);
     if (h.errors.length > 0) problems.push(`errors: ${String(h.errors[0])}`);
+    injected.duplicatedEvents += h.faults.duplicatedEvents;
+    injected.duplicatedActions += h.faults.duplicatedActions;
+    injected.deduplicatedRequests += h.reconciles.sent.deduplicated;
     return { problems, steps: watch.steps, extra };
   } catch (error) {
     return { problems: [...watch.violations, String(error), await diagnose(h)], steps: watch.steps, extra: 0 };
@@ -332,20 +338,28 @@ describe('1,000 randomized deployments, every ECS event and SQS message delivere
 describe('the randomized cases pressed the rules', () => {
   it('most rollouts ran at the floor (Replace) or at the surge limit (Surge): the checks were not vacuous', () => {
     expect(pressure.cases).toBe(1000);
+    // The faults fired: events delivered twice (their second reconcile request dropped by the FIFO
+    // queue's deduplication), actions received a second time as redeliveries.
+    expect(injected.duplicatedEvents).toBeGreaterThan(10_000);
+    expect(injected.deduplicatedRequests).toBeGreaterThan(5_000);
+    expect(injected.duplicatedActions).toBeGreaterThan(2_000);
     expect(pressure.replaceAtFloor / pressure.replaceCases).toBeGreaterThan(0.5);
     expect(pressure.surgeAtLimit / pressure.surgeCases).toBeGreaterThan(0.5);
     console.info(
       `1,000 cases (2,000 deployments): ${pressure.replaceAtFloor}/${pressure.replaceCases} Replace rollouts reached the floor, ` +
         `${pressure.surgeAtLimit}/${pressure.surgeCases} Surge rollouts the surge limit; ${Math.round(pressure.steps / pressure.cases)} clock steps per case ` +
         `(${Math.round(pressure.checked / pressure.cases)} checked), ${(pressure.virtualMs / pressure.cases / 1000).toFixed(1)} s of virtual time per rollout, ` +
-        `${(pressure.wallMs / pressure.cases).toFixed(1)} ms of wall time per case`,
+        `${(pressure.wallMs / pressure.cases).toFixed(1)} ms of wall time per case; ` +
+        `${injected.duplicatedEvents} ECS events delivered twice (${injected.deduplicatedRequests} duplicate reconcile requests dropped), ` +
+        `${injected.duplicatedActions} actions received twice`,
     );
   });
 });
 
 describe('faults', () => {
-  it('the executor killed between the ECS call and its record, every time: converges, no duplicate task', async () => {
+  it('the executor killed after every ECS call (once per action and task): converges, no duplicate task', async () => {
     const failures: string[] = [];
+    const fired = { crashes: 0, deadInvocations: 0, duplicatedActions: 0 };
     for (let seed = 1; seed <= 40; seed++) {
       const c = randomCase(5000 + seed);
       const { h, watch } = await setUp(c, { crashExecutorAfterEcs: () => true, duplicateAndReorder: seed % 2 === 0 });
@@ -364,12 +378,21 @@ describe('faults', () => {
         }
         // Every action did crash once (and was redelivered): the fault was really there.
         if (h.queue.stats().deadLetters > 0) problems.push('dead letters');
+        if (h.faults.crashesAfterEcs === 0 || h.faults.deadInvocations === 0) problems.push(`the executor never died: ${JSON.stringify(h.faults)}`);
+        fired.crashes += h.faults.crashesAfterEcs;
+        fired.deadInvocations += h.faults.deadInvocations;
+        fired.duplicatedActions += h.faults.duplicatedActions;
         if (problems.length > 0) failures.push(`${JSON.stringify(c)}\n    ${problems.join('\n    ')}`);
       } finally {
         await h.stop();
       }
     }
     expect(failures).toEqual([]);
+    // The faults fired: every seed's executor died (after each ECS call), half the seeds also got duplicates.
+    console.info(`executor crashes: ${fired.crashes} after an ECS call, ${fired.deadInvocations} invocations died; ${fired.duplicatedActions} actions received twice`);
+    expect(fired.crashes).toBeGreaterThanOrEqual(80);
+    expect(fired.deadInvocations).toBeGreaterThanOrEqual(80);
+    expect(fired.duplicatedActions).toBeGreaterThan(0);
   });
 
   it('30 % of ECS calls throttled: converges (the queue redelivers; failed planner calls are retried by the next event, tick or wake-up)', async () => {
@@ -428,11 +451,12 @@ describe('faults', () => {
     expect((await h.state(NAME))!.revisions.find((r) => r.revision === 2)!.statusReason).toMatch(/crash loop/);
     await h.runUntil(async () => (sample(h, rules, watch), (await status()) === 'Failing'), 600_000);
     expect((await h.state(NAME))!.revisions.find((r) => r.revision === 2)!.statusReason).toMatch(/crash loop/);
-    const startsWhenFailing = h.counts.ecs.StartTask ?? 0;
+    // Tasks, not StartTask calls: one call starts the task on up to 10 instances.
+    const startsWhenFailing = targetTasks(h, 2).length;
     const oldAlive = () => h.world.describeTasks().filter((t) => t.tags['blox:revision'] === '1' && t.desiredStatus === 'RUNNING').length;
     const oldWhenFailing = oldAlive();
     await h.runFor(300_000);
-    expect(h.counts.ecs.StartTask ?? 0).toBeGreaterThan(startsWhenFailing + 10);
+    expect(targetTasks(h, 2).length).toBeGreaterThan(startsWhenFailing + 10);
     expect(oldWhenFailing).toBeGreaterThan(0);
     expect(oldAlive()).toBe(oldWhenFailing);
     expect(await status()).toBe('Failing');

@@ -99,6 +99,19 @@ describe('executor', () => {
     expect(bed.metric('ActionsAlreadyDone')).toEqual({ [NAME]: 1 });
   });
 
+  it('a copy of an action it already carried out (sent again after the deduplication window: receive count 1) asks ECS first', async () => {
+    const listTasks = vi.spyOn(bed.world, 'listTasks');
+    // Both copies in one batch, as when the first sat in the queue for more than 5 minutes.
+    const result = await handler(sqsEvent(record(actions[0]!, 'm1', 1), record(actions[0]!, 'm2', 1)), lambdaContext());
+    expect(result).toEqual(failures());
+    expect(listTasks).toHaveBeenCalledTimes(1);
+    expect(startedBy(actions[0]!.key)).toBe(size(actions[0]!));
+    // And in a later batch.
+    await handler(sqsEvent(record(actions[0]!, 'm3', 1)), lambdaContext());
+    expect(startedBy(actions[0]!.key)).toBe(size(actions[0]!));
+    expect(bed.metric('ActionsAlreadyDone')).toEqual({ [NAME]: 2 });
+  });
+
   it('leaves the records it has no time for to SQS', async () => {
     // Plenty of time for the first action, then 1 s left.
     const context = { ...lambdaContext(), getRemainingTimeInMillis: () => (started().length === 0 ? 30_000 : 1_000) };
