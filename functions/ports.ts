@@ -19,6 +19,32 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/** Which of DynamoDB's write limits an append broke (see `adapters/dynamodb-limits.ts`). */
+export type StoreLimit =
+  /** More than 100 items in one transaction. */
+  | 'TransactionItems'
+  /** An item over 400 KB (an event, the projection, a revision row, the idempotency record). */
+  | 'ItemSize'
+  /** A transaction over 4 MB. */
+  | 'TransactionSize';
+
+/**
+ * The store refused an append for one of its limits; nothing was written. Retrying the same append
+ * fails the same way: the caller has to write less at once. `storeMessage` is the store's own words
+ * (DynamoDB's, repeated word for word by the in-memory log).
+ */
+export class StoreLimitError extends Error {
+  readonly code = 'StoreLimit' as const;
+  constructor(
+    readonly environment: string,
+    readonly limit: StoreLimit,
+    readonly storeMessage: string,
+  ) {
+    super(`append to "${environment}" refused by the store (${limit}): ${storeMessage}`);
+    this.name = 'StoreLimitError';
+  }
+}
+
 export interface StoredEvent {
   sequence: number;
   event: EnvironmentEvent;
@@ -59,20 +85,48 @@ export interface EnvironmentListing {
   nextToken?: string | undefined;
 }
 
+/** One page of the revision table, ascending; `nextToken` when more rows follow. */
+export interface RevisionPage {
+  revisions: RevisionRow[];
+  nextToken?: string | undefined;
+}
+
+/** An environment with a deployment in progress, and the cluster (by name, not ARN) it deploys on. */
+export interface DeployingEnvironment {
+  environment: string;
+  cluster: string;
+}
+
 export interface EventLog {
   /** The environment's projection (one read), or undefined if it does not exist. */
   load(environment: string): Promise<EnvironmentState | undefined>;
-  /** Appends atomically with the projection; throws ConcurrencyError when `expectedVersion` is stale. */
+  /**
+   * Appends atomically with the projection; throws ConcurrencyError when `expectedVersion` is stale,
+   * StoreLimitError (writing nothing) when the append breaks one of DynamoDB's limits.
+   */
   append(request: AppendRequest): Promise<void>;
   /** Events in order, from a sequence number on (audit, rebuilding projections, tests). */
   readEvents(environment: string, fromSequence?: number): Promise<StoredEvent[]>;
   /** One revision row (its spec: what a deploy or rollback of an older revision moves to). */
   getRevision(environment: string, revision: number): Promise<RevisionRow | undefined>;
-  /** Every revision row, ascending (describe-environment-status --all). */
+  /** Every revision row, ascending (reads every page: for tests and small environments). */
   listRevisions(environment: string): Promise<RevisionRow[]>;
+  /**
+   * Revision rows after the page `nextToken` ends (from the first without), ascending, at most `limit`
+   * (describe-environment-status --all). A token this store did not give out is a ValidationError
+   * naming `nextToken`.
+   */
+  listRevisionPage(environment: string, options: { limit: number; nextToken?: string | undefined }): Promise<RevisionPage>;
   /** Environments by name, a page at a time, without a table scan. */
   listEnvironments(options: { limit: number; nextToken?: string | undefined }): Promise<EnvironmentListing>;
   getIdempotencyRecord(key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * The environments with a deployment in progress (the planner's state is set), by name: all of them
+   * (routing a tick), those deploying on `cluster` (a cluster name, not an ARN: a container-instance
+   * event), or the one there whose tasks carry `startedBy` (`startedByOf(name)`: a task event).
+   * One query of an index, whatever the number of environments.
+   */
+  deployingEnvironments(query?: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined }): Promise<DeployingEnvironment[]>;
 }
 
 export interface Clock {

@@ -1,21 +1,49 @@
 /**
  * The `EventLog` port in memory, for the deterministic engine harness (thousands of simulated
- * deployments in seconds). Same contract as the DynamoDB adapter: an append is atomic and
- * conditional on the version it was decided against (ConcurrencyError otherwise). The storage
- * behaviour itself is tested on DynamoDB Local (test/functions/event-log.test.ts); this is only
- * the engine's test bed and the local stack never uses it.
+ * deployments in seconds). Same contract as the DynamoDB adapter, checked by the contract suite
+ * (test/functions/event-log.contract.test.ts) that runs the same cases on both:
+ * - an append is atomic and conditional on the version it was decided against (ConcurrencyError);
+ * - it refuses what DynamoDB refuses, before writing anything: it builds the very TransactWriteItems
+ *   request the DynamoDB adapter sends (`appendTransaction`) and checks it against DynamoDB's limits
+ *   (`dynamodb-limits.ts`: 100 items, 400 KB an item, 4 MB a transaction), throwing the same
+ *   StoreLimitError with DynamoDB's message;
+ * - pages, tokens and the routing query answer as the adapter's do (from `routingAttributes`).
+ * The local stack never uses it.
  */
+import { ValidationError } from '../domain/errors';
 import type { EnvironmentState } from '../domain/environment';
-import type { AppendRequest, EnvironmentListing, EventLog, IdempotencyRecord, RevisionRow, StoredEvent } from '../functions/ports';
-import { ConcurrencyError } from '../functions/ports';
+import type { NativeItem } from '../functions/adapters/dynamodb-limits';
+import { MAX_ITEM_BYTES, MESSAGES, itemSize, resultingItem, transactionViolation } from '../functions/adapters/dynamodb-limits';
+import { appendTransaction, byName, deployingPrefix, revisionAfter, revisionToken, routingAttributes } from '../functions/adapters/event-log';
+import type {
+  AppendRequest,
+  EnvironmentListing,
+  EventLog,
+  IdempotencyRecord,
+  RevisionPage,
+  RevisionRow,
+  DeployingEnvironment,
+  StoredEvent,
+} from '../functions/ports';
+import { ConcurrencyError, StoreLimitError } from '../functions/ports';
 
 const clone = <T>(value: T): T => structuredClone(value);
+
+/** The table name in the requests this log builds (it only sizes them). */
+const TABLE = 'memory';
+
+/** Only revision rows are ever patched (the others are put whole): their items are kept to size the patches. */
+const PATCHED_ENTITY = 'revision';
+
+const itemKey = (key: NativeItem) => `${String(key.pk)}\u0000${String(key.sk)}`;
 
 export class MemoryEventLog implements EventLog {
   private readonly projections = new Map<string, EnvironmentState>();
   private readonly logs = new Map<string, StoredEvent[]>();
   private readonly rows = new Map<string, Map<number, RevisionRow>>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
+  /** The stored items of revision rows, as DynamoDB would hold them. */
+  private readonly items = new Map<string, NativeItem>();
   appends = 0;
 
   async load(environment: string): Promise<EnvironmentState | undefined> {
@@ -24,22 +52,46 @@ export class MemoryEventLog implements EventLog {
   }
 
   async append(request: AppendRequest): Promise<void> {
-    const current = this.projections.get(request.environment)?.version ?? 0;
-    if (current !== request.expectedVersion || (request.idempotency && this.idempotency.has(request.idempotency.key))) {
-      throw new ConcurrencyError(request.environment, request.expectedVersion);
+    const { environment, expectedVersion } = request;
+    if (request.events.length === 0) return;
+    const { TransactItems: actions } = appendTransaction(TABLE, request);
+    // DynamoDB validates the request before it runs it…
+    const violation = transactionViolation(actions);
+    if (violation) throw new StoreLimitError(environment, violation.limit, violation.message);
+    // …then evaluates the conditions: the projection's version, new rows absent, changed rows present, the key unused.
+    const current = this.projections.get(environment)?.version ?? 0;
+    const rows = this.rows.get(environment) ?? new Map<number, RevisionRow>();
+    const changed = request.changedRevisions.filter((row) => !request.newRevisions.some((n) => n.revision === row.revision));
+    if (
+      current !== expectedVersion ||
+      (request.idempotency && this.idempotency.has(request.idempotency.key)) ||
+      request.newRevisions.some((row) => rows.has(row.revision)) ||
+      changed.some((row) => !rows.has(row.revision))
+    ) {
+      throw new ConcurrencyError(environment, expectedVersion);
     }
+    // …and the size of the items its updates leave.
+    const patched: Array<[string, NativeItem]> = [];
+    for (const action of actions) {
+      if ('Put' in action) {
+        if (action.Put.Item.__edb_e__ === PATCHED_ENTITY) patched.push([itemKey(action.Put.Item), action.Put.Item]);
+        continue;
+      }
+      const key = itemKey(action.Update.Key);
+      const item = resultingItem(this.items.get(key), action.Update);
+      if (itemSize(item) > MAX_ITEM_BYTES) throw new StoreLimitError(environment, 'ItemSize', MESSAGES.updateTooLarge);
+      patched.push([key, item]);
+    }
+
     this.appends++;
-    const log = this.logs.get(request.environment) ?? [];
-    request.events.forEach((event, i) => log.push({ sequence: request.expectedVersion + 1 + i, event: clone(event) }));
-    this.logs.set(request.environment, log);
-    this.projections.set(request.environment, clone(request.state));
-    const rows = this.rows.get(request.environment) ?? new Map<number, RevisionRow>();
+    for (const [key, item] of patched) this.items.set(key, clone(item));
+    const log = this.logs.get(environment) ?? [];
+    request.events.forEach((event, i) => log.push({ sequence: expectedVersion + 1 + i, event: clone(event) }));
+    this.logs.set(environment, log);
+    this.projections.set(environment, clone(request.state));
     for (const row of request.newRevisions) rows.set(row.revision, clone(row));
-    for (const change of request.changedRevisions) {
-      const row = rows.get(change.revision);
-      if (row) rows.set(change.revision, { ...row, ...clone(change) });
-    }
-    this.rows.set(request.environment, rows);
+    for (const change of changed) rows.set(change.revision, { ...rows.get(change.revision)!, ...clone(change) });
+    this.rows.set(environment, rows);
     if (request.idempotency) this.idempotency.set(request.idempotency.key, clone(request.idempotency));
   }
 
@@ -56,8 +108,18 @@ export class MemoryEventLog implements EventLog {
     return clone([...(this.rows.get(environment)?.values() ?? [])].sort((a, b) => a.revision - b.revision));
   }
 
+  async listRevisionPage(environment: string, options: { limit: number; nextToken?: string | undefined }): Promise<RevisionPage> {
+    const after = options.nextToken === undefined ? 0 : revisionAfter(options.nextToken);
+    const rest = (await this.listRevisions(environment)).filter((row) => row.revision > after);
+    const revisions = rest.slice(0, options.limit);
+    return { revisions, nextToken: rest.length > options.limit ? revisionToken(revisions.at(-1)!.revision) : undefined };
+  }
+
   async listEnvironments(options: { limit: number; nextToken?: string | undefined }): Promise<EnvironmentListing> {
     const names = [...this.projections.keys()].sort();
+    if (options.nextToken !== undefined && !this.projections.has(options.nextToken)) {
+      throw new ValidationError('nextToken: not a token this API gave out', 'nextToken');
+    }
     const start = options.nextToken ? names.indexOf(options.nextToken) + 1 : 0;
     const page = names.slice(start, start + options.limit);
     const more = start + options.limit < names.length;
@@ -68,4 +130,19 @@ export class MemoryEventLog implements EventLog {
     const record = this.idempotency.get(key);
     return record && clone(record);
   }
+
+  async deployingEnvironments(
+    query: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined } = {},
+  ): Promise<DeployingEnvironment[]> {
+    const prefix = query.cluster === undefined ? undefined : deployingPrefix(query.cluster, query.startedBy);
+    const found: DeployingEnvironment[] = [];
+    for (const state of this.projections.values()) {
+      const routing = routingAttributes(state);
+      if (routing.gsi2sk !== undefined && (prefix === undefined || routing.gsi2sk.startsWith(prefix))) {
+        found.push({ environment: state.name, cluster: routing.deployingOn! });
+      }
+    }
+    return byName(found);
+  }
 }
+

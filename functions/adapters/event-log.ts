@@ -1,32 +1,87 @@
 /**
  * The `EventLog` port on DynamoDB, through electrodb (which stays behind this file).
  *
- * An append is ONE TransactWriteItems:
+ * An append is ONE TransactWriteItems, built by the pure `appendTransaction` in electrodb's item
+ * format (the in-memory log sizes the very same request against DynamoDB's limits, `dynamodb-limits.ts`):
  *   - a conditional create per event on (environment, sequence): a second writer that decided on the
  *     same version collides on the same sequence number and the whole transaction is cancelled;
  *   - the projection item (live state + version), conditional on the version it was read at;
  *   - new revision rows (conditional create) and changed revision rows (status/counts only);
  *   - the idempotency record, if the command carried a key (conditional create).
- * A cancelled transaction whose reasons are condition failures becomes a typed `ConcurrencyError`.
+ * A cancelled transaction whose reasons are condition failures becomes a typed `ConcurrencyError`;
+ * a refusal for one of DynamoDB's limits (100 items, 400 KB an item, 4 MB a transaction) a typed
+ * `StoreLimitError` carrying DynamoDB's message. Either way nothing is written.
  *
  * Reads: `load` is one GetItem of the projection, whatever the length of the log;
- * `listEnvironments` queries the `gsi1` index (all projections share one gsi1pk, sorted by name).
+ * `listEnvironments` queries the `gsi1` index (all projections share one gsi1pk, sorted by name);
+ * `listRevisionPage` one Query of the revision rows after the token's revision.
+ *
+ * Routing (which environments an ECS event or a tick concerns) reads `gsi2`, a sparse index of the
+ * projections with a deployment in progress (`routingAttributes`): gsi2pk = "deploying", gsi2sk =
+ * `${clusterName}#${startedBy}#${name}`, present only while `state.engine` is set; it projects
+ * `environment` and `deployingOn` (the cluster's name). A tick reads all of it, a container-instance
+ * event begins_with `${cluster}#`, a task event begins_with `${cluster}#${startedBy}#`. One index serves
+ * the three (CloudFormation adds one index per stack update to an existing table), and it is written
+ * only when a deployment starts or ends (its keys and projected attributes change only then).
+ * Every projection also carries `startedBy`. A projection without it was written before this index
+ * existed: it is indexed when it is next written (any append). Until then a routing query also pages
+ * through gsi1 for such projections with a deployment in progress and answers from them as if they
+ * were indexed; once a pass finds none, this instance stops looking (a deployment starts with an
+ * append, and every append since writes the attributes).
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ElectroError, Entity, Service } from 'electrodb';
 import { ValidationError } from '../../domain/errors';
 import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
+import { startedByOf } from '../../domain/identity';
 import type { EnvironmentSpec } from '../../domain/spec';
 import { decodeEvent, encodeEvent } from '../../events/catalogue';
-import type { AppendRequest, EnvironmentListing, EventLog, IdempotencyRecord, RevisionRow, StoredEvent } from '../ports';
-import { ConcurrencyError } from '../ports';
+import type {
+  AppendRequest,
+  EnvironmentListing,
+  EventLog,
+  IdempotencyRecord,
+  RevisionPage,
+  RevisionRow,
+  DeployingEnvironment,
+  StoredEvent,
+} from '../ports';
+import { ConcurrencyError, StoreLimitError } from '../ports';
+import type { TransactAction } from './dynamodb-limits';
+import { limitOfMessage } from './dynamodb-limits';
 
 /** How long a first answer is replayed for an Idempotency-Key. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 const SEQUENCE_PADDING = { length: 12, char: '0' };
 
-function entities(client: DynamoDBDocumentClient, table: string) {
+/** Cluster names and ARNs both identify a cluster (`clusterName` in engine/route.ts, kept equal). */
+const clusterName = (clusterOrArn: string) => clusterOrArn.slice(clusterOrArn.lastIndexOf('/') + 1);
+
+/** The value of gsi2pk on every projection with a deployment in progress. */
+export const DEPLOYING = 'deploying';
+
+/** The gsi2sk prefix of the environments deploying on a cluster (and, given, whose tasks carry `startedBy`). */
+export function deployingPrefix(cluster: string, startedBy?: string): string {
+  return startedBy === undefined ? `${cluster}#` : `${cluster}#${startedBy}#`;
+}
+
+/**
+ * The routing attributes of a projection item: `startedBy` always; while a deployment is in progress
+ * the cluster's name (`deployingOn`) and the keys of the sparse `gsi2` index.
+ */
+export function routingAttributes(state: EnvironmentState) {
+  const startedBy = startedByOf(state.name);
+  const cluster = state.engine ? clusterName(state.engine.cluster) : undefined;
+  return {
+    startedBy,
+    ...(cluster === undefined ? {} : { deployingOn: cluster, gsi2pk: DEPLOYING, gsi2sk: `${deployingPrefix(cluster, startedBy)}${state.name}` }),
+  };
+}
+
+/** The electrodb entities reads go through (and, in a test, the yardstick of the items `appendTransaction` builds). */
+export function entities(table: string, client?: DynamoDBDocumentClient) {
   const config = { client, table };
   const event = new Entity(
     {
@@ -56,6 +111,11 @@ function entities(client: DynamoDBDocumentClient, table: string) {
         version: { type: 'number', required: true },
         state: { type: 'any', required: true },
         updatedAt: { type: 'string', required: true },
+        // Routing (gsi2), written from `routingAttributes`; no startedBy on projections written before.
+        startedBy: { type: 'string' },
+        deployingOn: { type: 'string' },
+        gsi2pk: { type: 'string' },
+        gsi2sk: { type: 'string' },
       },
       indexes: {
         projection: {
@@ -121,9 +181,14 @@ function entities(client: DynamoDBDocumentClient, table: string) {
 
 export class DynamoEventLog implements EventLog {
   private readonly service: ReturnType<typeof entities>;
+  /** Set once a pass found no projection written before the routing indexes (see the module comment). */
+  private everyProjectionIndexed = false;
 
-  constructor(client: DynamoDBDocumentClient, table: string) {
-    this.service = entities(client, table);
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {
+    this.service = entities(table, client);
   }
 
   async load(environment: string): Promise<EnvironmentState | undefined> {
@@ -132,56 +197,11 @@ export class DynamoEventLog implements EventLog {
   }
 
   async append(request: AppendRequest): Promise<void> {
-    const { environment, expectedVersion, events, state } = request;
-    if (events.length === 0) return;
-    const recordedAt = state.updatedAt;
-    const result = await this.service.transaction
-      .write(({ event, environment: projection, revision, idempotency }) => [
-        ...events.map((e, i) =>
-          event.create({ environment, sequence: expectedVersion + 1 + i, recordedAt, ...encodeEvent(e) }).commit(),
-        ),
-        expectedVersion === 0
-          ? projection.create({ environment, version: state.version, state, updatedAt: state.updatedAt }).commit()
-          : projection
-              .put({ environment, version: state.version, state, updatedAt: state.updatedAt })
-              .where((attr, { eq }) => eq(attr.version, expectedVersion))
-              .commit(),
-        ...request.newRevisions.map((row) => revision.create({ environment, ...rowItem(row) }).commit()),
-        ...request.changedRevisions
-          .filter((row) => !request.newRevisions.some((n) => n.revision === row.revision))
-          .map((row) => {
-            const set = { status: row.status, desired: row.desired, current: row.current, updatedAt: row.updatedAt };
-            const removed = [...(row.health ? [] : ['health' as const]), ...(row.statusReason ? [] : ['statusReason' as const])];
-            let update = revision.patch({ environment, revision: row.revision }).set({
-              ...set,
-              ...(row.health ? { health: row.health } : {}),
-              ...(row.statusReason ? { statusReason: row.statusReason } : {}),
-            });
-            if (removed.length > 0) update = update.remove(removed);
-            return update.commit();
-          }),
-        ...(request.idempotency
-          ? [
-              idempotency
-                .create({
-                  ...request.idempotency,
-                  body: request.idempotency.body as object,
-                  environment,
-                  expiresAt: Math.floor(Date.parse(state.updatedAt) / 1000) + IDEMPOTENCY_TTL_SECONDS,
-                })
-                .commit(),
-            ]
-          : []),
-      ])
-      .go();
-    if (result.canceled) {
-      const reasons = (result.data as unknown as Array<{ code?: string }>).map((d) => d.code ?? "None");
-      // A condition failed (another writer appended first), or DynamoDB saw two transactions on the
-      // same items at once: either way, this writer lost the race.
-      if (reasons.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict')) {
-        throw new ConcurrencyError(environment, expectedVersion);
-      }
-      throw new Error(`append to "${environment}" was cancelled: ${reasons.join(', ')}`);
+    if (request.events.length === 0) return;
+    try {
+      await this.client.send(new TransactWriteCommand(appendTransaction(this.table, request) as TransactWriteCommandInput));
+    } catch (error) {
+      throw appendFailure(request, error);
     }
   }
 
@@ -201,6 +221,17 @@ export class DynamoEventLog implements EventLog {
   async listRevisions(environment: string): Promise<RevisionRow[]> {
     const { data } = await this.service.entities.revision.query.table({ environment }).go({ pages: 'all' });
     return data.map(toRow);
+  }
+
+  async listRevisionPage(environment: string, options: { limit: number; nextToken?: string | undefined }): Promise<RevisionPage> {
+    const after = options.nextToken === undefined ? 0 : revisionAfter(options.nextToken);
+    // One row more than asked for tells whether another page follows (no empty last page).
+    const { data } = await this.service.entities.revision.query
+      .table({ environment })
+      .gt({ revision: after })
+      .go({ limit: options.limit + 1 });
+    const rows = data.slice(0, options.limit).map(toRow);
+    return { revisions: rows, nextToken: data.length > options.limit ? revisionToken(rows.at(-1)!.revision) : undefined };
   }
 
   async listEnvironments(options: { limit: number; nextToken?: string | undefined }): Promise<EnvironmentListing> {
@@ -223,6 +254,242 @@ export class DynamoEventLog implements EventLog {
     if (!data) return undefined;
     return { key: data.key, fingerprint: data.fingerprint, statusCode: data.statusCode, body: data.body };
   }
+
+  async deployingEnvironments(
+    query: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined } = {},
+  ): Promise<DeployingEnvironment[]> {
+    const prefix = query.cluster === undefined ? undefined : deployingPrefix(query.cluster, query.startedBy);
+    const indexed: DeployingEnvironment[] = [];
+    let ExclusiveStartKey: QueryCommandInput['ExclusiveStartKey'];
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi2',
+          KeyConditionExpression: prefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': 'gsi2pk', ...(prefix === undefined ? {} : { '#sk': 'gsi2sk' }) },
+          ExpressionAttributeValues: { ':pk': DEPLOYING, ...(prefix === undefined ? {} : { ':prefix': prefix }) },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of (page.Items ?? []) as Array<{ environment: string; deployingOn: string }>) {
+        indexed.push({ environment: item.environment, cluster: item.deployingOn });
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const unindexed = (await this.unindexedProjections()).filter(
+      (item) => item.gsi2sk !== undefined && (prefix === undefined || item.gsi2sk.startsWith(prefix)),
+    );
+    return byName([...indexed, ...unindexed.map((item) => ({ environment: item.environment, cluster: item.deployingOn! }))]);
+  }
+
+  /**
+   * Projections written before the routing index existed (no startedBy) that have a deployment in
+   * progress, with the routing attributes they will have once rewritten. A pass through gsi1 (filtered,
+   * only the name and cluster read back) per query, until a pass finds none: from then on every
+   * deployment starts with a write that carries the attributes.
+   */
+  private async unindexedProjections(): Promise<Array<{ environment: string } & ReturnType<typeof routingAttributes>>> {
+    if (this.everyProjectionIndexed) return [];
+    const listing = this.service.entities.environment.query.byName({}).params() as QueryCommandInput;
+    const found: Array<{ environment: string } & ReturnType<typeof routingAttributes>> = [];
+    let ExclusiveStartKey: QueryCommandInput['ExclusiveStartKey'];
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          ...listing,
+          FilterExpression: 'attribute_not_exists(#startedBy) AND attribute_exists(#state.#engine)',
+          ProjectionExpression: '#environment, #state.#engine.#cluster',
+          ExpressionAttributeNames: {
+            ...listing.ExpressionAttributeNames,
+            '#startedBy': 'startedBy',
+            '#state': 'state',
+            '#engine': 'engine',
+            '#cluster': 'cluster',
+            '#environment': 'environment',
+          },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of (page.Items ?? []) as Array<{ environment: string; state: Pick<EnvironmentState, 'engine'> }>) {
+        found.push({ environment: item.environment, ...routingAttributes({ ...item.state, name: item.environment } as EnvironmentState) });
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    if (found.length === 0) this.everyProjectionIndexed = true;
+    return found;
+  }
+}
+
+/** By name, each once (DynamoDB returns them by cluster and startedBy). */
+export function byName(entries: DeployingEnvironment[]): DeployingEnvironment[] {
+  return [...new Map(entries.map((e) => [e.environment, e])).values()].sort((a, b) =>
+    a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0,
+  );
+}
+
+// ── Revision page tokens: opaque to callers, "after revision N" to the stores ───────────────────
+
+const REVISION_TOKEN = /^after:([1-9][0-9]{0,11})$/;
+
+/** The token of a page that ends at `revision`. */
+export function revisionToken(revision: number): string {
+  return Buffer.from(`after:${revision}`, 'utf8').toString('base64url');
+}
+
+/** The revision a page token ends at; a ValidationError naming `nextToken` for anything else. */
+export function revisionAfter(token: string): number {
+  const match = /^[A-Za-z0-9_-]{1,40}$/.test(token) ? REVISION_TOKEN.exec(Buffer.from(token, 'base64url').toString('utf8')) : null;
+  if (!match) throw new ValidationError('nextToken: not a token this API gave out', 'nextToken');
+  return Number(match[1]);
+}
+
+// ── The append, as one TransactWriteItems request ─────────────────────────────────────────────
+
+/*
+ * The items are built here rather than by electrodb's write builders (about 0.1–0.4 ms an item: too
+ * slow for the in-memory log, which sizes every append of thousands of simulated deployments): the
+ * same attributes, keys (`$blox#environment_<name>`, …) and identity attributes (`__edb_e__`,
+ * `__edb_v__`) electrodb writes and reads back, which a test checks against electrodb's own builders.
+ */
+const pad = (n: number) => String(n).padStart(SEQUENCE_PADDING.length, SEQUENCE_PADDING.char);
+const MODEL_VERSION = '1';
+const environmentPk = (environment: string) => `$blox#environment_${environment}`;
+const identity = (entity: string) => ({ __edb_e__: entity, __edb_v__: MODEL_VERSION });
+const CREATE = {
+  ConditionExpression: 'attribute_not_exists(#pk) AND attribute_not_exists(#sk)',
+  ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+};
+
+type RevisionPatch = Pick<RevisionSummary, 'status' | 'health' | 'statusReason' | 'desired' | 'current' | 'updatedAt'>;
+
+/** A changed revision row: SET its status and counts (and the identity electrodb's patch sets), REMOVE a cleared health or reason. */
+function revisionPatch(table: string, environment: string, revision: number, row: RevisionPatch): TransactAction {
+  const set: Record<string, unknown> = {
+    status: row.status,
+    desired: row.desired,
+    current: row.current,
+    updatedAt: row.updatedAt,
+    ...(row.health ? { health: row.health } : {}),
+    ...(row.statusReason ? { statusReason: row.statusReason } : {}),
+    environment,
+    revision,
+    ...identity('revision'),
+  };
+  const removed = [...(row.health ? [] : ['health']), ...(row.statusReason ? [] : ['statusReason'])];
+  const names: Record<string, string> = { '#pk': 'pk', '#sk': 'sk' };
+  const values: Record<string, unknown> = {};
+  const actions = Object.entries(set).map(([name, value]) => {
+    names[`#${name}`] = name;
+    values[`:${name}_u0`] = value;
+    return `#${name} = :${name}_u0`;
+  });
+  for (const name of removed) names[`#${name}`] = name;
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: environmentPk(environment), sk: `$revision_1#revision_${pad(revision)}` },
+      UpdateExpression: `SET ${actions.join(', ')}${removed.length > 0 ? ` REMOVE ${removed.map((n) => `#${n}`).join(', ')}` : ''}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ConditionExpression: 'attribute_exists(#pk) AND attribute_exists(#sk)',
+    },
+  };
+}
+
+/**
+ * The TransactWriteItems request of an append (pure: builds, sends nothing), in the document
+ * client's shapes. Both stores use it: DynamoDB gets it, the in-memory log checks it against
+ * DynamoDB's limits. Items: one per event, the projection, each new revision row, a patch of each
+ * changed one, the idempotency record.
+ */
+export function appendTransaction(table: string, request: AppendRequest): { TransactItems: TransactAction[] } {
+  const { environment, expectedVersion, events, state } = request;
+  const pk = environmentPk(environment);
+  const items: TransactAction[] = events.map((event, i) => {
+    const sequence = expectedVersion + 1 + i;
+    const item = { environment, sequence, ...encodeEvent(event), recordedAt: state.updatedAt, pk, sk: `$event_1#sequence_${pad(sequence)}`, ...identity('event') };
+    return { Put: { TableName: table, Item: item, ...CREATE } };
+  });
+  const projection = {
+    environment,
+    version: state.version,
+    state,
+    updatedAt: state.updatedAt,
+    ...routingAttributes(state),
+    pk,
+    sk: '$environment_1',
+    gsi1pk: '$blox',
+    gsi1sk: `$environment_1#environment_${environment}`,
+    ...identity('environment'),
+  };
+  items.push(
+    expectedVersion === 0
+      ? { Put: { TableName: table, Item: projection, ...CREATE } }
+      : {
+          Put: {
+            TableName: table,
+            Item: projection,
+            ConditionExpression: '#version = :version0',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':version0': expectedVersion },
+          },
+        },
+  );
+  for (const row of request.newRevisions) {
+    const item = { environment, ...rowItem(row), pk, sk: `$revision_1#revision_${pad(row.revision)}`, ...identity('revision') };
+    items.push({ Put: { TableName: table, Item: item, ...CREATE } });
+  }
+  for (const row of request.changedRevisions) {
+    if (!request.newRevisions.some((n) => n.revision === row.revision)) items.push(revisionPatch(table, environment, row.revision, row));
+  }
+  if (request.idempotency) {
+    const { key, fingerprint, statusCode, body } = request.idempotency;
+    const item = {
+      key,
+      fingerprint,
+      statusCode,
+      body,
+      environment,
+      expiresAt: Math.floor(Date.parse(state.updatedAt) / 1000) + IDEMPOTENCY_TTL_SECONDS,
+      pk: `$blox#key_${key}`,
+      sk: '$idempotency_1',
+      ...identity('idempotency'),
+    };
+    items.push({ Put: { TableName: table, Item: item, ...CREATE } });
+  }
+  return { TransactItems: items };
+}
+
+interface CancellationReason {
+  Code?: string | undefined;
+  Message?: string | undefined;
+}
+
+/** What a refused TransactWriteItems means for the caller. */
+function appendFailure(request: AppendRequest, error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const { environment, expectedVersion } = request;
+  if (error.name === 'TransactionCanceledException') {
+    const reasons = ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []);
+    const codes = reasons.map((r) => r.Code ?? 'None');
+    // A condition failed (another writer appended first), or DynamoDB saw two transactions on the
+    // same items at once: either way, this writer lost the race.
+    if (codes.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict')) {
+      return new ConcurrencyError(environment, expectedVersion);
+    }
+    // An update that would leave an item over 400 KB is refused when the transaction runs.
+    for (const reason of reasons) {
+      const limit = reason.Code === 'ValidationError' && reason.Message ? limitOfMessage(reason.Message) : undefined;
+      if (limit) return new StoreLimitError(environment, limit, reason.Message!);
+    }
+    return new Error(`append to "${environment}" was cancelled: ${codes.join(', ')}`, { cause: error });
+  }
+  if (error.name === 'ValidationException') {
+    const limit = limitOfMessage(error.message);
+    if (limit) return new StoreLimitError(environment, limit, error.message);
+  }
+  return error;
 }
 
 interface RevisionItem {

@@ -1,7 +1,8 @@
 /**
  * Which environments an inbound event concerns. A task event names its `startedBy` (one value per
  * environment); a container-instance event concerns every environment deploying on that cluster;
- * a tick concerns every environment with a deployment in progress.
+ * a tick concerns every environment with a deployment in progress. The event log answers each from
+ * an index of the projections with a deployment in progress (`adapters/event-log.ts`, "Routing").
  */
 import type { EnvironmentState } from '../../domain/environment';
 import { startedByOf } from '../../domain/identity';
@@ -30,14 +31,21 @@ export function concerns(state: EnvironmentState, trigger: EngineTrigger): boole
   }
 }
 
-/** Every environment the trigger concerns (pages through the environment index; no table scan). */
+/**
+ * Every environment the trigger concerns, by name: one query of the deploying index, never a list of
+ * every environment — the one deploying on the event's cluster whose startedBy the task carries (a
+ * task event), every one deploying on the cluster (a container-instance event), every one deploying
+ * (a tick). The same answer as `concerns` over every environment.
+ */
 export async function environmentsFor(eventLog: EventLog, trigger: EngineTrigger): Promise<string[]> {
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await eventLog.listEnvironments({ limit: 100, nextToken });
-    for (const state of page.environments) if (concerns(state, trigger)) names.push(state.name);
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return names;
+  const query =
+    trigger.kind === 'tick'
+      ? {}
+      : trigger.kind === 'containerInstance'
+        ? { cluster: clusterName(trigger.clusterArn) }
+        : trigger.startedBy === undefined
+          ? undefined
+          : { cluster: clusterName(trigger.clusterArn), startedBy: trigger.startedBy };
+  if (!query) return [];
+  return (await eventLog.deployingEnvironments(query)).map((e) => e.environment);
 }
