@@ -1,15 +1,20 @@
 /**
  * api-read: GET /environments, GET /environments/{name}, GET /environments/{name}/status.
- * Each is one projection read (plus the revision table for `?all=true`).
+ * Each is one projection read (plus one page of the revision table for `?all=true`: `limit` rows,
+ * default 100, from `nextToken`; the answer's `NextToken` when more follow).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { EnvironmentState } from '../../domain/environment';
-import { NotFoundError } from '../../domain/errors';
+import { NotFoundError, ValidationError } from '../../domain/errors';
 import { httpApi } from '../http/middleware';
 import { environmentName, queryFlag, queryInteger } from '../http/request';
 import type { EventLog } from '../ports';
 import type { ApiDeps } from './deps';
 import { environmentDescription, environmentListItem, environmentStatus } from './views';
+
+/** Revision rows a page of `describe-environment-status --all` holds, by default and at most. */
+export const DEFAULT_REVISION_PAGE = 100;
+export const MAX_REVISION_PAGE = 1000;
 
 async function existing(eventLog: EventLog, event: APIGatewayProxyEventV2): Promise<EnvironmentState> {
   const name = environmentName(event);
@@ -28,8 +33,17 @@ export function createReadHandler({ eventLog, logger }: Pick<ApiDeps, 'eventLog'
     'GET /environments/{name}': async (event) => ({ statusCode: 200, body: environmentDescription(await existing(eventLog, event)) }),
     'GET /environments/{name}/status': async (event) => {
       const all = queryFlag(event, 'all');
+      const nextToken = event.queryStringParameters?.nextToken;
+      if (!all) {
+        for (const field of ['limit', 'nextToken']) {
+          if (event.queryStringParameters?.[field] !== undefined) throw new ValidationError(`${field}: only with all=true`, field);
+        }
+      }
+      const limit = queryInteger(event, 'limit', 1, MAX_REVISION_PAGE, DEFAULT_REVISION_PAGE);
       const state = await existing(eventLog, event);
-      return { statusCode: 200, body: environmentStatus(state, all ? await eventLog.listRevisions(state.name) : undefined) };
+      if (!all) return { statusCode: 200, body: environmentStatus(state) };
+      const page = await eventLog.listRevisionPage(state.name, { limit, nextToken });
+      return { statusCode: 200, body: environmentStatus(state, page.revisions, page.nextToken) };
     },
   });
 }

@@ -62,10 +62,11 @@ function revisionView(name: string, r: RevisionSummary) {
 }
 
 /**
- * `describe-environment-status`: the live revisions from the projection; with `rows` (the whole
- * revision table, for `--all`) every revision, the live summaries taking precedence.
+ * `describe-environment-status`: the live revisions from the projection; with `rows` (a page of the
+ * revision table, for `--all`) those revisions, the live summaries taking precedence, and the
+ * `NextToken` of the next page if there is one.
  */
-export function environmentStatus(state: EnvironmentState, rows?: RevisionRow[]) {
+export function environmentStatus(state: EnvironmentState, rows?: RevisionRow[], nextToken?: string) {
   const live = new Map(state.revisions.map((r) => [r.revision, r]));
   const revisions = rows
     ? rows.map((row) => live.get(row.revision) ?? row)
@@ -75,5 +76,6 @@ export function environmentStatus(state: EnvironmentState, rows?: RevisionRow[])
     Status: environmentSummary(state).status,
     Frozen: state.frozen,
     Revisions: revisions.map((r) => revisionView(state.name, r)),
+    ...(nextToken ? { NextToken: nextToken } : {}),
   };
 }

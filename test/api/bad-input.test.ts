@@ -221,6 +221,18 @@ describe('generated bad input', () => {
       }),
       { numRuns: 500 },
     );
+    // 8. Pages of the revision table: a bad limit or token, or either without all=true.
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 10 }), fc.string({ maxLength: 60 }), fc.boolean(), async (limit, nextToken, all) => {
+        const route = (query: Record<string, string>) => event('GET /environments/{name}/status', { name: encodeURIComponent(NAME), query });
+        const goodLimit = /^[0-9]{1,6}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 1000;
+        if (!goodLimit || !all) expect4xx(await send(route({ ...(all ? { all: 'true' } : {}), limit })));
+        // Tokens the API gives out are base64url("after:<revision>"): anything else is refused.
+        fc.pre(!/^after:[1-9][0-9]{0,11}$/.test(Buffer.from(nextToken, 'base64url').toString('utf8')) || !all);
+        expect4xx(await send(route({ ...(all ? { all: 'true' } : {}), nextToken })));
+      }),
+      { numRuns: 500 },
+    );
 
     const revisionsCreated = statuses.get(201) ?? 0;
     expect(requests).toBeGreaterThanOrEqual(10_000);
