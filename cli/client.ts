@@ -88,6 +88,8 @@ export interface EnvironmentStatus {
   Status: EnvironmentStatusName;
   Frozen: boolean;
   Revisions: RevisionStatusRow[];
+  /** With `all`: there are more revisions; pass it back as `nextToken` for the next page. */
+  NextToken?: string;
 }
 
 export interface EnvironmentRevisionResult {
@@ -288,13 +290,71 @@ export class BloxClient {
     return this.request({ method: 'GET', path: environmentPath(name) });
   }
 
-  /** `GET /environments/{name}/status[?all=true]`. */
-  describeEnvironmentStatus(name: string, options: { all?: boolean } = {}): Promise<EnvironmentStatus> {
+  /**
+   * `GET /environments/{name}/status[?all=true]`. With `all`, one page of every revision (`limit`,
+   * the API's default 100 unless given, from `nextToken`); its `NextToken` when more follow.
+   */
+  describeEnvironmentStatus(
+    name: string,
+    options: { all?: boolean; limit?: number; nextToken?: string } = {},
+  ): Promise<EnvironmentStatus> {
     return this.request({
       method: 'GET',
       path: `${environmentPath(name)}/status`,
-      query: { all: options.all ? 'true' : undefined },
+      query: {
+        all: options.all ? 'true' : undefined,
+        limit: options.limit === undefined ? undefined : String(options.limit),
+        nextToken: options.nextToken,
+      },
     });
+  }
+
+  /**
+   * Every revision, a page at a time, following `NextToken` (each page as it arrives, with the API's
+   * `NextToken` while more follow) — or at most `maxItems` revisions, the last page then carrying the
+   * `NextToken` to resume from (pass it back as `startingToken`) when more remain. With `maxItems` each page asks for no more than is still
+   * wanted (capped at `pageSize`, default 100), so the token resumes exactly after the last row.
+   */
+  async *environmentStatusPages(
+    name: string,
+    options: { maxItems?: number; startingToken?: string; pageSize?: number } = {},
+  ): AsyncGenerator<EnvironmentStatus> {
+    const { maxItems, pageSize } = options;
+    const seen = new Set<string>();
+    let token = options.startingToken;
+    let count = 0;
+    for (;;) {
+      let limit = pageSize;
+      if (maxItems !== undefined) limit = Math.min(maxItems - count, pageSize ?? 100);
+      const page = await this.describeEnvironmentStatus(name, { all: true, limit, nextToken: token });
+      count += (page.Revisions ?? []).length;
+      token = page.NextToken ?? undefined;
+      if (!token || (maxItems !== undefined && count >= maxItems)) {
+        yield page;
+        return;
+      }
+      if (seen.has(token)) throw new Error(`the API returned the same NextToken twice (${token})`);
+      seen.add(token);
+      yield page;
+    }
+  }
+
+  /**
+   * `describe-environment-status --all`: every revision (or `maxItems` of them, with the `NextToken`
+   * to resume from), in one answer. The environment's fields are those of the last page read.
+   */
+  async describeAllEnvironmentStatus(
+    name: string,
+    options: { maxItems?: number; startingToken?: string; pageSize?: number } = {},
+  ): Promise<EnvironmentStatus> {
+    const revisions: RevisionStatusRow[] = [];
+    let last: EnvironmentStatus | undefined;
+    for await (const page of this.environmentStatusPages(name, options)) {
+      revisions.push(...(page.Revisions ?? []));
+      last = page;
+    }
+    const { NextToken, ...envelope } = last!;
+    return { ...envelope, Revisions: revisions, ...(NextToken ? { NextToken } : {}) };
   }
 
   /** One page: `GET /environments?limit=N&nextToken=T`. */

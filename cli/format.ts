@@ -68,6 +68,11 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
   const widths = columns.map((column, index) =>
     columnWidth(column.kind, [column.header, ...rows.map((row) => row[index] ?? '')]),
   );
+  return renderLines(columns, widths, [columns.map((column) => column.header), ...rows]);
+}
+
+/** Lines of a table whose column widths are given (the last column unpadded; no trailing spaces). */
+function renderLines(columns: readonly Column[], widths: readonly number[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) =>
     columns
       .map((_, index) => {
@@ -76,29 +81,56 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
       })
       .join('')
       .trimEnd();
-  return [line(columns.map((column) => column.header)), ...rows.map(line)].join('\n');
+  return rows.map(line).join('\n');
 }
 
 function count(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : String(value);
 }
 
+const STATUS_COLUMNS: readonly Column[] = [
+  { header: 'REVISION', kind: 'first' },
+  { header: 'STATUS', kind: 'status' },
+  { header: 'DESIRED', kind: 'number' },
+  { header: 'CURRENT', kind: 'last' },
+];
+
+function statusRows(status: EnvironmentStatus): string[][] {
+  return (status.Revisions ?? []).map((revision) => [
+    revision.Revision ?? `${status.EnvironmentName}:${revision.EnvironmentRevision}`,
+    revision.Status,
+    count(revision.Desired),
+    count(revision.Current),
+  ]);
+}
+
 /** `describe-environment-status --table`: REVISION STATUS DESIRED CURRENT, one row per revision. */
 export function formatStatusTable(status: EnvironmentStatus): string {
-  return renderTable(
-    [
-      { header: 'REVISION', kind: 'first' },
-      { header: 'STATUS', kind: 'status' },
-      { header: 'DESIRED', kind: 'number' },
-      { header: 'CURRENT', kind: 'last' },
-    ],
-    (status.Revisions ?? []).map((revision) => [
-      revision.Revision ?? `${status.EnvironmentName}:${revision.EnvironmentRevision}`,
-      revision.Status,
-      count(revision.Desired),
-      count(revision.Current),
-    ]),
-  );
+  return renderTable(STATUS_COLUMNS, statusRows(status));
+}
+
+/**
+ * `describe-environment-status --all --table` a page at a time: the first call gives the header and
+ * the first page's rows, each later call the rows of the next page, in the same columns. The widths
+ * are the first page's, or wider for `widestRevision` (the longest REVISION still to come, e.g.
+ * `NAME:<latest>`): then the pages together print exactly what `formatStatusTable` prints for all
+ * the rows at once. A later cell wider still widens its column from there on. Empty string: no rows.
+ */
+export function statusTablePrinter(options: { widestRevision?: string } = {}): (status: EnvironmentStatus) => string {
+  let widths: number[] | undefined;
+  return (status) => {
+    const rows = statusRows(status);
+    const header = widths === undefined;
+    const needed = STATUS_COLUMNS.map((column, index) =>
+      columnWidth(column.kind, [
+        ...(header ? [column.header] : []),
+        ...(header && index === 0 && options.widestRevision !== undefined ? [options.widestRevision] : []),
+        ...rows.map((row) => row[index] ?? ''),
+      ]),
+    );
+    widths = widths ? widths.map((width, index) => Math.max(width, needed[index] ?? 0)) : needed;
+    return renderLines(STATUS_COLUMNS, widths, header ? [STATUS_COLUMNS.map((column) => column.header), ...rows] : rows);
+  };
 }
 
 /** `describe-environment --table`: ENVIRONMENT STATUS DESIRED CURRENT. */

@@ -7,6 +7,8 @@
  *                                                          → { "DeploymentId": "SomeEnvironment/Prod:1@2017090611472301" }
  * blox describe-environment-status --all --environment-name SomeEnvironment/Prod --table
  * ```
+ * `--all` follows every page of the revision table (`--max-items N` stops after N, printing the
+ * NextToken to resume from with `--starting-token`), as list-environments does.
  *
  * Output is JSON (see `format.ts`), or a table with `--table`. Errors are one line on stderr,
  * `blox: <message>`; exit code 1 when the API refused or could not be reached, 2 for usage errors.
@@ -30,6 +32,7 @@ import {
   formatErrorLine,
   formatJson,
   formatStatusTable,
+  statusTablePrinter,
 } from './format';
 import { buildUpdateRequest, readDocument, UsageError, type UpdateFlags } from './input';
 import { positiveInteger, positiveSeconds, wholeNumber } from './options';
@@ -250,25 +253,55 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     .command('describe-environment-status')
     .description("show each revision's status and task counts")
     .requiredOption('--environment-name <name>', 'environment name')
-    .option('--all', 'include Inactive and Reverted revisions')
+    .option('--all', 'include Inactive and Reverted revisions (every page of them, unless --max-items)')
     .option('--table', 'print REVISION STATUS DESIRED CURRENT')
     .option(
       '--watch',
       'show it again each time it changes, until the environment is at rest (nothing Deploying, Undeploying, Reverting, Stuck or Failing)',
     )
     .option('--interval <seconds>', `with --watch: seconds between polls (default ${DEFAULT_INTERVAL_SECONDS})`, positiveSeconds)
-    .action(async (options: { environmentName: string; all?: boolean; table?: boolean } & WatchFlags) => {
-      const fetchStatus = () => api().describeEnvironmentStatus(options.environmentName, { all: options.all === true });
-      const render = (status: EnvironmentStatus) => (options.table ? formatStatusTable(status) : formatJson(status));
-      if (!watching('describe-environment-status', options)) {
-        printText(render(await fetchStatus()));
-        return;
-      }
-      await watchView(async () => {
-        const status = await fetchStatus();
-        return { text: render(status), atRest: isAtRest(status) };
-      }, watchOptions(options));
-    });
+    .option('--max-items <n>', 'with --all: return at most N revisions (and a NextToken if there are more)', positiveInteger)
+    .option('--starting-token <token>', 'with --all: continue from the NextToken of an earlier --max-items call')
+    .action(
+      async (
+        options: { environmentName: string; all?: boolean; table?: boolean; maxItems?: number; startingToken?: string } & WatchFlags,
+      ) => {
+        const name = options.environmentName;
+        if (!options.all && (options.maxItems !== undefined || options.startingToken !== undefined)) {
+          throw new UsageError(
+            `describe-environment-status: ${options.maxItems !== undefined ? '--max-items' : '--starting-token'} needs --all`,
+          );
+        }
+        const paging = { maxItems: options.maxItems, startingToken: options.startingToken };
+        const fetchStatus = () =>
+          options.all ? api().describeAllEnvironmentStatus(name, paging) : api().describeEnvironmentStatus(name);
+        const render = (status: EnvironmentStatus) => (options.table ? formatStatusTable(status) : formatJson(status));
+        if (watching('describe-environment-status', options)) {
+          await watchView(async () => {
+            const status = await fetchStatus();
+            return { text: render(status), atRest: isAtRest(status) };
+          }, watchOptions(options));
+          return;
+        }
+        if (!(options.all && options.table)) {
+          printText(render(await fetchStatus()));
+          return;
+        }
+        // A table of every revision: printed as the pages arrive, in the columns the whole table would have.
+        let print: ((status: EnvironmentStatus) => string) | undefined;
+        let rows = 0;
+        for await (const page of api().environmentStatusPages(name, paging)) {
+          rows += (page.Revisions ?? []).length;
+          if (!print) {
+            const more = page.NextToken !== undefined && (options.maxItems === undefined || rows < options.maxItems);
+            const latest = more ? (await api().describeEnvironment(name)).LatestRevision : undefined;
+            print = statusTablePrinter(latest === undefined ? {} : { widestRevision: `${name}:${latest}` });
+          }
+          const text = print(page);
+          if (text !== '') printText(text);
+        }
+      },
+    );
 
   program
     .command('list-environments')

@@ -8,6 +8,7 @@ import {
   formatJson,
   formatStatusTable,
   renderTable,
+  statusTablePrinter,
 } from '../../cli/format';
 
 const NAME = 'SomeEnvironment/Prod';
@@ -230,3 +231,32 @@ describe('formatErrorLine', () => {
     expect(formatErrorLine('')).toBe('blox: unknown error');
   });
 });
+
+describe('statusTablePrinter (describe-environment-status --all --table, a page at a time)', () => {
+  const long = 'SomeEnvironment/Production'; // 26 characters
+  const pages: Array<[number, RevisionStatusName, number, number][]> = [
+    [[8, 'Inactive', 0, 0], [9, 'Inactive', 0, 0]],
+    [[10, 'Undeploying', 0, 12], [11, 'Deploying', 12, 0]],
+  ];
+
+  it('knowing the widest label to come, prints exactly the table of all the rows at once', () => {
+    const print = statusTablePrinter({ widestRevision: `${long}:11` });
+    const printed = pages.map((rows) => print(status(rows, long))).join('\n');
+    expect(printed).toBe(formatStatusTable(status(pages.flat(), long)));
+    // "SomeEnvironment/Production:11" is 29 characters: 33 wide from the first page on.
+    expect(printed.split('\n')[1]).toBe(`${`${long}:8`.padEnd(33)}Inactive     0         0`);
+  });
+
+  it('one page: the same as formatStatusTable; an empty later page prints nothing', () => {
+    const print = statusTablePrinter();
+    expect(print(status(pages[0]!))).toBe(formatStatusTable(status(pages[0]!)));
+    expect(print(status([]))).toBe('');
+  });
+
+  it('not knowing it, widens a column from the page that needs it on', () => {
+    const print = statusTablePrinter();
+    expect(print(status(pages[0]!, long)).split('\n')[1]).toBe(`${`${long}:8`.padEnd(32)}Inactive     0         0`);
+    expect(print(status(pages[1]!, long)).split('\n')[0]).toBe(`${`${long}:10`.padEnd(33)}Undeploying  0         12`);
+  });
+});
+
