@@ -123,7 +123,7 @@ export function midDeployment(n: number, now: number): { state: PlannerState; ob
   for (let i = 0; i < n; i++) {
     const arn = instanceArn(i);
     instances.push({ arn, status: 'ACTIVE' });
-    const key = launchBatchKey(DEPLOYMENT, 2, [String(Math.floor(i / 10))], 0);
+    const key = launchBatchKey(DEPLOYMENT, 2, [String(Math.floor(i / 10))], now - 3_000, 0);
     keyOf.set(arn, key);
     if (i < replaced) {
       tasks.push(task(arn, 1, 'STOPPED', 'STOPPED'), task(arn, 2, 'RUNNING', 'RUNNING', key));

@@ -377,8 +377,8 @@ function batchMoves(
     const batches = chunk(arns, ACTION_BATCH).map((instanceArns) => {
       const ids = instanceArns.map(shortId);
       let salt = 0;
-      let key = launchBatchKey(state.deploymentId, state.revision, ids, salt);
-      while (used.has(key)) key = launchBatchKey(state.deploymentId, state.revision, ids, ++salt);
+      let key = launchBatchKey(state.deploymentId, state.revision, ids, now, salt);
+      while (used.has(key)) key = launchBatchKey(state.deploymentId, state.revision, ids, now, ++salt);
       used.add(key);
       actions.push({ type: 'StartTasks', key, ...common, taskDefinition: state.taskDefinition, instanceArns, reason });
       return { key, instances: ids };

@@ -37,11 +37,14 @@ export function shortId(arn: string): string {
 
 /**
  * The idempotency key of a batch of launches (≤ 128 characters: an SQS deduplication id and the
- * `blox:action` tag of the tasks it starts). `salt` makes it differ from every key already used.
- * launchBatchKey('E:2@2017…', 2, ['a', 'b'], 0) === `start-${fnv1a64('E:2@2017…')}-2-${fnv1a64('a,b')}-0`
+ * `blox:action` tag of the tasks it starts), planned at `at`. A key is never used twice in a
+ * deployment: a launch given up as lost and planned again later gets a new key (were it the same,
+ * SQS FIFO would drop the resend within its 5-minute window, and after it the executor could not
+ * tell the resend from a first try). `salt` separates batches planned in the same millisecond.
+ * launchBatchKey('E:2@2017…', 2, ['a', 'b'], 1504698443000, 0) === `start-${fnv1a64('E:2@2017…')}-2-${fnv1a64('a,b@1504698443000')}-0`
  */
-export function launchBatchKey(deploymentId: string, revision: number, instanceIds: readonly string[], salt: number): string {
-  return `start-${fnv1a64(deploymentId)}-${revision}-${fnv1a64(instanceIds.join(','))}-${salt}`;
+export function launchBatchKey(deploymentId: string, revision: number, instanceIds: readonly string[], at: number, salt: number): string {
+  return `start-${fnv1a64(deploymentId)}-${revision}-${fnv1a64(`${instanceIds.join(',')}@${at}`)}-${salt}`;
 }
 
 /** The idempotency key of a batch of stops planned at `at` (a stop planned again later gets a new key). */

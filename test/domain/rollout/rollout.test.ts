@@ -213,6 +213,18 @@ describe('bookkeeping stays bounded', () => {
     expect(then.next.engine?.launches[0]?.key).not.toBe('k1');
   });
 
+  it('a launch planned again after it was given up gets a key never used before (SQS would drop a repeat)', () => {
+    const history = deploying({ Method: 'Replace', MinHealthyPercent: 0 });
+    const first = given(history).when({ instances: instances(1) });
+    const firstKey = first.actions[0]?.key;
+    // No task ever shows up: the launch is given up (its key leaves the record), and planned again later.
+    const lost: EnvironmentEvent = { type: 'LaunchesLost', instances: ['i1'], at: T0 + 60 * S };
+    const again = given(history, first.events, [lost]).when({ instances: instances(1) }, T0 + 61 * S);
+    expect(again.started).toEqual(['1']);
+    expect(firstKey).toMatch(/^start-/);
+    expect(again.actions[0]?.key).not.toBe(firstKey);
+  });
+
   it('the first plan of 10,000 new instances: 200 messages, one event of ≤ 100 KB, a projection ≤ 150 KB', () => {
     const then = given(deploying({ Method: 'Replace', MinHealthyPercent: 90 })).when({ instances: instances(10_000) });
     expect(then.actions).toHaveLength(200); // 2,000 launches in batches of 10
