@@ -312,20 +312,24 @@ export class BloxClient {
   /**
    * Every revision, a page at a time, following `NextToken` (each page as it arrives, with the API's
    * `NextToken` while more follow) — or at most `maxItems` revisions, the last page then carrying the
-   * `NextToken` to resume from (pass it back as `startingToken`) when more remain. With `maxItems` each page asks for no more than is still
-   * wanted (capped at `pageSize`, default 100), so the token resumes exactly after the last row.
+   * `NextToken` to resume from (pass it back as `startingToken`) when more remain.
+   *
+   * The first page is the API's default size (100: a small environment is one request, as before);
+   * the following ones ask for `pageSize` (default 1000, the API's most), fewer round trips for a
+   * long history. With `maxItems` each page asks for no more than is still wanted, so the token
+   * resumes exactly after the last row.
    */
   async *environmentStatusPages(
     name: string,
     options: { maxItems?: number; startingToken?: string; pageSize?: number } = {},
   ): AsyncGenerator<EnvironmentStatus> {
-    const { maxItems, pageSize } = options;
+    const { maxItems } = options;
     const seen = new Set<string>();
     let token = options.startingToken;
     let count = 0;
-    for (;;) {
-      let limit = pageSize;
-      if (maxItems !== undefined) limit = Math.min(maxItems - count, pageSize ?? 100);
+    for (let first = true; ; first = false) {
+      const size = first ? undefined : (options.pageSize ?? 1000);
+      const limit = maxItems === undefined ? size : Math.min(maxItems - count, size ?? 100);
       const page = await this.describeEnvironmentStatus(name, { all: true, limit, nextToken: token });
       count += (page.Revisions ?? []).length;
       token = page.NextToken ?? undefined;
