@@ -289,7 +289,7 @@ describe('appendTransaction', () => {
         environment: 'Team/Env',
         expectedVersion: 0,
         events: [{ type: 'EnvironmentCreated', name: 'Team/Env', at: T }],
-        state: { ...state, version: 1, engine: undefined },
+        state: { ...state, version: 1, engine: undefined } as unknown as EnvironmentState,
         changedRevisions: [],
         newRevisions: [{ revision: 1, status: 'Created', desired: 0, current: 0, updatedAt: T, spec: spec('Team/Env'), createdAt: T }],
       },
@@ -299,7 +299,7 @@ describe('appendTransaction', () => {
         events: [{ type: 'EnvironmentFrozen', at: T }, { type: 'EnvironmentThawed', at: T }, { type: 'EnvironmentFrozen', at: T }],
         state,
         changedRevisions: [
-          { revision: 2, status: 'Active', health: 'Healthy', statusReason: 'all 3 running', desired: 3, current: 3, updatedAt: T },
+          { revision: 2, status: 'Active', health: 'Stuck', statusReason: 'no progress for 600 s', desired: 3, current: 3, updatedAt: T },
           { revision: 3, status: 'Inactive', desired: 0, current: 0, updatedAt: T },
           { revision: 12, status: 'Created', desired: 0, current: 0, updatedAt: T },
         ],
@@ -316,7 +316,9 @@ describe('appendTransaction', () => {
         if (action.Put) {
           expect(action.Put).toEqual(other.Put);
         } else {
-          const [mine, yours] = [action.Update!, other.Update!] as Array<{ Key: object; UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> }>;
+          type Update = { Key: object; UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> };
+          const mine = action.Update as unknown as Update;
+          const yours = other.Update as unknown as Update;
           expect(mine.Key).toEqual(yours.Key);
           expect(mine.ConditionExpression).toBe(yours.ConditionExpression);
           const sorted = (u: typeof mine) => {
