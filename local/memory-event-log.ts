@@ -7,14 +7,15 @@
  *   request the DynamoDB adapter sends (`appendTransaction`) and checks it against DynamoDB's limits
  *   (`dynamodb-limits.ts`: 100 items, 400 KB an item, 4 MB a transaction), throwing the same
  *   StoreLimitError with DynamoDB's message;
- * - pages, tokens and the routing query answer as the adapter's do (from `routingAttributes`).
+ * - pages, tokens and the routing query answer as the adapter's do (the routing index holds what the
+ *   projection items it builds carry).
  * The local stack never uses it.
  */
 import { ValidationError } from '../domain/errors';
 import type { EnvironmentState } from '../domain/environment';
 import type { NativeItem } from '../functions/adapters/dynamodb-limits';
 import { MAX_ITEM_BYTES, MESSAGES, itemSize, resultingItem, transactionViolation } from '../functions/adapters/dynamodb-limits';
-import { appendTransaction, byName, deployingPrefix, revisionAfter, revisionToken, routingAttributes } from '../functions/adapters/event-log';
+import { DEPLOYING, appendTransaction, byName, deployingPrefix, revisionAfter, revisionToken } from '../functions/adapters/event-log';
 import type {
   AppendRequest,
   EnvironmentListing,
@@ -44,6 +45,8 @@ export class MemoryEventLog implements EventLog {
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   /** The stored items of revision rows, as DynamoDB would hold them. */
   private readonly items = new Map<string, NativeItem>();
+  /** The deploying index (gsi2): what the projection items written carry, by environment. */
+  private readonly deploying = new Map<string, { gsi2sk: string; cluster: string }>();
   appends = 0;
 
   async load(environment: string): Promise<EnvironmentState | undefined> {
@@ -72,9 +75,12 @@ export class MemoryEventLog implements EventLog {
     }
     // …and the size of the items its updates leave.
     const patched: Array<[string, NativeItem]> = [];
+    let indexed: { gsi2sk: string; cluster: string } | undefined;
     for (const action of actions) {
       if ('Put' in action) {
-        if (action.Put.Item.__edb_e__ === PATCHED_ENTITY) patched.push([itemKey(action.Put.Item), action.Put.Item]);
+        const item = action.Put.Item;
+        if (item.__edb_e__ === PATCHED_ENTITY) patched.push([itemKey(item), item]);
+        if (item.__edb_e__ === 'environment' && item.gsi2pk === DEPLOYING) indexed = { gsi2sk: String(item.gsi2sk), cluster: String(item.deployingOn) };
         continue;
       }
       const key = itemKey(action.Update.Key);
@@ -89,6 +95,8 @@ export class MemoryEventLog implements EventLog {
     request.events.forEach((event, i) => log.push({ sequence: expectedVersion + 1 + i, event: clone(event) }));
     this.logs.set(environment, log);
     this.projections.set(environment, clone(request.state));
+    if (indexed) this.deploying.set(environment, indexed);
+    else this.deploying.delete(environment);
     for (const row of request.newRevisions) rows.set(row.revision, clone(row));
     for (const change of changed) rows.set(change.revision, { ...rows.get(change.revision)!, ...clone(change) });
     this.rows.set(environment, rows);
@@ -136,11 +144,8 @@ export class MemoryEventLog implements EventLog {
   ): Promise<DeployingEnvironment[]> {
     const prefix = query.cluster === undefined ? undefined : deployingPrefix(query.cluster, query.startedBy);
     const found: DeployingEnvironment[] = [];
-    for (const state of this.projections.values()) {
-      const routing = routingAttributes(state);
-      if (routing.gsi2sk !== undefined && (prefix === undefined || routing.gsi2sk.startsWith(prefix))) {
-        found.push({ environment: state.name, cluster: routing.deployingOn! });
-      }
+    for (const [environment, { gsi2sk, cluster }] of this.deploying) {
+      if (prefix === undefined || gsi2sk.startsWith(prefix)) found.push({ environment, cluster });
     }
     return byName(found);
   }
