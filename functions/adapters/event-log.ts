@@ -24,10 +24,13 @@
  * the three (CloudFormation adds one index per stack update to an existing table), and it is written
  * only when a deployment starts or ends (its keys and projected attributes change only then).
  * Every projection also carries `startedBy`. A projection without it was written before this index
- * existed: it is indexed when it is next written (any append). Until then a routing query also pages
- * through gsi1 for such projections with a deployment in progress and answers from them as if they
- * were indexed; once a pass finds none, this instance stops looking (a deployment starts with an
- * append, and every append since writes the attributes).
+ * existed: it is indexed when it is next written (any append). Until then the tick finds it: the
+ * query of every deploying environment also pages through gsi1 for such projections with a
+ * deployment in progress (only their name and cluster are read back) and answers them as if they
+ * were indexed, so a deployment in flight at the upgrade is reconciled within a tick, which indexes
+ * it as soon as it records anything; ECS events reach it from then on. Once a pass finds none, this
+ * instance stops looking (a deployment starts with an append, and every append since writes the
+ * attributes): after the upgrade has settled, one pass per cold container, on its first tick.
  */
 import type { DynamoDBDocumentClient, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -277,9 +280,8 @@ export class DynamoEventLog implements EventLog {
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    const unindexed = (await this.unindexedProjections()).filter(
-      (item) => item.gsi2sk !== undefined && (prefix === undefined || item.gsi2sk.startsWith(prefix)),
-    );
+    // Projections written before the index: found by the tick (see the module comment).
+    const unindexed = prefix === undefined ? (await this.unindexedProjections()).filter((item) => item.gsi2sk !== undefined) : [];
     return byName([...indexed, ...unindexed.map((item) => ({ environment: item.environment, cluster: item.deployingOn! }))]);
   }
 

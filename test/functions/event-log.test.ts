@@ -173,7 +173,7 @@ describe('DynamoEventLog', () => {
     expect(await environmentsFor(eventLog, { kind: 'task', clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/blue', startedBy: idle.startedBy })).toEqual([name]);
   });
 
-  it('routes to a deploying projection written before the routing index (no startedBy) until it is rewritten', async () => {
+  it('a deploying projection written before the routing index (no startedBy): the tick finds it until it is rewritten', async () => {
     const { tableName, endpoint } = await freshEventLog();
     const client = createDocumentClient(endpoint);
     // The projection as the code before the index wrote it: the same item without the routing attributes.
@@ -190,23 +190,29 @@ describe('DynamoEventLog', () => {
     const eventLog = new DynamoEventLog(client, tableName);
     await run(eventLog, 'new', { type: 'CreateEnvironment', spec: { ...spec('new'), Cluster: 'blue' }, at: at() });
     await run(eventLog, 'new', { type: 'DeployRevision', name: 'new', revision: 1, at: at() });
-    const task = (startedBy: string) => ({ kind: 'task' as const, clusterArn: 'blue', startedBy });
+    const task = (name: string) => ({ kind: 'task' as const, clusterArn: 'blue', startedBy: startedByOf(name) });
+    const instance = { kind: 'containerInstance' as const, clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/blue' };
 
-    // Found as if indexed, by every kind of query; the idle one is not deploying, so not routed.
+    // The tick finds it (the idle one is not deploying: not routed); ECS events read the index alone.
     expect(await environmentsFor(eventLog, { kind: 'tick' })).toEqual(['new', 'old']);
-    expect(await environmentsFor(eventLog, { kind: 'containerInstance', clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/blue' })).toEqual(['new', 'old']);
-    expect(await environmentsFor(eventLog, { kind: 'containerInstance', clusterArn: 'green' })).toEqual([]);
-    expect(await environmentsFor(eventLog, task(startedByOf('old')))).toEqual(['old']);
-    expect(await environmentsFor(eventLog, task(startedByOf('old-idle')))).toEqual([]);
+    expect(await eventLog.deployingEnvironments()).toEqual([
+      { environment: 'new', cluster: 'blue' },
+      { environment: 'old', cluster: 'blue' },
+    ]);
+    expect(await environmentsFor(eventLog, instance)).toEqual(['new']);
+    expect(await environmentsFor(eventLog, task('old'))).toEqual([]);
 
-    // Its next append rewrites it with the attributes: from the index now, and the search stops.
+    // Its next append (what reconciling it records) rewrites it with the attributes: indexed from then on.
     await eventLog.append({ ...old.request, expectedVersion: 1, events: [{ type: 'EnvironmentThawed', at: at() }], state: { ...old.request.state, version: 2 } });
+    expect(await environmentsFor(eventLog, instance)).toEqual(['new', 'old']);
+    expect(await environmentsFor(eventLog, task('old'))).toEqual(['old']);
+    expect(await environmentsFor(eventLog, task('old-idle'))).toEqual([]);
     const send = vi.spyOn(client, 'send');
     expect(await environmentsFor(eventLog, { kind: 'tick' })).toEqual(['new', 'old']);
     expect(send).toHaveBeenCalledTimes(2); // the index, and one last pass that finds nothing left
     send.mockClear();
-    expect(await environmentsFor(eventLog, task(startedByOf('old')))).toEqual(['old']);
-    expect(send).toHaveBeenCalledTimes(1); // the index alone
+    expect(await environmentsFor(eventLog, { kind: 'tick' })).toEqual(['new', 'old']);
+    expect(send).toHaveBeenCalledTimes(1); // the index alone, from now on
   });
 
   it('ensureTable adds the indexes a table made before them lacks, and the projections written since are found', async () => {
