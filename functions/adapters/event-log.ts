@@ -21,8 +21,8 @@
  * `${clusterName}#${startedBy}#${name}`, present only while `state.engine` is set; it projects
  * `environment` and `deployingOn` (the cluster's name). A tick reads all of it, a container-instance
  * event begins_with `${cluster}#`, a task event begins_with `${cluster}#${startedBy}#`. One index serves
- * the three (CloudFormation adds one index per stack update to an existing table), and it is written
- * only when a deployment starts or ends (its keys and projected attributes change only then).
+ * the three (CloudFormation adds one index per stack update to an existing table); its entries are
+ * small (keys, name, cluster) and change only when a deployment starts or ends.
  * Every projection also carries `startedBy`. A projection without it was written before this index
  * existed: it is indexed when it is next written (any append). Until then the tick finds it: the
  * query of every deploying environment also pages through gsi1 for such projections with a
@@ -40,6 +40,7 @@ import type { EnvironmentState, RevisionSummary } from '../../domain/environment
 import { startedByOf } from '../../domain/identity';
 import type { EnvironmentSpec } from '../../domain/spec';
 import { decodeEvent, encodeEvent } from '../../events/catalogue';
+import { clusterName } from '../engine/route';
 import type {
   AppendRequest,
   EnvironmentListing,
@@ -58,9 +59,6 @@ import { limitOfMessage } from './dynamodb-limits';
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 const SEQUENCE_PADDING = { length: 12, char: '0' };
-
-/** Cluster names and ARNs both identify a cluster (`clusterName` in engine/route.ts, kept equal). */
-const clusterName = (clusterOrArn: string) => clusterOrArn.slice(clusterOrArn.lastIndexOf('/') + 1);
 
 /** The value of gsi2pk on every projection with a deployment in progress. */
 export const DEPLOYING = 'deploying';
