@@ -8,6 +8,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EngineDeps } from '../functions/engine/engine';
+import { BudgetedCluster } from '../functions/adapters/budgeted-cluster';
+import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-budget';
 import type { Cluster } from '../functions/ports';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
@@ -47,12 +49,15 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
       }
     : undefined;
 
+  // Every ECS call of the reconciler and the executor from one budget below ECS's limits.
+  const budget = new InMemoryEcsBudget({ clock });
+  const budgeted = (cluster: Cluster) => new BudgetedCluster(cluster, budget, { budgetKey: ACCOUNT_BUDGET });
   const wiring = wireEngine({
     scheduler: clock,
     world,
     eventLog,
-    cluster: world,
-    ...(executorCluster ? { executorCluster } : {}),
+    cluster: budgeted(world),
+    executorCluster: budgeted(executorCluster ?? world),
     taskDefinitions: { hasHealthCheck: async (td) => world.taskBehaviour(td).health !== 'none' },
     notifier: {
       publish: async (entries) => {

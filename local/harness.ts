@@ -23,6 +23,10 @@ import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue
 import { runCommand } from '../functions/commands';
 import { announce } from '../functions/engine/engine';
 import type { Cluster, EventLog } from '../functions/ports';
+import { BudgetedCluster } from '../functions/adapters/budgeted-cluster';
+import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-budget';
+import type { EcsCalls } from '../functions/ecs-budget-port';
+import { ECS_CALLS } from '../functions/ecs-budget-port';
 import { ConcurrencyError } from '../functions/ports';
 import { MemoryEventLog } from './memory-event-log';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
@@ -46,6 +50,8 @@ export interface HarnessOptions {
   duplicateAndReorder?: boolean;
   /** The executor dies after its ECS call, for the actions this picks (once per action and task). */
   crashExecutorAfterEcs?: (action: { key: string; type: PlannerAction['type'] }) => boolean;
+  /** Every ECS call taken from one shared budget below ECS's limits, as deployed (default true). */
+  budget?: boolean;
 }
 
 export interface ApiCounts {
@@ -106,7 +112,10 @@ export class Harness {
   constructor(private readonly options: HarnessOptions = {}) {
     this.random = mulberry32((options.seed ?? 1) * 7919 + 17);
     this.world = new SimulatedCluster({ clock: this.clock, seed: options.seed ?? 1, ...options.world });
-    const cluster = this.countingCluster(this.world);
+    // As deployed: every ECS call is counted as ECS would count it, and taken from one budget shared
+    // by every environment (ECS's limits are per account and Region: one key for the whole world).
+    const counted = this.countingCluster(this.world);
+    const cluster = options.budget === false ? counted : new BudgetedCluster(counted, new InMemoryEcsBudget({ clock: this.clock }), { budgetKey: ACCOUNT_BUDGET });
     // Only with crashes: AsyncLocalStorage puts a hook on every promise, which costs the harness dearly.
     const invocations = options.crashExecutorAfterEcs ? new Invocations() : undefined;
     const keep = (error: unknown) => {
@@ -139,13 +148,25 @@ export class Harness {
     this.faults = Object.defineProperty(this.wiring.faults, 'crashesAfterEcs', { get: crashes, enumerable: true }) as HarnessFaults;
   }
 
+  /** Counts the ECS calls each port method makes (pages and chunks, as the ECS adapter sends them). */
   private countingCluster(cluster: Cluster): Cluster {
-    const count = (name: string) => (this.counts.ecs[name] = (this.counts.ecs[name] ?? 0) + 1);
+    const count = (calls: EcsCalls) => {
+      for (const [action, n] of Object.entries(calls)) this.counts.ecs[action] = (this.counts.ecs[action] ?? 0) + (n ?? 0);
+    };
     return {
-      listContainerInstances: (c, f) => (count('ListContainerInstances'), cluster.listContainerInstances(c, f)),
-      listTasks: (c, s) => (count('ListTasks'), cluster.listTasks(c, s)),
-      startTask: (input) => (count('StartTask'), cluster.startTask(input)),
-      stopTask: (c, t, r) => (count('StopTask'), cluster.stopTask(c, t, r)),
+      listContainerInstances: async (c, f) => {
+        const instances = await cluster.listContainerInstances(c, f);
+        count(ECS_CALLS.listContainerInstances(instances.length));
+        return instances;
+      },
+      listTasks: async (c, s) => {
+        const tasks = await cluster.listTasks(c, s);
+        const running = tasks.filter((t) => t.desiredStatus === 'RUNNING').length;
+        count(ECS_CALLS.listTasks({ running, stopped: tasks.length - running }));
+        return tasks;
+      },
+      startTask: (input) => (count(ECS_CALLS.startTask()), cluster.startTask(input)),
+      stopTask: (c, t, r) => (count(ECS_CALLS.stopTask()), cluster.stopTask(c, t, r)),
     };
   }
 
@@ -160,7 +181,9 @@ export class Harness {
       throw new CrashAfterEcs(`executor died after ${what}`);
     };
     return {
-      ...cluster,
+      // Not `...cluster`: a class's methods are on its prototype, which a spread leaves behind.
+      listContainerInstances: (c, f) => cluster.listContainerInstances(c, f),
+      listTasks: (c, s) => cluster.listTasks(c, s),
       startTask: async (input) => {
         const result = await cluster.startTask(input);
         const key = input.tags['blox:action'];

@@ -82,6 +82,14 @@ interface Bucket {
   wakeAt?: number | undefined;
 }
 
+/**
+ * The budget key Blox uses: one budget for every cluster of the account and Region. ECS throttles
+ * per account and Region, not per cluster, and a Blox stack drives the clusters of its own account
+ * and Region: a budget per cluster would let two clusters deploying at once go over ECS's limits
+ * together. (So the "per-cluster budget" is shared by all the clusters of the account.)
+ */
+export const ACCOUNT_BUDGET = (_cluster: string): string => 'account';
+
 export class InMemoryEcsBudget implements EcsBudget {
   private readonly clock: BudgetClock;
   private readonly limits: EcsRateLimits;

@@ -16,7 +16,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../adapters/clock';
 import { createDocumentClient } from '../adapters/dynamo';
+import { BudgetedCluster } from '../adapters/budgeted-cluster';
 import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
+import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
+import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
 import { createEventBridgeClient, EventBridgeNotifier } from '../adapters/eventbridge-notifier';
 import type { EngineMetrics } from '../adapters/powertools-metrics';
@@ -54,9 +57,11 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
   const logger = new Logger({ serviceName });
   const ecs = createEcsClient();
   const sqs = createSqsClient();
+  const documents = createDocumentClient();
   return {
-    eventLog: new DynamoEventLog(createDocumentClient(), table),
-    cluster: new EcsCluster(ecs),
+    eventLog: new DynamoEventLog(documents, table),
+    // Every ECS call from the account's budget (a DynamoDB item shared by every container).
+    cluster: new BudgetedCluster(new EcsCluster(ecs), new DynamoEcsBudget(documents, table), { budgetKey: ACCOUNT_BUDGET }),
     taskDefinitions: new EcsTaskDefinitions(ecs),
     queue: new SqsActionQueue(sqs, actionsQueueUrl),
     notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
