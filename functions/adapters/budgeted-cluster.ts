@@ -60,8 +60,8 @@ export class BudgetedCluster implements Cluster {
   private readonly plans: CallPlans;
 
   constructor(
-    private readonly inner: Cluster,
-    private readonly budget: EcsBudget,
+    readonly inner: Cluster,
+    readonly budget: EcsBudget,
     options: BudgetedClusterOptions = {},
   ) {
     this.budgetKey = options.budgetKey ?? ((cluster) => cluster);

@@ -1,5 +1,7 @@
 /** engineDeps() and routerDeps(): the engine functions' ports from the environment. */
 import { describe, expect, it } from 'vitest';
+import { BudgetedCluster } from '../../../functions/adapters/budgeted-cluster';
+import { DynamoEcsBudget } from '../../../functions/adapters/dynamo-ecs-budget';
 import { EcsCluster } from '../../../functions/adapters/ecs-cluster';
 import { DynamoEventLog } from '../../../functions/adapters/event-log';
 import { EventBridgeNotifier } from '../../../functions/adapters/eventbridge-notifier';
@@ -22,7 +24,10 @@ describe('engineDeps', () => {
   it('wires the AWS adapters', () => {
     const deps = engineDeps({ ...env, WAKEUPS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/blox-dev-wakeups' });
     expect(deps.eventLog).toBeInstanceOf(DynamoEventLog);
-    expect(deps.cluster).toBeInstanceOf(EcsCluster);
+    // ECS behind the account's budget on the table (every ECS call taken from it first).
+    expect(deps.cluster).toBeInstanceOf(BudgetedCluster);
+    expect((deps.cluster as BudgetedCluster).inner).toBeInstanceOf(EcsCluster);
+    expect((deps.cluster as BudgetedCluster).budget).toBeInstanceOf(DynamoEcsBudget);
     expect(deps.taskDefinitions).toBeInstanceOf(EcsTaskDefinitions);
     expect(deps.queue).toBeInstanceOf(SqsActionQueue);
     expect(deps.notifier).toBeInstanceOf(EventBridgeNotifier);
