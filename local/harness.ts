@@ -61,6 +61,8 @@ export interface ApiCounts {
   appends: number;
   /** Appends refused with ConcurrencyError (another writer appended first; the engine retries them). */
   lostRaces: number;
+  /** ECS calls the simulated ECS refused with ThrottlingException (its rate limits, or `throttle(p)`). */
+  throttles: number;
 }
 
 export interface HarnessFaults extends FaultCounts {
@@ -100,7 +102,7 @@ export class Harness {
   /** The reconcile queue (SQS FIFO stand-in; unused with `planner: 'direct'`). */
   readonly reconciles: InProcessFifoQueue<ReconcileRequest>;
   readonly notifications: PutEventsEntry[] = [];
-  readonly counts: ApiCounts = { ecs: {}, loads: 0, appends: 0, lostRaces: 0 };
+  readonly counts: ApiCounts = { ecs: {}, loads: 0, appends: 0, lostRaces: 0, throttles: 0 };
   readonly errors: unknown[] = [];
   readonly faults: HarnessFaults;
   /** Reconciler invocations, and the most in flight at once for one environment. */
@@ -153,20 +155,25 @@ export class Harness {
     const count = (calls: EcsCalls) => {
       for (const [action, n] of Object.entries(calls)) this.counts.ecs[action] = (this.counts.ecs[action] ?? 0) + (n ?? 0);
     };
+    const throttled = <T>(call: Promise<T>): Promise<T> =>
+      call.catch((error: unknown) => {
+        if ((error as Error).name === 'ThrottlingException') this.counts.throttles++;
+        throw error;
+      });
     return {
       listContainerInstances: async (c, f) => {
-        const instances = await cluster.listContainerInstances(c, f);
+        const instances = await throttled(cluster.listContainerInstances(c, f));
         count(ECS_CALLS.listContainerInstances(instances.length));
         return instances;
       },
       listTasks: async (c, s) => {
-        const tasks = await cluster.listTasks(c, s);
+        const tasks = await throttled(cluster.listTasks(c, s));
         const running = tasks.filter((t) => t.desiredStatus === 'RUNNING').length;
         count(ECS_CALLS.listTasks({ running, stopped: tasks.length - running }));
         return tasks;
       },
-      startTask: (input) => (count(ECS_CALLS.startTask()), cluster.startTask(input)),
-      stopTask: (c, t, r) => (count(ECS_CALLS.stopTask()), cluster.stopTask(c, t, r)),
+      startTask: (input) => (count(ECS_CALLS.startTask()), throttled(cluster.startTask(input))),
+      stopTask: (c, t, r) => (count(ECS_CALLS.stopTask()), throttled(cluster.stopTask(c, t, r))),
     };
   }
 

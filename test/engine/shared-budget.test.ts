@@ -1,0 +1,63 @@
+/**
+ * Every ECS call comes from one budget below ECS's limits, shared by all environments: 50
+ * environments deploying at once on one cluster finish with no ThrottlingException at all — while
+ * the same load without the budget is throttled by the simulated ECS (which enforces ECS's limits),
+ * so the check bites.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EnvironmentSpec } from '../../domain/spec';
+import { Harness } from '../../local/harness';
+
+const ENVIRONMENTS = 50;
+const INSTANCES_EACH = 4;
+const name = (i: number) => `Fleet/Daemon-${i}`;
+
+async function deployAll(budget: boolean): Promise<{ throttles: number; active: number }> {
+  const h = new Harness({ seed: 11, budget });
+  try {
+    for (const td of ['agent:1', 'agent:2']) h.world.configureTaskDefinition(td, { startSeconds: 5, stopSeconds: 2, health: 'none' });
+    for (let i = 0; i < ENVIRONMENTS; i++) h.world.addInstances({ count: INSTANCES_EACH, attributes: { fleet: `f${i}` } });
+    const isActive = async (revision: number) => {
+      let active = 0;
+      for (let i = 0; i < ENVIRONMENTS; i++) {
+        const s = await h.state(name(i));
+        if (s?.activeRevision === revision && !s.deployment) active++;
+      }
+      return active;
+    };
+    for (let i = 0; i < ENVIRONMENTS; i++) {
+      const spec = {
+        Name: name(i),
+        TaskDefinition: 'agent:1',
+        Cluster: 'default',
+        InstanceGroup: { Query: `attribute:fleet == f${i}` },
+        DeploymentType: 'Daemon',
+        DeploymentConfiguration: { Method: 'Replace', MinHealthyPercent: 75 },
+      } as EnvironmentSpec;
+      await h.command({ type: 'CreateEnvironment', spec });
+    }
+    for (let i = 0; i < ENVIRONMENTS; i++) await h.command({ type: 'DeployRevision', name: name(i), revision: 1 });
+    await h.runUntil(async () => (await isActive(1)) === ENVIRONMENTS, 3600_000);
+    for (let i = 0; i < ENVIRONMENTS; i++) await h.command({ type: 'UpdateEnvironment', name: name(i), baseRevision: 1, patch: { TaskDefinition: 'agent:2' } });
+    for (let i = 0; i < ENVIRONMENTS; i++) await h.command({ type: 'DeployRevision', name: name(i), revision: 2 });
+    let active = 0;
+    // Without the budget it is enough to see ECS throttle once.
+    await h.runUntil(async () => (active = await isActive(2)) === ENVIRONMENTS || (!budget && h.counts.throttles > 0), 3600_000);
+    return { throttles: h.counts.throttles, active };
+  } finally {
+    await h.stop();
+  }
+}
+
+describe('one ECS budget for every environment', () => {
+  it(`${ENVIRONMENTS} environments deploying at once on one cluster: all Active, 0 throttling errors`, async () => {
+    const result = await deployAll(true);
+    expect(result.active).toBe(ENVIRONMENTS);
+    expect(result.throttles).toBe(0);
+  }, 300_000);
+
+  it('without the budget the same load is throttled by ECS', async () => {
+    const result = await deployAll(false);
+    expect(result.throttles).toBeGreaterThan(0);
+  }, 300_000);
+});
