@@ -30,6 +30,8 @@ import type { Observed, ObservedInstance, ObservedTask, PlannerState } from '../
 import { launchBatchKey, plan, shortId, stopBatchKey } from '../domain/rollout';
 import type { EnvironmentSpec } from '../domain/spec';
 import { effectiveDeploymentConfiguration } from '../domain/spec';
+import { ECS_BUDGET_LIMITS } from '../functions/ecs-budget-port';
+import type { EventLog } from '../functions/ports';
 import { Harness } from '../local/harness';
 import type { BenchResult } from './stats';
 import { percentile, progress, round } from './stats';
@@ -45,12 +47,29 @@ export interface EngineBenchOptions {
    * the same 5 waves of 20 %, so the same lower bounds, in a fifth of the wall time).
    */
   rolloutInstances?: number;
+  /**
+   * Where the rollouts keep the revision log: `memory` (default; the in-memory log refuses what
+   * DynamoDB refuses) or `dynamodb` (DynamoDB Local at `dynamoEndpoint`; the rollouts' names get
+   * `_dynamodb`).
+   */
+  store?: 'memory' | 'dynamodb';
+  /** A fresh DynamoDB event log (a new table on DynamoDB Local), for `store: 'dynamodb'` and the 1,000-instance rollout. */
+  dynamoLog?: () => Promise<EventLog>;
+  /** The 1,000-instance rollout on DynamoDB Local and the 10,000-instance one in memory (skipped by --quick). */
+  large?: boolean;
 }
 
 export async function engineBench(options: EngineBenchOptions = {}): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   results.push(...plannerBench(options.instances ?? 10_000, options.runs ?? 50, options.warmup ?? 5));
-  results.push(...(await rolloutBench(options.rolloutInstances ?? 100)));
+  const dynamo = options.store === 'dynamodb';
+  if (dynamo && !options.dynamoLog) throw new Error('engineBench: store dynamodb needs dynamoLog');
+  results.push(...(await rolloutBench(options.rolloutInstances ?? 100, dynamo ? options.dynamoLog : undefined)));
+  if (options.large) {
+    if (!options.dynamoLog) throw new Error('engineBench: the 1,000-instance rollout needs dynamoLog');
+    results.push(...(await largeRolloutBench(1_000, 'replace_1000_dynamodb', await options.dynamoLog())));
+    results.push(...(await largeRolloutBench(10_000, 'replace_10000')));
+  }
   return results;
 }
 
@@ -182,15 +201,24 @@ const STOP_SECONDS = 5;
 
 interface Rollout {
   seconds: number;
-  lowerBound: number;
   ecsCalls: number;
   loads: number;
   appends: number;
+  lostRaces: number;
+  throttles: number;
   replaced: number;
+  wallSeconds: number;
 }
 
-async function rollout(instances: number, configuration: Record<string, unknown>, lowerBound: number): Promise<Rollout> {
-  const h = new Harness({ seed: 1 });
+/**
+ * Revision 1 → 2 on `instances` instances (the first deployment not counted), on the harness as
+ * deployed: the FIFO reconcile queue, the AWS latency model, ECS's rate limits in the simulated ECS
+ * and the engine's ECS budget, and the given store (default: the in-memory log, which refuses what
+ * DynamoDB refuses).
+ */
+async function rollout(instances: number, configuration: Record<string, unknown>, eventLog?: EventLog): Promise<Rollout> {
+  const wall = performance.now();
+  const h = new Harness({ seed: 1, ...(eventLog ? { eventLog } : {}) });
   try {
     for (const td of ['daemon:1', 'daemon:2']) h.world.configureTaskDefinition(td, { startSeconds: START_SECONDS, stopSeconds: STOP_SECONDS, health: 'none' });
     h.world.addInstances({ count: instances, attributes: { stack: 'prod' } });
@@ -208,26 +236,26 @@ async function rollout(instances: number, configuration: Record<string, unknown>
     };
     await h.command({ type: 'CreateEnvironment', spec });
     await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
-    await h.runUntil(() => activeOn(1), 3600_000);
+    await h.runUntil(() => activeOn(1), 24 * 3600_000);
 
-    const ecsBefore = sum(h.counts.ecs);
-    const loadsBefore = h.counts.loads;
-    const appendsBefore = h.counts.appends;
+    const before = { ecs: sum(h.counts.ecs), loads: h.counts.loads, appends: h.counts.appends, lostRaces: h.counts.lostRaces, throttles: h.counts.throttles };
     await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'daemon:2' } });
     const t0 = h.clock.now();
     await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
-    await h.runUntil(() => activeOn(2), 3600_000);
+    await h.runUntil(() => activeOn(2), 24 * 3600_000);
     const seconds = (h.clock.now() - t0) / 1000;
     const replaced = h.world.describeTasks().filter((t) => t.tags['blox:revision'] === '2').length;
     if (replaced !== instances) throw new Error(`rollout started ${replaced} tasks of revision 2 for ${instances} instances`);
     if (h.errors.length > 0) throw new Error(`rollout: ${h.errors.length} errors, the first: ${String(h.errors[0])}`);
     return {
       seconds,
-      lowerBound,
-      ecsCalls: sum(h.counts.ecs) - ecsBefore,
-      loads: h.counts.loads - loadsBefore,
-      appends: h.counts.appends - appendsBefore,
+      ecsCalls: sum(h.counts.ecs) - before.ecs,
+      loads: h.counts.loads - before.loads,
+      appends: h.counts.appends - before.appends,
+      lostRaces: h.counts.lostRaces - before.lostRaces,
+      throttles: h.counts.throttles - before.throttles,
       replaced,
+      wallSeconds: (performance.now() - wall) / 1000,
     };
   } finally {
     await h.stop();
@@ -236,30 +264,68 @@ async function rollout(instances: number, configuration: Record<string, unknown>
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
-async function rolloutBench(instances: number): Promise<BenchResult[]> {
+/**
+ * The fastest Replace rollout the configuration allows (no health check: ready = RUNNING), the
+ * larger of two bounds, each a true lower bound:
+ * - availability: each instance is unavailable at least stop + start seconds, and at most `budget`
+ *   may be unavailable at once: N × (stop + start) / budget;
+ * - ECS's request rate: every stop is one StopTask and every 10 starts one StartTask, all from the
+ *   engine's budget (80 at once, then 32 a second); the last call is followed by a stop and a start:
+ *   (N + N/10 − 80) / 32 + stop + start.
+ * replaceLowerBound(100, 20) = max(125, 25.6) = 125 s; (1,000, 100) = max(250, 56.9) = 250 s;
+ * (10,000, 1,000) = max(250, 366.3) = 366.3 s.
+ */
+export function replaceLowerBound(instances: number, budget: number): number {
+  const task = STOP_SECONDS + START_SECONDS;
+  const { burst, sustainedPerSecond } = ECS_BUDGET_LIMITS['cluster-resource-modify'];
+  const calls = instances + Math.ceil(instances / 10);
+  return Math.max((instances * task) / budget, Math.max(0, calls - burst) / sustainedPerSecond + task);
+}
+
+function report(name: string, r: Rollout, lowerBound: number): BenchResult[] {
+  progress(
+    `engine: ${name} took ${r.seconds.toFixed(2)} s of virtual time (lower bound ${round(lowerBound)} s, ratio ${(r.seconds / lowerBound).toFixed(3)}), ` +
+      `${r.ecsCalls} ECS calls, ${r.loads} log loads, ${r.appends} appends (${r.lostRaces} lost a race), ${r.throttles} throttled; ${r.wallSeconds.toFixed(1)} s of wall time`,
+  );
+  return [
+    { name: `engine.${name}.duration`, value: round(r.seconds), unit: 's' },
+    { name: `engine.${name}.lower_bound`, value: round(lowerBound), unit: 's' },
+    { name: `engine.${name}.duration_ratio`, value: round(r.seconds / lowerBound), unit: 'ratio' },
+  ];
+}
+
+async function rolloutBench(instances: number, dynamoLog?: () => Promise<EventLog>): Promise<BenchResult[]> {
+  const suffix = dynamoLog ? '_dynamodb' : '';
   // Waves of 20 %: Replace's budget (MinHealthyPercent 80) and Surge's MaxOver.
   const perWave = Math.max(1, instances - Math.ceil(instances * 0.8));
   const waves = Math.ceil(instances / perWave);
   const results: BenchResult[] = [];
   const runs: Rollout[] = [];
   for (const [name, configuration, lowerBound] of [
-    [`replace_${instances}`, { Method: 'Replace', MinHealthyPercent: 80 }, waves * (STOP_SECONDS + START_SECONDS)],
-    [`surge_${instances}`, { Method: 'Surge', MaxOver: perWave }, waves * (START_SECONDS + STOP_SECONDS)],
+    [`replace_${instances}${suffix}`, { Method: 'Replace', MinHealthyPercent: 80 }, replaceLowerBound(instances, perWave)],
+    [`surge_${instances}${suffix}`, { Method: 'Surge', MaxOver: perWave }, waves * (START_SECONDS + STOP_SECONDS)],
   ] as const) {
-    const started = performance.now();
-    const r = await rollout(instances, configuration, lowerBound);
+    const r = await rollout(instances, configuration, dynamoLog ? await dynamoLog() : undefined);
     runs.push(r);
-    progress(
-      `engine: ${name} took ${r.seconds.toFixed(2)} s of virtual time (lower bound ${lowerBound} s, ratio ${(r.seconds / lowerBound).toFixed(3)}), ` +
-        `${r.ecsCalls} ECS calls, ${r.loads} log loads, ${r.appends} appends; ${((performance.now() - started) / 1000).toFixed(1)} s of wall time`,
-    );
-    results.push({ name: `engine.${name}.duration`, value: round(r.seconds), unit: 's' });
-    results.push({ name: `engine.${name}.lower_bound`, value: lowerBound, unit: 's' });
-    results.push({ name: `engine.${name}.duration_ratio`, value: round(r.seconds / lowerBound), unit: 'ratio' });
+    results.push(...report(name, r, lowerBound));
   }
   const replaced = runs.reduce((a, r) => a + r.replaced, 0);
+  const appends = runs.reduce((a, r) => a + r.appends, 0);
   results.push({ name: 'engine.ecs_calls_per_task', value: round(runs.reduce((a, r) => a + r.ecsCalls, 0) / replaced), unit: 'calls' });
   results.push({ name: 'engine.log_reads_per_task', value: round(runs.reduce((a, r) => a + r.loads, 0) / replaced), unit: 'loads' });
-  results.push({ name: 'engine.log_writes_per_task', value: round(runs.reduce((a, r) => a + r.appends, 0) / replaced), unit: 'appends' });
+  results.push({ name: 'engine.log_writes_per_task', value: round(appends / replaced), unit: 'appends' });
+  results.push({ name: 'engine.lost_race_share', value: round(runs.reduce((a, r) => a + r.lostRaces, 0) / appends), unit: 'ratio' });
+  results.push({ name: 'engine.throttles', value: runs.reduce((a, r) => a + r.throttles, 0), unit: 'calls' });
   return results;
+}
+
+/** Replace at MinHealthyPercent 90 on `instances` instances (a wave of 10 %), on the given store. */
+export async function largeRolloutBench(instances: number, name: string, eventLog?: EventLog): Promise<BenchResult[]> {
+  const budget = instances - Math.ceil(instances * 0.9);
+  const r = await rollout(instances, { Method: 'Replace', MinHealthyPercent: 90 }, eventLog);
+  return [
+    ...report(name, r, replaceLowerBound(instances, budget)),
+    { name: `engine.${name}.ecs_calls_per_task`, value: round(r.ecsCalls / r.replaced), unit: 'calls' },
+    { name: `engine.${name}.throttles`, value: r.throttles, unit: 'calls' },
+  ];
 }

@@ -12,6 +12,9 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local'
 import { apiBench } from './api';
 import { bundleBench } from './bundle';
 import { engineBench } from './engine';
+import { ensureTable } from '../functions/adapters/create-table';
+import { createDocumentClient } from '../functions/adapters/dynamo';
+import { DynamoEventLog } from '../functions/adapters/event-log';
 import { stackBench } from './stack';
 import { ratioBench } from './ratio';
 import { emit, progress } from './stats';
@@ -25,6 +28,8 @@ type Part = (typeof PARTS)[number];
 interface BenchConfig {
   parts: Part[];
   quick: boolean;
+  /** Where the engine's rollouts keep the log. */
+  store: 'memory' | 'dynamodb';
 }
 
 const FULL = { apiWarmup: 50, apiSamples: 500, shortEvents: 10, longEvents: 10_000, ratioWarmup: 100, ratioSamples: 1_500, allSamples: 100, planWarmup: 5, planRuns: 50, rolloutInstances: 100 };
@@ -33,11 +38,11 @@ const QUICK = { apiWarmup: 5, apiSamples: 20, shortEvents: 10, longEvents: 200, 
 function parseConfig(argv: string[]): BenchConfig {
   const { values } = parseArgs({
     args: argv,
-    options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, store: { type: 'string', default: 'memory' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) {
-    process.stderr.write(`usage: npm run bench -- [--only ${PARTS.join(',')}] [--quick]\n`);
+    process.stderr.write(`usage: npm run bench -- [--only ${PARTS.join(',')}] [--quick] [--store memory|dynamodb]\n`);
     process.exit(0);
   }
   const requested = values.only === undefined ? [...PARTS] : values.only.split(',').map((p) => p.trim()).filter(Boolean);
@@ -45,7 +50,8 @@ function parseConfig(argv: string[]): BenchConfig {
   if (unknown.length > 0 || requested.length === 0) {
     throw new Error(`--only: expected a comma-separated list of ${PARTS.join(', ')} (got "${values.only ?? ''}")`);
   }
-  return { parts: PARTS.filter((p) => requested.includes(p)), quick: values.quick ?? false };
+  if (values.store !== 'memory' && values.store !== 'dynamodb') throw new Error(`--store: expected memory or dynamodb (got "${values.store}")`);
+  return { parts: PARTS.filter((p) => requested.includes(p)), quick: values.quick ?? false, store: values.store };
 }
 
 async function main(config: BenchConfig): Promise<void> {
@@ -88,15 +94,33 @@ async function main(config: BenchConfig): Promise<void> {
           progress('bundle: building and timing cold imports');
           for (const result of await bundleBench()) emit(result);
           break;
-        case 'engine':
-          // CPU-bound and timed: without the JVM next to it (the parts after it do not need it either).
-          if (dynamo) {
-            await dynamo.stop();
-            dynamo = undefined;
-            progress('DynamoDB Local stopped');
+        case 'engine': {
+          // The engine's rollouts on DynamoDB Local when asked (--store dynamodb), and the 1,000-instance
+          // one always (unless --quick); the planner's timing runs before the JVM is needed.
+          const needsDynamo = config.store === 'dynamodb' || !config.quick;
+          if (needsDynamo && !dynamo) {
+            dynamo = await startDynamoDbLocal();
+            progress(`DynamoDB Local at ${dynamo.endpoint} (java pid ${dynamo.pid}, guardian pid ${dynamo.guardianPid})`);
           }
-          for (const result of await engineBench({ runs: sizes.planRuns, warmup: sizes.planWarmup, rolloutInstances: sizes.rolloutInstances })) emit(result);
+          const endpoint = dynamo?.endpoint;
+          const dynamoLog = endpoint
+            ? async () => {
+                const tableName = table('engine');
+                await ensureTable(endpoint, tableName);
+                return new DynamoEventLog(createDocumentClient(endpoint), tableName);
+              }
+            : undefined;
+          for (const result of await engineBench({
+            runs: sizes.planRuns,
+            warmup: sizes.planWarmup,
+            rolloutInstances: sizes.rolloutInstances,
+            store: config.store,
+            dynamoLog,
+            large: !config.quick,
+          }))
+            emit(result);
           break;
+        }
         case 'stack':
           // The local stack in real time (its own DynamoDB Local): ~2 minutes, skipped by --quick.
           if (config.quick) break;

@@ -52,6 +52,8 @@ export interface HarnessOptions {
   crashExecutorAfterEcs?: (action: { key: string; type: PlannerAction['type'] }) => boolean;
   /** Every ECS call taken from one shared budget below ECS's limits, as deployed (default true). */
   budget?: boolean;
+  /** The revision log (default: the in-memory log, which refuses what DynamoDB refuses). */
+  eventLog?: EventLog;
 }
 
 export interface ApiCounts {
@@ -96,7 +98,7 @@ export type CommandInput = EnvironmentCommand extends infer C ? (C extends unkno
 export class Harness {
   readonly clock = new VirtualClock();
   readonly world: SimulatedCluster;
-  readonly eventLog = new MemoryEventLog();
+  readonly eventLog: EventLog;
   /** The action queue (SQS FIFO stand-in). */
   readonly queue: InProcessActionQueue;
   /** The reconcile queue (SQS FIFO stand-in; unused with `planner: 'direct'`). */
@@ -112,6 +114,7 @@ export class Harness {
   private crashes = 0;
 
   constructor(private readonly options: HarnessOptions = {}) {
+    this.eventLog = options.eventLog ?? new MemoryEventLog();
     this.random = mulberry32((options.seed ?? 1) * 7919 + 17);
     this.world = new SimulatedCluster({ clock: this.clock, seed: options.seed ?? 1, ...options.world });
     // As deployed: every ECS call is counted as ECS would count it, and taken from one budget shared
