@@ -3,9 +3,16 @@
  *
  * `serverless.yml` packages each function from its own `.build/<name>/` folder only, so this
  * list and the `functions:` section there must stay in step (test/infra/serverless.test.ts
- * checks it). `@aws-sdk/*` is NOT bundled: the `nodejs22.x` Lambda runtime ships AWS SDK v3
- * (clients and `lib-dynamodb`), and bundling it would add ~370 KB and its parse time to every cold
- * start. The SDK calls we make (GetItem, Query, TransactWriteItems, …) are stable across v3.
+ * checks it). The AWS SDK is bundled (`SDK_MODE`): its ESM builds (`mainFields` module first),
+ * tree-shaken and minified with the function's code. That makes each bundle ~400–485 KB bigger
+ * (~0.7–0.85 MB, over the 400 KB the bundles were sized for) but imports it 1.6–2.4× faster than
+ * leaving `@aws-sdk/*` to the copy the `nodejs22.x` runtime ships, which Node loads as dozens of
+ * CommonJS files and modules we do not use (`npx tsx bench/bundle.ts --compare` measures both; the
+ * figures are in bench/README.md). It also pins the SDK to the version in package-lock.json, the one
+ * the tests run against. The credential provider chain comes along whole (environment variables as
+ * Lambda sets them, container credentials, web identity, SSO, …: the providers it loads lazily are
+ * inlined, loaded on first use) and so does the Node HTTP handler; `test/infra/bundles.test.ts`
+ * runs a bundle away from node_modules against a local DynamoDB endpoint both ways.
  *
  * Usage: `tsx scripts/build.ts` (also the first half of `npm run package`).
  */
@@ -37,10 +44,27 @@ export interface BuiltFunction {
   readonly bytes: number;
 }
 
+/**
+ * How a bundle gets the AWS SDK: `bundled` inlines the `@aws-sdk/*` and `@smithy/*` modules it
+ * uses (their ESM builds, tree-shaken and minified with the rest); `external` leaves `@aws-sdk/*` to
+ * the copy the Lambda runtime ships.
+ */
+export type SdkMode = 'bundled' | 'external';
+
+/** What `build()` ships (see the comment at the top and bench/README.md for the measurements). */
+export const SDK_MODE: SdkMode = 'bundled';
+
 export interface BuildOptions {
   /** Repository root; defaults to the folder above this script. */
   readonly root?: string;
   readonly functions?: readonly FunctionSpec[];
+  /** Defaults to `SDK_MODE`. */
+  readonly sdk?: SdkMode;
+  /**
+   * The folder the `<name>/` folders go in; defaults to `<root>/.build`. An external SDK is resolved
+   * from the bundle's location, so keep it inside the repository (node_modules must be above it).
+   */
+  readonly outRoot?: string;
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,37 +75,41 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 const REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
-export function buildDir(name: string, root: string = ROOT): string {
-  return join(root, '.build', name);
+export function buildDir(name: string, root: string = ROOT, outRoot: string = join(root, '.build')): string {
+  return join(outRoot, name);
+}
+
+/** The esbuild options every bundle is built with (the functions' and the bench's baseline). */
+export function bundleOptions(sdk: SdkMode): esbuild.BuildOptions {
+  return {
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    bundle: true,
+    minify: true,
+    sourcemap: 'external',
+    sourcesContent: false,
+    // ESM first: the SDK's `dist-es` builds tree-shake, its `dist-cjs` bundles do not.
+    mainFields: ['module', 'main'],
+    banner: { js: REQUIRE_SHIM },
+    metafile: true,
+    external: sdk === 'external' ? ['@aws-sdk/*'] : [],
+    logLevel: 'warning',
+  };
 }
 
 export async function build(options: BuildOptions = {}): Promise<BuiltFunction[]> {
   const root = options.root ?? ROOT;
   const functions = options.functions ?? FUNCTIONS;
+  const sdk = options.sdk ?? SDK_MODE;
   const results: BuiltFunction[] = [];
   for (const fn of functions) {
-    const outdir = buildDir(fn.name, root);
+    const outdir = buildDir(fn.name, root, options.outRoot);
     // A clean folder: it is exactly what gets zipped.
     await rm(outdir, { recursive: true, force: true });
     await mkdir(outdir, { recursive: true });
     const outfile = join(outdir, 'index.mjs');
-    const result = await esbuild.build({
-      absWorkingDir: root,
-      entryPoints: [join(root, fn.entry)],
-      outfile,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      bundle: true,
-      minify: true,
-      sourcemap: 'external',
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      banner: { js: REQUIRE_SHIM },
-      metafile: true,
-      external: ['@aws-sdk/*'],
-      logLevel: 'warning',
-    });
+    const result = await esbuild.build({ ...bundleOptions(sdk), absWorkingDir: root, entryPoints: [join(root, fn.entry)], outfile });
     await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
     const { size } = await stat(outfile);
     results.push({ name: fn.name, outfile, bytes: size });
