@@ -322,8 +322,16 @@ async function rolloutBench(instances: number, dynamoLog?: () => Promise<EventLo
 /** Replace at MinHealthyPercent 90 on `instances` instances (a wave of 10 %), on the given store. */
 export async function largeRolloutBench(instances: number, name: string, eventLog?: EventLog): Promise<BenchResult[]> {
   const budget = instances - Math.ceil(instances * 0.9);
-  const r = await rollout(instances, { Method: 'Replace', MinHealthyPercent: 90 }, eventLog);
+  let r: Rollout;
+  try {
+    r = await rollout(instances, { Method: 'Replace', MinHealthyPercent: 90 }, eventLog);
+  } catch (error) {
+    // Said, not hidden: the figure is `completed 0`, and why is on stderr.
+    progress(`engine: ${name} did not complete: ${error instanceof Error ? error.message : String(error)}`);
+    return [{ name: `engine.${name}.completed`, value: 0, unit: 'bool' }];
+  }
   return [
+    { name: `engine.${name}.completed`, value: 1, unit: 'bool' },
     ...report(name, r, replaceLowerBound(instances, budget)),
     { name: `engine.${name}.ecs_calls_per_task`, value: round(r.ecsCalls / r.replaced), unit: 'calls' },
     { name: `engine.${name}.throttles`, value: r.throttles, unit: 'calls' },
