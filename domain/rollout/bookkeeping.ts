@@ -115,3 +115,13 @@ export function pendingLaunches(engine: PlannerState, action: Extract<PlannerAct
   const pending = new Set(engine.launches.find((l) => l.key === action.key)?.instances ?? []);
   return action.instanceArns.filter((arn) => pending.has(shortId(arn)));
 }
+
+/**
+ * The revision log refused the engine's write (not a lost race): the deployment is Stuck with the
+ * store's reason, unless it already says so (a write that keeps failing is recorded once).
+ * storeRefused(engine Stuck with reason R, R, t) → []; storeRefused(engine Deploying, R, t) → [DeploymentStuck R]
+ */
+export function storeRefused(engine: PlannerState | undefined, reason: string, at: number): PlannerEvent[] {
+  if (!engine || engine.health?.reason === reason) return [];
+  return [{ type: 'DeploymentStuck', reason, at }];
+}

@@ -24,7 +24,7 @@ import type { EngineEvent, EnvironmentState } from '../../domain/environment';
 import { statusChanges } from '../../domain/environment';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { PlannerAction } from '../../domain/rollout';
-import { pendingLaunches, plan, shortId, staleReason } from '../../domain/rollout';
+import { pendingLaunches, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
 import type { ActionQueue, Clock, Cluster, EventLog, Notifier, TaskDefinitions } from '../ports';
@@ -96,9 +96,7 @@ async function announceSafely(deps: EngineDeps, before: EnvironmentState | undef
 async function recordStoreFailure(deps: EngineDeps, environment: string, error: StoreWriteError): Promise<void> {
   const reason = error.message;
   try {
-    const result = await record(deps, environment, (state) =>
-      state.engine && state.engine.health?.reason !== reason ? [{ type: 'DeploymentStuck', reason, at: deps.clock.now().getTime() }] : [],
-    );
+    const result = await record(deps, environment, (state) => storeRefused(state.engine, reason, deps.clock.now().getTime()));
     if (result.events.length > 0) await announceSafely(deps, result.before, result.after);
   } catch (second) {
     deps.log?.('could not record the store failure either', { environment, error: (second as Error).message });

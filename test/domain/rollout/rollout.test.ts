@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { environmentSummary } from '../../../domain/environment';
 import { displayStatus } from '../../../domain/revision-status';
 import type { EnvironmentEvent } from '../../../domain/environment';
-import { ACTION_BATCH, MAX_LAUNCHES_IN_FLIGHT, MAX_STOPS_IN_FLIGHT, planReplace, planSurge } from '../../../domain/rollout';
+import { ACTION_BATCH, MAX_LAUNCHES_IN_FLIGHT, MAX_STOPS_IN_FLIGHT, planReplace, planSurge, storeRefused } from '../../../domain/rollout';
 import { deploying, given, instanceArn, instances, NAME, T0, task } from './given';
 
 const S = 1000;
@@ -262,4 +262,17 @@ describe('coverage: Failing while too many instances lack the revision, and back
     expect(then.types.filter((t) => t.startsWith('Coverage'))).toEqual([]);
     expect(NAME).toBe('SomeEnvironment/Prod');
   });
+});
+
+describe('a write the store refuses', () => {
+  const engine = given(deploying({ Method: 'Replace', MinHealthyPercent: 80 })).state.engine;
+  const reason = 'the revision log refused the write: Item size has exceeded the maximum allowed size';
+  it('makes the deployment Stuck with the store reason', () => {
+    expect(storeRefused(engine, reason, T0)).toEqual([{ type: 'DeploymentStuck', reason, at: T0 }]);
+  });
+  it('once: a deployment already Stuck with that reason records nothing more', () => {
+    const stuck = engine && { ...engine, health: { status: 'Stuck' as const, since: T0, reason } };
+    expect(storeRefused(stuck, reason, T0 + S)).toEqual([]);
+  });
+  it('nothing without a deployment in progress', () => expect(storeRefused(undefined, reason, T0)).toEqual([]));
 });
