@@ -39,6 +39,7 @@ import type {
   Task as EcsTask,
 } from '@aws-sdk/client-ecs';
 import { formatQueryError, parseQuery, printQuery } from '../../domain/query';
+import { ECS_DESCRIBE_MAX, ECS_LIST_PAGE_SIZE } from '../ecs-budget-port';
 import type {
   Cluster,
   ClusterTask,
@@ -50,10 +51,10 @@ import type {
   TaskLastStatus,
 } from '../ports';
 
-/** ListContainerInstances / ListTasks page size (ECS: 1..100). */
-export const ECS_PAGE_SIZE = 100;
-/** DescribeContainerInstances / DescribeTasks: at most 100 ARNs a call. */
-export const ECS_DESCRIBE_CHUNK = 100;
+/** ListContainerInstances / ListTasks page size (ECS: 1..100): the one the ECS call budget counts with. */
+export const ECS_PAGE_SIZE = ECS_LIST_PAGE_SIZE;
+/** DescribeContainerInstances / DescribeTasks: at most 100 ARNs a call (likewise). */
+export const ECS_DESCRIBE_CHUNK = ECS_DESCRIBE_MAX;
 /** StartTask: at most 10 container instances a call. */
 export const ECS_START_TASK_MAX_INSTANCES = 10;
 /** StopTask `reason`: up to 255 characters. */
