@@ -1,7 +1,8 @@
 /**
- * The `EventLog` port on DynamoDB, through electrodb (which stays behind this file).
+ * The `EventLog` port on DynamoDB, in electrodb's item format (the entities in
+ * `electrodb-entities.ts`), with the document client's requests built here (see "Keys" below).
  *
- * An append is ONE TransactWriteItems, built by the pure `appendTransaction` in electrodb's item
+ * An append is ONE TransactWriteItems, built by the pure `appendTransaction` in that item
  * format (the in-memory log sizes the very same request against DynamoDB's limits, `dynamodb-limits.ts`):
  *   - a conditional create per event on (environment, sequence): a second writer that decided on the
  *     same version collides on the same sequence number and the whole transaction is cancelled;
@@ -32,9 +33,8 @@
  * instance stops looking (a deployment starts with an append, and every append since writes the
  * attributes): after the upgrade has settled, one pass per cold container, on its first tick.
  */
-import type { DynamoDBDocumentClient, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { ElectroError, Entity, Service } from 'electrodb';
+import type { DynamoDBDocumentClient, QueryCommandInput, QueryCommandOutput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../domain/errors';
 import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
 import { startedByOf } from '../../domain/identity';
@@ -58,7 +58,8 @@ import { limitOfMessage } from './dynamodb-limits';
 /** How long a first answer is replayed for an Idempotency-Key. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
-const SEQUENCE_PADDING = { length: 12, char: '0' };
+/** How the keys pad sequence and revision numbers (electrodb's `padding`). */
+export const SEQUENCE_PADDING = { length: 12, char: '0' } as const;
 
 /** The value of gsi2pk on every projection with a deployment in progress. */
 export const DEPLOYING = 'deploying';
@@ -81,120 +82,92 @@ export function routingAttributes(state: EnvironmentState) {
   };
 }
 
-/** The electrodb entities reads go through (and, in a test, the yardstick of the items `appendTransaction` builds). */
-export function entities(table: string, client?: DynamoDBDocumentClient) {
-  const config = { client, table };
-  const event = new Entity(
-    {
-      model: { entity: 'event', version: '1', service: 'blox' },
-      attributes: {
-        environment: { type: 'string', required: true, readOnly: true },
-        sequence: { type: 'number', required: true, readOnly: true, padding: SEQUENCE_PADDING },
-        type: { type: 'string', required: true },
-        schemaVersion: { type: 'number', required: true },
-        data: { type: 'any', required: true },
-        recordedAt: { type: 'string', required: true },
-      },
-      indexes: {
-        log: {
-          pk: { field: 'pk', composite: ['environment'], casing: 'none' },
-          sk: { field: 'sk', composite: ['sequence'], casing: 'none' },
-        },
-      },
-    },
-    config,
-  );
-  const environment = new Entity(
-    {
-      model: { entity: 'environment', version: '1', service: 'blox' },
-      attributes: {
-        environment: { type: 'string', required: true, readOnly: true },
-        version: { type: 'number', required: true },
-        state: { type: 'any', required: true },
-        updatedAt: { type: 'string', required: true },
-        // Routing (gsi2), written from `routingAttributes`; no startedBy on projections written before.
-        startedBy: { type: 'string' },
-        deployingOn: { type: 'string' },
-        gsi2pk: { type: 'string' },
-        gsi2sk: { type: 'string' },
-      },
-      indexes: {
-        projection: {
-          pk: { field: 'pk', composite: ['environment'], casing: 'none' },
-          sk: { field: 'sk', composite: [], casing: 'none' },
-        },
-        byName: {
-          index: 'gsi1',
-          pk: { field: 'gsi1pk', composite: [], casing: 'none' },
-          sk: { field: 'gsi1sk', composite: ['environment'], casing: 'none' },
-        },
-      },
-    },
-    config,
-  );
-  const revision = new Entity(
-    {
-      model: { entity: 'revision', version: '1', service: 'blox' },
-      attributes: {
-        environment: { type: 'string', required: true, readOnly: true },
-        revision: { type: 'number', required: true, readOnly: true, padding: SEQUENCE_PADDING },
-        status: { type: 'string', required: true },
-        health: { type: 'string' },
-        statusReason: { type: 'string' },
-        desired: { type: 'number', required: true },
-        current: { type: 'number', required: true },
-        spec: { type: 'any', required: true },
-        basedOn: { type: 'number' },
-        createdAt: { type: 'string', required: true },
-        updatedAt: { type: 'string', required: true },
-      },
-      indexes: {
-        table: {
-          pk: { field: 'pk', composite: ['environment'], casing: 'none' },
-          sk: { field: 'sk', composite: ['revision'], casing: 'none' },
-        },
-      },
-    },
-    config,
-  );
-  const idempotency = new Entity(
-    {
-      model: { entity: 'idempotency', version: '1', service: 'blox' },
-      attributes: {
-        key: { type: 'string', required: true, readOnly: true },
-        fingerprint: { type: 'string', required: true },
-        statusCode: { type: 'number', required: true },
-        body: { type: 'any', required: true },
-        environment: { type: 'string', required: true },
-        expiresAt: { type: 'number', required: true },
-      },
-      indexes: {
-        record: {
-          pk: { field: 'pk', composite: ['key'], casing: 'none' },
-          sk: { field: 'sk', composite: [], casing: 'none' },
-        },
-      },
-    },
-    config,
-  );
-  return new Service({ event, environment, revision, idempotency }, config);
+
+// ── Keys: electrodb's item format, read and written without electrodb ───────────────────────────
+
+/*
+ * Every item is in the format electrodb gives the entities of `electrodb-entities.ts`: its keys
+ * (`$blox#environment_<name>`, …) and identity attributes (`__edb_e__`, `__edb_v__`). The adapter
+ * builds its requests itself rather than through electrodb, whose entities cost ~50 ms to construct
+ * (model validation) and whose module ~20 ms more to load, in every cold start of every function:
+ * the requests are the ones electrodb's builders make (`.params()`), a read keeps an item only if
+ * electrodb would (its identity is the entity's), and a listing's `nextToken` is electrodb's cursor
+ * (base64url of the LastEvaluatedKey's JSON); test/functions/event-log-requests.test.ts checks them
+ * against electrodb.
+ */
+const pad = (n: number) => String(n).padStart(SEQUENCE_PADDING.length, SEQUENCE_PADDING.char);
+const MODEL_VERSION = '1';
+const environmentPk = (environment: string) => `$blox#environment_${environment}`;
+const PROJECTION_SK = '$environment_1';
+const EVENT_SK = '$event_1#sequence_';
+const REVISION_SK = '$revision_1#revision_';
+const idempotencyPk = (key: string) => `$blox#key_${key}`;
+const IDEMPOTENCY_SK = '$idempotency_1';
+/** The `byName` index (gsi1): every projection under one partition, sorted by name. */
+const BY_NAME_PK = '$blox';
+const BY_NAME_SK = '$environment_1#environment_';
+type EntityName = 'event' | 'environment' | 'revision' | 'idempotency';
+const identity = (entity: EntityName) => ({ __edb_e__: entity, __edb_v__: MODEL_VERSION });
+/** Whether an item read back is one of `entity`'s (what electrodb keeps of a response). */
+const isEntity = (item: Record<string, unknown>, entity: EntityName) => item.__edb_e__ === entity && item.__edb_v__ === MODEL_VERSION;
+
+type Item = Record<string, unknown>;
+
+/** The Query of every projection on `byName`, sorted by name (electrodb's `environment.query.byName({})`). */
+function byNameQuery(table: string): QueryCommandInput {
+  return {
+    KeyConditionExpression: '#pk = :pk and begins_with(#sk1, :sk1)',
+    TableName: table,
+    ExpressionAttributeNames: { '#pk': 'gsi1pk', '#sk1': 'gsi1sk' },
+    ExpressionAttributeValues: { ':pk': BY_NAME_PK, ':sk1': BY_NAME_SK },
+    IndexName: 'gsi1',
+  };
+}
+
+/** The Query of an environment's revision rows (electrodb's `revision.query.table`), after a revision if given. */
+function revisionQuery(table: string, environment: string, after?: number): QueryCommandInput {
+  return {
+    TableName: table,
+    ExpressionAttributeNames: { '#pk': 'pk', '#sk1': 'sk' },
+    ExpressionAttributeValues: { ':pk': environmentPk(environment), ':sk1': after === undefined ? REVISION_SK : `${REVISION_SK}${pad(after)}` },
+    KeyConditionExpression: after === undefined ? '#pk = :pk and begins_with(#sk1, :sk1)' : '#pk = :pk and #sk1 > :sk1',
+  };
+}
+
+/**
+ * The key a listing page resumes after, from a `nextToken` (electrodb's cursor: base64url of the
+ * LastEvaluatedKey's JSON); a ValidationError naming `nextToken` for anything else.
+ */
+function listingStartKey(token: string): Item {
+  let keys: unknown;
+  try {
+    keys = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    keys = undefined;
+  }
+  if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) throw new ValidationError('nextToken: not a token this API gave out', 'nextToken');
+  // The index's keys and the table's, as electrodb trims a cursor.
+  const { gsi1pk, gsi1sk, pk, sk } = keys as Item;
+  return { gsi1pk, gsi1sk, pk, sk };
+}
+
+/** The `nextToken` of a listing page that ended at `key`. */
+function listingToken(key: Item): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
 export class DynamoEventLog implements EventLog {
-  private readonly service: ReturnType<typeof entities>;
   /** Set once a pass found no projection written before the routing indexes (see the module comment). */
   private everyProjectionIndexed = false;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {
-    this.service = entities(table, client);
-  }
+  ) {}
 
   async load(environment: string): Promise<EnvironmentState | undefined> {
-    const { data } = await this.service.entities.environment.get({ environment }).go({ consistent: true });
-    return data ? (data.state as EnvironmentState) : undefined;
+    const item = await this.get(environmentPk(environment), PROJECTION_SK, 'environment');
+    return item ? (item.state as EnvironmentState) : undefined;
   }
 
   async append(request: AppendRequest): Promise<void> {
@@ -207,53 +180,57 @@ export class DynamoEventLog implements EventLog {
   }
 
   async readEvents(environment: string, fromSequence = 1): Promise<StoredEvent[]> {
-    const { data } = await this.service.entities.event.query
-      .log({ environment })
-      .gte({ sequence: fromSequence })
-      .go({ pages: 'all' });
-    return data.map((item) => ({ sequence: item.sequence, event: decodeEvent(item.type, item.schemaVersion, item.data) }));
+    const items = await this.queryAll(
+      {
+        TableName: this.table,
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk1': 'sk' },
+        ExpressionAttributeValues: { ':pk': environmentPk(environment), ':sk1': `${EVENT_SK}${pad(fromSequence)}` },
+        KeyConditionExpression: '#pk = :pk and #sk1 >= :sk1',
+      },
+      'event',
+    );
+    return items.map((item) => ({ sequence: item.sequence as number, event: decodeEvent(item.type as string, item.schemaVersion as number, item.data) }));
   }
 
   async getRevision(environment: string, revision: number): Promise<RevisionRow | undefined> {
-    const { data } = await this.service.entities.revision.get({ environment, revision }).go({ consistent: true });
-    return data ? toRow(data) : undefined;
+    const item = await this.get(environmentPk(environment), `${REVISION_SK}${pad(revision)}`, 'revision');
+    return item ? toRow(item as unknown as RevisionItem) : undefined;
   }
 
   async listRevisions(environment: string): Promise<RevisionRow[]> {
-    const { data } = await this.service.entities.revision.query.table({ environment }).go({ pages: 'all' });
-    return data.map(toRow);
+    const items = await this.queryAll(revisionQuery(this.table, environment), 'revision');
+    return items.map((item) => toRow(item as unknown as RevisionItem));
   }
 
   async listRevisionPage(environment: string, options: { limit: number; nextToken?: string | undefined }): Promise<RevisionPage> {
     const after = options.nextToken === undefined ? 0 : revisionAfter(options.nextToken);
     // One row more than asked for tells whether another page follows (no empty last page).
-    const { data } = await this.service.entities.revision.query
-      .table({ environment })
-      .gt({ revision: after })
-      .go({ limit: options.limit + 1 });
+    const page = await this.client.send(new QueryCommand({ ...revisionQuery(this.table, environment, after), Limit: options.limit + 1 }));
+    const data = (page.Items ?? []).filter((item) => isEntity(item, 'revision')) as unknown as RevisionItem[];
     const rows = data.slice(0, options.limit).map(toRow);
     return { revisions: rows, nextToken: data.length > options.limit ? revisionToken(rows.at(-1)!.revision) : undefined };
   }
 
   async listEnvironments(options: { limit: number; nextToken?: string | undefined }): Promise<EnvironmentListing> {
-    const query = this.service.entities.environment.query.byName({});
-    let page: Awaited<ReturnType<typeof query.go>>;
+    const start = options.nextToken === undefined ? undefined : listingStartKey(options.nextToken);
+    let page: QueryCommandOutput;
     try {
-      page = await query.go({ limit: options.limit, cursor: options.nextToken ?? null });
+      page = await this.client.send(new QueryCommand({ ExclusiveStartKey: start, ...byNameQuery(this.table), Limit: options.limit }));
     } catch (error) {
-      if (options.nextToken !== undefined && error instanceof ElectroError) {
+      // DynamoDB refuses a start key that is not one of the index's.
+      if (start !== undefined && error instanceof Error && error.name === 'ValidationException') {
         throw new ValidationError('nextToken: not a token this API gave out', 'nextToken');
       }
       throw error;
     }
-    const { data, cursor } = page;
-    return { environments: data.map((item) => item.state as EnvironmentState), nextToken: cursor ?? undefined };
+    const data = (page.Items ?? []).filter((item) => isEntity(item, 'environment'));
+    return { environments: data.map((item) => item.state as EnvironmentState), nextToken: page.LastEvaluatedKey ? listingToken(page.LastEvaluatedKey) : undefined };
   }
 
   async getIdempotencyRecord(key: string): Promise<IdempotencyRecord | undefined> {
-    const { data } = await this.service.entities.idempotency.get({ key }).go({ consistent: true });
-    if (!data) return undefined;
-    return { key: data.key, fingerprint: data.fingerprint, statusCode: data.statusCode, body: data.body };
+    const item = await this.get(idempotencyPk(key), IDEMPOTENCY_SK, 'idempotency');
+    if (!item) return undefined;
+    return { key: item.key as string, fingerprint: item.fingerprint as string, statusCode: item.statusCode as number, body: item.body };
   }
 
   async deployingEnvironments(
@@ -283,6 +260,24 @@ export class DynamoEventLog implements EventLog {
     return byName([...indexed, ...unindexed.map((item) => ({ environment: item.environment, cluster: item.deployingOn! }))]);
   }
 
+  /** One item by its keys (a consistent read), if it is one of `entity`'s. */
+  private async get(pk: string, sk: string, entity: EntityName): Promise<Item | undefined> {
+    const { Item: item } = await this.client.send(new GetCommand({ Key: { pk, sk }, TableName: this.table, ConsistentRead: true }));
+    return item && isEntity(item, entity) ? item : undefined;
+  }
+
+  /** Every page of a Query, the items that are `entity`'s. */
+  private async queryAll(input: QueryCommandInput, entity: EntityName): Promise<Item[]> {
+    const items: Item[] = [];
+    let ExclusiveStartKey: QueryCommandInput['ExclusiveStartKey'];
+    do {
+      const page = await this.client.send(new QueryCommand({ ExclusiveStartKey, ...input }));
+      for (const item of page.Items ?? []) if (isEntity(item, entity)) items.push(item);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
   /**
    * Projections written before the routing index existed (no startedBy) that have a deployment in
    * progress, with the routing attributes they will have once rewritten. A pass through gsi1 (filtered,
@@ -291,7 +286,7 @@ export class DynamoEventLog implements EventLog {
    */
   private async unindexedProjections(): Promise<Array<{ environment: string } & ReturnType<typeof routingAttributes>>> {
     if (this.everyProjectionIndexed) return [];
-    const listing = this.service.entities.environment.query.byName({}).params() as QueryCommandInput;
+    const listing = byNameQuery(this.table);
     const found: Array<{ environment: string } & ReturnType<typeof routingAttributes>> = [];
     let ExclusiveStartKey: QueryCommandInput['ExclusiveStartKey'];
     do {
@@ -349,13 +344,9 @@ export function revisionAfter(token: string): number {
 /*
  * The items are built here rather than by electrodb's write builders (about 0.1–0.4 ms an item: too
  * slow for the in-memory log, which sizes every append of thousands of simulated deployments): the
- * same attributes, keys (`$blox#environment_<name>`, …) and identity attributes (`__edb_e__`,
- * `__edb_v__`) electrodb writes and reads back, which a test checks against electrodb's own builders.
+ * same attributes, keys and identity attributes electrodb writes and reads back, which a test checks
+ * against electrodb's own builders.
  */
-const pad = (n: number) => String(n).padStart(SEQUENCE_PADDING.length, SEQUENCE_PADDING.char);
-const MODEL_VERSION = '1';
-const environmentPk = (environment: string) => `$blox#environment_${environment}`;
-const identity = (entity: string) => ({ __edb_e__: entity, __edb_v__: MODEL_VERSION });
 const CREATE = {
   ConditionExpression: 'attribute_not_exists(#pk) AND attribute_not_exists(#sk)',
   ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
@@ -388,7 +379,7 @@ function revisionPatch(table: string, environment: string, revision: number, row
   return {
     Update: {
       TableName: table,
-      Key: { pk: environmentPk(environment), sk: `$revision_1#revision_${pad(revision)}` },
+      Key: { pk: environmentPk(environment), sk: `${REVISION_SK}${pad(revision)}` },
       UpdateExpression: `SET ${actions.join(', ')}${removed.length > 0 ? ` REMOVE ${removed.map((n) => `#${n}`).join(', ')}` : ''}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
@@ -408,7 +399,7 @@ export function appendTransaction(table: string, request: AppendRequest): { Tran
   const pk = environmentPk(environment);
   const items: TransactAction[] = events.map((event, i) => {
     const sequence = expectedVersion + 1 + i;
-    const item = { environment, sequence, ...encodeEvent(event), recordedAt: state.updatedAt, pk, sk: `$event_1#sequence_${pad(sequence)}`, ...identity('event') };
+    const item = { environment, sequence, ...encodeEvent(event), recordedAt: state.updatedAt, pk, sk: `${EVENT_SK}${pad(sequence)}`, ...identity('event') };
     return { Put: { TableName: table, Item: item, ...CREATE } };
   });
   const projection = {
@@ -418,9 +409,9 @@ export function appendTransaction(table: string, request: AppendRequest): { Tran
     updatedAt: state.updatedAt,
     ...routingAttributes(state),
     pk,
-    sk: '$environment_1',
-    gsi1pk: '$blox',
-    gsi1sk: `$environment_1#environment_${environment}`,
+    sk: PROJECTION_SK,
+    gsi1pk: BY_NAME_PK,
+    gsi1sk: `${BY_NAME_SK}${environment}`,
     ...identity('environment'),
   };
   items.push(
@@ -437,7 +428,7 @@ export function appendTransaction(table: string, request: AppendRequest): { Tran
         },
   );
   for (const row of request.newRevisions) {
-    const item = { environment, ...rowItem(row), pk, sk: `$revision_1#revision_${pad(row.revision)}`, ...identity('revision') };
+    const item = { environment, ...rowItem(row), pk, sk: `${REVISION_SK}${pad(row.revision)}`, ...identity('revision') };
     items.push({ Put: { TableName: table, Item: item, ...CREATE } });
   }
   for (const row of request.changedRevisions) {
@@ -452,8 +443,8 @@ export function appendTransaction(table: string, request: AppendRequest): { Tran
       body,
       environment,
       expiresAt: Math.floor(Date.parse(state.updatedAt) / 1000) + IDEMPOTENCY_TTL_SECONDS,
-      pk: `$blox#key_${key}`,
-      sk: '$idempotency_1',
+      pk: idempotencyPk(key),
+      sk: IDEMPOTENCY_SK,
       ...identity('idempotency'),
     };
     items.push({ Put: { TableName: table, Item: item, ...CREATE } });

@@ -2,7 +2,7 @@
  * The one DynamoDB table behind the `EventLog` port. `serverless.yml` declares the same keys
  * (a test keeps the two in step); the local stack and the tests create it from here.
  *
- * Items (electrodb entities, see `event-log.ts`):
+ * Items (electrodb's format, the entities in `electrodb-entities.ts`; read and written by `event-log.ts`):
  * - event        pk = environment, sk = sequence (zero-padded) — the revision log, append-only
  * - environment  pk = environment, sk = (none)                 — the projection: live state and version
  *                gsi1pk = "environments", gsi1sk = name      — lists environments without a scan

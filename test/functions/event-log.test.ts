@@ -13,7 +13,8 @@ import type { EnvironmentSpec } from '../../domain/spec';
 import { ensureTable } from '../../functions/adapters/create-table';
 import { createDocumentClient } from '../../functions/adapters/dynamo';
 import { parseUpdate } from '../../functions/adapters/dynamodb-limits';
-import { DynamoEventLog, IDEMPOTENCY_TTL_SECONDS, appendTransaction, entities, routingAttributes } from '../../functions/adapters/event-log';
+import { entities } from '../../functions/adapters/electrodb-entities';
+import { DynamoEventLog, IDEMPOTENCY_TTL_SECONDS, appendTransaction, routingAttributes } from '../../functions/adapters/event-log';
 import { tableDefinition } from '../../functions/adapters/table-definition';
 import { runCommand } from '../../functions/commands';
 import { encodeEvent } from '../../events/catalogue';
@@ -243,7 +244,7 @@ describe('DynamoEventLog', () => {
 
 describe('appendTransaction', () => {
   // What electrodb's own write builders make of the same append: the items must be theirs to the
-  // attribute, since every read goes through electrodb.
+  // attribute, the format every read expects.
   function electrodbTransaction(table: string, request: AppendRequest) {
     const { environment, expectedVersion, events, state } = request;
     const projectionItem = { environment, version: state.version, state, updatedAt: state.updatedAt, ...routingAttributes(state) };
