@@ -210,6 +210,7 @@ export class SimulatedCluster implements Cluster {
   private outbox: OutboxEntry[] = [];
   private readonly handles = new Map<number, ScheduledTimer>();
   private readonly listeners = new Set<EventListener>();
+  private readonly taskObservers = new Set<(task: ClusterTask) => void>();
   private readonly filterCache = new Map<string, QueryAst | null>();
   private counters = { instance: 0, task: 0, event: 0, timer: 0, request: 0 };
   private throttleProbability = 0;
@@ -249,6 +250,17 @@ export class SimulatedCluster implements Cluster {
   onEvent(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Observes every task change as it happens (placed; lastStatus, desiredStatus or health changed),
+   * synchronously and without the clock: for the simulated services that follow tasks (`traffic.ts`:
+   * ports, load balancer targets). The observer must not throw nor call the world. Returns the
+   * unsubscribe function.
+   */
+  onTaskChange(observer: (task: ClusterTask) => void): () => void {
+    this.taskObservers.add(observer);
+    return () => this.taskObservers.delete(observer);
   }
 
   // ── Configuration and control (the local stack's "world controls") ─────────────────────────────
@@ -728,6 +740,7 @@ export class SimulatedCluster implements Cluster {
     task.version++;
     task.updatedAt = this.now();
     if (this.settings.healthChangeEvents) this.emitTask(task);
+    else this.observeTask(task);
   }
 
   private touchTask(task: TaskState): void {
@@ -783,6 +796,13 @@ export class SimulatedCluster implements Cluster {
 
   private emitTask(task: TaskState): void {
     this.enqueue(this.taskEvent(task));
+    this.observeTask(task);
+  }
+
+  private observeTask(task: TaskState): void {
+    if (this.taskObservers.size === 0) return;
+    const seen = this.toClusterTask(task);
+    for (const observer of [...this.taskObservers]) observer(seen);
   }
 
   private emitInstance(instance: InstanceState): void {
