@@ -9,3 +9,8 @@ export { mulberry32, SeededRandom } from './random';
 export type { TaskBehaviour, WorldSnapshot } from './state';
 export * from './world';
 export * from './world-file';
+export * from './cloudwatch';
+export * from './elbv2';
+export * from './kernel';
+export * from './rate-buckets';
+export * from './traffic';

@@ -1,0 +1,327 @@
+/**
+ * The simulated load balancing and monitoring of a world, in one call: `createSimulatedServices`
+ * builds ELBv2 target groups (`elbv2.ts`), CloudWatch metrics and alarms (`cloudwatch.ts`) and the
+ * tasks' traffic (`traffic.ts`) from a description, and connects them to the simulated ECS cluster
+ * (`world.onTaskChange`): tasks get host ports and answer probes, the load balancer publishes its
+ * metrics every minute, alarms are evaluated on them and emit `CloudWatch Alarm State Change`
+ * events.
+ *
+ * ```ts
+ * const services = createSimulatedServices({ world, clock, description: DEFAULT_SIM_SERVICES });
+ * services.cloudwatch.onEvent((event) => planner.handle(event));   // alarm events, like ECS's
+ * services.traffic.configure('web:2', { errorRate: 0.2 });          // `blox sim` serve errors
+ * await services.cloudwatch.setAlarmState({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'blox sim set-alarm' });
+ * ```
+ *
+ * The world description's section (YAML, validated strictly like the rest of the world file; to be
+ * composed into `worldFileSchema` as optional keys):
+ *
+ * ```yaml
+ * targetGroups:
+ *   web:
+ *     cluster: default                 # whose tasks `registerTasksOf` registers (default "default")
+ *     port: 80                         # ELBv2's defaults below when absent
+ *     protocol: HTTP
+ *     healthCheckIntervalSeconds: 30
+ *     healthCheckTimeoutSeconds: 5
+ *     healthyThresholdCount: 5
+ *     unhealthyThresholdCount: 2
+ *     deregistrationDelaySeconds: 300
+ *     requestsPerTargetPerSecond: 10   # the simulated traffic each target that gets any receives
+ *     loadBalancer: web                # default: a load balancer named like the target group
+ *     registerTasksOf: web             # optional: tasks of this family are registered when RUNNING and
+ *                                      # deregistered when stopping, as ECS does for a service with a
+ *                                      # load balancer (stand-in until the ECS service simulation does it)
+ * traffic:                             # "family:revision" or "family"
+ *   "web:2": { errorRate: 0.2 }        # share of requests answered 5xx (default 0)
+ *   log-daemon: { requestsPerSecond: 10 }
+ * alarms:
+ *   web-5xx: { targetGroup5xxPercent: web, threshold: 5 }
+ *   daemon-errors: { taskFamilyErrors: log-daemon, threshold: 0 }
+ *   other: { metricAlarm: { Namespace: …, MetricName: …, Statistic: Sum, Period: 60, … } }   # PutMetricAlarm's fields
+ * ```
+ *
+ * Alarm shorthands (each also takes `threshold`, `evaluationPeriods`, `datapointsToAlarm`,
+ * `periodSeconds`, `treatMissingData`, `description`):
+ * - `targetGroup5xxPercent: <target group>`: the metric math alarm `m1/m2*100` on the target group's
+ *   `HTTPCode_Target_5XX_Count` (m1) and `RequestCount` (m2), Sum, above `threshold` % (default 5),
+ *   3 of 3 periods of 60 s, missing data not breaching (the load balancer sends no 5xx count for a
+ *   minute without 5xx, and no request count without requests).
+ * - `taskFamilyErrors: <family>`: Sum of `Errors` of `Blox/Sim` for the family above `threshold`
+ *   (default 0), 2 of 2 periods of 60 s, missing data not breaching.
+ *
+ * Intended wiring (not done here): the local stack and the harness call `createSimulatedServices`
+ * next to `createWorld`, with the world file's section (default `DEFAULT_SIM_SERVICES`: target
+ * group `web` in cluster `default`, alarms `web-5xx` and `daemon-errors`); route
+ * `cloudwatch.onEvent` to the planner as the ECS events are; back the engine's alarm port
+ * (DescribeAlarms) and traffic port (DescribeTargetHealth, RegisterTargets) with
+ * `services.cloudwatch` / `services.elbv2`; `blox sim set-alarm` → `cloudwatch.setAlarmState`,
+ * "serve errors at a rate" → `traffic.configure`. Snapshots of these services are not written yet.
+ */
+import * as z from 'zod';
+import type { ClusterTask, ContainerInstance } from '../../functions/ports';
+import type { SimScheduler } from './clock';
+import type { PutMetricAlarmInput, TreatMissingData } from './cloudwatch';
+import { SimulatedCloudWatch, TREAT_MISSING_DATA } from './cloudwatch';
+import type { TargetGroupSetup } from './elbv2';
+import { ELB_NAMESPACE, SimulatedElbv2 } from './elbv2';
+import type { TaskTraffic } from './traffic';
+import { SIM_METRICS_NAMESPACE, SimulatedTraffic } from './traffic';
+
+// ── The description ──────────────────────────────────────────────────────────────────────────────
+
+interface AlarmCommon {
+  threshold?: number | undefined;
+  evaluationPeriods?: number | undefined;
+  datapointsToAlarm?: number | undefined;
+  periodSeconds?: number | undefined;
+  treatMissingData?: TreatMissingData | undefined;
+  description?: string | undefined;
+}
+
+export type AlarmDescription =
+  | (AlarmCommon & { targetGroup5xxPercent: string })
+  | (AlarmCommon & { taskFamilyErrors: string })
+  | { metricAlarm: Omit<PutMetricAlarmInput, 'AlarmName'> };
+
+export interface SimTargetGroupDescription extends Omit<TargetGroupSetup, 'name'> {
+  cluster?: string | undefined;
+  registerTasksOf?: string | undefined;
+}
+
+export interface SimServicesDescription {
+  targetGroups: Record<string, SimTargetGroupDescription>;
+  traffic: Record<string, Partial<TaskTraffic>>;
+  alarms: Record<string, AlarmDescription>;
+}
+
+/** The default world's: target group `web` in cluster `default`; alarms `web-5xx` (5xx rate of `web` above 5 %) and `daemon-errors` (errors of family `log-daemon`). */
+export const DEFAULT_SIM_SERVICES: SimServicesDescription = Object.freeze({
+  targetGroups: { web: { cluster: 'default' } },
+  traffic: {},
+  alarms: {
+    'web-5xx': { targetGroup5xxPercent: 'web', threshold: 5, description: '5xx rate of target group web above 5 %' },
+    'daemon-errors': { taskFamilyErrors: 'log-daemon', threshold: 0, description: 'errors of task family log-daemon' },
+  },
+}) as SimServicesDescription;
+
+const positiveInt = (what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` });
+const alarmCommon = {
+  threshold: z.number({ error: 'expected a number' }).optional(),
+  evaluationPeriods: positiveInt('a whole number >= 1').min(1, { error: 'expected a whole number >= 1' }).optional(),
+  datapointsToAlarm: positiveInt('a whole number >= 1').min(1, { error: 'expected a whole number >= 1' }).optional(),
+  periodSeconds: positiveInt('a multiple of 60').refine((value) => value > 0 && value % 60 === 0, { error: 'expected a multiple of 60' }).optional(),
+  treatMissingData: z.enum(TREAT_MISSING_DATA, { error: `expected one of ${TREAT_MISSING_DATA.join(', ')}` }).optional(),
+  description: z.string().max(1024).optional(),
+};
+
+/** The world file's `targetGroups`, `traffic` and `alarms` (to compose into `worldFileSchema`). */
+export const simServicesFileSchema = z.strictObject({
+  targetGroups: z
+    .record(
+      z.string(),
+      z.strictObject({
+        cluster: z.string().min(1).optional(),
+        port: positiveInt('a port, 1-65535').optional(),
+        protocol: z.enum(['HTTP', 'HTTPS'], { error: 'expected HTTP or HTTPS' }).optional(),
+        loadBalancer: z.string().min(1).optional(),
+        healthCheckIntervalSeconds: positiveInt('a whole number of seconds').optional(),
+        healthCheckTimeoutSeconds: positiveInt('a whole number of seconds').optional(),
+        healthyThresholdCount: positiveInt('a whole number').optional(),
+        unhealthyThresholdCount: positiveInt('a whole number').optional(),
+        deregistrationDelaySeconds: positiveInt('a whole number of seconds').optional(),
+        requestsPerTargetPerSecond: z.number({ error: 'expected a number >= 0' }).min(0, { error: 'expected a number >= 0' }).optional(),
+        registerTasksOf: z.string().min(1).optional(),
+      }),
+    )
+    .default({}),
+  traffic: z
+    .record(
+      z.string(),
+      z.strictObject({
+        errorRate: z.number({ error: 'expected a share between 0 and 1' }).min(0, { error: 'expected a share between 0 and 1' }).max(1, { error: 'expected a share between 0 and 1' }).optional(),
+        requestsPerSecond: z.number({ error: 'expected a number >= 0' }).min(0, { error: 'expected a number >= 0' }).optional(),
+      }),
+    )
+    .default({}),
+  alarms: z
+    .record(
+      z.string().min(1).max(255),
+      z.union(
+        [
+          z.strictObject({ targetGroup5xxPercent: z.string().min(1), ...alarmCommon }),
+          z.strictObject({ taskFamilyErrors: z.string().min(1), ...alarmCommon }),
+          z.strictObject({ metricAlarm: z.record(z.string(), z.unknown()) }),
+        ],
+        { error: 'expected one of { targetGroup5xxPercent: <target group>, … }, { taskFamilyErrors: <family>, … }, { metricAlarm: { …PutMetricAlarm… } }' },
+      ),
+    )
+    .default({}),
+});
+
+/** Validates the section (field-named errors); absent keys are empty. */
+export function parseSimServicesDescription(value: unknown, source = 'world file'): SimServicesDescription {
+  const parsed = simServicesFileSchema.safeParse(value ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join('.');
+    throw new Error(`${source}: ${field ? `${field}: ` : ''}${issue.message}`);
+  }
+  return parsed.data as SimServicesDescription;
+}
+
+/** The PutMetricAlarm input an alarm description stands for (the target group's dimensions looked up in `elbv2`). */
+export function alarmInput(name: string, alarm: AlarmDescription, elbv2: SimulatedElbv2): PutMetricAlarmInput {
+  if ('metricAlarm' in alarm) return { ...alarm.metricAlarm, AlarmName: name } as PutMetricAlarmInput;
+  const period = alarm.periodSeconds ?? 60;
+  const description = alarm.description !== undefined ? { AlarmDescription: alarm.description } : {};
+  if ('targetGroup5xxPercent' in alarm) {
+    const dimensions = elbv2.metricDimensions(alarm.targetGroup5xxPercent);
+    if (!dimensions) throw new Error(`alarms.${name}.targetGroup5xxPercent: no target group named ${alarm.targetGroup5xxPercent}`);
+    const metric = (MetricName: string) => ({
+      Namespace: ELB_NAMESPACE,
+      MetricName,
+      Dimensions: [
+        { Name: 'LoadBalancer', Value: dimensions.LoadBalancer },
+        { Name: 'TargetGroup', Value: dimensions.TargetGroup },
+      ],
+    });
+    const evaluationPeriods = alarm.evaluationPeriods ?? 3;
+    return {
+      AlarmName: name,
+      ...description,
+      Metrics: [
+        { Id: 'e1', Expression: 'm1/m2*100', Label: '5xx rate (%)', ReturnData: true },
+        { Id: 'm1', MetricStat: { Metric: metric('HTTPCode_Target_5XX_Count'), Period: period, Stat: 'Sum' }, ReturnData: false },
+        { Id: 'm2', MetricStat: { Metric: metric('RequestCount'), Period: period, Stat: 'Sum' }, ReturnData: false },
+      ],
+      EvaluationPeriods: evaluationPeriods,
+      DatapointsToAlarm: alarm.datapointsToAlarm ?? evaluationPeriods,
+      Threshold: alarm.threshold ?? 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: alarm.treatMissingData ?? 'notBreaching',
+    };
+  }
+  const evaluationPeriods = alarm.evaluationPeriods ?? 2;
+  return {
+    AlarmName: name,
+    ...description,
+    Namespace: SIM_METRICS_NAMESPACE,
+    MetricName: 'Errors',
+    Dimensions: [{ Name: 'TaskDefinitionFamily', Value: alarm.taskFamilyErrors }],
+    Statistic: 'Sum',
+    Period: period,
+    EvaluationPeriods: evaluationPeriods,
+    DatapointsToAlarm: alarm.datapointsToAlarm ?? evaluationPeriods,
+    Threshold: alarm.threshold ?? 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: alarm.treatMissingData ?? 'notBreaching',
+  };
+}
+
+// ── The factory ──────────────────────────────────────────────────────────────────────────────────
+
+/** What the services need of the simulated ECS cluster (`SimulatedCluster` has it). */
+export interface TaskWorld {
+  onTaskChange(observer: (task: ClusterTask) => void): () => void;
+  describeTasks(): ClusterTask[];
+  describeInstance(idOrArn: string): ContainerInstance | undefined;
+}
+
+export interface CreateSimulatedServicesOptions {
+  world: TaskWorld;
+  clock: SimScheduler;
+  description?: SimServicesDescription;
+  seed?: number;
+  account?: string;
+  region?: string;
+  /** The services' request throttling (ELBv2's and CloudWatch's documented figures by default); `false` turns both off. */
+  rateLimits?: false;
+  /** Delay of alarm events. Default 0. */
+  eventDelayMs?: number;
+}
+
+export interface SimulatedServices {
+  elbv2: SimulatedElbv2;
+  cloudwatch: SimulatedCloudWatch;
+  traffic: SimulatedTraffic;
+  /** Registrations ECS could not make on a service's behalf (e.g. `TooManyTargets`), as ECS reports them in its service events. */
+  registrationFailures: Array<{ targetGroup: string; taskArn: string; error: string }>;
+  /** Unsubscribes from the world and stops the services' timers. */
+  close(): void;
+}
+
+export function createSimulatedServices(options: CreateSimulatedServicesOptions): SimulatedServices {
+  const { world, clock } = options;
+  const description = options.description ?? DEFAULT_SIM_SERVICES;
+  const common = {
+    clock,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.account !== undefined ? { account: options.account } : {}),
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
+  };
+  const cloudwatch = new SimulatedCloudWatch({ ...common, ...(options.eventDelayMs !== undefined ? { eventDelayMs: options.eventDelayMs } : {}) });
+  const traffic = new SimulatedTraffic({ clock, metrics: cloudwatch, taskDefinitions: description.traffic });
+  const elbv2 = new SimulatedElbv2({
+    ...common,
+    endpoints: traffic,
+    metrics: cloudwatch,
+    instances: {
+      instanceState: (id) => {
+        const instance = world.describeInstance(id);
+        return instance === undefined ? undefined : instance.status === 'INACTIVE' ? 'terminated' : 'running';
+      },
+    },
+  });
+  for (const [name, group] of Object.entries(description.targetGroups)) {
+    const { cluster: _cluster, registerTasksOf: _register, ...setup } = group;
+    elbv2.createTargetGroup({ ...setup, name });
+  }
+  for (const [name, alarm] of Object.entries(description.alarms)) cloudwatch.defineAlarm(alarmInput(name, alarm, elbv2));
+  cloudwatch.addProducer(elbv2);
+  cloudwatch.addProducer(traffic);
+
+  const registrationFailures: SimulatedServices['registrationFailures'] = [];
+  const registering = Object.entries(description.targetGroups).filter(([, group]) => group.registerTasksOf !== undefined);
+  const stopLifecycle = traffic.onTaskLifecycle((task, change) => {
+    for (const [name, group] of registering) {
+      if (group.registerTasksOf !== task.family || (group.cluster ?? 'default') !== task.cluster) continue;
+      try {
+        if (change === 'running') elbv2.registerOnBehalf(name, [{ Id: task.instanceId, Port: task.port }]);
+        else elbv2.deregisterOnBehalf(name, [{ Id: task.instanceId, Port: task.port }]);
+      } catch (error) {
+        registrationFailures.push({ targetGroup: name, taskArn: task.taskArn, error: `${(error as Error).name}: ${(error as Error).message}` });
+      }
+    }
+  });
+
+  const follow = (task: ClusterTask) => {
+    const instance = world.describeInstance(task.containerInstanceArn);
+    if (!instance) return;
+    traffic.taskChanged({
+      taskArn: task.arn,
+      cluster: task.clusterArn.slice(task.clusterArn.lastIndexOf('/') + 1),
+      taskDefinition: task.taskDefinitionArn.slice(task.taskDefinitionArn.lastIndexOf('/') + 1),
+      instanceId: instance.ec2InstanceId,
+      lastStatus: task.lastStatus,
+      desiredStatus: task.desiredStatus,
+      healthStatus: task.healthStatus,
+    });
+  };
+  for (const task of world.describeTasks()) follow(task);
+  const stopFollowing = world.onTaskChange(follow);
+
+  return {
+    elbv2,
+    cloudwatch,
+    traffic,
+    registrationFailures,
+    close: () => {
+      stopFollowing();
+      stopLifecycle();
+      elbv2.close();
+      cloudwatch.close();
+    },
+  };
+}
