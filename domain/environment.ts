@@ -28,7 +28,7 @@ import { displayStatus, isRetired } from './revision-status';
 import type { PlannerEvent, PlannerState } from './rollout';
 import { applyPlannerEvent, recordLaunchFailures } from './rollout';
 import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
-import { effectiveDeploymentConfiguration, environmentSpecSchema, isWholeSpec, mergeSpec, describeIssues } from './spec';
+import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, specSchemas } from './spec';
 import { isoFromMs, msFromIso } from './time';
 
 // ── Commands (imperative) ───────────────────────────────────────────────────────────────────────
@@ -237,7 +237,7 @@ function replaceSpec(base: EnvironmentSpec, patch: SpecPatch): EnvironmentSpec {
       'DeploymentType',
     );
   }
-  const result = environmentSpecSchema.safeParse(patch, { reportInput: true });
+  const result = specSchemas().environmentSpecSchema.safeParse(patch, { reportInput: true });
   if (!result.success) {
     const { field, message } = describeIssues(result.error.issues);
     throw new ValidationError(message, field || undefined);

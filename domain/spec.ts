@@ -85,174 +85,192 @@ function integer(min: number, max: number, description: string) {
 const MAX_OVER_COUNT = 100000;
 const MAX_OVER_ERROR = `expected a count from 1 to ${MAX_OVER_COUNT} or a percentage from 1% to 100% (e.g. 2 or "20%")`;
 
-/** `MaxOver`: a count of extra copies (`2`, `"2"`) or a percentage of the target (`"20%"`). */
-const maxOver = described(
-  z.pipe(
-    z.union(
-      [
-        integerNumber(1, MAX_OVER_COUNT, MAX_OVER_ERROR),
-        z.string({ error: MAX_OVER_ERROR }).check(z.regex(/^\s*(?:[0-9]{1,6}|[0-9]{1,3}%)\s*$/, { error: MAX_OVER_ERROR })),
-      ],
-      { error: MAX_OVER_ERROR },
-    ),
-    z.transform((value: number | string, ctx) => {
-      if (typeof value === 'number') return value;
-      const trimmed = value.trim();
-      const percent = trimmed.endsWith('%');
-      const amount = Number(percent ? trimmed.slice(0, -1) : trimmed);
-      if (amount < 1 || amount > (percent ? 100 : MAX_OVER_COUNT)) {
-        ctx.issues.push({ code: 'custom', message: MAX_OVER_ERROR, input: value });
-        return z.NEVER;
-      }
-      return percent ? (`${amount}%` as const) : amount;
-    }),
-  ),
-  'Surge: how many extra copies may run at once while old ones are replaced — a count (2) or a percentage of the target ("20%"). Default: 1.',
-);
-
-const deploymentConfiguration = z.strictObject({
-  Method: z.optional(
-    described(
-      z.enum([...DAEMON_METHODS, ...SERVICE_METHODS], {
-        error: `expected one of ${[...DAEMON_METHODS, ...SERVICE_METHODS].join(', ')}`,
-      }),
-      'How tasks move to the new revision. Daemon: Replace (stop old tasks, then start new ones; default) or Surge (start new ones first). Service: Rolling (default), Canary or BlueGreen.',
-    ),
-  ),
-  MinHealthyPercent: z.optional(
-    integer(
-      0,
-      100,
-      'The share of the target that must stay running and healthy during the rollout, 0 to 100 (a number or a numeric string like "100"). Default: 50 for Replace, 100 otherwise.',
-    ),
-  ),
-  MaxOver: z.optional(maxOver),
-  StuckAfterSeconds: z.optional(
-    integer(1, 604800, 'A deployment that makes no progress for this many seconds is reported as Stuck. Default: 300.'),
-  ),
-  FailingAfterSeconds: z.optional(
-    integer(
-      1,
-      604800,
-      'A deployment that stays Stuck for this many seconds is reported as Failing (and a notification is sent). Default: 900.',
-    ),
-  ),
-  Coverage: z.optional(
-    described(
-      z.strictObject({
-        MaxInstancesWithout: integer(0, 100000, 'How many instances may lack a ready task of the deploying revision, 0 to 100000.'),
-        ForSeconds: integer(1, 604800, 'For how long more than MaxInstancesWithout may lack it before the deployment is Failing, 1 to 604800.'),
-      }),
-      'Daemon: when more than MaxInstancesWithout instances of the group have no ready task of the deploying revision for ForSeconds, the deployment is Failing (and notified) while it keeps trying; it is Deploying again once coverage recovers.',
-    ),
-  ),
-});
-
-const query = described(
-  z.string({ error: 'expected a string in the ECS cluster query language' }).check(
-    z.maxLength(MAX_QUERY_LENGTH, { error: `expected at most ${MAX_QUERY_LENGTH} characters` }),
-    z.superRefine((source: string, ctx) => {
-      if (source.length > MAX_QUERY_LENGTH) return; // already refused; not worth parsing
-      const parsed = parseQuery(source);
-      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: formatQueryError(source, parsed.error) });
-    }),
-  ),
-  'An ECS cluster query language expression that selects container instances, e.g. "attribute:stack == prod" (at most 2048 characters).',
-);
-
 /** A string that must match `pattern` (else `error`), with its description. */
 function patterned(pattern: RegExp, error: string, description: string) {
   return described(z.string({ error: 'expected a string' }).check(z.regex(pattern, { error })), description);
 }
 
-/** Every top-level field and its schema; the full spec and the partial update share them. */
-const fields = {
-  Name: patterned(
-    ENVIRONMENT_NAME_PATTERN,
-    'expected 1 to 255 characters from A-Z a-z 0-9 _ / - .',
-    'The environment\'s name: 1 to 255 characters from A-Z a-z 0-9 _ / - . (e.g. "SomeEnvironment/Prod"). It cannot be changed by an update.',
-  ),
-  TaskDefinition: patterned(
-    TASK_DEFINITION_PATTERN,
-    'expected "family:revision" (e.g. "log-daemon:1") or a task definition ARN',
-    'The task definition to run: "family:revision" (e.g. "log-daemon:1") or a full task definition ARN.',
-  ),
-  Cluster: patterned(
-    CLUSTER_PATTERN,
-    'expected a cluster name (A-Z a-z 0-9 _ -, up to 255) or a cluster ARN',
-    'The ECS cluster to run in: a cluster name or a cluster ARN. Default: "default".',
-  ),
-  DeploymentType: described(
-    z.enum(['Daemon', 'Service'], { error: 'expected "Daemon" or "Service"' }),
-    'Daemon: one task on every instance of the InstanceGroup. Service: DesiredCount tasks. It cannot be changed by an update.',
-  ),
-  InstanceGroup: described(
-    z.strictObject({ Query: query }),
-    'The container instances to run on (Daemon: one task per matching instance).',
-  ),
-  DesiredCount: integer(0, 10000, 'Service only (and required there): how many tasks to run, 0 to 10000.'),
-  DeploymentConfiguration: described(deploymentConfiguration, 'How a deployment rolls out; every field is optional.'),
-  RollbackConfiguration: described(
-    deploymentConfiguration,
-    'The deployment configuration a rollback uses, over DeploymentConfiguration; every field is optional.',
-  ),
-};
+/**
+ * The schemas, built on first use (`specSchemas()`) rather than when the module loads: every Lambda
+ * function imports this module (through domain/environment.ts), and building them is zod work (~15 ms)
+ * that only a command carrying a spec needs; the engine functions never validate one.
+ */
+function buildSchemas() {
+  /** `MaxOver`: a count of extra copies (`2`, `"2"`) or a percentage of the target (`"20%"`). */
+  const maxOver = described(
+    z.pipe(
+      z.union(
+        [
+          integerNumber(1, MAX_OVER_COUNT, MAX_OVER_ERROR),
+          z.string({ error: MAX_OVER_ERROR }).check(z.regex(/^\s*(?:[0-9]{1,6}|[0-9]{1,3}%)\s*$/, { error: MAX_OVER_ERROR })),
+        ],
+        { error: MAX_OVER_ERROR },
+      ),
+      z.transform((value: number | string, ctx) => {
+        if (typeof value === 'number') return value;
+        const trimmed = value.trim();
+        const percent = trimmed.endsWith('%');
+        const amount = Number(percent ? trimmed.slice(0, -1) : trimmed);
+        if (amount < 1 || amount > (percent ? 100 : MAX_OVER_COUNT)) {
+          ctx.issues.push({ code: 'custom', message: MAX_OVER_ERROR, input: value });
+          return z.NEVER;
+        }
+        return percent ? (`${amount}%` as const) : amount;
+      }),
+    ),
+    'Surge: how many extra copies may run at once while old ones are replaced — a count (2) or a percentage of the target ("20%"). Default: 1.',
+  );
 
-const specObject = z.strictObject({
-  Name: fields.Name,
-  TaskDefinition: fields.TaskDefinition,
-  Cluster: z.optional(fields.Cluster),
-  DeploymentType: fields.DeploymentType,
-  InstanceGroup: z.optional(fields.InstanceGroup),
-  DesiredCount: z.optional(fields.DesiredCount),
-  DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
-  RollbackConfiguration: z.optional(fields.RollbackConfiguration),
-});
+  const deploymentConfiguration = z.strictObject({
+    Method: z.optional(
+      described(
+        z.enum([...DAEMON_METHODS, ...SERVICE_METHODS], {
+          error: `expected one of ${[...DAEMON_METHODS, ...SERVICE_METHODS].join(', ')}`,
+        }),
+        'How tasks move to the new revision. Daemon: Replace (stop old tasks, then start new ones; default) or Surge (start new ones first). Service: Rolling (default), Canary or BlueGreen.',
+      ),
+    ),
+    MinHealthyPercent: z.optional(
+      integer(
+        0,
+        100,
+        'The share of the target that must stay running and healthy during the rollout, 0 to 100 (a number or a numeric string like "100"). Default: 50 for Replace, 100 otherwise.',
+      ),
+    ),
+    MaxOver: z.optional(maxOver),
+    StuckAfterSeconds: z.optional(
+      integer(1, 604800, 'A deployment that makes no progress for this many seconds is reported as Stuck. Default: 300.'),
+    ),
+    FailingAfterSeconds: z.optional(
+      integer(
+        1,
+        604800,
+        'A deployment that stays Stuck for this many seconds is reported as Failing (and a notification is sent). Default: 900.',
+      ),
+    ),
+    Coverage: z.optional(
+      described(
+        z.strictObject({
+          MaxInstancesWithout: integer(0, 100000, 'How many instances may lack a ready task of the deploying revision, 0 to 100000.'),
+          ForSeconds: integer(1, 604800, 'For how long more than MaxInstancesWithout may lack it before the deployment is Failing, 1 to 604800.'),
+        }),
+        'Daemon: when more than MaxInstancesWithout instances of the group have no ready task of the deploying revision for ForSeconds, the deployment is Failing (and notified) while it keeps trying; it is Deploying again once coverage recovers.',
+      ),
+    ),
+  });
 
-/** Rules that span fields: what each DeploymentType allows. */
-function checkTypeRules(spec: z.output<typeof specObject>, ctx: z.core.$RefinementCtx<z.output<typeof specObject>>): void {
-  const methods: readonly string[] = spec.DeploymentType === 'Daemon' ? DAEMON_METHODS : SERVICE_METHODS;
-  for (const key of ['DeploymentConfiguration', 'RollbackConfiguration'] as const) {
-    const method = spec[key]?.Method;
-    if (method !== undefined && !methods.includes(method)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key, 'Method'],
-        message: `expected one of ${methods.join(', ')} for a ${spec.DeploymentType} environment`,
-      });
+  const query = described(
+    z.string({ error: 'expected a string in the ECS cluster query language' }).check(
+      z.maxLength(MAX_QUERY_LENGTH, { error: `expected at most ${MAX_QUERY_LENGTH} characters` }),
+      z.superRefine((source: string, ctx) => {
+        if (source.length > MAX_QUERY_LENGTH) return; // already refused; not worth parsing
+        const parsed = parseQuery(source);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: formatQueryError(source, parsed.error) });
+      }),
+    ),
+    'An ECS cluster query language expression that selects container instances, e.g. "attribute:stack == prod" (at most 2048 characters).',
+  );
+
+
+  /** Every top-level field and its schema; the full spec and the partial update share them. */
+  const fields = {
+    Name: patterned(
+      ENVIRONMENT_NAME_PATTERN,
+      'expected 1 to 255 characters from A-Z a-z 0-9 _ / - .',
+      'The environment\'s name: 1 to 255 characters from A-Z a-z 0-9 _ / - . (e.g. "SomeEnvironment/Prod"). It cannot be changed by an update.',
+    ),
+    TaskDefinition: patterned(
+      TASK_DEFINITION_PATTERN,
+      'expected "family:revision" (e.g. "log-daemon:1") or a task definition ARN',
+      'The task definition to run: "family:revision" (e.g. "log-daemon:1") or a full task definition ARN.',
+    ),
+    Cluster: patterned(
+      CLUSTER_PATTERN,
+      'expected a cluster name (A-Z a-z 0-9 _ -, up to 255) or a cluster ARN',
+      'The ECS cluster to run in: a cluster name or a cluster ARN. Default: "default".',
+    ),
+    DeploymentType: described(
+      z.enum(['Daemon', 'Service'], { error: 'expected "Daemon" or "Service"' }),
+      'Daemon: one task on every instance of the InstanceGroup. Service: DesiredCount tasks. It cannot be changed by an update.',
+    ),
+    InstanceGroup: described(
+      z.strictObject({ Query: query }),
+      'The container instances to run on (Daemon: one task per matching instance).',
+    ),
+    DesiredCount: integer(0, 10000, 'Service only (and required there): how many tasks to run, 0 to 10000.'),
+    DeploymentConfiguration: described(deploymentConfiguration, 'How a deployment rolls out; every field is optional.'),
+    RollbackConfiguration: described(
+      deploymentConfiguration,
+      'The deployment configuration a rollback uses, over DeploymentConfiguration; every field is optional.',
+    ),
+  };
+
+  const specObject = z.strictObject({
+    Name: fields.Name,
+    TaskDefinition: fields.TaskDefinition,
+    Cluster: z.optional(fields.Cluster),
+    DeploymentType: fields.DeploymentType,
+    InstanceGroup: z.optional(fields.InstanceGroup),
+    DesiredCount: z.optional(fields.DesiredCount),
+    DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
+    RollbackConfiguration: z.optional(fields.RollbackConfiguration),
+  });
+
+  /** Rules that span fields: what each DeploymentType allows. */
+  function checkTypeRules(spec: z.output<typeof specObject>, ctx: z.core.$RefinementCtx<z.output<typeof specObject>>): void {
+    const methods: readonly string[] = spec.DeploymentType === 'Daemon' ? DAEMON_METHODS : SERVICE_METHODS;
+    for (const key of ['DeploymentConfiguration', 'RollbackConfiguration'] as const) {
+      const method = spec[key]?.Method;
+      if (method !== undefined && !methods.includes(method)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key, 'Method'],
+          message: `expected one of ${methods.join(', ')} for a ${spec.DeploymentType} environment`,
+        });
+      }
+    }
+    for (const key of ['DeploymentConfiguration', 'RollbackConfiguration'] as const) {
+      if (spec.DeploymentType !== 'Daemon' && spec[key]?.Coverage !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key, 'Coverage'], message: 'only allowed when DeploymentType is Daemon' });
+      }
+    }
+    if (spec.DeploymentType === 'Daemon' && spec.DesiredCount !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['DesiredCount'], message: 'only allowed when DeploymentType is Service (a Daemon runs one task per instance)' });
+    }
+    if (spec.DeploymentType === 'Service' && spec.DesiredCount === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['DesiredCount'], message: 'is required when DeploymentType is Service' });
     }
   }
-  for (const key of ['DeploymentConfiguration', 'RollbackConfiguration'] as const) {
-    if (spec.DeploymentType !== 'Daemon' && spec[key]?.Coverage !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [key, 'Coverage'], message: 'only allowed when DeploymentType is Daemon' });
-    }
-  }
-  if (spec.DeploymentType === 'Daemon' && spec.DesiredCount !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['DesiredCount'], message: 'only allowed when DeploymentType is Service (a Daemon runs one task per instance)' });
-  }
-  if (spec.DeploymentType === 'Service' && spec.DesiredCount === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['DesiredCount'], message: 'is required when DeploymentType is Service' });
-  }
+
+  const environmentSpecSchema = specObject.check(z.superRefine(checkTypeRules));
+
+  /** A partial update: any field of the spec; nested configurations merge key by key onto the base. */
+  const specPatchSchema = z.strictObject({
+    Name: z.optional(fields.Name),
+    TaskDefinition: z.optional(fields.TaskDefinition),
+    Cluster: z.optional(fields.Cluster),
+    DeploymentType: z.optional(fields.DeploymentType),
+    InstanceGroup: z.optional(fields.InstanceGroup),
+    DesiredCount: z.optional(fields.DesiredCount),
+    DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
+    RollbackConfiguration: z.optional(fields.RollbackConfiguration),
+  });
+
+  return { deploymentConfiguration, fields, specObject, environmentSpecSchema, specPatchSchema };
 }
 
-export const environmentSpecSchema = specObject.check(z.superRefine(checkTypeRules));
+type SpecSchemas = ReturnType<typeof buildSchemas>;
+let schemas: SpecSchemas | undefined;
 
-/** A partial update: any field of the spec; nested configurations merge key by key onto the base. */
-export const specPatchSchema = z.strictObject({
-  Name: z.optional(fields.Name),
-  TaskDefinition: z.optional(fields.TaskDefinition),
-  Cluster: z.optional(fields.Cluster),
-  DeploymentType: z.optional(fields.DeploymentType),
-  InstanceGroup: z.optional(fields.InstanceGroup),
-  DesiredCount: z.optional(fields.DesiredCount),
-  DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
-  RollbackConfiguration: z.optional(fields.RollbackConfiguration),
-});
+/** The spec's schemas (built once, on the first call). */
+export function specSchemas(): SpecSchemas {
+  return (schemas ??= buildSchemas());
+}
 
-export type EnvironmentSpec = z.output<typeof environmentSpecSchema>;
-export type EnvironmentSpecInput = z.input<typeof environmentSpecSchema>;
-export type SpecPatch = z.output<typeof specPatchSchema>;
-export type DeploymentConfiguration = z.output<typeof deploymentConfiguration>;
+export type EnvironmentSpec = z.output<SpecSchemas['environmentSpecSchema']>;
+export type EnvironmentSpecInput = z.input<SpecSchemas['environmentSpecSchema']>;
+export type SpecPatch = z.output<SpecSchemas['specPatchSchema']>;
+export type DeploymentConfiguration = z.output<SpecSchemas['deploymentConfiguration']>;
 
 /** The fields a whole spec must give; an update that gives all of them replaces the spec. */
 export const REQUIRED_SPEC_FIELDS = ['Name', 'TaskDefinition', 'DeploymentType'] as const;
@@ -342,6 +360,7 @@ function isMissing(issue: z.core.$ZodIssue): boolean {
 
 /** The fields allowed at a path of the spec, to list after "unknown field". */
 function knownKeys(path: readonly PropertyKey[]): readonly string[] {
+  const { specObject, fields, deploymentConfiguration } = specSchemas();
   if (path.length === 0) return Object.keys(specObject.shape);
   if (path.length !== 1) return [];
   if (path[0] === 'InstanceGroup') return Object.keys(fields.InstanceGroup.shape);
@@ -377,7 +396,7 @@ function requireObject(input: unknown, what: string): Record<string, unknown> {
 /** Parses a whole environment spec, or throws a `ValidationError` naming the field. */
 export function parseEnvironmentSpec(input: unknown): EnvironmentSpec {
   requireObject(input, 'environment spec');
-  const result = environmentSpecSchema.safeParse(input, { reportInput: true });
+  const result = specSchemas().environmentSpecSchema.safeParse(input, { reportInput: true });
   if (!result.success) failOn(result.error.issues);
   return result.data;
 }
@@ -385,7 +404,7 @@ export function parseEnvironmentSpec(input: unknown): EnvironmentSpec {
 /** Parses the fields of a partial update, or throws a `ValidationError` naming the field. */
 export function parseSpecPatch(input: unknown): SpecPatch {
   requireObject(input, 'update');
-  const result = specPatchSchema.safeParse(input, { reportInput: true });
+  const result = specSchemas().specPatchSchema.safeParse(input, { reportInput: true });
   if (!result.success) failOn(result.error.issues);
   return result.data;
 }
@@ -421,7 +440,7 @@ export function mergeSpec(base: EnvironmentSpec, patch: SpecPatch): EnvironmentS
         ? { ...current, ...value }
         : value;
   }
-  const result = environmentSpecSchema.safeParse(merged, { reportInput: true });
+  const result = specSchemas().environmentSpecSchema.safeParse(merged, { reportInput: true });
   if (!result.success) failOn(result.error.issues);
   return result.data;
 }
@@ -433,7 +452,7 @@ export function mergeSpec(base: EnvironmentSpec, patch: SpecPatch): EnvironmentS
  * `scripts/write-schema.ts` writes it to `schema/environment.schema.json`.
  */
 export function environmentSpecJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(specObject, { target: 'draft-07', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(specSchemas().specObject, { target: 'draft-07', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   const methods = (allowed: readonly string[]) => ({ properties: { Method: { enum: [...allowed] } } });
   const rules = (type: 'Daemon' | 'Service', allowed: readonly string[], desiredCount: Record<string, unknown>) => ({
     if: { properties: { DeploymentType: { const: type } }, required: ['DeploymentType'] },

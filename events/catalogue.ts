@@ -11,8 +11,10 @@
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import type { EnvironmentEvent } from '../domain/environment';
+import { CURRENT_SCHEMA_VERSION } from './encoding';
 
-export const CURRENT_SCHEMA_VERSION = 1;
+// Writing needs no schema: the stored form is in encoding.ts (see there), re-exported here.
+export { CURRENT_SCHEMA_VERSION, encodeEvent } from './encoding';
 
 const at = z.iso.datetime();
 const revision = z.number().check(z.int(), z.gte(1));
@@ -175,14 +177,4 @@ export function decodeEvent(type: string, schemaVersion: number, data: unknown):
     throw new CorruptEventError(`event ${type} v${schemaVersion} does not match the catalogue: ${parsed.error.message}`);
   }
   return parsed.data as EnvironmentEvent;
-}
-
-/** The stored form of a domain event. */
-export function encodeEvent(event: EnvironmentEvent): { type: string; schemaVersion: number; data: Record<string, unknown> } {
-  const { type, ...data } = event;
-  return { type, schemaVersion: CURRENT_SCHEMA_VERSION, data: stripUndefined(data) };
-}
-
-function stripUndefined(value: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 }

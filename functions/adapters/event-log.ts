@@ -39,7 +39,7 @@ import { ValidationError } from '../../domain/errors';
 import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
 import { startedByOf } from '../../domain/identity';
 import type { EnvironmentSpec } from '../../domain/spec';
-import { decodeEvent, encodeEvent } from '../../events/catalogue';
+import { encodeEvent } from '../../events/encoding';
 import { clusterName } from '../engine/route';
 import type {
   AppendRequest,
@@ -180,6 +180,9 @@ export class DynamoEventLog implements EventLog {
   }
 
   async readEvents(environment: string, fromSequence = 1): Promise<StoredEvent[]> {
+    // The catalogue's schemas are built when its module loads: only here, not in every cold start
+    // (no function reads the log back; bundled, the import is of a module in the same file).
+    const { decodeEvent } = await import('../../events/catalogue');
     const items = await this.queryAll(
       {
         TableName: this.table,

@@ -9,11 +9,11 @@ import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, Environ
 import {
   describeIssues,
   effectiveDeploymentConfiguration,
-  environmentSpecSchema,
   isWholeSpec,
   mergeSpec,
   parseEnvironmentSpec,
   parseSpecPatch,
+  specSchemas,
 } from '../../domain/spec';
 
 /** The walkthrough's spec, as its YAML reads (MinHealthyPercent is a string there). */
@@ -344,7 +344,7 @@ describe('effectiveDeploymentConfiguration', () => {
 
 describe('describeIssues', () => {
   const issuesOf = (input: unknown) => {
-    const result = environmentSpecSchema.safeParse(input, { reportInput: true });
+    const result = specSchemas().environmentSpecSchema.safeParse(input, { reportInput: true });
     if (result.success) throw new Error('expected issues');
     return result.error.issues;
   };
