@@ -11,12 +11,14 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { EventBridgeClientConfig, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { PutEventsEntry } from '../../events/notifications';
 import type { Notifier } from '../ports';
+import { lazyClient } from './lazy-client';
 
 /** PutEvents: at most 10 entries a call. */
 export const PUT_EVENTS_BATCH_SIZE = 10;
 
+/** An EventBridge client for the notifier: adaptive retries, 5 attempts; built on its first use (lazy-client.ts). */
 export function createEventBridgeClient(config: EventBridgeClientConfig = {}): EventBridgeClient {
-  return new EventBridgeClient({ retryMode: 'adaptive', maxAttempts: 5, ...config });
+  return lazyClient(() => new EventBridgeClient({ retryMode: 'adaptive', maxAttempts: 5, ...config }));
 }
 
 export interface FailedNotification {

@@ -18,6 +18,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessageBatchRequestEntry, SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { PlannerAction } from '../../domain/rollout';
 import type { ActionQueue } from '../ports';
+import { lazyClient } from './lazy-client';
 
 /** SendMessageBatch: at most 10 entries. */
 export const SQS_BATCH_SIZE = 10;
@@ -41,8 +42,9 @@ export function fifoId(value: string): string {
   return `${prefix}#${hash}`;
 }
 
+/** An SQS client for the adapters: adaptive retries, 5 attempts; built on its first use (lazy-client.ts). */
 export function createSqsClient(config: SQSClientConfig = {}): SQSClient {
-  return new SQSClient({ retryMode: 'adaptive', maxAttempts: 5, ...config });
+  return lazyClient(() => new SQSClient({ retryMode: 'adaptive', maxAttempts: 5, ...config }));
 }
 
 export interface FailedAction {
