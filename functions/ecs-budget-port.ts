@@ -85,6 +85,18 @@ export const ECS_CALLS = Object.freeze({
   listContainerInstances(listed: number): EcsCalls {
     return { ListContainerInstances: listPages(listed), DescribeContainerInstances: describeCalls(listed) };
   },
+  /** `listed`: the ARNs ListContainerInstances returns for one status (no Describe). */
+  listContainerInstanceArns(listed: number): EcsCalls {
+    return { ListContainerInstances: listPages(listed) };
+  },
+  /** `running`: the tasks listed for desiredStatus RUNNING, then described. */
+  listRunningTasks(running: number): EcsCalls {
+    return running === 0 ? { ListTasks: 1 } : { ListTasks: listPages(running), DescribeTasks: describeCalls(running) };
+  },
+  /** `named`: the task ARNs described (no call for none). */
+  describeTasks(named: number): EcsCalls {
+    return named === 0 ? {} : { DescribeTasks: describeCalls(named) };
+  },
   /** One call for up to 10 container instances (the adapter refuses more). */
   startTask(): EcsCalls {
     return { StartTask: 1 };

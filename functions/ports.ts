@@ -3,7 +3,7 @@
  * `adapters/clock.ts`. The local stack and the tests wire the same adapters to DynamoDB Local.
  */
 import type { EnvironmentEvent, EnvironmentState, RevisionSummary } from '../domain/environment';
-import type { PlannerAction } from '../domain/rollout';
+import type { Observation, PlannerAction } from '../domain/rollout';
 import type { EnvironmentSpec } from '../domain/spec';
 import type { PutEventsEntry } from '../events/notifications';
 
@@ -170,6 +170,8 @@ export interface ClusterTask {
   createdAt: string;
   startedAt?: string | undefined;
   stoppedAt?: string | undefined;
+  /** ECS's `version` of the task: incremented on every change (events carry it too), so the newer of two sightings wins. */
+  version: number;
   /** Blox tags: `blox:environment`, `blox:revision`, `blox:action` (the idempotency key of the StartTask action). */
   tags: Record<string, string>;
 }
@@ -195,8 +197,52 @@ export interface Cluster {
   listContainerInstances(cluster: string, filter?: string): Promise<ContainerInstance[]>;
   /** Tasks started with `startedBy` (running and recently stopped), described with their tags. */
   listTasks(cluster: string, startedBy: string): Promise<ClusterTask[]>;
+  /**
+   * The ARNs of the instances of the cluster matching the query with the given status
+   * (ListContainerInstances with `filter` and `status`; no Describe).
+   */
+  listContainerInstanceArns(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING'): Promise<string[]>;
+  /** Tasks started with `startedBy` that still want to run (ListTasks desiredStatus RUNNING, then DescribeTasks with tags). */
+  listRunningTasks(cluster: string, startedBy: string): Promise<ClusterTask[]>;
+  /** The tasks named (DescribeTasks with tags, ≤ 100 a call): ECS answers stopped tasks for at least an hour; unknown ones are left out. */
+  lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]>;
   startTask(input: StartTaskInput): Promise<StartTaskResult>;
   stopTask(cluster: string, taskArn: string, reason: string): Promise<ClusterTask | undefined>;
+}
+
+// ── The engine's picture of the cluster (DynamoDB items of the log's table; in memory locally) ─────
+
+/** The stored head of a picture: its generation (each save adds one), its parts and gzipped bytes. */
+export interface ObservationHead {
+  generation: number;
+  parts: number;
+  bytes: number;
+}
+
+export interface StoredObservation {
+  /** Undefined when the stored parts do not make a whole picture (then a full look replaces it). */
+  observation: Observation | undefined;
+  head: ObservationHead;
+  /** The stored head is the `known` one the caller gave: the parts were not read. */
+  unchanged?: boolean;
+}
+
+export interface ObservationStore {
+  /**
+   * The stored picture. Given the head of a picture the caller still holds (`known`), and the
+   * stored head is that one, only the head is read: `{ head, observation: undefined, unchanged: true }`.
+   */
+  load(environment: string, known?: ObservationHead): Promise<StoredObservation | undefined>;
+  /** Replaces the picture whole, on condition that the stored head is still `previous`; ObservationConflictError otherwise. */
+  save(environment: string, observation: Observation, previous: ObservationHead | undefined): Promise<ObservationHead>;
+}
+
+/** Someone else saved a picture of the environment since it was loaded. */
+export class ObservationConflictError extends Error {
+  constructor(readonly environment: string) {
+    super(`the picture of ${environment}'s cluster was saved by someone else since it was loaded`);
+    this.name = 'ObservationConflictError';
+  }
 }
 
 // ── The action queue (SQS FIFO in AWS; an in-process FIFO-per-group queue locally) ───────────────

@@ -13,12 +13,14 @@ import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-bud
 import type { Cluster } from '../functions/ports';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
-import type { EventLog } from '../functions/ports';
+import type { EventLog, ObservationStore } from '../functions/ports';
 import type { SimScheduler, SimulatedCluster } from './sim';
 import { wireEngine } from './wiring';
 
 export interface LocalEngineOptions {
   eventLog: EventLog;
+  /** Where the engine keeps its picture of the cluster (the local stack: DynamoDB Local, the log's table). */
+  observations?: ObservationStore;
   world: SimulatedCluster;
   clock: SimScheduler;
   logger: Logger;
@@ -44,6 +46,9 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     ? {
         listContainerInstances: world.listContainerInstances.bind(world),
         listTasks: world.listTasks.bind(world),
+        listContainerInstanceArns: world.listContainerInstanceArns.bind(world),
+        listRunningTasks: world.listRunningTasks.bind(world),
+        lookUpTasks: world.lookUpTasks.bind(world),
         startTask: (input) => (onEcsCall('StartTask', Date.now()), world.startTask(input)),
         stopTask: (c, t, r) => (onEcsCall('StopTask', Date.now()), world.stopTask(c, t, r)),
       }
@@ -56,6 +61,7 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     scheduler: clock,
     world,
     eventLog,
+    ...(options.observations ? { observations: options.observations } : {}),
     cluster: budgeted(world),
     executorCluster: budgeted(executorCluster ?? world),
     taskDefinitions: { hasHealthCheck: async (td) => world.taskBehaviour(td).health !== 'none' },

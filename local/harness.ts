@@ -22,13 +22,15 @@ import type { PutEventsEntry } from '../events/notifications';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
 import { runCommand } from '../functions/commands';
 import { announce } from '../functions/engine/engine';
-import type { Cluster, EventLog } from '../functions/ports';
+import type { Cluster, EventLog, ObservationStore } from '../functions/ports';
 import { BudgetedCluster } from '../functions/adapters/budgeted-cluster';
 import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-budget';
 import type { EcsCalls } from '../functions/ecs-budget-port';
 import { ECS_CALLS } from '../functions/ecs-budget-port';
 import { ConcurrencyError } from '../functions/ports';
 import { MemoryEventLog } from './memory-event-log';
+import { MemoryObservationStore } from './memory-observation-store';
+import { CachedObservationStore } from '../functions/adapters/observation-store';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { SimulatedClusterOptions } from './sim';
 import { SimulatedCluster, VirtualClock, mulberry32 } from './sim';
@@ -54,6 +56,8 @@ export interface HarnessOptions {
   budget?: boolean;
   /** The revision log (default: the in-memory log, which refuses what DynamoDB refuses). */
   eventLog?: EventLog;
+  /** Where the engine keeps its picture of the cluster (default: the in-memory twin, which refuses what DynamoDB refuses). */
+  observations?: ObservationStore;
 }
 
 export interface ApiCounts {
@@ -99,6 +103,7 @@ export class Harness {
   readonly clock = new VirtualClock();
   readonly world: SimulatedCluster;
   readonly eventLog: EventLog;
+  readonly observations: ObservationStore;
   /** The action queue (SQS FIFO stand-in). */
   readonly queue: InProcessActionQueue;
   /** The reconcile queue (SQS FIFO stand-in; unused with `planner: 'direct'`). */
@@ -115,6 +120,7 @@ export class Harness {
 
   constructor(private readonly options: HarnessOptions = {}) {
     this.eventLog = options.eventLog ?? new MemoryEventLog();
+    this.observations = options.observations ?? new MemoryObservationStore();
     this.random = mulberry32((options.seed ?? 1) * 7919 + 17);
     this.world = new SimulatedCluster({ clock: this.clock, seed: options.seed ?? 1, ...options.world });
     // As deployed: every ECS call is counted as ECS would count it, and taken from one budget shared
@@ -130,6 +136,7 @@ export class Harness {
       scheduler: this.clock,
       world: this.world,
       eventLog: this.countingLog(this.eventLog),
+      observations: new CachedObservationStore(this.observations),
       cluster,
       ...(options.crashExecutorAfterEcs && invocations ? { executorCluster: this.crashingCluster(cluster, options.crashExecutorAfterEcs, invocations), invocations } : {}),
       taskDefinitions: { hasHealthCheck: async (td) => this.world.taskBehaviour(td).health !== 'none' },
@@ -175,6 +182,20 @@ export class Harness {
         count(ECS_CALLS.listTasks({ running, stopped: tasks.length - running }));
         return tasks;
       },
+      listContainerInstanceArns: async (c, f, status) => {
+        const arns = await throttled(cluster.listContainerInstanceArns(c, f, status));
+        count(ECS_CALLS.listContainerInstanceArns(arns.length));
+        return arns;
+      },
+      listRunningTasks: async (c, s) => {
+        const tasks = await throttled(cluster.listRunningTasks(c, s));
+        count(ECS_CALLS.listRunningTasks(tasks.length));
+        return tasks;
+      },
+      lookUpTasks: async (c, arns) => {
+        count(ECS_CALLS.describeTasks(new Set(arns).size));
+        return throttled(cluster.lookUpTasks(c, arns));
+      },
       startTask: (input) => (count(ECS_CALLS.startTask()), throttled(cluster.startTask(input))),
       stopTask: (c, t, r) => (count(ECS_CALLS.stopTask()), throttled(cluster.stopTask(c, t, r))),
     };
@@ -194,6 +215,9 @@ export class Harness {
       // Not `...cluster`: a class's methods are on its prototype, which a spread leaves behind.
       listContainerInstances: (c, f) => cluster.listContainerInstances(c, f),
       listTasks: (c, s) => cluster.listTasks(c, s),
+      listContainerInstanceArns: (c, f, status) => cluster.listContainerInstanceArns(c, f, status),
+      listRunningTasks: (c, s) => cluster.listRunningTasks(c, s),
+      lookUpTasks: (c, arns) => cluster.lookUpTasks(c, arns),
       startTask: async (input) => {
         const result = await cluster.startTask(input);
         const key = input.tags['blox:action'];

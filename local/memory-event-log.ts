@@ -83,6 +83,7 @@ export class MemoryEventLog implements EventLog {
         if (item.__edb_e__ === 'environment' && item.gsi2pk === DEPLOYING) indexed = { gsi2sk: String(item.gsi2sk), cluster: String(item.deployingOn) };
         continue;
       }
+      if (!('Update' in action)) throw new Error('the event log writes no Delete');
       const key = itemKey(action.Update.Key);
       const item = resultingItem(this.items.get(key), action.Update);
       if (itemSize(item) > MAX_ITEM_BYTES) throw new StoreLimitError(environment, 'ItemSize', MESSAGES.updateTooLarge);

@@ -10,6 +10,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createDocumentClient } from '../functions/adapters/dynamo';
+import { CachedObservationStore, DynamoObservationStore } from '../functions/adapters/observation-store';
 import type { LocalApi } from './api';
 import { startLocalApi } from './api';
 import type { DynamoDbLocal } from './dynamodb-local';
@@ -104,6 +106,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   const started = startLocalEngine({
     eventLog: api.eventLog,
+    observations: new CachedObservationStore(new DynamoObservationStore(createDocumentClient(dynamo.endpoint), TABLE_NAME)),
     world,
     clock,
     logger,

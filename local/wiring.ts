@@ -41,7 +41,7 @@ import type { EngineFunctionDeps } from '../functions/engine/deps';
 import { createExecutorHandler } from '../functions/engine/executor-handler';
 import { createReconcilerHandler } from '../functions/engine/reconciler-handler';
 import { createRouterHandler } from '../functions/engine/router-handler';
-import type { Cluster, EventLog, Notifier, TaskDefinitions } from '../functions/ports';
+import type { Cluster, EventLog, Notifier, ObservationStore, TaskDefinitions } from '../functions/ports';
 import type { ReceivedMessage } from './queue';
 import { InProcessActionQueue, InProcessFifoQueue, schedulerFromSim } from './queue';
 import type { SimScheduler, SimulatedCluster } from './sim';
@@ -87,6 +87,8 @@ export interface EngineWiringOptions {
   /** Whose ECS events feed the router. */
   world: Pick<SimulatedCluster, 'onEvent'>;
   eventLog: EventLog;
+  /** Where the reconciler keeps its picture of the cluster (default: none — every reconcile looks in full). */
+  observations?: ObservationStore;
   /** The cluster the reconciler observes. */
   cluster: Cluster;
   /** The cluster the executor calls (default: `cluster`). */
@@ -264,6 +266,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
 
   const deps: EngineFunctionDeps = {
     eventLog: options.eventLog,
+    ...(options.observations ? { observations: options.observations } : {}),
     cluster: options.cluster,
     taskDefinitions: options.taskDefinitions,
     queue: actions,

@@ -9,3 +9,4 @@ export { planSurge } from './daemon-surge';
 export type { SurgeInput } from './daemon-surge';
 export { relevant, JOINED_RECENTLY_MS } from './relevance';
 export type { EcsChange } from './relevance';
+export * from './observation';

@@ -88,6 +88,26 @@ export class BudgetedCluster implements Cluster {
           return ECS_CALLS.listTasks(size);
         },
       },
+      listContainerInstanceArns: {
+        cluster: ([cluster]) => cluster,
+        estimate: ([cluster, filter, status]) =>
+          ECS_CALLS.listContainerInstanceArns(Math.max(1, this.instanceListings.get(listingKey(cluster, `${status}\u0000${filter ?? ''}`)) ?? 1)),
+        actual: ([cluster, filter, status], arns) => {
+          this.remember(this.instanceListings, listingKey(cluster, `${status}\u0000${filter ?? ''}`), arns.length);
+          return ECS_CALLS.listContainerInstanceArns(arns.length);
+        },
+      },
+      listRunningTasks: {
+        cluster: ([cluster]) => cluster,
+        estimate: ([cluster, startedBy]) =>
+          ECS_CALLS.listRunningTasks(Math.max(1, this.taskListings.get(listingKey(cluster, startedBy))?.running ?? 1)),
+        actual: (_args, tasks) => ECS_CALLS.listRunningTasks(tasks.length),
+      },
+      lookUpTasks: {
+        cluster: ([cluster]) => cluster,
+        // Exact: one DescribeTasks per 100 ARNs named, whatever comes back.
+        estimate: ([, taskArns]) => ECS_CALLS.describeTasks(new Set(taskArns).size),
+      },
       startTask: {
         cluster: ([input]) => input.cluster,
         estimate: () => ECS_CALLS.startTask(),
@@ -105,6 +125,18 @@ export class BudgetedCluster implements Cluster {
 
   listTasks(...args: Args<'listTasks'>): Promise<Result<'listTasks'>> {
     return this.call('listTasks', args);
+  }
+
+  listContainerInstanceArns(...args: Args<'listContainerInstanceArns'>): Promise<Result<'listContainerInstanceArns'>> {
+    return this.call('listContainerInstanceArns', args);
+  }
+
+  listRunningTasks(...args: Args<'listRunningTasks'>): Promise<Result<'listRunningTasks'>> {
+    return this.call('listRunningTasks', args);
+  }
+
+  lookUpTasks(...args: Args<'lookUpTasks'>): Promise<Result<'lookUpTasks'>> {
+    return this.call('lookUpTasks', args);
   }
 
   startTask(...args: Args<'startTask'>): Promise<Result<'startTask'>> {

@@ -61,10 +61,11 @@ interface ExpressionParts {
   ExpressionAttributeValues?: Record<string, NativeValue> | undefined;
 }
 
-/** The two kinds of action the event log writes (document-client shapes). */
+/** The kinds of action the event log and the observation store write (document-client shapes). */
 export type TransactAction =
   | { Put: ExpressionParts & { TableName?: string; Item: NativeItem } }
-  | { Update: ExpressionParts & { TableName?: string; Key: NativeItem; UpdateExpression: string } };
+  | { Update: ExpressionParts & { TableName?: string; Key: NativeItem; UpdateExpression: string } }
+  | { Delete: ExpressionParts & { TableName?: string; Key: NativeItem } };
 
 /** UTF-8 bytes of a string (a loop for short ones: cheaper than a native call). */
 function utf8(text: string): number {
@@ -178,6 +179,7 @@ function expressionSize(expression: string | undefined, parts: ExpressionParts):
 /** What an action adds to the transaction's payload (`size`: its item's, if already known). */
 export function actionPayload(action: TransactAction, size?: number): number {
   if ('Put' in action) return (size ?? itemSize(action.Put.Item)) + expressionSize(action.Put.ConditionExpression, action.Put);
+  if ('Delete' in action) return itemSize(action.Delete.Key) + expressionSize(action.Delete.ConditionExpression, action.Delete);
   const update = action.Update;
   return itemSize(update.Key) + expressionSize(update.UpdateExpression, update) + expressionSize(update.ConditionExpression, update);
 }
@@ -239,7 +241,7 @@ export function transactionViolation(actions: readonly TransactAction[]): LimitV
     if ('Put' in action) {
       size = itemSize(action.Put.Item);
       if (size > MAX_ITEM_BYTES) return { limit: 'ItemSize', message: MESSAGES.itemTooLarge, index };
-    } else {
+    } else if ('Update' in action) {
       const set = parseUpdate(action.Update).set.reduce((sum, { name, value }) => sum + utf8(name) + valueSize(value), 0);
       if (set > MAX_ITEM_BYTES) return { limit: 'ItemSize', message: MESSAGES.updateTooLarge, index };
     }

@@ -139,6 +139,48 @@ export class EcsCluster implements Cluster {
     return tasks;
   }
 
+  async listContainerInstanceArns(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING'): Promise<string[]> {
+    const normalised = normaliseFilter(filter);
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListContainerInstancesCommand({
+          cluster,
+          ...(normalised !== undefined ? { filter: normalised } : {}),
+          status,
+          maxResults: ECS_PAGE_SIZE,
+          ...(nextToken !== undefined ? { nextToken } : {}),
+        }),
+      );
+      arns.push(...(page.containerInstanceArns ?? []));
+      nextToken = page.nextToken || undefined;
+    } while (nextToken !== undefined);
+    return unique(arns);
+  }
+
+  async listRunningTasks(cluster: string, startedBy: string): Promise<ClusterTask[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListTasksCommand({ cluster, startedBy, desiredStatus: 'RUNNING', maxResults: ECS_PAGE_SIZE, ...(nextToken !== undefined ? { nextToken } : {}) }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken || undefined;
+    } while (nextToken !== undefined);
+    return this.lookUpTasks(cluster, arns);
+  }
+
+  async lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]> {
+    const tasks: ClusterTask[] = [];
+    for (const chunk of chunks(unique(taskArns), ECS_DESCRIBE_CHUNK)) {
+      const described = await this.client.send(new DescribeTasksCommand({ cluster, tasks: chunk, include: ['TAGS'] }));
+      for (const task of described.tasks ?? []) tasks.push(toClusterTask(task));
+    }
+    return tasks;
+  }
+
   async startTask(input: StartTaskInput): Promise<StartTaskResult> {
     if (input.containerInstances.length < 1 || input.containerInstances.length > ECS_START_TASK_MAX_INSTANCES) {
       throw new RangeError(`StartTask takes 1 to ${ECS_START_TASK_MAX_INSTANCES} container instances, got ${input.containerInstances.length}`);
@@ -207,6 +249,7 @@ function toClusterTask(task: EcsTask): ClusterTask {
     desiredStatus: task.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
     healthStatus: (task.healthStatus ?? 'UNKNOWN') as TaskHealthStatus,
     createdAt: iso(task.createdAt) ?? EPOCH_ISO,
+    version: task.version ?? 0,
     tags,
   };
   // Absent fields stay absent, as ECS omits them (and as the simulated cluster answers).

@@ -13,14 +13,16 @@
  *   environments is one request per environment.
  * - SendMessageBatch takes 10 entries. Entries reported in `Failed` are sent once more; entries that
  *   fail again raise `ReconcileQueueSendError`, which names them.
- * - The body is `{"environment", "trigger", "eventId"}` (`parseReconcileRequest`); only the
- *   environment is acted on — the rest is for logs.
+ * - The body is `{"environment", "trigger", "eventId", "change"?}` (`parseReconcileRequest`): the
+ *   environment to reconcile and, for an ECS event, what it said changed (folded into the engine's
+ *   picture of the cluster); trigger and event id are for logs.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
+import { observationChangeSchema } from '../engine/changes';
 import { fifoId, SQS_BATCH_SIZE } from './sqs-action-queue';
 import type { Wakeups } from './sqs-wakeups';
 
@@ -34,6 +36,8 @@ export const reconcileRequestSchema = z.object({
   trigger: z.enum(RECONCILE_TRIGGERS),
   /** The inbound event's id (EventBridge `id`, the wake-up's SQS message id, a fresh id per API call). */
   eventId: z.string().check(z.minLength(1)),
+  /** What the ECS event said changed (functions/engine/changes.ts): folded into the engine's picture of the cluster. */
+  change: z.optional(observationChangeSchema),
 });
 export type ReconcileRequest = z.infer<typeof reconcileRequestSchema>;
 

@@ -23,11 +23,13 @@
 import type { EngineEvent, EnvironmentState } from '../../domain/environment';
 import { statusChanges } from '../../domain/environment';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
-import type { PlannerAction } from '../../domain/rollout';
-import { pendingLaunches, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
+import type { Observation, ObservationChange, PlannerAction, PlannerState } from '../../domain/rollout';
+import { fold, pendingLaunches, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
-import type { ActionQueue, Clock, Cluster, EventLog, Notifier, TaskDefinitions } from '../ports';
+import type { ActionQueue, Clock, Cluster, EventLog, Notifier, ObservationHead, ObservationStore, StoredObservation, TaskDefinitions } from '../ports';
+import { ObservationConflictError } from '../ports';
+import type { Look } from './observe';
 import { observe } from './observe';
 
 /** What the engine reports to Powertools Metrics (EMF) per environment; see functions/adapters. */
@@ -39,6 +41,8 @@ export interface EngineDeps {
   eventLog: EventLog;
   cluster: Cluster;
   taskDefinitions: TaskDefinitions;
+  /** Where the picture of the cluster is kept between reconciles; without it every reconcile looks in full. */
+  observations?: ObservationStore | undefined;
   queue: ActionQueue;
   notifier: Notifier;
   clock: Clock;
@@ -103,17 +107,65 @@ async function recordStoreFailure(deps: EngineDeps, environment: string, error: 
   }
 }
 
-export async function reconcile(deps: EngineDeps, environment: string): Promise<{ events: number; actions: PlannerAction[] }> {
+/**
+ * Saves the picture. Should another reconcile have saved one since it was loaded (never in AWS, where
+ * one reconcile per environment runs at a time; possible in the harness's direct mode), this one's
+ * changes are folded into that picture instead, so no change is lost.
+ */
+async function keepPicture(
+  store: ObservationStore,
+  environment: string,
+  engine: PlannerState,
+  observation: Observation,
+  head: ObservationHead | undefined,
+  changes: readonly ObservationChange[],
+): Promise<void> {
+  let picture = observation;
+  let previous = head;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.save(environment, picture, previous);
+      return;
+    } catch (error) {
+      if (!(error instanceof ObservationConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      const fresh = await store.load(environment);
+      previous = fresh?.head;
+      if (fresh?.observation) picture = fold(fresh.observation, changes, engine);
+    }
+  }
+}
+
+export async function reconcile(
+  deps: EngineDeps,
+  environment: string,
+  changes: readonly ObservationChange[] = [],
+): Promise<{ events: number; actions: PlannerAction[]; fullLook?: string | undefined }> {
   let actions: PlannerAction[] = [];
   let wakeAt: number | undefined;
   let result;
+  // The kept picture, loaded once; the look, taken once per deployment epoch (a lost race re-plans on it).
+  const kept: { loaded: boolean; stored?: StoredObservation | undefined } = { loaded: false };
+  let looked: { epoch: number; deploymentId: string; engine: PlannerState; look: Look } | undefined;
   try {
     result = await record(deps, environment, async (state) => {
       actions = [];
       wakeAt = undefined;
       if (!state.engine) return [];
-      const observed = await observe(deps.cluster, deps.taskDefinitions, state.engine);
-      const planned = plan(state.engine, observed, deps.clock.now().getTime());
+      const now = deps.clock.now().getTime();
+      if (!kept.loaded) {
+        kept.stored = deps.observations ? await deps.observations.load(environment) : undefined;
+        kept.loaded = true;
+      }
+      if (!looked || looked.epoch !== state.engine.epoch || looked.deploymentId !== state.engine.deploymentId) {
+        const look = await observe(deps, state.engine, kept.stored?.observation, changes, now);
+        looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look };
+      }
+      let planned = plan(state.engine, looked.look.observed, now);
+      if (!looked.look.fullLook && planned.events.some((e) => e.type === 'DeploymentCompleted')) {
+        // Complete only on a full look: an instance that joined a moment ago may have no event here yet.
+        looked.look = await observe(deps, state.engine, looked.look.observation, [], now, 'confirming the deployment is complete');
+        planned = plan(state.engine, looked.look.observed, now);
+      }
       actions = planned.actions;
       wakeAt = planned.wakeAt;
       return planned.events;
@@ -122,6 +174,9 @@ export async function reconcile(deps: EngineDeps, environment: string): Promise<
     if (error instanceof StoreWriteError) await recordStoreFailure(deps, environment, error);
     throw error;
   }
+  // After the append: a picture is never ahead of a plan that was not recorded (a failed reconcile
+  // comes back with its changes, and folding them again changes nothing).
+  if (looked?.look.changed && deps.observations) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored?.head, changes);
   if (actions.length > 0) await deps.queue.enqueue(actions);
   const completed = result.events.some((e) => e.type === 'DeploymentCompleted');
   if (wakeAt !== undefined && deps.wakeups && !completed) await deps.wakeups.schedule(environment, wakeAt);
@@ -135,7 +190,7 @@ export async function reconcile(deps: EngineDeps, environment: string): Promise<
     const { type, at: _at, ...fields } = e;
     deps.log?.(type, { environment, ...fields });
   }
-  return { events: result.events.length, actions };
+  return { events: result.events.length, actions, fullLook: looked?.look.fullLook };
 }
 
 export type ExecutionOutcome = 'done' | 'dropped' | 'already-done';
@@ -177,7 +232,8 @@ export async function execute(deps: EngineDeps, action: PlannerAction, delivery:
     taskDefinition: action.taskDefinition,
     containerInstances: instances,
     startedBy,
-    group: `blox:${startedBy}`,
+    // Task events carry no tags: the group tells the revision and the launch (observation.ts).
+    group: taskGroup(action.revision, action.key),
     tags: { [TAG_ENVIRONMENT]: action.environment, [TAG_REVISION]: String(action.revision), [TAG_ACTION]: action.key },
   });
   const untagged = result.tasks.find((task) => task.tags[TAG_ACTION] !== action.key);

@@ -1,40 +1,120 @@
 /**
- * Observing the cluster for the planner: the instance group's instances (ACTIVE and DRAINING) and
- * every task Blox started for the environment, each with its revision (from the task's tags).
+ * Observing the cluster for the planner: the picture kept between reconciles, brought up to date
+ * with the changes ECS's events announced (domain/rollout/observation.ts says when a full look is
+ * due, and what each change does), plus the few ECS calls a reconcile still needs:
+ *
+ * - a full look (`fullLookReason`): the group's instances listed by status (ACTIVE, then DRAINING;
+ *   no Describe), the tasks that want to run (ListTasks + DescribeTasks with tags), and the tasks of
+ *   the old picture that are no longer listed, described by ARN (they stopped). With no old picture:
+ *   every task of the environment, stopped ones included (`listTasks`). At 10,000 instances and as
+ *   many tasks: 100 + 100 + 100 calls;
+ * - otherwise: DescribeTasks for the tasks whose event did not say their revision, and for those
+ *   waiting for a health verdict (at most every HEALTH_POLL_MS); the instances listed again only
+ *   when a change could not be placed (a `task:group` query). Usually no call at all.
+ * - a deployment completes only on a full look (`reconcile`, engine.ts): an instance that joined just
+ *   before, whose event has not reached the reconciler yet, is not left without its task.
  */
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
-import type { Observed, ObservedTask, PlannerState } from '../../domain/rollout';
+import type { Observation, ObservationChange, Observed, ObservedInstance, PlannerState, TaskSighting } from '../../domain/rollout';
+import { afterFullLook, fold, fullLookReason, healthToLookUp, keepNewer, observedFrom, parseTaskGroup, prune, vanished } from '../../domain/rollout';
 import type { Cluster, ClusterTask, TaskDefinitions } from '../ports';
 
-export async function observe(cluster: Cluster, taskDefinitions: TaskDefinitions, engine: PlannerState): Promise<Observed> {
-  const [instances, tasks, targetHealthChecked] = await Promise.all([
-    cluster.listContainerInstances(engine.cluster, engine.query),
-    cluster.listTasks(engine.cluster, startedByOf(engine.environment)),
-    taskDefinitions.hasHealthCheck(engine.taskDefinition),
-  ]);
-  return {
-    instances: instances.flatMap((i) => (i.status === 'ACTIVE' || i.status === 'DRAINING' ? [{ arn: i.arn, status: i.status }] : [])),
-    tasks: tasks.flatMap((t) => observedTask(t, engine.environment)),
-    targetHealthChecked,
-  };
+/** Vanished tasks beyond this many are found by listing the stopped ones instead of describing each. */
+const MAX_VANISHED_LOOKUPS = 1_000;
+
+export interface Look {
+  observed: Observed;
+  observation: Observation;
+  /** Why the cluster was looked at in full, when it was. */
+  fullLook?: string | undefined;
+  /** Whether the picture differs from the one given (else there is nothing to save). */
+  changed: boolean;
 }
 
-function observedTask(task: ClusterTask, environment: string): ObservedTask[] {
-  const revision = Number(task.tags[TAG_REVISION]);
+export async function observe(
+  deps: { cluster: Cluster; taskDefinitions: TaskDefinitions },
+  engine: PlannerState,
+  previous: Observation | undefined,
+  changes: readonly ObservationChange[],
+  now: number,
+  /** Look in full whatever the picture (with this reason). */
+  force?: string,
+): Promise<Look> {
+  const targetHealthChecked = await deps.taskDefinitions.hasHealthCheck(engine.taskDefinition);
+  const reason = force ?? fullLookReason(previous, engine, now);
+  let observation: Observation;
+  let changed = reason !== undefined || changes.length > 0;
+  if (reason !== undefined) {
+    observation = fold(await fullLook(deps.cluster, engine, previous, now), changes, engine);
+  } else {
+    observation = fold(previous!, changes, engine);
+    if (observation.relist) {
+      observation.instances = await listInstances(deps.cluster, engine);
+      observation.relist = false;
+      changed = true;
+    }
+    const health = healthToLookUp(observation, targetHealthChecked, now);
+    const lookUp = [...new Set([...observation.toLookUp, ...health])];
+    if (lookUp.length > 0) {
+      for (const task of await deps.cluster.lookUpTasks(engine.cluster, lookUp)) {
+        const seen = sighting(task, engine.environment);
+        if (seen) keepNewer(observation.tasks, seen);
+      }
+      observation.toLookUp = new Set();
+      if (health.length > 0) observation.healthLookedAt = now;
+      changed = true;
+    }
+  }
+  const kept = observation.tasks.size;
+  prune(observation, now);
+  changed ||= observation.tasks.size !== kept;
+  return { observed: observedFrom(observation, targetHealthChecked), observation, fullLook: reason, changed };
+}
+
+async function listInstances(cluster: Cluster, engine: PlannerState): Promise<Map<string, ObservedInstance['status']>> {
+  const [active, draining] = await Promise.all([
+    cluster.listContainerInstanceArns(engine.cluster, engine.query, 'ACTIVE'),
+    cluster.listContainerInstanceArns(engine.cluster, engine.query, 'DRAINING'),
+  ]);
+  return new Map([...active.map((arn) => [arn, 'ACTIVE'] as const), ...draining.map((arn) => [arn, 'DRAINING'] as const)]);
+}
+
+async function fullLook(cluster: Cluster, engine: PlannerState, previous: Observation | undefined, now: number): Promise<Observation> {
+  const startedBy = startedByOf(engine.environment);
+  const [instances, listed] = await Promise.all([
+    listInstances(cluster, engine),
+    previous ? cluster.listRunningTasks(engine.cluster, startedBy) : cluster.listTasks(engine.cluster, startedBy),
+  ]);
+  let tasks = listed.flatMap((t) => sighting(t, engine.environment) ?? []);
+  if (previous) {
+    const gone = vanished(previous, tasks);
+    if (gone.length > MAX_VANISHED_LOOKUPS) {
+      tasks = (await cluster.listTasks(engine.cluster, startedBy)).flatMap((t) => sighting(t, engine.environment) ?? []);
+    } else if (gone.length > 0) {
+      tasks.push(...(await cluster.lookUpTasks(engine.cluster, gone)).flatMap((t) => sighting(t, engine.environment) ?? []));
+    }
+  }
+  return afterFullLook(engine, { instances: [...instances].map(([arn, status]) => ({ arn, status })), tasks }, now);
+}
+
+/** A task of the environment as the planner sees it (revision and launch from its tags), or undefined. */
+export function sighting(task: ClusterTask, environment: string): TaskSighting | undefined {
   // startedBy is a hash of the name: the environment tag rules out a collision.
-  if (task.tags[TAG_ENVIRONMENT] !== environment || !Number.isInteger(revision) || revision < 1) return [];
-  return [
-    {
-      arn: task.arn,
-      instanceArn: task.containerInstanceArn,
-      revision,
-      actionKey: task.tags[TAG_ACTION],
-      lastStatus: task.lastStatus,
-      desiredStatus: task.desiredStatus,
-      health: task.healthStatus,
-      stopCode: task.stopCode,
-      stoppedReason: task.stoppedReason,
-      stoppedAt: task.stoppedAt ? Date.parse(task.stoppedAt) : undefined,
-    },
-  ];
+  if (task.tags[TAG_ENVIRONMENT] !== environment) return undefined;
+  const placed = parseTaskGroup(task.group);
+  const revision = Number(task.tags[TAG_REVISION] ?? placed?.revision);
+  if (!Number.isInteger(revision) || revision < 1) return undefined;
+  return {
+    arn: task.arn,
+    instanceArn: task.containerInstanceArn,
+    revision,
+    actionKey: task.tags[TAG_ACTION] ?? placed?.actionKey,
+    lastStatus: task.lastStatus,
+    desiredStatus: task.desiredStatus,
+    health: task.healthStatus,
+    stopCode: task.stopCode,
+    stoppedReason: task.stoppedReason,
+    stoppedAt: task.stoppedAt ? Date.parse(task.stoppedAt) : undefined,
+    version: task.version,
+  };
 }

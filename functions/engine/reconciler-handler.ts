@@ -6,8 +6,8 @@
  * - At most one reconcile per environment is in flight: SQS FIFO hands a group to one batch at a
  *   time, and a batch's records are processed one after the other.
  * - Each environment of a batch is reconciled ONCE: its later records reuse the first one's
- *   reconcile (they were all received before it started, and reconciling is level-triggered: it
- *   loads the log and observes the cluster as they are now). The requests that arrive while it runs
+ *   reconcile, which folds the ECS changes of all of them, in the queue's order, into the engine's
+ *   picture of the cluster (functions/engine/observe.ts) before it plans. The requests that arrive while it runs
  *   wait in the queue and are coalesced into the next batch of the group.
  * - Powertools `SqsFifoPartialProcessorAsync` with `skipGroupOnError` (fifo-batch.ts): a failed
  *   reconcile fails its group's records; the other environments of the batch go on. The failed
@@ -21,6 +21,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ObservationChange } from '../../domain/rollout';
 import { isThrottle, metricsMiddleware } from '../adapters/powertools-metrics';
 import { backoffSeconds } from '../adapters/sqs-redelivery';
 import { parseReconcileRequest } from '../adapters/sqs-reconcile-queue';
@@ -38,15 +39,17 @@ type ReconcileResult = Awaited<ReturnType<typeof reconcile>>;
 export function createReconcilerHandler(deps: EngineFunctionDeps, options: ReconcilerOptions = {}) {
   const { logger, metrics } = deps;
 
-  const reconcileOnce = async (environment: string, record: SQSRecord): Promise<ReconcileResult> => {
+  const reconcileOnce = async (environment: string, record: SQSRecord, changes: ObservationChange[]): Promise<ReconcileResult> => {
     const started = performance.now();
     try {
-      const result = await reconcile(deps, environment);
+      const result = await reconcile(deps, environment, changes);
       const ms = Math.round(performance.now() - started);
       logger.info('reconciled', {
         environment,
         ...describeRecord(record),
         events: result.events,
+        changes: changes.length,
+        ...(result.fullLook ? { fullLook: result.fullLook } : {}),
         actions: result.actions.length,
         actionKeys: result.actions.map((a) => a.key),
         ms,
@@ -66,6 +69,19 @@ export function createReconcilerHandler(deps: EngineFunctionDeps, options: Recon
     const records = event.Records ?? [];
     // This batch's reconciles, by environment: later records of an environment reuse the first.
     const reconciles = new Map<string, Promise<ReconcileResult>>();
+    // Every change the batch carries, by environment, in the queue's order: the one reconcile of an
+    // environment folds them all (a record that is not a request is refused below, on its turn).
+    const changes = new Map<string, ObservationChange[]>();
+    for (const record of records) {
+      try {
+        const request = parseReconcileRequest(record.body);
+        const list = changes.get(request.environment) ?? [];
+        if (request.change) list.push(request.change);
+        changes.set(request.environment, list);
+      } catch {
+        // refused on its turn
+      }
+    }
     const response = await processFifoBatch(
       event,
       context,
@@ -82,7 +98,7 @@ export function createReconcilerHandler(deps: EngineFunctionDeps, options: Recon
           metrics?.add('ReconcileRequestsCoalesced', 'Count', 1, environment);
           return running;
         }
-        const job = reconcileOnce(environment, record);
+        const job = reconcileOnce(environment, record, changes.get(environment) ?? []);
         reconciles.set(environment, job);
         return job;
       },

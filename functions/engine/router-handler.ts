@@ -33,6 +33,7 @@ import { ReconcileQueueSendError } from '../adapters/sqs-reconcile-queue';
 import { parseWakeup } from '../adapters/sqs-wakeups';
 import type { EventLog } from '../ports';
 import type { EngineTrigger } from './route';
+import { observationChangeOf } from './changes';
 import { environmentsFor } from './route';
 
 /** Every `startedBy` Blox sets starts with this (`startedByOf`); the EventBridge rule filters on it too. */
@@ -124,7 +125,10 @@ export function createRouterHandler(deps: RouterDeps) {
       logger.debug('event concerns no environment', cause);
       return;
     }
-    await deps.reconciles.request(environments.map((environment) => ({ environment, trigger: trigger.kind, eventId: inbound.event.id })));
+    const observed = observationChangeOf(inbound);
+    await deps.reconciles.request(
+      environments.map((environment) => ({ environment, trigger: trigger.kind, eventId: inbound.event.id, ...(observed ? { change: observed } : {}) })),
+    );
     logger.info('routed', { ...cause, environments });
   };
 

@@ -488,6 +488,55 @@ export class SimulatedCluster implements Cluster {
     return listed.map((task) => this.toClusterTask(task));
   }
 
+  async listContainerInstanceArns(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING'): Promise<string[]> {
+    this.maybeThrottle();
+    let listed: InstanceState[];
+    try {
+      const name = this.requireCluster(cluster);
+      const ast = this.parseFilter(filter ?? '');
+      listed = [...this.instances.values()].filter((instance) => instance.cluster === name && instance.status === status && evaluateQuery(ast, this.facts(instance)));
+    } catch (error) {
+      this.charge({ ListContainerInstances: 1 });
+      throw error;
+    }
+    this.charge(ECS_CALLS.listContainerInstanceArns(listed.length));
+    return listed.map((instance) => instance.arn);
+  }
+
+  async listRunningTasks(cluster: string, startedBy: string): Promise<ClusterTask[]> {
+    this.maybeThrottle();
+    let name: string;
+    try {
+      name = this.requireCluster(cluster);
+    } catch (error) {
+      this.charge({ ListTasks: 1 });
+      throw error;
+    }
+    const listed = [...this.tasks.values()].filter((task) => task.cluster === name && task.startedBy === startedBy && task.desiredStatus === 'RUNNING');
+    this.charge(ECS_CALLS.listRunningTasks(listed.length));
+    return listed.map((task) => this.toClusterTask(task));
+  }
+
+  async lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]> {
+    const named = [...new Set(taskArns)];
+    if (named.length === 0) return [];
+    this.maybeThrottle();
+    let name: string;
+    try {
+      name = this.requireCluster(cluster);
+    } catch (error) {
+      this.charge({ DescribeTasks: 1 });
+      throw error;
+    }
+    this.forgetOldTasks();
+    this.charge(ECS_CALLS.describeTasks(named.length));
+    // Like DescribeTasks: unknown (or forgotten) tasks come back as failures, left out here.
+    return named.flatMap((arn) => {
+      const task = this.findTask(arn);
+      return task && task.cluster === name ? [this.toClusterTask(task)] : [];
+    });
+  }
+
   async startTask(input: StartTaskInput): Promise<StartTaskResult> {
     this.maybeThrottle();
     this.charge(ECS_CALLS.startTask());
@@ -1096,6 +1145,7 @@ export class SimulatedCluster implements Cluster {
       createdAt: iso(task.createdAt)!,
       startedAt: iso(task.startedAt),
       stoppedAt: iso(task.stoppedAt),
+      version: task.version,
       tags: { ...task.tags },
     });
   }

@@ -3,13 +3,14 @@ import { relevant } from '../../../domain/rollout';
 
 const AT = Date.parse('2024-01-01T12:00:00.000Z');
 
-describe('which ECS events can change a Daemon plan', () => {
+describe('which ECS events the router passes on (each is a change of the picture and a reason to plan)', () => {
   it.each([
     { lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING', expected: false },
-    { lastStatus: 'PENDING', desiredStatus: 'RUNNING', expected: false },
+    { lastStatus: 'PENDING', desiredStatus: 'RUNNING', expected: true }, // the launch arrived (before a slow start times out)
+    { lastStatus: 'PENDING', desiredStatus: 'STOPPED', expected: false },
     { lastStatus: 'ACTIVATING', desiredStatus: 'RUNNING', expected: false },
     { lastStatus: 'RUNNING', desiredStatus: 'RUNNING', expected: true }, // up: the next wave may go
-    { lastStatus: 'RUNNING', desiredStatus: 'STOPPED', expected: false }, // a stop requested: still alive
+    { lastStatus: 'RUNNING', desiredStatus: 'STOPPED', expected: true }, // a stop took effect: no longer available
     { lastStatus: 'DEACTIVATING', desiredStatus: 'STOPPED', expected: false },
     { lastStatus: 'STOPPING', desiredStatus: 'STOPPED', expected: false },
     { lastStatus: 'DEPROVISIONING', desiredStatus: 'STOPPED', expected: false },

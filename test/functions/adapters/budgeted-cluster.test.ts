@@ -32,6 +32,9 @@ function recorder() {
   const inner: Cluster = {
     listContainerInstances: async (cluster, filter) => (log.push(`listContainerInstances ${cluster} ${filter ?? ''}`), answers.instances),
     listTasks: async (cluster, startedBy) => (log.push(`listTasks ${cluster} ${startedBy}`), answers.tasks),
+    listContainerInstanceArns: async (cluster, filter, status) => (log.push(`listContainerInstanceArns ${cluster} ${filter ?? ''} ${status}`), answers.instances.map((i) => i.arn)),
+    listRunningTasks: async (cluster, startedBy) => (log.push(`listRunningTasks ${cluster} ${startedBy}`), answers.tasks.filter((t) => t.desiredStatus === 'RUNNING')),
+    lookUpTasks: async (cluster, arns) => (log.push(`lookUpTasks ${cluster} ${arns.length}`), answers.tasks.filter((t) => arns.includes(t.arn))),
     startTask: async (input) => (log.push(`startTask ${input.cluster} ${input.containerInstances.length}`), { tasks: [], failures: [] }),
     stopTask: async (cluster, taskArn) => (log.push(`stopTask ${cluster} ${taskArn}`), undefined),
   };
@@ -47,6 +50,7 @@ const task = (n: number, desiredStatus: 'RUNNING' | 'STOPPED'): ClusterTask => (
   desiredStatus,
   healthStatus: 'UNKNOWN',
   createdAt: '2024-01-01T00:00:00.000Z',
+  version: 1,
   tags: {},
 });
 const instance = (n: number) => ({ arn: `instance-${n}` }) as ContainerInstance;

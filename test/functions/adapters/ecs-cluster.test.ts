@@ -247,6 +247,7 @@ describe('EcsCluster.listTasks', () => {
           stoppedReason: 'Essential container in task exited',
           stoppedAt: new Date('2024-01-01T00:05:00.000Z'),
           tags: undefined,
+          version: 7,
         }),
       ],
     });
@@ -266,6 +267,7 @@ describe('EcsCluster.listTasks', () => {
         healthStatus: 'HEALTHY',
         createdAt: '2024-01-01T00:01:00.000Z',
         startedAt: '2024-01-01T00:01:05.000Z',
+        version: 0, // ECS left it out
         tags: { 'blox:environment': 'SomeEnvironment/Prod', 'blox:revision': '1' },
       },
       {
@@ -283,6 +285,7 @@ describe('EcsCluster.listTasks', () => {
         createdAt: '2024-01-01T00:01:00.000Z',
         startedAt: '2024-01-01T00:01:05.000Z',
         stoppedAt: '2024-01-01T00:05:00.000Z',
+        version: 7,
         tags: {},
       },
     ]);
@@ -299,6 +302,45 @@ describe('EcsCluster.listTasks', () => {
     ecs.on(ListTasksCommand).resolves({ taskArns: [taskArn(1)] });
     ecs.on(DescribeTasksCommand).rejects(new ServerException({ message: 'Service unavailable', $metadata: {} }));
     await expect(cluster.listTasks('default', 'blox/x')).rejects.toBeInstanceOf(ServerException);
+  });
+});
+
+describe('EcsCluster: the calls of an incremental look', () => {
+  it('listContainerInstanceArns lists one status with the normalised filter, pages with nextToken, describes nothing', async () => {
+    const arns = Array.from({ length: 150 }, (_, i) => instanceArn(i + 1));
+    ecs
+      .on(ListContainerInstancesCommand)
+      .resolvesOnce({ containerInstanceArns: arns.slice(0, 100), nextToken: 'page-2' })
+      .resolvesOnce({ containerInstanceArns: arns.slice(100) });
+    expect(await cluster.listContainerInstanceArns('default', 'attribute:stack in (prod, gamma)', 'DRAINING')).toEqual(arns);
+    expect(ecs.commandCalls(ListContainerInstancesCommand).map((call) => call.args[0].input)).toEqual([
+      { cluster: 'default', filter: 'attribute:stack in [prod, gamma]', status: 'DRAINING', maxResults: 100 },
+      { cluster: 'default', filter: 'attribute:stack in [prod, gamma]', status: 'DRAINING', maxResults: 100, nextToken: 'page-2' },
+    ]);
+    expect(ecs.commandCalls(DescribeContainerInstancesCommand)).toHaveLength(0);
+  });
+
+  it('listRunningTasks lists desiredStatus RUNNING only, then describes with tags', async () => {
+    ecs.on(ListTasksCommand).resolves({ taskArns: [taskArn(1)] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [ecsTask(1, { version: 3 })] });
+    const tasks = await cluster.listRunningTasks('default', 'blox-0123456789abcdef');
+    expect(ecs.commandCalls(ListTasksCommand).map((call) => call.args[0].input)).toEqual([
+      { cluster: 'default', startedBy: 'blox-0123456789abcdef', desiredStatus: 'RUNNING', maxResults: 100 },
+    ]);
+    expect(ecs.commandCalls(DescribeTasksCommand).map((call) => call.args[0].input)).toEqual([{ cluster: 'default', tasks: [taskArn(1)], include: ['TAGS'] }]);
+    expect(tasks.map((t) => [t.arn, t.version])).toEqual([[taskArn(1), 3]]);
+  });
+
+  it('lookUpTasks describes the named tasks in chunks of 100 (each once), and calls nothing for none', async () => {
+    expect(await cluster.lookUpTasks('default', [])).toEqual([]);
+    expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(0);
+    const arns = Array.from({ length: 205 }, (_, i) => taskArn(i + 1));
+    ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({ tasks: input.tasks.map((arn) => ecsTask(arns.indexOf(arn) + 1)), failures: [] }));
+    const tasks = await cluster.lookUpTasks('default', [...arns, arns[0]!]);
+    const calls = ecs.commandCalls(DescribeTasksCommand).map((call) => call.args[0].input);
+    expect(calls.map((input) => input.tasks?.length)).toEqual([100, 100, 5]);
+    expect(calls.every((input) => input.include?.[0] === 'TAGS' && input.cluster === 'default')).toBe(true);
+    expect(tasks).toHaveLength(205);
   });
 });
 

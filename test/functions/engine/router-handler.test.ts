@@ -37,7 +37,24 @@ describe('router: EventBridge events', () => {
 
     await handler(event, lambdaContext());
 
-    expect(bed.requests).toEqual([{ environment: NAME, trigger: 'task', eventId: event.id }]);
+    // It carries what the event says changed (the recorded sample's detail, by hand).
+    expect(bed.requests).toEqual([
+      {
+        environment: NAME,
+        trigger: 'task',
+        eventId: event.id,
+        change: {
+          kind: 'task',
+          arn: 'arn:aws:ecs:us-east-1:111122223333:task/b99d40b3-5176-4f71-9a52-9dbd6f1cebef',
+          instanceArn: 'arn:aws:ecs:us-east-1:111122223333:container-instance/b54a2a04-046f-4331-9d74-3f6d7f6ca315',
+          group: 'task-group',
+          lastStatus: 'RUNNING',
+          desiredStatus: 'RUNNING',
+          health: 'UNKNOWN',
+          version: 4,
+        },
+      },
+    ]);
     // The router reconciles nothing: no plan, no action, no write.
     expect(bed.enqueued).toEqual([]);
     expect((await bed.eventLog.load(NAME))!.version).toBe(version);
@@ -65,8 +82,11 @@ describe('router: EventBridge events', () => {
   it('an ECS event that cannot change a plan concerns nobody: no listing, no request', async () => {
     await bed.deploying(NAME);
     const listing = vi.spyOn(bed.eventLog, 'deployingEnvironments');
-    // A task on its way up (PENDING), and an established instance whose free resources changed.
-    await handler(taskEventFor(NAME, 'ecs-task-pending.json'), lambdaContext());
+    // A task on its way down (STOPPING), and an established instance whose free resources changed.
+    const stopping = taskEventFor(NAME, 'ecs-task-pending.json');
+    stopping.detail.lastStatus = 'STOPPING';
+    stopping.detail.desiredStatus = 'STOPPED';
+    await handler(stopping, lambdaContext());
     const resources = sample('ecs-container-instance-active.json');
     resources.detail.registeredAt = '2016-01-01T00:00:00.000Z'; // months before the event
     await handler(resources, lambdaContext());

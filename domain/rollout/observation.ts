@@ -1,0 +1,265 @@
+/**
+ * The engine's picture of the cluster between full looks: what a reconcile plans with, kept up to
+ * date by ECS's own events instead of being listed again every time.
+ *
+ * A full look at 10,000 instances is about 300 ECS read calls (instances listed by status, tasks
+ * listed and described, 100 a call), and ECS allows 20 a second: fifteen seconds of the account's
+ * read rate for one plan. So the engine looks in full only when it has to, and otherwise folds what
+ * ECS said since (task and container-instance state change events, carried to the reconciler in its
+ * requests) into the picture it kept (`fold`):
+ *
+ * - **When a full look is due** (`fullLookReason`): there is no picture; the picture was taken for
+ *   another deployment or instance group (the picture is not kept up to date while the environment is
+ *   at rest: no event is routed to it); or it is older than `FULL_LOOK_EVERY_MS`, the backstop for
+ *   an event EventBridge never delivered.
+ * - **A full look** (`afterFullLook`): the instances of the group (listed by status), the tasks that
+ *   want to run (listed and described with their tags), and — described by ARN — the tasks of the
+ *   old picture that are no longer listed (they stopped: ECS describes stopped tasks for an hour).
+ *   With no old picture, every task of the environment, stopped ones included, is listed.
+ * - **A change** (`fold`): a task event is taken when it is newer than what the picture has (ECS's
+ *   `version` of the task; EventBridge may deliver late, twice, or out of order), and a STOPPED task
+ *   never comes back. The revision and launch of a task come from its `group` (`blox:<revision>:<action key>`,
+ *   `taskGroup`), since events carry no tags; a task whose group does not say (started by an older
+ *   Blox) is described with its tags at the next reconcile (`toLookUp`). A container-instance event
+ *   says whether the instance is in the group now: its status, and the query evaluated on the
+ *   event's facts — except for a query on `task:group`, which the event cannot answer: then the
+ *   instances are listed again (`relist`).
+ * - **Health** (`healthToLookUp`): ECS sends no event when a task turns HEALTHY, so the tasks that
+ *   run without a health verdict yet are described again, at most every `HEALTH_POLL_MS`.
+ * - Stopped tasks are forgotten an hour after they stopped, as ECS forgets them (`prune`).
+ *
+ * Worked example. Picture taken for deployment D at 12:00:00 with instance i1 ACTIVE and task t1
+ * (revision 1, RUNNING, version 3). Events arrive: t1 version 5 STOPPED; then, late, t1 version 4
+ * RUNNING/desired STOPPED; t2 on i1 group `blox:2:k1` version 1 PENDING. `fold` gives t1 STOPPED
+ * (version 5: the late version 4 is older and dropped) and t2 revision 2, action k1, PENDING.
+ */
+import type { InstanceFacts } from '../query';
+import { evaluateQuery, parseQuery } from '../query';
+import type { QueryAst } from '../query/ast';
+import { HEALTH_POLL_MS } from './keys';
+import type { Observed, ObservedInstance, ObservedTask, PlannerState, TaskLastStatus } from './types';
+
+/** The backstop: a full look at least this often while deploying. */
+export const FULL_LOOK_EVERY_MS = 10 * 60_000;
+/** Stopped tasks are kept this long after they stopped (ECS describes them for at least an hour). */
+export const STOPPED_KEPT_MS = 60 * 60_000;
+/** At most this many tasks are described for their health per reconcile (10 DescribeTasks calls). */
+export const MAX_HEALTH_LOOKUPS = 1_000;
+
+/** A task as last seen, with ECS's version of it. */
+export interface TaskSighting extends ObservedTask {
+  version: number;
+}
+
+export interface Observation {
+  /** The deployment and instance group the last full look was for, and when it was taken. */
+  deploymentId: string;
+  query: string | undefined;
+  lookedAt: number;
+  /** When the tasks waiting for a health verdict were last described. */
+  healthLookedAt: number;
+  /** The group's instances by ARN. */
+  instances: Map<string, ObservedInstance['status']>;
+  /** The environment's tasks by ARN. */
+  tasks: Map<string, TaskSighting>;
+  /** Tasks seen in an event that did not say their revision: described at the next reconcile. */
+  toLookUp: Set<string>;
+  /** An instance changed in a way its event cannot place in or out of the group: list them again. */
+  relist: boolean;
+}
+
+/** What a task state change event says of a Blox task (ECS's event detail, trimmed). */
+export interface TaskChange {
+  kind: 'task';
+  arn: string;
+  instanceArn: string;
+  group?: string | undefined;
+  lastStatus: TaskLastStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  health: ObservedTask['health'];
+  stopCode?: string | undefined;
+  stoppedReason?: string | undefined;
+  stoppedAt?: number | undefined;
+  version: number;
+}
+
+/** What a container instance state change event says of an instance. */
+export interface InstanceChange {
+  kind: 'instance';
+  arn: string;
+  status: string;
+  facts: InstanceFacts;
+}
+
+export type ObservationChange = TaskChange | InstanceChange;
+
+// ── Task groups ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The ECS task group of a task Blox starts (≤ 255 characters): its revision and the launch that
+ * started it, readable from task events (which carry no tags).
+ * taskGroup(2, 'start-ab-2-cd-0') === 'blox:2:start-ab-2-cd-0'
+ */
+export function taskGroup(revision: number, actionKey: string): string {
+  return `blox:${revision}:${actionKey}`;
+}
+
+/** parseTaskGroup('blox:2:start-ab-2-cd-0') → { revision: 2, actionKey: 'start-ab-2-cd-0' }; anything else → undefined. */
+export function parseTaskGroup(group: string | undefined): { revision: number; actionKey: string } | undefined {
+  const match = group === undefined ? null : /^blox:([1-9][0-9]{0,8}):(.+)$/.exec(group);
+  return match ? { revision: Number(match[1]), actionKey: match[2]! } : undefined;
+}
+
+// ── When to look in full ─────────────────────────────────────────────────────────────────────────
+
+/** Why the next plan needs a full look, or undefined when the kept picture will do. */
+export function fullLookReason(observation: Observation | undefined, engine: PlannerState, now: number): string | undefined {
+  if (!observation) return 'no picture of the cluster yet';
+  if (observation.deploymentId !== engine.deploymentId) return 'a new deployment';
+  if ((observation.query ?? '') !== (engine.query ?? '')) return 'the instance group changed';
+  if (now - observation.lookedAt >= FULL_LOOK_EVERY_MS) return `the last full look is ${Math.round((now - observation.lookedAt) / 1000)} s old`;
+  return undefined;
+}
+
+/** The picture after a full look: the listing wins; vanished tasks are as described (or dropped). */
+export function afterFullLook(
+  engine: PlannerState,
+  look: { instances: ObservedInstance[]; tasks: TaskSighting[] },
+  now: number,
+): Observation {
+  const tasks = new Map<string, TaskSighting>();
+  for (const task of look.tasks) keepNewer(tasks, task);
+  return {
+    deploymentId: engine.deploymentId,
+    query: engine.query,
+    lookedAt: now,
+    healthLookedAt: now,
+    instances: new Map(look.instances.map((i) => [i.arn, i.status])),
+    tasks,
+    toLookUp: new Set(),
+    relist: false,
+  };
+}
+
+/** The tasks of the old picture a RUNNING listing no longer shows (to be described by ARN). */
+export function vanished(previous: Observation, listed: readonly TaskSighting[]): string[] {
+  const seen = new Set(listed.map((t) => t.arn));
+  return [...previous.tasks.values()].filter((t) => t.lastStatus !== 'STOPPED' && !seen.has(t.arn)).map((t) => t.arn);
+}
+
+// ── Folding changes ──────────────────────────────────────────────────────────────────────────────
+
+/** The picture with the changes folded in (a new picture; the old one is left as it was). */
+export function fold(observation: Observation, changes: readonly ObservationChange[], engine: PlannerState): Observation {
+  const next: Observation = {
+    ...observation,
+    instances: new Map(observation.instances),
+    tasks: new Map(observation.tasks),
+    toLookUp: new Set(observation.toLookUp),
+  };
+  let ast: QueryAst | null | undefined;
+  for (const change of changes) {
+    switch (change.kind) {
+      case 'task': {
+        const placed = parseTaskGroup(change.group);
+        if (!placed) {
+          const known = next.tasks.get(change.arn);
+          if (!known || change.version > known.version) next.toLookUp.add(change.arn);
+          break;
+        }
+        keepNewer(next.tasks, {
+          arn: change.arn,
+          instanceArn: change.instanceArn,
+          revision: placed.revision,
+          actionKey: placed.actionKey,
+          lastStatus: change.lastStatus,
+          desiredStatus: change.desiredStatus,
+          health: change.health,
+          stopCode: change.stopCode,
+          stoppedReason: change.stoppedReason,
+          stoppedAt: change.stoppedAt,
+          version: change.version,
+        });
+        break;
+      }
+      case 'instance': {
+        if (ast === undefined) {
+          const parsed = parseQuery(engine.query ?? '');
+          ast = parsed.ok ? parsed.ast : null;
+        }
+        if (mentionsTaskGroup(ast)) {
+          next.relist = true;
+          break;
+        }
+        const status = change.status === 'ACTIVE' || change.status === 'DRAINING' ? change.status : undefined;
+        if (status && evaluateQuery(ast, change.facts)) next.instances.set(change.arn, status);
+        else next.instances.delete(change.arn);
+        break;
+      }
+      default: {
+        const never: never = change;
+        throw new Error(`unexpected change ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  return next;
+}
+
+/** Whether the query asks about `task:group` (which no container instance event tells). */
+export function mentionsTaskGroup(ast: QueryAst | null): boolean {
+  if (ast === null) return false;
+  switch (ast.type) {
+    case 'and':
+    case 'or':
+      return ast.operands.some(mentionsTaskGroup);
+    case 'not':
+      return mentionsTaskGroup(ast.operand);
+    case 'compare':
+    case 'exists':
+    case 'in':
+    case 'matches':
+      return ast.subject.field === 'task:group';
+    default: {
+      const never: never = ast;
+      throw new Error(`unexpected query node ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Takes `task` unless the map has a newer sighting (a higher version, or a STOPPED one). */
+export function keepNewer(tasks: Map<string, TaskSighting>, task: TaskSighting): boolean {
+  const known = tasks.get(task.arn);
+  if (known && (known.version > task.version || (known.lastStatus === 'STOPPED' && task.lastStatus !== 'STOPPED'))) return false;
+  tasks.set(task.arn, task);
+  return true;
+}
+
+// ── Health, pruning, and what the planner sees ──────────────────────────────────────────────────
+
+/** Tasks running without a health verdict, to describe again (none before HEALTH_POLL_MS has passed). */
+export function healthToLookUp(observation: Observation, targetHealthChecked: boolean, now: number): string[] {
+  if (!targetHealthChecked || now - observation.healthLookedAt < HEALTH_POLL_MS) return [];
+  const waiting: string[] = [];
+  for (const t of observation.tasks.values()) {
+    if (t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING' && t.health === 'UNKNOWN') waiting.push(t.arn);
+    if (waiting.length >= MAX_HEALTH_LOOKUPS) break;
+  }
+  return waiting;
+}
+
+/** Forgets tasks stopped more than STOPPED_KEPT_MS ago (in place). */
+export function prune(observation: Observation, now: number): Observation {
+  for (const [arn, t] of observation.tasks) {
+    if (t.lastStatus === 'STOPPED' && now - (t.stoppedAt ?? observation.lookedAt) > STOPPED_KEPT_MS) observation.tasks.delete(arn);
+  }
+  return observation;
+}
+
+/** What the planner sees. */
+export function observedFrom(observation: Observation, targetHealthChecked: boolean): Observed {
+  const instances: ObservedInstance[] = [];
+  for (const [arn, status] of observation.instances) instances.push({ arn, status });
+  const tasks: ObservedTask[] = [];
+  for (const { version: _version, ...task } of observation.tasks.values()) tasks.push(task);
+  return { instances, tasks, targetHealthChecked };
+}

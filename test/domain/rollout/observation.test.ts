@@ -1,0 +1,173 @@
+/**
+ * The engine's picture of the cluster between full looks (domain/rollout/observation.ts): given a
+ * picture, when ECS's changes arrive (late, twice, out of order), then the picture the planner sees.
+ * Expected values are worked out by hand in the comments.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Observation, ObservationChange, PlannerState, TaskChange, TaskSighting } from '../../../domain/rollout';
+import {
+  afterFullLook,
+  fold,
+  FULL_LOOK_EVERY_MS,
+  fullLookReason,
+  HEALTH_POLL_MS,
+  healthToLookUp,
+  observedFrom,
+  parseTaskGroup,
+  prune,
+  STOPPED_KEPT_MS,
+  taskGroup,
+  vanished,
+} from '../../../domain/rollout';
+
+const NOW = Date.parse('2024-01-01T12:00:00.000Z');
+const I1 = 'arn:aws:ecs:us-east-1:123456789012:container-instance/default/i1';
+const I2 = 'arn:aws:ecs:us-east-1:123456789012:container-instance/default/i2';
+const T1 = 'arn:aws:ecs:us-east-1:123456789012:task/default/t1';
+const T2 = 'arn:aws:ecs:us-east-1:123456789012:task/default/t2';
+
+const engine = (more: Partial<PlannerState> = {}) => ({ deploymentId: 'E:2@1', environment: 'E', query: 'attribute:stack == prod', ...more }) as PlannerState;
+
+const sighting = (arn: string, more: Partial<TaskSighting> = {}): TaskSighting => ({
+  arn,
+  instanceArn: I1,
+  revision: 1,
+  actionKey: 'k0',
+  lastStatus: 'RUNNING',
+  desiredStatus: 'RUNNING',
+  health: 'UNKNOWN',
+  version: 3,
+  ...more,
+});
+
+/** Given: a picture taken at NOW for deployment E:2@1, i1 ACTIVE, t1 revision 1 RUNNING version 3. */
+const given = (more: Partial<Observation> = {}): Observation => ({
+  ...afterFullLook(engine(), { instances: [{ arn: I1, status: 'ACTIVE' }], tasks: [sighting(T1)] }, NOW),
+  ...more,
+});
+
+const task = (arn: string, version: number, more: Partial<TaskChange> = {}): TaskChange => ({
+  kind: 'task',
+  arn,
+  instanceArn: I1,
+  group: 'blox:1:k0',
+  lastStatus: 'RUNNING',
+  desiredStatus: 'RUNNING',
+  health: 'UNKNOWN',
+  version,
+  ...more,
+});
+
+const instance = (arn: string, status: string, attributes: Record<string, string>): ObservationChange => ({ kind: 'instance', arn, status, facts: { attributes } });
+
+describe('task groups: the revision and launch of a task, read off its events', () => {
+  it.each([
+    ['blox:2:start-ab-2-cd-0', { revision: 2, actionKey: 'start-ab-2-cd-0' }],
+    ['blox:12:k', { revision: 12, actionKey: 'k' }],
+    ['blox:blox-0123456789abcdef', undefined], // the group an older Blox set: no revision in it
+    ['family:log-daemon', undefined],
+    ['blox:0:k', undefined], // revisions start at 1
+    [undefined, undefined],
+  ])('parseTaskGroup(%s)', (group, expected) => {
+    expect(parseTaskGroup(group)).toEqual(expected);
+  });
+
+  it('taskGroup writes what parseTaskGroup reads, within ECS 255 characters', () => {
+    expect(taskGroup(2, 'start-0123456789abcdef-2-0123456789abcdef-0')).toBe('blox:2:start-0123456789abcdef-2-0123456789abcdef-0');
+    expect(parseTaskGroup(taskGroup(7, 'stop-x'))).toEqual({ revision: 7, actionKey: 'stop-x' });
+  });
+});
+
+describe('when a full look is due', () => {
+  it.each([
+    ['no picture', undefined, engine(), NOW, 'no picture of the cluster yet'],
+    ['a picture of this deployment, 1 s old', given(), engine(), NOW + 1_000, undefined],
+    ['a picture of another deployment', given(), engine({ deploymentId: 'E:3@2' }), NOW + 1_000, 'a new deployment'],
+    ['the instance group changed', given(), engine({ query: 'attribute:stack == dev' }), NOW + 1_000, 'the instance group changed'],
+    ['9 min 59 s old', given(), engine(), NOW + FULL_LOOK_EVERY_MS - 1_000, undefined],
+    ['10 min old: the backstop for a lost event', given(), engine(), NOW + FULL_LOOK_EVERY_MS, 'the last full look is 600 s old'],
+  ])('%s', (_name, picture, planner, now, expected) => {
+    expect(fullLookReason(picture, planner, now)).toBe(expected);
+  });
+});
+
+describe('folding changes into the picture', () => {
+  it('a newer version wins; a late older one is dropped; a STOPPED task never comes back', () => {
+    // t1: version 5 STOPPED, then (late) version 4 RUNNING/desired STOPPED → stays STOPPED version 5.
+    const after = fold(given(), [task(T1, 5, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedAt: NOW + 5_000 }), task(T1, 4, { desiredStatus: 'STOPPED' })], engine());
+    expect(after.tasks.get(T1)).toMatchObject({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 5, stopCode: 'UserInitiated' });
+  });
+
+  it('the same change delivered twice is the same picture', () => {
+    const change = task(T2, 1, { group: 'blox:2:k1', lastStatus: 'PENDING' });
+    expect(fold(given(), [change, change], engine())).toEqual(fold(given(), [change], engine()));
+  });
+
+  it('a new task takes its revision and launch from its group', () => {
+    const after = fold(given(), [task(T2, 1, { group: 'blox:2:k1', lastStatus: 'PENDING' })], engine());
+    expect(after.tasks.get(T2)).toMatchObject({ revision: 2, actionKey: 'k1', lastStatus: 'PENDING', instanceArn: I1 });
+    // The picture folded into is left as it was.
+    expect(given().tasks.has(T2)).toBe(false);
+  });
+
+  it('a task whose group says nothing is described at the next reconcile, not guessed', () => {
+    const after = fold(given(), [task(T2, 1, { group: 'blox:blox-0123456789abcdef' })], engine());
+    expect(after.tasks.has(T2)).toBe(false);
+    expect([...after.toLookUp]).toEqual([T2]);
+  });
+
+  it('an instance joins, drains and leaves the group as its events say (the query evaluated on their facts)', () => {
+    const joined = fold(given(), [instance(I2, 'ACTIVE', { stack: 'prod' })], engine());
+    expect(joined.instances.get(I2)).toBe('ACTIVE');
+    const other = fold(given(), [instance(I2, 'ACTIVE', { stack: 'dev' })], engine());
+    expect(other.instances.has(I2)).toBe(false);
+    const draining = fold(joined, [instance(I2, 'DRAINING', { stack: 'prod' })], engine());
+    expect(draining.instances.get(I2)).toBe('DRAINING');
+    const gone = fold(draining, [instance(I2, 'INACTIVE', { stack: 'prod' })], engine());
+    expect(gone.instances.has(I2)).toBe(false);
+    // An attribute taken off moves it out.
+    const retagged = fold(joined, [instance(I2, 'ACTIVE', {})], engine());
+    expect(retagged.instances.has(I2)).toBe(false);
+  });
+
+  it('a query on task:group cannot be answered from an instance event: the instances are listed again', () => {
+    const planner = engine({ query: 'task:group == service:web' });
+    const after = fold(given(), [instance(I2, 'ACTIVE', { stack: 'prod' })], planner);
+    expect(after.relist).toBe(true);
+    expect(after.instances.has(I2)).toBe(false);
+  });
+});
+
+describe('after a full look', () => {
+  it('the tasks the RUNNING listing no longer shows are the ones to describe (they stopped)', () => {
+    const previous = given({ tasks: new Map([[T1, sighting(T1)], [T2, sighting(T2, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' })]]) });
+    // t1 is not listed any more; t2 was already STOPPED: only t1 is described.
+    expect(vanished(previous, [])).toEqual([T1]);
+    expect(vanished(previous, [sighting(T1)])).toEqual([]);
+  });
+});
+
+describe('health and forgetting', () => {
+  it('tasks running without a verdict are described again, at most every HEALTH_POLL_MS, and only with a health check', () => {
+    const picture = given({ healthLookedAt: NOW });
+    expect(healthToLookUp(picture, true, NOW + HEALTH_POLL_MS - 1)).toEqual([]);
+    expect(healthToLookUp(picture, true, NOW + HEALTH_POLL_MS)).toEqual([T1]);
+    expect(healthToLookUp(picture, false, NOW + HEALTH_POLL_MS)).toEqual([]);
+    const healthy = given({ healthLookedAt: NOW, tasks: new Map([[T1, sighting(T1, { health: 'HEALTHY' })]]) });
+    expect(healthToLookUp(healthy, true, NOW + HEALTH_POLL_MS)).toEqual([]);
+  });
+
+  it('a stopped task is forgotten an hour after it stopped, as ECS forgets it', () => {
+    const stopped = () => given({ tasks: new Map([[T1, sighting(T1, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: NOW })]]) });
+    expect(prune(stopped(), NOW + STOPPED_KEPT_MS).tasks.has(T1)).toBe(true);
+    expect(prune(stopped(), NOW + STOPPED_KEPT_MS + 1).tasks.has(T1)).toBe(false);
+  });
+
+  it('the planner sees the instances and tasks, without versions', () => {
+    expect(observedFrom(given(), true)).toEqual({
+      instances: [{ arn: I1, status: 'ACTIVE' }],
+      tasks: [{ arn: T1, instanceArn: I1, revision: 1, actionKey: 'k0', lastStatus: 'RUNNING', desiredStatus: 'RUNNING', health: 'UNKNOWN' }],
+      targetHealthChecked: true,
+    });
+  });
+});
