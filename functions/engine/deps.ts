@@ -1,17 +1,18 @@
 /**
- * What the engine functions (reconciler, executor) need, built once per Lambda container (the entry
- * files call this at module scope) from the environment:
+ * What the reconciler function needs, built once per Lambda container (reconciler.ts calls this at
+ * module scope) from the environment:
  *
  * - `TABLE_NAME` (required): the revision log table;
  * - `ACTIONS_QUEUE_URL` (required): the SQS FIFO action queue;
  * - `WAKEUPS_QUEUE_URL` (optional): the delayed-reconcile queue; without it the engine only looks
- *   again on ECS events and the tick (the executor never schedules wake-ups and is not given it);
+ *   again on ECS events and the tick;
  * - `RECONCILE_QUEUE_URL` (optional): the reconcile queue the reconciler consumes, for its back-off
  *   on failed requests (without it they come back after the queue's visibility timeout);
  * - `EVENT_BUS_NAME`: where `Deployment State Change` events go (default: the account's `default` bus);
  * - `POWERTOOLS_SERVICE_NAME`: the logger's and the metrics' `service`.
  *
- * The router has its own, smaller set (router-deps.ts): it talks to neither ECS nor the action queue.
+ * The router has its own, smaller set (router-deps.ts): it talks to neither ECS nor the action queue;
+ * so has the executor (executor-deps.ts): it queues nothing, so its bundle carries no SQS client.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../adapters/clock';

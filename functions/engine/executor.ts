@@ -1,5 +1,5 @@
 /** Lambda entry point of the executor (the SQS FIFO action queue; see executor-handler.ts). */
-import { engineDeps } from './deps';
+import { executorDeps } from './executor-deps';
 import { createExecutorHandler } from './executor-handler';
 
-export const handler = createExecutorHandler(engineDeps());
+export const handler = createExecutorHandler(executorDeps());
