@@ -28,24 +28,13 @@
  */
 import * as z from 'zod/mini';
 import { awsTimestamp, eventBridgeEvent } from './envelope';
+import { HEALTH_STATUSES, TASK_STATUSES } from './ecs-task-statuses';
+
+export { HEALTH_STATUSES, TASK_STATUSES } from './ecs-task-statuses';
+export type { HealthStatus, TaskStatus } from './ecs-task-statuses';
 
 export const ECS_SOURCE = 'aws.ecs';
 export const ECS_TASK_STATE_CHANGE = 'ECS Task State Change';
-
-export const TASK_STATUSES = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-
-export const HEALTH_STATUSES = ['HEALTHY', 'UNHEALTHY', 'UNKNOWN'] as const;
-export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 /**
  * The stop codes ECS documents today. `stopCode` is typed as a string, not this enum: a code AWS adds

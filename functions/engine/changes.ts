@@ -12,7 +12,7 @@ import * as z from 'zod/mini';
 import type { InstanceFacts } from '../../domain/query';
 import type { ObservationChange } from '../../domain/rollout';
 import type { InboundEvent } from '../../events/aws';
-import { HEALTH_STATUSES, TASK_STATUSES } from '../../events/aws/ecs-task-state-change';
+import { HEALTH_STATUSES, TASK_STATUSES } from '../../events/aws/ecs-task-statuses';
 
 export const taskChangeSchema = z.object({
   kind: z.literal('task'),
