@@ -10,3 +10,5 @@ export type { SurgeInput } from './daemon-surge';
 export { relevant, JOINED_RECENTLY_MS } from './relevance';
 export type { EcsChange } from './relevance';
 export * from './observation';
+export { describeRollingStep, planRolling, rollingLimits } from './service-rolling';
+export type { RollingInput, RollingLimits, RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
