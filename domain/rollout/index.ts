@@ -12,3 +12,5 @@ export type { EcsChange } from './relevance';
 export * from './observation';
 export { describeRollingStep, planRolling, rollingLimits } from './service-rolling';
 export type { RollingInput, RollingLimits, RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
+export { breakerThreshold, breakerVerdict, countBreakerFailures, countsAgainstRevision, describeBreakerVerdict, MAX_BREAKER_RECORDS, newBreakerRecord, stopCause } from './circuit-breaker';
+export type { BreakerRecord, BreakerSettings, BreakerVerdict, FailedTasksSetting, StopCause, StoppedTargetTask } from './circuit-breaker';
