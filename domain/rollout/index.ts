@@ -14,3 +14,5 @@ export { describeRollingStep, planRolling, rollingLimits } from './service-rolli
 export type { RollingInput, RollingLimits, RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
 export { breakerThreshold, breakerVerdict, countBreakerFailures, countsAgainstRevision, describeBreakerVerdict, MAX_BREAKER_RECORDS, newBreakerRecord, stopCause } from './circuit-breaker';
 export type { BreakerRecord, BreakerSettings, BreakerVerdict, FailedTasksSetting, StopCause, StoppedTargetTask } from './circuit-breaker';
+export { CANARY_TASK_START, canaryTaskVerdict, foldCanaryTask, stepCanaryTask } from './service-canary-task';
+export type { CanaryTaskRead, CanaryTaskSettings, CanaryTaskState, CanaryTaskVerdict, TargetHealthState } from './service-canary-task';
