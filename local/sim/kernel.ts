@@ -95,9 +95,13 @@ export interface SimServicesDescription {
   alarms: Record<string, AlarmDescription>;
 }
 
-/** The default world's: target group `web` in cluster `default`; alarms `web-5xx` (5xx rate of `web` above 5 %) and `daemon-errors` (errors of family `log-daemon`). */
+/**
+ * The default world's (`local/cluster.yml` says the same): target group `web` in cluster `default`
+ * (tasks of family `web` registered while they run); alarms `web-5xx` (5xx rate of `web` above 5 %)
+ * and `daemon-errors` (errors of family `log-daemon`).
+ */
 export const DEFAULT_SIM_SERVICES: SimServicesDescription = Object.freeze({
-  targetGroups: { web: { cluster: 'default' } },
+  targetGroups: { web: { cluster: 'default', registerTasksOf: 'web' } },
   traffic: {},
   alarms: {
     'web-5xx': { targetGroup5xxPercent: 'web', threshold: 5, description: '5xx rate of target group web above 5 %' },

@@ -27,12 +27,37 @@
  * (`ecs-rate-limits.ts`); `false` turns them off; a mapping overrides them:
  * `{ callSpacingMs: 30, buckets: { cluster-resource-read: { burst: 100, sustainedPerSecond: 20 } } }`.
  * An explicit `rateLimits` option of `createWorld` wins over the file's.
+ *
+ * The simulated load balancing and monitoring (optional; `kernel.ts` builds them with
+ * `createSimulatedServices({ world, clock, description: simServicesOf(description) })`; absent
+ * sections are empty):
+ *
+ * ```yaml
+ * targetGroups:                       # ELBv2 target groups (ELBv2's defaults for absent settings)
+ *   web: { cluster: default, registerTasksOf: web, healthCheckIntervalSeconds: 30 }
+ * traffic:                            # how tasks answer, "family:revision" or "family"
+ *   "web:2": { errorRate: 0.2 }
+ * alarms:                             # CloudWatch alarms
+ *   web-5xx: { targetGroup5xxPercent: web, threshold: 5 }
+ *   daemon-errors: { taskFamilyErrors: log-daemon, threshold: 0 }
+ * ```
+ *
+ * Beyond their types, these sections are checked the way ELBv2 and CloudWatch would check them (a
+ * dry run: target group names and setting ranges, alarm periods, an alarm naming a target group
+ * that is not in the file), and a refusal names the field:
+ * `targetGroups.web.healthCheckIntervalSeconds: Member must have value greater than or equal to 5 (got 3)`.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, load as loadYaml, YAMLException } from 'js-yaml';
 import * as z from 'zod';
+import { VirtualClock } from './clock';
+import { SimulatedCloudWatch } from './cloudwatch';
 import type { SimRateLimitsConfig, SimRateLimitsOption } from './ecs-rate-limits';
+import { SimulatedElbv2 } from './elbv2';
+import type { AlarmDescription, SimServicesDescription, SimTargetGroupDescription } from './kernel';
+import { alarmInput, simServicesFileSchema } from './kernel';
+import type { TaskTraffic } from './traffic';
 import type { SimulatedClusterOptions } from './world';
 import { SimulatedCluster } from './world';
 import type { TaskBehaviour } from './state';
@@ -43,6 +68,7 @@ export const DEFAULT_WORLD_FILE = fileURLToPath(new URL('../cluster.yml', import
 const NAME = /^[A-Za-z0-9_.\-/\\]{1,128}$/;
 const TASK_DEFINITION_KEY = /^[A-Za-z0-9_-]{1,255}(:[1-9][0-9]*)?$/;
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
 
 function wholeNumber(min: number) {
   const what = `expected a whole number >= ${min}`;
@@ -97,10 +123,18 @@ const rateLimitsSchema = z.strictObject({
   buckets: bucketsSchema.optional(),
 });
 
+/** The simulated services' sections (`kernel.ts`'s schema), optional: a file without them describes none. */
+const targetGroupsSchema = simServicesFileSchema.shape.targetGroups.unwrap();
+const trafficSchema = simServicesFileSchema.shape.traffic.unwrap();
+const alarmsSchema = simServicesFileSchema.shape.alarms.unwrap();
+
 export const worldFileSchema = z.strictObject({
   clusters: z.record(z.string(), clusterSchema).default({}),
   taskDefinitions: z.record(z.string(), taskDefinitionSchema).default({}),
   rateLimits: rateLimitsSchema.optional(),
+  targetGroups: targetGroupsSchema.optional(),
+  traffic: trafficSchema.optional(),
+  alarms: alarmsSchema.optional(),
 });
 
 export interface InstanceGroupDescription {
@@ -117,6 +151,17 @@ export interface WorldDescription {
   taskDefinitions: Record<string, Partial<TaskBehaviour>>;
   /** Absent: ECS's limits. */
   rateLimits?: SimRateLimitsOption | undefined;
+  /** ELBv2 target groups (absent: none). */
+  targetGroups?: Record<string, SimTargetGroupDescription> | undefined;
+  /** How tasks answer, by `family:revision` or `family` (absent: every task serves without errors). */
+  traffic?: Record<string, Partial<TaskTraffic>> | undefined;
+  /** CloudWatch alarms (absent: none). */
+  alarms?: Record<string, AlarmDescription> | undefined;
+}
+
+/** The description's simulated services (`createSimulatedServices`' description): absent sections are empty. */
+export function simServicesOf(description: WorldDescription): SimServicesDescription {
+  return { targetGroups: description.targetGroups ?? {}, traffic: description.traffic ?? {}, alarms: description.alarms ?? {} };
 }
 
 /** A world file that cannot be used; `field` is the dotted path of the first offending field. */
@@ -154,7 +199,7 @@ export function parseWorldDescription(text: string, source = 'world file'): Worl
     throw new WorldFileError(`${source}: ${message}`, field);
   }
   const { rateLimits, ...rest } = parsed.data;
-  const description: WorldDescription = rest;
+  const description = rest as WorldDescription;
   if (rateLimitsOff) description.rateLimits = false;
   else if (rateLimits !== undefined) description.rateLimits = rateLimits as SimRateLimitsConfig;
   for (const [name, cluster] of Object.entries(description.clusters)) {
@@ -174,7 +219,68 @@ export function parseWorldDescription(text: string, source = 'world file'): Worl
       throw new WorldFileError(`${source}: ${field}: expected "family:revision" (e.g. "log-daemon:1") or a family name`, field);
     }
   }
+  checkServices(description, source);
   return description;
+}
+
+/** The services' sections beyond their types: names, references, and a dry run through ELBv2's and CloudWatch's own checks. */
+function checkServices(description: WorldDescription, source: string): void {
+  const refuse = (field: string, message: string): never => {
+    throw new WorldFileError(`${source}: ${field}: ${message}`, field);
+  };
+  for (const key of Object.keys(description.traffic ?? {})) {
+    if (!TASK_DEFINITION_KEY.test(key)) refuse(`traffic.${display(key)}`, 'expected "family:revision" (e.g. "web:2") or a family name');
+  }
+  for (const [name, group] of Object.entries(description.targetGroups ?? {})) {
+    if (group.cluster !== undefined && !CLUSTER_NAME.test(group.cluster)) {
+      refuse(`targetGroups.${display(name)}.cluster`, 'not a cluster name (letters, digits, "-" and "_", up to 255)');
+    }
+    if (group.registerTasksOf !== undefined && !FAMILY.test(group.registerTasksOf)) {
+      refuse(`targetGroups.${display(name)}.registerTasksOf`, 'expected a task definition family (letters, digits, "-" and "_")');
+    }
+  }
+  for (const [name, alarm] of Object.entries(description.alarms ?? {})) {
+    const family = 'taskFamilyErrors' in alarm ? alarm.taskFamilyErrors : undefined;
+    if (family !== undefined && !FAMILY.test(family)) refuse(`alarms.${display(name)}.taskFamilyErrors`, 'expected a task definition family (letters, digits, "-" and "_")');
+  }
+  const clock = new VirtualClock(0);
+  const elbv2 = new SimulatedElbv2({
+    clock,
+    rateLimits: false,
+    endpoints: { probe: () => ({ kind: 'refused' }), onWillChange: () => () => undefined },
+    instances: { instanceState: () => undefined },
+  });
+  const cloudwatch = new SimulatedCloudWatch({ clock, rateLimits: false });
+  try {
+    for (const [name, group] of Object.entries(description.targetGroups ?? {})) {
+      const { cluster: _cluster, registerTasksOf: _register, ...setup } = group;
+      try {
+        elbv2.createTargetGroup({ ...setup, name });
+      } catch (error) {
+        const message = (error as Error).message;
+        // ELBv2's constraint wording names the setting: "Value '3' at 'healthCheckIntervalSeconds' failed to satisfy constraint: …".
+        const constraint = /Value (.+?) at '([A-Za-z]+)' failed to satisfy constraint: (.*)$/.exec(message);
+        if (constraint) refuse(`targetGroups.${display(name)}.${constraint[2]}`, `${constraint[3]} (got ${constraint[1]!.replace(/^'(.*)'$/, '$1')})`);
+        if (/interval must be greater than the timeout/.test(message)) refuse(`targetGroups.${display(name)}.healthCheckTimeoutSeconds`, message);
+        if (/deregistration_delay/.test(message)) refuse(`targetGroups.${display(name)}.deregistrationDelaySeconds`, message);
+        refuse(`targetGroups.${display(name)}`, message);
+      }
+    }
+    for (const [name, alarm] of Object.entries(description.alarms ?? {})) {
+      try {
+        cloudwatch.defineAlarm(alarmInput(name, alarm, elbv2));
+      } catch (error) {
+        const message = (error as Error).message;
+        // alarmInput names the field itself (`alarms.<name>.targetGroup5xxPercent: no target group named …`).
+        const own = `alarms.${name}.targetGroup5xxPercent: `;
+        if (message.startsWith(own)) refuse(`alarms.${display(name)}.targetGroup5xxPercent`, message.slice(own.length));
+        refuse(`alarms.${display(name)}`, message);
+      }
+    }
+  } finally {
+    elbv2.close();
+    cloudwatch.close();
+  }
 }
 
 /** Reads and validates a world file. */
@@ -226,6 +332,8 @@ const KNOWN_KEYS = {
   rateLimits: Object.keys(rateLimitsSchema.shape),
   buckets: Object.keys(bucketsSchema.shape),
   rateLimit: Object.keys(rateLimitSchema.shape),
+  targetGroup: Object.keys(targetGroupsSchema.valueType.shape),
+  traffic: Object.keys(trafficSchema.valueType.shape),
 };
 
 function knownKeys(path: readonly PropertyKey[]): string[] {
@@ -236,6 +344,8 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   if (path[0] === 'rateLimits' && path.length === 1) return KNOWN_KEYS.rateLimits;
   if (path[0] === 'rateLimits' && path[1] === 'buckets' && path.length === 2) return KNOWN_KEYS.buckets;
   if (path[0] === 'rateLimits' && path[1] === 'buckets' && path.length === 3) return KNOWN_KEYS.rateLimit;
+  if (path[0] === 'targetGroups' && path.length === 2) return KNOWN_KEYS.targetGroup;
+  if (path[0] === 'traffic' && path.length === 2) return KNOWN_KEYS.traffic;
   return [];
 }
 

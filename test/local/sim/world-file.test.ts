@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/sim/clock';
-import { createWorld, DEFAULT_WORLD_FILE, parseWorldDescription, readWorldFile, WorldFileError } from '../../../local/sim/world-file';
+import { DEFAULT_SIM_SERVICES } from '../../../local/sim/kernel';
+import { createWorld, DEFAULT_WORLD_FILE, parseWorldDescription, readWorldFile, simServicesOf, WorldFileError } from '../../../local/sim/world-file';
 import { START, T0 } from './helpers';
 
 describe('the default world (local/cluster.yml)', () => {
@@ -31,6 +32,18 @@ describe('the default world (local/cluster.yml)', () => {
     clock.advance(1000);
     expect(world.describeTask(first.tasks[0]!.arn)?.lastStatus).toBe('STOPPED');
     expect(world.taskBehaviour('other:1')).toMatchObject({ cpu: 512, memory: 1024 });
+  });
+
+  it('has target group web in cluster default (web tasks registered), alarms web-5xx and daemon-errors: DEFAULT_SIM_SERVICES', () => {
+    expect(simServicesOf(description)).toEqual({
+      targetGroups: { web: { cluster: 'default', registerTasksOf: 'web' } },
+      traffic: {},
+      alarms: {
+        'web-5xx': { targetGroup5xxPercent: 'web', threshold: 5, description: '5xx rate of target group web above 5 %' },
+        'daemon-errors': { taskFamilyErrors: 'log-daemon', threshold: 0, description: 'errors of task family log-daemon' },
+      },
+    });
+    expect(simServicesOf(description)).toEqual(DEFAULT_SIM_SERVICES);
   });
 
   it('the path points into local/', () => {
@@ -77,7 +90,7 @@ taskDefinitions:
     ['clusters: { default: { instances: [ { count: 1.5 } ] } }', 'clusters.default.instances[0].count', /expected a whole number/],
     ['clusters: { default: { instances: [ { cout: 2 } ] } }', 'clusters.default.instances[0].cout', /unknown field \(expected one of count, attributes, cpu, memory/],
     ['clusters: { default: { instance: [] } }', 'clusters.default.instance', /unknown field \(expected one of instances\)/],
-    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions, rateLimits\)/],
+    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions, rateLimits, targetGroups, traffic, alarms\)/],
     ['rateLimits: true', 'rateLimits', /expected a mapping, got true/],
     ['rateLimits: { spacing: 1 }', 'rateLimits.spacing', /unknown field \(expected one of callSpacingMs, buckets\)/],
     ['rateLimits: { buckets: { reads: {} } }', 'rateLimits.buckets.reads', /unknown field \(expected one of cluster-resource-read, cluster-resource-modify\)/],
@@ -92,6 +105,24 @@ taskDefinitions:
     ['taskDefinitions: { "x:1": { stopSeconds: -1 } }', 'taskDefinitions.x:1.stopSeconds', /expected a number of seconds >= 0/],
     ['taskDefinitions: { "x:1": { startSecs: 1 } }', 'taskDefinitions.x:1.startSecs', /unknown field \(expected one of cpu, memory, startSeconds/],
     ['clusters: [a, b]', 'clusters', /expected a mapping, got a list/],
+    ['targetGroups: [web]', 'targetGroups', /expected a mapping, got a list/],
+    ['targetGroups: { web: { prot: HTTP } }', 'targetGroups.web.prot', /unknown field \(expected one of cluster, port, protocol, loadBalancer, healthCheckIntervalSeconds/],
+    ['targetGroups: { web: { protocol: TCP } }', 'targetGroups.web.protocol', /expected HTTP or HTTPS/],
+    ['targetGroups: { web: { healthCheckIntervalSeconds: 3 } }', 'targetGroups.web.healthCheckIntervalSeconds', /Member must have value greater than or equal to 5 \(got 3\)/],
+    ['targetGroups: { web: { healthyThresholdCount: 11 } }', 'targetGroups.web.healthyThresholdCount', /Member must have value less than or equal to 10 \(got 11\)/],
+    ['targetGroups: { web: { healthCheckIntervalSeconds: 10, healthCheckTimeoutSeconds: 10 } }', 'targetGroups.web.healthCheckTimeoutSeconds', /interval must be greater than the timeout/],
+    ['targetGroups: { web: { deregistrationDelaySeconds: 3601 } }', 'targetGroups.web.deregistrationDelaySeconds', /must be between 0 and 3600/],
+    ['targetGroups: { web_1: {} }', 'targetGroups.web_1', /can contain only alphanumeric characters or hyphens/],
+    ['targetGroups: { web: { cluster: "a/b" } }', 'targetGroups.web.cluster', /not a cluster name/],
+    ['targetGroups: { web: { registerTasksOf: "web:1" } }', 'targetGroups.web.registerTasksOf', /expected a task definition family/],
+    ['traffic: { "web:0": { errorRate: 0.1 } }', 'traffic."web:0"', /expected "family:revision"/],
+    ['traffic: { "web:1": { errorRate: 1.5 } }', 'traffic.web:1.errorRate', /expected a share between 0 and 1/],
+    ['traffic: { "web:1": { errors: 1 } }', 'traffic.web:1.errors', /unknown field \(expected one of errorRate, requestsPerSecond\)/],
+    ['alarms: { web-5xx: { targetGroup5xxPercent: api } }', 'alarms.web-5xx.targetGroup5xxPercent', /no target group named api/],
+    ['targetGroups: { web: {} }\nalarms: { a: { targetGroup5xxPercent: web, periodSeconds: 90 } }', 'alarms.a.periodSeconds', /expected a multiple of 60/],
+    ['alarms: { a: { taskFamilyErrors: log-daemon, evaluationPeriods: 1441 } }', 'alarms.a', /must not exceed 86400/],
+    ['alarms: { a: { taskFamilyErrors: "log-daemon:1" } }', 'alarms.a.taskFamilyErrors', /expected a task definition family/],
+    ['alarms: { a: { treshold: 1 } }', 'alarms.a', /expected one of \{ targetGroup5xxPercent: <target group>, … \}, \{ taskFamilyErrors: <family>, … \}, \{ metricAlarm/],
   ])('refuses %s naming %s', (text, field, message) => {
     let error: unknown;
     try {
@@ -102,7 +133,34 @@ taskDefinitions:
     expect(error).toBeInstanceOf(WorldFileError);
     expect((error as WorldFileError).message).toMatch(/^cluster\.yml: /);
     expect((error as WorldFileError).message).toMatch(message);
-    expect((error as WorldFileError).message).toContain(field.replace('x:1', '"x:1"'));
+    expect((error as WorldFileError).message).toContain(field.replace('x:1', '"x:1"').replace('web:1', '"web:1"'));
+    // The simulated services' sections: `field` is the path as the message shows it.
+    if (/^(targetGroups|traffic|alarms)\b/.test(field)) expect((error as WorldFileError).field).toBe(field.replace('web:1', '"web:1"'));
+  });
+
+  it('reads the services sections; a file without them describes none', () => {
+    const description = parseWorldDescription(`
+targetGroups:
+  web: { cluster: default, registerTasksOf: web, healthCheckIntervalSeconds: 10, healthyThresholdCount: 2 }
+  api: {}
+traffic:
+  "web:2": { errorRate: 0.2 }
+  log-daemon: { requestsPerSecond: 5 }
+alarms:
+  web-5xx: { targetGroup5xxPercent: web }
+  api-5xx: { targetGroup5xxPercent: api, threshold: 1, evaluationPeriods: 5, datapointsToAlarm: 2, treatMissingData: breaching }
+  custom: { metricAlarm: { Namespace: App, MetricName: Latency, Statistic: Average, Period: 60, EvaluationPeriods: 1, Threshold: 250, ComparisonOperator: GreaterThanThreshold } }
+`);
+    expect(simServicesOf(description)).toEqual({
+      targetGroups: { web: { cluster: 'default', registerTasksOf: 'web', healthCheckIntervalSeconds: 10, healthyThresholdCount: 2 }, api: {} },
+      traffic: { 'web:2': { errorRate: 0.2 }, 'log-daemon': { requestsPerSecond: 5 } },
+      alarms: {
+        'web-5xx': { targetGroup5xxPercent: 'web' },
+        'api-5xx': { targetGroup5xxPercent: 'api', threshold: 1, evaluationPeriods: 5, datapointsToAlarm: 2, treatMissingData: 'breaching' },
+        custom: { metricAlarm: { Namespace: 'App', MetricName: 'Latency', Statistic: 'Average', Period: 60, EvaluationPeriods: 1, Threshold: 250, ComparisonOperator: 'GreaterThanThreshold' } },
+      },
+    });
+    expect(simServicesOf(parseWorldDescription('clusters: { default: {} }'))).toEqual({ targetGroups: {}, traffic: {}, alarms: {} });
   });
 
   it('refuses YAML that does not parse, and a missing file', () => {
