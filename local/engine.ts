@@ -5,6 +5,8 @@
  * time: reconciles of one environment never overlap, and a burst of events is coalesced into the
  * next batch) to the reconciler handler, whose actions go through the in-process FIFO action queue to
  * the executor handler. Same handler code as the Lambda functions; only the adapters differ.
+ * The simulated CloudWatch's `CloudWatch Alarm State Change` events (`alarms`) reach the router
+ * the same way, as EventBridge delivers them in AWS.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EngineDeps } from '../functions/engine/engine';
@@ -14,7 +16,7 @@ import type { Cluster } from '../functions/ports';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
 import type { EventLog, ObservationStore } from '../functions/ports';
-import type { SimScheduler, SimulatedCluster } from './sim';
+import type { AlarmEventListener, SimScheduler, SimulatedCluster, SimulatedEcsEvent } from './sim';
 import { wireEngine } from './wiring';
 
 export interface LocalEngineOptions {
@@ -22,6 +24,8 @@ export interface LocalEngineOptions {
   /** Where the engine keeps its picture of the cluster (the local stack: DynamoDB Local, the log's table). */
   observations?: ObservationStore;
   world: SimulatedCluster;
+  /** Whose alarm state change events reach the router too (the simulated CloudWatch). */
+  alarms?: { onEvent(listener: AlarmEventListener): () => void };
   clock: SimScheduler;
   logger: Logger;
   tickMs?: number;
@@ -57,9 +61,24 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
   // Every ECS call of the reconciler and the executor from one budget below ECS's limits.
   const budget = new InMemoryEcsBudget({ clock });
   const budgeted = (cluster: Cluster) => new BudgetedCluster(cluster, budget, { budgetKey: ACCOUNT_BUDGET });
+  // The router's inbound events: the cluster's ECS events and, when given, CloudWatch's alarm
+  // events (wireEngine passes each on as a plain EventBridge event; the router tells them apart).
+  const alarms = options.alarms;
+  const inbound: Pick<SimulatedCluster, 'onEvent'> = alarms
+    ? {
+        onEvent: (listener) => {
+          const fromWorld = world.onEvent(listener);
+          const fromAlarms = alarms.onEvent((event) => listener(event as unknown as SimulatedEcsEvent));
+          return () => {
+            fromWorld();
+            fromAlarms();
+          };
+        },
+      }
+    : world;
   const wiring = wireEngine({
     scheduler: clock,
-    world,
+    world: inbound,
     eventLog,
     ...(options.observations ? { observations: options.observations } : {}),
     cluster: budgeted(world),

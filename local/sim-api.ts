@@ -1,18 +1,43 @@
 /**
  * The simulator's controls, served by the local stack only (loopback, prefix `/_sim`): list, add,
- * drain and remove instances; list tasks; give a task definition faults; flip an alarm.
- * `blox sim …` is their client. In AWS there is no `/_sim`: the CLI says so.
+ * drain and remove instances; list tasks; give a task definition faults or an error rate; the
+ * simulated load balancer's target groups and target health; the CloudWatch alarms, and setting
+ * one's state. `blox sim …` is their client. In AWS there is no `/_sim`: the CLI says so.
+ *
+ * | Route | Answer |
+ * |---|---|
+ * | `GET /_sim/instances[?cluster=C]`, `POST /_sim/instances`, `POST /_sim/instances/{id}/remove\|drain` | the instances |
+ * | `GET /_sim/tasks[?environment=NAME]` | `{ Tasks }` |
+ * | `POST /_sim/task-definitions` `{ TaskDefinition, StartSeconds?, FailStart?, CrashAfterSeconds?, Unhealthy?, Healthy?, ErrorRate? }` | `{}` |
+ * | `GET /_sim/target-groups` | DescribeTargetGroups' `{ TargetGroups }` |
+ * | `GET /_sim/target-groups/{name or ARN}/health` | DescribeTargetHealth's `{ TargetHealthDescriptions }` |
+ * | `GET /_sim/alarms[?state=ALARM\|OK\|INSUFFICIENT_DATA]` | DescribeAlarms' `{ MetricAlarms, CompositeAlarms }`, every page |
+ * | `POST /_sim/alarms` `{ AlarmName, State: ALARM\|OK }` | `{}`: SetAlarmState, which holds until the alarm's next evaluation |
+ *
+ * The ELBv2 and CloudWatch routes are calls to the simulated services' APIs, so they count against
+ * those services' request rates as an operator's `aws` calls would (a throttled one answers 429).
+ * An error is `{ error: { code, message, field? } }`, `field` naming the offending body field or
+ * query parameter; a refused request changes nothing.
  */
 import type http from 'node:http';
 import { TAG_ENVIRONMENT, TAG_REVISION } from '../domain/identity';
 import type { ContainerInstance, ClusterTask } from '../functions/ports';
-import type { SimulatedCluster } from './sim';
+import type { MetricAlarm, SimulatedCluster, SimulatedServices } from './sim';
+import { SimulatedAwsError, STATE_VALUES } from './sim';
 
 export interface SimApiState {
   world: SimulatedCluster;
-  alarms: Map<string, 'ALARM' | 'OK'>;
+  /** The simulated load balancing and monitoring (`createSimulatedServices`). */
+  services: SimulatedServices;
   /** Called after a change that the world does not announce with an event. */
   onChange?: () => void;
+  /** Told of every task definition error rate set (the local stack saves them). */
+  onTrafficChange?: (taskDefinition: string, traffic: { errorRate: number }) => void;
+}
+
+export interface SimResponse {
+  status: number;
+  body: unknown;
 }
 
 class SimApiError extends Error {
@@ -20,9 +45,15 @@ class SimApiError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
   }
+}
+
+/** A 400 naming its field: the message starts with it. */
+function invalid(field: string, message: string): SimApiError {
+  return new SimApiError(400, 'ValidationError', `${field}: ${message}`, field);
 }
 
 function instanceView(i: ContainerInstance) {
@@ -58,96 +89,189 @@ function positiveNumber(value: unknown, field: string, options: { integer?: bool
   if (value === undefined) return undefined;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < (options.min ?? 0) || (options.integer && !Number.isInteger(n))) {
-    throw new SimApiError(400, 'ValidationError', `${field}: expected a ${options.integer ? 'whole ' : ''}number of at least ${options.min ?? 0}`);
+    throw invalid(field, `expected a ${options.integer ? 'whole ' : ''}number of at least ${options.min ?? 0}`);
   }
   return n;
 }
 
 function object(value: unknown, field: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SimApiError(400, 'ValidationError', `${field}: expected an object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(field, 'expected an object');
   return value as Record<string, unknown>;
 }
 
-/** Handles a `/_sim` request; returns false when the path is not a simulator route. */
-export function handleSimRequest(state: SimApiState, method: string, url: URL, body: string, res: http.ServerResponse): boolean {
+/** A share of requests, 0 to 1. */
+function share(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) throw invalid(field, 'expected a share of requests from 0 to 1 (e.g. 0.2)');
+  return n;
+}
+
+/** A simulated AWS service's refusal, as an HTTP answer (a throttle is a 429). */
+function awsError(error: SimulatedAwsError, field?: string): SimApiError {
+  const throttled = error.$retryable?.throttling === true;
+  return new SimApiError(throttled ? 429 : error.$metadata.httpStatusCode, error.name, `${error.name}: ${error.message}`, field);
+}
+
+/** Every alarm, every page of DescribeAlarms (100 a page). */
+async function allAlarms(state: SimApiState, stateValue?: string): Promise<MetricAlarm[]> {
+  const alarms: MetricAlarm[] = [];
+  let token: string | undefined;
+  do {
+    const page = await state.services.cloudwatch.describeAlarms({ MaxRecords: 100, ...(stateValue ? { StateValue: stateValue } : {}), ...(token ? { NextToken: token } : {}) });
+    alarms.push(...page.MetricAlarms);
+    token = page.NextToken;
+  } while (token !== undefined);
+  return alarms;
+}
+
+/** The names a 404 lists, or nothing when listing them fails (throttled). */
+async function known(list: () => Promise<string[]>): Promise<string> {
+  try {
+    const names = await list();
+    return names.length === 0 ? ' (there are none)' : ` (known: ${names.join(', ')})`;
+  } catch {
+    return '';
+  }
+}
+
+/** Answers a `/_sim` request (`handleSimRequest` writes it). */
+export async function simRequest(state: SimApiState, method: string, url: URL, body: string): Promise<SimResponse> {
   const path = url.pathname.replace(/\/+$/, '');
-  if (!path.startsWith('/_sim')) return false;
-  const send = (status: number, payload: unknown) => {
+  try {
+    return await route(state, method, path, url, body);
+  } catch (error) {
+    if (error instanceof SimApiError) {
+      return { status: error.statusCode, body: { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } } };
+    }
+    if (error instanceof SimulatedAwsError) {
+      const answer = awsError(error);
+      return { status: answer.statusCode, body: { error: { code: answer.code, message: answer.message } } };
+    }
+    return { status: 400, body: { error: { code: 'ValidationError', message: (error as Error).message } } };
+  }
+}
+
+async function route(state: SimApiState, method: string, path: string, url: URL, body: string): Promise<SimResponse> {
+  const { world, services } = state;
+  const parsed = (): Record<string, unknown> => {
+    if (body.trim() === '') return {};
+    try {
+      return object(JSON.parse(body), 'body');
+    } catch (error) {
+      if (error instanceof SimApiError) throw error;
+      throw invalid('body', 'not valid JSON');
+    }
+  };
+  const segments = path.split('/').slice(2);
+  if (method === 'GET' && path === '/_sim/instances') {
+    const cluster = url.searchParams.get('cluster') ?? undefined;
+    return { status: 200, body: { Instances: world.describeInstances(cluster).filter((i) => i.status !== 'INACTIVE').map(instanceView) } };
+  }
+  if (method === 'POST' && path === '/_sim/instances') {
+    const input = parsed();
+    const attributes = input.Attributes === undefined ? {} : object(input.Attributes, 'Attributes');
+    for (const [k, v] of Object.entries(attributes)) {
+      if (typeof v !== 'string') throw invalid(`Attributes.${k}`, 'expected a string');
+    }
+    const count = positiveNumber(input.Count ?? 1, 'Count', { integer: true, min: 1 })!;
+    if (count > 1000) throw invalid('Count', 'at most 1000 at a time');
+    const instances = world.addInstances({
+      count,
+      attributes: attributes as Record<string, string>,
+      ...(typeof input.Cluster === 'string' ? { cluster: input.Cluster } : {}),
+      ...(input.Cpu !== undefined ? { cpu: positiveNumber(input.Cpu, 'Cpu', { integer: true, min: 1 }) } : {}),
+      ...(input.Memory !== undefined ? { memory: positiveNumber(input.Memory, 'Memory', { integer: true, min: 1 }) } : {}),
+    });
+    return { status: 201, body: { Instances: instances.map(instanceView) } };
+  }
+  if (method === 'POST' && segments[0] === 'instances' && segments.length === 3 && (segments[2] === 'remove' || segments[2] === 'drain')) {
+    const id = decodeURIComponent(segments[1]!);
+    const found = world.describeInstances().some((i) => i.ec2InstanceId === id || i.arn === id || i.arn.endsWith(`/${id}`));
+    if (!found) throw new SimApiError(404, 'NotFound', `no container instance "${id}"`);
+    if (segments[2] === 'remove') world.removeInstance(id);
+    else world.drainInstance(id);
+    return { status: 200, body: {} };
+  }
+  if (method === 'GET' && path === '/_sim/tasks') {
+    const environment = url.searchParams.get('environment');
+    const instances = new Map(world.describeInstances().map((i) => [i.arn, i]));
+    const tasks = world.describeTasks().filter((t) => !environment || t.tags[TAG_ENVIRONMENT] === environment);
+    return { status: 200, body: { Tasks: tasks.map((t) => taskView(t, instances)) } };
+  }
+  if (method === 'POST' && path === '/_sim/task-definitions') {
+    const input = parsed();
+    const td = input.TaskDefinition;
+    if (typeof td !== 'string' || !/^[A-Za-z0-9_-]{1,255}(:[1-9][0-9]*)?$/.test(td)) throw invalid('TaskDefinition', 'expected "family:revision"');
+    if (input.FailStart !== undefined && typeof input.FailStart !== 'string') throw invalid('FailStart', 'expected a reason string');
+    // Everything is checked before anything changes.
+    const behaviour = {
+      ...(input.StartSeconds !== undefined ? { startSeconds: positiveNumber(input.StartSeconds, 'StartSeconds') } : {}),
+      ...(input.FailStart !== undefined ? { failStart: input.FailStart as string } : {}),
+      ...(input.CrashAfterSeconds !== undefined ? { crashAfterSeconds: positiveNumber(input.CrashAfterSeconds, 'CrashAfterSeconds') } : {}),
+      ...(input.Unhealthy === true ? { health: 'unhealthy' as const } : {}),
+      ...(input.Healthy === true ? { health: 'healthy' as const } : {}),
+    };
+    const errorRate = share(input.ErrorRate, 'ErrorRate');
+    if (Object.keys(behaviour).length > 0 || errorRate === undefined) world.configureTaskDefinition(td, behaviour);
+    if (errorRate !== undefined) {
+      services.traffic.configure(td, { errorRate });
+      state.onTrafficChange?.(td, { errorRate });
+    }
+    state.onChange?.();
+    return { status: 200, body: {} };
+  }
+  if (method === 'GET' && path === '/_sim/target-groups') {
+    return { status: 200, body: await services.elbv2.describeTargetGroups() };
+  }
+  if (method === 'GET' && segments[0] === 'target-groups' && segments.length === 3 && segments[2] === 'health') {
+    const name = decodeURIComponent(segments[1]!);
+    const arn = name.startsWith('arn:') ? name : services.elbv2.targetGroupArn(name);
+    const missing = async () =>
+      new SimApiError(
+        404,
+        'TargetGroupNotFound',
+        `TargetGroup: no target group "${name}"${await known(async () => (await services.elbv2.describeTargetGroups()).TargetGroups.map((g) => g.TargetGroupName))}`,
+        'TargetGroup',
+      );
+    if (arn === undefined) throw await missing();
+    try {
+      return { status: 200, body: await services.elbv2.describeTargetHealth({ TargetGroupArn: arn }) };
+    } catch (error) {
+      if (error instanceof SimulatedAwsError && (error.name === 'TargetGroupNotFoundException' || error.name === 'ValidationError')) throw await missing();
+      throw error;
+    }
+  }
+  if (method === 'GET' && path === '/_sim/alarms') {
+    const stateValue = url.searchParams.get('state') ?? undefined;
+    if (stateValue !== undefined && !(STATE_VALUES as readonly string[]).includes(stateValue)) throw invalid('state', `expected one of ${STATE_VALUES.join(', ')}`);
+    return { status: 200, body: { MetricAlarms: await allAlarms(state, stateValue), CompositeAlarms: [] } };
+  }
+  if (method === 'POST' && path === '/_sim/alarms') {
+    const input = parsed();
+    if (typeof input.AlarmName !== 'string' || input.AlarmName === '') throw invalid('AlarmName', 'expected a name');
+    if (input.State !== 'ALARM' && input.State !== 'OK') throw invalid('State', 'expected ALARM or OK');
+    try {
+      await services.cloudwatch.setAlarmState({ AlarmName: input.AlarmName, StateValue: input.State, StateReason: 'Set by blox sim set-alarm' });
+    } catch (error) {
+      if (error instanceof SimulatedAwsError && error.name === 'ResourceNotFound') {
+        const names = await known(async () => (await allAlarms(state)).map((alarm) => alarm.AlarmName));
+        throw new SimApiError(404, 'ResourceNotFound', `AlarmName: no alarm "${input.AlarmName}"${names}`, 'AlarmName');
+      }
+      throw error;
+    }
+    state.onChange?.();
+    return { status: 200, body: {} };
+  }
+  throw new SimApiError(404, 'NotFound', `no simulator route for ${method} ${path}`);
+}
+
+/** Handles a `/_sim` request (answered asynchronously); returns false when the path is not a simulator route. */
+export function handleSimRequest(state: SimApiState, method: string, url: URL, body: string, res: http.ServerResponse): boolean {
+  if (!url.pathname.startsWith('/_sim')) return false;
+  void simRequest(state, method, url, body).then(({ status, body: payload }) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(payload));
-  };
-  try {
-    const { world } = state;
-    const parsed = (): Record<string, unknown> => {
-      if (body.trim() === '') return {};
-      try {
-        return object(JSON.parse(body), 'body');
-      } catch (error) {
-        if (error instanceof SimApiError) throw error;
-        throw new SimApiError(400, 'ValidationError', 'body: not valid JSON');
-      }
-    };
-    const segments = path.split('/').slice(2);
-    if (method === 'GET' && path === '/_sim/instances') {
-      const cluster = url.searchParams.get('cluster') ?? undefined;
-      send(200, { Instances: world.describeInstances(cluster).filter((i) => i.status !== 'INACTIVE').map(instanceView) });
-    } else if (method === 'POST' && path === '/_sim/instances') {
-      const input = parsed();
-      const attributes = input.Attributes === undefined ? {} : object(input.Attributes, 'Attributes');
-      for (const [k, v] of Object.entries(attributes)) {
-        if (typeof v !== 'string') throw new SimApiError(400, 'ValidationError', `Attributes.${k}: expected a string`);
-      }
-      const count = positiveNumber(input.Count ?? 1, 'Count', { integer: true, min: 1 })!;
-      if (count > 1000) throw new SimApiError(400, 'ValidationError', 'Count: at most 1000 at a time');
-      const instances = world.addInstances({
-        count,
-        attributes: attributes as Record<string, string>,
-        ...(typeof input.Cluster === 'string' ? { cluster: input.Cluster } : {}),
-        ...(input.Cpu !== undefined ? { cpu: positiveNumber(input.Cpu, 'Cpu', { integer: true, min: 1 }) } : {}),
-        ...(input.Memory !== undefined ? { memory: positiveNumber(input.Memory, 'Memory', { integer: true, min: 1 }) } : {}),
-      });
-      send(201, { Instances: instances.map(instanceView) });
-    } else if (method === 'POST' && segments[0] === 'instances' && segments.length === 3 && (segments[2] === 'remove' || segments[2] === 'drain')) {
-      const id = decodeURIComponent(segments[1]!);
-      const known = world.describeInstances().some((i) => i.ec2InstanceId === id || i.arn === id || i.arn.endsWith(`/${id}`));
-      if (!known) throw new SimApiError(404, 'NotFound', `no container instance "${id}"`);
-      if (segments[2] === 'remove') world.removeInstance(id);
-      else world.drainInstance(id);
-      send(200, {});
-    } else if (method === 'GET' && path === '/_sim/tasks') {
-      const environment = url.searchParams.get('environment');
-      const instances = new Map(world.describeInstances().map((i) => [i.arn, i]));
-      const tasks = world.describeTasks().filter((t) => !environment || t.tags[TAG_ENVIRONMENT] === environment);
-      send(200, { Tasks: tasks.map((t) => taskView(t, instances)) });
-    } else if (method === 'POST' && path === '/_sim/task-definitions') {
-      const input = parsed();
-      const td = input.TaskDefinition;
-      if (typeof td !== 'string' || !/^[A-Za-z0-9_-]{1,255}(:[1-9][0-9]*)?$/.test(td)) {
-        throw new SimApiError(400, 'ValidationError', 'TaskDefinition: expected "family:revision"');
-      }
-      if (input.FailStart !== undefined && typeof input.FailStart !== 'string') throw new SimApiError(400, 'ValidationError', 'FailStart: expected a reason string');
-      world.configureTaskDefinition(td, {
-        ...(input.StartSeconds !== undefined ? { startSeconds: positiveNumber(input.StartSeconds, 'StartSeconds') } : {}),
-        ...(input.FailStart !== undefined ? { failStart: input.FailStart as string } : {}),
-        ...(input.CrashAfterSeconds !== undefined ? { crashAfterSeconds: positiveNumber(input.CrashAfterSeconds, 'CrashAfterSeconds') } : {}),
-        ...(input.Unhealthy === true ? { health: 'unhealthy' as const } : {}),
-        ...(input.Healthy === true ? { health: 'healthy' as const } : {}),
-      });
-      state.onChange?.();
-      send(200, {});
-    } else if (method === 'POST' && path === '/_sim/alarms') {
-      const input = parsed();
-      if (typeof input.AlarmName !== 'string' || input.AlarmName === '') throw new SimApiError(400, 'ValidationError', 'AlarmName: expected a name');
-      if (input.State !== 'ALARM' && input.State !== 'OK') throw new SimApiError(400, 'ValidationError', 'State: expected ALARM or OK');
-      state.alarms.set(input.AlarmName, input.State);
-      state.onChange?.();
-      send(200, {});
-    } else {
-      throw new SimApiError(404, 'NotFound', `no simulator route for ${method} ${path}`);
-    }
-  } catch (error) {
-    if (error instanceof SimApiError) send(error.statusCode, { error: { code: error.code, message: error.message } });
-    else send(400, { error: { code: 'ValidationError', message: (error as Error).message } });
-  }
+  });
   return true;
 }

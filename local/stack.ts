@@ -6,6 +6,18 @@
  * With `dataDir`, both the revision log (DynamoDB Local's files) and the simulated world
  * (`world.json`, written after every change) survive a restart — even a SIGKILL mid-deployment:
  * the engine picks up from the log and the world, and converges.
+ *
+ * Next to the cluster, the simulated load balancing and monitoring (`createSimulatedServices`,
+ * from the world file's `targetGroups`, `traffic` and `alarms`): target groups, the tasks'
+ * traffic, CloudWatch metrics and alarms, whose `CloudWatch Alarm State Change` events reach the
+ * engine's router as the ECS events do. With `dataDir` their description is kept in
+ * `services.json` — the target groups, the alarms, and every task definition's error rate
+ * (including those set by `blox sim set-task-definition --error-rate`) — and they are built again
+ * from it on a restart. Not persisted (the snapshot format of these services does not exist yet):
+ * metric datapoints, alarm states and their history (alarms start again at INSUFFICIENT_DATA, as
+ * newly created ones do, and are evaluated on fresh data), target registrations and their health
+ * (tasks still running are registered again and start `initial`), host ports, and the services'
+ * throttling buckets.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -19,8 +31,8 @@ import { startDynamoDbLocal } from './dynamodb-local';
 import type { LocalEngine } from './engine';
 import { startLocalEngine } from './engine';
 import { handleSimRequest } from './sim-api';
-import type { SimulatedCluster } from './sim';
-import { createWorld, readWorldFile, RealTimeClock, SimulatedCluster as World } from './sim';
+import type { SimServicesDescription, SimulatedCluster, SimulatedServices } from './sim';
+import { createSimulatedServices, createWorld, parseSimServicesDescription, readWorldFile, RealTimeClock, simServicesOf, SimulatedCluster as World } from './sim';
 
 export const TABLE_NAME = 'blox-local';
 
@@ -40,6 +52,8 @@ export interface Stack {
   api: LocalApi;
   engine: LocalEngine;
   world: SimulatedCluster;
+  /** The simulated ELBv2 target groups, CloudWatch alarms and tasks' traffic. */
+  services: SimulatedServices;
   dynamo: DynamoDbLocal;
   clock: RealTimeClock;
   stop(): Promise<void>;
@@ -51,22 +65,44 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const worldFile = options.dataDir ? join(options.dataDir, 'world.json') : undefined;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
 
+  const servicesFile = options.dataDir ? join(options.dataDir, 'services.json') : undefined;
+
   let world: SimulatedCluster;
+  let servicesDescription: SimServicesDescription;
   if (worldFile && existsSync(worldFile)) {
     world = World.fromJSON(JSON.parse(readFileSync(worldFile, 'utf8')), { clock });
     logger.info('simulated cluster restored', { file: worldFile, instances: world.describeInstances().length, tasks: world.describeTasks().length });
+    if (servicesFile && existsSync(servicesFile)) {
+      servicesDescription = readServicesFile(servicesFile);
+    } else {
+      // A data dir from before the services were kept: the world file's.
+      servicesDescription = simServicesOf(readWorldFile(options.clusterFile));
+    }
   } else {
-    world = createWorld(readWorldFile(options.clusterFile), { clock });
+    const description = readWorldFile(options.clusterFile);
+    world = createWorld(description, { clock });
+    servicesDescription = simServicesOf(description);
     logger.info('simulated cluster created', { file: options.clusterFile ?? 'local/cluster.yml', instances: world.describeInstances().length });
   }
+  const services = createSimulatedServices({ world, clock, description: servicesDescription });
+  // Error rates set while running, on top of the description's (what services.json keeps).
+  const traffic = structuredClone(servicesDescription.traffic);
+  logger.info('simulated load balancing and monitoring', { targetGroups: Object.keys(servicesDescription.targetGroups), alarms: Object.keys(servicesDescription.alarms) });
+  services.cloudwatch.onEvent((event) => {
+    const { alarmName, state, previousState } = event.detail;
+    logger.info(`alarm ${alarmName} ${previousState.value} → ${state.value}`, { reason: state.reason });
+  });
 
   // Persist the world after every change (debounced), atomically.
   let saveTimer: NodeJS.Timeout | undefined;
+  const writeAtomically = (file: string, value: unknown) => {
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(value));
+    renameSync(tmp, file);
+  };
   const saveNow = () => {
-    if (!worldFile) return;
-    const tmp = `${worldFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(world.toJSON()));
-    renameSync(tmp, worldFile);
+    if (worldFile) writeAtomically(worldFile, world.toJSON());
+    if (servicesFile) writeAtomically(servicesFile, { format: SERVICES_FORMAT, formatVersion: 1, description: { ...servicesDescription, traffic } });
   };
   const save = () => {
     if (!worldFile || saveTimer) return;
@@ -82,7 +118,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   // Built after the API (it needs the API's event log); the API's hooks reach it through this.
   const engineRef: { current?: LocalEngine } = {};
-  const alarms = new Map<string, 'ALARM' | 'OK'>();
   const extraDeps = {
     notifier: { publish: async (entries: Parameters<LocalEngine['deps']['notifier']['publish']>[0]) => engineRef.current?.deps.notifier.publish(entries) },
     wakeups: { schedule: async (environment: string, atMs: number) => engineRef.current?.wake(environment, atMs) },
@@ -97,10 +132,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       logger,
       clock: { now: () => new Date(clock.now()) },
       extraDeps,
-      extraRoutes: (method, url, body, res) => handleSimRequest({ world, alarms, onChange: save }, method, url, body, res),
+      extraRoutes: (method, url, body, res) =>
+        handleSimRequest(
+          {
+            world,
+            services,
+            onChange: save,
+            onTrafficChange: (taskDefinition, change) => {
+              traffic[taskDefinition] = { ...traffic[taskDefinition], ...change };
+            },
+          },
+          method,
+          url,
+          body,
+          res,
+        ),
     });
   } catch (error) {
     await dynamo.stop();
+    services.close();
     clock.close();
     throw error;
   }
@@ -108,6 +158,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     eventLog: api.eventLog,
     observations: new CachedObservationStore(new DynamoObservationStore(createDocumentClient(dynamo.endpoint), TABLE_NAME)),
     world,
+    alarms: services.cloudwatch,
     clock,
     logger,
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
@@ -120,15 +171,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     api,
     engine: started,
     world,
+    services,
     dynamo,
     clock,
     stop: async () => {
       await started.stop();
       await api.close();
+      services.close();
       if (saveTimer) clearTimeout(saveTimer);
       saveNow();
       clock.close();
       await dynamo.stop();
     },
   };
+}
+
+const SERVICES_FORMAT = 'blox-sim-services';
+
+/** `services.json`: the simulated services' description as the stack last saved it. */
+function readServicesFile(file: string): SimServicesDescription {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; description?: unknown };
+  if (saved.format !== SERVICES_FORMAT) throw new Error(`${file}: not a saved simulated-services description`);
+  return parseSimServicesDescription(saved.description, file);
 }

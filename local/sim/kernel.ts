@@ -50,13 +50,15 @@
  * - `taskFamilyErrors: <family>`: Sum of `Errors` of `Blox/Sim` for the family above `threshold`
  *   (default 0), 2 of 2 periods of 60 s, missing data not breaching.
  *
- * Intended wiring (not done here): the local stack and the harness call `createSimulatedServices`
- * next to `createWorld`, with the world file's section (default `DEFAULT_SIM_SERVICES`: target
- * group `web` in cluster `default`, alarms `web-5xx` and `daemon-errors`); route
- * `cloudwatch.onEvent` to the planner as the ECS events are; back the engine's alarm port
- * (DescribeAlarms) and traffic port (DescribeTargetHealth, RegisterTargets) with
- * `services.cloudwatch` / `services.elbv2`; `blox sim set-alarm` → `cloudwatch.setAlarmState`,
- * "serve errors at a rate" → `traffic.configure`. Snapshots of these services are not written yet.
+ * Wiring: the world file's `targetGroups`, `traffic` and `alarms` are this description
+ * (`world-file.ts`, `simServicesOf`; `local/cluster.yml` describes `DEFAULT_SIM_SERVICES`). The
+ * local stack (`local/stack.ts`) calls `createSimulatedServices` next to `createWorld`, routes
+ * `cloudwatch.onEvent` to the engine's router as the ECS events are (`local/engine.ts`), and serves
+ * the services through `/_sim` (`local/sim-api.ts`: `blox sim set-alarm` → `cloudwatch.setAlarmState`,
+ * `set-task-definition --error-rate` → `traffic.configure`, target groups, target health, alarms).
+ * Not wired yet: the harness (`local/harness.ts`), and the engine's alarm port (DescribeAlarms) and
+ * traffic port (DescribeTargetHealth, RegisterTargets). Snapshots of these services are not written
+ * yet: the local stack keeps their description only.
  */
 import * as z from 'zod';
 import type { ClusterTask, ContainerInstance } from '../../functions/ports';
