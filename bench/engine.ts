@@ -31,7 +31,13 @@ import { launchBatchKey, plan, shortId, stopBatchKey } from '../domain/rollout';
 import type { EnvironmentSpec } from '../domain/spec';
 import { effectiveDeploymentConfiguration } from '../domain/spec';
 import { ECS_BUDGET_LIMITS } from '../functions/ecs-budget-port';
-import type { EventLog } from '../functions/ports';
+import type { EventLog, ObservationStore } from '../functions/ports';
+
+/** Where a rollout keeps its log and the engine's picture of the cluster (default: both in memory, with DynamoDB's limits). */
+export interface Store {
+  eventLog: EventLog;
+  observations: ObservationStore;
+}
 import { Harness } from '../local/harness';
 import type { BenchResult } from './stats';
 import { percentile, progress, round } from './stats';
@@ -53,8 +59,11 @@ export interface EngineBenchOptions {
    * `_dynamodb`).
    */
   store?: 'memory' | 'dynamodb';
-  /** A fresh DynamoDB event log (a new table on DynamoDB Local), for `store: 'dynamodb'` and the 1,000-instance rollout. */
-  dynamoLog?: () => Promise<EventLog>;
+  /**
+   * A fresh DynamoDB store (a new table on DynamoDB Local): the event log and the engine's picture of
+   * the cluster, for `store: 'dynamodb'` and the 1,000-instance rollout.
+   */
+  dynamoStore?: () => Promise<Store>;
   /** The 1,000-instance rollout on DynamoDB Local and the 10,000-instance one in memory (skipped by --quick). */
   large?: boolean;
 }
@@ -63,11 +72,11 @@ export async function engineBench(options: EngineBenchOptions = {}): Promise<Ben
   const results: BenchResult[] = [];
   results.push(...plannerBench(options.instances ?? 10_000, options.runs ?? 50, options.warmup ?? 5));
   const dynamo = options.store === 'dynamodb';
-  if (dynamo && !options.dynamoLog) throw new Error('engineBench: store dynamodb needs dynamoLog');
-  results.push(...(await rolloutBench(options.rolloutInstances ?? 100, dynamo ? options.dynamoLog : undefined)));
+  if (dynamo && !options.dynamoStore) throw new Error('engineBench: store dynamodb needs dynamoStore');
+  results.push(...(await rolloutBench(options.rolloutInstances ?? 100, dynamo ? options.dynamoStore : undefined)));
   if (options.large) {
-    if (!options.dynamoLog) throw new Error('engineBench: the 1,000-instance rollout needs dynamoLog');
-    results.push(...(await largeRolloutBench(1_000, 'replace_1000_dynamodb', await options.dynamoLog())));
+    if (!options.dynamoStore) throw new Error('engineBench: the 1,000-instance rollout needs dynamoStore');
+    results.push(...(await largeRolloutBench(1_000, 'replace_1000_dynamodb', await options.dynamoStore())));
     results.push(...(await largeRolloutBench(10_000, 'replace_10000')));
   }
   return results;
@@ -216,9 +225,9 @@ interface Rollout {
  * and the engine's ECS budget, and the given store (default: the in-memory log, which refuses what
  * DynamoDB refuses).
  */
-async function rollout(instances: number, configuration: Record<string, unknown>, eventLog?: EventLog): Promise<Rollout> {
+async function rollout(instances: number, configuration: Record<string, unknown>, store?: Store): Promise<Rollout> {
   const wall = performance.now();
-  const h = new Harness({ seed: 1, ...(eventLog ? { eventLog } : {}) });
+  const h = new Harness({ seed: 1, ...(store ? { eventLog: store.eventLog, observations: store.observations } : {}) });
   try {
     for (const td of ['daemon:1', 'daemon:2']) h.world.configureTaskDefinition(td, { startSeconds: START_SECONDS, stopSeconds: STOP_SECONDS, health: 'none' });
     h.world.addInstances({ count: instances, attributes: { stack: 'prod' } });
@@ -294,8 +303,8 @@ function report(name: string, r: Rollout, lowerBound: number): BenchResult[] {
   ];
 }
 
-async function rolloutBench(instances: number, dynamoLog?: () => Promise<EventLog>): Promise<BenchResult[]> {
-  const suffix = dynamoLog ? '_dynamodb' : '';
+async function rolloutBench(instances: number, dynamoStore?: () => Promise<Store>): Promise<BenchResult[]> {
+  const suffix = dynamoStore ? '_dynamodb' : '';
   // Waves of 20 %: Replace's budget (MinHealthyPercent 80) and Surge's MaxOver.
   const perWave = Math.max(1, instances - Math.ceil(instances * 0.8));
   const waves = Math.ceil(instances / perWave);
@@ -305,7 +314,7 @@ async function rolloutBench(instances: number, dynamoLog?: () => Promise<EventLo
     [`replace_${instances}${suffix}`, { Method: 'Replace', MinHealthyPercent: 80 }, replaceLowerBound(instances, perWave)],
     [`surge_${instances}${suffix}`, { Method: 'Surge', MaxOver: perWave }, waves * (START_SECONDS + STOP_SECONDS)],
   ] as const) {
-    const r = await rollout(instances, configuration, dynamoLog ? await dynamoLog() : undefined);
+    const r = await rollout(instances, configuration, dynamoStore ? await dynamoStore() : undefined);
     runs.push(r);
     results.push(...report(name, r, lowerBound));
   }
@@ -320,11 +329,11 @@ async function rolloutBench(instances: number, dynamoLog?: () => Promise<EventLo
 }
 
 /** Replace at MinHealthyPercent 90 on `instances` instances (a wave of 10 %), on the given store. */
-export async function largeRolloutBench(instances: number, name: string, eventLog?: EventLog): Promise<BenchResult[]> {
+export async function largeRolloutBench(instances: number, name: string, store?: Store): Promise<BenchResult[]> {
   const budget = instances - Math.ceil(instances * 0.9);
   let r: Rollout;
   try {
-    r = await rollout(instances, { Method: 'Replace', MinHealthyPercent: 90 }, eventLog);
+    r = await rollout(instances, { Method: 'Replace', MinHealthyPercent: 90 }, store);
   } catch (error) {
     // Said, not hidden: the figure is `completed 0`, and why is on stderr.
     progress(`engine: ${name} did not complete: ${error instanceof Error ? error.message : String(error)}`);

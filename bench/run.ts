@@ -15,6 +15,7 @@ import { engineBench } from './engine';
 import { ensureTable } from '../functions/adapters/create-table';
 import { createDocumentClient } from '../functions/adapters/dynamo';
 import { DynamoEventLog } from '../functions/adapters/event-log';
+import { DynamoObservationStore } from '../functions/adapters/observation-store';
 import { stackBench } from './stack';
 import { ratioBench } from './ratio';
 import { emit, progress } from './stats';
@@ -103,11 +104,12 @@ async function main(config: BenchConfig): Promise<void> {
             progress(`DynamoDB Local at ${dynamo.endpoint} (java pid ${dynamo.pid}, guardian pid ${dynamo.guardianPid})`);
           }
           const endpoint = dynamo?.endpoint;
-          const dynamoLog = endpoint
+          const dynamoStore = endpoint
             ? async () => {
                 const tableName = table('engine');
                 await ensureTable(endpoint, tableName);
-                return new DynamoEventLog(createDocumentClient(endpoint), tableName);
+                const documents = createDocumentClient(endpoint);
+                return { eventLog: new DynamoEventLog(documents, tableName), observations: new DynamoObservationStore(documents, tableName) };
               }
             : undefined;
           for (const result of await engineBench({
@@ -115,7 +117,7 @@ async function main(config: BenchConfig): Promise<void> {
             warmup: sizes.planWarmup,
             rolloutInstances: sizes.rolloutInstances,
             store: config.store,
-            dynamoLog,
+            dynamoStore,
             large: !config.quick,
           }))
             emit(result);

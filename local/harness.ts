@@ -34,7 +34,7 @@ import { CachedObservationStore } from '../functions/adapters/observation-store'
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { SimulatedClusterOptions } from './sim';
 import { SimulatedCluster, VirtualClock, mulberry32 } from './sim';
-import type { EngineWiring, FaultCounts, LatencyModel, PlannerMode, ReconcilerStats } from './wiring';
+import type { EngineWiring, EngineWiringOptions, FaultCounts, LatencyModel, PlannerMode, ReconcilerStats } from './wiring';
 import { AWS_LATENCY, Invocations, wireEngine } from './wiring';
 
 export type { LatencyModel, PlannerMode } from './wiring';
@@ -50,6 +50,8 @@ export interface HarnessOptions {
   planner?: PlannerMode;
   /** Deliver every ECS event and every action twice, with random extra delays (reordering). */
   duplicateAndReorder?: boolean;
+  /** ECS events EventBridge never delivers: those this picks (counted in `faults.droppedEvents`). */
+  dropEvent?: EngineWiringOptions['dropEvent'];
   /** The executor dies after its ECS call, for the actions this picks (once per action and task). */
   crashExecutorAfterEcs?: (action: { key: string; type: PlannerAction['type'] }) => boolean;
   /** Every ECS call taken from one shared budget below ECS's limits, as deployed (default true). */
@@ -117,6 +119,8 @@ export class Harness {
   private readonly wiring: EngineWiring;
   private readonly random: () => number;
   private crashes = 0;
+  /** Store calls not yet answered (see `tracked`). */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: HarnessOptions = {}) {
     this.eventLog = options.eventLog ?? new MemoryEventLog();
@@ -135,8 +139,8 @@ export class Harness {
     this.wiring = wireEngine({
       scheduler: this.clock,
       world: this.world,
-      eventLog: this.countingLog(this.eventLog),
-      observations: new CachedObservationStore(this.observations),
+      eventLog: this.tracked(this.countingLog(this.eventLog)),
+      observations: new CachedObservationStore(this.tracked(this.observations)),
       cluster,
       ...(options.crashExecutorAfterEcs && invocations ? { executorCluster: this.crashingCluster(cluster, options.crashExecutorAfterEcs, invocations), invocations } : {}),
       taskDefinitions: { hasHealthCheck: async (td) => this.world.taskBehaviour(td).health !== 'none' },
@@ -150,6 +154,7 @@ export class Harness {
       actionQueue: { visibilityTimeoutMs: 30_000, maxReceiveCount: 1000 },
       reconcileQueue: { visibilityTimeoutMs: 360_000, maxReceiveCount: 1000 },
       duplicateAndReorder: options.duplicateAndReorder ?? false,
+      ...(options.dropEvent ? { dropEvent: options.dropEvent } : {}),
       random: this.random,
       onInvocationError: keep,
     });
@@ -232,6 +237,32 @@ export class Harness {
     };
   }
 
+  /**
+   * A store whose calls the harness waits for before it moves virtual time on: a store call takes no
+   * virtual time, in memory or on DynamoDB Local alike (without this, a DynamoDB Local request still
+   * on the wire would let the world's timers run ahead of the engine waiting for it).
+   */
+  private tracked<T extends object>(store: T): T {
+    const inflight = this.inflight;
+    return new Proxy(store, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (result instanceof Promise) {
+            const settled: Promise<unknown> = result.then(
+              (): void => void inflight.delete(settled),
+              (): void => void inflight.delete(settled),
+            );
+            inflight.add(settled);
+          }
+          return result;
+        };
+      },
+    });
+  }
+
   /** The log, counting loads, append attempts and lost races (every other method passed through). */
   private countingLog(log: EventLog): EventLog {
     const counts = this.counts;
@@ -287,7 +318,11 @@ export class Harness {
 
   /** Lets every promise started by the last callbacks settle (in-memory adapters resolve in microtasks). */
   private async settle(): Promise<void> {
-    for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (;;) {
+      for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.inflight.size === 0) return;
+      await Promise.all([...this.inflight]);
+    }
   }
 
   /**

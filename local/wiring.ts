@@ -107,6 +107,8 @@ export interface EngineWiringOptions {
   reconcileQueue: QueueSettings;
   actionQueue: QueueSettings;
   duplicateAndReorder?: boolean;
+  /** ECS events EventBridge never delivers (a target that kept failing past its retries): those this picks. */
+  dropEvent?: (event: { 'detail-type': string; detail: Record<string, unknown> }) => boolean;
   /** Random numbers for the faults' extra delays (default Math.random). */
   random?: () => number;
   /** Executor invocations that may die (`Invocations.die()`); none by default. */
@@ -118,6 +120,8 @@ export interface EngineWiringOptions {
 export interface FaultCounts {
   /** ECS events EventBridge delivered a second time. */
   duplicatedEvents: number;
+  /** ECS events EventBridge never delivered (`dropEvent`). */
+  droppedEvents: number;
   /** Actions received a second time out of band (a lost delete). */
   duplicatedActions: number;
   /** Executor invocations that died (`Invocations.die()`). */
@@ -194,7 +198,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
   const dup = options.duplicateAndReorder ?? false;
   const random = options.random ?? Math.random;
   const batchSize = options.batchSize ?? 10;
-  const faults: FaultCounts = { duplicatedEvents: 0, duplicatedActions: 0, deadInvocations: 0 };
+  const faults: FaultCounts = { duplicatedEvents: 0, droppedEvents: 0, duplicatedActions: 0, deadInvocations: 0 };
   const timers = new Set<{ cancel(): void }>();
   let stopped = false;
   let requestIds = 0;
@@ -387,6 +391,10 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
 
   // ── Inbound: ECS events, the tick ──────────────────────────────────────────────────────────────
   const unsubscribe = options.world.onEvent((event) => {
+    if (options.dropEvent?.(event as unknown as { 'detail-type': string; detail: Record<string, unknown> })) {
+      faults.droppedEvents++;
+      return;
+    }
     const delay = latency.eventBridgeMs + latency.lambdaMs;
     invokeRouter(event as unknown as Record<string, unknown>, delay + jitter(300));
     if (dup) {

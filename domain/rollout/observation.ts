@@ -23,7 +23,8 @@
  *   Blox) is described with its tags at the next reconcile (`toLookUp`). A container-instance event
  *   says whether the instance is in the group now: its status, and the query evaluated on the
  *   event's facts — except for a query on `task:group`, which the event cannot answer: then the
- *   instances are listed again (`relist`).
+ *   instances are listed again (`relist`). The newer of two events of an instance wins (ECS's
+ *   `version`), and an instance that went INACTIVE stays gone.
  * - **Health** (`healthToLookUp`): ECS sends no event when a task turns HEALTHY, so the tasks that
  *   run without a health verdict yet are described again, at most every `HEALTH_POLL_MS`.
  * - Stopped tasks are forgotten an hour after they stopped, as ECS forgets them (`prune`).
@@ -58,14 +59,23 @@ export interface Observation {
   lookedAt: number;
   /** When the tasks waiting for a health verdict were last described. */
   healthLookedAt: number;
-  /** The group's instances by ARN. */
-  instances: Map<string, ObservedInstance['status']>;
+  /**
+   * Instances by ARN, with ECS's version of what was last seen of them (0: listed by a full look).
+   * OUT: out of the group for now (its attributes or status); INACTIVE: gone for good (a late event
+   * does not bring it back). The planner sees the ACTIVE and DRAINING ones.
+   */
+  instances: Map<string, InstanceSighting>;
   /** The environment's tasks by ARN. */
   tasks: Map<string, TaskSighting>;
   /** Tasks seen in an event that did not say their revision: described at the next reconcile. */
   toLookUp: Set<string>;
   /** An instance changed in a way its event cannot place in or out of the group: list them again. */
   relist: boolean;
+}
+
+export interface InstanceSighting {
+  status: ObservedInstance['status'] | 'OUT' | 'INACTIVE';
+  version: number;
 }
 
 /** What a task state change event says of a Blox task (ECS's event detail, trimmed). */
@@ -89,6 +99,7 @@ export interface InstanceChange {
   arn: string;
   status: string;
   facts: InstanceFacts;
+  version: number;
 }
 
 export type ObservationChange = TaskChange | InstanceChange;
@@ -134,7 +145,7 @@ export function afterFullLook(
     query: engine.query,
     lookedAt: now,
     healthLookedAt: now,
-    instances: new Map(look.instances.map((i) => [i.arn, i.status])),
+    instances: new Map(look.instances.map((i) => [i.arn, { status: i.status, version: 0 }])),
     tasks,
     toLookUp: new Set(),
     relist: false,
@@ -191,9 +202,16 @@ export function fold(observation: Observation, changes: readonly ObservationChan
           next.relist = true;
           break;
         }
-        const status = change.status === 'ACTIVE' || change.status === 'DRAINING' ? change.status : undefined;
-        if (status && evaluateQuery(ast, change.facts)) next.instances.set(change.arn, status);
-        else next.instances.delete(change.arn);
+        // The newer event wins (EventBridge may deliver late or out of order); INACTIVE is for good.
+        const known = next.instances.get(change.arn);
+        if (known && (known.status === 'INACTIVE' || known.version > change.version)) break;
+        const status: InstanceSighting['status'] =
+          change.status === 'INACTIVE' || change.status === 'DEREGISTERING'
+            ? 'INACTIVE'
+            : (change.status === 'ACTIVE' || change.status === 'DRAINING') && evaluateQuery(ast, change.facts)
+              ? change.status
+              : 'OUT';
+        next.instances.set(change.arn, { status, version: change.version });
         break;
       }
       default: {
@@ -258,7 +276,7 @@ export function prune(observation: Observation, now: number): Observation {
 /** What the planner sees. */
 export function observedFrom(observation: Observation, targetHealthChecked: boolean): Observed {
   const instances: ObservedInstance[] = [];
-  for (const [arn, status] of observation.instances) instances.push({ arn, status });
+  for (const [arn, { status }] of observation.instances) if (status === 'ACTIVE' || status === 'DRAINING') instances.push({ arn, status });
   const tasks: ObservedTask[] = [];
   for (const { version: _version, ...task } of observation.tasks.values()) tasks.push(task);
   return { instances, tasks, targetHealthChecked };

@@ -14,7 +14,10 @@
  * - an instance that joins, drains or leaves the group.
  *
  * The rest (PROVISIONING, ACTIVATING, DEACTIVATING, STOPPING, DEPROVISIONING, and the resources of an
- * established instance changing) is noise that would cost a reconcile each.
+ * established instance changing) is noise that would cost a reconcile each. The price: an instance
+ * registered long ago that is reactivated (DRAINING → ACTIVE) or given new attributes sends an event
+ * this cannot tell from a resource change, so the picture learns of it at the next full look — within
+ * 10 minutes, and always before a deployment completes (observation.ts).
  *
  * relevant({ kind: 'task', lastStatus: 'PENDING', desiredStatus: 'RUNNING' }) === true
  * relevant({ kind: 'task', lastStatus: 'RUNNING', desiredStatus: 'RUNNING' }) === true

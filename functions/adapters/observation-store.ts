@@ -54,6 +54,7 @@ export class ObservationTooLargeError extends Error {
 
 const STATUSES = ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED'] as const;
 const HEALTH = ['UNKNOWN', 'HEALTHY', 'UNHEALTHY'] as const;
+const INSTANCE_STATUSES = ['ACTIVE', 'DRAINING', 'OUT', 'INACTIVE'] as const;
 
 interface Encoded {
   v: 1;
@@ -63,9 +64,10 @@ interface Encoded {
   h: number;
   r: boolean;
   u: string[];
-  /** Instance ARNs, then their statuses (0 ACTIVE, 1 DRAINING). */
+  /** Instance ARNs, then their statuses (indexes in INSTANCE_STATUSES) and versions. */
   i: string[];
   is: number[];
+  iv: number[];
   /** Tasks: [arn, instance (index or ARN), revision, action key ('' none), lastStatus, desired (0 RUNNING, 1 STOPPED), health, version, stopCode, stoppedReason, stoppedAt] */
   t: Array<[string, number | string, number, string, number, number, number, number, string?, string?, number?]>;
 }
@@ -82,7 +84,8 @@ export function encodeObservation(observation: Observation): Buffer {
     r: observation.relist,
     u: [...observation.toLookUp],
     i: instanceArns,
-    is: instanceArns.map((arn) => (observation.instances.get(arn) === 'DRAINING' ? 1 : 0)),
+    is: instanceArns.map((arn) => INSTANCE_STATUSES.indexOf(observation.instances.get(arn)!.status)),
+    iv: instanceArns.map((arn) => observation.instances.get(arn)!.version),
     t: [...observation.tasks.values()].map((t) => {
       const row: Encoded['t'][number] = [
         t.arn,
@@ -129,7 +132,7 @@ export function decodeObservation(bytes: Uint8Array): Observation {
     healthLookedAt: encoded.h,
     relist: encoded.r,
     toLookUp: new Set(encoded.u),
-    instances: new Map(encoded.i.map((arn, n) => [arn, encoded.is[n] === 1 ? 'DRAINING' : 'ACTIVE'])),
+    instances: new Map(encoded.i.map((arn, n) => [arn, { status: INSTANCE_STATUSES[encoded.is[n]!]!, version: encoded.iv[n]! }])),
     tasks,
   };
 }

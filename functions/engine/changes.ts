@@ -40,6 +40,7 @@ export const instanceChangeSchema = z.object({
     registeredAt: z.optional(z.string()),
     runningTasksCount: z.optional(z.number()),
   }),
+  version: z.number().check(z.int()),
 });
 
 export const observationChangeSchema = z.discriminatedUnion('kind', [taskChangeSchema, instanceChangeSchema]);
@@ -80,6 +81,7 @@ export function observationChangeOf(inbound: InboundEvent): ObservationChange | 
           registeredAt: d.registeredAt,
           runningTasksCount: d.runningTasksCount,
         }),
+        version: d.version,
       };
     }
     default:

@@ -22,6 +22,7 @@ import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
+import { CachedObservationStore, DynamoObservationStore } from '../adapters/observation-store';
 import { createEventBridgeClient, EventBridgeNotifier } from '../adapters/eventbridge-notifier';
 import type { EngineMetrics } from '../adapters/powertools-metrics';
 import { createEngineMetrics } from '../adapters/powertools-metrics';
@@ -61,6 +62,8 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
   const documents = createDocumentClient();
   return {
     eventLog: new DynamoEventLog(documents, table),
+    // The picture of the cluster between reconciles; the container holds the last ones it saved.
+    observations: new CachedObservationStore(new DynamoObservationStore(documents, table)),
     // Every ECS call from the account's budget (a DynamoDB item shared by every container).
     cluster: new BudgetedCluster(new EcsCluster(ecs), new DynamoEcsBudget(documents, table), { budgetKey: ACCOUNT_BUDGET }),
     taskDefinitions: new EcsTaskDefinitions(ecs),

@@ -49,7 +49,7 @@ export async function observe(
   } else {
     observation = fold(previous!, changes, engine);
     if (observation.relist) {
-      observation.instances = await listInstances(deps.cluster, engine);
+      observation.instances = new Map([...(await listInstances(deps.cluster, engine))].map(([arn, status]) => [arn, { status, version: 0 }]));
       observation.relist = false;
       changed = true;
     }

@@ -7,13 +7,15 @@
  * - EventBridge events (async invocation): `ECS Task State Change` and `ECS Container Instance
  *   State Change` of the clusters environments use, and the `Scheduled Event` tick. The event is
  *   read with `parseInboundEvent`, mapped to an `EngineTrigger` (`triggerOf`), and every environment
- *   it concerns (`environmentsFor`) gets a request whose deduplication id is derived from the event's
+ *   it concerns (`environmentsFor`) gets a request — carrying what the event says changed in the
+ *   cluster (`observationChangeOf`, changes.ts), which the reconciler folds into its picture of the
+ *   cluster instead of listing it again — whose deduplication id is derived from the event's
  *   id and the environment — so a retried invocation or an event EventBridge delivered twice is one
  *   request (SQS FIFO drops the copy within 5 minutes). An unrecognized or malformed event is logged
  *   and dropped: retrying it cannot help. A task event of a task Blox did not start (its `startedBy`
  *   is not `blox-…`) concerns nobody, and neither does an ECS event that cannot change a plan
- *   (`relevant`, domain/rollout: a task on its way up or down but not yet RUNNING or STOPPED, an
- *   established instance whose resources changed) — about four of the six events of a replaced task. If the requests cannot be sent, the invocation fails and
+ *   (`relevant`, domain/rollout: a task PROVISIONING, ACTIVATING or on its way down but not yet
+ *   STOPPED, an established instance whose resources changed) — two of the six events of a replaced task. If the requests cannot be sent, the invocation fails and
  *   Lambda retries it (serverless.yml: `maximumRetryAttempts`), which is safe for that reason.
  * - SQS wake-ups (`eventSource: 'aws:sqs'`, body `{"environment": …}`, see adapters/sqs-wakeups.ts:
  *   a standard queue, because FIFO queues have no per-message delay): forwarded to the reconcile

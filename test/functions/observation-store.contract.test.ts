@@ -56,7 +56,7 @@ function picture(instances: number, tasks: number, seed = 1): Observation {
     query: 'attribute:stack == prod',
     lookedAt: 1_704_067_200_000,
     healthLookedAt: 1_704_067_201_000,
-    instances: new Map(instanceArns.map((arn, n) => [arn, n % 5 === 0 ? 'DRAINING' : 'ACTIVE'])),
+    instances: new Map(instanceArns.map((arn, n) => [arn, { status: (['ACTIVE', 'DRAINING', 'OUT', 'INACTIVE'] as const)[n % 4]!, version: n % 9 }])),
     tasks: sightings,
     toLookUp: new Set([`${PREFIX}:task/default/not-yet-described`]),
     relist: false,

@@ -58,7 +58,8 @@ const task = (arn: string, version: number, more: Partial<TaskChange> = {}): Tas
   ...more,
 });
 
-const instance = (arn: string, status: string, attributes: Record<string, string>): ObservationChange => ({ kind: 'instance', arn, status, facts: { attributes } });
+const instance = (arn: string, status: string, attributes: Record<string, string>, version = 1): ObservationChange => ({ kind: 'instance', arn, status, facts: { attributes }, version });
+const statusOf = (picture: Observation, arn: string) => picture.instances.get(arn)?.status;
 
 describe('task groups: the revision and launch of a task, read off its events', () => {
   it.each([
@@ -117,17 +118,27 @@ describe('folding changes into the picture', () => {
   });
 
   it('an instance joins, drains and leaves the group as its events say (the query evaluated on their facts)', () => {
-    const joined = fold(given(), [instance(I2, 'ACTIVE', { stack: 'prod' })], engine());
-    expect(joined.instances.get(I2)).toBe('ACTIVE');
-    const other = fold(given(), [instance(I2, 'ACTIVE', { stack: 'dev' })], engine());
-    expect(other.instances.has(I2)).toBe(false);
-    const draining = fold(joined, [instance(I2, 'DRAINING', { stack: 'prod' })], engine());
-    expect(draining.instances.get(I2)).toBe('DRAINING');
-    const gone = fold(draining, [instance(I2, 'INACTIVE', { stack: 'prod' })], engine());
-    expect(gone.instances.has(I2)).toBe(false);
-    // An attribute taken off moves it out.
-    const retagged = fold(joined, [instance(I2, 'ACTIVE', {})], engine());
-    expect(retagged.instances.has(I2)).toBe(false);
+    const joined = fold(given(), [instance(I2, 'ACTIVE', { stack: 'prod' }, 1)], engine());
+    expect(statusOf(joined, I2)).toBe('ACTIVE');
+    const other = fold(given(), [instance(I2, 'ACTIVE', { stack: 'dev' }, 1)], engine());
+    expect(statusOf(other, I2)).toBe('OUT');
+    const draining = fold(joined, [instance(I2, 'DRAINING', { stack: 'prod' }, 2)], engine());
+    expect(statusOf(draining, I2)).toBe('DRAINING');
+    const gone = fold(draining, [instance(I2, 'INACTIVE', { stack: 'prod' }, 3)], engine());
+    expect(statusOf(gone, I2)).toBe('INACTIVE');
+    // An attribute taken off moves it out; put back, in again.
+    const retagged = fold(joined, [instance(I2, 'ACTIVE', {}, 2)], engine());
+    expect(statusOf(retagged, I2)).toBe('OUT');
+    expect(statusOf(fold(retagged, [instance(I2, 'ACTIVE', { stack: 'prod' }, 3)], engine()), I2)).toBe('ACTIVE');
+    // The planner sees the ACTIVE and DRAINING ones only.
+    expect(observedFrom(fold(given(), [instance(I2, 'ACTIVE', { stack: 'dev' }, 1)], engine()), false).instances).toEqual([{ arn: I1, status: 'ACTIVE' }]);
+  });
+
+  it('instance events out of order: the newer version wins, and an instance gone INACTIVE does not come back', async () => {
+    // Versions 2 (DRAINING) then, late, 1 (ACTIVE): DRAINING.
+    expect(statusOf(fold(given(), [instance(I2, 'DRAINING', { stack: 'prod' }, 2), instance(I2, 'ACTIVE', { stack: 'prod' }, 1)], engine()), I2)).toBe('DRAINING');
+    // INACTIVE (version 5), then a duplicate of an ACTIVE event with a higher version number than ECS would ever send after it: still gone.
+    expect(statusOf(fold(given(), [instance(I2, 'INACTIVE', { stack: 'prod' }, 5), instance(I2, 'ACTIVE', { stack: 'prod' }, 6)], engine()), I2)).toBe('INACTIVE');
   });
 
   it('a query on task:group cannot be answered from an instance event: the instances are listed again', () => {
