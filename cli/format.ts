@@ -16,7 +16,7 @@
  * the last column unpadded; no trailing spaces.
  */
 import type { EnvironmentDescription, EnvironmentStatus, EnvironmentSummary } from './client';
-import type { SimInstance, SimResources, SimTask } from './sim-client';
+import type { SimAlarm, SimInstance, SimResources, SimTargetGroup, SimTargetHealthDescription, SimTask } from './sim-client';
 
 /** Objects with at most this many primitive values print on one line (if short enough). */
 const ONE_LINE_MAX_KEYS = 4;
@@ -249,6 +249,74 @@ export function formatTaskTable(tasks: readonly SimTask[]): string {
         `${health}${stopped}`,
       ];
     }),
+  );
+}
+
+/**
+ * `sim list-target-groups --table`: NAME PROTOCOL PORT HEALTH CHECK LOAD BALANCER.
+ * ```
+ * NAME                      PROTOCOL    PORT      HEALTH CHECK                          LOAD BALANCER
+ * web                       HTTP        80        every 30 s, healthy 5, unhealthy 2    web
+ * ```
+ */
+export function formatTargetGroupTable(groups: readonly SimTargetGroup[]): string {
+  return renderTable(
+    [
+      { header: 'NAME', kind: 'first' },
+      { header: 'PROTOCOL', kind: 'text' },
+      { header: 'PORT', kind: 'number' },
+      { header: 'HEALTH CHECK', kind: 'text' },
+      { header: 'LOAD BALANCER', kind: 'last' },
+    ],
+    groups.map((group) => [
+      group.TargetGroupName ?? '-',
+      group.Protocol ?? '-',
+      count(group.Port),
+      `every ${count(group.HealthCheckIntervalSeconds)} s, healthy ${count(group.HealthyThresholdCount)}, unhealthy ${count(group.UnhealthyThresholdCount)}`,
+      (group.LoadBalancerArns ?? []).map((arn) => arn.split('/').at(-2) ?? arn).join(',') || '-',
+    ]),
+  );
+}
+
+/**
+ * `sim describe-target-health --table`: TARGET PORT STATE REASON (ELBv2's reason code and description).
+ * ```
+ * TARGET                    PORT      STATE        REASON
+ * i-00000000000000001       32768     initial      Elb.InitialHealthChecking: Initial health checks in progress
+ * ```
+ */
+export function formatTargetHealthTable(targets: readonly SimTargetHealthDescription[]): string {
+  return renderTable(
+    [
+      { header: 'TARGET', kind: 'first' },
+      { header: 'PORT', kind: 'number' },
+      { header: 'STATE', kind: 'status' },
+      { header: 'REASON', kind: 'last' },
+    ],
+    targets.map((target) => {
+      const health = target.TargetHealth ?? { State: '-' };
+      const reason = [health.Reason, health.Description].filter((part) => part !== undefined && part !== '').join(': ');
+      return [target.Target?.Id ?? '-', count(target.Target?.Port), health.State ?? '-', reason];
+    }),
+  );
+}
+
+/**
+ * `sim list-alarms --table`: ALARM STATE SINCE REASON (SINCE: when it entered its state).
+ * ```
+ * ALARM                     STATE        SINCE                       REASON
+ * web-5xx                   ALARM        2024-01-01T00:05:00.000Z    Threshold Crossed: 3 out of the last 3 datapoints [20.0 (01/01/24 00:04:00), …
+ * ```
+ */
+export function formatAlarmTable(alarms: readonly SimAlarm[]): string {
+  return renderTable(
+    [
+      { header: 'ALARM', kind: 'first' },
+      { header: 'STATE', kind: 'status' },
+      { header: 'SINCE', kind: 'text' },
+      { header: 'REASON', kind: 'last' },
+    ],
+    alarms.map((alarm) => [alarm.AlarmName, alarm.StateValue ?? '-', alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp ?? '-', alarm.StateReason ?? '']),
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * The client of the local stack's simulator control API (`/_sim`, served by `npm start` next to the
  * Blox API, loopback only): the simulated ECS cluster's instances and tasks, how task definitions
- * behave, and CloudWatch alarm states.
+ * behave, the simulated load balancer's target groups and target health, and CloudWatch alarms.
  *
  * ```ts
  * const sim = new SimClient({ baseUrl: 'http://127.0.0.1:3000' });
@@ -72,6 +72,53 @@ export interface TaskDefinitionBehaviour {
   CrashAfterSeconds?: number;
   Unhealthy?: true;
   Healthy?: true;
+  /** The share of requests its tasks answer with a 5xx, 0–1 (applies at once, to running tasks too). */
+  ErrorRate?: number;
+}
+
+/** A target group, as ELBv2's DescribeTargetGroups describes it (the fields the CLI reads). */
+export interface SimTargetGroup {
+  TargetGroupArn: string;
+  TargetGroupName: string;
+  Protocol: string;
+  Port: number;
+  HealthCheckIntervalSeconds: number;
+  HealthyThresholdCount: number;
+  UnhealthyThresholdCount: number;
+  LoadBalancerArns: string[];
+  [key: string]: unknown;
+}
+
+export interface SimTargetGroupsResult {
+  TargetGroups: SimTargetGroup[];
+}
+
+/** ELBv2's DescribeTargetHealth entry. */
+export interface SimTargetHealthDescription {
+  Target: { Id: string; Port: number };
+  HealthCheckPort?: string;
+  TargetHealth: { State: string; Reason?: string; Description?: string };
+}
+
+export interface SimTargetHealthResult {
+  TargetHealthDescriptions: SimTargetHealthDescription[];
+}
+
+/** A CloudWatch metric alarm, as DescribeAlarms describes it (the fields the CLI reads; timestamps are ISO strings). */
+export interface SimAlarm {
+  AlarmName: string;
+  AlarmArn: string;
+  AlarmDescription?: string;
+  StateValue: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  StateReason: string;
+  StateUpdatedTimestamp: string;
+  StateTransitionedTimestamp?: string;
+  [key: string]: unknown;
+}
+
+export interface SimAlarmsResult {
+  MetricAlarms: SimAlarm[];
+  CompositeAlarms: unknown[];
 }
 
 export interface SetAlarmRequest {
@@ -112,9 +159,24 @@ export class SimClient extends BloxClient {
     await this.request({ method: 'POST', path: `${SIM_PREFIX}/task-definitions`, body: { ...behaviour } });
   }
 
-  /** `POST /_sim/alarms`. */
+  /** `POST /_sim/alarms`: SetAlarmState (the state holds until the alarm's next evaluation). */
   async setAlarm(request: SetAlarmRequest): Promise<void> {
     await this.request({ method: 'POST', path: `${SIM_PREFIX}/alarms`, body: { ...request } });
+  }
+
+  /** `GET /_sim/alarms[?state=S]`: every alarm (DescribeAlarms' shape). */
+  listAlarms(options: { state?: string } = {}): Promise<SimAlarmsResult> {
+    return this.request({ method: 'GET', path: `${SIM_PREFIX}/alarms`, query: { state: options.state } });
+  }
+
+  /** `GET /_sim/target-groups` (DescribeTargetGroups' shape). */
+  listTargetGroups(): Promise<SimTargetGroupsResult> {
+    return this.request({ method: 'GET', path: `${SIM_PREFIX}/target-groups` });
+  }
+
+  /** `GET /_sim/target-groups/{name or ARN}/health` (DescribeTargetHealth's shape). */
+  describeTargetHealth(targetGroup: string): Promise<SimTargetHealthResult> {
+    return this.request({ method: 'GET', path: `${SIM_PREFIX}/target-groups/${encodeURIComponent(targetGroup)}/health` });
   }
 }
 

@@ -1,13 +1,22 @@
 /**
  * `blox sim …`: drive the local stack's simulated ECS cluster (`npm start` only) — add, drain and
- * remove instances, list tasks, make a task definition fail or crash, set an alarm.
+ * remove instances, list tasks, make a task definition fail, crash or serve errors, look at the
+ * simulated load balancer's target groups, list the CloudWatch alarms and set one's state.
  *
  * ```
  * blox sim list-instances --table
  * blox sim add-instances --count 5 --attribute stack=prod --table
  * blox sim set-task-definition --task-definition log-daemon:9 --fail-start "CannotPullContainerError: image not found"
+ * blox sim set-task-definition --task-definition web:2 --error-rate 0.2
  * blox sim list-tasks --environment-name SomeEnvironment/Prod --table
+ * blox sim list-target-groups --table
+ * blox sim describe-target-health --target-group web --table
+ * blox sim list-alarms --table
+ * blox sim set-alarm --alarm-name web-5xx --state ALARM
  * ```
+ *
+ * A refusal of the simulator that names a field of the request is reported with the flag that
+ * gave it: `blox: --alarm-name: no alarm "x" (known: daemon-errors, web-5xx)`.
  *
  * Against anything but the local stack (BLOX_API_URL not on this machine, or an API without `/_sim`)
  * every command fails with exit code 1 and
@@ -15,7 +24,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BloxApiError } from './client';
-import { formatInstanceTable, formatJson, formatTaskTable } from './format';
+import { formatAlarmTable, formatInstanceTable, formatJson, formatTargetGroupTable, formatTargetHealthTable, formatTaskTable } from './format';
 import { UsageError } from './input';
 import { nonNegativeSeconds, positiveInteger } from './options';
 import { isLoopbackUrl, SimClient, type TaskDefinitionBehaviour } from './sim-client';
@@ -55,10 +64,31 @@ function nonEmpty(value: string): string {
   return value;
 }
 
+const SHARE = /^\s*(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*$/;
+
+/** A share of requests: `0`, `0.2`, `1`. */
+function share(value: string): number {
+  const n = Number(value);
+  if (!SHARE.test(value) || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a share of requests from 0 to 1 (e.g. 0.2).');
+  return n;
+}
+
+/** The request fields of the simulator's answers, by the flag that gives them. */
+type FlagsOfFields = Readonly<Record<string, string>>;
+
+/** A refusal naming a request field (`{ field: 'AlarmName', message: 'AlarmName: …' }`) reworded to name the flag. */
+function withFlag(error: unknown, flags: FlagsOfFields): unknown {
+  if (!(error instanceof BloxApiError) || error.field === undefined) return error;
+  const flag = flags[error.field];
+  if (flag === undefined) return error;
+  const message = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
+  return new BloxApiError(error.status, error.code, `${flag}: ${message}`, error.field);
+}
+
 /** Adds `sim` and its subcommands to the program. */
 export function registerSimCommands(program: Command, context: SimCommandContext): void {
   let client: SimClient | undefined;
-  const sim = async <T>(call: (client: SimClient) => Promise<T>): Promise<T> => {
+  const sim = async <T>(call: (client: SimClient) => Promise<T>, flags: FlagsOfFields = {}): Promise<T> => {
     const url = context.baseUrl();
     if (!client) {
       try {
@@ -75,7 +105,7 @@ export function registerSimCommands(program: Command, context: SimCommandContext
       if (error instanceof BloxApiError && error.status === 404 && !(await hasSimulator(simClient))) {
         throw new NotLocalStackError(url);
       }
-      throw error;
+      throw withFlag(error, flags);
     }
   };
   const print = (value: unknown) => context.stdout(`${formatJson(value)}\n`);
@@ -85,7 +115,8 @@ export function registerSimCommands(program: Command, context: SimCommandContext
     .command('sim')
     .summary("drive the local stack's simulated cluster (npm start only)")
     .description(
-      "drive the local stack's simulated ECS cluster: instances, tasks, task definition behaviour, alarms\n" +
+      "drive the local stack's simulated ECS cluster: instances, tasks, task definition behaviour,\n" +
+        'target groups, alarms\n' +
         '(only against the local stack, `npm start`)',
     )
     .helpCommand(false);
@@ -169,6 +200,7 @@ export function registerSimCommands(program: Command, context: SimCommandContext
     .option('--crash-after-seconds <s>', 'a running task exits (code 1) after this many seconds', nonNegativeSeconds)
     .addOption(new Option('--unhealthy', 'the container health check fails').conflicts('healthy'))
     .addOption(new Option('--healthy', 'the container health check passes').conflicts('unhealthy'))
+    .option('--error-rate <share>', 'the share of requests its tasks answer with a 5xx, 0 to 1 (at once, running tasks too)', share)
     .action(
       async (options: {
         taskDefinition: string;
@@ -177,6 +209,7 @@ export function registerSimCommands(program: Command, context: SimCommandContext
         crashAfterSeconds?: number;
         unhealthy?: boolean;
         healthy?: boolean;
+        errorRate?: number;
       }) => {
         const behaviour: TaskDefinitionBehaviour = { TaskDefinition: options.taskDefinition };
         if (options.startSeconds !== undefined) behaviour.StartSeconds = options.startSeconds;
@@ -184,17 +217,56 @@ export function registerSimCommands(program: Command, context: SimCommandContext
         if (options.crashAfterSeconds !== undefined) behaviour.CrashAfterSeconds = options.crashAfterSeconds;
         if (options.unhealthy) behaviour.Unhealthy = true;
         if (options.healthy) behaviour.Healthy = true;
-        await sim((c) => c.setTaskDefinition(behaviour));
+        if (options.errorRate !== undefined) behaviour.ErrorRate = options.errorRate;
+        await sim((c) => c.setTaskDefinition(behaviour), {
+          TaskDefinition: '--task-definition',
+          StartSeconds: '--start-seconds',
+          FailStart: '--fail-start',
+          CrashAfterSeconds: '--crash-after-seconds',
+          ErrorRate: '--error-rate',
+        });
       },
     );
 
   group
+    .command('list-target-groups')
+    .description("list the simulated load balancer's target groups (ELBv2 DescribeTargetGroups)")
+    .option('--table', 'print NAME PROTOCOL PORT HEALTH CHECK LOAD BALANCER')
+    .action(async (options: { table?: boolean }) => {
+      const result = await sim((c) => c.listTargetGroups());
+      if (options.table) printText(formatTargetGroupTable(result.TargetGroups ?? []));
+      else print(result);
+    });
+
+  group
+    .command('describe-target-health')
+    .description("the targets of a target group and their health (ELBv2 DescribeTargetHealth)")
+    .requiredOption('--target-group <name>', 'target group name (or ARN), e.g. web', nonEmpty)
+    .option('--table', 'print TARGET PORT STATE REASON')
+    .action(async (options: { targetGroup: string; table?: boolean }) => {
+      const result = await sim((c) => c.describeTargetHealth(options.targetGroup), { TargetGroup: '--target-group' });
+      if (options.table) printText(formatTargetHealthTable(result.TargetHealthDescriptions ?? []));
+      else print(result);
+    });
+
+  group
+    .command('list-alarms')
+    .description('list the CloudWatch alarms and their states (CloudWatch DescribeAlarms)')
+    .addOption(new Option('--state-value <state>', 'only the alarms in this state').choices(['OK', 'ALARM', 'INSUFFICIENT_DATA']))
+    .option('--table', 'print ALARM STATE SINCE REASON')
+    .action(async (options: { stateValue?: string; table?: boolean }) => {
+      const result = await sim((c) => c.listAlarms({ state: options.stateValue }), { state: '--state-value' });
+      if (options.table) printText(formatAlarmTable(result.MetricAlarms ?? []));
+      else print(result);
+    });
+
+  group
     .command('set-alarm')
-    .description('set the state of a CloudWatch alarm; prints nothing')
+    .description("set the state of a CloudWatch alarm (SetAlarmState: it holds until the alarm's next evaluation); prints nothing")
     .requiredOption('--alarm-name <name>', 'alarm name', nonEmpty)
     .addOption(new Option('--state <state>', 'the new state').choices(['ALARM', 'OK']).makeOptionMandatory())
     .action(async (options: { alarmName: string; state: 'ALARM' | 'OK' }) => {
-      await sim((c) => c.setAlarm({ AlarmName: options.alarmName, State: options.state }));
+      await sim((c) => c.setAlarm({ AlarmName: options.alarmName, State: options.state }), { AlarmName: '--alarm-name', State: '--state' });
     });
 }
 

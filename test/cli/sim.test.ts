@@ -266,12 +266,211 @@ describe('sim set-alarm', () => {
   });
 });
 
+const TARGET_GROUPS = [
+  {
+    TargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/82720221ab88272d',
+    TargetGroupName: 'web',
+    Protocol: 'HTTP',
+    Port: 80,
+    HealthCheckIntervalSeconds: 30,
+    HealthyThresholdCount: 5,
+    UnhealthyThresholdCount: 2,
+    LoadBalancerArns: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/409af549c2e04c29'],
+  },
+  {
+    TargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/0123456789abcdef',
+    TargetGroupName: 'api',
+    Protocol: 'HTTPS',
+    Port: 443,
+    HealthCheckIntervalSeconds: 10,
+    HealthyThresholdCount: 3,
+    UnhealthyThresholdCount: 2,
+    LoadBalancerArns: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shared/fedcba9876543210'],
+  },
+];
+
+const TARGETS = [
+  { Target: { Id: 'i-00000000000000001', Port: 32768 }, HealthCheckPort: '32768', TargetHealth: { State: 'healthy' } },
+  {
+    Target: { Id: 'i-00000000000000002', Port: 32769 },
+    HealthCheckPort: '32769',
+    TargetHealth: { State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch', Description: 'Health checks failed with these codes: [500]' },
+  },
+];
+
+const ALARMS = [
+  {
+    AlarmName: 'daemon-errors',
+    AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:daemon-errors',
+    StateValue: 'INSUFFICIENT_DATA',
+    StateReason: 'Unchecked: Initial alarm creation',
+    StateUpdatedTimestamp: '2024-01-01T00:00:00.000Z',
+    StateTransitionedTimestamp: '2024-01-01T00:00:00.000Z',
+  },
+  {
+    AlarmName: 'web-5xx',
+    AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx',
+    StateValue: 'ALARM',
+    StateReason: 'Set by blox sim set-alarm',
+    StateUpdatedTimestamp: '2024-01-01T00:01:01.000Z',
+    StateTransitionedTimestamp: '2024-01-01T00:01:01.000Z',
+  },
+];
+
+/** The simulator is there (GET /_sim/instances answers), and everything else answers `refusal`. */
+const refusing =
+  (status: number, error: Record<string, string>): Handler =>
+  (request) =>
+    request.method === 'GET' && request.path === '/_sim/instances' ? { status: 200, body: { Instances: INSTANCES } } : { status, body: { error } };
+
+describe('sim list-target-groups', () => {
+  it('GETs /_sim/target-groups and prints the DescribeTargetGroups answer', async () => {
+    api.handle(answer(200, { TargetGroups: TARGET_GROUPS }));
+    const result = await blox(['sim', 'list-target-groups']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ TargetGroups: TARGET_GROUPS });
+    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /_sim/target-groups']);
+  });
+
+  it('--table prints NAME PROTOCOL PORT HEALTH CHECK LOAD BALANCER', async () => {
+    api.handle(answer(200, { TargetGroups: TARGET_GROUPS }));
+    // NAME 26 wide; PROTOCOL: "PROTOCOL" + 4 = 12; PORT 10; HEALTH CHECK: the longest value (34) + 4 = 38.
+    expect(await blox(['sim', 'list-target-groups', '--table'])).toEqual({
+      code: 0,
+      stderr: '',
+      stdout:
+        'NAME                      PROTOCOL    PORT      HEALTH CHECK                          LOAD BALANCER\n' +
+        'web                       HTTP        80        every 30 s, healthy 5, unhealthy 2    web\n' +
+        'api                       HTTPS       443       every 10 s, healthy 3, unhealthy 2    shared\n',
+    });
+  });
+});
+
+describe('sim describe-target-health', () => {
+  it('GETs /_sim/target-groups/{name}/health; --table prints TARGET PORT STATE REASON', async () => {
+    api.handle(answer(200, { TargetHealthDescriptions: TARGETS }));
+    const json = await blox(['sim', 'describe-target-health', '--target-group', 'web']);
+    expect(JSON.parse(json.stdout)).toEqual({ TargetHealthDescriptions: TARGETS });
+    expect(await blox(['sim', 'describe-target-health', '--target-group', 'web', '--table'])).toEqual({
+      code: 0,
+      stderr: '',
+      stdout:
+        'TARGET                    PORT      STATE        REASON\n' +
+        'i-00000000000000001       32768     healthy\n' +
+        'i-00000000000000002       32769     unhealthy    Target.ResponseCodeMismatch: Health checks failed with these codes: [500]\n',
+    });
+    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /_sim/target-groups/web/health', 'GET /_sim/target-groups/web/health']);
+  });
+
+  it('an ARN is sent encoded; without --target-group: exit 2, no request', async () => {
+    api.handle(answer(200, { TargetHealthDescriptions: [] }));
+    await blox(['sim', 'describe-target-health', '--target-group', TARGET_GROUPS[0]!.TargetGroupArn]);
+    expect(api.requests[0]!.path).toBe(`/_sim/target-groups/${encodeURIComponent(TARGET_GROUPS[0]!.TargetGroupArn)}/health`);
+    api.requests.length = 0;
+    const result = await blox(['sim', 'describe-target-health']);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: "blox: required option '--target-group <name>' not specified\n" });
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('an unknown target group: the refusal names --target-group, exit 1', async () => {
+    api.handle(refusing(404, { code: 'TargetGroupNotFound', message: 'TargetGroup: no target group "nope" (known: web)', field: 'TargetGroup' }));
+    expect(await blox(['sim', 'describe-target-health', '--target-group', 'nope'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'blox: --target-group: no target group "nope" (known: web)\n',
+    });
+  });
+});
+
+describe('sim list-alarms', () => {
+  it('GETs /_sim/alarms (?state= with --state-value) and prints the DescribeAlarms answer', async () => {
+    api.handle(answer(200, { MetricAlarms: ALARMS, CompositeAlarms: [] }));
+    expect(JSON.parse((await blox(['sim', 'list-alarms'])).stdout)).toEqual({ MetricAlarms: ALARMS, CompositeAlarms: [] });
+    await blox(['sim', 'list-alarms', '--state-value', 'ALARM']);
+    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /_sim/alarms', 'GET /_sim/alarms?state=ALARM']);
+  });
+
+  it('--table prints ALARM STATE SINCE REASON', async () => {
+    api.handle(answer(200, { MetricAlarms: ALARMS, CompositeAlarms: [] }));
+    // STATE: "INSUFFICIENT_DATA" (17) + 2 = 19 wide; SINCE: an ISO instant (24) + 4 = 28.
+    expect(await blox(['sim', 'list-alarms', '--table'])).toEqual({
+      code: 0,
+      stderr: '',
+      stdout:
+        'ALARM                     STATE              SINCE                       REASON\n' +
+        'daemon-errors             INSUFFICIENT_DATA  2024-01-01T00:00:00.000Z    Unchecked: Initial alarm creation\n' +
+        'web-5xx                   ALARM              2024-01-01T00:01:01.000Z    Set by blox sim set-alarm\n',
+    });
+  });
+
+  it('a --state-value that is no alarm state: exit 2, no request', async () => {
+    const result = await blox(['sim', 'list-alarms', '--state-value', 'RED']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("blox: option '--state-value <state>' argument 'RED' is invalid. Allowed choices are OK, ALARM, INSUFFICIENT_DATA.\n");
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe('sim set-alarm against the simulated CloudWatch', () => {
+  it('an unknown alarm: the refusal names --alarm-name, exit 1', async () => {
+    api.handle(refusing(404, { code: 'ResourceNotFound', message: 'AlarmName: no alarm "nope" (known: daemon-errors, web-5xx)', field: 'AlarmName' }));
+    expect(await blox(['sim', 'set-alarm', '--alarm-name', 'nope', '--state', 'ALARM'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'blox: --alarm-name: no alarm "nope" (known: daemon-errors, web-5xx)\n',
+    });
+  });
+
+  it('throttled by CloudWatch: the 429 is reported as it is', async () => {
+    api.handle(answer(429, { error: { code: 'Throttling', message: 'Throttling: Rate exceeded' } }));
+    expect(await blox(['sim', 'set-alarm', '--alarm-name', 'web-5xx', '--state', 'OK'])).toEqual({ code: 1, stdout: '', stderr: 'blox: Throttling: Rate exceeded\n' });
+  });
+});
+
+describe('sim set-task-definition --error-rate', () => {
+  it('POSTs ErrorRate, alone or with the other behaviours', async () => {
+    api.handle(answer(200, {}));
+    expect(await blox(['sim', 'set-task-definition', '--task-definition', 'web:2', '--error-rate', '0.2'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await blox(['sim', 'set-task-definition', '--task-definition', 'web:3', '--error-rate', '1', '--unhealthy', '--start-seconds', '3'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await blox(['sim', 'set-task-definition', '--task-definition', 'web:2', '--error-rate', '0'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(api.requests.map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      { TaskDefinition: 'web:2', ErrorRate: 0.2 },
+      { TaskDefinition: 'web:3', ErrorRate: 1, Unhealthy: true, StartSeconds: 3 },
+      { TaskDefinition: 'web:2', ErrorRate: 0 },
+    ]);
+  });
+
+  it('a rate outside 0-1 is a usage error naming --error-rate: exit 2, no request', async () => {
+    for (const rate of ['2', '-0.1', '20%', 'lots', '']) {
+      const result = await blox(['sim', 'set-task-definition', '--task-definition', 'web:2', '--error-rate', rate]);
+      expect(result.code, rate).toBe(2);
+      expect(result.stderr).toBe(`blox: option '--error-rate <share>' argument '${rate}' is invalid. expected a share of requests from 0 to 1 (e.g. 0.2).\n`);
+    }
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it("the simulator's refusal of a field is reported with its flag", async () => {
+    api.handle(refusing(400, { code: 'ValidationError', message: 'ErrorRate: expected a share of requests from 0 to 1 (e.g. 0.2)', field: 'ErrorRate' }));
+    expect(await blox(['sim', 'set-task-definition', '--task-definition', 'web:2', '--error-rate', '0.5'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'blox: --error-rate: expected a share of requests from 0 to 1 (e.g. 0.2)\n',
+    });
+  });
+});
+
 describe('away from the local stack', () => {
   const refusal = (url: string) => `blox: sim commands only work against the local stack (npm start); BLOX_API_URL is ${url}\n`;
 
   it('a non-loopback BLOX_API_URL: exit 1 without a request', async () => {
     const url = 'https://abc123.execute-api.us-east-1.amazonaws.com';
-    for (const args of [['sim', 'list-instances'], ['sim', 'set-alarm', '--alarm-name', 'a', '--state', 'OK']]) {
+    for (const args of [
+      ['sim', 'list-instances'],
+      ['sim', 'set-alarm', '--alarm-name', 'a', '--state', 'OK'],
+      ['sim', 'list-alarms'],
+      ['sim', 'list-target-groups'],
+      ['sim', 'describe-target-health', '--target-group', 'web'],
+    ]) {
       expect(await blox(args, { BLOX_API_URL: url })).toEqual({ code: 1, stdout: '', stderr: refusal(url) });
     }
     expect(api.requests).toHaveLength(0);
@@ -282,6 +481,8 @@ describe('away from the local stack', () => {
     expect(await blox(['sim', 'list-tasks'])).toEqual({ code: 1, stdout: '', stderr: refusal(api.url) });
     expect(await blox(['sim', 'drain-instance', '--instance-id', 'i-1'])).toEqual({ code: 1, stdout: '', stderr: refusal(api.url) });
     expect(await blox(['sim', 'add-instances', '--count', '1'])).toEqual({ code: 1, stdout: '', stderr: refusal(api.url) });
+    expect(await blox(['sim', 'list-alarms'])).toEqual({ code: 1, stdout: '', stderr: refusal(api.url) });
+    expect(await blox(['sim', 'describe-target-health', '--target-group', 'web'])).toEqual({ code: 1, stdout: '', stderr: refusal(api.url) });
   });
 
   it('other API errors are reported as they are', async () => {
