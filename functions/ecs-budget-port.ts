@@ -17,6 +17,15 @@
  *   ExecuteCommand, PutAttributes, RunTask, StartTask, StopTask, UpdateContainerAgent,
  *   UpdateContainerInstancesStates: ONE bucket, burst 100, sustained 40/s. (Fargate additionally
  *   limits RunTask; Blox only uses StartTask on EC2 instances.)
+ * - "Service modify actions" — CreateService, DeleteService, UpdateService: ONE bucket, burst 50,
+ *   sustained 5/s. "Service read actions" — DescribeServices, ListServices: ONE bucket, burst 100,
+ *   sustained 20/s.
+ * - The task set actions (CreateTaskSet, UpdateTaskSet, UpdateServicePrimaryTaskSet, DeleteTaskSet,
+ *   DescribeTaskSets) are in none of the page's categories (checked against the page's table, which
+ *   lists every category with its actions). They are counted here as what they do to a service: the
+ *   four that change a task set in the service modify bucket (the smaller one: a budget that stays
+ *   below it stays below whatever ECS really applies, if that is the same bucket or a larger one),
+ *   DescribeTaskSets in the service read bucket. Undocumented, so a guess on the safe side.
  * - Limits can be raised through AWS Support, not by the caller: the figures below are the defaults.
  *
  * What the ECS adapter (`adapters/ecs-cluster.ts`) sends for each port method, hence its cost:
@@ -27,12 +36,18 @@
  *   DescribeContainerInstances in chunks of ≤ 100.
  * - startTask: one StartTask (1 to 10 container instances a call).
  * - stopTask: one StopTask.
+ *
+ * And for each `Services` method (`adapters/ecs-services.ts`): ensureService is one DescribeServices,
+ * plus one CreateService when there is no ACTIVE service of that name (plus one more DescribeServices
+ * when that create lost a race); describeService one DescribeServices; setDesiredCount one
+ * UpdateService; addTaskSet one CreateTaskSet; scaleTaskSet one UpdateTaskSet; setPrimaryTaskSet one
+ * UpdateServicePrimaryTaskSet; removeTaskSet one DeleteTaskSet; removeService one DeleteService.
  */
 
 // ── ECS's limits ─────────────────────────────────────────────────────────────────────────────────
 
 /** ECS's token buckets for the actions Blox calls (named after ECS's API action categories). */
-export const ECS_RATE_BUCKETS = ['cluster-resource-read', 'cluster-resource-modify'] as const;
+export const ECS_RATE_BUCKETS = ['cluster-resource-read', 'cluster-resource-modify', 'service-read', 'service-modify'] as const;
 export type EcsRateBucket = (typeof ECS_RATE_BUCKETS)[number];
 
 export interface EcsRateLimit {
@@ -48,10 +63,26 @@ export type EcsRateLimits = Readonly<Record<EcsRateBucket, Readonly<EcsRateLimit
 export const ECS_RATE_LIMITS: EcsRateLimits = Object.freeze({
   'cluster-resource-read': Object.freeze({ burst: 100, sustainedPerSecond: 20 }),
   'cluster-resource-modify': Object.freeze({ burst: 100, sustainedPerSecond: 40 }),
+  'service-read': Object.freeze({ burst: 100, sustainedPerSecond: 20 }),
+  'service-modify': Object.freeze({ burst: 50, sustainedPerSecond: 5 }),
 });
 
 /** The ECS actions the `Cluster` port is made of. */
-export type EcsAction = 'ListTasks' | 'DescribeTasks' | 'ListContainerInstances' | 'DescribeContainerInstances' | 'StartTask' | 'StopTask';
+export type EcsClusterAction = 'ListTasks' | 'DescribeTasks' | 'ListContainerInstances' | 'DescribeContainerInstances' | 'StartTask' | 'StopTask';
+
+/** The ECS actions the `Services` port is made of (services with the EXTERNAL deployment controller and their task sets). */
+export type EcsServiceAction =
+  | 'CreateService'
+  | 'DescribeServices'
+  | 'UpdateService'
+  | 'DeleteService'
+  | 'CreateTaskSet'
+  | 'DescribeTaskSets'
+  | 'UpdateTaskSet'
+  | 'UpdateServicePrimaryTaskSet'
+  | 'DeleteTaskSet';
+
+export type EcsAction = EcsClusterAction | EcsServiceAction;
 
 export const ECS_ACTION_BUCKET: Readonly<Record<EcsAction, EcsRateBucket>> = Object.freeze({
   ListTasks: 'cluster-resource-read',
@@ -60,6 +91,16 @@ export const ECS_ACTION_BUCKET: Readonly<Record<EcsAction, EcsRateBucket>> = Obj
   DescribeContainerInstances: 'cluster-resource-read',
   StartTask: 'cluster-resource-modify',
   StopTask: 'cluster-resource-modify',
+  CreateService: 'service-modify',
+  UpdateService: 'service-modify',
+  DeleteService: 'service-modify',
+  DescribeServices: 'service-read',
+  // Not in ECS's throttling table (see the header): the service buckets, modify for what changes a task set.
+  CreateTaskSet: 'service-modify',
+  UpdateTaskSet: 'service-modify',
+  UpdateServicePrimaryTaskSet: 'service-modify',
+  DeleteTaskSet: 'service-modify',
+  DescribeTaskSets: 'service-read',
 });
 
 // ── What a Cluster method costs ──────────────────────────────────────────────────────────────────
@@ -104,6 +145,31 @@ export const ECS_CALLS = Object.freeze({
   stopTask(): EcsCalls {
     return { StopTask: 1 };
   },
+  /** `created`: no ACTIVE service had the name (CreateService); `raced`: the create found one made meanwhile (described again). */
+  ensureService({ created, raced }: { created: boolean; raced: boolean }): EcsCalls {
+    return created ? { DescribeServices: raced ? 2 : 1, CreateService: 1 } : { DescribeServices: 1 };
+  },
+  describeService(): EcsCalls {
+    return { DescribeServices: 1 };
+  },
+  setDesiredCount(): EcsCalls {
+    return { UpdateService: 1 };
+  },
+  addTaskSet(): EcsCalls {
+    return { CreateTaskSet: 1 };
+  },
+  scaleTaskSet(): EcsCalls {
+    return { UpdateTaskSet: 1 };
+  },
+  setPrimaryTaskSet(): EcsCalls {
+    return { UpdateServicePrimaryTaskSet: 1 };
+  },
+  removeTaskSet(): EcsCalls {
+    return { DeleteTaskSet: 1 };
+  },
+  removeService(): EcsCalls {
+    return { DeleteService: 1 };
+  },
 });
 
 /** The calls per bucket (buckets with no call left out), in bucket order. */
@@ -133,7 +199,7 @@ export function scaleLimits(limits: EcsRateLimits, fraction: number): EcsRateLim
   return Object.freeze(scaled);
 }
 
-/** The budget's default limits: 80 % of ECS's (read: 80 at once, 16/s; modify: 80 at once, 32/s). */
+/** The budget's default limits: 80 % of ECS's (cluster resource read: 80 at once, 16/s; modify: 80 at once, 32/s; service read: 80, 16/s; service modify: 40, 4/s). */
 export const ECS_BUDGET_LIMITS: EcsRateLimits = scaleLimits(ECS_RATE_LIMITS, ECS_BUDGET_FRACTION);
 
 /**

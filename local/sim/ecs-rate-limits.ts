@@ -1,8 +1,10 @@
 /**
  * ECS's request rate limits in the simulated cluster: a token bucket per action category
  * (`ECS_RATE_LIMITS` in `functions/ecs-budget-port.ts`: cluster resource reads 100 at once and
- * 20/s, cluster resource modifications 100 at once and 40/s), per world (ECS throttles per account
- * and Region, not per cluster), on the world's clock.
+ * 20/s, cluster resource modifications 100 at once and 40/s, service reads 100 and 20/s, service
+ * modifications 50 and 5/s), per world (ECS throttles per account and Region, not per cluster), on
+ * the world's clock. A service API call of the world (CreateService, CreateTaskSet, …) is one call
+ * of its action's bucket (`ECS_ACTION_BUCKET`).
  *
  * A `Cluster` method of the world costs the ECS calls the real adapter would make for it
  * (`ECS_CALLS`). Those calls are made one after the other, `callSpacingMs` apart (the adapter awaits

@@ -5,6 +5,7 @@
  * re-creates them and carries on.
  */
 import * as z from 'zod';
+import { ECS_RATE_LIMITS } from '../../functions/ecs-budget-port';
 import type { SimulatedEcsEvent } from './events';
 
 const count = z.number().int().min(0);
@@ -112,12 +113,19 @@ export const SNAPSHOT_FORMAT = 'blox-simulated-ecs' as const;
 
 const rateLimitSchema = z.object({ burst: z.number().int().min(1), sustainedPerSecond: z.number().positive() });
 const rateBucketStateSchema = z.object({ tokens: z.number(), at: instant });
+/** A bucket that snapshots taken before the service buckets existed do not have: ECS's default then. */
+const laterBucket = (bucket: 'service-read' | 'service-modify') => rateLimitSchema.default({ ...ECS_RATE_LIMITS[bucket] });
 
 /** ECS's request rate limits as the world applies them (`false`: off); see `ecs-rate-limits.ts`. */
 export const rateLimitsSettingSchema = z.union([
   z.literal(false),
   z.object({
-    buckets: z.object({ 'cluster-resource-read': rateLimitSchema, 'cluster-resource-modify': rateLimitSchema }),
+    buckets: z.object({
+      'cluster-resource-read': rateLimitSchema,
+      'cluster-resource-modify': rateLimitSchema,
+      'service-read': laterBucket('service-read'),
+      'service-modify': laterBucket('service-modify'),
+    }),
     callSpacingMs: z.number().min(0),
   }),
 ]);
@@ -146,7 +154,15 @@ export const worldSnapshotSchema = z.object({
   randomState: z.number().int().optional(),
   throttleProbability: z.number().min(0).max(1),
   /** The rate-limit buckets' levels (absent when limits are off, or in older snapshots: full then). */
-  rateLimitState: z.object({ 'cluster-resource-read': rateBucketStateSchema, 'cluster-resource-modify': rateBucketStateSchema }).optional(),
+  rateLimitState: z
+    .object({
+      'cluster-resource-read': rateBucketStateSchema,
+      'cluster-resource-modify': rateBucketStateSchema,
+      // Absent in snapshots taken before the service buckets existed: full then.
+      'service-read': rateBucketStateSchema.optional(),
+      'service-modify': rateBucketStateSchema.optional(),
+    })
+    .optional(),
   clusters: z.array(z.string()),
   taskDefinitions: z.record(z.string(), taskBehaviourSchema.partial()),
   instances: z.array(instanceStateSchema),

@@ -252,7 +252,15 @@ describe('BudgetedCluster under load (simulated ECS, rate limits on)', () => {
 describe('BudgetedCluster under load with the DynamoDB budget (two Lambda containers)', () => {
   // Limits scaled down so DynamoDB Local serves the load quickly: ECS's at a tenth (reads 10 at
   // once and 2/s, modify 10 and 4/s), the budget 80 % of that.
-  const worldLimits = scaleLimits({ 'cluster-resource-read': { burst: 100, sustainedPerSecond: 20 }, 'cluster-resource-modify': { burst: 100, sustainedPerSecond: 40 } }, 0.1);
+  const worldLimits = scaleLimits(
+    {
+      'cluster-resource-read': { burst: 100, sustainedPerSecond: 20 },
+      'cluster-resource-modify': { burst: 100, sustainedPerSecond: 40 },
+      'service-read': { burst: 100, sustainedPerSecond: 20 },
+      'service-modify': { burst: 50, sustainedPerSecond: 5 },
+    },
+    0.1,
+  );
 
   it('10 callers, half on each of two adapter instances sharing one table: never throttled', async () => {
     const { tableName, endpoint } = await freshTable();

@@ -38,6 +38,8 @@ export function ecsBudgetContract(name: string, bed: () => Promise<BudgetBed>): 
       expect(ECS_BUDGET_LIMITS).toEqual({
         'cluster-resource-read': { burst: 80, sustainedPerSecond: 16 },
         'cluster-resource-modify': { burst: 80, sustainedPerSecond: 32 },
+        'service-read': { burst: 80, sustainedPerSecond: 16 },
+        'service-modify': { burst: 40, sustainedPerSecond: 4 },
       });
     });
 

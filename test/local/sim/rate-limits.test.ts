@@ -38,6 +38,8 @@ describe('ECS rate limits in the simulated cluster', () => {
     expect(ECS_RATE_LIMITS).toEqual({
       'cluster-resource-read': { burst: 100, sustainedPerSecond: 20 },
       'cluster-resource-modify': { burst: 100, sustainedPerSecond: 40 },
+      'service-read': { burst: 100, sustainedPerSecond: 20 },
+      'service-modify': { burst: 50, sustainedPerSecond: 5 },
     });
     const { world } = testBed();
     expect(world.rateLimitTokens(READ)).toBe(100);
@@ -209,6 +211,24 @@ describe('ECS rate limits in the simulated cluster', () => {
     const fromOlder = World.fromJSON(older, { clock: new VirtualClock(T0) });
     expect(fromOlder.rateLimitTokens(READ)).toBe(100);
     expect(fromOlder.rateLimitTokens(MODIFY)).toBe(100);
+  });
+
+  it('a snapshot taken before the service buckets existed restores with them at ECS`s limits, full, the others as saved', async () => {
+    const { world } = testBed({ rateLimits: { callSpacingMs: 0 } });
+    for (let i = 0; i < 10; i++) await world.listContainerInstances('default', NOTHING);
+    const snapshot = JSON.parse(JSON.stringify(world.toJSON())) as {
+      settings: { rateLimits: { buckets: Record<string, unknown> } };
+      rateLimitState: Record<string, unknown>;
+    };
+    for (const bucket of ['service-read', 'service-modify']) {
+      delete snapshot.settings.rateLimits.buckets[bucket];
+      delete snapshot.rateLimitState[bucket];
+    }
+    const restored = World.fromJSON(snapshot, { clock: new VirtualClock(T0) });
+    expect(restored.rateLimitTokens(READ)).toBe(90); // 100 − 10 pages
+    expect(restored.rateLimitTokens('service-read')).toBe(100);
+    expect(restored.rateLimitTokens('service-modify')).toBe(50);
+    expect(restored.toJSON().settings.rateLimits).toMatchObject({ buckets: { 'service-modify': { burst: 50, sustainedPerSecond: 5 } } });
   });
 
   it('refuses limits that make no sense, naming the field', () => {
