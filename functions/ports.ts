@@ -267,3 +267,129 @@ export interface TaskDefinitions {
   /** Whether any container of the task definition has a health check (then "ready" means HEALTHY). */
   hasHealthCheck(taskDefinition: string): Promise<boolean>;
 }
+
+// ── Services (ECS services with the EXTERNAL deployment controller and their task sets) ─────────────
+
+export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+/** PRIMARY: serves production traffic; ACTIVE: does not; DRAINING: deleted, its tasks stopping and targets deregistering. */
+export type TaskSetStatus = 'PRIMARY' | 'ACTIVE' | 'DRAINING';
+/**
+ * STEADY_STATE: runningCount = computedDesiredCount, nothing PENDING, no task on a DRAINING instance,
+ * every task healthy (container health check; and load balancer, in AWS); STABILIZING otherwise.
+ */
+export type TaskSetStability = 'STEADY_STATE' | 'STABILIZING';
+
+/** The target group a task set's tasks are registered in (with the EXTERNAL controller ECS takes at most one per task set). */
+export interface TaskSetLoadBalancer {
+  targetGroupArn: string;
+  /** The container (as named in the task definition) and its port that receive the traffic. */
+  containerName: string;
+  containerPort: number;
+}
+
+/** A task set as ECS describes it (DescribeServices / DescribeTaskSets). */
+export interface ServiceTaskSet {
+  /** `ecs-svc/<19 digits>`: the `startedBy` of its tasks (their `group` is `service:<service name>`). */
+  id: string;
+  arn: string;
+  /** Blox puts the environment's revision here. */
+  externalId?: string | undefined;
+  status: TaskSetStatus;
+  taskDefinitionArn: string;
+  /** Percent of the service's desired count, 0–100 (fractions allowed). */
+  scale: number;
+  /** ceil(desiredCount × scale / 100): the tasks ECS places and keeps running for the task set. */
+  computedDesiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  stabilityStatus: TaskSetStability;
+  stabilityStatusAt?: string | undefined;
+  loadBalancers: TaskSetLoadBalancer[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One of the service's events (ECS keeps the latest 100): placement failures, steady state, registration failures. */
+export interface ServiceEvent {
+  id: string;
+  createdAt: string;
+  message: string;
+}
+
+export interface ClusterService {
+  arn: string;
+  name: string;
+  clusterArn: string;
+  status: ServiceStatus;
+  /** `EXTERNAL` for the services Blox creates; an adopted name may turn out to be `ECS` or `CODE_DEPLOY`. */
+  deploymentController: string;
+  /** Blox's scale-environment sets it; Application Auto Scaling may change it (observe it, do not fight it). */
+  desiredCount: number;
+  runningCount: number;
+  pendingCount: number;
+  /** Every task set of the service, DRAINING ones included, in creation order. */
+  taskSets: ServiceTaskSet[];
+  /** Newest first. */
+  events: ServiceEvent[];
+  createdAt: string;
+}
+
+export interface AddTaskSetInput {
+  cluster: string;
+  service: string;
+  /** `family:revision` or a task definition ARN. */
+  taskDefinition: string;
+  /** The revision of the environment the task set runs (ECS's `externalId`). */
+  externalId: string;
+  /** Percent of the service's desired count, 0–100. */
+  scale: number;
+  loadBalancer?: TaskSetLoadBalancer | undefined;
+  /**
+   * ECS's `clientToken` (up to 36 ASCII characters 33–126): a create retried with the same token
+   * returns the task set the first one made instead of a second one (the executor's idempotency key).
+   */
+  clientToken?: string | undefined;
+}
+
+/**
+ * An ECS service controlled by Blox (the EXTERNAL deployment controller): ECS keeps each task set at
+ * its computed desired count (placing, and replacing tasks that exit or fail their container health
+ * check); the planner only moves scale between task sets and says which one is primary.
+ * `taskSet` arguments take a task set id or ARN. ECS's errors propagate unchanged (by `name`:
+ * `ServiceNotFoundException`, `ServiceNotActiveException`, `TaskSetNotFoundException`,
+ * `ClusterNotFoundException`, `InvalidParameterException`, `ThrottlingException`, …).
+ */
+export interface Services {
+  /**
+   * The ACTIVE service of that name, adopted as it is (its desired count kept: it may be Application
+   * Auto Scaling's), or a new one with the EXTERNAL controller and `desiredCount`. A service of that
+   * name with another deployment controller is refused (`ServiceControllerError`).
+   */
+  ensureService(input: { cluster: string; name: string; desiredCount: number }): Promise<ClusterService>;
+  /** The service (DRAINING and INACTIVE ones too), or undefined when ECS does not know it. */
+  describeService(cluster: string, name: string): Promise<ClusterService | undefined>;
+  /** UpdateService desiredCount: every task set's computed desired count follows. */
+  setDesiredCount(cluster: string, name: string, desiredCount: number): Promise<ClusterService>;
+  /** CreateTaskSet (ACTIVE, not primary). */
+  addTaskSet(input: AddTaskSetInput): Promise<ServiceTaskSet>;
+  /** UpdateTaskSet scale (percent, 0–100). */
+  scaleTaskSet(cluster: string, service: string, taskSet: string, scale: number): Promise<ServiceTaskSet>;
+  /** UpdateServicePrimaryTaskSet: this one PRIMARY, the previous primary ACTIVE. */
+  setPrimaryTaskSet(cluster: string, service: string, taskSet: string): Promise<ServiceTaskSet>;
+  /** DeleteTaskSet: DRAINING until its tasks are stopped. Without `force`, refused while its scale is above 0. */
+  removeTaskSet(cluster: string, service: string, taskSet: string, options?: { force?: boolean }): Promise<ServiceTaskSet>;
+  /** DeleteService: DRAINING until its tasks are stopping, then INACTIVE. Without `force`, refused while its desired count is above 0. */
+  removeService(cluster: string, name: string, options?: { force?: boolean }): Promise<ClusterService>;
+}
+
+/** `ensureService` found a service of that name that another deployment controller owns: Blox does not take it over. */
+export class ServiceControllerError extends Error {
+  readonly code = 'ServiceController' as const;
+  constructor(
+    readonly service: string,
+    readonly deploymentController: string,
+  ) {
+    super(`service "${service}" exists with the ${deploymentController} deployment controller; Blox only manages services with the EXTERNAL controller (delete it, or use another name)`);
+    this.name = 'ServiceControllerError';
+  }
+}
