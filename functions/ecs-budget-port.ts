@@ -126,13 +126,13 @@ export const ECS_CALLS = Object.freeze({
   listContainerInstances(listed: number): EcsCalls {
     return { ListContainerInstances: listPages(listed), DescribeContainerInstances: describeCalls(listed) };
   },
-  /** `listed`: the ARNs ListContainerInstances returns for one status (no Describe). */
-  listContainerInstanceArns(listed: number): EcsCalls {
-    return { ListContainerInstances: listPages(listed) };
+  /** One page of ListContainerInstances (no Describe). */
+  listContainerInstanceArnPage(): EcsCalls {
+    return { ListContainerInstances: 1 };
   },
-  /** `running`: the tasks listed for desiredStatus RUNNING, then described. */
-  listRunningTasks(running: number): EcsCalls {
-    return running === 0 ? { ListTasks: 1 } : { ListTasks: listPages(running), DescribeTasks: describeCalls(running) };
+  /** One page of ListTasks, and the DescribeTasks of the `listed` tasks on it (none for an empty page). */
+  listTaskPage(listed: number): EcsCalls {
+    return listed === 0 ? { ListTasks: 1 } : { ListTasks: 1, DescribeTasks: describeCalls(listed) };
   },
   /** `named`: the task ARNs described (no call for none). */
   describeTasks(named: number): EcsCalls {

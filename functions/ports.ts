@@ -176,6 +176,12 @@ export interface ClusterTask {
   tags: Record<string, string>;
 }
 
+/** One page of a listing, and where the next one starts (absent: it was the last). */
+export interface Page<T> {
+  items: T[];
+  nextToken?: string | undefined;
+}
+
 export interface StartTaskInput {
   cluster: string;
   taskDefinition: string;
@@ -198,12 +204,13 @@ export interface Cluster {
   /** Tasks started with `startedBy` (running and recently stopped), described with their tags. */
   listTasks(cluster: string, startedBy: string): Promise<ClusterTask[]>;
   /**
-   * The ARNs of the instances of the cluster matching the query with the given status
-   * (ListContainerInstances with `filter` and `status`; no Describe).
+   * One page (≤ 100) of the ARNs of the instances matching the query with the given status: ONE
+   * ListContainerInstances call (`filter`, `status`; no Describe). Paged, so that a listing of
+   * 10,000 instances is 100 calls each taken from the ECS budget in turn, not one burst.
    */
-  listContainerInstanceArns(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING'): Promise<string[]>;
-  /** Tasks started with `startedBy` that still want to run (ListTasks desiredStatus RUNNING, then DescribeTasks with tags). */
-  listRunningTasks(cluster: string, startedBy: string): Promise<ClusterTask[]>;
+  listContainerInstanceArnPage(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING', nextToken?: string): Promise<Page<string>>;
+  /** One page (≤ 100) of the tasks started with `startedBy` of a desired status: one ListTasks call, then one DescribeTasks (with tags) of that page. */
+  listTaskPage(cluster: string, startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED', nextToken?: string): Promise<Page<ClusterTask>>;
   /** The tasks named (DescribeTasks with tags, ≤ 100 a call): ECS answers stopped tasks for at least an hour; unknown ones are left out. */
   lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]>;
   startTask(input: StartTaskInput): Promise<StartTaskResult>;

@@ -50,8 +50,8 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     ? {
         listContainerInstances: world.listContainerInstances.bind(world),
         listTasks: world.listTasks.bind(world),
-        listContainerInstanceArns: world.listContainerInstanceArns.bind(world),
-        listRunningTasks: world.listRunningTasks.bind(world),
+        listContainerInstanceArnPage: world.listContainerInstanceArnPage.bind(world),
+        listTaskPage: world.listTaskPage.bind(world),
         lookUpTasks: world.lookUpTasks.bind(world),
         startTask: (input) => (onEcsCall('StartTask', Date.now()), world.startTask(input)),
         stopTask: (c, t, r) => (onEcsCall('StopTask', Date.now()), world.stopTask(c, t, r)),

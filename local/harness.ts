@@ -187,15 +187,11 @@ export class Harness {
         count(ECS_CALLS.listTasks({ running, stopped: tasks.length - running }));
         return tasks;
       },
-      listContainerInstanceArns: async (c, f, status) => {
-        const arns = await throttled(cluster.listContainerInstanceArns(c, f, status));
-        count(ECS_CALLS.listContainerInstanceArns(arns.length));
-        return arns;
-      },
-      listRunningTasks: async (c, s) => {
-        const tasks = await throttled(cluster.listRunningTasks(c, s));
-        count(ECS_CALLS.listRunningTasks(tasks.length));
-        return tasks;
+      listContainerInstanceArnPage: (c, f, status, token) => (count(ECS_CALLS.listContainerInstanceArnPage()), throttled(cluster.listContainerInstanceArnPage(c, f, status, token))),
+      listTaskPage: async (c, s, desired, token) => {
+        const page = await throttled(cluster.listTaskPage(c, s, desired, token));
+        count(ECS_CALLS.listTaskPage(page.items.length));
+        return page;
       },
       lookUpTasks: async (c, arns) => {
         count(ECS_CALLS.describeTasks(new Set(arns).size));
@@ -220,8 +216,8 @@ export class Harness {
       // Not `...cluster`: a class's methods are on its prototype, which a spread leaves behind.
       listContainerInstances: (c, f) => cluster.listContainerInstances(c, f),
       listTasks: (c, s) => cluster.listTasks(c, s),
-      listContainerInstanceArns: (c, f, status) => cluster.listContainerInstanceArns(c, f, status),
-      listRunningTasks: (c, s) => cluster.listRunningTasks(c, s),
+      listContainerInstanceArnPage: (c, f, status, token) => cluster.listContainerInstanceArnPage(c, f, status, token),
+      listTaskPage: (c, s, desired, token) => cluster.listTaskPage(c, s, desired, token),
       lookUpTasks: (c, arns) => cluster.lookUpTasks(c, arns),
       startTask: async (input) => {
         const result = await cluster.startTask(input);

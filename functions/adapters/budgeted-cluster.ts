@@ -88,20 +88,15 @@ export class BudgetedCluster implements Cluster {
           return ECS_CALLS.listTasks(size);
         },
       },
-      listContainerInstanceArns: {
+      // Pages: one call each (and the DescribeTasks of a non-empty task page), taken in turn.
+      listContainerInstanceArnPage: {
         cluster: ([cluster]) => cluster,
-        estimate: ([cluster, filter, status]) =>
-          ECS_CALLS.listContainerInstanceArns(Math.max(1, this.instanceListings.get(listingKey(cluster, `${status}\u0000${filter ?? ''}`)) ?? 1)),
-        actual: ([cluster, filter, status], arns) => {
-          this.remember(this.instanceListings, listingKey(cluster, `${status}\u0000${filter ?? ''}`), arns.length);
-          return ECS_CALLS.listContainerInstanceArns(arns.length);
-        },
+        estimate: () => ECS_CALLS.listContainerInstanceArnPage(),
       },
-      listRunningTasks: {
+      listTaskPage: {
         cluster: ([cluster]) => cluster,
-        estimate: ([cluster, startedBy]) =>
-          ECS_CALLS.listRunningTasks(Math.max(1, this.taskListings.get(listingKey(cluster, startedBy))?.running ?? 1)),
-        actual: (_args, tasks) => ECS_CALLS.listRunningTasks(tasks.length),
+        estimate: () => ECS_CALLS.listTaskPage(1),
+        actual: (_args, page) => ECS_CALLS.listTaskPage(page.items.length),
       },
       lookUpTasks: {
         cluster: ([cluster]) => cluster,
@@ -127,12 +122,12 @@ export class BudgetedCluster implements Cluster {
     return this.call('listTasks', args);
   }
 
-  listContainerInstanceArns(...args: Args<'listContainerInstanceArns'>): Promise<Result<'listContainerInstanceArns'>> {
-    return this.call('listContainerInstanceArns', args);
+  listContainerInstanceArnPage(...args: Args<'listContainerInstanceArnPage'>): Promise<Result<'listContainerInstanceArnPage'>> {
+    return this.call('listContainerInstanceArnPage', args);
   }
 
-  listRunningTasks(...args: Args<'listRunningTasks'>): Promise<Result<'listRunningTasks'>> {
-    return this.call('listRunningTasks', args);
+  listTaskPage(...args: Args<'listTaskPage'>): Promise<Result<'listTaskPage'>> {
+    return this.call('listTaskPage', args);
   }
 
   lookUpTasks(...args: Args<'lookUpTasks'>): Promise<Result<'lookUpTasks'>> {

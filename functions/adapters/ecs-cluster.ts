@@ -45,6 +45,7 @@ import type {
   ClusterTask,
   ContainerInstance,
   ContainerInstanceStatus,
+  Page,
   StartTaskInput,
   StartTaskResult,
   TaskHealthStatus,
@@ -139,37 +140,25 @@ export class EcsCluster implements Cluster {
     return tasks;
   }
 
-  async listContainerInstanceArns(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING'): Promise<string[]> {
+  async listContainerInstanceArnPage(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING', nextToken?: string): Promise<Page<string>> {
     const normalised = normaliseFilter(filter);
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListContainerInstancesCommand({
-          cluster,
-          ...(normalised !== undefined ? { filter: normalised } : {}),
-          status,
-          maxResults: ECS_PAGE_SIZE,
-          ...(nextToken !== undefined ? { nextToken } : {}),
-        }),
-      );
-      arns.push(...(page.containerInstanceArns ?? []));
-      nextToken = page.nextToken || undefined;
-    } while (nextToken !== undefined);
-    return unique(arns);
+    const page = await this.client.send(
+      new ListContainerInstancesCommand({
+        cluster,
+        ...(normalised !== undefined ? { filter: normalised } : {}),
+        status,
+        maxResults: ECS_PAGE_SIZE,
+        ...(nextToken !== undefined ? { nextToken } : {}),
+      }),
+    );
+    return { items: page.containerInstanceArns ?? [], nextToken: page.nextToken || undefined };
   }
 
-  async listRunningTasks(cluster: string, startedBy: string): Promise<ClusterTask[]> {
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListTasksCommand({ cluster, startedBy, desiredStatus: 'RUNNING', maxResults: ECS_PAGE_SIZE, ...(nextToken !== undefined ? { nextToken } : {}) }),
-      );
-      arns.push(...(page.taskArns ?? []));
-      nextToken = page.nextToken || undefined;
-    } while (nextToken !== undefined);
-    return this.lookUpTasks(cluster, arns);
+  async listTaskPage(cluster: string, startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED', nextToken?: string): Promise<Page<ClusterTask>> {
+    const page = await this.client.send(
+      new ListTasksCommand({ cluster, startedBy, desiredStatus, maxResults: ECS_PAGE_SIZE, ...(nextToken !== undefined ? { nextToken } : {}) }),
+    );
+    return { items: await this.lookUpTasks(cluster, page.taskArns ?? []), nextToken: page.nextToken || undefined };
   }
 
   async lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]> {

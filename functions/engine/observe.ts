@@ -17,7 +17,7 @@
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { Observation, ObservationChange, Observed, ObservedInstance, PlannerState, TaskSighting } from '../../domain/rollout';
 import { afterFullLook, fold, fullLookReason, healthToLookUp, keepNewer, observedFrom, parseTaskGroup, prune, vanished } from '../../domain/rollout';
-import type { Cluster, ClusterTask, TaskDefinitions } from '../ports';
+import type { Cluster, ClusterTask, Page, TaskDefinitions } from '../ports';
 
 /** Vanished tasks beyond this many are found by listing the stopped ones instead of describing each. */
 const MAX_VANISHED_LOOKUPS = 1_000;
@@ -71,25 +71,39 @@ export async function observe(
   return { observed: observedFrom(observation, targetHealthChecked), observation, fullLook: reason, changed };
 }
 
+/** Every page of a listing, one after the other (each page one ECS call, taken from the budget in turn). */
+async function allPages<T>(page: (nextToken: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const next = await page(nextToken);
+    items.push(...next.items);
+    nextToken = next.nextToken;
+  } while (nextToken !== undefined);
+  return items;
+}
+
 async function listInstances(cluster: Cluster, engine: PlannerState): Promise<Map<string, ObservedInstance['status']>> {
-  const [active, draining] = await Promise.all([
-    cluster.listContainerInstanceArns(engine.cluster, engine.query, 'ACTIVE'),
-    cluster.listContainerInstanceArns(engine.cluster, engine.query, 'DRAINING'),
-  ]);
-  return new Map([...active.map((arn) => [arn, 'ACTIVE'] as const), ...draining.map((arn) => [arn, 'DRAINING'] as const)]);
+  const [active, draining] = await Promise.all(
+    (['ACTIVE', 'DRAINING'] as const).map((status) => allPages((token) => cluster.listContainerInstanceArnPage(engine.cluster, engine.query, status, token))),
+  );
+  return new Map([...active!.map((arn) => [arn, 'ACTIVE'] as const), ...draining!.map((arn) => [arn, 'DRAINING'] as const)]);
+}
+
+async function listTasks(cluster: Cluster, engine: PlannerState, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<TaskSighting[]> {
+  const tasks = await allPages((token) => cluster.listTaskPage(engine.cluster, startedByOf(engine.environment), desiredStatus, token));
+  return tasks.flatMap((t) => sighting(t, engine.environment) ?? []);
 }
 
 async function fullLook(cluster: Cluster, engine: PlannerState, previous: Observation | undefined, now: number): Promise<Observation> {
-  const startedBy = startedByOf(engine.environment);
-  const [instances, listed] = await Promise.all([
-    listInstances(cluster, engine),
-    previous ? cluster.listRunningTasks(engine.cluster, startedBy) : cluster.listTasks(engine.cluster, startedBy),
-  ]);
-  let tasks = listed.flatMap((t) => sighting(t, engine.environment) ?? []);
-  if (previous) {
+  const [instances, running] = await Promise.all([listInstances(cluster, engine), listTasks(cluster, engine, 'RUNNING')]);
+  let tasks = running;
+  if (!previous) {
+    tasks.push(...(await listTasks(cluster, engine, 'STOPPED')));
+  } else {
     const gone = vanished(previous, tasks);
     if (gone.length > MAX_VANISHED_LOOKUPS) {
-      tasks = (await cluster.listTasks(engine.cluster, startedBy)).flatMap((t) => sighting(t, engine.environment) ?? []);
+      tasks.push(...(await listTasks(cluster, engine, 'STOPPED')));
     } else if (gone.length > 0) {
       tasks.push(...(await cluster.lookUpTasks(engine.cluster, gone)).flatMap((t) => sighting(t, engine.environment) ?? []));
     }

@@ -50,6 +50,7 @@ import type {
   Cluster,
   ClusterTask,
   ContainerInstance,
+  Page,
   StartTaskInput,
   StartTaskResult,
   TaskHealthStatus,
@@ -57,7 +58,7 @@ import type {
 import type { InstanceFacts, QueryAst } from '../../domain/query';
 import { evaluateQuery, formatQueryError, parseQuery } from '../../domain/query';
 import type { EcsCalls, EcsRateBucket } from '../../functions/ecs-budget-port';
-import { ECS_CALLS } from '../../functions/ecs-budget-port';
+import { ECS_CALLS, ECS_LIST_PAGE_SIZE } from '../../functions/ecs-budget-port';
 import type { ScheduledTimer, SimScheduler } from './clock';
 import type { SimRateLimitsOption } from './ecs-rate-limits';
 import { EcsRateLimiter, resolveRateLimits } from './ecs-rate-limits';
@@ -488,22 +489,18 @@ export class SimulatedCluster implements Cluster {
     return listed.map((task) => this.toClusterTask(task));
   }
 
-  async listContainerInstanceArns(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING'): Promise<string[]> {
+  /** One page of ListContainerInstances; the token is the last ARN of the page (instances in registration order). */
+  async listContainerInstanceArnPage(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING', nextToken?: string): Promise<Page<string>> {
     this.maybeThrottle();
-    let listed: InstanceState[];
-    try {
-      const name = this.requireCluster(cluster);
-      const ast = this.parseFilter(filter ?? '');
-      listed = [...this.instances.values()].filter((instance) => instance.cluster === name && instance.status === status && evaluateQuery(ast, this.facts(instance)));
-    } catch (error) {
-      this.charge({ ListContainerInstances: 1 });
-      throw error;
-    }
-    this.charge(ECS_CALLS.listContainerInstanceArns(listed.length));
-    return listed.map((instance) => instance.arn);
+    this.charge(ECS_CALLS.listContainerInstanceArnPage());
+    const name = this.requireCluster(cluster);
+    const ast = this.parseFilter(filter ?? '');
+    const all = [...this.instances.values()].filter((instance) => instance.cluster === name && instance.status === status && evaluateQuery(ast, this.facts(instance)));
+    return simPage(all.map((instance) => instance.arn), nextToken, (arn) => arn);
   }
 
-  async listRunningTasks(cluster: string, startedBy: string): Promise<ClusterTask[]> {
+  /** One page of ListTasks (by desired status, in creation order) and the DescribeTasks of it. */
+  async listTaskPage(cluster: string, startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED', nextToken?: string): Promise<Page<ClusterTask>> {
     this.maybeThrottle();
     let name: string;
     try {
@@ -512,9 +509,11 @@ export class SimulatedCluster implements Cluster {
       this.charge({ ListTasks: 1 });
       throw error;
     }
-    const listed = [...this.tasks.values()].filter((task) => task.cluster === name && task.startedBy === startedBy && task.desiredStatus === 'RUNNING');
-    this.charge(ECS_CALLS.listRunningTasks(listed.length));
-    return listed.map((task) => this.toClusterTask(task));
+    this.forgetOldTasks();
+    const all = [...this.tasks.values()].filter((task) => task.cluster === name && task.startedBy === startedBy && task.desiredStatus === desiredStatus);
+    const page = simPage(all, nextToken, (task) => task.arn);
+    this.charge(ECS_CALLS.listTaskPage(page.items.length));
+    return { items: page.items.map((task) => this.toClusterTask(task)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   }
 
   async lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]> {
@@ -1149,6 +1148,17 @@ export class SimulatedCluster implements Cluster {
       tags: { ...task.tags },
     });
   }
+}
+
+/**
+ * A page of at most ECS_LIST_PAGE_SIZE from `all` after the item whose key is `nextToken` (a token
+ * whose item is gone starts from the beginning: a listing may repeat or miss what changed meanwhile,
+ * as ECS's may).
+ */
+function simPage<T>(all: T[], nextToken: string | undefined, key: (item: T) => string): { items: T[]; nextToken?: string } {
+  const start = nextToken === undefined ? 0 : all.findIndex((item) => key(item) === nextToken) + 1;
+  const items = all.slice(start, start + ECS_LIST_PAGE_SIZE);
+  return start + ECS_LIST_PAGE_SIZE < all.length ? { items, nextToken: key(items.at(-1)!) } : { items };
 }
 
 /** A copy without the keys whose value is undefined (AWS omits absent fields). */

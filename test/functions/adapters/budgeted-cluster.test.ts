@@ -32,8 +32,8 @@ function recorder() {
   const inner: Cluster = {
     listContainerInstances: async (cluster, filter) => (log.push(`listContainerInstances ${cluster} ${filter ?? ''}`), answers.instances),
     listTasks: async (cluster, startedBy) => (log.push(`listTasks ${cluster} ${startedBy}`), answers.tasks),
-    listContainerInstanceArns: async (cluster, filter, status) => (log.push(`listContainerInstanceArns ${cluster} ${filter ?? ''} ${status}`), answers.instances.map((i) => i.arn)),
-    listRunningTasks: async (cluster, startedBy) => (log.push(`listRunningTasks ${cluster} ${startedBy}`), answers.tasks.filter((t) => t.desiredStatus === 'RUNNING')),
+    listContainerInstanceArnPage: async (cluster, filter, status) => (log.push(`listContainerInstanceArnPage ${cluster} ${filter ?? ''} ${status}`), { items: answers.instances.map((i) => i.arn) }),
+    listTaskPage: async (cluster, startedBy, desired) => (log.push(`listTaskPage ${cluster} ${startedBy} ${desired}`), { items: answers.tasks.filter((t) => t.desiredStatus === desired) }),
     lookUpTasks: async (cluster, arns) => (log.push(`lookUpTasks ${cluster} ${arns.length}`), answers.tasks.filter((t) => arns.includes(t.arn))),
     startTask: async (input) => (log.push(`startTask ${input.cluster} ${input.containerInstances.length}`), { tasks: [], failures: [] }),
     stopTask: async (cluster, taskArn) => (log.push(`stopTask ${cluster} ${taskArn}`), undefined),

@@ -306,13 +306,14 @@ describe('EcsCluster.listTasks', () => {
 });
 
 describe('EcsCluster: the calls of an incremental look', () => {
-  it('listContainerInstanceArns lists one status with the normalised filter, pages with nextToken, describes nothing', async () => {
+  it('listContainerInstanceArnPage: ONE ListContainerInstances call of one status with the normalised filter, its token passed on; no Describe', async () => {
     const arns = Array.from({ length: 150 }, (_, i) => instanceArn(i + 1));
     ecs
       .on(ListContainerInstancesCommand)
       .resolvesOnce({ containerInstanceArns: arns.slice(0, 100), nextToken: 'page-2' })
       .resolvesOnce({ containerInstanceArns: arns.slice(100) });
-    expect(await cluster.listContainerInstanceArns('default', 'attribute:stack in (prod, gamma)', 'DRAINING')).toEqual(arns);
+    expect(await cluster.listContainerInstanceArnPage('default', 'attribute:stack in (prod, gamma)', 'DRAINING')).toEqual({ items: arns.slice(0, 100), nextToken: 'page-2' });
+    expect(await cluster.listContainerInstanceArnPage('default', 'attribute:stack in (prod, gamma)', 'DRAINING', 'page-2')).toEqual({ items: arns.slice(100), nextToken: undefined });
     expect(ecs.commandCalls(ListContainerInstancesCommand).map((call) => call.args[0].input)).toEqual([
       { cluster: 'default', filter: 'attribute:stack in [prod, gamma]', status: 'DRAINING', maxResults: 100 },
       { cluster: 'default', filter: 'attribute:stack in [prod, gamma]', status: 'DRAINING', maxResults: 100, nextToken: 'page-2' },
@@ -320,15 +321,19 @@ describe('EcsCluster: the calls of an incremental look', () => {
     expect(ecs.commandCalls(DescribeContainerInstancesCommand)).toHaveLength(0);
   });
 
-  it('listRunningTasks lists desiredStatus RUNNING only, then describes with tags', async () => {
-    ecs.on(ListTasksCommand).resolves({ taskArns: [taskArn(1)] });
+  it('listTaskPage: one ListTasks page of a desired status, then one DescribeTasks of it with tags; an empty page describes nothing', async () => {
+    ecs.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns: [taskArn(1)], nextToken: 'more' });
+    ecs.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: [] });
     ecs.on(DescribeTasksCommand).resolves({ tasks: [ecsTask(1, { version: 3 })] });
-    const tasks = await cluster.listRunningTasks('default', 'blox-0123456789abcdef');
+    const page = await cluster.listTaskPage('default', 'blox-0123456789abcdef', 'RUNNING');
+    expect(page.nextToken).toBe('more');
+    expect(page.items.map((t) => [t.arn, t.version])).toEqual([[taskArn(1), 3]]);
+    expect(await cluster.listTaskPage('default', 'blox-0123456789abcdef', 'STOPPED', 'x')).toEqual({ items: [], nextToken: undefined });
     expect(ecs.commandCalls(ListTasksCommand).map((call) => call.args[0].input)).toEqual([
       { cluster: 'default', startedBy: 'blox-0123456789abcdef', desiredStatus: 'RUNNING', maxResults: 100 },
+      { cluster: 'default', startedBy: 'blox-0123456789abcdef', desiredStatus: 'STOPPED', maxResults: 100, nextToken: 'x' },
     ]);
     expect(ecs.commandCalls(DescribeTasksCommand).map((call) => call.args[0].input)).toEqual([{ cluster: 'default', tasks: [taskArn(1)], include: ['TAGS'] }]);
-    expect(tasks.map((t) => [t.arn, t.version])).toEqual([[taskArn(1), 3]]);
   });
 
   it('lookUpTasks describes the named tasks in chunks of 100 (each once), and calls nothing for none', async () => {
