@@ -44,3 +44,18 @@ export function clusterNotFoundException(): SimulatedAwsError {
 export function clientException(message: string): SimulatedAwsError {
   return new SimulatedAwsError('ClientException', message);
 }
+
+/** ECS: the service named does not exist in the cluster (DescribeServices answers a `MISSING` failure instead). */
+export function serviceNotFoundException(): SimulatedAwsError {
+  return new SimulatedAwsError('ServiceNotFoundException', 'Service not found.');
+}
+
+/** ECS: the service is DRAINING or INACTIVE (deleted): it cannot be changed. */
+export function serviceNotActiveException(): SimulatedAwsError {
+  return new SimulatedAwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+}
+
+/** ECS: no such task set in the service (or it was deleted and is gone). */
+export function taskSetNotFoundException(message: string): SimulatedAwsError {
+  return new SimulatedAwsError('TaskSetNotFoundException', message);
+}

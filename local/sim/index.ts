@@ -1,6 +1,7 @@
 /**
- * The simulated ECS cluster: `SimulatedCluster` (world.ts), its clocks (clock.ts), the events it
- * emits (events.ts), its world description file (world-file.ts) and snapshot format (state.ts).
+ * The simulated ECS cluster: `SimulatedCluster` (world.ts) and its ECS services (ecs-services.ts),
+ * its clocks (clock.ts), the events it emits (events.ts), its world description file (world-file.ts)
+ * and snapshot format (state.ts).
  */
 export * from './clock';
 export * from './errors';
@@ -14,3 +15,4 @@ export * from './elbv2';
 export * from './kernel';
 export * from './rate-buckets';
 export * from './traffic';
+export * from './ecs-services';

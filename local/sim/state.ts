@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { ECS_RATE_LIMITS } from '../../functions/ecs-budget-port';
+import { ecsServicesStateSchema } from './ecs-services';
 import type { SimulatedEcsEvent } from './events';
 
 const count = z.number().int().min(0);
@@ -169,5 +170,7 @@ export const worldSnapshotSchema = z.object({
   tasks: z.array(taskStateSchema),
   /** Events emitted but not yet delivered to listeners. */
   outbox: z.array(z.object({ seq: count, at: instant, event: eventSchema })),
+  /** ECS services and task sets (`ecs-services.ts`); absent when the world never had one. */
+  ecsServices: ecsServicesStateSchema.optional(),
 });
 export type WorldSnapshot = z.infer<typeof worldSnapshotSchema>;

@@ -25,8 +25,8 @@
  *   (`EssentialContainerExited`, exit code 1) and stays stopped — there is no service scheduler.
  * - StopTask: desired STOPPED, STOPPING at once, STOPPED after `stopSeconds` (`UserInitiated`,
  *   the given reason); resources are released at STOPPED. A stopped task is returned unchanged.
- * - Draining an instance leaves its tasks running (ECS only moves *service* tasks off a draining
- *   instance; Blox's tasks are standalone). Removing (terminating) an instance stops its tasks at
+ * - Draining an instance leaves its standalone tasks running (ECS only moves *service* tasks off a
+ *   draining instance: see the services below). Removing (terminating) an instance stops its tasks at
  *   once (`TerminationNotice`, "Host EC2 (instance i-…) terminated.") and deregisters it (INACTIVE,
  *   no longer listed).
  * - ListContainerInstances lists ACTIVE and DRAINING instances (ECS's default: all but INACTIVE),
@@ -42,15 +42,52 @@
  *   A call that finds its bucket empty throws `ThrottlingException: Rate exceeded` and changes
  *   nothing. `rateLimits: false` (option or `setRateLimits`) turns them off; `{ buckets, callSpacingMs }`
  *   overrides them.
- * - `throttle(p)`: each API call (the four `Cluster` methods) throws `ThrottlingException` with
- *   probability p, drawn from the seeded PRNG (fault injection, on top of the rate limits).
+ * - `throttle(p)`: each API call (the `Cluster` methods and the service API below) throws
+ *   `ThrottlingException` with probability p, drawn from the seeded PRNG (fault injection, on top of
+ *   the rate limits).
  * - `toJSON()` / `SimulatedCluster.fromJSON()`: the whole world, pending timers included.
+ *
+ * ECS services (`ecs-services.ts`, which documents what it enforces): CreateService (EXTERNAL
+ * deployment controller), DescribeServices, UpdateService, DeleteService, CreateTaskSet,
+ * DescribeTaskSets, UpdateTaskSet, UpdateServicePrimaryTaskSet, DeleteTaskSet, in the AWS SDK's
+ * request and response shapes, each one call of ECS's service buckets (`ECS_ACTION_BUCKET`). ECS's
+ * service scheduler keeps each task set at its computed desired count with ordinary tasks of the
+ * world (`startedBy` the task set id `ecs-svc/…`, `group` `service:<name>`, the same events), and
+ * replaces those that stop or fail their container health check. The world also implements the
+ * `Services` port, by running the ECS adapter (`adapters/ecs-services.ts`) over that API. With
+ * `loadBalancing` (ELBv2 and the tasks' host ports), task sets' tasks are registered in their target
+ * group while RUNNING. A world that never had a service behaves, and snapshots, as before.
  */
 import type {
+  CreateServiceRequest,
+  CreateServiceResponse,
+  CreateTaskSetRequest,
+  CreateTaskSetResponse,
+  DeleteServiceRequest,
+  DeleteServiceResponse,
+  DeleteTaskSetRequest,
+  DeleteTaskSetResponse,
+  DescribeServicesRequest,
+  DescribeServicesResponse,
+  DescribeTaskSetsRequest,
+  DescribeTaskSetsResponse,
+  ECSClient,
+  UpdateServicePrimaryTaskSetRequest,
+  UpdateServicePrimaryTaskSetResponse,
+  UpdateServiceRequest,
+  UpdateServiceResponse,
+  UpdateTaskSetRequest,
+  UpdateTaskSetResponse,
+} from '@aws-sdk/client-ecs';
+import type {
+  AddTaskSetInput,
   Cluster,
+  ClusterService,
   ClusterTask,
   ContainerInstance,
   Page,
+  Services,
+  ServiceTaskSet,
   StartTaskInput,
   StartTaskResult,
   TaskHealthStatus,
@@ -62,6 +99,8 @@ import { ECS_CALLS, ECS_LIST_PAGE_SIZE } from '../../functions/ecs-budget-port';
 import type { ScheduledTimer, SimScheduler } from './clock';
 import type { SimRateLimitsOption } from './ecs-rate-limits';
 import { EcsRateLimiter, resolveRateLimits } from './ecs-rate-limits';
+import type { ServiceLoadBalancing } from './ecs-services';
+import { SimulatedEcsServices } from './ecs-services';
 import { clientException, clusterNotFoundException, invalidParameterException, throttlingException } from './errors';
 import type { EcsContainerInstanceStateChangeEvent, EcsResource, EcsTaskStateChangeEvent, SimulatedEcsEvent } from './events';
 import { CONTAINER_INSTANCE_STATE_CHANGE, eventTime, TASK_STATE_CHANGE } from './events';
@@ -102,6 +141,7 @@ export const STOP_CODES = Object.freeze({
   taskFailedToStart: 'TaskFailedToStart',
   essentialContainerExited: 'EssentialContainerExited',
   terminationNotice: 'TerminationNotice',
+  serviceSchedulerInitiated: 'ServiceSchedulerInitiated',
 });
 export const ESSENTIAL_CONTAINER_EXITED_REASON = 'Essential container in task exited';
 export const DEFAULT_STOP_REASON = 'Task stopped by user';
@@ -156,6 +196,12 @@ export interface SimulatedClusterOptions {
    * turns them off (for tests that are not about them and call the API faster than ECS allows).
    */
   rateLimits?: SimRateLimitsOption;
+  /**
+   * Where service tasks are registered on ECS's behalf (`ecs-services.ts`): ELBv2's target groups and
+   * the tasks' host ports. Without it, task sets' load balancers are accepted and not registered
+   * anywhere. Also `useLoadBalancing`, for services built after the world.
+   */
+  loadBalancing?: ServiceLoadBalancing;
 }
 
 export interface AddInstancesInput {
@@ -190,7 +236,7 @@ interface OutboxEntry {
   event: SimulatedEcsEvent;
 }
 
-export class SimulatedCluster implements Cluster {
+export class SimulatedCluster implements Cluster, Services {
   readonly account: string;
   readonly region: string;
   readonly seed: number;
@@ -217,6 +263,9 @@ export class SimulatedCluster implements Cluster {
   private throttleProbability = 0;
   private throttleRandom: () => number;
   private rateLimiter: EcsRateLimiter | undefined;
+  /** ECS's services and task sets, and the service scheduler (`ecs-services.ts`). */
+  private readonly ecsServices: SimulatedEcsServices;
+  private servicesPort: Promise<Services> | undefined;
 
   constructor(options: SimulatedClusterOptions) {
     this.clock = options.clock;
@@ -243,6 +292,26 @@ export class SimulatedCluster implements Cluster {
     };
     if (this.settings.rateLimits) this.rateLimiter = new EcsRateLimiter(this.settings.rateLimits, this.clock);
     for (const [key, behaviour] of Object.entries(options.taskDefinitions ?? {})) this.configureTaskDefinition(key, behaviour);
+    this.ecsServices = new SimulatedEcsServices({
+      account: this.account,
+      region: this.region,
+      seed: this.seed,
+      now: () => this.now(),
+      schedule: (atMs, fn) => this.clock.schedule(atMs, fn),
+      clusterArn: (name) => this.clusterArn(name),
+      requireCluster: (cluster) => this.requireCluster(cluster),
+      resolveTaskDefinition: (taskDefinition) => {
+        const { key, family } = this.resolveTaskDefinition(taskDefinition);
+        return { key, family, arn: `arn:aws:ecs:${this.region}:${this.account}:task-definition/${key}` };
+      },
+      behaviour: (taskDefinition) => this.taskBehaviour(taskDefinition),
+      instances: (cluster) => [...this.instances.values()].filter((instance) => instance.cluster === cluster),
+      instance: (id) => this.instances.get(id),
+      tasks: () => this.tasks.values(),
+      place: (input) => this.placeServiceTask(input),
+      stop: (task, reason) => this.stopForService(task, reason),
+    });
+    if (options.loadBalancing) this.ecsServices.useLoadBalancing(options.loadBalancing);
   }
 
   // ── Events ─────────────────────────────────────────────────────────────────────────────────────
@@ -631,6 +700,149 @@ export class SimulatedCluster implements Cluster {
     return this.toClusterTask(task);
   }
 
+  // ── ECS services and task sets (the API, in the AWS SDK's shapes; `ecs-services.ts`) ───────────────
+
+  /** Attaches (undefined: detaches) the load balancers service tasks are registered in on ECS's behalf. */
+  useLoadBalancing(loadBalancing: ServiceLoadBalancing | undefined): void {
+    this.ecsServices.useLoadBalancing(loadBalancing);
+  }
+
+  async createService(input: CreateServiceRequest): Promise<CreateServiceResponse> {
+    this.serviceCall('CreateService');
+    return this.ecsServices.createService(input);
+  }
+
+  async describeServices(input: DescribeServicesRequest): Promise<DescribeServicesResponse> {
+    this.serviceCall('DescribeServices');
+    return this.ecsServices.describeServices(input);
+  }
+
+  async updateService(input: UpdateServiceRequest): Promise<UpdateServiceResponse> {
+    this.serviceCall('UpdateService');
+    return this.ecsServices.updateService(input);
+  }
+
+  async deleteService(input: DeleteServiceRequest): Promise<DeleteServiceResponse> {
+    this.serviceCall('DeleteService');
+    return this.ecsServices.deleteService(input);
+  }
+
+  async createTaskSet(input: CreateTaskSetRequest): Promise<CreateTaskSetResponse> {
+    this.serviceCall('CreateTaskSet');
+    return this.ecsServices.createTaskSet(input);
+  }
+
+  async describeTaskSets(input: DescribeTaskSetsRequest): Promise<DescribeTaskSetsResponse> {
+    this.serviceCall('DescribeTaskSets');
+    return this.ecsServices.describeTaskSets(input);
+  }
+
+  async updateTaskSet(input: UpdateTaskSetRequest): Promise<UpdateTaskSetResponse> {
+    this.serviceCall('UpdateTaskSet');
+    return this.ecsServices.updateTaskSet(input);
+  }
+
+  async updateServicePrimaryTaskSet(input: UpdateServicePrimaryTaskSetRequest): Promise<UpdateServicePrimaryTaskSetResponse> {
+    this.serviceCall('UpdateServicePrimaryTaskSet');
+    return this.ecsServices.updateServicePrimaryTaskSet(input);
+  }
+
+  async deleteTaskSet(input: DeleteTaskSetRequest): Promise<DeleteTaskSetResponse> {
+    this.serviceCall('DeleteTaskSet');
+    return this.ecsServices.deleteTaskSet(input);
+  }
+
+  // ── The Services port: the real adapter (`adapters/ecs-services.ts`) over the API above ───────────
+
+  async ensureService(input: { cluster: string; name: string; desiredCount: number }): Promise<ClusterService> {
+    return (await this.overApi()).ensureService(input);
+  }
+
+  async describeService(cluster: string, name: string): Promise<ClusterService | undefined> {
+    return (await this.overApi()).describeService(cluster, name);
+  }
+
+  async setDesiredCount(cluster: string, name: string, desiredCount: number): Promise<ClusterService> {
+    return (await this.overApi()).setDesiredCount(cluster, name, desiredCount);
+  }
+
+  async addTaskSet(input: AddTaskSetInput): Promise<ServiceTaskSet> {
+    return (await this.overApi()).addTaskSet(input);
+  }
+
+  async scaleTaskSet(cluster: string, service: string, taskSet: string, scale: number): Promise<ServiceTaskSet> {
+    return (await this.overApi()).scaleTaskSet(cluster, service, taskSet, scale);
+  }
+
+  async setPrimaryTaskSet(cluster: string, service: string, taskSet: string): Promise<ServiceTaskSet> {
+    return (await this.overApi()).setPrimaryTaskSet(cluster, service, taskSet);
+  }
+
+  async removeTaskSet(cluster: string, service: string, taskSet: string, options?: { force?: boolean }): Promise<ServiceTaskSet> {
+    return (await this.overApi()).removeTaskSet(cluster, service, taskSet, options);
+  }
+
+  async removeService(cluster: string, name: string, options?: { force?: boolean }): Promise<ClusterService> {
+    return (await this.overApi()).removeService(cluster, name, options);
+  }
+
+  /**
+   * The ECS adapter with a client that answers from this world: the port behaves here as it does
+   * against ECS (same requests, same mapping). Loaded on first use (the AWS SDK is only needed then).
+   */
+  private overApi(): Promise<Services> {
+    this.servicesPort ??= (async () => {
+      const [sdk, { EcsServices }] = await Promise.all([import('@aws-sdk/client-ecs'), import('../../functions/adapters/ecs-services')]);
+      const send = async (command: object): Promise<unknown> => {
+        if (command instanceof sdk.CreateServiceCommand) return this.createService(command.input);
+        if (command instanceof sdk.DescribeServicesCommand) return this.describeServices(command.input);
+        if (command instanceof sdk.UpdateServiceCommand) return this.updateService(command.input);
+        if (command instanceof sdk.DeleteServiceCommand) return this.deleteService(command.input);
+        if (command instanceof sdk.CreateTaskSetCommand) return this.createTaskSet(command.input);
+        if (command instanceof sdk.DescribeTaskSetsCommand) return this.describeTaskSets(command.input);
+        if (command instanceof sdk.UpdateTaskSetCommand) return this.updateTaskSet(command.input);
+        if (command instanceof sdk.UpdateServicePrimaryTaskSetCommand) return this.updateServicePrimaryTaskSet(command.input);
+        if (command instanceof sdk.DeleteTaskSetCommand) return this.deleteTaskSet(command.input);
+        throw new Error(`the simulated cluster does not answer ${command.constructor.name}`);
+      };
+      return new EcsServices({ send } as unknown as ECSClient);
+    })();
+    return this.servicesPort;
+  }
+
+  /** A service API call: fault injection, then one call of ECS's rate limits (a refused request still counts). */
+  private serviceCall(action: 'CreateService' | 'DescribeServices' | 'UpdateService' | 'DeleteService' | 'CreateTaskSet' | 'DescribeTaskSets' | 'UpdateTaskSet' | 'UpdateServicePrimaryTaskSet' | 'DeleteTaskSet'): void {
+    this.maybeThrottle();
+    this.charge({ [action]: 1 });
+  }
+
+  /** The service scheduler places a task (StartTask's placement on one instance, not charged to the caller's limits). */
+  private placeServiceTask(input: { cluster: string; taskDefinition: string; instanceId: string; startedBy: string; group: string }): TaskState | string {
+    const definition = this.resolveTaskDefinition(input.taskDefinition);
+    const result = this.placeTask(
+      { cluster: input.cluster, taskDefinition: input.taskDefinition, containerInstances: [input.instanceId], startedBy: input.startedBy, group: input.group, tags: {} },
+      input.cluster,
+      definition,
+      input.instanceId,
+    );
+    const placed = result.tasks[0];
+    return placed ? this.findTask(placed.arn)! : (result.failures[0]?.reason ?? 'unknown');
+  }
+
+  /** The service scheduler stops a task (scale-in, failed health check, draining): like StopTask, `ServiceSchedulerInitiated`. */
+  private stopForService(task: TaskState, reason: string): void {
+    if (task.desiredStatus === 'STOPPED' || task.lastStatus === 'STOPPED') return;
+    this.cancelTimers(task);
+    const now = this.now();
+    task.desiredStatus = 'STOPPED';
+    task.stopCode = STOP_CODES.serviceSchedulerInitiated;
+    task.stoppedReason = reason;
+    task.stoppingAt = now;
+    task.lastStatus = 'STOPPING';
+    this.touchTask(task);
+    this.scheduleTask(task, now + task.behaviour.stopSeconds * 1000, 'stopped');
+  }
+
   // ── Snapshot ───────────────────────────────────────────────────────────────────────────────────
 
   /** The whole world as plain JSON (pending timers and undelivered events included). */
@@ -653,6 +865,7 @@ export class SimulatedCluster implements Cluster {
       instances: [...this.instances.values()],
       tasks: [...this.tasks.values()],
       outbox: this.outbox,
+      ...(this.ecsServices.isEmpty() ? {} : { ecsServices: this.ecsServices.toJSON() }),
     });
   }
 
@@ -707,6 +920,7 @@ export class SimulatedCluster implements Cluster {
     for (const entry of world.outbox) pending.push({ seq: entry.seq, at: entry.at, run: () => world.armDelivery(entry) });
     pending.sort((a, b) => a.at - b.at || a.seq - b.seq);
     for (const item of pending) item.run();
+    if (data.ecsServices) world.ecsServices.restore(data.ecsServices);
     return world;
   }
 
@@ -848,13 +1062,16 @@ export class SimulatedCluster implements Cluster {
   }
 
   private observeTask(task: TaskState): void {
-    if (this.taskObservers.size === 0) return;
-    const seen = this.toClusterTask(task);
-    for (const observer of [...this.taskObservers]) observer(seen);
+    if (this.taskObservers.size > 0) {
+      const seen = this.toClusterTask(task);
+      for (const observer of [...this.taskObservers]) observer(seen);
+    }
+    this.ecsServices.taskChanged(task);
   }
 
   private emitInstance(instance: InstanceState): void {
     this.enqueue(this.instanceEvent(instance));
+    this.ecsServices.instanceChanged();
   }
 
   private enqueue(event: SimulatedEcsEvent): void {
