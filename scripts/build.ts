@@ -4,11 +4,11 @@
  * `serverless.yml` packages each function from its own `.build/<name>/` folder only, so this
  * list and the `functions:` section there must stay in step (test/infra/serverless.test.ts
  * checks it). The AWS SDK is bundled (`SDK_MODE`): its ESM builds (`mainFields` module first),
- * tree-shaken and minified with the function's code. That makes each bundle ~400–485 KB bigger
- * (~0.7–0.85 MB, over the 400 KB the bundles were sized for) but imports it 1.6–2.4× faster than
- * leaving `@aws-sdk/*` to the copy the `nodejs22.x` runtime ships, which Node loads as dozens of
- * CommonJS files and modules we do not use (`npx tsx bench/bundle.ts --compare` measures both; the
- * figures are in bench/README.md). It also pins the SDK to the version in package-lock.json, the one
+ * tree-shaken and minified with the function's code. That makes each bundle bigger (0.41–0.58 MB,
+ * of which a DynamoDB client alone, the bench's baseline, is 0.33 MB; over the 400 KB the bundles
+ * were sized for) but imports it 1.6–2.4× faster than leaving `@aws-sdk/*` to the copy the
+ * `nodejs22.x` runtime ships, which Node loads as dozens of CommonJS files and modules we do not
+ * use (`npx tsx bench/bundle.ts --compare` measures both; the figures are in bench/README.md). It also pins the SDK to the version in package-lock.json, the one
  * the tests run against. The credential provider chain comes along whole (environment variables as
  * Lambda sets them, container credentials, web identity, SSO, …: the providers it loads lazily are
  * inlined, loaded on first use) and so does the Node HTTP handler; `test/infra/bundles.test.ts`
