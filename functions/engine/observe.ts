@@ -97,7 +97,7 @@ async function listTasks(cluster: Cluster, engine: PlannerState, desiredStatus: 
 
 async function fullLook(cluster: Cluster, engine: PlannerState, previous: Observation | undefined, now: number): Promise<Observation> {
   const [instances, running] = await Promise.all([listInstances(cluster, engine), listTasks(cluster, engine, 'RUNNING')]);
-  let tasks = running;
+  const tasks = running;
   if (!previous) {
     tasks.push(...(await listTasks(cluster, engine, 'STOPPED')));
   } else {
