@@ -81,6 +81,8 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     world: inbound,
     eventLog,
     ...(options.observations ? { observations: options.observations } : {}),
+    // The in-process queues do not survive a restart: a picture from before it is looked at again.
+    pictureTrustedSince: clock.now(),
     cluster: budgeted(world),
     executorCluster: budgeted(executorCluster ?? world),
     taskDefinitions: { hasHealthCheck: async (td) => world.taskBehaviour(td).health !== 'none' },

@@ -89,6 +89,8 @@ export interface EngineWiringOptions {
   eventLog: EventLog;
   /** Where the reconciler keeps its picture of the cluster (default: none — every reconcile looks in full). */
   observations?: ObservationStore;
+  /** Pictures last looked at in full before this instant are looked at again first (see EngineDeps). */
+  pictureTrustedSince?: number;
   /** The cluster the reconciler observes. */
   cluster: Cluster;
   /** The cluster the executor calls (default: `cluster`). */
@@ -271,6 +273,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
   const deps: EngineFunctionDeps = {
     eventLog: options.eventLog,
     ...(options.observations ? { observations: options.observations } : {}),
+    ...(options.pictureTrustedSince !== undefined ? { pictureTrustedSince: options.pictureTrustedSince } : {}),
     cluster: options.cluster,
     taskDefinitions: options.taskDefinitions,
     queue: actions,

@@ -124,8 +124,11 @@ export function parseTaskGroup(group: string | undefined): { revision: number; a
 // ── When to look in full ─────────────────────────────────────────────────────────────────────────
 
 /** Why the next plan needs a full look, or undefined when the kept picture will do. */
-export function fullLookReason(observation: Observation | undefined, engine: PlannerState, now: number): string | undefined {
+export function fullLookReason(observation: Observation | undefined, engine: PlannerState, now: number, trustedSince?: number): string | undefined {
   if (!observation) return 'no picture of the cluster yet';
+  // A picture older than the process that must trust it: changes may have been lost in between (the
+  // local stack's in-process queue does not survive a restart; SQS does).
+  if (trustedSince !== undefined && observation.lookedAt < trustedSince) return 'the picture predates this engine: changes may have been lost';
   if (observation.deploymentId !== engine.deploymentId) return 'a new deployment';
   if ((observation.query ?? '') !== (engine.query ?? '')) return 'the instance group changed';
   if (now - observation.lookedAt >= FULL_LOOK_EVERY_MS) return `the last full look is ${Math.round((now - observation.lookedAt) / 1000)} s old`;

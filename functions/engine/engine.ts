@@ -43,6 +43,12 @@ export interface EngineDeps {
   taskDefinitions: TaskDefinitions;
   /** Where the picture of the cluster is kept between reconciles; without it every reconcile looks in full. */
   observations?: ObservationStore | undefined;
+  /**
+   * Pictures last looked at in full before this instant are looked at again first (epoch ms): the
+   * local stack sets its start, since its in-process queue loses the changes of a restart. In AWS the
+   * changes wait in SQS, and this is not set.
+   */
+  pictureTrustedSince?: number | undefined;
   queue: ActionQueue;
   notifier: Notifier;
   clock: Clock;

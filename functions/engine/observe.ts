@@ -32,7 +32,7 @@ export interface Look {
 }
 
 export async function observe(
-  deps: { cluster: Cluster; taskDefinitions: TaskDefinitions },
+  deps: { cluster: Cluster; taskDefinitions: TaskDefinitions; pictureTrustedSince?: number | undefined },
   engine: PlannerState,
   previous: Observation | undefined,
   changes: readonly ObservationChange[],
@@ -41,7 +41,7 @@ export async function observe(
   force?: string,
 ): Promise<Look> {
   const targetHealthChecked = await deps.taskDefinitions.hasHealthCheck(engine.taskDefinition);
-  const reason = force ?? fullLookReason(previous, engine, now);
+  const reason = force ?? fullLookReason(previous, engine, now, deps.pictureTrustedSince);
   let observation: Observation;
   let changed = reason !== undefined || changes.length > 0;
   if (reason !== undefined) {

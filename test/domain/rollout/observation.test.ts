@@ -90,6 +90,11 @@ describe('when a full look is due', () => {
   ])('%s', (_name, picture, planner, now, expected) => {
     expect(fullLookReason(picture, planner, now)).toBe(expected);
   });
+
+  it('a picture looked at before the engine that must trust it started (the local stack restarted) is looked at again', () => {
+    expect(fullLookReason(given(), engine(), NOW + 1_000, NOW + 500)).toBe('the picture predates this engine: changes may have been lost');
+    expect(fullLookReason(given(), engine(), NOW + 1_000, NOW)).toBeUndefined();
+  });
 });
 
 describe('folding changes into the picture', () => {
