@@ -16,20 +16,11 @@ import { ObservationConflictError, StoreLimitError } from '../functions/ports';
 export class MemoryObservationStore implements ObservationStore {
   /** Items by partition, then sort key. */
   private readonly partitions = new Map<string, Map<string, NativeItem>>();
-  saves = 0;
-  loads = 0;
-
-  /** Loads that read the parts, and those that read only the head (the caller held that generation). */
-  headLoads = 0;
 
   async load(environment: string, known?: ObservationHead): Promise<StoredObservation | undefined> {
     const items = this.partitions.get(observationKey(environment));
     const head = items?.get('head');
-    if (known && head && Number(head.generation) === known.generation) {
-      this.headLoads++;
-      return { observation: undefined, head: known, unchanged: true };
-    }
-    this.loads++;
+    if (known && head && Number(head.generation) === known.generation) return { observation: undefined, head: known, unchanged: true };
     return items ? observationFromItems([...items.values()]) : undefined;
   }
 
@@ -46,7 +37,6 @@ export class MemoryObservationStore implements ObservationStore {
       else if ('Delete' in action) items.delete(String(action.Delete.Key.sk));
     }
     this.partitions.set(pk, items);
-    this.saves++;
     return head;
   }
 }

@@ -38,7 +38,7 @@ import type { InstanceFacts } from '../query';
 import { evaluateQuery, parseQuery } from '../query';
 import type { QueryAst } from '../query/ast';
 import { HEALTH_POLL_MS } from './keys';
-import type { Observed, ObservedInstance, ObservedTask, PlannerState, TaskLastStatus } from './types';
+import type { Observed, ObservedInstance, ObservedTask, Plan, PlannerState, TaskLastStatus } from './types';
 
 /** The backstop: a full look at least this often while deploying. */
 export const FULL_LOOK_EVERY_MS = 10 * 60_000;
@@ -133,6 +133,16 @@ export function fullLookReason(observation: Observation | undefined, engine: Pla
   if ((observation.query ?? '') !== (engine.query ?? '')) return 'the instance group changed';
   if (now - observation.lookedAt >= FULL_LOOK_EVERY_MS) return `the last full look is ${Math.round((now - observation.lookedAt) / 1000)} s old`;
   return undefined;
+}
+
+/**
+ * Why a plan must be made again on a full look before it is recorded, or undefined: a plan that
+ * completes the deployment on a picture kept from events (an instance that joined a moment ago may
+ * have no event in yet).
+ */
+export function confirmationReason(planned: Pick<Plan, 'events'>, lookedInFull: boolean): string | undefined {
+  if (lookedInFull || !planned.events.some((e) => e.type === 'DeploymentCompleted')) return undefined;
+  return 'confirming the deployment is complete';
 }
 
 /** The picture after a full look: the listing wins; vanished tasks are as described (or dropped). */

@@ -24,7 +24,7 @@ import type { EngineEvent, EnvironmentState } from '../../domain/environment';
 import { statusChanges } from '../../domain/environment';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { Observation, ObservationChange, PlannerAction, PlannerState } from '../../domain/rollout';
-import { fold, pendingLaunches, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
+import { confirmationReason, fold, pendingLaunches, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
 import type { ActionQueue, Clock, Cluster, EventLog, Notifier, ObservationHead, ObservationStore, StoredObservation, TaskDefinitions } from '../ports';
@@ -167,9 +167,9 @@ export async function reconcile(
         looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look };
       }
       let planned = plan(state.engine, looked.look.observed, now);
-      if (!looked.look.fullLook && planned.events.some((e) => e.type === 'DeploymentCompleted')) {
-        // Complete only on a full look: an instance that joined a moment ago may have no event here yet.
-        looked.look = await observe(deps, state.engine, looked.look.observation, [], now, 'confirming the deployment is complete');
+      const confirm = confirmationReason(planned, looked.look.fullLook !== undefined);
+      if (confirm) {
+        looked.look = await observe(deps, state.engine, looked.look.observation, [], now, confirm);
         planned = plan(state.engine, looked.look.observed, now);
       }
       actions = planned.actions;

@@ -84,10 +84,9 @@ async function allPages<T>(page: (nextToken: string | undefined) => Promise<Page
 }
 
 async function listInstances(cluster: Cluster, engine: PlannerState): Promise<Map<string, ObservedInstance['status']>> {
-  const [active, draining] = await Promise.all(
-    (['ACTIVE', 'DRAINING'] as const).map((status) => allPages((token) => cluster.listContainerInstanceArnPage(engine.cluster, engine.query, status, token))),
-  );
-  return new Map([...active!.map((arn) => [arn, 'ACTIVE'] as const), ...draining!.map((arn) => [arn, 'DRAINING'] as const)]);
+  const listed = (status: ObservedInstance['status']) => allPages((token) => cluster.listContainerInstanceArnPage(engine.cluster, engine.query, status, token));
+  const [active, draining] = await Promise.all([listed('ACTIVE'), listed('DRAINING')]);
+  return new Map([...active.map((arn) => [arn, 'ACTIVE'] as const), ...draining.map((arn) => [arn, 'DRAINING'] as const)]);
 }
 
 async function listTasks(cluster: Cluster, engine: PlannerState, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<TaskSighting[]> {
