@@ -222,8 +222,12 @@ export interface Cluster {
 /** The stored head of a picture: its generation (each save adds one), its parts and gzipped bytes. */
 export interface ObservationHead {
   generation: number;
+  /** The generation whose whole picture the parts hold; the deltas after it, up to `generation`, apply in order. */
+  base: number;
   parts: number;
   bytes: number;
+  deltas: number;
+  deltaBytes: number;
 }
 
 export interface StoredObservation {
@@ -240,8 +244,12 @@ export interface ObservationStore {
    * stored head is that one, only the head is read: `{ head, observation: undefined, unchanged: true }`.
    */
   load(environment: string, known?: ObservationHead): Promise<StoredObservation | undefined>;
-  /** Replaces the picture whole, on condition that the stored head is still `previous`; ObservationConflictError otherwise. */
-  save(environment: string, observation: Observation, previous: ObservationHead | undefined): Promise<ObservationHead>;
+  /**
+   * Saves the picture, on condition that the stored head is still `previous`; ObservationConflictError
+   * otherwise. Given `base` (the picture `previous` holds, as loaded), only what changed since may be
+   * written (a delta); the picture read back is the same either way.
+   */
+  save(environment: string, observation: Observation, previous: ObservationHead | undefined, base?: Observation): Promise<ObservationHead>;
 }
 
 /** Someone else saved a picture of the environment since it was loaded. */

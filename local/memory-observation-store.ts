@@ -8,7 +8,7 @@
  */
 import { transactionViolation } from '../functions/adapters/dynamodb-limits';
 import type { NativeItem } from '../functions/adapters/dynamodb-limits';
-import { encodeObservation, observationFromItems, observationKey, observationTransaction } from '../functions/adapters/observation-store';
+import { observationFromItems, observationKey, observationTransaction } from '../functions/adapters/observation-store';
 import type { Observation } from '../domain/rollout';
 import type { ObservationHead, ObservationStore, StoredObservation } from '../functions/ports';
 import { ObservationConflictError, StoreLimitError } from '../functions/ports';
@@ -24,8 +24,8 @@ export class MemoryObservationStore implements ObservationStore {
     return items ? observationFromItems([...items.values()]) : undefined;
   }
 
-  async save(environment: string, observation: Observation, previous: ObservationHead | undefined): Promise<ObservationHead> {
-    const { TransactItems: actions, head } = observationTransaction('memory', environment, encodeObservation(observation), previous);
+  async save(environment: string, observation: Observation, previous: ObservationHead | undefined, base?: Observation): Promise<ObservationHead> {
+    const { TransactItems: actions, head } = observationTransaction('memory', environment, observation, previous, base);
     const violation = transactionViolation(actions);
     if (violation) throw new StoreLimitError(environment, violation.limit, violation.message);
     const pk = observationKey(environment);

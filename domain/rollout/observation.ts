@@ -265,6 +265,83 @@ export function keepNewer(tasks: Map<string, TaskSighting>, task: TaskSighting):
   return true;
 }
 
+// ── Deltas (what a reconcile changed, for the store to write instead of the whole picture) ────────
+
+/** What changed between two pictures: the entries set or replaced, the ones gone, and the scalars. */
+export interface ObservationDelta {
+  deploymentId: string;
+  query: string | undefined;
+  lookedAt: number;
+  healthLookedAt: number;
+  relist: boolean;
+  toLookUp: string[];
+  instances: Array<[string, InstanceSighting]>;
+  instancesGone: string[];
+  tasks: TaskSighting[];
+  tasksGone: string[];
+}
+
+/**
+ * The delta from `before` to `after`. Entries are compared by identity: `fold`, `keepNewer` and
+ * `afterFullLook` put new sightings in new maps and keep the old objects for what did not change, so
+ * an entry that is the same object is unchanged (a full look replaces every entry: its delta is the
+ * whole picture, and the store writes the picture whole instead).
+ * Worked example: before {i1, i2; t1, t2}, after {i1, i2' (a new sighting); t1, t3} → instances [i2'],
+ * tasks [t3], tasksGone [t2].
+ */
+export function observationDelta(before: Observation, after: Observation): ObservationDelta {
+  const [instances, instancesGone] = changedEntries(before.instances, after.instances);
+  const [tasks, tasksGone] = changedEntries(before.tasks, after.tasks);
+  return {
+    deploymentId: after.deploymentId,
+    query: after.query,
+    lookedAt: after.lookedAt,
+    healthLookedAt: after.healthLookedAt,
+    relist: after.relist,
+    toLookUp: [...after.toLookUp],
+    instances,
+    instancesGone,
+    tasks: tasks.map(([, task]) => task),
+    tasksGone,
+  };
+}
+
+/** The entries of `after` that are not the same object in `before`, and the keys of `before` that `after` lacks. */
+function changedEntries<T>(before: ReadonlyMap<string, T>, after: ReadonlyMap<string, T>): [Array<[string, T]>, string[]] {
+  const set: Array<[string, T]> = [];
+  let added = 0;
+  for (const [key, value] of after) {
+    const was = before.get(key);
+    if (was === value) continue;
+    set.push([key, value]);
+    if (was === undefined) added++;
+  }
+  const gone: string[] = [];
+  // Every key of `before` is in `after` unless `after` has fewer old keys than `before` has keys.
+  if (after.size - added < before.size) for (const key of before.keys()) if (!after.has(key)) gone.push(key);
+  return [set, gone];
+}
+
+/** The picture with a delta applied (a new picture; entries the delta does not name are shared). */
+export function applyDelta(observation: Observation, delta: ObservationDelta): Observation {
+  const instances = new Map(observation.instances);
+  for (const arn of delta.instancesGone) instances.delete(arn);
+  for (const [arn, sighting] of delta.instances) instances.set(arn, sighting);
+  const tasks = new Map(observation.tasks);
+  for (const arn of delta.tasksGone) tasks.delete(arn);
+  for (const task of delta.tasks) tasks.set(task.arn, task);
+  return {
+    deploymentId: delta.deploymentId,
+    query: delta.query,
+    lookedAt: delta.lookedAt,
+    healthLookedAt: delta.healthLookedAt,
+    relist: delta.relist,
+    toLookUp: new Set(delta.toLookUp),
+    instances,
+    tasks,
+  };
+}
+
 // ── Health, pruning, and what the planner sees ──────────────────────────────────────────────────
 
 /** Tasks running without a health verdict, to describe again (none before HEALTH_POLL_MS has passed). */

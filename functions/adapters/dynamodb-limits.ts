@@ -55,7 +55,7 @@ export const MESSAGES = {
 export type NativeValue = unknown;
 export type NativeItem = Record<string, NativeValue>;
 
-interface ExpressionParts {
+export interface ExpressionParts {
   ConditionExpression?: string | undefined;
   ExpressionAttributeNames?: Record<string, string> | undefined;
   ExpressionAttributeValues?: Record<string, NativeValue> | undefined;

@@ -27,7 +27,7 @@ import type { Observation, ObservationChange, PlannerAction, PlannerState } from
 import { confirmationReason, fold, pendingLaunches, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
-import type { ActionQueue, Clock, Cluster, EventLog, Notifier, ObservationHead, ObservationStore, StoredObservation, TaskDefinitions } from '../ports';
+import type { ActionQueue, Clock, Cluster, EventLog, Notifier, ObservationStore, StoredObservation, TaskDefinitions } from '../ports';
 import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
@@ -123,19 +123,21 @@ async function keepPicture(
   environment: string,
   engine: PlannerState,
   observation: Observation,
-  head: ObservationHead | undefined,
+  loaded: StoredObservation | undefined,
   changes: readonly ObservationChange[],
 ): Promise<void> {
   let picture = observation;
-  let previous = head;
+  let previous = loaded?.head;
+  let base = loaded?.observation;
   for (let attempt = 1; ; attempt++) {
     try {
-      await store.save(environment, picture, previous);
+      await store.save(environment, picture, previous, base);
       return;
     } catch (error) {
       if (!(error instanceof ObservationConflictError) || attempt >= MAX_ATTEMPTS) throw error;
       const fresh = await store.load(environment);
       previous = fresh?.head;
+      base = fresh?.observation;
       if (fresh?.observation) picture = fold(fresh.observation, changes, engine);
     }
   }
@@ -182,7 +184,7 @@ export async function reconcile(
   }
   // After the append: a picture is never ahead of a plan that was not recorded (a failed reconcile
   // comes back with its changes, and folding them again changes nothing).
-  if (looked?.look.changed && deps.observations) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored?.head, changes);
+  if (looked?.look.changed && deps.observations) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes);
   if (actions.length > 0) await deps.queue.enqueue(actions);
   const completed = result.events.some((e) => e.type === 'DeploymentCompleted');
   if (wakeAt !== undefined && deps.wakeups && !completed) await deps.wakeups.schedule(environment, wakeAt);

@@ -7,27 +7,67 @@
  * Sizes: parts of PART_BYTES = 380,000 B (an item: that, its keys and a generation — under 400 KB);
  * at most MAX_PARTS = min(100 − 1 − 10, ⌊(4,194,304 − 65,536) / 380,000⌋) = min(89, 10) = 10 parts a
  * transaction, so a picture of up to 3,800,000 B gzipped is stored and a larger one refused.
+ *
+ * Deltas: given the picture it loaded (`base`), a save writes only the sightings that changed and the
+ * head (two items), up to MAX_DELTAS = 32 of them; the 33rd save, a delta over MAX_DELTA_BYTES =
+ * 100,000 B, or deltas adding up to more than the picture, write the whole picture and delete the deltas.
  */
 import { describe, expect, it } from 'vitest';
 import type { Observation, TaskSighting } from '../../domain/rollout';
 import { createDocumentClient } from '../../functions/adapters/dynamo';
-import { DynamoObservationStore, encodeObservation, MAX_PARTS, ObservationTooLargeError, PART_BYTES } from '../../functions/adapters/observation-store';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoObservationStore,
+  encodeObservation,
+  MAX_DELTAS,
+  MAX_PARTS,
+  observationKey,
+  ObservationTooLargeError,
+  PART_BYTES,
+} from '../../functions/adapters/observation-store';
 import type { ObservationStore } from '../../functions/ports';
 import { ObservationConflictError } from '../../functions/ports';
 import { MemoryObservationStore } from '../../local/memory-observation-store';
 import { mulberry32 } from '../../local/sim';
 import { freshTable } from '../support/store';
 
-const stores: Array<[string, () => Promise<ObservationStore>]> = [
-  ['in-memory twin', async () => new MemoryObservationStore()],
+/** A store, and the sort keys of the items it holds for an environment. */
+interface Opened extends ObservationStore {
+  keys(environment: string): Promise<string[]>;
+}
+
+const stores: Array<[string, () => Promise<Opened>]> = [
+  [
+    'in-memory twin',
+    async () => {
+      const store = new MemoryObservationStore();
+      const partitions = (store as unknown as { partitions: Map<string, Map<string, unknown>> }).partitions;
+      return Object.assign(store, { keys: async (environment: string) => [...(partitions.get(observationKey(environment))?.keys() ?? [])].sort() });
+    },
+  ],
   [
     'DynamoDB adapter on DynamoDB Local',
     async () => {
       const { tableName, endpoint } = await freshTable();
-      return new DynamoObservationStore(createDocumentClient(endpoint), tableName);
+      const client = createDocumentClient(endpoint);
+      const store = new DynamoObservationStore(client, tableName);
+      const keys = async (environment: string) => {
+        const { Items } = await client.send(
+          new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': observationKey(environment) }, ProjectionExpression: 'sk' }),
+        );
+        return (Items ?? []).map((item) => String(item.sk)).sort();
+      };
+      return Object.assign(store, { keys });
     },
   ],
 ];
+
+/** `before` with its maps copied (entries shared, as `fold` makes a new picture) and `change` applied. */
+function changed(before: Observation, change: (after: Observation) => void): Observation {
+  const after: Observation = { ...before, instances: new Map(before.instances), tasks: new Map(before.tasks), toLookUp: new Set(before.toLookUp) };
+  change(after);
+  return after;
+}
 
 const PREFIX = 'arn:aws:ecs:us-east-1:123456789012';
 
@@ -75,7 +115,7 @@ describe.each(stores)('the observation store: %s', (_name, open) => {
     const [first] = saved.tasks.values();
     first!.instanceArn = `${PREFIX}:container-instance/default/left-the-group`;
     const head = await store.save('Env', saved, undefined);
-    expect(head).toEqual({ generation: 1, parts: 1, bytes: encodeObservation(saved).byteLength });
+    expect(head).toEqual({ generation: 1, base: 1, parts: 1, bytes: encodeObservation(saved).byteLength, deltas: 0, deltaBytes: 0 });
     const loaded = await store.load('Env');
     expect(loaded?.head).toEqual(head);
     expect(loaded?.observation).toEqual(saved);
@@ -111,7 +151,11 @@ describe.each(stores)('the observation store: %s', (_name, open) => {
     expect((await store.load('Env'))?.observation).toEqual(large);
     const small = picture(2, 2);
     await store.save('Env', small, head);
-    expect(await store.load('Env')).toEqual({ head: { generation: 2, parts: 1, bytes: encodeObservation(small).byteLength }, observation: small });
+    expect(await store.load('Env')).toEqual({
+      head: { generation: 2, base: 2, parts: 1, bytes: encodeObservation(small).byteLength, deltas: 0, deltaBytes: 0 },
+      observation: small,
+    });
+    expect(await store.keys('Env')).toEqual(['head', 'part#000']);
   }, 60_000);
 
   it(`refuses a picture of more than ${MAX_PARTS} parts before writing anything`, async () => {
@@ -123,4 +167,67 @@ describe.each(stores)('the observation store: %s', (_name, open) => {
     await expect(store.save('Env', huge, kept)).rejects.toBeInstanceOf(ObservationTooLargeError);
     expect(await store.load('Env')).toEqual({ head: kept, observation: picture(2, 2) });
   }, 120_000);
+
+  it('given the picture it loaded, writes only what changed (one delta item), and reads back the same picture', async () => {
+    const store = await open();
+    const before = picture(1_000, 2_000);
+    const one = await store.save('Env', before, undefined);
+    const [i0, i1] = [...before.instances.keys()];
+    const [t0, t1] = [...before.tasks.values()];
+    const after = changed(before, (p) => {
+      p.instances.set(i0!, { status: 'DRAINING', version: 40 });
+      p.instances.delete(i1!);
+      p.tasks.set(t0!.arn, { ...t0!, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedAt: 1_704_067_300_000, version: 50 });
+      p.tasks.delete(t1!.arn);
+      p.tasks.set(`${PREFIX}:task/default/new`, { ...t1!, arn: `${PREFIX}:task/default/new`, revision: 2, version: 1 });
+      p.toLookUp = new Set();
+      p.healthLookedAt = 1_704_067_300_000;
+    });
+    const two = await store.save('Env', after, one, before);
+    // The parts are generation 1's; one delta after them, of a few hundred bytes (two instances, three tasks).
+    expect(two).toMatchObject({ generation: 2, base: 1, parts: one.parts, bytes: one.bytes, deltas: 1 });
+    expect(two.deltaBytes).toBeGreaterThan(0);
+    expect(two.deltaBytes).toBeLessThan(1_000);
+    expect(await store.keys('Env')).toEqual(['delta#000000000002', 'head', 'part#000']);
+    expect(await store.load('Env')).toEqual({ head: two, observation: after });
+    // A second delta builds on the first.
+    const third = changed(after, (p) => p.instances.set(i0!, { status: 'INACTIVE', version: 41 }));
+    const three = await store.save('Env', third, two, after);
+    expect(three).toMatchObject({ generation: 3, base: 1, deltas: 2 });
+    expect((await store.load('Env'))?.observation).toEqual(third);
+    // A delta on a stale head is refused like a whole picture.
+    await expect(store.save('Env', changed(after, () => {}), two, after)).rejects.toBeInstanceOf(ObservationConflictError);
+    expect((await store.load('Env'))?.observation).toEqual(third);
+  });
+
+  it(`writes the whole picture after ${MAX_DELTAS} deltas, and deletes them`, async () => {
+    const store = await open();
+    let current = picture(20, 20);
+    let head = await store.save('Env', current, undefined);
+    const arns = [...current.instances.keys()];
+    for (let n = 1; n <= MAX_DELTAS; n++) {
+      const next = changed(current, (p) => p.instances.set(arns[n % arns.length]!, { status: 'ACTIVE', version: 100 + n }));
+      head = await store.save('Env', next, head, current);
+      current = next;
+    }
+    expect(head).toMatchObject({ generation: 33, base: 1, deltas: 32 });
+    expect((await store.keys('Env')).length).toBe(1 + 1 + 32);
+    expect((await store.load('Env'))?.observation).toEqual(current);
+    const next = changed(current, (p) => p.instances.set(arns[0]!, { status: 'DRAINING', version: 200 }));
+    head = await store.save('Env', next, head, current);
+    expect(head).toEqual({ generation: 34, base: 34, parts: 1, bytes: encodeObservation(next).byteLength, deltas: 0, deltaBytes: 0 });
+    expect(await store.keys('Env')).toEqual(['head', 'part#000']);
+    expect((await store.load('Env'))?.observation).toEqual(next);
+  });
+
+  it('writes the whole picture when the delta is large (a full look: every sighting new)', async () => {
+    const store = await open();
+    const before = picture(10, 10);
+    const one = await store.save('Env', before, undefined);
+    // 4,000 new tasks of about 60 B gzipped each: over 100,000 B.
+    const after = picture(2_000, 4_000, 2);
+    const two = await store.save('Env', after, one, before);
+    expect(two).toMatchObject({ generation: 2, base: 2, deltas: 0 });
+    expect((await store.load('Env'))?.observation).toEqual(after);
+  });
 });

@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest';
 import type { Observation, ObservationChange, PlannerState, TaskChange, TaskSighting } from '../../../domain/rollout';
 import {
   afterFullLook,
+  applyDelta,
   fold,
   FULL_LOOK_EVERY_MS,
   fullLookReason,
   HEALTH_POLL_MS,
   healthToLookUp,
+  observationDelta,
   observedFrom,
   parseTaskGroup,
   prune,
@@ -185,5 +187,37 @@ describe('health and forgetting', () => {
       tasks: [{ arn: T1, instanceArn: I1, revision: 1, actionKey: 'k0', lastStatus: 'RUNNING', desiredStatus: 'RUNNING', health: 'UNKNOWN' }],
       targetHealthChecked: true,
     });
+  });
+});
+
+describe('deltas: what a reconcile changed, for the store to write', () => {
+  it('names the sightings a fold replaced or added, and those pruned; applied to the old picture it gives the new one', () => {
+    // Given i1 and t1 (version 3). Changes: i2 joins (ACTIVE, facts match), t1 version 4 STOPPED at
+    // NOW − 2 h (so prune forgets it), t2 version 1 PENDING, and a late t1 version 2 (dropped).
+    const before = given();
+    const folded = fold(
+      before,
+      [
+        instance(I2, 'ACTIVE', { stack: 'prod' }, 7),
+        task(T1, 4, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: NOW - 2 * 60 * 60_000 }),
+        task(T2, 1, { group: 'blox:2:k1', lastStatus: 'PENDING' }),
+        task(T1, 2),
+      ],
+      engine(),
+    );
+    const after = prune(folded, NOW);
+    const delta = observationDelta(before, after);
+    // i1 is the same object in both pictures: not named. t1 was replaced, then forgotten: gone.
+    expect(delta.instances).toEqual([[I2, { status: 'ACTIVE', version: 7 }]]);
+    expect(delta.instancesGone).toEqual([]);
+    expect(delta.tasks.map((t) => [t.arn, t.revision, t.lastStatus, t.version])).toEqual([[T2, 2, 'PENDING', 1]]);
+    expect(delta.tasksGone).toEqual([T1]);
+    expect(applyDelta(before, delta)).toEqual(after);
+  });
+
+  it('a change that is older than the picture makes an empty delta', () => {
+    const before = given();
+    const delta = observationDelta(before, fold(before, [task(T1, 2)], engine()));
+    expect([delta.instances, delta.instancesGone, delta.tasks, delta.tasksGone]).toEqual([[], [], [], []]);
   });
 });
