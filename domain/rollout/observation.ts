@@ -136,13 +136,19 @@ export function fullLookReason(observation: Observation | undefined, engine: Pla
 }
 
 /**
- * Why a plan must be made again on a full look before it is recorded, or undefined: a plan that
- * completes the deployment on a picture kept from events (an instance that joined a moment ago may
- * have no event in yet).
+ * Why a plan must be made again on a full look before it is recorded, or undefined — a plan made on
+ * a picture kept from events that
+ * - completes the deployment (an instance that joined a moment ago may have no event in yet), or
+ * - gives up launches as lost: their tasks' events may be waiting in the reconcile queue behind a
+ *   backlog (a 1,000-instance wave sends thousands), or lost; launching again would put a second
+ *   copy on the instance. The full look lists the tasks that want to run, PENDING ones included.
+ * confirmationReason({events: [LaunchesLost]}, false) → 'confirming launches are lost …'; (…, true) → undefined.
  */
 export function confirmationReason(planned: Pick<Plan, 'events'>, lookedInFull: boolean): string | undefined {
-  if (lookedInFull || !planned.events.some((e) => e.type === 'DeploymentCompleted')) return undefined;
-  return 'confirming the deployment is complete';
+  if (lookedInFull) return undefined;
+  if (planned.events.some((e) => e.type === 'DeploymentCompleted')) return 'confirming the deployment is complete';
+  if (planned.events.some((e) => e.type === 'LaunchesLost')) return 'confirming launches are lost (their task events may not have arrived yet)';
+  return undefined;
 }
 
 /** The picture after a full look: the listing wins; vanished tasks are as described (or dropped). */

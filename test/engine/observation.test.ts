@@ -94,4 +94,30 @@ describe("the engine's picture of the cluster on the harness", () => {
     expect(tasks.map((t) => t.tags['blox:revision'])).toEqual(['2', '2', '2', '2', '2']);
     await h.stop();
   });
+
+  it('a launch whose task events never arrive is not launched again: the full look before giving it up finds its task', async () => {
+    let lost: string | undefined;
+    const h = await deployed('none', {
+      // Every event of the first revision-2 task is lost: to the picture, its launch left no task.
+      dropEvent: (event) => {
+        const d = event.detail as { group?: string; taskArn?: string };
+        if (event['detail-type'] !== 'ECS Task State Change' || !d.group?.startsWith('blox:2:')) return false;
+        lost ??= d.taskArn;
+        return d.taskArn === lost;
+      },
+    });
+    const before = calls(h);
+    const t0 = h.clock.now();
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(() => activeOn(h, 2), 3600_000);
+    expect(h.faults.droppedEvents).toBeGreaterThanOrEqual(2);
+    // One launch per instance: 5 StartTask calls, and no instance ever had two revision-2 tasks.
+    expect(since(before, calls(h)).StartTask).toBe(5);
+    const revision2 = h.world.describeTasks().filter((t) => t.tags['blox:revision'] === '2');
+    expect(revision2.map((t) => t.lastStatus)).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING']);
+    // Caught when the launch would be given up (60 s after it was planned), not by the 10-minute backstop.
+    expect(h.clock.now() - t0).toBeGreaterThanOrEqual(60_000);
+    expect(h.clock.now() - t0).toBeLessThan(FULL_LOOK_EVERY_MS);
+    await h.stop();
+  });
 });

@@ -8,6 +8,7 @@ import type { Observation, ObservationChange, PlannerState, TaskChange, TaskSigh
 import {
   afterFullLook,
   applyDelta,
+  confirmationReason,
   fold,
   FULL_LOOK_EVERY_MS,
   fullLookReason,
@@ -219,5 +220,18 @@ describe('deltas: what a reconcile changed, for the store to write', () => {
     const before = given();
     const delta = observationDelta(before, fold(before, [task(T1, 2)], engine()));
     expect([delta.instances, delta.instancesGone, delta.tasks, delta.tasksGone]).toEqual([[], [], [], []]);
+  });
+});
+
+describe('plans confirmed on a full look before they are recorded', () => {
+  const planned = (...types: string[]) => ({ events: types.map((type) => ({ type, at: NOW })) }) as never;
+  it.each([
+    [['DeploymentCompleted'], false, 'confirming the deployment is complete'],
+    [['LaunchesLost', 'LaunchesPlanned'], false, 'confirming launches are lost (their task events may not have arrived yet)'],
+    [['LaunchesLost'], true, undefined],
+    [['DeploymentCompleted'], true, undefined],
+    [['LaunchesSettled', 'StopsPlanned'], false, undefined],
+  ])('%j on a full look: %s → %s', (types, lookedInFull, reason) => {
+    expect(confirmationReason(planned(...types), lookedInFull)).toBe(reason);
   });
 });
