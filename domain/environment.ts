@@ -610,6 +610,24 @@ export function changedRevisions(before: EnvironmentState | undefined, after: En
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * The CloudWatch alarms an environment watches, for the alarm index (alarm name → environments):
+ * those of its latest spec and those of the deployment in progress (whose revision may be older).
+ * watchedAlarms({ latestSpec: { …Alarms: { AlarmNames: ['a'] } }, engine: { configuration: { Alarms: { AlarmNames: ['b'] } } } }) → ['a', 'b']
+ */
+export function watchedAlarms(state: EnvironmentState | undefined): string[] {
+  if (!state) return [];
+  const names = new Set([...(state.latestSpec.DeploymentConfiguration?.Alarms?.AlarmNames ?? []), ...(state.engine?.configuration.Alarms?.AlarmNames ?? [])]);
+  return [...names].sort();
+}
+
+/** The alarm index entries an append adds and removes. */
+export function alarmWatchChanges(before: EnvironmentState | undefined, after: EnvironmentState): { add: string[]; remove: string[] } {
+  const was = new Set(watchedAlarms(before));
+  const now = new Set(watchedAlarms(after));
+  return { add: [...now].filter((a) => !was.has(a)), remove: [...was].filter((a) => !now.has(a)) };
+}
+
 export type EnvironmentStatus = DisplayStatus | 'Suspended';
 
 /**

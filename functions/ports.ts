@@ -78,6 +78,8 @@ export interface AppendRequest {
   /** Revisions the events created. */
   newRevisions: RevisionRow[];
   idempotency?: IdempotencyRecord | undefined;
+  /** Alarm index entries (alarm name → this environment) to add and remove with the append. */
+  alarmWatch?: { add: string[]; remove: string[] } | undefined;
 }
 
 export interface EnvironmentListing {
@@ -127,6 +129,8 @@ export interface EventLog {
    * One query of an index, whatever the number of environments.
    */
   deployingEnvironments(query?: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined }): Promise<DeployingEnvironment[]>;
+  /** The environments watching a CloudWatch alarm (the alarm index, kept by every append), by name. One query, whatever the number of environments. */
+  environmentsWatching(alarmName: string): Promise<string[]>;
 }
 
 export interface Clock {
