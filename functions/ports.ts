@@ -3,7 +3,7 @@
  * `adapters/clock.ts`. The local stack and the tests wire the same adapters to DynamoDB Local.
  */
 import type { EnvironmentEvent, EnvironmentState, RevisionSummary } from '../domain/environment';
-import type { Observation, PlannerAction } from '../domain/rollout';
+import type { AlarmReading, Observation, PlannerAction } from '../domain/rollout';
 import type { EnvironmentSpec } from '../domain/spec';
 import type { PutEventsEntry } from '../events/notifications';
 
@@ -271,6 +271,17 @@ export interface ActionQueue {
 export interface Notifier {
   /** Publishes `Deployment State Change` events (events/notifications.ts builds the entries). */
   publish(entries: PutEventsEntry[]): Promise<void>;
+}
+
+// ── Alarms (CloudWatch DescribeAlarms in AWS; the simulated CloudWatch locally) ────────────────────
+
+export interface Alarms {
+  /**
+   * The named alarms' states and when they entered them (StateTransitionedTimestamp): the backstop for
+   * an alarm event EventBridge never delivered, and the state of each watched alarm when a deployment
+   * starts. Alarms CloudWatch does not know are left out.
+   */
+  describe(alarmNames: readonly string[]): Promise<AlarmReading[]>;
 }
 
 /** What the engine needs to know of a task definition (DescribeTaskDefinition in AWS; cached). */
