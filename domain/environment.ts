@@ -142,6 +142,8 @@ interface EnvironmentCommon {
   epoch: number;
   /** Live revisions, ascending by number. */
   revisions: RevisionSummary[];
+  /** The last deployment that completed (what a trigger did stays visible after it). */
+  lastDeployment?: (Pick<Deployment, 'id' | 'revision' | 'kind' | 'startedAt' | 'trigger'> & { completedAt: string }) | undefined;
 }
 
 /** No deployment in progress. */
@@ -407,7 +409,7 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
       for (const r of event.reverting) revisions = setStatus(revisions, r, 'Reverting', event.at, { desired: 0 });
       if (event.trigger) {
         const reverting = new Set(event.reverting);
-        revisions = revisions.map((r) => (reverting.has(r.revision) ? { ...r, statusReason: `rolled back: ${event.trigger!.reason}` } : r));
+        revisions = revisions.map((r) => (reverting.has(r.revision) ? { ...r, statusReason: event.trigger!.reason } : r));
       }
       for (const r of event.undeploying) revisions = setStatus(revisions, r, 'Undeploying', event.at, { desired: 0 });
       const started: EnvironmentCommon = { ...next, epoch: next.epoch + 1, activeRevision: undefined, revisions };
@@ -504,7 +506,9 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
         const statusReason = status === 'Reverted' && state.deployment?.trigger ? r.statusReason : undefined;
         return status ? { ...r, status, health: undefined, statusReason, desired: 0, current: 0, updatedAt: at } : r;
       });
-      return { ...state, revisions, activeRevision: event.revision, hasBeenActive: true, deployment: undefined, engine: undefined };
+      const done = state.deployment;
+      const lastDeployment = { id: done.id, revision: done.revision, kind: done.kind, startedAt: done.startedAt, ...(done.trigger ? { trigger: done.trigger } : {}), completedAt: at };
+      return { ...state, revisions, activeRevision: event.revision, hasBeenActive: true, deployment: undefined, engine: undefined, lastDeployment };
     }
     case 'DeploymentHalted': {
       const next = applyPlannerEvent(engine, event);

@@ -78,9 +78,12 @@ export async function announce(deps: Pick<EngineDeps, 'notifier'>, before: Envir
   const changes = statusChanges(before, after).filter((c) => c.to !== 'Created');
   if (changes.length === 0) return;
   const deploymentId = after.deployment?.id ?? before?.deployment?.id ?? `${after.name}:${after.activeRevision ?? after.latestRevision}`;
+  // A trigger that started the rollback (or halted the deployment) these changes belong to.
+  const trigger = (after.deployment ?? before?.deployment)?.trigger?.kind;
   await deps.notifier.publish(
     changes.map((c) =>
       deploymentStateChange({
+        ...(trigger && (c.to === 'Reverting' || c.to === 'Reverted' || c.to === 'Stuck' || c.revision === (after.deployment ?? before?.deployment)?.revision) ? { trigger } : {}),
         environment: after.name,
         revision: c.revision,
         deploymentId,

@@ -13,6 +13,8 @@ import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
 import type { HarnessOptions } from '../../local/harness';
 import { Harness } from '../../local/harness';
+import { deploymentStateChangeDetailSchema } from '../../events/notifications';
+import { environmentDescription } from '../../functions/api/views';
 import { DEFAULT_SIM_SERVICES } from '../../local/sim';
 
 const NAME = 'Fleet/Logs';
@@ -60,20 +62,33 @@ describe('safety on the harness', () => {
     h.services!.traffic.configure('log-daemon:2', { errorRate: 0.2 });
     await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
     let mostOnTwo = 0;
+    const described: Array<ReturnType<typeof environmentDescription>> = [];
     await h.runUntil(async () => {
       mostOnTwo = Math.max(mostOnTwo, h.world.describeTasks().filter((t) => t.taskDefinitionArn.endsWith('log-daemon:2') && t.lastStatus !== 'STOPPED').length);
+      const s = await h.state(NAME);
+      if (s) described.push(environmentDescription(s));
       return rolledBack(h);
     }, 15 * 60_000);
     expect(mostOnTwo).toBe(1);
+    // describe-environment: the deployment of 2 showed its phases and the alarm's state; the rollback, its trigger and reason.
+    const deploying = described.map((d) => d.Deployment).filter((d) => d?.Revision === 2);
+    expect([...new Set(deploying.map((d) => d?.Phase))]).toEqual(['Canary', 'CanaryBaking']);
+    expect(deploying.at(-1)?.Alarms).toEqual([{ AlarmName: 'daemon-errors', State: 'OK', Since: expect.any(String), Reason: expect.any(String) }]);
+    expect(deploying.at(-1)?.Trigger).toBe('User');
+    const rolling = described.map((d) => d.Deployment).find((d) => d?.Kind === 'rollback');
+    expect(rolling).toMatchObject({ Revision: 1, Trigger: 'Alarm', Reason: expect.stringMatching(/^alarm daemon-errors entered ALARM at /) });
+    expect(described.at(-1)?.LastDeployment).toMatchObject({ Revision: 1, Kind: 'rollback', Trigger: 'Alarm', Reason: rolling?.Reason });
     expect(table(await h.state(NAME))).toEqual([[1, 'Active', 5, 5]]);
     const [rollback] = await logged(h, 'RollbackStarted');
     expect(rollback).toMatchObject({ type: 'RollbackStarted', revision: 1, reverting: [2], trigger: { kind: 'Alarm', reason: expect.stringMatching(/^alarm daemon-errors entered ALARM at \d{4}-.*Z \(Threshold Crossed/) } });
     const row = await h.eventLog.getRevision(NAME, 2);
     expect(row?.status).toBe('Reverted');
-    expect(row?.statusReason).toMatch(/^rolled back: alarm daemon-errors entered ALARM at /);
+    expect(row?.statusReason).toMatch(/^alarm daemon-errors entered ALARM at /);
     // The notification of the abandoned revision names the trigger.
-    const reverting = h.notifications.map((n) => JSON.parse(n.Detail) as { revision: number; status: string; reason: string }).find((d) => d.revision === 2 && d.status === 'Reverting');
-    expect(reverting?.reason).toMatch(/^rolled back: alarm daemon-errors entered ALARM at /);
+    const details = h.notifications.map((n) => deploymentStateChangeDetailSchema.parse(JSON.parse(n.Detail)));
+    const reverting = details.find((d) => d.revision === 2 && d.status === 'Reverting');
+    expect(reverting).toMatchObject({ trigger: 'Alarm', reason: expect.stringMatching(/^alarm daemon-errors entered ALARM at /) });
+    expect(details.find((d) => d.revision === 2 && d.status === 'Reverted')).toMatchObject({ trigger: 'Alarm', reason: reverting?.reason });
     expect(h.errors).toEqual([]);
     await h.stop();
   });

@@ -50,7 +50,7 @@ describe('alarms: a watched alarm entering ALARM during the deployment', () => {
     expect(after.deployment?.trigger).toEqual({ kind: 'Alarm', reason: triggered.reason, at });
     expect(after.revisions.map((r) => [r.revision, displayStatus(r), r.statusReason])).toEqual([
       [1, 'Deploying', undefined],
-      [2, 'Reverting', `rolled back: ${triggered.reason}`],
+      [2, 'Reverting', `${triggered.reason}`],
     ]);
     // A rollback is never rolled back itself: the same alarm entering ALARM again changes nothing.
     const again = given([...history, ...then.events, ...rollback]).when({ ...before, alarms: [alarm('ALARM', T0 + 90 * S)] }, T0 + 91 * S);
