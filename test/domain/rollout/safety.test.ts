@@ -195,6 +195,17 @@ describe('bake: the old revision is retired only after BakeSeconds, alarms still
     expect(over.types).toEqual(['DeploymentCompleted']);
   });
 
+  it('a rollback does not bake (nor is it watched): it completes once the old revision is back', () => {
+    const history = deploying(config);
+    const started = given(history).when(done, T0 + 10 * S);
+    const at = new Date(T0 + 20 * S).toISOString();
+    const targetSpec = { Name: NAME, TaskDefinition: 'log-daemon:1', DeploymentType: 'Daemon' as const, DeploymentConfiguration: config };
+    const rollback = decide({ type: 'RollbackToRevision', name: NAME, revision: 1, targetSpec, at }, fold(started.events, started.state)!);
+    const back = { instances: instances(4), tasks: [1, 2, 3, 4].map((n) => task(n, 1)) };
+    const then = given([...history, ...started.events, ...rollback]).when({ ...back, alarms: [alarm('ALARM', T0 + 25 * S)] }, T0 + 30 * S);
+    expect(then.types).toEqual(['RevisionCountsChanged', 'AlarmStateObserved', 'DeploymentCompleted']);
+  });
+
   it('an alarm entering ALARM during the bake rolls back', () => {
     const history = deploying(config);
     const started = given(history).when(done, T0 + 10 * S);
@@ -237,6 +248,12 @@ describe('Daemon canary: its instances first, their bake, then the rest', () => 
     const passed = given([...history, ...baking.events]).when(canary, T0 + 610 * S);
     expect(passed.types).toContain('CanaryPassed');
     expect(passed.stopped).toEqual(['t1-2', 't1-3']);
+  });
+
+  it('Surge: MaxOver 3 would start 3 copies; the canary starts 1', () => {
+    const then = given(deploying({ ...config, Method: 'Surge', MaxOver: 3 })).when(before);
+    expect(then.started).toEqual(['1']);
+    expect(then.stopped).toEqual([]);
   });
 
   it('an alarm during the canary bake rolls back, with only the canary touched', () => {
