@@ -39,6 +39,7 @@ export interface Store {
   observations: ObservationStore;
 }
 import { Harness } from '../local/harness';
+import { DEFAULT_SIM_SERVICES } from '../local/sim';
 import type { BenchResult } from './stats';
 import { percentile, progress, round } from './stats';
 
@@ -344,5 +345,63 @@ export async function largeRolloutBench(instances: number, name: string, store?:
     ...report(name, r, replaceLowerBound(instances, budget)),
     { name: `engine.${name}.ecs_calls_per_task`, value: round(r.ecsCalls / r.replaced), unit: 'calls' },
     { name: `engine.${name}.throttles`, value: r.throttles, unit: 'calls' },
+  ];
+}
+
+// ── Alarm → rollback ─────────────────────────────────────────────────────────────────────────────
+
+/**
+ * `engine.alarm_to_rollback.p50` (and `.p90`, `.max`): the virtual seconds from a watched alarm's
+ * state change to the first rollback action — the first StartTask or StopTask the executor sends
+ * after the rollback started — on the harness with the simulated CloudWatch and the AWS latency model
+ * (EventBridge 250 ms, each SQS hop 20 ms, each Lambda invocation 30 ms). `runs` deployments of a
+ * Daemon over 5 instances (Replace at 80 %, Alarms daemon-errors, BakeSeconds 600), each with the alarm
+ * set to ALARM (SetAlarmState) at another moment 5 to 65 s into the deployment or its bake.
+ * The path: the alarm event (EventBridge + router) → the reconcile queue → a reconcile that appends
+ * RollbackTriggered + RollbackStarted → a wake-up (SQS) → the router → the reconcile queue → the
+ * rollback's first plan → the action queue → the executor's ECS call: about 0.5 s.
+ */
+export async function alarmToRollbackBench(runs = 9): Promise<BenchResult[]> {
+  const seconds: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const h = new Harness({ seed: 100 + run, services: DEFAULT_SIM_SERVICES });
+    try {
+      h.world.addInstances({ count: 5, attributes: { stack: 'prod' } });
+      const spec = {
+        Name: NAME,
+        TaskDefinition: 'log-daemon:1',
+        Cluster: 'default',
+        InstanceGroup: { Query: 'attribute:stack == prod' },
+        DeploymentType: 'Daemon',
+        DeploymentConfiguration: { Method: 'Replace', MinHealthyPercent: 80, BakeSeconds: 600, Alarms: { AlarmNames: ['daemon-errors'] } },
+      } as EnvironmentSpec;
+      await h.command({ type: 'CreateEnvironment', spec });
+      await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
+      await h.runUntil(async () => (await h.state(NAME))?.activeRevision === 1, 3600_000);
+      await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'log-daemon:2' } });
+      await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+      await h.runFor(5_000 + Math.round((60_000 * run) / Math.max(1, runs - 1)));
+      const changedAt = h.clock.now();
+      await h.services!.cloudwatch.setAlarmState({ AlarmName: 'daemon-errors', StateValue: 'ALARM', StateReason: 'bench' });
+      let callsAtRollback: number | undefined;
+      const calls = () => (h.counts.ecs.StartTask ?? 0) + (h.counts.ecs.StopTask ?? 0);
+      await h.runUntil(async () => {
+        if (callsAtRollback === undefined) {
+          if ((await h.state(NAME))?.deployment?.kind === 'rollback') callsAtRollback = calls();
+          return false;
+        }
+        return calls() > callsAtRollback;
+      }, 600_000);
+      if (h.errors.length > 0) throw new Error(`alarm_to_rollback: ${h.errors.length} errors, the first: ${String(h.errors[0])}`);
+      seconds.push((h.clock.now() - changedAt) / 1000);
+    } finally {
+      await h.stop();
+    }
+  }
+  progress(`engine: alarm → first rollback action over ${runs} runs: ${seconds.map((s) => s.toFixed(3)).join(', ')} s (virtual)`);
+  return [
+    { name: 'engine.alarm_to_rollback.p50', value: round(percentile(seconds, 0.5)), unit: 's' },
+    { name: 'engine.alarm_to_rollback.p90', value: round(percentile(seconds, 0.9)), unit: 's' },
+    { name: 'engine.alarm_to_rollback.max', value: round(Math.max(...seconds)), unit: 's' },
   ];
 }

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { apiBench } from './api';
 import { bundleBench } from './bundle';
-import { engineBench } from './engine';
+import { alarmToRollbackBench, engineBench } from './engine';
 import { ensureTable } from '../functions/adapters/create-table';
 import { createDocumentClient } from '../functions/adapters/dynamo';
 import { DynamoEventLog } from '../functions/adapters/event-log';
@@ -21,7 +21,7 @@ import { ratioBench } from './ratio';
 import { emit, progress } from './stats';
 
 /** In the order they run. */
-const PARTS = ['bundle', 'api', 'ratio', 'engine', 'stack'] as const;
+const PARTS = ['bundle', 'api', 'ratio', 'engine', 'alarm', 'stack'] as const;
 /** The parts that talk to DynamoDB Local. */
 const DYNAMO_PARTS: readonly Part[] = ['api', 'ratio'];
 type Part = (typeof PARTS)[number];
@@ -123,6 +123,10 @@ async function main(config: BenchConfig): Promise<void> {
             emit(result);
           break;
         }
+        case 'alarm':
+          // The virtual time from an alarm's state change to the first rollback action (bench/engine.ts).
+          for (const result of await alarmToRollbackBench(config.quick ? 3 : 9)) emit(result);
+          break;
         case 'stack':
           // The local stack in real time (its own DynamoDB Local): ~2 minutes, skipped by --quick.
           if (config.quick) break;

@@ -81,7 +81,8 @@ export function judgeStability(status: EnvironmentStatus, waitedOn: Set<number>)
     (row) => waitedOn.has(row.EnvironmentRevision) && (row.Status === 'Reverting' || row.Status === 'Reverted'),
   );
   if (rolledBack) {
-    return { kind: 'failed', reason: `${revisionName(status, rolledBack)} was rolled back (it is ${rolledBack.Status})` };
+    const why = rolledBack.StatusReason ? `: ${rolledBack.StatusReason}` : '';
+    return { kind: 'failed', reason: `${revisionName(status, rolledBack)} was rolled back (it is ${rolledBack.Status})${why}` };
   }
   const moving = all.filter((row) => MOVING_STATUSES.has(row.Status));
   if (moving.length === 0) {

@@ -25,7 +25,7 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
 import { displayStatus, isRetired } from './revision-status';
-import type { PlannerEvent, PlannerState } from './rollout';
+import type { PlannerEvent, PlannerState, SafetyTrigger } from './rollout';
 import { applyPlannerEvent, recordLaunchFailures } from './rollout';
 import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
 import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, specSchemas } from './spec';
@@ -38,7 +38,8 @@ export type EnvironmentCommand =
   | { type: 'UpdateEnvironment'; name: string; baseRevision?: number | undefined; patch: SpecPatch; at: string }
   /** `targetSpec`: the spec of the revision to deploy, from the revision table (not needed for the latest). */
   | { type: 'DeployRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; at: string }
-  | { type: 'RollbackToRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; at: string }
+  /** `trigger`: an automatic rollback (the engine, on an alarm or the circuit breaker), with its reason. */
+  | { type: 'RollbackToRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; trigger?: DeploymentTrigger | undefined; at: string }
   | { type: 'FreezeEnvironment'; name: string; at: string }
   | { type: 'ThawEnvironment'; name: string; at: string };
 
@@ -68,12 +69,20 @@ export type EnvironmentEvent =
       undeploying: number[];
       /** The environment's `RollbackConfiguration` at the time, applied over the target's configuration. */
       rollbackConfiguration?: DeploymentConfiguration | undefined;
+      /** An automatic rollback: what triggered it, and why. */
+      trigger?: DeploymentTrigger | undefined;
       target: DeploymentTarget;
       at: string;
     }
   | { type: 'EnvironmentFrozen'; at: string }
   | { type: 'EnvironmentThawed'; at: string }
   | EngineEvent;
+
+/** What acted on a deployment by itself: `alarm daemon-errors entered ALARM at …`, `circuit breaker: 3 of 3 new tasks …`. */
+export interface DeploymentTrigger {
+  kind: SafetyTrigger;
+  reason: string;
+}
 
 /** What a deployment moves to: the target revision's task definition, cluster, group and configuration. */
 export interface DeploymentTarget {
@@ -113,6 +122,8 @@ export interface Deployment {
   initial: boolean;
   startedAt: string;
   rollbackConfiguration?: DeploymentConfiguration | undefined;
+  /** A trigger that started this rollback, or halted this deployment, with its reason (and when). */
+  trigger?: (DeploymentTrigger & { at: string }) | undefined;
 }
 
 interface EnvironmentCommon {
@@ -131,6 +142,8 @@ interface EnvironmentCommon {
   epoch: number;
   /** Live revisions, ascending by number. */
   revisions: RevisionSummary[];
+  /** The last deployment that completed (what a trigger did stays visible after it). */
+  lastDeployment?: (Pick<Deployment, 'id' | 'revision' | 'kind' | 'startedAt' | 'trigger'> & { completedAt: string }) | undefined;
 }
 
 /** No deployment in progress. */
@@ -311,6 +324,7 @@ function decideRollback(command: Extract<EnvironmentCommand, { type: 'RollbackTo
       .filter((r) => r.revision < revision && (r.status === 'Active' || r.status === 'Deploying'))
       .map((r) => r.revision),
     rollbackConfiguration: state.latestSpec.RollbackConfiguration,
+    ...(command.trigger ? { trigger: command.trigger } : {}),
     target: deploymentTarget(state, revision, command.targetSpec, state.latestSpec.RollbackConfiguration),
     at: command.at,
   };
@@ -388,11 +402,15 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
         revisions,
       };
       const deployment: Deployment = { id: event.deploymentId, revision: event.revision, kind: 'deploy', initial: event.initial, startedAt: event.at };
-      return { ...started, deployment, engine: startEngine(started, deployment, event.target) };
+      return { ...started, deployment, engine: startEngine(started, deployment, event.target, next.activeRevision) };
     }
     case 'RollbackStarted': {
       let revisions = setStatus(next.revisions, event.revision, 'Deploying', event.at);
       for (const r of event.reverting) revisions = setStatus(revisions, r, 'Reverting', event.at, { desired: 0 });
+      if (event.trigger) {
+        const reverting = new Set(event.reverting);
+        revisions = revisions.map((r) => (reverting.has(r.revision) ? { ...r, statusReason: event.trigger!.reason } : r));
+      }
       for (const r of event.undeploying) revisions = setStatus(revisions, r, 'Undeploying', event.at, { desired: 0 });
       const started: EnvironmentCommon = { ...next, epoch: next.epoch + 1, activeRevision: undefined, revisions };
       const deployment: Deployment = {
@@ -402,8 +420,9 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
         initial: false,
         startedAt: event.at,
         rollbackConfiguration: event.rollbackConfiguration,
+        ...(event.trigger ? { trigger: { ...event.trigger, at: event.at } } : {}),
       };
-      return { ...started, deployment, engine: startEngine(started, deployment, event.target) };
+      return { ...started, deployment, engine: startEngine(started, deployment, event.target, undefined) };
     }
     case 'EnvironmentFrozen': {
       const epoch = next.epoch + 1;
@@ -422,9 +441,14 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
 }
 
 /** The planner's state at the start of a deployment; `state` already has the new statuses. */
-function startEngine(state: EnvironmentCommon, deployment: Deployment, target: DeploymentTarget): PlannerState {
+function startEngine(state: EnvironmentCommon, deployment: Deployment, target: DeploymentTarget, rollbackTo: number | undefined): PlannerState {
   const at = msFromIso(deployment.startedAt);
+  const watched = deployment.kind === 'deploy';
+  const canary = watched && target.configuration.Canary;
   return {
+    kind: deployment.kind,
+    ...(rollbackTo !== undefined ? { rollbackTo } : {}),
+    ...(canary ? { phase: { phase: 'Canary' as const } } : {}),
     environment: state.name,
     deploymentId: deployment.id,
     epoch: state.epoch,
@@ -478,9 +502,18 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
       const revisions = state.revisions.map((r): RevisionSummary => {
         if (r.revision === event.revision) return { ...r, status: 'Active', health: undefined, statusReason: undefined, updatedAt: at };
         const status = retired.get(r.revision);
-        return status ? { ...r, status, health: undefined, statusReason: undefined, desired: 0, current: 0, updatedAt: at } : r;
+        // A revision rolled back by a trigger keeps saying why.
+        const statusReason = status === 'Reverted' && state.deployment?.trigger ? r.statusReason : undefined;
+        return status ? { ...r, status, health: undefined, statusReason, desired: 0, current: 0, updatedAt: at } : r;
       });
-      return { ...state, revisions, activeRevision: event.revision, hasBeenActive: true, deployment: undefined, engine: undefined };
+      const done = state.deployment;
+      const lastDeployment = { id: done.id, revision: done.revision, kind: done.kind, startedAt: done.startedAt, ...(done.trigger ? { trigger: done.trigger } : {}), completedAt: at };
+      return { ...state, revisions, activeRevision: event.revision, hasBeenActive: true, deployment: undefined, engine: undefined, lastDeployment };
+    }
+    case 'DeploymentHalted': {
+      const next = applyPlannerEvent(engine, event);
+      const deployment: Deployment = { ...state.deployment!, trigger: { kind: event.trigger, reason: event.reason, at: isoFromMs(event.at) } };
+      return { ...state, deployment, engine: next, revisions: healthOverlay(state.revisions, next, at) };
     }
     case 'LaunchesPlanned':
     case 'StopsPlanned':
@@ -488,6 +521,12 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
     case 'LaunchesLost':
     case 'StopsSettled':
     case 'DeploymentProgressed':
+    case 'AlarmStateObserved':
+    case 'CircuitBreakerCounted':
+    case 'CanaryBakeStarted':
+    case 'CanaryPassed':
+    case 'BakeStarted':
+    case 'RollbackTriggered':
       return { ...state, engine: applyPlannerEvent(engine, event) };
     default:
       return assertNever(event);
@@ -574,6 +613,24 @@ export function changedRevisions(before: EnvironmentState | undefined, after: En
 }
 
 // ── Queries ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The CloudWatch alarms an environment watches, for the alarm index (alarm name → environments):
+ * those of its latest spec and those of the deployment in progress (whose revision may be older).
+ * watchedAlarms({ latestSpec: { …Alarms: { AlarmNames: ['a'] } }, engine: { configuration: { Alarms: { AlarmNames: ['b'] } } } }) → ['a', 'b']
+ */
+export function watchedAlarms(state: EnvironmentState | undefined): string[] {
+  if (!state) return [];
+  const names = new Set([...(state.latestSpec.DeploymentConfiguration?.Alarms?.AlarmNames ?? []), ...(state.engine?.configuration.Alarms?.AlarmNames ?? [])]);
+  return [...names].sort();
+}
+
+/** The alarm index entries an append adds and removes. */
+export function alarmWatchChanges(before: EnvironmentState | undefined, after: EnvironmentState): { add: string[]; remove: string[] } {
+  const was = new Set(watchedAlarms(before));
+  const now = new Set(watchedAlarms(after));
+  return { add: [...now].filter((a) => !was.has(a)), remove: [...was].filter((a) => !now.has(a)) };
+}
 
 export type EnvironmentStatus = DisplayStatus | 'Suspended';
 

@@ -84,6 +84,14 @@ function integer(min: number, max: number, description: string) {
 
 const MAX_OVER_COUNT = 100000;
 const MAX_OVER_ERROR = `expected a count from 1 to ${MAX_OVER_COUNT} or a percentage from 1% to 100% (e.g. 2 or "20%")`;
+const FAILED_TASKS_ERROR = MAX_OVER_ERROR.replace('(e.g. 2', '(e.g. 3');
+const CANARY_INSTANCES_ERROR = MAX_OVER_ERROR.replace('(e.g. 2 or "20%")', '(e.g. 1 or "10%")');
+/** At most this many alarms per deployment (each is an item of the alarm index, written with the projection). */
+export const MAX_ALARM_NAMES = 10;
+/** CloudWatch's alarm names: 1 to 255 characters, no control characters. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what CloudWatch refuses
+const ALARM_NAME_PATTERN = /^[^\u0000-\u001f\u007f]{1,255}$/;
+const ALARM_NAME_ERROR = 'expected a CloudWatch alarm name (1 to 255 characters, no control characters)';
 
 /** A string that must match `pattern` (else `error`), with its description. */
 function patterned(pattern: RegExp, error: string, description: string) {
@@ -96,30 +104,37 @@ function patterned(pattern: RegExp, error: string, description: string) {
  * that only a command carrying a spec needs; the engine functions never validate one.
  */
 function buildSchemas() {
-  /** `MaxOver`: a count of extra copies (`2`, `"2"`) or a percentage of the target (`"20%"`). */
-  const maxOver = described(
-    z.pipe(
-      z.union(
-        [
-          integerNumber(1, MAX_OVER_COUNT, MAX_OVER_ERROR),
-          z.string({ error: MAX_OVER_ERROR }).check(z.regex(/^\s*(?:[0-9]{1,6}|[0-9]{1,3}%)\s*$/, { error: MAX_OVER_ERROR })),
-        ],
-        { error: MAX_OVER_ERROR },
+  /** A count (`2`, `"2"`) from 1 to MAX_OVER_COUNT or a percentage (`"20%"`) from 1% to 100%. */
+  const countOrPercent = (error: string, description: string) =>
+    described(
+      z.pipe(
+        z.union(
+          [integerNumber(1, MAX_OVER_COUNT, error), z.string({ error }).check(z.regex(/^\s*(?:[0-9]{1,6}|[0-9]{1,3}%)\s*$/, { error }))],
+          { error },
+        ),
+        z.transform((value: number | string, ctx) => {
+          if (typeof value === 'number') return value;
+          const trimmed = value.trim();
+          const percent = trimmed.endsWith('%');
+          const amount = Number(percent ? trimmed.slice(0, -1) : trimmed);
+          if (amount < 1 || amount > (percent ? 100 : MAX_OVER_COUNT)) {
+            ctx.issues.push({ code: 'custom', message: error, input: value });
+            return z.NEVER;
+          }
+          return percent ? (`${amount}%` as const) : amount;
+        }),
       ),
-      z.transform((value: number | string, ctx) => {
-        if (typeof value === 'number') return value;
-        const trimmed = value.trim();
-        const percent = trimmed.endsWith('%');
-        const amount = Number(percent ? trimmed.slice(0, -1) : trimmed);
-        if (amount < 1 || amount > (percent ? 100 : MAX_OVER_COUNT)) {
-          ctx.issues.push({ code: 'custom', message: MAX_OVER_ERROR, input: value });
-          return z.NEVER;
-        }
-        return percent ? (`${amount}%` as const) : amount;
-      }),
-    ),
+      description,
+    );
+
+  /** `MaxOver`: a count of extra copies (`2`, `"2"`) or a percentage of the target (`"20%"`). */
+  const maxOver = countOrPercent(
+    MAX_OVER_ERROR,
     'Surge: how many extra copies may run at once while old ones are replaced — a count (2) or a percentage of the target ("20%"). Default: 1.',
   );
+
+  const rollbackFlag = (description: string) => described(z.boolean({ error: 'expected true or false' }), description);
+  const alarmName = z.string({ error: ALARM_NAME_ERROR }).check(z.regex(ALARM_NAME_PATTERN, { error: ALARM_NAME_ERROR }));
 
   const deploymentConfiguration = z.strictObject({
     Method: z.optional(
@@ -146,6 +161,50 @@ function buildSchemas() {
         1,
         604800,
         'A deployment that stays Stuck for this many seconds is reported as Failing (and a notification is sent). Default: 900.',
+      ),
+    ),
+    BakeSeconds: z.optional(
+      integer(0, 604800, 'After the new revision has everything, the watched alarms are still watched this long before the old revision is retired, 0 to 604800. Default: 0.'),
+    ),
+    Alarms: z.optional(
+      described(
+        z.strictObject({
+          AlarmNames: described(
+            z.array(alarmName, { error: `expected a list of 1 to ${MAX_ALARM_NAMES} CloudWatch alarm names` }).check(
+              z.minLength(1, { error: `expected a list of 1 to ${MAX_ALARM_NAMES} CloudWatch alarm names` }),
+              z.maxLength(MAX_ALARM_NAMES, { error: `expected a list of 1 to ${MAX_ALARM_NAMES} CloudWatch alarm names` }),
+            ),
+            `The CloudWatch alarms to watch (1 to ${MAX_ALARM_NAMES} names).`,
+          ),
+          Rollback: z.optional(rollbackFlag('true (default): a watched alarm entering ALARM rolls the deployment back; false: it halts it (Stuck, with the reason).')),
+        }),
+        'CloudWatch alarms watched during the deployment and its bake: one entering ALARM rolls back (or halts). An alarm already in ALARM when the deployment starts is shown, and triggers on its next entry.',
+      ),
+    ),
+    CircuitBreaker: z.optional(
+      described(
+        z.strictObject({
+          FailedTasks: z.optional(
+            countOrPercent(
+              FAILED_TASKS_ERROR,
+              'How many new-revision tasks may stop before they are ready: a count (3) or a percentage of the target ("20%"). Default: ECS\'s, clamp(ceil(0.5 × target), 3, 200).',
+            ),
+          ),
+          Rollback: z.optional(rollbackFlag('true (default): the breaker rolls the deployment back; false: it halts it (Stuck, with the reason).')),
+        }),
+        'New-revision tasks that stop before they are ready (failed launch, essential container exit, failed health check) are counted per deployment; at FailedTasks the deployment rolls back (or halts).',
+      ),
+    ),
+    Canary: z.optional(
+      described(
+        z.strictObject({
+          Instances: countOrPercent(
+            CANARY_INSTANCES_ERROR,
+            'Daemon: how many instances get the new revision first: a count (1) or a percentage of the group ("10%", at least 1).',
+          ),
+          BakeSeconds: integer(0, 604800, 'How long the canary instances run, with the alarms watched, before the rest follow, 0 to 604800.'),
+        }),
+        'Daemon: the new revision goes to these instances first, then the bake with the alarms watched, then the rest at the Method\'s pace.',
       ),
     ),
     Coverage: z.optional(
@@ -230,8 +289,10 @@ function buildSchemas() {
       }
     }
     for (const key of ['DeploymentConfiguration', 'RollbackConfiguration'] as const) {
-      if (spec.DeploymentType !== 'Daemon' && spec[key]?.Coverage !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [key, 'Coverage'], message: 'only allowed when DeploymentType is Daemon' });
+      for (const field of ['Coverage', 'Canary'] as const) {
+        if (spec.DeploymentType !== 'Daemon' && spec[key]?.[field] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key, field], message: 'only allowed when DeploymentType is Daemon' });
+        }
       }
     }
     if (spec.DeploymentType === 'Daemon' && spec.DesiredCount !== undefined) {
@@ -283,6 +344,14 @@ export interface EffectiveDeploymentConfiguration {
   FailingAfterSeconds: number;
   /** Daemon coverage (none: not watched). */
   Coverage?: { MaxInstancesWithout: number; ForSeconds: number } | undefined;
+  /** After the new revision has everything, alarms are still watched this long (none: 0). */
+  BakeSeconds?: number | undefined;
+  /** The CloudWatch alarms watched (none: no alarm is). */
+  Alarms?: { AlarmNames: string[]; Rollback: boolean } | undefined;
+  /** The circuit breaker (none: off, as ECS's is unless enabled); FailedTasks none: ECS's default threshold. */
+  CircuitBreaker?: { FailedTasks?: number | `${number}%` | undefined; Rollback: boolean } | undefined;
+  /** Daemon: these instances first, then their bake, then the rest. */
+  Canary?: { Instances: number | `${number}%`; BakeSeconds: number } | undefined;
 }
 
 export const DEFAULT_STUCK_AFTER_SECONDS = 300;
@@ -312,6 +381,12 @@ export function effectiveDeploymentConfiguration(
     StuckAfterSeconds: given.StuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS,
     FailingAfterSeconds: given.FailingAfterSeconds ?? DEFAULT_FAILING_AFTER_SECONDS,
     ...(given.Coverage ? { Coverage: given.Coverage } : {}),
+    ...(given.BakeSeconds ? { BakeSeconds: given.BakeSeconds } : {}),
+    ...(given.Alarms ? { Alarms: { AlarmNames: [...new Set(given.Alarms.AlarmNames)], Rollback: given.Alarms.Rollback ?? true } } : {}),
+    ...(given.CircuitBreaker
+      ? { CircuitBreaker: { ...(given.CircuitBreaker.FailedTasks !== undefined ? { FailedTasks: given.CircuitBreaker.FailedTasks } : {}), Rollback: given.CircuitBreaker.Rollback ?? true } }
+      : {}),
+    ...(given.Canary ? { Canary: given.Canary } : {}),
   };
 }
 
@@ -362,10 +437,20 @@ function isMissing(issue: z.core.$ZodIssue): boolean {
 function knownKeys(path: readonly PropertyKey[]): readonly string[] {
   const { specObject, fields, deploymentConfiguration } = specSchemas();
   if (path.length === 0) return Object.keys(specObject.shape);
+  if (path.length === 2) return nestedKeys(path);
   if (path.length !== 1) return [];
   if (path[0] === 'InstanceGroup') return Object.keys(fields.InstanceGroup.shape);
   if (path[0] === 'DeploymentConfiguration' || path[0] === 'RollbackConfiguration') return Object.keys(deploymentConfiguration.shape);
   return [];
+}
+
+/** The fields of an object nested in a deployment configuration (`DeploymentConfiguration.Alarms`, …). */
+function nestedKeys(path: readonly PropertyKey[]): readonly string[] {
+  const { deploymentConfiguration } = specSchemas();
+  if (path.length !== 2 || (path[0] !== 'DeploymentConfiguration' && path[0] !== 'RollbackConfiguration')) return [];
+  const field = (deploymentConfiguration.shape as Record<string, z.ZodMiniType | undefined>)[String(path[1])];
+  const inner = (field?._zod.def as { innerType?: { _zod: { def: { shape?: Record<string, unknown> } } } } | undefined)?.innerType;
+  return Object.keys(inner?._zod.def.shape ?? {});
 }
 
 /** An unknown key as it is shown in a field path: as is when plain, else quoted (and cut short). */

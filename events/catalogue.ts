@@ -48,6 +48,14 @@ const target = z.object({
   }),
 });
 
+const trigger = z.object({ kind: z.enum(['Alarm', 'CircuitBreaker']), reason: z.string() });
+const breakerRecord = z.object({
+  failed: z.number(),
+  since: z.number(),
+  counted: z.array(z.object({ id: z.string(), at: z.number() })),
+  last: z.optional(z.object({ id: z.string(), cause: z.string(), reason: z.string(), at: z.number() })),
+});
+
 /** Engine events carry epoch milliseconds. */
 const ms = z.number();
 const count = z.object({ revision, desired: z.number(), current: z.number() });
@@ -73,6 +81,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     reverting: z.array(revision),
     undeploying: z.array(revision),
     rollbackConfiguration: z.optional(storedConfiguration),
+    trigger: z.optional(trigger),
     target,
     at,
   }),
@@ -92,6 +101,13 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('CoverageDropped'), without: z.number(), at: ms }),
   z.object({ type: z.literal('CoverageFailing'), without: z.number(), reason: z.string(), at: ms }),
   z.object({ type: z.literal('CoverageRestored'), at: ms }),
+  z.object({ type: z.literal('AlarmStateObserved'), alarm: z.string(), value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), changedAt: ms, reason: z.string(), at: ms }),
+  z.object({ type: z.literal('CircuitBreakerCounted'), tasks: ids, record: breakerRecord, at: ms }),
+  z.object({ type: z.literal('CanaryBakeStarted'), instances: z.number(), at: ms }),
+  z.object({ type: z.literal('CanaryPassed'), at: ms }),
+  z.object({ type: z.literal('BakeStarted'), at: ms }),
+  z.object({ type: z.literal('DeploymentHalted'), trigger: z.enum(['Alarm', 'CircuitBreaker']), reason: z.string(), at: ms }),
+  z.object({ type: z.literal('RollbackTriggered'), trigger: z.enum(['Alarm', 'CircuitBreaker']), reason: z.string(), to: revision, at: ms }),
   z.object({
     type: z.literal('DeploymentCompleted'),
     revision,

@@ -50,6 +50,12 @@ export const deploymentStateChangeDetailSchema = z.object({
   current: count,
   /** When the status changed (ISO 8601, UTC). */
   at: z.iso.datetime(),
+  /**
+   * What acted by itself, when a trigger caused the change: `Alarm` or `CircuitBreaker` (the reason
+   * says which alarm, or how many tasks): the revisions an automatic rollback abandons (Reverting,
+   * Reverted) and the one it deploys again, and a deployment a trigger halted (Stuck).
+   */
+  trigger: z.optional(z.enum(['Alarm', 'CircuitBreaker'])),
 });
 
 export type DeploymentStateChangeDetail = z.infer<typeof deploymentStateChangeDetailSchema>;

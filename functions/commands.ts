@@ -9,7 +9,7 @@
  *   replayed for a retry with the same key; the same key with another request is a 409.
  */
 import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../domain/environment';
-import { changedRevisions, compact, decide, fold } from '../domain/environment';
+import { alarmWatchChanges, changedRevisions, compact, decide, fold } from '../domain/environment';
 import { ConflictError } from '../domain/errors';
 import type { EventLog, IdempotencyRecord, RevisionRow } from './ports';
 import { ConcurrencyError } from './ports';
@@ -147,6 +147,7 @@ export async function appendDecided(
     changedRevisions: changedRevisions(before, after),
     newRevisions: newRevisionRows(events, after),
     idempotency,
+    alarmWatch: alarmWatchChanges(before, after),
   });
 }
 

@@ -3,7 +3,7 @@
  * `adapters/clock.ts`. The local stack and the tests wire the same adapters to DynamoDB Local.
  */
 import type { EnvironmentEvent, EnvironmentState, RevisionSummary } from '../domain/environment';
-import type { Observation, PlannerAction } from '../domain/rollout';
+import type { AlarmReading, Observation, PlannerAction } from '../domain/rollout';
 import type { EnvironmentSpec } from '../domain/spec';
 import type { PutEventsEntry } from '../events/notifications';
 
@@ -78,6 +78,8 @@ export interface AppendRequest {
   /** Revisions the events created. */
   newRevisions: RevisionRow[];
   idempotency?: IdempotencyRecord | undefined;
+  /** Alarm index entries (alarm name → this environment) to add and remove with the append. */
+  alarmWatch?: { add: string[]; remove: string[] } | undefined;
 }
 
 export interface EnvironmentListing {
@@ -127,6 +129,8 @@ export interface EventLog {
    * One query of an index, whatever the number of environments.
    */
   deployingEnvironments(query?: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined }): Promise<DeployingEnvironment[]>;
+  /** The environments watching a CloudWatch alarm (the alarm index, kept by every append), by name. One query, whatever the number of environments. */
+  environmentsWatching(alarmName: string): Promise<string[]>;
 }
 
 export interface Clock {
@@ -275,6 +279,17 @@ export interface ActionQueue {
 export interface Notifier {
   /** Publishes `Deployment State Change` events (events/notifications.ts builds the entries). */
   publish(entries: PutEventsEntry[]): Promise<void>;
+}
+
+// ── Alarms (CloudWatch DescribeAlarms in AWS; the simulated CloudWatch locally) ────────────────────
+
+export interface Alarms {
+  /**
+   * The named alarms' states and when they entered them (StateTransitionedTimestamp): the backstop for
+   * an alarm event EventBridge never delivered, and the state of each watched alarm when a deployment
+   * starts. Alarms CloudWatch does not know are left out.
+   */
+  describe(alarmNames: readonly string[]): Promise<AlarmReading[]>;
 }
 
 /** What the engine needs to know of a task definition (DescribeTaskDefinition in AWS; cached). */

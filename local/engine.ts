@@ -16,7 +16,8 @@ import type { Cluster } from '../functions/ports';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
 import type { EventLog, ObservationStore } from '../functions/ports';
-import type { AlarmEventListener, SimScheduler, SimulatedCluster, SimulatedEcsEvent } from './sim';
+import { CloudWatchAlarms } from '../functions/adapters/cloudwatch-alarms';
+import type { AlarmEventListener, SimScheduler, SimulatedCloudWatch, SimulatedCluster, SimulatedEcsEvent } from './sim';
 import { wireEngine } from './wiring';
 
 export interface LocalEngineOptions {
@@ -24,8 +25,8 @@ export interface LocalEngineOptions {
   /** Where the engine keeps its picture of the cluster (the local stack: DynamoDB Local, the log's table). */
   observations?: ObservationStore;
   world: SimulatedCluster;
-  /** Whose alarm state change events reach the router too (the simulated CloudWatch). */
-  alarms?: { onEvent(listener: AlarmEventListener): () => void };
+  /** Whose alarm state change events reach the router too, and whose DescribeAlarms the engine reads (the simulated CloudWatch). */
+  alarms?: { onEvent(listener: AlarmEventListener): () => void } & Pick<SimulatedCloudWatch, 'describeAlarms'>;
   clock: SimScheduler;
   logger: Logger;
   tickMs?: number;
@@ -86,6 +87,7 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     cluster: budgeted(world),
     executorCluster: budgeted(executorCluster ?? world),
     taskDefinitions: { hasHealthCheck: async (td) => world.taskBehaviour(td).health !== 'none' },
+    ...(alarms ? { alarms: new CloudWatchAlarms((input) => alarms.describeAlarms(input)) } : {}),
     notifier: {
       publish: async (entries) => {
         for (const e of entries) {

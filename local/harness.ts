@@ -32,8 +32,9 @@ import { MemoryEventLog } from './memory-event-log';
 import { MemoryObservationStore } from './memory-observation-store';
 import { CachedObservationStore } from '../functions/adapters/observation-store';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
-import type { SimulatedClusterOptions } from './sim';
-import { SimulatedCluster, VirtualClock, mulberry32 } from './sim';
+import { CloudWatchAlarms } from '../functions/adapters/cloudwatch-alarms';
+import type { SimServicesDescription, SimulatedClusterOptions, SimulatedEcsEvent, SimulatedServices } from './sim';
+import { createSimulatedServices, SimulatedCluster, VirtualClock, mulberry32 } from './sim';
 import type { EngineWiring, EngineWiringOptions, FaultCounts, LatencyModel, PlannerMode, ReconcilerStats } from './wiring';
 import { AWS_LATENCY, Invocations, wireEngine } from './wiring';
 
@@ -60,6 +61,15 @@ export interface HarnessOptions {
   eventLog?: EventLog;
   /** Where the engine keeps its picture of the cluster (default: the in-memory twin, which refuses what DynamoDB refuses). */
   observations?: ObservationStore;
+  /**
+   * The simulated load balancer and CloudWatch next to the cluster (`createSimulatedServices`): their
+   * alarm events reach the router as EventBridge delivers them, and the engine reads DescribeAlarms.
+   */
+  services?: SimServicesDescription;
+  /** Alarm events EventBridge never delivers: those this picks (counted in `faults.droppedAlarmEvents`). */
+  dropAlarmEvent?: (event: { detail: { alarmName: string; state: { value: string } } }) => boolean;
+  /** Deliver every alarm event twice, the second time later (after the next ones: reordered). */
+  duplicateAlarmEvents?: { delayMs: number };
 }
 
 export interface ApiCounts {
@@ -104,6 +114,10 @@ export type CommandInput = EnvironmentCommand extends infer C ? (C extends unkno
 export class Harness {
   readonly clock = new VirtualClock();
   readonly world: SimulatedCluster;
+  /** The simulated load balancer and CloudWatch (with `services`). */
+  readonly services: SimulatedServices | undefined;
+  /** Alarm events dropped (`dropAlarmEvent`) and delivered twice (`duplicateAlarmEvents`). */
+  readonly alarmFaults = { dropped: 0, duplicated: 0 };
   readonly eventLog: EventLog;
   readonly observations: ObservationStore;
   /** The action queue (SQS FIFO stand-in). */
@@ -136,9 +150,36 @@ export class Harness {
     const keep = (error: unknown) => {
       if (!(error instanceof CrashAfterEcs)) this.errors.push(error);
     };
+    const services = options.services ? createSimulatedServices({ world: this.world, clock: this.clock, description: options.services }) : undefined;
+    this.services = services;
+    // The router's inbound events: ECS's and, with the services, CloudWatch's alarm events.
+    const inbound: Pick<SimulatedCluster, 'onEvent'> = services
+      ? {
+          onEvent: (listener) => {
+            const fromWorld = this.world.onEvent(listener);
+            const fromAlarms = services.cloudwatch.onEvent((event) => {
+              if (options.dropAlarmEvent?.(event)) {
+                this.alarmFaults.dropped++;
+                return;
+              }
+              listener(event as unknown as SimulatedEcsEvent);
+              const again = options.duplicateAlarmEvents;
+              if (again) {
+                this.alarmFaults.duplicated++;
+                this.clock.schedule(this.clock.now() + again.delayMs, () => listener({ ...event, id: `${event.id}-again` } as unknown as SimulatedEcsEvent));
+              }
+            });
+            return () => {
+              fromWorld();
+              fromAlarms();
+            };
+          },
+        }
+      : this.world;
     this.wiring = wireEngine({
       scheduler: this.clock,
-      world: this.world,
+      world: inbound,
+      ...(services ? { alarms: new CloudWatchAlarms((input) => services.cloudwatch.describeAlarms(input)) } : {}),
       eventLog: this.tracked(this.countingLog(this.eventLog)),
       observations: new CachedObservationStore(this.tracked(this.observations)),
       cluster,
@@ -351,6 +392,7 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    this.services?.close();
     await this.wiring.stop();
   }
 }

@@ -47,6 +47,8 @@ export class MemoryEventLog implements EventLog {
   private readonly items = new Map<string, NativeItem>();
   /** The deploying index (gsi2): what the projection items written carry, by environment. */
   private readonly deploying = new Map<string, { gsi2sk: string; cluster: string }>();
+  /** The alarm index: alarm name → the environments watching it. */
+  private readonly watching = new Map<string, Set<string>>();
   appends = 0;
 
   async load(environment: string): Promise<EnvironmentState | undefined> {
@@ -83,7 +85,7 @@ export class MemoryEventLog implements EventLog {
         if (item.__edb_e__ === 'environment' && item.gsi2pk === DEPLOYING) indexed = { gsi2sk: String(item.gsi2sk), cluster: String(item.deployingOn) };
         continue;
       }
-      if (!('Update' in action)) throw new Error('the event log writes no Delete');
+      if ('Delete' in action) continue; // an alarm index entry (applied below)
       const key = itemKey(action.Update.Key);
       const item = resultingItem(this.items.get(key), action.Update);
       if (itemSize(item) > MAX_ITEM_BYTES) throw new StoreLimitError(environment, 'ItemSize', MESSAGES.updateTooLarge);
@@ -102,6 +104,12 @@ export class MemoryEventLog implements EventLog {
     for (const change of changed) rows.set(change.revision, { ...rows.get(change.revision)!, ...clone(change) });
     this.rows.set(environment, rows);
     if (request.idempotency) this.idempotency.set(request.idempotency.key, clone(request.idempotency));
+    for (const alarm of request.alarmWatch?.add ?? []) this.watching.set(alarm, new Set([...(this.watching.get(alarm) ?? []), environment]));
+    for (const alarm of request.alarmWatch?.remove ?? []) this.watching.get(alarm)?.delete(environment);
+  }
+
+  async environmentsWatching(alarmName: string): Promise<string[]> {
+    return [...(this.watching.get(alarmName) ?? [])].sort();
   }
 
   async readEvents(environment: string, fromSequence = 1): Promise<StoredEvent[]> {

@@ -41,7 +41,7 @@ import type { EngineFunctionDeps } from '../functions/engine/deps';
 import { createExecutorHandler } from '../functions/engine/executor-handler';
 import { createReconcilerHandler } from '../functions/engine/reconciler-handler';
 import { createRouterHandler } from '../functions/engine/router-handler';
-import type { Cluster, EventLog, Notifier, ObservationStore, TaskDefinitions } from '../functions/ports';
+import type { Alarms, Cluster, EventLog, Notifier, ObservationStore, TaskDefinitions } from '../functions/ports';
 import type { ReceivedMessage } from './queue';
 import { InProcessActionQueue, InProcessFifoQueue, schedulerFromSim } from './queue';
 import type { SimScheduler, SimulatedCluster } from './sim';
@@ -97,6 +97,8 @@ export interface EngineWiringOptions {
   executorCluster?: Cluster;
   taskDefinitions: TaskDefinitions;
   notifier: Notifier;
+  /** The watched alarms' states (DescribeAlarms on the simulated CloudWatch); none: alarm events only. */
+  alarms?: Alarms;
   logger: Logger;
   log?: EngineFunctionDeps['log'];
   metrics?: EngineMetrics;
@@ -278,6 +280,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
     taskDefinitions: options.taskDefinitions,
     queue: actions,
     notifier: options.notifier,
+    ...(options.alarms ? { alarms: options.alarms } : {}),
     clock: { now: () => new Date(scheduler.now()) },
     wakeups: { schedule: async (environment, atMs) => scheduleWakeup(environment, atMs) },
     logger,

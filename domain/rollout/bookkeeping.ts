@@ -61,6 +61,24 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
       return { ...state, coverage: { since: state.coverage?.since ?? event.at, failing: true, reason: event.reason } };
     case 'CoverageRestored':
       return { ...state, coverage: undefined };
+    case 'AlarmStateObserved':
+      return { ...state, alarms: { ...state.alarms, [event.alarm]: { value: event.value, at: event.changedAt, reason: event.reason } } };
+    case 'CircuitBreakerCounted':
+      return { ...state, breaker: event.record };
+    case 'CanaryBakeStarted':
+      return { ...state, phase: { phase: 'CanaryBaking', instances: event.instances, since: event.at } };
+    case 'CanaryPassed':
+      // The bake was not "no progress": the Stuck clock starts again.
+      return { ...state, phase: { phase: 'Rolling' }, lastProgressAt: event.at };
+    case 'BakeStarted':
+      return { ...state, phase: { phase: 'Baking', since: event.at } };
+    case 'DeploymentHalted':
+      return {
+        ...state,
+        phase: { phase: 'Halted', trigger: event.trigger, reason: event.reason, at: event.at },
+        health: { status: 'Stuck', since: event.at, reason: event.reason },
+      };
+    case 'RollbackTriggered':
     case 'DeploymentCompleted':
       return state;
     default: {

@@ -50,6 +50,7 @@ import {
 import { planReplace } from './daemon-replace';
 import type { ReplaceCandidate } from './daemon-replace';
 import { planSurge } from './daemon-surge';
+import { canaryInstances, countBreaker, readAlarms, tripEvent, watching } from './safety';
 
 type StartKind = 'retry' | 'lost' | 'replaced' | 'new';
 const START_ORDER: readonly StartKind[] = ['retry', 'lost', 'replaced', 'new'];
@@ -148,6 +149,26 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   const liveOld = live.filter((t) => t.revision !== T);
   const readyTargets = active.filter((i) => (onInstance.get(i.arn) ?? []).some((t) => t.revision === T && ready(t))).length;
 
+  // ── Safety: the watched alarms and the circuit breaker (safety.ts) ──
+  const alarms = readAlarms(state, observed.alarms ?? [], now);
+  events.push(...alarms.events);
+  const breaker = countBreaker(state, observed, N, now);
+  events.push(...breaker.events);
+  const trip = alarms.trip ?? breaker.trip;
+  if (trip && watching(state)) {
+    events.push(tripEvent(state, trip, now));
+    return { events, actions: [] };
+  }
+  if (state.phase?.phase === 'Halted') {
+    // Nothing moves until a rollback or a new deployment; Stuck turns Failing as usual.
+    const halted = state.health;
+    if (halted?.status === 'Stuck' && now - halted.since >= config.FailingAfterSeconds * 1000) {
+      events.push({ type: 'DeploymentFailing', reason: halted.reason, at: now });
+      return { events, actions: [] };
+    }
+    return { events, actions: [], wakeAt: halted?.status === 'Stuck' ? halted.since + config.FailingAfterSeconds * 1000 : undefined };
+  }
+
   // ── Completion ──
   // A revision whose tasks keep exiting is not done, even at an instant when every copy is up.
   // Long enough to see two crashes even at the longest restart back-off (60 s).
@@ -156,6 +177,15 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   const stillStopping = observed.tasks.some((t) => t.revision !== T && LIVE(t));
   const extraTargets = [...onInstance.values()].some((ts) => ts.filter((t) => t.revision === T).length > 1);
   if (readyTargets === N && liveOld.length === 0 && !stillStopping && !extraTargets && !crashLoop) {
+    // The bake: the alarms are watched BakeSeconds more before the old revision is retired.
+    const bakeMs = watching(state) ? (config.BakeSeconds ?? 0) * 1000 : 0;
+    if (bakeMs > 0 && state.phase?.phase !== 'Baking') {
+      events.push({ type: 'BakeStarted', at: now });
+      return { events, actions: [], wakeAt: now + bakeMs };
+    }
+    if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs) {
+      return { events, actions: [], wakeAt: state.phase.since + bakeMs };
+    }
     events.push({
       type: 'DeploymentCompleted',
       revision: T,
@@ -165,6 +195,21 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     return { events, actions: [] };
   }
 
+  // ── Canary (Daemon): its instances first, then their bake, then the rest ──
+  let phase = state.phase;
+  const canaryRule = config.Canary;
+  if (canaryRule && phase?.phase === 'Canary') {
+    const k = canaryInstances(N, canaryRule.Instances);
+    if (N > 0 && readyTargets >= k && !crashLoop) {
+      events.push({ type: 'CanaryBakeStarted', instances: k, at: now });
+      phase = { phase: 'CanaryBaking', instances: k, since: now };
+    }
+  }
+  if (canaryRule && phase?.phase === 'CanaryBaking' && now >= phase.since + canaryRule.BakeSeconds * 1000) {
+    events.push({ type: 'CanaryPassed', at: now });
+    phase = { phase: 'Rolling' };
+  }
+
   // ── Progress and health ──
   const mark = { ready: readyTargets, old: observed.tasks.filter((t) => t.revision !== T && LIVE(t)).length };
   // While the revision crash-loops, copies coming back up (and going down again) are not progress.
@@ -172,7 +217,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   if (!crashLoop && (mark.ready !== state.progressMark.ready || mark.old !== state.progressMark.old)) {
     events.push({ type: 'DeploymentProgressed', ready: mark.ready, old: mark.old, at: now });
   }
-  const lastProgressAt = progressed ? now : state.lastProgressAt;
+  const lastProgressAt = progressed || phase?.phase !== state.phase?.phase ? now : state.lastProgressAt;
   let health = state.health;
   if (progressed && health) {
     events.push({ type: 'DeploymentResumed', at: now });
@@ -184,6 +229,10 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     wakeAt = wakeAt === undefined ? at : Math.min(wakeAt, at);
   };
   coverage(state, N - readyTargets, N, now, events, wake);
+  const canaryBaking = phase?.phase === 'CanaryBaking';
+  if (phase?.phase === 'CanaryBaking' && canaryRule) wake(phase.since + canaryRule.BakeSeconds * 1000);
+  /** Instances the rollout has touched (a task of the revision, one on its way, or its old task going): the canary's count. */
+  let touched = 0;
 
   if (state.frozen) return { events, actions: [], wakeAt };
 
@@ -243,6 +292,8 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     const launching = inFlightLaunch.has(id);
     const failure = failures.get(id);
 
+    const crashes = crashesOn.get(instance.arn) ?? [];
+    if (target || launching || crashes.length > 0 || (oldAlive && olds.every(stopping)) || (!oldAlive && replacedOn.has(instance.arn))) touched++;
     if (target || launching) {
       if (oldAlive) surgeInUse++;
       if (launching || (target && target.lastStatus !== 'RUNNING')) moving = true;
@@ -260,7 +311,6 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     }
     // No target task and none on its way. A target task that stopped on its own here backs off
     // like a failed launch (a crash loop must not turn into a tight restart loop).
-    const crashes = crashesOn.get(instance.arn) ?? [];
     const lastCrash = Math.max(0, ...crashes.map((t) => t.stoppedAt ?? 0));
     if (crashes.length > 0 && now - lastCrash < launchBackoffMs(crashes.length)) {
       wake(lastCrash + launchBackoffMs(crashes.length));
@@ -302,9 +352,12 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     const last = observed.tasks.find((t) => t.revision === T && stoppedAbnormally(t) && (t.stoppedAt ?? now) === lastTargetCrash);
     blockers.push(`a task of revision ${T} stopped on its own (${last?.stopCode ?? 'stopped'}: ${last?.stoppedReason ?? 'no reason given'}); holding new replacements`);
   }
+  // The canary: while it deploys, the strategy touches no more than its instances; while it bakes, none more.
+  const canaryRoom = phase?.phase === 'Canary' ? Math.max(0, canaryInstances(N, canaryRule?.Instances ?? 1) - touched) : canaryBaking ? 0 : Infinity;
   if (config.Method === 'Surge') {
     const candidates = holding ? [] : surgeCandidates;
-    for (const arn of planSurge({ retries: surgeRetries, candidates, inUse: surgeInUse, limit: maxSurge(N, config.MaxOver) })) {
+    const planned = planSurge({ retries: surgeRetries, candidates, inUse: surgeInUse, limit: maxSurge(N, config.MaxOver) });
+    for (const arn of planned.slice(0, surgeRetries.length + Math.min(canaryRoom, planned.length))) {
       start(arn, `surge: start revision ${T} next to the old task`);
     }
   } else if (!holding) {
@@ -317,7 +370,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
       minHealthyPercent: config.MinHealthyPercent,
       moving: moving || launchRequests.length > 0 || stopRequests.length > 0,
     });
-    for (const c of moves.stop) for (const old of c.olds) stop(old, `replace: make room for revision ${T}`);
+    for (const c of moves.stop.slice(0, canaryRoom)) for (const old of c.olds) stop(old, `replace: make room for revision ${T}`);
     if (moves.budgetBlocker) blockers.push(moves.budgetBlocker);
   }
 
@@ -341,7 +394,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     if (i >= 0 && blockers.length > 1) blockers.push(...blockers.splice(i, 1));
   }
   const stuckFor = now - lastProgressAt;
-  if (!health && (budgetZero || stuckFor >= config.StuckAfterSeconds * 1000)) {
+  if (!health && !canaryBaking && (budgetZero || stuckFor >= config.StuckAfterSeconds * 1000)) {
     const reason = budgetZero ?? blockers[0] ?? `no progress for ${Math.round(stuckFor / 1000)} s`;
     events.push({ type: 'DeploymentStuck', reason, at: now });
     health = { status: 'Stuck', since: now, reason };
@@ -350,7 +403,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     events.push({ type: 'DeploymentFailing', reason: health.reason, at: now });
   } else if (health?.status === 'Stuck') {
     wake(health.since + config.FailingAfterSeconds * 1000);
-  } else if (!health) {
+  } else if (!health && !canaryBaking) {
     wake(lastProgressAt + config.StuckAfterSeconds * 1000);
   }
   return { events, actions, wakeAt };

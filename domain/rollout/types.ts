@@ -9,6 +9,7 @@
  * stores this state is one DynamoDB item (≤ 400 KB); see `core.ts` for the arithmetic.
  */
 import type { EffectiveDeploymentConfiguration } from '../spec';
+import type { BreakerRecord } from './circuit-breaker';
 
 export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
 
@@ -38,7 +39,42 @@ export interface Observed {
   tasks: ObservedTask[];
   /** Whether the target revision's task definition has container health checks. */
   targetHealthChecked: boolean;
+  /** Watched alarms' states read since the last plan (alarm events, DescribeAlarms), in any order, duplicates included. */
+  alarms?: AlarmReading[] | undefined;
 }
+
+export type AlarmValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** A CloudWatch alarm's state and when it entered it (epoch ms), from its event or DescribeAlarms. */
+export interface AlarmReading {
+  name: string;
+  value: AlarmValue;
+  at: number;
+  reason: string;
+}
+
+/** A watched alarm's state on record (the newest reading). */
+export interface KnownAlarm {
+  value: AlarmValue;
+  /** When it entered this state (epoch ms). */
+  at: number;
+  reason: string;
+}
+
+/** What acts on a deployment by itself. */
+export type SafetyTrigger = 'Alarm' | 'CircuitBreaker';
+
+/**
+ * Where a deployment is, beyond its counts. Canary → CanaryBaking → Rolling → Baking → completed (a
+ * deployment without Canary starts Rolling; without BakeSeconds it completes from Rolling); Halted by a
+ * trigger with Rollback: false (nothing moves until a rollback or a new deployment).
+ */
+export type DeploymentPhase =
+  | { phase: 'Canary' }
+  | { phase: 'CanaryBaking'; instances: number; since: number }
+  | { phase: 'Rolling' }
+  | { phase: 'Baking'; since: number }
+  | { phase: 'Halted'; trigger: SafetyTrigger; reason: string; at: number };
 
 /** Launches of the target revision sent in one executor message (one StartTask call). */
 export interface LaunchBatch {
@@ -93,6 +129,16 @@ export interface PlannerState {
   /** Failed launches by container instance id (at most MAX_FAILURES_KEPT, the most recent). */
   failures: Record<string, LaunchFailure>;
   counts: RevisionCount[];
+  /** A deploy or a rollback (none: a deploy, recorded before rollbacks were told apart). Triggers act on deploys only. */
+  kind?: 'deploy' | 'rollback' | undefined;
+  /** Where an automatic rollback goes: the revision Active when the deployment started (none: a trigger halts). */
+  rollbackTo?: number | undefined;
+  /** None: Rolling. */
+  phase?: DeploymentPhase | undefined;
+  /** The watched alarms' states on record. */
+  alarms?: Record<string, KnownAlarm> | undefined;
+  /** The circuit breaker's count (when CircuitBreaker is set). */
+  breaker?: BreakerRecord | undefined;
 }
 
 export interface RevisionCount {
@@ -138,6 +184,20 @@ export type PlannerEvent =
   | { type: 'CoverageFailing'; without: number; reason: string; at: number }
   /** …until no more than MaxInstancesWithout lack it. */
   | { type: 'CoverageRestored'; at: number }
+  /** A watched alarm's newer state (`changedAt`: when it entered it). */
+  | { type: 'AlarmStateObserved'; alarm: string; value: AlarmValue; changedAt: number; reason: string; at: number }
+  /** Target tasks newly counted by the circuit breaker, and its record after them. */
+  | { type: 'CircuitBreakerCounted'; tasks: string[]; record: BreakerRecord; at: number }
+  /** The canary instances have a ready task of the revision: their bake starts. */
+  | { type: 'CanaryBakeStarted'; instances: number; at: number }
+  /** The canary's bake is over: the rest follow. */
+  | { type: 'CanaryPassed'; at: number }
+  /** The revision has everything: the bake starts (alarms still watched). */
+  | { type: 'BakeStarted'; at: number }
+  /** A trigger halted the deployment (Rollback: false, or no earlier revision): nothing moves. */
+  | { type: 'DeploymentHalted'; trigger: SafetyTrigger; reason: string; at: number }
+  /** A trigger rolls the deployment back to `to` (the engine appends the RollbackStarted with it). */
+  | { type: 'RollbackTriggered'; trigger: SafetyTrigger; reason: string; to: number; at: number }
   | { type: 'DeploymentCompleted'; revision: number; retired: Array<{ revision: number; status: 'Inactive' | 'Reverted' }>; at: number };
 
 export interface Plan {

@@ -106,7 +106,14 @@ const IDEMPOTENCY_SK = '$idempotency_1';
 /** The `byName` index (gsi1): every projection under one partition, sorted by name. */
 const BY_NAME_PK = '$blox';
 const BY_NAME_SK = '$environment_1#environment_';
-type EntityName = 'event' | 'environment' | 'revision' | 'idempotency';
+/**
+ * The alarm index: one item per (alarm, environment watching it), under the alarm's partition, written
+ * and removed in the append that changes what the environment watches (`alarmWatchChanges`); the
+ * router reads one partition per alarm event.
+ */
+const alarmPk = (alarm: string) => `$blox#alarm_${alarm}`;
+const WATCH_SK = '$watch_1#environment_';
+type EntityName = 'event' | 'environment' | 'revision' | 'idempotency' | 'watch';
 const identity = (entity: EntityName) => ({ __edb_e__: entity, __edb_v__: MODEL_VERSION });
 /** Whether an item read back is one of `entity`'s (what electrodb keeps of a response). */
 const isEntity = (item: Record<string, unknown>, entity: EntityName) => item.__edb_e__ === entity && item.__edb_v__ === MODEL_VERSION;
@@ -193,6 +200,19 @@ export class DynamoEventLog implements EventLog {
       'event',
     );
     return items.map((item) => ({ sequence: item.sequence as number, event: decodeEvent(item.type as string, item.schemaVersion as number, item.data) }));
+  }
+
+  async environmentsWatching(alarmName: string): Promise<string[]> {
+    const items = await this.queryAll(
+      {
+        TableName: this.table,
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk1': 'sk' },
+        ExpressionAttributeValues: { ':pk': alarmPk(alarmName), ':sk1': WATCH_SK },
+        KeyConditionExpression: '#pk = :pk and begins_with(#sk1, :sk1)',
+      },
+      'watch',
+    );
+    return items.map((item) => String(item.environment)).sort();
   }
 
   async getRevision(environment: string, revision: number): Promise<RevisionRow | undefined> {
@@ -436,6 +456,12 @@ export function appendTransaction(table: string, request: AppendRequest): { Tran
   }
   for (const row of request.changedRevisions) {
     if (!request.newRevisions.some((n) => n.revision === row.revision)) items.push(revisionPatch(table, environment, row.revision, row));
+  }
+  for (const alarm of request.alarmWatch?.add ?? []) {
+    items.push({ Put: { TableName: table, Item: { alarm, environment, pk: alarmPk(alarm), sk: `${WATCH_SK}${environment}`, ...identity('watch') } } });
+  }
+  for (const alarm of request.alarmWatch?.remove ?? []) {
+    items.push({ Delete: { TableName: table, Key: { pk: alarmPk(alarm), sk: `${WATCH_SK}${environment}` } } });
   }
   if (request.idempotency) {
     const { key, fingerprint, statusCode, body } = request.idempotency;

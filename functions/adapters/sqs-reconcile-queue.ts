@@ -13,9 +13,10 @@
  *   environments is one request per environment.
  * - SendMessageBatch takes 10 entries. Entries reported in `Failed` are sent once more; entries that
  *   fail again raise `ReconcileQueueSendError`, which names them.
- * - The body is `{"environment", "trigger", "eventId", "change"?}` (`parseReconcileRequest`): the
- *   environment to reconcile and, for an ECS event, what it said changed (folded into the engine's
- *   picture of the cluster); trigger and event id are for logs.
+ * - The body is `{"environment", "trigger", "eventId", "change"?, "alarm"?}` (`parseReconcileRequest`):
+ *   the environment to reconcile and, for an ECS event, what it said changed (folded into the engine's
+ *   picture of the cluster); for an alarm event, the alarm's new state (read by the planner); a `tick`
+ *   also makes the reconciler read the watched alarms (the backstop); the event id is for logs.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
@@ -27,7 +28,7 @@ import { fifoId, SQS_BATCH_SIZE } from './sqs-action-queue';
 import type { Wakeups } from './sqs-wakeups';
 
 /** What caused a request (for logs): the inbound event's kind, a delayed wake-up, or an API command. */
-export const RECONCILE_TRIGGERS = ['task', 'containerInstance', 'tick', 'wakeup', 'api'] as const;
+export const RECONCILE_TRIGGERS = ['task', 'containerInstance', 'alarm', 'tick', 'wakeup', 'api'] as const;
 export type ReconcileTrigger = (typeof RECONCILE_TRIGGERS)[number];
 
 /** One request: the message body. */
@@ -38,6 +39,15 @@ export const reconcileRequestSchema = z.object({
   eventId: z.string().check(z.minLength(1)),
   /** What the ECS event said changed (functions/engine/changes.ts): folded into the engine's picture of the cluster. */
   change: z.optional(observationChangeSchema),
+  /** What a CloudWatch alarm event said: the alarm's new state and when it entered it (epoch ms). */
+  alarm: z.optional(
+    z.object({
+      name: z.string().check(z.minLength(1)),
+      value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+      at: z.number(),
+      reason: z.string(),
+    }),
+  ),
 });
 export type ReconcileRequest = z.infer<typeof reconcileRequestSchema>;
 

@@ -4,6 +4,7 @@
 import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
 import { environmentSummary } from '../../domain/environment';
 import { displayStatus, isRetired } from '../../domain/revision-status';
+import { isoFromMs } from '../../domain/time';
 import type { RevisionRow } from '../ports';
 
 export function environmentListItem(state: EnvironmentState) {
@@ -40,6 +41,24 @@ export function environmentDescription(state: EnvironmentState) {
           Revision: state.deployment.revision,
           Kind: state.deployment.kind,
           StartedAt: state.deployment.startedAt,
+          Phase: state.engine?.phase?.phase ?? 'Rolling',
+          ...triggerView(state.deployment.trigger),
+          Alarms: (state.engine?.configuration.Alarms?.AlarmNames ?? []).map((name) => {
+            const known = state.engine?.alarms?.[name];
+            return known
+              ? { AlarmName: name, State: known.value, Since: isoFromMs(known.at), Reason: known.reason }
+              : { AlarmName: name, State: 'UNKNOWN', Since: null, Reason: 'not read yet' };
+          }),
+        }
+      : null,
+    LastDeployment: state.lastDeployment
+      ? {
+          DeploymentId: state.lastDeployment.id,
+          Revision: state.lastDeployment.revision,
+          Kind: state.lastDeployment.kind,
+          StartedAt: state.lastDeployment.startedAt,
+          CompletedAt: state.lastDeployment.completedAt,
+          ...triggerView(state.lastDeployment.trigger),
         }
       : null,
     Spec: state.latestSpec,
@@ -47,6 +66,11 @@ export function environmentDescription(state: EnvironmentState) {
     CreatedAt: state.createdAt,
     UpdatedAt: state.updatedAt,
   };
+}
+
+/** `Trigger` (Alarm, CircuitBreaker; User when someone started it) and `Reason` (null for a user's). */
+function triggerView(trigger: { kind: string; reason: string; at: string } | undefined) {
+  return trigger ? { Trigger: trigger.kind, Reason: trigger.reason, TriggeredAt: trigger.at } : { Trigger: 'User', Reason: null, TriggeredAt: null };
 }
 
 function revisionView(name: string, r: RevisionSummary) {

@@ -16,6 +16,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../adapters/clock';
+import { CloudWatchAlarms, createCloudWatchClient, describeAlarmsWith } from '../adapters/cloudwatch-alarms';
 import { createDocumentClient } from '../adapters/dynamo';
 import { BudgetedCluster } from '../adapters/budgeted-cluster';
 import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
@@ -70,6 +71,8 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
     queue: new SqsActionQueue(sqs, actionsQueueUrl),
     notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,
+    // The watched alarms' states: read when a deployment starts and on each tick (the backstop for a lost alarm event).
+    alarms: new CloudWatchAlarms(describeAlarmsWith(createCloudWatchClient())),
     wakeups: wakeupsQueueUrl ? new SqsWakeups(sqs, wakeupsQueueUrl, systemClock) : undefined,
     log: (message, fields) => logger.info(message, fields ?? {}),
     logger,

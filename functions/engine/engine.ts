@@ -20,14 +20,15 @@
  * deployment Stuck with the store's reason at once — a small write of its own — and the reconcile
  * fails, so the refusal is never silent.
  */
-import type { EngineEvent, EnvironmentState } from '../../domain/environment';
-import { statusChanges } from '../../domain/environment';
+import type { EngineEvent, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
+import { decide, fold as foldEvents, statusChanges } from '../../domain/environment';
+import { isoFromMs } from '../../domain/time';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
-import type { Observation, ObservationChange, PlannerAction, PlannerState } from '../../domain/rollout';
+import type { AlarmReading, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
 import { confirmationReason, fold, pendingLaunches, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
-import type { ActionQueue, Clock, Cluster, EventLog, Notifier, ObservationStore, StoredObservation, TaskDefinitions } from '../ports';
+import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Notifier, ObservationStore, StoredObservation, TaskDefinitions } from '../ports';
 import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
@@ -52,6 +53,8 @@ export interface EngineDeps {
   queue: ActionQueue;
   notifier: Notifier;
   clock: Clock;
+  /** The watched alarms' states (DescribeAlarms): read when a deployment starts and on each tick (the backstop); none: events only. */
+  alarms?: Alarms | undefined;
   /** Delayed reconciles (ECS sends no event when a task turns HEALTHY or a deadline passes). */
   wakeups?: { schedule(environment: string, atMs: number): Promise<void> } | undefined;
   log?: (message: string, fields?: Record<string, unknown>) => void;
@@ -60,12 +63,12 @@ export interface EngineDeps {
 
 const MAX_ATTEMPTS = 5;
 
-/** Appends what `decide` returns for the freshest state, retrying lost races. */
-function record(deps: EngineDeps, environment: string, decide: (state: EnvironmentState) => Promise<EngineEvent[]> | EngineEvent[]) {
+/** Appends what `decideEvents` returns for the freshest state, retrying lost races. */
+function record(deps: EngineDeps, environment: string, decideEvents: (state: EnvironmentState) => Promise<EnvironmentEvent[]> | EngineEvent[]) {
   return appendWithRetry(
     deps.eventLog,
     environment,
-    async (before) => ({ events: before ? await decide(before) : [] }),
+    async (before) => ({ events: before ? await decideEvents(before) : [] }),
     { attempts: MAX_ATTEMPTS, onLostRace: () => deps.metrics?.add('LostRaces', 'Count', 1, environment) },
   );
 }
@@ -75,9 +78,12 @@ export async function announce(deps: Pick<EngineDeps, 'notifier'>, before: Envir
   const changes = statusChanges(before, after).filter((c) => c.to !== 'Created');
   if (changes.length === 0) return;
   const deploymentId = after.deployment?.id ?? before?.deployment?.id ?? `${after.name}:${after.activeRevision ?? after.latestRevision}`;
+  // A trigger that started the rollback (or halted the deployment) these changes belong to.
+  const trigger = (after.deployment ?? before?.deployment)?.trigger?.kind;
   await deps.notifier.publish(
     changes.map((c) =>
       deploymentStateChange({
+        ...(trigger && (c.to === 'Reverting' || c.to === 'Reverted' || c.to === 'Stuck' || c.revision === (after.deployment ?? before?.deployment)?.revision) ? { trigger } : {}),
         environment: after.name,
         revision: c.revision,
         deploymentId,
@@ -143,13 +149,41 @@ async function keepPicture(
   }
 }
 
+/**
+ * A trigger's rollback, in the same append as the plan that decided it: the plan's events, then the
+ * `RollbackStarted` the environment decides for `RollbackToRevision` with the trigger (the target's
+ * spec read from the revision table when it is not the latest).
+ */
+async function automaticRollback(deps: EngineDeps, state: EnvironmentState, planned: PlannerEvent[], now: number): Promise<EnvironmentEvent[] | undefined> {
+  const triggered = planned.find((e) => e.type === 'RollbackTriggered');
+  if (triggered?.type !== 'RollbackTriggered') return undefined;
+  const after = foldEvents(planned, state);
+  if (!after) return undefined;
+  const targetSpec = triggered.to === state.latestRevision ? undefined : (await deps.eventLog.getRevision(state.name, triggered.to))?.spec;
+  const rollback = decide(
+    { type: 'RollbackToRevision', name: state.name, revision: triggered.to, targetSpec, trigger: { kind: triggered.trigger, reason: triggered.reason }, at: isoFromMs(now) },
+    after,
+  );
+  return [...planned, ...rollback];
+}
+
+/** What a reconcile is told besides the ECS changes: alarm readings from alarm events, and whether a tick asks for the alarms' backstop. */
+export interface ReconcileSignals {
+  alarms?: readonly AlarmReading[] | undefined;
+  backstop?: boolean | undefined;
+}
+
 export async function reconcile(
   deps: EngineDeps,
   environment: string,
   changes: readonly ObservationChange[] = [],
+  signals: ReconcileSignals = {},
 ): Promise<{ events: number; actions: PlannerAction[]; fullLook?: string | undefined }> {
   let actions: PlannerAction[] = [];
   let wakeAt: number | undefined;
+  let rolledBack = false;
+  /** DescribeAlarms once per reconcile (a lost race re-plans on the same answer). */
+  let described: { names: string; readings: AlarmReading[] } | undefined;
   let result;
   // The kept picture, loaded once; the look, taken once per deployment epoch (a lost race re-plans on it).
   const kept: { loaded: boolean; stored?: StoredObservation | undefined } = { loaded: false };
@@ -158,6 +192,7 @@ export async function reconcile(
     result = await record(deps, environment, async (state) => {
       actions = [];
       wakeAt = undefined;
+      rolledBack = false;
       if (!state.engine) return [];
       const now = deps.clock.now().getTime();
       if (!kept.loaded) {
@@ -168,11 +203,25 @@ export async function reconcile(
         const look = await observe(deps, state.engine, kept.stored?.observation, changes, now);
         looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look };
       }
-      let planned = plan(state.engine, looked.look.observed, now);
+      // The watched alarms: what their events said, and — when the deployment has no state on record for
+      // one of them yet (it just started), or a tick asks for the backstop — what DescribeAlarms says.
+      const watched = state.engine.configuration.Alarms?.AlarmNames ?? [];
+      const alarms = [...(signals.alarms ?? [])];
+      if (deps.alarms && watched.length > 0 && (signals.backstop || watched.some((name) => !state.engine!.alarms?.[name]))) {
+        if (described?.names !== watched.join('\0')) described = { names: watched.join('\0'), readings: await deps.alarms.describe(watched) };
+        alarms.push(...described.readings);
+      }
+      const observed = alarms.length > 0 ? { ...looked.look.observed, alarms } : looked.look.observed;
+      let planned = plan(state.engine, observed, now);
       const confirm = confirmationReason(planned, looked.look.fullLook !== undefined);
       if (confirm) {
         looked.look = await observe(deps, state.engine, looked.look.observation, [], now, confirm);
-        planned = plan(state.engine, looked.look.observed, now);
+        planned = plan(state.engine, alarms.length > 0 ? { ...looked.look.observed, alarms } : looked.look.observed, now);
+      }
+      const rollback = await automaticRollback(deps, state, planned.events, now);
+      if (rollback) {
+        rolledBack = true;
+        return rollback;
       }
       actions = planned.actions;
       wakeAt = planned.wakeAt;
@@ -188,6 +237,8 @@ export async function reconcile(
   if (actions.length > 0) await deps.queue.enqueue(actions);
   const completed = result.events.some((e) => e.type === 'DeploymentCompleted');
   if (wakeAt !== undefined && deps.wakeups && !completed) await deps.wakeups.schedule(environment, wakeAt);
+  // The rollback a trigger started is planned at once, as one the API started would be.
+  if (rolledBack && deps.wakeups) await deps.wakeups.schedule(environment, deps.clock.now().getTime());
   await announceSafely(deps, result.before, result.after);
   deps.metrics?.add('Reconciles', 'Count', 1, environment);
   if (completed && result.before?.deployment) {

@@ -21,7 +21,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { ObservationChange } from '../../domain/rollout';
+import type { AlarmReading, ObservationChange } from '../../domain/rollout';
 import { isThrottle, metricsMiddleware } from '../adapters/powertools-metrics';
 import { backoffSeconds } from '../adapters/sqs-redelivery';
 import { parseReconcileRequest } from '../adapters/sqs-reconcile-queue';
@@ -35,14 +35,15 @@ export interface ReconcilerOptions {
 }
 
 type ReconcileResult = Awaited<ReturnType<typeof reconcile>>;
+type Signals = { alarms: AlarmReading[]; backstop: boolean };
 
 export function createReconcilerHandler(deps: EngineFunctionDeps, options: ReconcilerOptions = {}) {
   const { logger, metrics } = deps;
 
-  const reconcileOnce = async (environment: string, record: SQSRecord, changes: ObservationChange[]): Promise<ReconcileResult> => {
+  const reconcileOnce = async (environment: string, record: SQSRecord, changes: ObservationChange[], signals: Signals): Promise<ReconcileResult> => {
     const started = performance.now();
     try {
-      const result = await reconcile(deps, environment, changes);
+      const result = await reconcile(deps, environment, changes, signals);
       const ms = Math.round(performance.now() - started);
       logger.info('reconciled', {
         environment,
@@ -72,12 +73,18 @@ export function createReconcilerHandler(deps: EngineFunctionDeps, options: Recon
     // Every change the batch carries, by environment, in the queue's order: the one reconcile of an
     // environment folds them all (a record that is not a request is refused below, on its turn).
     const changes = new Map<string, ObservationChange[]>();
+    // …and the alarm readings and whether a tick asks for the alarms' backstop.
+    const signals = new Map<string, Signals>();
     for (const record of records) {
       try {
         const request = parseReconcileRequest(record.body);
         const list = changes.get(request.environment) ?? [];
         if (request.change) list.push(request.change);
         changes.set(request.environment, list);
+        const signal = signals.get(request.environment) ?? { alarms: [], backstop: false };
+        if (request.alarm) signal.alarms.push(request.alarm);
+        if (request.trigger === 'tick') signal.backstop = true;
+        signals.set(request.environment, signal);
       } catch {
         // refused on its turn
       }
@@ -98,7 +105,7 @@ export function createReconcilerHandler(deps: EngineFunctionDeps, options: Recon
           metrics?.add('ReconcileRequestsCoalesced', 'Count', 1, environment);
           return running;
         }
-        const job = reconcileOnce(environment, record, changes.get(environment) ?? []);
+        const job = reconcileOnce(environment, record, changes.get(environment) ?? [], signals.get(environment) ?? { alarms: [], backstop: false });
         reconciles.set(environment, job);
         return job;
       },

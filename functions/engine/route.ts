@@ -1,16 +1,20 @@
 /**
  * Which environments an inbound event concerns. A task event names its `startedBy` (one value per
  * environment); a container-instance event concerns every environment deploying on that cluster;
- * a tick concerns every environment with a deployment in progress. The event log answers each from
- * an index of the projections with a deployment in progress (`adapters/event-log.ts`, "Routing").
+ * a tick concerns every environment with a deployment in progress; an alarm event every environment
+ * watching the alarm. The event log answers each from an index: the projections with a deployment in
+ * progress (`adapters/event-log.ts`, "Routing"), or the alarm index (alarm name → environments).
  */
 import type { EnvironmentState } from '../../domain/environment';
+import { watchedAlarms } from '../../domain/environment';
 import { startedByOf } from '../../domain/identity';
 import type { EventLog } from '../ports';
 
 export type EngineTrigger =
   | { kind: 'task'; clusterArn: string; startedBy?: string | undefined }
   | { kind: 'containerInstance'; clusterArn: string }
+  /** A CloudWatch alarm changed state: the environments watching it (the alarm index). */
+  | { kind: 'alarm'; alarmName: string }
   | { kind: 'tick' };
 
 /** Cluster names and ARNs both identify a cluster: compare by name. */
@@ -28,6 +32,12 @@ export function concerns(state: EnvironmentState, trigger: EngineTrigger): boole
       return clusterName(engine.cluster) === clusterName(trigger.clusterArn);
     case 'task':
       return clusterName(engine.cluster) === clusterName(trigger.clusterArn) && trigger.startedBy === startedByOf(state.name);
+    case 'alarm':
+      return watchedAlarms(state).includes(trigger.alarmName);
+    default: {
+      const never: never = trigger;
+      throw new Error(`unexpected trigger ${JSON.stringify(never)}`);
+    }
   }
 }
 
@@ -38,6 +48,7 @@ export function concerns(state: EnvironmentState, trigger: EngineTrigger): boole
  * (a tick). The same answer as `concerns` over every environment.
  */
 export async function environmentsFor(eventLog: EventLog, trigger: EngineTrigger): Promise<string[]> {
+  if (trigger.kind === 'alarm') return eventLog.environmentsWatching(trigger.alarmName);
   const query =
     trigger.kind === 'tick'
       ? {}

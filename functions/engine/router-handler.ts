@@ -26,7 +26,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { EcsChange } from '../../domain/rollout';
+import type { AlarmReading, EcsChange } from '../../domain/rollout';
 import { relevant } from '../../domain/rollout';
 import type { InboundEvent } from '../../events/aws';
 import { InboundEventError, parseInboundEvent } from '../../events/aws';
@@ -61,8 +61,11 @@ export function triggerOf(inbound: InboundEvent): EngineTrigger | undefined {
     case 'tick':
       return { kind: 'tick' };
     case 'alarm':
-      // Alarm-driven rollbacks are not routed yet: the planner has no rule for them.
-      return undefined;
+      return { kind: 'alarm', alarmName: inbound.event.detail.alarmName };
+    default: {
+      const never: never = inbound;
+      throw new Error(`unexpected inbound event ${JSON.stringify(never)}`);
+    }
   }
 }
 
@@ -83,6 +86,13 @@ export function changeOf(inbound: InboundEvent): EcsChange | undefined {
     default:
       return undefined;
   }
+}
+
+/** What an alarm event says: the alarm's new state and when it entered it (its `state.timestamp`). */
+export function alarmReadingOf(inbound: InboundEvent): AlarmReading | undefined {
+  if (inbound.kind !== 'alarm') return undefined;
+  const { alarmName, state } = inbound.event.detail;
+  return { name: alarmName, value: state.value, at: Date.parse(state.timestamp), reason: state.reason };
 }
 
 export function isSqsEvent(event: unknown): event is SQSEvent {
@@ -128,8 +138,15 @@ export function createRouterHandler(deps: RouterDeps) {
       return;
     }
     const observed = observationChangeOf(inbound);
+    const alarm = alarmReadingOf(inbound);
     await deps.reconciles.request(
-      environments.map((environment) => ({ environment, trigger: trigger.kind, eventId: inbound.event.id, ...(observed ? { change: observed } : {}) })),
+      environments.map((environment) => ({
+        environment,
+        trigger: trigger.kind,
+        eventId: inbound.event.id,
+        ...(observed ? { change: observed } : {}),
+        ...(alarm ? { alarm } : {}),
+      })),
     );
     logger.info('routed', { ...cause, environments });
   };

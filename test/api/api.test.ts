@@ -144,6 +144,23 @@ describe('errors', () => {
     expect(badLimit.body.error).toMatchObject({ field: 'limit' });
   });
 
+  it('400 for the safety keys names the field, and nothing is written', async () => {
+    const base = { Name: 'Safety/Bad', TaskDefinition: 'd:1', DeploymentType: 'Daemon' };
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ Alarms: { AlarmNames: 'daemon-errors' } }, 'DeploymentConfiguration.Alarms.AlarmNames'],
+      [{ Alarms: { AlarmNames: ['daemon-errors'], Rollback: 'yes' } }, 'DeploymentConfiguration.Alarms.Rollback'],
+      [{ CircuitBreaker: { FailedTasks: '0%' } }, 'DeploymentConfiguration.CircuitBreaker.FailedTasks'],
+      [{ Canary: { Instances: 1 } }, 'DeploymentConfiguration.Canary.BakeSeconds'],
+      [{ BakeSeconds: 'long' }, 'DeploymentConfiguration.BakeSeconds'],
+    ];
+    for (const [configuration, field] of cases) {
+      const bad = await api.call('POST', '/environments', { ...base, DeploymentConfiguration: configuration });
+      expect(bad.status, field).toBe(400);
+      expect(bad.body.error, field).toMatchObject({ code: 'ValidationError', field });
+    }
+    expect((await api.call('GET', env('Safety/Bad'))).status).toBe(404);
+  });
+
   it('404 for unknown environments, revisions and routes; 405 for a wrong method', async () => {
     expect((await api.call('GET', env('nope'))).status).toBe(404);
     expect((await api.call('GET', `${env('nope')}/status`)).status).toBe(404);

@@ -76,6 +76,8 @@ describe('npm run bench -- --quick', () => {
       expected[`api.${op}.p50`] = 'ms';
       expected[`api.${op}.p99`] = 'ms';
     }
+    // The alarm part: from an alarm's state change to the first rollback action (virtual seconds).
+    expected['engine.alarm_to_rollback.p50'] = 's';
     // Every function scripts/build.ts bundles, and the baseline the cold imports are divided by.
     expected['bundle.baseline.cold_import'] = 'ms';
     for (const { name: fn } of FUNCTIONS) {

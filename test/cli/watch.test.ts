@@ -253,6 +253,21 @@ describe('wait environment-stable', () => {
     });
   });
 
+  it('the deployment is rolled back by a trigger: exit 1 with the trigger\'s reason', async () => {
+    const reason = 'alarm daemon-errors entered ALARM at 2026-11-30T12:03:10.000Z (Threshold Crossed)';
+    api.handle(
+      sequence([
+        status([[1, 'Undeploying', 0, 5], [2, 'Deploying', 5, 1]]),
+        status([[1, 'Deploying', 5, 4], [2, 'Reverting', 0, 1, reason]]),
+      ]),
+    );
+    expect(await wait()).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `blox: SomeEnvironment/Prod:2 was rolled back (it is Reverting): ${reason}\n`,
+    });
+  });
+
   it('waiting on a rollback itself succeeds when the rolled-back-to revision is Active', async () => {
     api.handle(
       sequence([

@@ -102,7 +102,20 @@ describe('schema/environment.schema.json', () => {
     ]);
     expect(schema.required).toEqual(['Name', 'TaskDefinition', 'DeploymentType']);
     const objects = objectSchemas(schema);
-    expect(objects.map(([path]) => path)).toEqual(['(root)', 'InstanceGroup', 'DeploymentConfiguration', 'Coverage', 'RollbackConfiguration', 'Coverage']);
+    expect(objects.map(([path]) => path)).toEqual([
+      '(root)',
+      'InstanceGroup',
+      'DeploymentConfiguration',
+      'Alarms',
+      'CircuitBreaker',
+      'Canary',
+      'Coverage',
+      'RollbackConfiguration',
+      'Alarms',
+      'CircuitBreaker',
+      'Canary',
+      'Coverage',
+    ]);
     for (const [path, object] of objects) {
       expect(object.additionalProperties, path).toBe(false);
       for (const [key, field] of Object.entries(propertiesOf(object))) {

@@ -492,3 +492,62 @@ describe('property: any JSON either parses to a fixed point or is refused with a
     expect(outcomes).toContain('invalid');
   });
 });
+
+describe('safety keys: Alarms, BakeSeconds, CircuitBreaker, Canary', () => {
+  const withConfiguration = (configuration: Record<string, unknown>, base: Record<string, unknown> = DAEMON) => ({ ...base, DeploymentConfiguration: configuration });
+
+  it('accepts them, numbers from numeric strings, and stores them as given', () => {
+    const spec = parseEnvironmentSpec(
+      withConfiguration({
+        BakeSeconds: '120',
+        Alarms: { AlarmNames: ['daemon-errors'], Rollback: false },
+        CircuitBreaker: { FailedTasks: '20%' },
+        Canary: { Instances: '2', BakeSeconds: 600 },
+      }),
+    );
+    expect(spec.DeploymentConfiguration).toStrictEqual({
+      BakeSeconds: 120,
+      Alarms: { AlarmNames: ['daemon-errors'], Rollback: false },
+      CircuitBreaker: { FailedTasks: '20%' },
+      Canary: { Instances: 2, BakeSeconds: 600 },
+    });
+  });
+
+  it('fills in the defaults when a deployment starts: Rollback true, each alarm once; absent keys stay absent', () => {
+    const spec = parseEnvironmentSpec(withConfiguration({ Alarms: { AlarmNames: ['a', 'b', 'a'] }, CircuitBreaker: {} }));
+    expect(effectiveDeploymentConfiguration(spec)).toStrictEqual({
+      Method: 'Replace',
+      MinHealthyPercent: 50,
+      MaxOver: 1,
+      StuckAfterSeconds: 300,
+      FailingAfterSeconds: 900,
+      Alarms: { AlarmNames: ['a', 'b'], Rollback: true },
+      CircuitBreaker: { Rollback: true },
+    });
+  });
+
+  const countOrPercent = /expected a count from 1 to 100000 or a percentage from 1% to 100%/;
+  const cases: [string, unknown, string, RegExp][] = [
+    ['an unknown key in Alarms', withConfiguration({ Alarms: { AlarmNames: ['a'], Names: ['b'] } }), 'DeploymentConfiguration.Alarms.Names', /unknown field \(expected one of AlarmNames, Rollback\)$/],
+    ['no AlarmNames', withConfiguration({ Alarms: { Rollback: true } }), 'DeploymentConfiguration.Alarms.AlarmNames', /is required$/],
+    ['an empty AlarmNames', withConfiguration({ Alarms: { AlarmNames: [] } }), 'DeploymentConfiguration.Alarms.AlarmNames', /expected a list of 1 to 10 CloudWatch alarm names$/],
+    ['11 alarm names', withConfiguration({ Alarms: { AlarmNames: Array.from({ length: 11 }, (_, i) => `a${i}`) } }), 'DeploymentConfiguration.Alarms.AlarmNames', /expected a list of 1 to 10/],
+    ['an empty alarm name', withConfiguration({ Alarms: { AlarmNames: [''] } }), 'DeploymentConfiguration.Alarms.AlarmNames.0', /expected a CloudWatch alarm name/],
+    ['Rollback "yes"', withConfiguration({ Alarms: { AlarmNames: ['a'], Rollback: 'yes' } }), 'DeploymentConfiguration.Alarms.Rollback', /expected true or false$/],
+    ['BakeSeconds -1', withConfiguration({ BakeSeconds: -1 }), 'DeploymentConfiguration.BakeSeconds', /expected an integer from 0 to 604800/],
+    ['FailedTasks 0', withConfiguration({ CircuitBreaker: { FailedTasks: 0 } }), 'DeploymentConfiguration.CircuitBreaker.FailedTasks', countOrPercent],
+    ['FailedTasks "150%"', withConfiguration({ CircuitBreaker: { FailedTasks: '150%' } }), 'DeploymentConfiguration.CircuitBreaker.FailedTasks', countOrPercent],
+    ['CircuitBreaker.Rollback 1', withConfiguration({ CircuitBreaker: { Rollback: 1 } }), 'DeploymentConfiguration.CircuitBreaker.Rollback', /expected true or false$/],
+    ['Canary without Instances', withConfiguration({ Canary: { BakeSeconds: 60 } }), 'DeploymentConfiguration.Canary.Instances', /is required$/],
+    ['Canary Instances "0%"', withConfiguration({ Canary: { Instances: '0%', BakeSeconds: 60 } }), 'DeploymentConfiguration.Canary.Instances', countOrPercent],
+    ['Canary without BakeSeconds', withConfiguration({ Canary: { Instances: 1 } }), 'DeploymentConfiguration.Canary.BakeSeconds', /is required$/],
+    ['an unknown key in Canary', withConfiguration({ Canary: { Instances: 1, BakeSeconds: 1, Hosts: 2 } }), 'DeploymentConfiguration.Canary.Hosts', /unknown field \(expected one of Instances, BakeSeconds\)$/],
+    ['Canary on a Service', withConfiguration({ Canary: { Instances: 1, BakeSeconds: 1 } }, SERVICE), 'DeploymentConfiguration.Canary', /only allowed when DeploymentType is Daemon$/],
+  ];
+  it.each(cases)('refuses %s, naming the field', (_label, input, field, message) => {
+    const error = validationError(() => parseEnvironmentSpec(input));
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(new RegExp(`^${field.replace(/\./g, '\\.')}: `));
+    expect(error.message).toMatch(message);
+  });
+});

@@ -2,7 +2,8 @@
  * The local stack's simulated load balancer and CloudWatch, end to end: `npm start` as a real
  * process (10× speed) and `blox sim …` as real processes — web tasks of a Daemon environment join
  * target group `web` and turn healthy, a 20 % error rate drives alarm `web-5xx` into ALARM, and
- * the alarm's `CloudWatch Alarm State Change` events reach the engine's router. Then, in process,
+ * the alarm's `CloudWatch Alarm State Change` events reach the engine's router, which routes them to
+ * the environment watching the alarm. Then, in process,
  * `--data-dir` keeps the services' description (error rates included) across a restart.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -56,7 +57,7 @@ describe('npm start: target group web and alarm web-5xx', () => {
     await ok(
       stack.url,
       ['create-environment', '--yaml-file', '-'],
-      `Name: "${NAME}"\nTaskDefinition: "web:1"\nCluster: "default"\nInstanceGroup:\n  Query: "attribute:stack == prod"\nDeploymentType: Daemon\n`,
+      `Name: "${NAME}"\nTaskDefinition: "web:1"\nCluster: "default"\nInstanceGroup:\n  Query: "attribute:stack == prod"\nDeploymentType: Daemon\nDeploymentConfiguration:\n  Alarms:\n    AlarmNames: [web-5xx]\n`,
     );
     await ok(stack.url, ['deploy-environment', '--environment-name', NAME, '--environment-revision', '1']);
     // Five prod instances, one web task each: healthy after 5 checks 30 s apart.
@@ -72,7 +73,7 @@ describe('npm start: target group web and alarm web-5xx', () => {
     });
     expect(alarm.StateReason).toMatch(/^Threshold Crossed: 3 out of the last 3 datapoints \[(19|20)\.\d+ .*\] were greater than the threshold \(5\.0\)/);
     await until('the ALARM event at the router', async () =>
-      /alarm web-5xx OK → ALARM/.test(stack.output()) && /event ignored: no route for this kind +trigger=alarm/.test(stack.output()) ? true : undefined,
+      /alarm web-5xx OK → ALARM/.test(stack.output()) && /routed +trigger=alarm .*detailType="?CloudWatch Alarm State Change/.test(stack.output()) ? true : undefined,
     );
   }, 120_000);
 

@@ -301,4 +301,19 @@ describe.each(stores)('EventLog contract: %s', (_, open) => {
     await log.append(request('idle', 1, frozen(1), { state: mini('idle', 2, deploying('blue')) }));
     expect((await log.deployingEnvironments({ cluster: 'blue' })).map((e) => e.environment)).toEqual(['blue/x', 'idle']);
   });
+
+  it('keeps the alarm index with the appends: alarm name → the environments watching it', async () => {
+    const log = await open();
+    await create(log, 'a', { alarmWatch: { add: ['web-5xx', 'daemon-errors'], remove: [] } });
+    await create(log, 'b', { alarmWatch: { add: ['daemon-errors'], remove: [] } });
+    await create(log, 'c');
+    expect(await log.environmentsWatching('daemon-errors')).toEqual(['a', 'b']);
+    expect(await log.environmentsWatching('web-5xx')).toEqual(['a']);
+    expect(await log.environmentsWatching('web')).toEqual([]); // a prefix of another alarm's name
+    // "a" stops watching daemon-errors; a refused append changes nothing.
+    await log.append(request('a', 1, frozen(1), { alarmWatch: { add: [], remove: ['daemon-errors'] } }));
+    await expect(log.append(request('b', 0, frozen(1), { alarmWatch: { add: ['web-5xx'], remove: [] } }))).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await log.environmentsWatching('daemon-errors')).toEqual(['b']);
+    expect(await log.environmentsWatching('web-5xx')).toEqual(['a']);
+  });
 });

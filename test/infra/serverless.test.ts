@@ -233,6 +233,11 @@ describe('serverless.yml', () => {
           for (const leaf of stringLeaves(target)) {
             if (!leaf.includes('*')) continue;
             const context = `${where}: ${actions.join(', ')} on ${JSON.stringify(target)}`;
+            // CloudWatch alarms: any alarm of the account and Region (the ones watched are named at run time).
+            if (actions.every((a) => a === 'cloudwatch:DescribeAlarms')) {
+              expect(leaf, context).toBe('arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*');
+              continue;
+            }
             if (leaf === '*') {
               expect(actions.every((a) => STAR_ONLY_ACTIONS.has(a)), context).toBe(true);
               if (actions.includes('ecs:ListTasks')) expect(statement.Condition?.ArnEquals?.['ecs:cluster'], context).toEqual(params.clusters);
@@ -337,6 +342,7 @@ describe('serverless.yml', () => {
           'detail-type': ['ECS Container Instance State Change'],
           detail: { clusterArn: params.clusters },
         },
+        { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
       ]);
       // Every rule matches events the router parses (events/aws), on the default bus.
       for (const rule of rules) {
@@ -347,6 +353,25 @@ describe('serverless.yml', () => {
       }
       expect(eventsOf(router, 'schedule')).toEqual(['rate(1 minute)']);
       expect(INBOUND_EVENT_TYPES).toContainEqual(expect.objectContaining({ kind: 'tick', source: 'aws.events', detailType: 'Scheduled Event' }));
+    });
+
+    it('alarms, least privilege: DescribeAlarms on alarms for the reconciler alone; the alarm index read by the router and its entries deleted only under their partitions', () => {
+      const alarmArn = { 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*' };
+      const onlyAlarmIndex = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['$blox#alarm_*'] } };
+      for (const [name, fn] of functions) {
+        const cloudwatch = roleStatements(roleId(fn)).filter((s) => asArray(s.Action).some((a) => a.startsWith('cloudwatch:')));
+        if (name === 'reconciler') expect(cloudwatch).toEqual([{ Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: [alarmArn] }]);
+        else expect(cloudwatch, name).toEqual([]);
+        // Deleting items: only alarm index entries, and only by the functions whose appends change what is watched.
+        const deletes = roleStatements(roleId(fn)).filter((s) => asArray(s.Action).includes('dynamodb:DeleteItem'));
+        for (const statement of deletes) {
+          expect(asArray(statement.Action), name).toEqual(['dynamodb:DeleteItem']);
+          expect(statement.Condition, name).toEqual(onlyAlarmIndex);
+        }
+        expect(deletes.length, name).toBe(name === 'reconciler' || name === 'api-write' ? 1 : 0);
+      }
+      const routerQueries = roleStatements(roleId(router)).filter((s) => asArray(s.Action).includes('dynamodb:Query') && s.Condition);
+      expect(routerQueries).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [{ 'Fn::GetAtt': ['Table', 'Arn'] }], Condition: onlyAlarmIndex }]);
     });
 
     it('router: consumes the wake-up queue with partial batch responses; async invocations are retried (the deduplication ids make a retry harmless)', () => {
@@ -454,11 +479,11 @@ describe('serverless.yml', () => {
 
       const index = (name: string) => ({ 'Fn::Join': ['', [getAtt('Table'), `/index/${name}`]] });
 
-      it('router: queries the environment indexes, sends to the reconcile queue, receives wake-ups — no ECS, no write, no PutEvents', () => {
+      it('router: queries the environment indexes and the alarm index, sends to the reconcile queue, receives wake-ups — no ECS, no write, no PutEvents', () => {
         const actions = actionsOn('router');
         expect(servicePrefixes('router')).toEqual(['dynamodb', 'logs', 'sqs']);
         expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:Query']);
-        expect(actions.get('dynamodb:Query')).toEqual([index('gsi1'), index('gsi2')]);
+        expect(actions.get('dynamodb:Query')).toEqual([index('gsi1'), index('gsi2'), getAtt('Table')]);
         expect(actions.get('sqs:SendMessage')).toEqual([getAtt('ReconcileQueue')]);
         for (const receive of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) expect(actions.get(receive)).toEqual([getAtt('WakeupsQueue')]);
         expect([...actions.keys()].filter((a) => a.startsWith('sqs:')).sort()).toEqual(['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
@@ -466,7 +491,8 @@ describe('serverless.yml', () => {
 
       it('reconciler: the table, ECS reads, sending actions and wake-ups, receiving (and backing off) reconcile requests, PutEvents', () => {
         const actions = actionsOn('reconciler');
-        expect(servicePrefixes('reconciler')).toEqual(['dynamodb', 'ecs', 'events', 'logs', 'sqs']);
+        expect(servicePrefixes('reconciler')).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'events', 'logs', 'sqs']);
+        expect([...actions.keys()].filter((a) => a.startsWith('cloudwatch:'))).toEqual(['cloudwatch:DescribeAlarms']);
         expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
           ['ecs:DescribeContainerInstances', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
         );

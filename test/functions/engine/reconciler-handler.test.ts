@@ -113,3 +113,34 @@ describe('reconciler', () => {
     expect(environmentsOf(bed.enqueued)).toEqual([NAME]);
   });
 });
+
+describe('reconciler: the watched alarms', () => {
+  const watching = { DeploymentConfiguration: { Method: 'Replace', MinHealthyPercent: 80, Alarms: { AlarmNames: ['daemon-errors'] } } } as const;
+  const alarmRequest = (id: string, trigger: ReconcileRequest['trigger'], alarm?: ReconcileRequest['alarm']) =>
+    sqsRecord(id, JSON.stringify({ environment: NAME, trigger, eventId: `event-${++seq}`, ...(alarm ? { alarm } : {}) } satisfies ReconcileRequest), { MessageGroupId: NAME });
+
+  it('reads DescribeAlarms when the deployment has no state on record for a watched alarm, and on a tick (the backstop) — not on every event', async () => {
+    const described: string[][] = [];
+    const okSince = bed.clock.now() - 3_600_000;
+    bed.deps.alarms = { describe: async (names) => (described.push([...names]), [{ name: 'daemon-errors', value: 'OK', at: okSince, reason: 'fine' }]) };
+    await bed.deploying(NAME, watching as never);
+
+    await handler(sqsEvent(alarmRequest('m1', 'task')), lambdaContext());
+    expect(described).toEqual([['daemon-errors']]);
+    expect((await bed.eventLog.load(NAME))?.engine?.alarms).toEqual({ 'daemon-errors': { value: 'OK', at: okSince, reason: 'fine' } });
+
+    await handler(sqsEvent(alarmRequest('m2', 'task')), lambdaContext());
+    expect(described).toHaveLength(1);
+    await handler(sqsEvent(alarmRequest('m3', 'tick')), lambdaContext());
+    expect(described).toHaveLength(2);
+
+    // An alarm event: its reading is planned with, without a DescribeAlarms. The first deployment has
+    // nothing to roll back to: it halts, with the reason.
+    const at = bed.clock.now();
+    await handler(sqsEvent(alarmRequest('m4', 'alarm', { name: 'daemon-errors', value: 'ALARM', at, reason: 'Threshold Crossed' })), lambdaContext());
+    expect(described).toHaveLength(2);
+    const state = await bed.eventLog.load(NAME);
+    expect(state?.engine?.phase).toMatchObject({ phase: 'Halted', trigger: 'Alarm' });
+    expect(state?.revisions.find((r) => r.revision === 1)).toMatchObject({ health: 'Stuck', statusReason: expect.stringMatching(/^alarm daemon-errors entered ALARM at .*; halted: no earlier revision to roll back to$/) });
+  });
+});

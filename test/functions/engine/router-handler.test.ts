@@ -7,7 +7,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { startedByOf } from '../../../domain/identity';
 import { ReconcileQueueSendError } from '../../../functions/adapters/sqs-reconcile-queue';
 import { createRouterHandler, isSqsEvent, STARTED_BY_PREFIX } from '../../../functions/engine/router-handler';
-import { Bed, lambdaContext, NAME, sample, sqsEvent, sqsRecord } from './support';
+import type { EnvironmentSpec } from '../../../domain/spec';
+import { Bed, lambdaContext, NAME, sample, spec, sqsEvent, sqsRecord } from './support';
 
 const OTHER = 'Other/Staging';
 let bed: Bed;
@@ -111,7 +112,28 @@ describe('router: EventBridge events', () => {
     expect(bed.requests).toEqual([]);
   });
 
-  it('drops (logs, does not throw) malformed and unrecognized events; ignores alarm events (no route yet)', async () => {
+  it('an alarm event becomes a request for each environment watching the alarm (the alarm index), carrying its new state and when it entered it', async () => {
+    const watching = { DeploymentConfiguration: { Alarms: { AlarmNames: ['ServerCpuTooHigh'] } } } as Partial<EnvironmentSpec>;
+    await bed.deploying(NAME, watching);
+    await bed.deploying(OTHER); // watches nothing
+    await bed.run({ type: 'CreateEnvironment', spec: spec('Idle/Env', watching), at: bed.at() }); // watches it, not deploying
+    const event = sample('cloudwatch-alarm-ok-to-alarm.json');
+
+    await handler(event, lambdaContext());
+
+    const alarm = {
+      name: 'ServerCpuTooHigh',
+      value: 'ALARM',
+      at: Date.parse('2019-10-02T17:04:40.989Z'), // "2019-10-02T17:04:40.989+0000"
+      reason: 'Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] was greater than the threshold (50.0) (minimum 1 datapoint for OK -> ALARM transition).',
+    };
+    expect([...bed.requests].sort((a, b) => a.environment.localeCompare(b.environment))).toEqual([
+      { environment: 'Idle/Env', trigger: 'alarm', eventId: event.id, alarm },
+      { environment: NAME, trigger: 'alarm', eventId: event.id, alarm },
+    ]);
+  });
+
+  it('drops (logs, does not throw) malformed and unrecognized events; an alarm nobody watches concerns nobody', async () => {
     await bed.deploying(NAME);
     const warn = vi.spyOn(bed.logger, 'warn');
     const malformed = taskEventFor(NAME);
