@@ -99,10 +99,23 @@ describe('schema/environment.schema.json', () => {
       'DesiredCount',
       'DeploymentConfiguration',
       'RollbackConfiguration',
+      'Service',
     ]);
     expect(schema.required).toEqual(['Name', 'TaskDefinition', 'DeploymentType']);
     const objects = objectSchemas(schema);
-    expect(objects.map(([path]) => path)).toEqual(['(root)', 'InstanceGroup', 'DeploymentConfiguration', 'Coverage', 'RollbackConfiguration', 'Coverage']);
+    expect(objects.map(([path]) => path)).toEqual([
+      '(root)',
+      'InstanceGroup',
+      'DeploymentConfiguration',
+      'CanaryTask',
+      'Coverage',
+      'RollbackConfiguration',
+      'CanaryTask',
+      'Coverage',
+      'Service',
+      'NetworkConfiguration',
+      'LoadBalancer',
+    ]);
     for (const [path, object] of objects) {
       expect(object.additionalProperties, path).toBe(false);
       for (const [key, field] of Object.entries(propertiesOf(object))) {
