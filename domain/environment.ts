@@ -25,10 +25,10 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
 import { displayStatus, isRetired } from './revision-status';
-import type { PlannerEvent, PlannerState } from './rollout';
+import type { PlannerEvent, PlannerState, ServiceTarget } from './rollout';
 import { applyPlannerEvent, recordLaunchFailures } from './rollout';
 import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
-import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, specSchemas } from './spec';
+import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, serviceNameOf, specSchemas } from './spec';
 import { isoFromMs, msFromIso } from './time';
 
 // ── Commands (imperative) ───────────────────────────────────────────────────────────────────────
@@ -81,6 +81,8 @@ export interface DeploymentTarget {
   cluster: string;
   query?: string | undefined;
   configuration: EffectiveDeploymentConfiguration;
+  /** A Service environment: its ECS service. */
+  service?: ServiceTarget | undefined;
 }
 
 /**
@@ -324,16 +326,40 @@ function decideRollback(command: Extract<EnvironmentCommand, { type: 'RollbackTo
 function deploymentTarget(state: EnvironmentState, revision: number, given: EnvironmentSpec | undefined, rollback?: DeploymentConfiguration): DeploymentTarget {
   const spec = revision === state.latestRevision ? state.latestSpec : given;
   if (!spec) throw new Error(`deploying revision ${revision} of "${state.name}" needs its spec from the revision table`);
-  if (spec.DeploymentType !== 'Daemon') {
+  const configuration = effectiveDeploymentConfiguration(spec, rollback);
+  if (spec.DeploymentType === 'Service' && configuration.Method !== 'Rolling') {
     throw new ConflictError(
-      `revision ${revision} of "${state.name}" is a ${spec.DeploymentType} environment: only Daemon environments can be deployed so far`,
+      `revision ${revision} of "${state.name}" deploys with Method ${configuration.Method}: only Rolling Service deployments exist so far`,
     );
   }
   return {
     taskDefinition: spec.TaskDefinition,
     cluster: spec.Cluster ?? 'default',
     query: spec.InstanceGroup?.Query,
-    configuration: effectiveDeploymentConfiguration(spec, rollback),
+    configuration,
+    ...(spec.DeploymentType === 'Service' ? { service: serviceTarget(spec) } : {}),
+  };
+}
+
+/** What a Service revision runs as: its ECS service, from the spec. */
+export function serviceTarget(spec: EnvironmentSpec): ServiceTarget {
+  const given = spec.Service;
+  const network = given?.NetworkConfiguration;
+  const balancer = given?.LoadBalancer;
+  return {
+    name: serviceNameOf(spec),
+    desiredCount: spec.DesiredCount ?? 0,
+    ...(given?.LaunchType ? { launchType: given.LaunchType } : {}),
+    ...(network
+      ? {
+          networkConfiguration: {
+            subnets: network.Subnets,
+            ...(network.SecurityGroups ? { securityGroups: network.SecurityGroups } : {}),
+            ...(network.AssignPublicIp ? { assignPublicIp: network.AssignPublicIp } : {}),
+          },
+        }
+      : {}),
+    ...(balancer ? { loadBalancer: { containerName: balancer.ContainerName, containerPort: balancer.ContainerPort, targetGroupArn: balancer.TargetGroupArn } } : {}),
   };
 }
 
@@ -445,6 +471,7 @@ function startEngine(state: EnvironmentCommon, deployment: Deployment, target: D
     stops: [],
     failures: {},
     counts: [],
+    ...(target.service ? { service: target.service } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ import type { PutEventsEntry } from '../events/notifications';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
 import { runCommand } from '../functions/commands';
 import { announce } from '../functions/engine/engine';
-import type { Cluster, EventLog, ObservationStore } from '../functions/ports';
+import type { Cluster, EventLog, ObservationStore, Services } from '../functions/ports';
 import { BudgetedCluster } from '../functions/adapters/budgeted-cluster';
 import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-budget';
 import type { EcsCalls } from '../functions/ecs-budget-port';
@@ -32,8 +32,9 @@ import { MemoryEventLog } from './memory-event-log';
 import { MemoryObservationStore } from './memory-observation-store';
 import { CachedObservationStore } from '../functions/adapters/observation-store';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
-import type { SimulatedClusterOptions } from './sim';
-import { SimulatedCluster, VirtualClock, mulberry32 } from './sim';
+import type { SimServicesDescription, SimulatedClusterOptions, SimulatedServices } from './sim';
+import { createSimulatedServices, DEFAULT_SIM_SERVICES, loadBalancingOf, SimulatedCluster, VirtualClock, mulberry32 } from './sim';
+import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
 import type { EngineWiring, EngineWiringOptions, FaultCounts, LatencyModel, PlannerMode, ReconcilerStats } from './wiring';
 import { AWS_LATENCY, Invocations, wireEngine } from './wiring';
 
@@ -60,6 +61,12 @@ export interface HarnessOptions {
   eventLog?: EventLog;
   /** Where the engine keeps its picture of the cluster (default: the in-memory twin, which refuses what DynamoDB refuses). */
   observations?: ObservationStore;
+  /**
+   * The simulated ELBv2, CloudWatch and traffic next to the cluster (`createSimulatedServices`), with
+   * service tasks registered in their task set's target group: `true` for the default world's
+   * (`DEFAULT_SIM_SERVICES`: target group `web`, …), or a description. Default: none.
+   */
+  services?: boolean | SimServicesDescription;
 }
 
 export interface ApiCounts {
@@ -104,6 +111,8 @@ export type CommandInput = EnvironmentCommand extends infer C ? (C extends unkno
 export class Harness {
   readonly clock = new VirtualClock();
   readonly world: SimulatedCluster;
+  /** The simulated ELBv2, CloudWatch and traffic (`options.services`). */
+  readonly services: SimulatedServices | undefined;
   readonly eventLog: EventLog;
   readonly observations: ObservationStore;
   /** The action queue (SQS FIFO stand-in). */
@@ -127,6 +136,11 @@ export class Harness {
     this.observations = options.observations ?? new MemoryObservationStore();
     this.random = mulberry32((options.seed ?? 1) * 7919 + 17);
     this.world = new SimulatedCluster({ clock: this.clock, seed: options.seed ?? 1, ...options.world });
+    if (options.services) {
+      const description = options.services === true ? DEFAULT_SIM_SERVICES : options.services;
+      this.services = createSimulatedServices({ world: this.world, clock: this.clock, description, seed: options.seed ?? 1 });
+      this.world.useLoadBalancing(loadBalancingOf(this.services));
+    }
     // As deployed: every ECS call is counted as ECS would count it, and taken from one budget shared
     // by every environment (ECS's limits are per account and Region: one key for the whole world).
     const counted = this.countingCluster(this.world);
@@ -144,6 +158,10 @@ export class Harness {
       cluster,
       ...(options.crashExecutorAfterEcs && invocations ? { executorCluster: this.crashingCluster(cluster, options.crashExecutorAfterEcs, invocations), invocations } : {}),
       taskDefinitions: { hasHealthCheck: async (td) => this.world.taskBehaviour(td).health !== 'none' },
+      // Tracked like the stores: the world answers its Services port through the ECS adapter, loaded
+      // on first use (a real import the virtual clock must wait for).
+      services: this.tracked<Services>(this.world),
+      ...(this.services ? { targetHealth: new Elbv2TargetHealth(this.services.elbv2) } : {}),
       notifier: { publish: async (entries) => void this.notifications.push(...entries) },
       logger: new CapturingLogger(keep),
       planner: options.planner ?? 'fifo',
@@ -352,5 +370,6 @@ export class Harness {
 
   async stop(): Promise<void> {
     await this.wiring.stop();
+    this.services?.close();
   }
 }

@@ -24,13 +24,14 @@ import type { EngineEvent, EnvironmentState } from '../../domain/environment';
 import { statusChanges } from '../../domain/environment';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { Observation, ObservationChange, PlannerAction, PlannerState } from '../../domain/rollout';
-import { confirmationReason, fold, pendingLaunches, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
+import { afterFullLook, confirmationReason, fold, pendingLaunches, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
-import type { ActionQueue, Clock, Cluster, EventLog, Notifier, ObservationHead, ObservationStore, StoredObservation, TaskDefinitions } from '../ports';
+import type { ActionQueue, Clock, Cluster, EventLog, Notifier, ObservationHead, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions } from '../ports';
 import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
+import { executeServiceUpdate, observeService } from './service';
 
 /** What the engine reports to Powertools Metrics (EMF) per environment; see functions/adapters. */
 export interface EngineMetrics {
@@ -41,6 +42,10 @@ export interface EngineDeps {
   eventLog: EventLog;
   cluster: Cluster;
   taskDefinitions: TaskDefinitions;
+  /** ECS services and task sets (Service environments); without it a Service deployment cannot be observed. */
+  services?: Services | undefined;
+  /** ELBv2 target health (Service environments behind a target group). */
+  targetHealth?: TargetHealth | undefined;
   /** Where the picture of the cluster is kept between reconciles; without it every reconcile looks in full. */
   observations?: ObservationStore | undefined;
   /**
@@ -162,6 +167,17 @@ export async function reconcile(
         kept.stored = deps.observations ? await deps.observations.load(environment) : undefined;
         kept.loaded = true;
       }
+      if (state.engine.service) {
+        // A Service deployment looks at its service in full every time (functions/engine/service.ts).
+        if (!looked || looked.epoch !== state.engine.epoch || looked.deploymentId !== state.engine.deploymentId) {
+          const observed = await observeService(deps, state.engine);
+          looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look: { observed, observation: afterFullLook(state.engine, { instances: [], tasks: [] }, now), fullLook: 'service', changed: false } };
+        }
+        const planned = plan(state.engine, looked.look.observed, now);
+        actions = planned.actions;
+        wakeAt = planned.wakeAt;
+        return planned.events;
+      }
       if (!looked || looked.epoch !== state.engine.epoch || looked.deploymentId !== state.engine.deploymentId) {
         const look = await observe(deps, state.engine, kept.stored?.observation, changes, now);
         looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look };
@@ -221,6 +237,11 @@ export async function execute(deps: EngineDeps, action: PlannerAction, delivery:
     if (running) throw new Error(`StopTask ${running.arn}: the task still wants to run`);
     deps.log?.('StopTasks', { key: action.key, tasks: action.taskArns.length, reason: action.reason });
     deps.metrics?.add('ActionsCarriedOut', 'Count', action.taskArns.length, action.environment);
+    return 'done';
+  }
+  if (action.type === 'UpdateService') {
+    await executeServiceUpdate(deps, action);
+    deps.metrics?.add('ActionsCarriedOut', 'Count', action.operations.length, action.environment);
     return 'done';
   }
   const startedBy = startedByOf(action.environment);

@@ -5,10 +5,11 @@
  * an index of the projections with a deployment in progress (`adapters/event-log.ts`, "Routing").
  */
 import type { EnvironmentState } from '../../domain/environment';
-import { startedByOf } from '../../domain/identity';
+import { serviceGroupOf, startedByOf } from '../../domain/identity';
 import type { EventLog } from '../ports';
 
 export type EngineTrigger =
+  /** `startedBy`: the task's, or for a task of an ECS service, its group (`service:<name>`, `serviceGroupOf`). */
   | { kind: 'task'; clusterArn: string; startedBy?: string | undefined }
   | { kind: 'containerInstance'; clusterArn: string }
   | { kind: 'tick' };
@@ -27,7 +28,10 @@ export function concerns(state: EnvironmentState, trigger: EngineTrigger): boole
     case 'containerInstance':
       return clusterName(engine.cluster) === clusterName(trigger.clusterArn);
     case 'task':
-      return clusterName(engine.cluster) === clusterName(trigger.clusterArn) && trigger.startedBy === startedByOf(state.name);
+      return (
+        clusterName(engine.cluster) === clusterName(trigger.clusterArn) &&
+        trigger.startedBy === (engine.service ? serviceGroupOf(engine.service.name) : startedByOf(state.name))
+      );
   }
 }
 

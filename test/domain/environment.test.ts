@@ -213,10 +213,17 @@ describe('deploy-environment', () => {
     expect(() => then(state, deploy(0))).toThrow(ValidationError);
   });
 
-  it('refuses to deploy a Service environment (only Daemon deployments exist so far)', () => {
+  it('deploys a Service environment (Rolling): the engine gets its service, named after the environment', () => {
     const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3 };
+    const { state } = given(create(service), deploy(1));
+    expect(state.engine?.service).toEqual({ name: NAME.replace(/[^A-Za-z0-9_-]/g, '-'), desiredCount: 3 });
+    expect(state.engine?.configuration).toMatchObject({ Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 200 });
+  });
+
+  it('refuses to deploy a Service environment whose Method is not Rolling yet (Canary, BlueGreen)', () => {
+    const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3, DeploymentConfiguration: { Method: 'Canary' } };
     const { state } = given(create(service));
-    expect(() => then(state, deploy(1))).toThrow(/only Daemon environments can be deployed/);
+    expect(() => then(state, deploy(1))).toThrow(/only Rolling Service deployments exist so far/);
   });
 
   it('is accepted while frozen, and does not thaw', () => {

@@ -1,0 +1,272 @@
+/**
+ * The Service rollout: a Service environment's ECS service and task sets (observed) → the ECS calls
+ * of the next step (one `UpdateService` action, its operations in order) and the events that explain
+ * it. The rollout core (`core.ts`) hands a plan to this file when the deployment is a Service's, as it
+ * hands the Daemon's moves to `daemon-replace.ts` / `daemon-surge.ts`; the arithmetic of a step is
+ * `service-rolling.ts` (`planRolling`).
+ *
+ * One service per environment (the EXTERNAL deployment controller), one task set per revision
+ * (`externalId` = the revision). The deploying revision T's task set is the *target*; every other task
+ * set of the service is *old* and drains, oldest first — those of the revisions the deployment retires,
+ * and any task set Blox did not make (an adopted service's). Whether the deployment goes forward or is
+ * a rollback makes no difference here: a rollback's target is the older revision (its task set scaled
+ * back up, or created again), and the abandoned revision's task set drains like any old one — then
+ * `DeploymentCompleted` retires it `Reverted` and its task set is deleted.
+ *
+ * A step, in order:
+ *   1. No service (or an INACTIVE one): EnsureService (the spec's DesiredCount), then CreateTaskSet at
+ *      the scale the first step allows.
+ *   2. `planRolling` over the task sets' counts, D = the service's own desired count (scale-environment
+ *      and Application Auto Scaling change it; the rollout follows, never fights it).
+ *   3. Scale: the target's task set created (CreateTaskSet) or scaled, old ones scaled down — the tasks a
+ *      scale-down gives up are named (not ready ones first) and stopped before the scale is lowered, so
+ *      ECS's own scale-in, which picks for zone balance, never spends a ready task the budget did not grant.
+ *   4. Converged: the target's task set becomes PRIMARY, every old one is deleted; once that is done
+ *      (the target PRIMARY, no other task set left but DRAINING ones without tasks) → DeploymentCompleted.
+ *   5. Wait / Blocked: nothing to call; Blocked (no room at all) is Stuck at once, with the reason.
+ *
+ * Scales are percentages of D (ECS rounds the computed desired count up): `scalePercent(tasks, D)` is
+ * the smallest percentage, to 4 decimals, whose ceil(D × p / 100) is `tasks`.
+ *
+ * Progress and health as for a Daemon: progress is more ready tasks of T or fewer old tasks; none for
+ * StuckAfterSeconds → Stuck (the reason: the step's, or the service's latest event — ECS's placement
+ * failure); Stuck for FailingAfterSeconds → Failing; progress → Resumed.
+ *
+ * Worked example (D = 4, MinHealthyPercent 50, MaxPercent 150; old set s1 of revision 1 at 4 ready tasks,
+ * no task set for revision 2): planRolling → old 4 → 2 (budget 4 − 2), new 0 → 2 (room 6 − 4):
+ * `UpdateService [ScaleTaskSet s1 50 % stopping two ready tasks, CreateTaskSet web:2 at 50 %]`.
+ */
+import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, Plan, PlannerAction, PlannerEvent, PlannerState, RevisionCount, ServiceOperation } from './types';
+import { fnv1a64 } from '../identity';
+import { planRolling } from './service-rolling';
+import type { RollingStep, TaskSetView } from './service-rolling';
+
+/** How soon to look again while waiting for something ECS sends no event for (target health, an executed call). */
+export const SERVICE_POLL_MS = 2_000;
+
+const NEW_TASK_SET = '(new task set)';
+
+const wantsToRun = (t: ObservedServiceTask) => t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED';
+const stopping = (t: ObservedServiceTask) => t.desiredStatus === 'STOPPED' && t.lastStatus !== 'STOPPED';
+
+/**
+ * The scale (percent of D) that makes ECS keep `tasks` tasks: ceil(D × p / 100) = tasks.
+ * scalePercent(1, 3) === 33.3333 (ceil(0.999999) = 1); scalePercent(2, 4) === 50; scalePercent(0, 0) === 0.
+ */
+export function scalePercent(tasks: number, desiredCount: number): number {
+  if (desiredCount <= 0) return tasks > 0 ? 100 : 0;
+  if (tasks >= desiredCount) return 100;
+  const exact = (tasks * 100) / desiredCount;
+  if (Number.isInteger(exact)) return exact;
+  // Rounded down to 4 decimals: just under the exact share, so ECS's ceil lands on `tasks`.
+  return Math.floor(exact * 10_000) / 10_000;
+}
+
+/** What `planRolling` sees of a task set. */
+export function taskSetView(set: ObservedTaskSet): TaskSetView {
+  const live = set.tasks.filter(wantsToRun);
+  return {
+    id: set.id,
+    scale: set.status === 'DRAINING' ? 0 : set.computedDesiredCount,
+    running: live.length,
+    ready: live.filter((t) => t.ready).length,
+    stopping: set.tasks.filter(stopping).length,
+  };
+}
+
+/** The target's task set (the newest live one of revision T) and the old ones, oldest first. */
+export function splitTaskSets(service: ObservedService, revision: number): { target?: ObservedTaskSet | undefined; olds: ObservedTaskSet[] } {
+  const target = [...service.taskSets].reverse().find((s) => s.revision === revision && s.status !== 'DRAINING');
+  return { target, olds: service.taskSets.filter((s) => s !== target) };
+}
+
+export function planService(state: PlannerState, observed: Observed, now: number): Plan {
+  const target = state.service;
+  if (!target) throw new Error('planService: not a Service deployment');
+  const T = state.revision;
+  const config = state.configuration;
+  const events: PlannerEvent[] = [];
+  let wakeAt: number | undefined;
+  const wake = (at: number) => {
+    wakeAt = wakeAt === undefined ? at : Math.min(wakeAt, at);
+  };
+  const service: ObservedService = observed.service ?? { status: 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] };
+  const exists = service.status === 'ACTIVE' || service.status === 'DRAINING';
+  const D = exists ? service.desiredCount : target.desiredCount;
+  const { target: set, olds } = exists ? splitTaskSets(service, T) : { target: undefined, olds: [] };
+
+  // ── Counts: DESIRED what ECS keeps for the revision's task set now, CURRENT its RUNNING tasks ──
+  const counts = countRevisions(state, service);
+  if (!sameCounts(counts, state.counts)) events.push({ type: 'RevisionCountsChanged', counts, at: now });
+
+  const blockers: string[] = [];
+  const operations: ServiceOperation[] = [];
+  let step: RollingStep | undefined;
+  if (service.status === 'DRAINING') {
+    blockers.push(`service ${target.name} is DRAINING (being deleted): it cannot run task sets until it is INACTIVE`);
+  } else if (exists && service.deploymentController !== undefined && service.deploymentController !== 'EXTERNAL') {
+    blockers.push(`service ${target.name} has the ${service.deploymentController} deployment controller; Blox only manages services with the EXTERNAL controller`);
+  } else {
+    const empty: TaskSetView = { id: NEW_TASK_SET, scale: 0, running: 0, ready: 0 };
+    step = planRolling({
+      desiredCount: D,
+      minHealthyPercent: state.initial ? 0 : config.MinHealthyPercent,
+      maxPercent: config.MaxPercent ?? 200,
+      target: set ? taskSetView(set) : empty,
+      olds: olds.map(taskSetView),
+    });
+    if (!exists) operations.push({ op: 'EnsureService', desiredCount: D });
+    switch (step.kind) {
+      case 'Converged': {
+        const live = olds.filter((o) => o.status !== 'DRAINING');
+        if (set && set.status !== 'PRIMARY') operations.push({ op: 'SetPrimaryTaskSet', taskSet: set.id });
+        for (const old of live) operations.push({ op: 'DeleteTaskSet', taskSet: old.id });
+        if (operations.length === 0) {
+          events.push({
+            type: 'DeploymentCompleted',
+            revision: T,
+            retired: state.draining.map((d) => ({ revision: d.revision, status: d.status === 'Reverting' ? 'Reverted' : 'Inactive' })),
+            at: now,
+          });
+          return { events, actions: [] };
+        }
+        break;
+      }
+      case 'Scale': {
+        const byId = new Map(olds.map((o) => [o.id, o]));
+        // Old sets give way first (their tasks named), then the target grows.
+        for (const move of step.moves) {
+          if (move.id === NEW_TASK_SET || move.id === set?.id) continue;
+          const old = byId.get(move.id);
+          if (old) operations.push({ op: 'ScaleTaskSet', taskSet: old.id, scale: scalePercent(move.to, D), stopTasks: victims(old, move.stopUnready, move.stopReady) });
+        }
+        for (const move of step.moves) {
+          if (move.id === NEW_TASK_SET) {
+            operations.push({ op: 'CreateTaskSet', taskDefinition: state.taskDefinition, scale: scalePercent(move.to, D), clientToken: clientToken(state, T) });
+          } else if (set && move.id === set.id) {
+            operations.push({ op: 'ScaleTaskSet', taskSet: set.id, scale: scalePercent(move.to, D), stopTasks: victims(set, move.stopUnready, move.stopReady) });
+          }
+        }
+        break;
+      }
+      case 'Wait':
+        blockers.push(step.reason);
+        break;
+      case 'Blocked':
+        blockers.push(step.reason);
+        break;
+      default: {
+        const never: never = step;
+        throw new Error(`unexpected rolling step ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  // ── Progress and health ──
+  const mark = {
+    ready: set ? set.tasks.filter((t) => wantsToRun(t) && t.ready).length : 0,
+    old: olds.reduce((n, o) => n + o.tasks.filter((t) => t.lastStatus !== 'STOPPED').length, 0),
+  };
+  const progressed = mark.ready > state.progressMark.ready || mark.old < state.progressMark.old;
+  if (mark.ready !== state.progressMark.ready || mark.old !== state.progressMark.old) {
+    events.push({ type: 'DeploymentProgressed', ready: mark.ready, old: mark.old, at: now });
+  }
+  const lastProgressAt = progressed ? now : state.lastProgressAt;
+  let health = state.health;
+  if (progressed && health) {
+    events.push({ type: 'DeploymentResumed', at: now });
+    health = undefined;
+  }
+
+  const actions: PlannerAction[] = [];
+  if (!state.frozen && operations.length > 0) {
+    const reason = describeOperations(operations);
+    actions.push({
+      type: 'UpdateService',
+      key: `svc-${fnv1a64(state.deploymentId)}-${state.epoch}-${fnv1a64(`${D}:${JSON.stringify(operations)}`)}`,
+      environment: state.environment,
+      deploymentId: state.deploymentId,
+      epoch: state.epoch,
+      revision: T,
+      cluster: state.cluster,
+      reason,
+      service: target,
+      operations,
+    });
+  }
+  // ECS sends no event when a target turns healthy, nor when a call of ours is done: look again soon.
+  if (operations.length > 0 || step?.kind === 'Wait') wake(now + SERVICE_POLL_MS);
+
+  // ── Stuck and Failing ──
+  const placement = service.events.find((m) => /unable to place a task/.test(m));
+  if (placement) blockers.unshift(placement);
+  const blockedNow = step?.kind === 'Blocked' ? step.reason : undefined;
+  const stuckFor = now - lastProgressAt;
+  if (!health && (blockedNow || stuckFor >= config.StuckAfterSeconds * 1000)) {
+    const reason = blockedNow ?? blockers[0] ?? `no progress for ${Math.round(stuckFor / 1000)} s`;
+    events.push({ type: 'DeploymentStuck', reason, at: now });
+    health = { status: 'Stuck', since: now, reason };
+  }
+  if (health?.status === 'Stuck' && now - health.since >= config.FailingAfterSeconds * 1000) {
+    events.push({ type: 'DeploymentFailing', reason: health.reason, at: now });
+  } else if (health?.status === 'Stuck') {
+    wake(health.since + config.FailingAfterSeconds * 1000);
+  } else if (!health) {
+    wake(lastProgressAt + config.StuckAfterSeconds * 1000);
+  }
+  return { events, actions: state.frozen ? [] : actions, wakeAt };
+}
+
+/** The tasks a scale-down stops: `unready` of the tasks not ready (not yet RUNNING first), then `ready` ready ones (newest first). */
+function victims(set: ObservedTaskSet, unready: number, ready: number): string[] {
+  const live = set.tasks.filter(wantsToRun);
+  const rank = (t: ObservedServiceTask) => (t.lastStatus === 'RUNNING' ? 1 : 0);
+  const notReady = live.filter((t) => !t.ready).sort((a, b) => rank(a) - rank(b));
+  const readyOnes = live.filter((t) => t.ready).reverse();
+  return [...notReady.slice(0, unready), ...readyOnes.slice(0, ready)].map((t) => t.arn);
+}
+
+/** ECS's clientToken (≤ 36 characters): one per deployment and revision, so a retried create returns the task set made. */
+function clientToken(state: PlannerState, revision: number): string {
+  return `blox-${fnv1a64(`${state.deploymentId}#${state.epoch}`)}-${revision}`.slice(0, 36);
+}
+
+export function describeOperations(operations: readonly ServiceOperation[]): string {
+  return operations
+    .map((o) => {
+      switch (o.op) {
+        case 'EnsureService':
+          return `ensure the service (desired count ${o.desiredCount})`;
+        case 'CreateTaskSet':
+          return `create a task set of ${o.taskDefinition} at ${o.scale} %`;
+        case 'ScaleTaskSet':
+          return `scale ${o.taskSet} to ${o.scale} %${o.stopTasks.length > 0 ? ` (stopping ${o.stopTasks.length})` : ''}`;
+        case 'SetPrimaryTaskSet':
+          return `make ${o.taskSet} primary`;
+        case 'DeleteTaskSet':
+          return `delete ${o.taskSet}`;
+        default: {
+          const never: never = o;
+          return JSON.stringify(never);
+        }
+      }
+    })
+    .join('; ');
+}
+
+function countRevisions(state: PlannerState, service: ObservedService): RevisionCount[] {
+  const desired = new Map<number, number>();
+  const current = new Map<number, number>();
+  for (const set of service.taskSets) {
+    if (set.revision === undefined) continue;
+    if (set.status !== 'DRAINING') desired.set(set.revision, (desired.get(set.revision) ?? 0) + set.computedDesiredCount);
+    const running = set.tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING').length;
+    current.set(set.revision, (current.get(set.revision) ?? 0) + running);
+  }
+  const revisions = [state.revision, ...state.draining.map((d) => d.revision)].sort((a, b) => a - b);
+  return revisions.map((revision) => ({ revision, desired: desired.get(revision) ?? 0, current: current.get(revision) ?? 0 }));
+}
+
+function sameCounts(a: RevisionCount[], b: RevisionCount[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.revision === b[i]?.revision && c.desired === b[i]?.desired && c.current === b[i]?.current);
+}
