@@ -58,8 +58,11 @@ export function scalePercent(tasks: number, desiredCount: number): number {
   if (tasks >= desiredCount) return 100;
   const exact = (tasks * 100) / desiredCount;
   if (Number.isInteger(exact)) return exact;
-  // Rounded down to 4 decimals: just under the exact share, so ECS's ceil lands on `tasks`.
-  return Math.floor(exact * 10_000) / 10_000;
+  // Rounded down to 4 decimals: just under the exact share, so ECS's ceil lands on `tasks` (checked:
+  // floating point may still land a hair above, then one step lower does).
+  let p = Math.floor(exact * 10_000) / 10_000;
+  while (Math.ceil((desiredCount * p) / 100) > tasks) p = Math.round((p - 0.0001) * 10_000) / 10_000;
+  return p;
 }
 
 /** What `planRolling` sees of a task set. */
