@@ -40,7 +40,9 @@ export type EnvironmentCommand =
   | { type: 'DeployRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; at: string }
   | { type: 'RollbackToRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; at: string }
   | { type: 'FreezeEnvironment'; name: string; at: string }
-  | { type: 'ThawEnvironment'; name: string; at: string };
+  | { type: 'ThawEnvironment'; name: string; at: string }
+  /** scale-environment (Service): the service's desired count, without a deployment. */
+  | { type: 'ScaleEnvironment'; name: string; desiredCount: number; at: string };
 
 // ── Events (past tense) ─────────────────────────────────────────────────────────────────────────
 
@@ -73,6 +75,8 @@ export type EnvironmentEvent =
     }
   | { type: 'EnvironmentFrozen'; at: string }
   | { type: 'EnvironmentThawed'; at: string }
+  /** scale-environment: the service is to run `desiredCount` tasks (the engine sets it, then records `ScaleApplied`). */
+  | { type: 'EnvironmentScaled'; desiredCount: number; at: string }
   | EngineEvent;
 
 /** What a deployment moves to: the target revision's task definition, cluster, group and configuration. */
@@ -90,7 +94,11 @@ export interface DeploymentTarget {
  * outcome of the executor that observation cannot show: launches ECS refused (its `failures[]`,
  * by container instance id). Launches that succeed and stops are seen by the next plan in ECS itself.
  */
-export type EngineEvent = PlannerEvent | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number };
+export type EngineEvent =
+  | PlannerEvent
+  | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number }
+  /** The service runs at the desired count scale-environment asked for (or had none to scale yet). */
+  | { type: 'ScaleApplied'; desiredCount: number; at: number };
 
 export type EnvironmentEventType = EnvironmentEvent['type'];
 
@@ -133,6 +141,8 @@ interface EnvironmentCommon {
   epoch: number;
   /** Live revisions, ascending by number. */
   revisions: RevisionSummary[];
+  /** A Service's desired count set by scale-environment (over the spec's DesiredCount); `pending` until the service has it. */
+  scale?: { desiredCount: number; pending: boolean } | undefined;
 }
 
 /** No deployment in progress. */
@@ -181,6 +191,16 @@ export function decide(command: EnvironmentCommand, state: EnvironmentState | un
       return existing(state, command.name).frozen ? [] : [{ type: 'EnvironmentFrozen', at: command.at }];
     case 'ThawEnvironment':
       return existing(state, command.name).frozen ? [{ type: 'EnvironmentThawed', at: command.at }] : [];
+    case 'ScaleEnvironment': {
+      const current = existing(state, command.name);
+      if (current.latestSpec.DeploymentType !== 'Service') {
+        throw new ConflictError(`"${current.name}" is a ${current.latestSpec.DeploymentType} environment: scale-environment applies to Service environments (a Daemon runs one task per instance)`);
+      }
+      if (!Number.isInteger(command.desiredCount) || command.desiredCount < 0 || command.desiredCount > 10000) {
+        throw new ValidationError('DesiredCount: expected an integer from 0 to 10000', 'DesiredCount');
+      }
+      return [{ type: 'EnvironmentScaled', desiredCount: command.desiredCount, at: command.at }];
+    }
     default:
       return assertNever(command);
   }
@@ -337,18 +357,18 @@ function deploymentTarget(state: EnvironmentState, revision: number, given: Envi
     cluster: spec.Cluster ?? 'default',
     query: spec.InstanceGroup?.Query,
     configuration,
-    ...(spec.DeploymentType === 'Service' ? { service: serviceTarget(spec) } : {}),
+    ...(spec.DeploymentType === 'Service' ? { service: serviceTarget(spec, state.scale?.desiredCount) } : {}),
   };
 }
 
 /** What a Service revision runs as: its ECS service, from the spec. */
-export function serviceTarget(spec: EnvironmentSpec): ServiceTarget {
+export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): ServiceTarget {
   const given = spec.Service;
   const network = given?.NetworkConfiguration;
   const balancer = given?.LoadBalancer;
   return {
     name: serviceNameOf(spec),
-    desiredCount: spec.DesiredCount ?? 0,
+    desiredCount: scaledTo ?? spec.DesiredCount ?? 0,
     ...(given?.LaunchType ? { launchType: given.LaunchType } : {}),
     ...(network
       ? {
@@ -442,6 +462,10 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
         ? { ...next, frozen: false, epoch, engine: { ...next.engine, frozen: false, epoch, lastProgressAt: msFromIso(event.at) } }
         : { ...next, frozen: false, epoch };
     }
+    case 'EnvironmentScaled':
+      return { ...next, scale: { desiredCount: event.desiredCount, pending: true } };
+    case 'ScaleApplied':
+      return next.scale?.desiredCount === event.desiredCount ? { ...next, scale: { desiredCount: event.desiredCount, pending: false } } : next;
     default:
       return evolveEngine(next, event);
   }
@@ -484,6 +508,8 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
   switch (event.type) {
     case 'LaunchesFailed':
       return { ...state, engine: recordLaunchFailures(engine, event.key, event.failures, event.at) };
+    case 'ScaleApplied':
+      return state; // folded in evolve
     case 'RevisionCountsChanged': {
       let revisions = state.revisions;
       for (const c of event.counts) {

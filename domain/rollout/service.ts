@@ -36,10 +36,50 @@
  * no task set for revision 2): planRolling → old 4 → 2 (budget 4 − 2), new 0 → 2 (room 6 − 4):
  * `UpdateService [ScaleTaskSet s1 50 % stopping two ready tasks, CreateTaskSet web:2 at 50 %]`.
  */
-import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, Plan, PlannerAction, PlannerEvent, PlannerState, RevisionCount, ServiceOperation } from './types';
+import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, Plan, PlannerAction, PlannerEvent, PlannerState, RevisionCount, ServiceOperation, ServiceTarget } from './types';
 import { fnv1a64 } from '../identity';
 import { planRolling } from './service-rolling';
 import type { RollingStep, TaskSetView } from './service-rolling';
+
+/** The `deploymentId` of a scale-environment action (not part of any deployment). */
+export const SCALE_ACTION = 'scale-environment';
+
+/**
+ * scale-environment's step, deployment or not: nothing while the service does not exist (the next
+ * deployment creates it at the scaled count) or already runs at it (→ ScaleApplied); otherwise one
+ * UpdateService desiredCount. The rollout, if any, follows the service's desired count on its own.
+ * planScale({ desiredCount: 8, pending: true }, service at 4) → an action SetDesiredCount 8.
+ */
+export function planScale(
+  environment: { name: string; epoch: number; revision: number; cluster: string; service: ServiceTarget },
+  scale: { desiredCount: number; pending: boolean } | undefined,
+  service: ObservedService,
+  now: number,
+): { events: Array<{ type: 'ScaleApplied'; desiredCount: number; at: number }>; actions: PlannerAction[]; wakeAt?: number | undefined } {
+  if (!scale?.pending) return { events: [], actions: [] };
+  if (service.status !== 'ACTIVE' || service.desiredCount === scale.desiredCount) {
+    return { events: [{ type: 'ScaleApplied', desiredCount: scale.desiredCount, at: now }], actions: [] };
+  }
+  const operations: ServiceOperation[] = [{ op: 'SetDesiredCount', desiredCount: scale.desiredCount }];
+  return {
+    events: [],
+    actions: [
+      {
+        type: 'UpdateService',
+        key: `scale-${fnv1a64(environment.name)}-${environment.epoch}-${scale.desiredCount}-${Math.floor(now / 60_000)}`,
+        environment: environment.name,
+        deploymentId: SCALE_ACTION,
+        epoch: environment.epoch,
+        revision: environment.revision,
+        cluster: environment.cluster,
+        reason: `scale-environment: desired count ${service.desiredCount} → ${scale.desiredCount}`,
+        service: environment.service,
+        operations,
+      },
+    ],
+    wakeAt: now + SERVICE_POLL_MS,
+  };
+}
 
 /** How soon to look again while waiting for something ECS sends no event for (target health, an executed call). */
 export const SERVICE_POLL_MS = 2_000;
@@ -248,6 +288,8 @@ export function describeOperations(operations: readonly ServiceOperation[]): str
           return `make ${o.taskSet} primary`;
         case 'DeleteTaskSet':
           return `delete ${o.taskSet}`;
+        case 'SetDesiredCount':
+          return `set the desired count to ${o.desiredCount}`;
         default: {
           const never: never = o;
           return JSON.stringify(never);

@@ -107,7 +107,9 @@ export type ServiceOperation =
   /** Stop these tasks (the ones the plan chose: not ready first), then UpdateTaskSet to `scale` percent. */
   | { op: 'ScaleTaskSet'; taskSet: string; scale: number; stopTasks: string[] }
   | { op: 'SetPrimaryTaskSet'; taskSet: string }
-  | { op: 'DeleteTaskSet'; taskSet: string };
+  | { op: 'DeleteTaskSet'; taskSet: string }
+  /** UpdateService desiredCount (scale-environment): every task set's computed count follows. */
+  | { op: 'SetDesiredCount'; desiredCount: number };
 
 /** Launches of the target revision sent in one executor message (one StartTask call). */
 export interface LaunchBatch {

@@ -41,6 +41,7 @@ const serviceOperation = z.discriminatedUnion('op', [
   z.object({ op: z.literal('ScaleTaskSet'), taskSet: nonEmpty(), scale: percent(), stopTasks: strings() }),
   z.object({ op: z.literal('SetPrimaryTaskSet'), taskSet: nonEmpty() }),
   z.object({ op: z.literal('DeleteTaskSet'), taskSet: nonEmpty() }),
+  z.object({ op: z.literal('SetDesiredCount'), desiredCount: z.number().check(z.int(), z.gte(0)) }),
 ]);
 
 export const plannerActionSchema = z.discriminatedUnion('type', [

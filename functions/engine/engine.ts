@@ -21,17 +21,17 @@
  * fails, so the refusal is never silent.
  */
 import type { EngineEvent, EnvironmentState } from '../../domain/environment';
-import { statusChanges } from '../../domain/environment';
+import { serviceTarget, statusChanges } from '../../domain/environment';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { Observation, ObservationChange, PlannerAction, PlannerState } from '../../domain/rollout';
-import { afterFullLook, confirmationReason, fold, pendingLaunches, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
+import { afterFullLook, confirmationReason, fold, pendingLaunches, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
 import type { ActionQueue, Clock, Cluster, EventLog, Notifier, ObservationHead, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions } from '../ports';
 import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
-import { executeServiceUpdate, observeService } from './service';
+import { describeServiceOnly, executeServiceUpdate, observeService } from './service';
 
 /** What the engine reports to Powertools Metrics (EMF) per environment; see functions/adapters. */
 export interface EngineMetrics {
@@ -161,8 +161,22 @@ export async function reconcile(
     result = await record(deps, environment, async (state) => {
       actions = [];
       wakeAt = undefined;
-      if (!state.engine) return [];
       const now = deps.clock.now().getTime();
+      if (!state.engine) {
+        // At rest, only scale-environment has anything to do.
+        if (!state.scale?.pending || state.latestSpec.DeploymentType !== 'Service') return [];
+        const target = serviceTarget(state.latestSpec, state.scale.desiredCount);
+        const cluster = state.latestSpec.Cluster ?? 'default';
+        const scaled = planScale(
+          { name: state.name, epoch: state.epoch, revision: state.activeRevision ?? state.latestRevision, cluster, service: target },
+          state.scale,
+          await describeServiceOnly(deps, cluster, target),
+          now,
+        );
+        actions = scaled.actions;
+        wakeAt = scaled.wakeAt;
+        return scaled.events;
+      }
       if (!kept.loaded) {
         kept.stored = deps.observations ? await deps.observations.load(environment) : undefined;
         kept.loaded = true;
@@ -174,9 +188,15 @@ export async function reconcile(
           looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look: { observed, observation: afterFullLook(state.engine, { instances: [], tasks: [] }, now), fullLook: 'service', changed: false } };
         }
         const planned = plan(state.engine, looked.look.observed, now);
-        actions = planned.actions;
-        wakeAt = planned.wakeAt;
-        return planned.events;
+        // scale-environment mid-deployment: the service's desired count first; the rollout follows it.
+        const service = state.engine.service;
+        const scaled = looked.look.observed.service
+          ? planScale({ name: state.name, epoch: state.epoch, revision: state.engine.revision, cluster: state.engine.cluster, service }, state.scale, looked.look.observed.service, now)
+          : { events: [], actions: [] };
+        actions = [...scaled.actions, ...planned.actions];
+        wakeAt = [planned.wakeAt, scaled.wakeAt].filter((t): t is number => t !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
+        if (wakeAt === Infinity) wakeAt = undefined;
+        return [...scaled.events, ...planned.events];
       }
       if (!looked || looked.epoch !== state.engine.epoch || looked.deploymentId !== state.engine.deploymentId) {
         const look = await observe(deps, state.engine, kept.stored?.observation, changes, now);
@@ -224,6 +244,16 @@ export interface Delivery {
 
 export async function execute(deps: EngineDeps, action: PlannerAction, delivery: Delivery = { receiveCount: 1 }): Promise<ExecutionOutcome> {
   const state = await deps.eventLog.load(action.environment);
+  if (action.type === 'UpdateService' && action.deploymentId === SCALE_ACTION) {
+    // scale-environment: it stands while the environment still asks for that desired count.
+    const wanted = action.operations.find((o) => o.op === 'SetDesiredCount');
+    if (!state?.scale?.pending || wanted?.op !== 'SetDesiredCount' || wanted.desiredCount !== state.scale.desiredCount) {
+      deps.log?.('action dropped', { key: action.key, environment: action.environment, reason: 'the environment no longer asks for this desired count' });
+      return 'dropped';
+    }
+    await executeServiceUpdate(deps, action);
+    return 'done';
+  }
   const engine = state?.engine;
   const stale = staleReason(engine, action, deps.clock.now().getTime());
   if (stale || !engine) {

@@ -13,7 +13,7 @@
  *   EnsureService adopts the service of that name; CreateTaskSet carries a clientToken (a retry returns
  *   the task set the first try made); a scale is absolute; a task set already gone counts as deleted.
  */
-import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, TargetState } from '../../domain/rollout';
+import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, ServiceTarget, TargetState } from '../../domain/rollout';
 import type { Cluster, ClusterTask, Services, TargetHealth, TaskDefinitions } from '../ports';
 
 export interface ServiceDeps {
@@ -80,6 +80,13 @@ export async function observeService(deps: ServiceDeps, engine: PlannerState): P
     events: described.events.slice(0, 5).map((e) => e.message),
   };
   return { ...empty, service };
+}
+
+/** The service alone (DescribeServices): what scale-environment needs at rest. */
+export async function describeServiceOnly(deps: ServiceDeps, cluster: string, target: ServiceTarget): Promise<ObservedService> {
+  const described = await requireServices(deps).describeService(cluster, target.name);
+  if (!described || described.status === 'INACTIVE') return { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] };
+  return { status: described.status, deploymentController: described.deploymentController, desiredCount: described.desiredCount, taskSets: [], events: [] };
 }
 
 function requireTargetHealth(deps: ServiceDeps): TargetHealth {
@@ -149,6 +156,9 @@ export async function executeServiceUpdate(
         } catch (error) {
           if ((error as Error).name !== 'TaskSetNotFoundException') throw error;
         }
+        break;
+      case 'SetDesiredCount':
+        await services.setDesiredCount(cluster, name, operation.desiredCount);
         break;
       default: {
         const never: never = operation;

@@ -2,7 +2,8 @@
  * A Service environment end to end: `npm start` as a real process (10× speed) and `blox` as real
  * processes. Six web tasks behind target group `web` (ECS's EXTERNAL controller, one task set per
  * revision) roll from revision 1 to 2; `wait environment-stable` returns once 2 is Active, and the
- * target group then holds six healthy targets, all of revision 2's task set.
+ * target group then holds six healthy targets, all of revision 2's task set; `scale-environment`
+ * then takes it to 8 without a deployment.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackProcess } from '../support/stack-process';
@@ -64,5 +65,18 @@ describe('npm start: a Service environment of 6 tasks behind target group web', 
     const tasks = (JSON.parse(await ok(stack.url, ['sim', 'list-tasks'])) as { Tasks: Array<{ TaskDefinition: string; LastStatus: string; DesiredStatus: string }> }).Tasks;
     const running = tasks.filter((t) => t.DesiredStatus === 'RUNNING' && t.LastStatus !== 'STOPPED').map((t) => t.TaskDefinition);
     expect(running).toEqual(Array(6).fill('web:2'));
-  }, 240_000);
+
+    // scale-environment, without a deployment: 8 tasks, all healthy in web. Bad input: 400 naming the field.
+    const bad = await fetch(`${stack.url}/environments/${encodeURIComponent(NAME)}/scale`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ DesiredCount: 'lots' }) });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/DesiredCount: expected an integer from 0 to 10000/);
+    expect(JSON.parse(await ok(stack.url, ['scale-environment', '--environment-name', NAME, '--desired-count', '8']))).toEqual({ EnvironmentName: NAME, DesiredCount: 8 });
+    const deadline = Date.now() + 90_000;
+    let healthy = 0;
+    while (healthy !== 8 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      healthy = rows(await ok(stack.url, ['sim', 'describe-target-health', '--target-group', 'web', '--table'])).filter((t) => t[2] === 'healthy').length;
+    }
+    expect(healthy).toBe(8);
+  }, 300_000);
 });

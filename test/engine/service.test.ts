@@ -121,4 +121,40 @@ describe('a Service environment on the harness', () => {
     expect(h.errors).toEqual([]);
     await h.stop();
   });
+
+  it('scale-environment at rest: the service goes to 8 tasks, all healthy; an outside change afterwards is not undone', async () => {
+    const h = await setUp();
+    await h.command({ type: 'ScaleEnvironment', name: NAME, desiredCount: 8 });
+    await h.runUntil(async () => (await h.state(NAME))?.scale?.pending === false, 600_000);
+    await h.runUntil(async () => (await census(h)).healthy['1'] === 8, 600_000);
+    expect((await h.world.describeService('default', SERVICE))!.desiredCount).toBe(8);
+    // Application Auto Scaling sets 5: nothing sets it back.
+    await h.world.setDesiredCount('default', SERVICE, 5);
+    await h.runFor(300_000);
+    expect((await h.world.describeService('default', SERVICE))!.desiredCount).toBe(5);
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('scale-environment mid-deployment: 6 → 4 while rolling 1 → 2; it completes with revision 2 at 4 tasks', async () => {
+    const h = await setUp();
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(async () => ((await h.state(NAME))?.revisions.find((r) => r.revision === 2)?.current ?? 0) >= 2, 600_000);
+    await h.command({ type: 'ScaleEnvironment', name: NAME, desiredCount: 4 });
+    await h.runUntil(() => activeOn(h, 2), 1_800_000);
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status, r.desired, r.current])).toEqual([
+      [1, 'Inactive', 0, 0],
+      [2, 'Active', 4, 4],
+    ]);
+    expect((await census(h)).healthy).toEqual({ '2': 4 });
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('scale-environment is for Service environments, and needs a count from 0 to 10000', async () => {
+    const h = await setUp();
+    await expect(h.command({ type: 'ScaleEnvironment', name: NAME, desiredCount: 10001 })).rejects.toThrow(/DesiredCount: expected an integer from 0 to 10000/);
+    await h.stop();
+  });
 });
