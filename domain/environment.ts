@@ -535,6 +535,11 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
       });
       return { ...state, revisions, activeRevision: event.revision, hasBeenActive: true, deployment: undefined, engine: undefined };
     }
+    case 'CanaryTaskFailed': {
+      const next = applyPlannerEvent(engine, event);
+      return { ...state, engine: next, revisions: healthOverlay(state.revisions, next, at) };
+    }
+    case 'CanaryTaskChecked':
     case 'LaunchesPlanned':
     case 'StopsPlanned':
     case 'LaunchesSettled':

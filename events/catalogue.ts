@@ -82,6 +82,8 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('EnvironmentThawed'), at }),
   z.object({ type: z.literal('EnvironmentScaled'), desiredCount: z.number().check(z.int(), z.gte(0)), at }),
   z.object({ type: z.literal('ScaleApplied'), desiredCount: z.number(), at: ms }),
+  z.object({ type: z.literal('CanaryTaskChecked'), canary: z.looseObject({ phase: z.enum(['Starting', 'Registering', 'Checking', 'Passed', 'Failed']) }), at: ms }),
+  z.object({ type: z.literal('CanaryTaskFailed'), reason: z.string(), at: ms }),
   // The engine: the planner's decisions…
   z.object({ type: z.literal('LaunchesPlanned'), revision, reason: z.string(), batches: z.array(z.object({ key: z.string(), instances: ids })), at: ms }),
   z.object({ type: z.literal('StopsPlanned'), reason: z.string(), batches: z.array(z.object({ key: z.string(), tasks: ids })), at: ms }),

@@ -63,6 +63,10 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
       return { ...state, coverage: undefined };
     case 'DeploymentCompleted':
       return state;
+    case 'CanaryTaskChecked':
+      return { ...state, canaryTask: event.canary };
+    case 'CanaryTaskFailed':
+      return { ...state, health: { status: 'Stuck', since: event.at, reason: event.reason } };
     default: {
       const never: never = event;
       throw new Error(`unexpected planner event ${JSON.stringify(never)}`);

@@ -39,6 +39,8 @@
 import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, Plan, PlannerAction, PlannerEvent, PlannerState, RevisionCount, ServiceOperation, ServiceTarget } from './types';
 import { fnv1a64 } from '../identity';
 import { planRolling } from './service-rolling';
+import { CANARY_TASK_START, stepCanaryTask } from './service-canary-task';
+import type { CanaryTaskRead } from './service-canary-task';
 import type { RollingStep, TaskSetView } from './service-rolling';
 
 /** The `deploymentId` of a scale-environment action (not part of any deployment). */
@@ -151,15 +153,26 @@ export function planService(state: PlannerState, observed: Observed, now: number
     blockers.push(`service ${target.name} has the ${service.deploymentController} deployment controller; Blox only manages services with the EXTERNAL controller`);
   } else {
     const empty: TaskSetView = { id: NEW_TASK_SET, scale: 0, running: 0, ready: 0 };
-    step = planRolling({
+    const canary = canaryStep(state, set, D, now);
+    if (canary) {
+      events.push(...canary.events);
+      operations.push(...canary.operations);
+      if (canary.wakeAt !== undefined) wake(canary.wakeAt);
+      if (canary.reason) blockers.push(canary.reason);
+    }
+    step = canary
+      ? undefined
+      : planRolling({
       desiredCount: D,
       minHealthyPercent: state.initial ? 0 : config.MinHealthyPercent,
       maxPercent: config.MaxPercent ?? 200,
       target: set ? taskSetView(set) : empty,
       olds: olds.map(taskSetView),
     });
-    if (!exists) operations.push({ op: 'EnsureService', desiredCount: D });
-    switch (step.kind) {
+    if (!exists) operations.unshift({ op: 'EnsureService', desiredCount: D });
+    switch (step?.kind) {
+      case undefined:
+        break; // the canary task's phase
       case 'Converged': {
         const live = olds.filter((o) => o.status !== 'DRAINING');
         if (set && set.status !== 'PRIMARY') operations.push({ op: 'SetPrimaryTaskSet', taskSet: set.id });
@@ -245,6 +258,7 @@ export function planService(state: PlannerState, observed: Observed, now: number
   if (placement) blockers.unshift(placement);
   const blockedNow = step?.kind === 'Blocked' ? step.reason : undefined;
   const stuckFor = now - lastProgressAt;
+  if (events.some((e) => e.type === 'CanaryTaskFailed')) health = state.health ?? { status: 'Stuck', since: now, reason: 'canary task failed' };
   if (!health && (blockedNow || stuckFor >= config.StuckAfterSeconds * 1000)) {
     const reason = blockedNow ?? blockers[0] ?? `no progress for ${Math.round(stuckFor / 1000)} s`;
     events.push({ type: 'DeploymentStuck', reason, at: now });
@@ -258,6 +272,50 @@ export function planService(state: PlannerState, observed: Observed, now: number
     wake(lastProgressAt + config.StuckAfterSeconds * 1000);
   }
   return { events, actions: state.frozen ? [] : actions, wakeAt };
+}
+
+/** How often the canary task's target is read (two reads inside one health-check interval would see the same check). */
+export const CANARY_READ_MS = 10_000;
+
+/**
+ * CanaryTask (seed 004), before anything else moves: the new task set at one task, in the production
+ * target group; each plan reads its target (or its stop) into the state machine of
+ * service-canary-task.ts. Undefined once the canary passed (the rollout goes on), or when there is
+ * none: no CanaryTask, the first deployment (nothing to protect), a rollback, or no load balancer to read.
+ * Failed → `CanaryTaskFailed`: the engine rolls the deployment back; old task sets were never touched.
+ */
+function canaryStep(
+  state: PlannerState,
+  set: ObservedTaskSet | undefined,
+  D: number,
+  now: number,
+): { events: PlannerEvent[]; operations: ServiceOperation[]; wakeAt?: number | undefined; reason?: string | undefined } | undefined {
+  const settings = state.configuration.CanaryTask;
+  // Not on a rollback (it goes back to what ran before; its task set may be running at full size).
+  const rollback = state.draining.some((d) => d.status === 'Reverting');
+  if (!settings || state.initial || rollback || !state.service?.loadBalancer || D === 0) return undefined;
+  const current = state.canaryTask ?? CANARY_TASK_START;
+  if (current.phase === 'Passed') return undefined;
+  if (current.phase === 'Failed') return { events: [], operations: [], reason: current.reason };
+  const one = scalePercent(1, D);
+  if (!set) return { events: [], operations: [{ op: 'CreateTaskSet', taskDefinition: state.taskDefinition, scale: one, clientToken: clientToken(state, state.revision) }], wakeAt: now + SERVICE_POLL_MS };
+  const operations: ServiceOperation[] = set.computedDesiredCount === 1 ? [] : [{ op: 'ScaleTaskSet', taskSet: set.id, scale: one, stopTasks: [] }];
+  // Blox never stops a canary task: one that stopped (ECS replaced it: it exited, or failed its health
+  // check) failed the canary, whatever its replacement does.
+  const stopped = set.tasks.find((t) => t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED');
+  const task = set.tasks.find(wantsToRun);
+  let read: CanaryTaskRead | undefined;
+  if (stopped) read = { type: 'TaskStopped', stopCode: stopped.stopCode, stoppedReason: stopped.stoppedReason, at: now };
+  else if (task?.lastStatus === 'RUNNING') read = { type: 'TargetHealth', state: task.target?.state ?? 'absent', reason: task.target?.reason, at: now };
+  const next = read ? stepCanaryTask(current, read, { HealthyChecks: settings.HealthyChecks, minIntervalMs: CANARY_READ_MS }) : current;
+  const events: PlannerEvent[] = [];
+  if (JSON.stringify(next) !== JSON.stringify(current)) events.push({ type: 'CanaryTaskChecked', canary: next, at: now });
+  if (next.phase === 'Failed') {
+    events.push({ type: 'CanaryTaskFailed', reason: next.reason, at: now });
+    return { events, operations: [], reason: next.reason };
+  }
+  // Passed: the rollout goes on at the next plan (at once).
+  return { events, operations, wakeAt: next.phase === 'Passed' ? now : now + (next.phase === 'Checking' ? CANARY_READ_MS : SERVICE_POLL_MS), reason: `canary task: ${next.phase}` };
 }
 
 /** The tasks a scale-down stops: `unready` of the tasks not ready (not yet RUNNING first), then `ready` ready ones (newest first). */

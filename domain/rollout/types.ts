@@ -9,6 +9,7 @@
  * stores this state is one DynamoDB item (≤ 400 KB); see `core.ts` for the arithmetic.
  */
 import type { EffectiveDeploymentConfiguration } from '../spec';
+import type { CanaryTaskState } from './service-canary-task';
 
 export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
 
@@ -166,6 +167,8 @@ export interface PlannerState {
   counts: RevisionCount[];
   /** A Service environment: its ECS service (a Daemon has none). */
   service?: ServiceTarget | undefined;
+  /** Service with CanaryTask: the canary task's checks so far (none: not started). */
+  canaryTask?: CanaryTaskState | undefined;
 }
 
 export interface RevisionCount {
@@ -213,7 +216,11 @@ export type PlannerEvent =
   | { type: 'CoverageFailing'; without: number; reason: string; at: number }
   /** …until no more than MaxInstancesWithout lack it. */
   | { type: 'CoverageRestored'; at: number }
-  | { type: 'DeploymentCompleted'; revision: number; retired: Array<{ revision: number; status: 'Inactive' | 'Reverted' }>; at: number };
+  | { type: 'DeploymentCompleted'; revision: number; retired: Array<{ revision: number; status: 'Inactive' | 'Reverted' }>; at: number }
+  /** Service CanaryTask: the canary task's state after a read of its target (or its stop). */
+  | { type: 'CanaryTaskChecked'; canary: CanaryTaskState; at: number }
+  /** …it failed: the deployment is to roll back (nothing else was touched); `reason` says why. */
+  | { type: 'CanaryTaskFailed'; reason: string; at: number };
 
 export interface Plan {
   events: PlannerEvent[];

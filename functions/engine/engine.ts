@@ -21,7 +21,7 @@
  * fails, so the refusal is never silent.
  */
 import type { EngineEvent, EnvironmentState } from '../../domain/environment';
-import { serviceTarget, statusChanges } from '../../domain/environment';
+import { decide, serviceTarget, statusChanges } from '../../domain/environment';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { Observation, ObservationChange, PlannerAction, PlannerState } from '../../domain/rollout';
 import { afterFullLook, confirmationReason, fold, pendingLaunches, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
@@ -220,6 +220,8 @@ export async function reconcile(
   // comes back with its changes, and folding them again changes nothing).
   if (looked?.look.changed && deps.observations) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored?.head, changes);
   if (actions.length > 0) await deps.queue.enqueue(actions);
+  const canaryFailed = result.events.find((e) => e.type === 'CanaryTaskFailed');
+  if (canaryFailed && result.before?.engine) await rollBack(deps, environment, result.before.engine, canaryFailed.reason);
   const completed = result.events.some((e) => e.type === 'DeploymentCompleted');
   if (wakeAt !== undefined && deps.wakeups && !completed) await deps.wakeups.schedule(environment, wakeAt);
   await announceSafely(deps, result.before, result.after);
@@ -233,6 +235,29 @@ export async function reconcile(
     deps.log?.(type, { environment, ...fields });
   }
   return { events: result.events.length, actions, fullLook: looked?.look.fullLook };
+}
+
+/**
+ * An automatic rollback (for now, a failed canary task): back to the newest revision the deployment
+ * drains as Undeploying (the one that was Active), as `rollback-environment` would — a command in the
+ * log, with the trigger's reason logged. Nothing to go back to (a first deployment): it stays Stuck.
+ */
+async function rollBack(deps: EngineDeps, environment: string, engine: PlannerState, reason: string): Promise<void> {
+  const previous = Math.max(-1, ...engine.draining.filter((d) => d.status === 'Undeploying').map((d) => d.revision));
+  if (previous < 1) return;
+  const targetSpec = (await deps.eventLog.getRevision(environment, previous))?.spec;
+  const at = deps.clock.now().toISOString();
+  const result = await appendWithRetry(
+    deps.eventLog,
+    environment,
+    async (state) => ({
+      events: state?.deployment?.id === engine.deploymentId ? decide({ type: 'RollbackToRevision', name: environment, revision: previous, targetSpec, at }, state) : [],
+    }),
+    { attempts: MAX_ATTEMPTS },
+  );
+  deps.log?.('automatic rollback', { environment, revision: previous, trigger: 'canary task', reason });
+  await announceSafely(deps, result.before, result.after);
+  if (result.events.length > 0) await deps.wakeups?.schedule(environment, deps.clock.now().getTime());
 }
 
 export type ExecutionOutcome = 'done' | 'dropped' | 'already-done';

@@ -157,4 +157,53 @@ describe('a Service environment on the harness', () => {
     await expect(h.command({ type: 'ScaleEnvironment', name: NAME, desiredCount: 10001 })).rejects.toThrow(/DesiredCount: expected an integer from 0 to 10000/);
     await h.stop();
   });
+
+  it('CanaryTask (seed 004): one task of revision 2 first, healthy 3 reads in a row, while revision 1 keeps its 6; then the rollout', async () => {
+    const h = await setUp({ CanaryTask: { HealthyChecks: 3 } });
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    let maxNewBeforePass = 0;
+    let minOldBeforePass = Infinity;
+    let passedAt: number | undefined;
+    await h.runUntil(async () => {
+      const s = await h.state(NAME);
+      if (s?.engine?.canaryTask?.phase !== 'Passed' && passedAt === undefined) {
+        const sets = (await h.world.describeService('default', SERVICE))!.taskSets;
+        maxNewBeforePass = Math.max(maxNewBeforePass, sets.find((t) => t.externalId === '2')?.computedDesiredCount ?? 0);
+        minOldBeforePass = Math.min(minOldBeforePass, sets.find((t) => t.externalId === '1')?.computedDesiredCount ?? 0);
+      } else passedAt ??= h.clock.now();
+      return activeOn(h, 2);
+    }, 1_800_000);
+    expect(passedAt).toBeDefined();
+    expect(maxNewBeforePass).toBe(1);
+    expect(minOldBeforePass).toBe(6);
+    const checks = (await h.eventLog.readEvents(NAME)).flatMap((e) => (e.event.type === 'CanaryTaskChecked' ? [e.event.canary.phase] : []));
+    expect(checks.at(-1)).toBe('Passed');
+    expect(checks).toContain('Checking');
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('CanaryTask failing (its task UNHEALTHY): rolled back with nothing else touched — revision 1 at 6 throughout, 2 Reverted', async () => {
+    const h = await setUp({ CanaryTask: { HealthyChecks: 3 } });
+    h.world.configureTaskDefinition('web:2', { health: 'unhealthy' });
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    let minOldHealthy = Infinity;
+    await h.runUntil(async () => {
+      minOldHealthy = Math.min(minOldHealthy, (await census(h)).healthy['1'] ?? 0);
+      return activeOn(h, 1);
+    }, 1_800_000);
+    expect(minOldHealthy).toBe(6);
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status])).toEqual([
+      [1, 'Active'],
+      [2, 'Reverted'],
+    ]);
+    const failed = (await h.eventLog.readEvents(NAME)).find((e) => e.event.type === 'CanaryTaskFailed');
+    expect(failed?.event).toMatchObject({ reason: expect.stringMatching(/^canary task/) });
+    const service = await h.world.describeService('default', SERVICE);
+    expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 6]]);
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
 });

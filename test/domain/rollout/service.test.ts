@@ -199,6 +199,58 @@ describe('planService: completion', () => {
   });
 });
 
+describe('planService: CanaryTask (seed 004) — one task of the new revision first, nothing else moves', () => {
+  const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
+  const withCanary = (): PlannerState => {
+    const state = deploying(6, { MinHealthyPercent: 100, MaxPercent: 200, CanaryTask: { HealthyChecks: 3 } });
+    return { ...state, service: { ...state.service!, loadBalancer: { containerName: 'web', containerPort: 80, targetGroupArn: TG } } };
+  };
+  const canarySet = (task: Partial<ObservedServiceTask>): ObservedTaskSet => ({
+    id: 's2',
+    revision: 2,
+    status: 'ACTIVE',
+    scale: 16.6666,
+    computedDesiredCount: 1,
+    tasks: [{ arn: 's2-c', lastStatus: 'RUNNING', desiredStatus: 'RUNNING', ready: false, ...task }],
+  });
+
+  it('no task set yet: the new one at one task of 6 (16.6666 %), the old one untouched', () => {
+    const p = plan(withCanary(), observed(6, [taskSet('s1', 1, 6, 6, { status: 'PRIMARY' })]), T0 + 1000);
+    expect(withoutTokens(operations(p))).toEqual([{ op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 16.6666, clientToken: '…' }]);
+  });
+
+  it('the third healthy read 10 s after the second → Passed (no call this time; the rollout goes on at the next plan)', () => {
+    const state = { ...withCanary(), canaryTask: { phase: 'Checking' as const, healthy: 2, lastAt: T0 } };
+    const p = plan(state, observed(6, [taskSet('s1', 1, 6, 6, { status: 'PRIMARY' }), canarySet({ ready: true, target: { state: 'healthy' } })]), T0 + 10_000);
+    expect(p.events.find((e) => e.type === 'CanaryTaskChecked')).toMatchObject({ canary: { phase: 'Passed' } });
+    expect(operations(p)).toEqual([]);
+    // Passed: the next plan rolls. Ready counted 6 old + 1 canary = 7, floor 6 → budget 1: old 6 → 5 (its
+    // newest ready task named); room 12 − 6 (the stopping one holds its place) = 6 → the new set to 6 (100 %).
+    const next = plan({ ...state, canaryTask: { phase: 'Passed', at: T0 + 10_000 } }, observed(6, [taskSet('s1', 1, 6, 6, { status: 'PRIMARY' }), canarySet({ ready: true, target: { state: 'healthy' } })]), T0 + 11_000);
+    expect(operations(next)).toEqual([
+      { op: 'ScaleTaskSet', taskSet: 's1', scale: 83.3333, stopTasks: ['s1-r5'] },
+      { op: 'ScaleTaskSet', taskSet: 's2', scale: 100, stopTasks: [] },
+    ]);
+  });
+
+  it('a healthy read sooner than 10 s after the last one counted is not counted', () => {
+    const state = { ...withCanary(), canaryTask: { phase: 'Checking' as const, healthy: 2, lastAt: T0 } };
+    const p = plan(state, observed(6, [taskSet('s1', 1, 6, 6, { status: 'PRIMARY' }), canarySet({ ready: true, target: { state: 'healthy' } })]), T0 + 4_000);
+    expect(p.events.find((e) => e.type === 'CanaryTaskChecked')).toBeUndefined();
+  });
+
+  it('the canary task stopped (its health check failed): CanaryTaskFailed with ECS’s reason, no call at all', () => {
+    const state = { ...withCanary(), canaryTask: { phase: 'Registering' as const, since: T0 } };
+    const p = plan(
+      state,
+      observed(6, [taskSet('s1', 1, 6, 6, { status: 'PRIMARY' }), canarySet({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks' })]),
+      T0 + 5_000,
+    );
+    expect(p.events.find((e) => e.type === 'CanaryTaskFailed')).toMatchObject({ reason: 'canary task stopped before its first healthy check (ServiceSchedulerInitiated: Task failed container health checks)' });
+    expect(p.actions).toEqual([]);
+  });
+});
+
 // ── Property: a small model of ECS ───────────────────────────────────────────────────────────────
 
 interface ModelTask {
