@@ -24,7 +24,14 @@
  *       run would score about 1.22 against it — the planner's MaxOver rule, not latency.)
  * - ECS API calls, event-log loads and appends per replaced task (`Harness.counts`), over both
  *   rollouts (200 replaced tasks), the first deployment not counted.
- * `--quick` runs the rollouts on 20 instances (`engine.replace_20.*`, `engine.surge_20.*`).
+ * - `engine.service_rolling_100`: a Service environment of 100 tasks behind a target group (ECS's
+ *   EXTERNAL controller, one task set per revision) rolls 1 → 2 at MinHealthyPercent 100, MaxPercent
+ *   200; task start 20 s, stop 5 s; the target group's health check every 30 s, healthy after 5. The
+ *   fastest rollout those allow: the new task set's 100 tasks start at once (200 % leaves room for
+ *   all of them next to the old 100), each is RUNNING after 20 s and healthy 5 × 30 s after its
+ *   registration, and only then may the old ones stop (the floor is 100 ready): 20 + 150 + 5 = 175 s.
+ * `--quick` runs the rollouts on 20 instances (`engine.replace_20.*`, `engine.surge_20.*`) and
+ * skips the Service rollout.
  */
 import type { Observed, ObservedInstance, ObservedTask, PlannerState } from '../domain/rollout';
 import { launchBatchKey, plan, shortId, stopBatchKey } from '../domain/rollout';
@@ -67,6 +74,8 @@ export interface EngineBenchOptions {
   dynamoStore?: () => Promise<Store>;
   /** The 1,000-instance rollout on DynamoDB Local and the 10,000-instance one in memory (skipped by --quick). */
   large?: boolean;
+  /** The Service rollout, `engine.service_rolling_100` (default true; skipped by --quick). */
+  service?: boolean;
 }
 
 export async function engineBench(options: EngineBenchOptions = {}): Promise<BenchResult[]> {
@@ -75,6 +84,7 @@ export async function engineBench(options: EngineBenchOptions = {}): Promise<Ben
   const dynamo = options.store === 'dynamodb';
   if (dynamo && !options.dynamoStore) throw new Error('engineBench: store dynamodb needs dynamoStore');
   results.push(...(await rolloutBench(options.rolloutInstances ?? 100, dynamo ? options.dynamoStore : undefined)));
+  if (options.service !== false) results.push(...(await serviceRollingBench(100)));
   if (options.large) {
     if (!options.dynamoStore) throw new Error('engineBench: the 1,000-instance rollout needs dynamoStore');
     results.push(...(await largeRolloutBench(1_000, 'replace_1000_dynamodb', await options.dynamoStore())));
@@ -404,4 +414,74 @@ export async function alarmToRollbackBench(runs = 9): Promise<BenchResult[]> {
     { name: 'engine.alarm_to_rollback.p90', value: round(percentile(seconds, 0.9)), unit: 's' },
     { name: 'engine.alarm_to_rollback.max', value: round(Math.max(...seconds)), unit: 's' },
   ];
+}
+
+// ── A Service rollout on the harness ─────────────────────────────────────────────────────────────
+
+const SERVICE_NAME = 'Bench/Service';
+const HEALTH_CHECK = { intervalSeconds: 30, healthyThreshold: 5 };
+
+/** The fastest Service Rolling at (100, 200): start, then healthy in the target group, then the old tasks stop (see the file comment). */
+export function serviceRollingLowerBound(): number {
+  return START_SECONDS + HEALTH_CHECK.intervalSeconds * HEALTH_CHECK.healthyThreshold + STOP_SECONDS;
+}
+
+/** `engine.service_rolling_<tasks>`: a Service environment of `tasks` tasks behind target group `web` rolls 1 → 2. */
+export async function serviceRollingBench(tasks: number): Promise<BenchResult[]> {
+  const wall = performance.now();
+  const h = new Harness({
+    seed: 1,
+    // Target group `web` only (no registration but ECS's: the task sets' tasks), ELBv2's default health check.
+    services: {
+      targetGroups: { web: { cluster: 'default', healthCheckIntervalSeconds: HEALTH_CHECK.intervalSeconds, healthyThresholdCount: HEALTH_CHECK.healthyThreshold } },
+      traffic: {},
+      alarms: {},
+    },
+  });
+  try {
+    for (const td of ['web:1', 'web:2']) h.world.configureTaskDefinition(td, { startSeconds: START_SECONDS, stopSeconds: STOP_SECONDS, health: 'none' });
+    // 512 CPU units a task, 2048 an instance: room for 4 each, 200 % of the tasks on half as many instances.
+    h.world.addInstances({ count: Math.ceil(tasks / 2), attributes: { stack: 'prod' } });
+    const spec = {
+      Name: SERVICE_NAME,
+      TaskDefinition: 'web:1',
+      Cluster: 'default',
+      DeploymentType: 'Service',
+      DesiredCount: tasks,
+      DeploymentConfiguration: { Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 200 },
+      Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: h.services!.elbv2.targetGroupArn('web')! } },
+    } as EnvironmentSpec;
+    const activeOn = async (revision: number) => {
+      const s = await h.state(SERVICE_NAME);
+      return s?.activeRevision === revision && !s.deployment;
+    };
+    await h.command({ type: 'CreateEnvironment', spec });
+    await h.command({ type: 'DeployRevision', name: SERVICE_NAME, revision: 1 });
+    await h.runUntil(() => activeOn(1), 24 * 3600_000);
+    const before = { ecs: sum(h.counts.ecs), loads: h.counts.loads, appends: h.counts.appends, lostRaces: h.counts.lostRaces, throttles: h.counts.throttles };
+    await h.command({ type: 'UpdateEnvironment', name: SERVICE_NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    const t0 = h.clock.now();
+    await h.command({ type: 'DeployRevision', name: SERVICE_NAME, revision: 2 });
+    await h.runUntil(() => activeOn(2), 24 * 3600_000);
+    const seconds = (h.clock.now() - t0) / 1000;
+    const running = h.world.describeTasks().filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
+    if (running.length !== tasks || running.some((t) => !t.taskDefinitionArn.endsWith('/web:2'))) throw new Error(`service rollout: ${running.length} tasks running, not ${tasks} of web:2`);
+    if (h.errors.length > 0) throw new Error(`service rollout: ${h.errors.length} errors, the first: ${String(h.errors[0])}`);
+    return report(
+      `service_rolling_${tasks}`,
+      {
+        seconds,
+        ecsCalls: sum(h.counts.ecs) - before.ecs,
+        loads: h.counts.loads - before.loads,
+        appends: h.counts.appends - before.appends,
+        lostRaces: h.counts.lostRaces - before.lostRaces,
+        throttles: h.counts.throttles - before.throttles,
+        replaced: tasks,
+        wallSeconds: (performance.now() - wall) / 1000,
+      },
+      serviceRollingLowerBound(),
+    );
+  } finally {
+    await h.stop();
+  }
 }

@@ -119,6 +119,7 @@ async function main(config: BenchConfig): Promise<void> {
             store: config.store,
             dynamoStore,
             large: !config.quick,
+            service: !config.quick,
           }))
             emit(result);
           break;

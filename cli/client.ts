@@ -280,6 +280,11 @@ export class BloxClient {
     return this.request({ method: 'POST', path: `${environmentPath(name)}/freeze`, idempotencyKey: options.idempotencyKey });
   }
 
+  /** `POST /environments/{name}/scale` → `{ EnvironmentName, DesiredCount }` (Service environments). */
+  scaleEnvironment(name: string, desiredCount: number, options: MutationOptions = {}): Promise<{ EnvironmentName: string; DesiredCount: number }> {
+    return this.request({ method: 'POST', path: `${environmentPath(name)}/scale`, body: { DesiredCount: desiredCount }, idempotencyKey: options.idempotencyKey });
+  }
+
   /** `POST /environments/{name}/thaw` → `{ EnvironmentName, Status }`. */
   thawEnvironment(name: string, options: MutationOptions = {}): Promise<FreezeResult> {
     return this.request({ method: 'POST', path: `${environmentPath(name)}/thaw`, idempotencyKey: options.idempotencyKey });

@@ -221,6 +221,15 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     });
 
   program
+    .command('scale-environment')
+    .description('set a Service environment\'s desired count, without a deployment (also mid-deployment: the rollout follows)')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .requiredOption('--desired-count <n>', 'tasks to run, 0 to 10000', wholeNumber)
+    .action(async (options: { environmentName: string; desiredCount: number }, command: Command) => {
+      print(await api().scaleEnvironment(options.environmentName, options.desiredCount, mutation(command)));
+    });
+
+  program
     .command('thaw-environment')
     .description('resume a frozen environment (prints nothing)')
     .requiredOption('--environment-name <name>', 'environment name')

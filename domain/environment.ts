@@ -25,10 +25,10 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
 import { displayStatus, isRetired } from './revision-status';
-import type { PlannerEvent, PlannerState, SafetyTrigger } from './rollout';
+import type { PlannerEvent, PlannerState, SafetyTrigger, ServiceTarget } from './rollout';
 import { applyPlannerEvent, recordLaunchFailures } from './rollout';
 import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
-import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, specSchemas } from './spec';
+import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, serviceNameOf, specSchemas } from './spec';
 import { isoFromMs, msFromIso } from './time';
 
 // ── Commands (imperative) ───────────────────────────────────────────────────────────────────────
@@ -41,7 +41,9 @@ export type EnvironmentCommand =
   /** `trigger`: an automatic rollback (the engine, on an alarm or the circuit breaker), with its reason. */
   | { type: 'RollbackToRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; trigger?: DeploymentTrigger | undefined; at: string }
   | { type: 'FreezeEnvironment'; name: string; at: string }
-  | { type: 'ThawEnvironment'; name: string; at: string };
+  | { type: 'ThawEnvironment'; name: string; at: string }
+  /** scale-environment (Service): the service's desired count, without a deployment. */
+  | { type: 'ScaleEnvironment'; name: string; desiredCount: number; at: string };
 
 // ── Events (past tense) ─────────────────────────────────────────────────────────────────────────
 
@@ -76,6 +78,8 @@ export type EnvironmentEvent =
     }
   | { type: 'EnvironmentFrozen'; at: string }
   | { type: 'EnvironmentThawed'; at: string }
+  /** scale-environment: the service is to run `desiredCount` tasks (the engine sets it, then records `ScaleApplied`). */
+  | { type: 'EnvironmentScaled'; desiredCount: number; at: string }
   | EngineEvent;
 
 /** What acted on a deployment by itself: `alarm daemon-errors entered ALARM at …`, `circuit breaker: 3 of 3 new tasks …`. */
@@ -90,6 +94,8 @@ export interface DeploymentTarget {
   cluster: string;
   query?: string | undefined;
   configuration: EffectiveDeploymentConfiguration;
+  /** A Service environment: its ECS service. */
+  service?: ServiceTarget | undefined;
 }
 
 /**
@@ -97,7 +103,11 @@ export interface DeploymentTarget {
  * outcome of the executor that observation cannot show: launches ECS refused (its `failures[]`,
  * by container instance id). Launches that succeed and stops are seen by the next plan in ECS itself.
  */
-export type EngineEvent = PlannerEvent | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number };
+export type EngineEvent =
+  | PlannerEvent
+  | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number }
+  /** The service runs at the desired count scale-environment asked for (or had none to scale yet). */
+  | { type: 'ScaleApplied'; desiredCount: number; at: number };
 
 export type EnvironmentEventType = EnvironmentEvent['type'];
 
@@ -144,6 +154,8 @@ interface EnvironmentCommon {
   revisions: RevisionSummary[];
   /** The last deployment that completed (what a trigger did stays visible after it). */
   lastDeployment?: (Pick<Deployment, 'id' | 'revision' | 'kind' | 'startedAt' | 'trigger'> & { completedAt: string }) | undefined;
+  /** A Service's desired count set by scale-environment (over the spec's DesiredCount); `pending` until the service has it. */
+  scale?: { desiredCount: number; pending: boolean } | undefined;
 }
 
 /** No deployment in progress. */
@@ -192,6 +204,16 @@ export function decide(command: EnvironmentCommand, state: EnvironmentState | un
       return existing(state, command.name).frozen ? [] : [{ type: 'EnvironmentFrozen', at: command.at }];
     case 'ThawEnvironment':
       return existing(state, command.name).frozen ? [{ type: 'EnvironmentThawed', at: command.at }] : [];
+    case 'ScaleEnvironment': {
+      const current = existing(state, command.name);
+      if (current.latestSpec.DeploymentType !== 'Service') {
+        throw new ConflictError(`"${current.name}" is a ${current.latestSpec.DeploymentType} environment: scale-environment applies to Service environments (a Daemon runs one task per instance)`);
+      }
+      if (!Number.isInteger(command.desiredCount) || command.desiredCount < 0 || command.desiredCount > 10000) {
+        throw new ValidationError('DesiredCount: expected an integer from 0 to 10000', 'DesiredCount');
+      }
+      return [{ type: 'EnvironmentScaled', desiredCount: command.desiredCount, at: command.at }];
+    }
     default:
       return assertNever(command);
   }
@@ -338,16 +360,40 @@ function decideRollback(command: Extract<EnvironmentCommand, { type: 'RollbackTo
 function deploymentTarget(state: EnvironmentState, revision: number, given: EnvironmentSpec | undefined, rollback?: DeploymentConfiguration): DeploymentTarget {
   const spec = revision === state.latestRevision ? state.latestSpec : given;
   if (!spec) throw new Error(`deploying revision ${revision} of "${state.name}" needs its spec from the revision table`);
-  if (spec.DeploymentType !== 'Daemon') {
+  const configuration = effectiveDeploymentConfiguration(spec, rollback);
+  if (spec.DeploymentType === 'Service' && configuration.Method !== 'Rolling') {
     throw new ConflictError(
-      `revision ${revision} of "${state.name}" is a ${spec.DeploymentType} environment: only Daemon environments can be deployed so far`,
+      `revision ${revision} of "${state.name}" deploys with Method ${configuration.Method}: only Rolling Service deployments exist so far`,
     );
   }
   return {
     taskDefinition: spec.TaskDefinition,
     cluster: spec.Cluster ?? 'default',
     query: spec.InstanceGroup?.Query,
-    configuration: effectiveDeploymentConfiguration(spec, rollback),
+    configuration,
+    ...(spec.DeploymentType === 'Service' ? { service: serviceTarget(spec, state.scale?.desiredCount) } : {}),
+  };
+}
+
+/** What a Service revision runs as: its ECS service, from the spec. */
+export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): ServiceTarget {
+  const given = spec.Service;
+  const network = given?.NetworkConfiguration;
+  const balancer = given?.LoadBalancer;
+  return {
+    name: serviceNameOf(spec),
+    desiredCount: scaledTo ?? spec.DesiredCount ?? 0,
+    ...(given?.LaunchType ? { launchType: given.LaunchType } : {}),
+    ...(network
+      ? {
+          networkConfiguration: {
+            subnets: network.Subnets,
+            ...(network.SecurityGroups ? { securityGroups: network.SecurityGroups } : {}),
+            ...(network.AssignPublicIp ? { assignPublicIp: network.AssignPublicIp } : {}),
+          },
+        }
+      : {}),
+    ...(balancer ? { loadBalancer: { containerName: balancer.ContainerName, containerPort: balancer.ContainerPort, targetGroupArn: balancer.TargetGroupArn } } : {}),
   };
 }
 
@@ -435,6 +481,10 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
         ? { ...next, frozen: false, epoch, engine: { ...next.engine, frozen: false, epoch, lastProgressAt: msFromIso(event.at) } }
         : { ...next, frozen: false, epoch };
     }
+    case 'EnvironmentScaled':
+      return { ...next, scale: { desiredCount: event.desiredCount, pending: true } };
+    case 'ScaleApplied':
+      return next.scale?.desiredCount === event.desiredCount ? { ...next, scale: { desiredCount: event.desiredCount, pending: false } } : next;
     default:
       return evolveEngine(next, event);
   }
@@ -469,6 +519,7 @@ function startEngine(state: EnvironmentCommon, deployment: Deployment, target: D
     stops: [],
     failures: {},
     counts: [],
+    ...(target.service ? { service: target.service } : {}),
   };
 }
 
@@ -481,6 +532,8 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
   switch (event.type) {
     case 'LaunchesFailed':
       return { ...state, engine: recordLaunchFailures(engine, event.key, event.failures, event.at) };
+    case 'ScaleApplied':
+      return state; // folded in evolve
     case 'RevisionCountsChanged': {
       let revisions = state.revisions;
       for (const c of event.counts) {
@@ -515,6 +568,11 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
       const deployment: Deployment = { ...state.deployment!, trigger: { kind: event.trigger, reason: event.reason, at: isoFromMs(event.at) } };
       return { ...state, deployment, engine: next, revisions: healthOverlay(state.revisions, next, at) };
     }
+    case 'CanaryTaskFailed': {
+      const next = applyPlannerEvent(engine, event);
+      return { ...state, engine: next, revisions: healthOverlay(state.revisions, next, at) };
+    }
+    case 'CanaryTaskChecked':
     case 'LaunchesPlanned':
     case 'StopsPlanned':
     case 'LaunchesSettled':

@@ -20,6 +20,18 @@ export function startedByOf(environment: string): string {
   return `blox-${fnv1a64(environment)}`;
 }
 
+/**
+ * How a Service environment's tasks are told apart: ECS starts them with `startedBy` = the task set id
+ * (`ecs-svc/…`, one per revision) and `group` = `service:<service name>`, which is what routes their
+ * events to the environment. serviceGroupOf('web-prod') === 'service:web-prod'
+ */
+export function serviceGroupOf(serviceName: string): string {
+  return `service:${serviceName}`;
+}
+
+/** The `startedBy` prefix of the tasks ECS's service scheduler starts (the task set id). */
+export const SERVICE_STARTED_BY_PREFIX = 'ecs-svc/';
+
 /** Tags Blox puts on the tasks it starts (task state change events carry none; DescribeTasks does). */
 export const TAG_ENVIRONMENT = 'blox:environment';
 export const TAG_REVISION = 'blox:revision';

@@ -38,6 +38,17 @@ const TASK_DEFINITION_PATTERN = new RegExp(
 );
 const CLUSTER_PATTERN = /^(?:[A-Za-z0-9_-]{1,255}|arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:ecs:[a-z0-9-]+:[0-9]{12}:cluster\/[A-Za-z0-9_-]{1,255})$/;
 export const MAX_QUERY_LENGTH = 2048;
+const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
+const TARGET_GROUP_ARN_PATTERN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
+
+/**
+ * The ECS service of a Service environment: the spec's ServiceName, else the Name with every
+ * character ECS does not allow in a service name turned into "-".
+ * serviceNameOf({ Name: 'Web/Prod' }) === 'Web-Prod'
+ */
+export function serviceNameOf(spec: Pick<EnvironmentSpec, 'Name' | 'Service'>): string {
+  return spec.Service?.ServiceName ?? spec.Name.replace(/[^A-Za-z0-9_-]/g, '-');
+}
 
 export const DAEMON_METHODS = ['Replace', 'Surge'] as const;
 export const SERVICE_METHODS = ['Rolling', 'Canary', 'BlueGreen'] as const;
@@ -153,6 +164,21 @@ function buildSchemas() {
       ),
     ),
     MaxOver: z.optional(maxOver),
+    MaxPercent: z.optional(
+      integer(
+        100,
+        400,
+        'Service Rolling: the ceiling on tasks running (or stopping) at once during the rollout, in percent of DesiredCount, rounded down, 100 to 400. Default: 200.',
+      ),
+    ),
+    CanaryTask: z.optional(
+      described(
+        z.strictObject({
+          HealthyChecks: integer(1, 100, 'How many target health reads in a row the canary task must be healthy, 1 to 100.'),
+        }),
+        'Service Rolling (seed 004): before anything else moves, one task of the new revision runs in the production target group and must read healthy HealthyChecks times in a row; otherwise the deployment rolls back with nothing else touched.',
+      ),
+    ),
     StuckAfterSeconds: z.optional(
       integer(1, 604800, 'A deployment that makes no progress for this many seconds is reported as Stuck. Default: 300.'),
     ),
@@ -231,6 +257,52 @@ function buildSchemas() {
   );
 
 
+  const stringList = (pattern: RegExp, what: string, max: number, description: string) =>
+    described(
+      z.array(z.string({ error: `expected ${what}` }).check(z.regex(pattern, { error: `expected ${what}` })), { error: `expected a list of ${what}` }).check(
+        z.minLength(1, { error: `expected at least one ${what}` }),
+        z.maxLength(max, { error: `expected at most ${max}` }),
+      ),
+      description,
+    );
+
+  const service = z.strictObject({
+    ServiceName: z.optional(
+      patterned(
+        SERVICE_NAME_PATTERN,
+        'expected 1 to 255 characters from A-Z a-z 0-9 _ -',
+        'The ECS service of the environment (created with the EXTERNAL deployment controller, or adopted when it exists). Default: the Name with every other character turned into "-".',
+      ),
+    ),
+    LaunchType: z.optional(described(z.enum(['EC2', 'FARGATE'], { error: 'expected "EC2" or "FARGATE"' }), 'The launch type of the task sets. Default: EC2.')),
+    NetworkConfiguration: z.optional(
+      described(
+        z.strictObject({
+          Subnets: stringList(/^subnet-[0-9a-f]{1,17}$/, 'a subnet id (subnet-…)', 16, 'The subnets of awsvpc tasks, 1 to 16.'),
+          SecurityGroups: z.optional(stringList(/^sg-[0-9a-f]{1,17}$/, 'a security group id (sg-…)', 5, 'Their security groups, 1 to 5.')),
+          AssignPublicIp: z.optional(
+            described(z.enum(['ENABLED', 'DISABLED'], { error: 'expected "ENABLED" or "DISABLED"' }), 'Whether the tasks get a public IP (Fargate). Default: DISABLED.'),
+          ),
+        }),
+        'awsvpc task definitions: where the tasks are attached.',
+      ),
+    ),
+    LoadBalancer: z.optional(
+      described(
+        z.strictObject({
+          ContainerName: patterned(/^[A-Za-z0-9_-]{1,255}$/, 'expected a container name of the task definition', 'The container that receives the traffic.'),
+          ContainerPort: integer(1, 65535, 'Its port, 1 to 65535.'),
+          TargetGroupArn: patterned(
+            TARGET_GROUP_ARN_PATTERN,
+            'expected a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)',
+            'The production target group: every task set registers there; a task is ready when its target is healthy.',
+          ),
+        }),
+        'The one production target group of the service.',
+      ),
+    ),
+  });
+
   /** Every top-level field and its schema; the full spec and the partial update share them. */
   const fields = {
     Name: patterned(
@@ -262,6 +334,7 @@ function buildSchemas() {
       deploymentConfiguration,
       'The deployment configuration a rollback uses, over DeploymentConfiguration; every field is optional.',
     ),
+    Service: described(service, 'Service only: the ECS service and how its task sets run.'),
   };
 
   const specObject = z.strictObject({
@@ -273,6 +346,7 @@ function buildSchemas() {
     DesiredCount: z.optional(fields.DesiredCount),
     DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
     RollbackConfiguration: z.optional(fields.RollbackConfiguration),
+    Service: z.optional(fields.Service),
   });
 
   /** Rules that span fields: what each DeploymentType allows. */
@@ -295,6 +369,28 @@ function buildSchemas() {
         }
       }
     }
+    // Keys that fit only one DeploymentType, or one Method (a rollback's method is its own over the deployment's).
+    const defaultMethod = spec.DeploymentType === 'Daemon' ? 'Replace' : 'Rolling';
+    for (const key of ['DeploymentConfiguration', 'RollbackConfiguration'] as const) {
+      const given = spec[key];
+      if (!given) continue;
+      const method = given.Method ?? (key === 'RollbackConfiguration' ? spec.DeploymentConfiguration?.Method : undefined) ?? defaultMethod;
+      const only = (field: keyof typeof given, allowed: string, fits: boolean) => {
+        if (given[field] !== undefined && !fits) ctx.addIssue({ code: 'custom', path: [key, field], message: `only allowed ${allowed} (this one is ${spec.DeploymentType} ${method})` });
+      };
+      only('MaxOver', 'when DeploymentType is Daemon', spec.DeploymentType === 'Daemon');
+      only('MaxPercent', 'when DeploymentType is Service and Method is Rolling', spec.DeploymentType === 'Service' && method === 'Rolling');
+      only('CanaryTask', 'when DeploymentType is Service and Method is Rolling', spec.DeploymentType === 'Service' && method === 'Rolling');
+    }
+    if (spec.DeploymentType === 'Daemon' && spec.Service !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['Service'], message: 'only allowed when DeploymentType is Service' });
+    }
+    if (spec.DeploymentType === 'Service' && spec.InstanceGroup !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['InstanceGroup'], message: 'only allowed when DeploymentType is Daemon (ECS places a Service\'s tasks)' });
+    }
+    if (spec.Service?.LaunchType === 'FARGATE' && spec.Service.NetworkConfiguration === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['Service', 'NetworkConfiguration'], message: 'is required when LaunchType is FARGATE (Fargate tasks use awsvpc networking)' });
+    }
     if (spec.DeploymentType === 'Daemon' && spec.DesiredCount !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['DesiredCount'], message: 'only allowed when DeploymentType is Service (a Daemon runs one task per instance)' });
     }
@@ -315,6 +411,7 @@ function buildSchemas() {
     DesiredCount: z.optional(fields.DesiredCount),
     DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
     RollbackConfiguration: z.optional(fields.RollbackConfiguration),
+    Service: z.optional(fields.Service),
   });
 
   return { deploymentConfiguration, fields, specObject, environmentSpecSchema, specPatchSchema };
@@ -340,6 +437,10 @@ export interface EffectiveDeploymentConfiguration {
   Method: DeploymentMethod;
   MinHealthyPercent: number;
   MaxOver: number | `${number}%`;
+  /** Service: ceiling on running tasks, percent of DesiredCount (default 200; absent for a Daemon). */
+  MaxPercent?: number | undefined;
+  /** Service Rolling: the canary task of seed 004 (none: no canary task). */
+  CanaryTask?: { HealthyChecks: number } | undefined;
   StuckAfterSeconds: number;
   FailingAfterSeconds: number;
   /** Daemon coverage (none: not watched). */
@@ -378,6 +479,8 @@ export function effectiveDeploymentConfiguration(
     Method: method,
     MinHealthyPercent: given.MinHealthyPercent ?? (method === 'Replace' ? 50 : 100),
     MaxOver: given.MaxOver ?? 1,
+    ...(spec.DeploymentType === 'Service' ? { MaxPercent: given.MaxPercent ?? 200 } : {}),
+    ...(given.CanaryTask ? { CanaryTask: given.CanaryTask } : {}),
     StuckAfterSeconds: given.StuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS,
     FailingAfterSeconds: given.FailingAfterSeconds ?? DEFAULT_FAILING_AFTER_SECONDS,
     ...(given.Coverage ? { Coverage: given.Coverage } : {}),
@@ -440,6 +543,7 @@ function knownKeys(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 2) return nestedKeys(path);
   if (path.length !== 1) return [];
   if (path[0] === 'InstanceGroup') return Object.keys(fields.InstanceGroup.shape);
+  if (path[0] === 'Service') return Object.keys(fields.Service.shape);
   if (path[0] === 'DeploymentConfiguration' || path[0] === 'RollbackConfiguration') return Object.keys(deploymentConfiguration.shape);
   return [];
 }

@@ -46,6 +46,8 @@ const target = z.object({
     FailingAfterSeconds: z.number(),
     Coverage: z.optional(z.object({ MaxInstancesWithout: z.number(), ForSeconds: z.number() })),
   }),
+  /** A Service environment's ECS service (name, desired count, launch type, network, load balancer). */
+  service: z.optional(z.looseObject({ name: z.string(), desiredCount: z.number() })),
 });
 
 const trigger = z.object({ kind: z.enum(['Alarm', 'CircuitBreaker']), reason: z.string() });
@@ -87,6 +89,10 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('EnvironmentFrozen'), at }),
   z.object({ type: z.literal('EnvironmentThawed'), at }),
+  z.object({ type: z.literal('EnvironmentScaled'), desiredCount: z.number().check(z.int(), z.gte(0)), at }),
+  z.object({ type: z.literal('ScaleApplied'), desiredCount: z.number(), at: ms }),
+  z.object({ type: z.literal('CanaryTaskChecked'), canary: z.looseObject({ phase: z.enum(['Starting', 'Registering', 'Checking', 'Passed', 'Failed']) }), at: ms }),
+  z.object({ type: z.literal('CanaryTaskFailed'), reason: z.string(), at: ms }),
   // The engine: the planner's decisions…
   z.object({ type: z.literal('LaunchesPlanned'), revision, reason: z.string(), batches: z.array(z.object({ key: z.string(), instances: ids })), at: ms }),
   z.object({ type: z.literal('StopsPlanned'), reason: z.string(), batches: z.array(z.object({ key: z.string(), tasks: ids })), at: ms }),

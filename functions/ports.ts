@@ -178,6 +178,8 @@ export interface ClusterTask {
   version: number;
   /** Blox tags: `blox:environment`, `blox:revision`, `blox:action` (the idempotency key of the StartTask action). */
   tags: Record<string, string>;
+  /** The host port of its first network binding (bridge networking): with the instance's EC2 id, its target in a target group. */
+  hostPort?: number | undefined;
 }
 
 /** One page of a listing, and where the next one starts (absent: it was the last). */
@@ -410,6 +412,24 @@ export interface Services {
   removeTaskSet(cluster: string, service: string, taskSet: string, options?: { force?: boolean }): Promise<ServiceTaskSet>;
   /** DeleteService: DRAINING until its tasks are stopping, then INACTIVE. Without `force`, refused while its desired count is above 0. */
   removeService(cluster: string, name: string, options?: { force?: boolean }): Promise<ClusterService>;
+}
+
+// ── Target health (ELBv2 DescribeTargetHealth) ─────────────────────────────────────────────────────
+
+/** One target of a target group and its health, as ELBv2 describes it. */
+export interface TargetHealthDescription {
+  /** The EC2 instance id (instance targets) or IP address (ip targets). */
+  id: string;
+  port?: number | undefined;
+  /** initial | healthy | unhealthy | unused | draining | unavailable | unhealthy.draining */
+  state: string;
+  /** ELB's reason code and description, when not healthy (`Elb.InitialHealthChecking: Initial health checks in progress`). */
+  reason?: string | undefined;
+}
+
+export interface TargetHealth {
+  /** Every registered target of the group (DescribeTargetHealth without Targets: one call). */
+  describeTargetHealth(targetGroupArn: string): Promise<TargetHealthDescription[]>;
 }
 
 /** `ensureService` found a service of that name that another deployment controller owns: Blox does not take it over. */

@@ -15,7 +15,7 @@ import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-bud
 import type { Cluster } from '../functions/ports';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
-import type { EventLog, ObservationStore } from '../functions/ports';
+import type { EventLog, ObservationStore, TargetHealth } from '../functions/ports';
 import { CloudWatchAlarms } from '../functions/adapters/cloudwatch-alarms';
 import type { AlarmEventListener, SimScheduler, SimulatedCloudWatch, SimulatedCluster, SimulatedEcsEvent } from './sim';
 import { wireEngine } from './wiring';
@@ -27,6 +27,8 @@ export interface LocalEngineOptions {
   world: SimulatedCluster;
   /** Whose alarm state change events reach the router too, and whose DescribeAlarms the engine reads (the simulated CloudWatch). */
   alarms?: { onEvent(listener: AlarmEventListener): () => void } & Pick<SimulatedCloudWatch, 'describeAlarms'>;
+  /** Target health of Service environments behind a target group (the simulated ELBv2). */
+  targetHealth?: TargetHealth;
   clock: SimScheduler;
   logger: Logger;
   tickMs?: number;
@@ -88,6 +90,9 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     executorCluster: budgeted(executorCluster ?? world),
     taskDefinitions: { hasHealthCheck: async (td) => world.taskBehaviour(td).health !== 'none' },
     ...(alarms ? { alarms: new CloudWatchAlarms((input) => alarms.describeAlarms(input)) } : {}),
+    // ECS services and task sets: the world's (Service environments).
+    services: world,
+    ...(options.targetHealth ? { targetHealth: options.targetHealth } : {}),
     notifier: {
       publish: async (entries) => {
         for (const e of entries) {

@@ -22,7 +22,7 @@ import type { PutEventsEntry } from '../events/notifications';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
 import { runCommand } from '../functions/commands';
 import { announce } from '../functions/engine/engine';
-import type { Cluster, EventLog, ObservationStore } from '../functions/ports';
+import type { Cluster, EventLog, ObservationStore, Services } from '../functions/ports';
 import { BudgetedCluster } from '../functions/adapters/budgeted-cluster';
 import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-budget';
 import type { EcsCalls } from '../functions/ecs-budget-port';
@@ -33,8 +33,9 @@ import { MemoryObservationStore } from './memory-observation-store';
 import { CachedObservationStore } from '../functions/adapters/observation-store';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import { CloudWatchAlarms } from '../functions/adapters/cloudwatch-alarms';
+import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
 import type { SimServicesDescription, SimulatedClusterOptions, SimulatedEcsEvent, SimulatedServices } from './sim';
-import { createSimulatedServices, SimulatedCluster, VirtualClock, mulberry32 } from './sim';
+import { createSimulatedServices, DEFAULT_SIM_SERVICES, loadBalancingOf, SimulatedCluster, VirtualClock, mulberry32 } from './sim';
 import type { EngineWiring, EngineWiringOptions, FaultCounts, LatencyModel, PlannerMode, ReconcilerStats } from './wiring';
 import { AWS_LATENCY, Invocations, wireEngine } from './wiring';
 
@@ -62,10 +63,12 @@ export interface HarnessOptions {
   /** Where the engine keeps its picture of the cluster (default: the in-memory twin, which refuses what DynamoDB refuses). */
   observations?: ObservationStore;
   /**
-   * The simulated load balancer and CloudWatch next to the cluster (`createSimulatedServices`): their
-   * alarm events reach the router as EventBridge delivers them, and the engine reads DescribeAlarms.
+   * The simulated ELBv2, CloudWatch and traffic next to the cluster (`createSimulatedServices`), with
+   * service tasks registered in their task set's target group: `true` for the default world's
+   * (`DEFAULT_SIM_SERVICES`: target group `web`, …), or a description. Default: none. Their alarm events reach the router as EventBridge delivers them, and the engine
+   * reads DescribeAlarms.
    */
-  services?: SimServicesDescription;
+  services?: boolean | SimServicesDescription;
   /** Alarm events EventBridge never delivers: those this picks (counted in `faults.droppedAlarmEvents`). */
   dropAlarmEvent?: (event: { detail: { alarmName: string; state: { value: string } } }) => boolean;
   /** Deliver every alarm event twice, the second time later (after the next ones: reordered). */
@@ -141,6 +144,11 @@ export class Harness {
     this.observations = options.observations ?? new MemoryObservationStore();
     this.random = mulberry32((options.seed ?? 1) * 7919 + 17);
     this.world = new SimulatedCluster({ clock: this.clock, seed: options.seed ?? 1, ...options.world });
+    if (options.services) {
+      const description = options.services === true ? DEFAULT_SIM_SERVICES : options.services;
+      this.services = createSimulatedServices({ world: this.world, clock: this.clock, description, seed: options.seed ?? 1 });
+      this.world.useLoadBalancing(loadBalancingOf(this.services));
+    }
     // As deployed: every ECS call is counted as ECS would count it, and taken from one budget shared
     // by every environment (ECS's limits are per account and Region: one key for the whole world).
     const counted = this.countingCluster(this.world);
@@ -150,8 +158,7 @@ export class Harness {
     const keep = (error: unknown) => {
       if (!(error instanceof CrashAfterEcs)) this.errors.push(error);
     };
-    const services = options.services ? createSimulatedServices({ world: this.world, clock: this.clock, description: options.services }) : undefined;
-    this.services = services;
+    const services = this.services;
     // The router's inbound events: ECS's and, with the services, CloudWatch's alarm events.
     const inbound: Pick<SimulatedCluster, 'onEvent'> = services
       ? {
@@ -185,6 +192,10 @@ export class Harness {
       cluster,
       ...(options.crashExecutorAfterEcs && invocations ? { executorCluster: this.crashingCluster(cluster, options.crashExecutorAfterEcs, invocations), invocations } : {}),
       taskDefinitions: { hasHealthCheck: async (td) => this.world.taskBehaviour(td).health !== 'none' },
+      // Tracked like the stores: the world answers its Services port through the ECS adapter, loaded
+      // on first use (a real import the virtual clock must wait for).
+      services: this.tracked<Services>(this.world),
+      ...(this.services ? { targetHealth: new Elbv2TargetHealth(this.services.elbv2) } : {}),
       notifier: { publish: async (entries) => void this.notifications.push(...entries) },
       logger: new CapturingLogger(keep),
       planner: options.planner ?? 'fifo',
@@ -343,7 +354,7 @@ export class Harness {
       afterAppend: (before, after) => announce(this.wiring.deps, before, after),
     });
     // A deploy is an API call; api-write asks for a reconcile at once (the reconcile queue).
-    if (full.type === 'DeployRevision' || full.type === 'RollbackToRevision' || full.type === 'ThawEnvironment') {
+    if (full.type === 'DeployRevision' || full.type === 'RollbackToRevision' || full.type === 'ThawEnvironment' || full.type === 'ScaleEnvironment') {
       this.wiring.wake(environment);
     }
     return reply.body;
@@ -392,7 +403,7 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
-    this.services?.close();
     await this.wiring.stop();
+    this.services?.close();
   }
 }

@@ -32,7 +32,8 @@ import type { LocalEngine } from './engine';
 import { startLocalEngine } from './engine';
 import { handleSimRequest } from './sim-api';
 import type { SimServicesDescription, SimulatedCluster, SimulatedServices } from './sim';
-import { createSimulatedServices, createWorld, parseSimServicesDescription, readWorldFile, RealTimeClock, simServicesOf, SimulatedCluster as World } from './sim';
+import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
+import { createSimulatedServices, createWorld, loadBalancingOf, parseSimServicesDescription, readWorldFile, RealTimeClock, simServicesOf, SimulatedCluster as World } from './sim';
 
 export const TABLE_NAME = 'blox-local';
 
@@ -85,6 +86,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     logger.info('simulated cluster created', { file: options.clusterFile ?? 'local/cluster.yml', instances: world.describeInstances().length });
   }
   const services = createSimulatedServices({ world, clock, description: servicesDescription });
+  // ECS registers service tasks in their task set's target group on its behalf.
+  world.useLoadBalancing(loadBalancingOf(services));
   // Error rates set while running, on top of the description's (what services.json keeps).
   const traffic = structuredClone(servicesDescription.traffic);
   logger.info('simulated load balancing and monitoring', { targetGroups: Object.keys(servicesDescription.targetGroups), alarms: Object.keys(servicesDescription.alarms) });
@@ -159,6 +162,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     observations: new CachedObservationStore(new DynamoObservationStore(createDocumentClient(dynamo.endpoint), TABLE_NAME)),
     world,
     alarms: services.cloudwatch,
+    targetHealth: new Elbv2TargetHealth(services.elbv2),
     clock,
     logger,
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),

@@ -41,7 +41,7 @@ import type { EngineFunctionDeps } from '../functions/engine/deps';
 import { createExecutorHandler } from '../functions/engine/executor-handler';
 import { createReconcilerHandler } from '../functions/engine/reconciler-handler';
 import { createRouterHandler } from '../functions/engine/router-handler';
-import type { Alarms, Cluster, EventLog, Notifier, ObservationStore, TaskDefinitions } from '../functions/ports';
+import type { Alarms, Cluster, EventLog, Notifier, ObservationStore, Services, TargetHealth, TaskDefinitions } from '../functions/ports';
 import type { ReceivedMessage } from './queue';
 import { InProcessActionQueue, InProcessFifoQueue, schedulerFromSim } from './queue';
 import type { SimScheduler, SimulatedCluster } from './sim';
@@ -96,6 +96,10 @@ export interface EngineWiringOptions {
   /** The cluster the executor calls (default: `cluster`). */
   executorCluster?: Cluster;
   taskDefinitions: TaskDefinitions;
+  /** ECS services and task sets (Service environments). */
+  services?: Services;
+  /** ELBv2 target health (Service environments behind a target group). */
+  targetHealth?: TargetHealth;
   notifier: Notifier;
   /** The watched alarms' states (DescribeAlarms on the simulated CloudWatch); none: alarm events only. */
   alarms?: Alarms;
@@ -278,6 +282,8 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
     ...(options.pictureTrustedSince !== undefined ? { pictureTrustedSince: options.pictureTrustedSince } : {}),
     cluster: options.cluster,
     taskDefinitions: options.taskDefinitions,
+    ...(options.services ? { services: options.services } : {}),
+    ...(options.targetHealth ? { targetHealth: options.targetHealth } : {}),
     queue: actions,
     notifier: options.notifier,
     ...(options.alarms ? { alarms: options.alarms } : {}),

@@ -81,6 +81,10 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
     case 'RollbackTriggered':
     case 'DeploymentCompleted':
       return state;
+    case 'CanaryTaskChecked':
+      return { ...state, canaryTask: event.canary };
+    case 'CanaryTaskFailed':
+      return { ...state, health: { status: 'Stuck', since: event.at, reason: event.reason } };
     default: {
       const never: never = event;
       throw new Error(`unexpected planner event ${JSON.stringify(never)}`);

@@ -13,7 +13,8 @@
  * launches first, after their back-off), the hold while the revision crashes, and the caps that keep
  * a plan and the bookkeeping within the store's limits. The strategy decides only how fast old tasks
  * make way: `daemon-replace.ts` (stop within the MinHealthyPercent budget) or `daemon-surge.ts`
- * (start next to the old one, at most MaxOver at a time).
+ * (start next to the old one, at most MaxOver at a time). A Service deployment (`state.service`) is
+ * planned by `service.ts` instead: ECS places its tasks; the plan moves scale between task sets.
  *
  * Priorities, from the walkthrough: (1) retry a failed launch (after a per-instance back-off),
  * (2) instances whose task of the environment stopped on its own (crashed, stopped by someone else),
@@ -51,6 +52,7 @@ import { planReplace } from './daemon-replace';
 import type { ReplaceCandidate } from './daemon-replace';
 import { planSurge } from './daemon-surge';
 import { canaryInstances, countBreaker, readAlarms, tripEvent, watching } from './safety';
+import { planService } from './service';
 
 type StartKind = 'retry' | 'lost' | 'replaced' | 'new';
 const START_ORDER: readonly StartKind[] = ['retry', 'lost', 'replaced', 'new'];
@@ -70,6 +72,8 @@ export function stoppedAbnormally(t: ObservedTask): boolean {
 }
 
 export function plan(state: PlannerState, observed: Observed, now: number): Plan {
+  // A Service environment moves scale between its ECS task sets (service.ts); the rest is the Daemon's.
+  if (state.service) return planService(state, observed, now);
   const events: PlannerEvent[] = [];
   const T = state.revision;
   const config = state.configuration;

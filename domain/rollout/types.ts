@@ -10,6 +10,7 @@
  */
 import type { EffectiveDeploymentConfiguration } from '../spec';
 import type { BreakerRecord } from './circuit-breaker';
+import type { CanaryTaskState } from './service-canary-task';
 
 export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
 
@@ -41,6 +42,8 @@ export interface Observed {
   targetHealthChecked: boolean;
   /** Watched alarms' states read since the last plan (alarm events, DescribeAlarms), in any order, duplicates included. */
   alarms?: AlarmReading[] | undefined;
+  /** A Service environment: its ECS service and task sets (then `instances` and `tasks` are empty). */
+  service?: ObservedService | undefined;
 }
 
 export type AlarmValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -75,6 +78,75 @@ export type DeploymentPhase =
   | { phase: 'Rolling' }
   | { phase: 'Baking'; since: number }
   | { phase: 'Halted'; trigger: SafetyTrigger; reason: string; at: number };
+
+// ── Service environments (ECS task sets) ─────────────────────────────────────────────────────────
+
+/** What a Service environment runs as (from its spec): one ECS service with the EXTERNAL controller. */
+export interface ServiceTarget {
+  name: string;
+  /** The spec's DesiredCount: the service is created with it; once it exists, its own desired count rules. */
+  desiredCount: number;
+  launchType?: 'EC2' | 'FARGATE' | undefined;
+  networkConfiguration?: { subnets: string[]; securityGroups?: string[] | undefined; assignPublicIp?: 'ENABLED' | 'DISABLED' | undefined } | undefined;
+  /** The one production target group every task set registers in. */
+  loadBalancer?: { containerName: string; containerPort: number; targetGroupArn: string } | undefined;
+}
+
+/** ELBv2's target health states, and `absent` when the target is not listed. */
+export type TargetState = 'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining' | 'unavailable' | 'unhealthy.draining' | 'absent';
+
+/** A task of a task set, as the planner needs it. */
+export interface ObservedServiceTask {
+  arn: string;
+  lastStatus: TaskLastStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  /**
+   * Ready: its target is `healthy` in the target group; without a load balancer, RUNNING and (with a
+   * container health check) HEALTHY.
+   */
+  ready: boolean;
+  /** Its target's state in the target group (with a load balancer). */
+  target?: { state: TargetState; reason?: string | undefined } | undefined;
+  stopCode?: string | undefined;
+  stoppedReason?: string | undefined;
+  stoppedAt?: number | undefined;
+}
+
+export interface ObservedTaskSet {
+  id: string;
+  /** The environment's revision it runs (its externalId), undefined for a task set Blox did not make. */
+  revision?: number | undefined;
+  status: 'PRIMARY' | 'ACTIVE' | 'DRAINING';
+  /** Percent of the service's desired count. */
+  scale: number;
+  /** ceil(desiredCount × scale / 100): the tasks ECS keeps for it. */
+  computedDesiredCount: number;
+  tasks: ObservedServiceTask[];
+}
+
+export interface ObservedService {
+  /** MISSING: ECS does not know it (yet). */
+  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE' | 'MISSING';
+  deploymentController?: string | undefined;
+  desiredCount: number;
+  /** In creation order. */
+  taskSets: ObservedTaskSet[];
+  /** The service's latest event messages, newest first (placement failures say why nothing starts). */
+  events: string[];
+}
+
+/** One step of a Service action, carried out in order by the executor. */
+export type ServiceOperation =
+  /** Create the service (EXTERNAL controller, this desired count) unless one of its name exists: adopt it. */
+  | { op: 'EnsureService'; desiredCount: number }
+  /** CreateTaskSet of the action's revision (externalId), at `scale` percent; `clientToken` makes a retry return the same one. */
+  | { op: 'CreateTaskSet'; taskDefinition: string; scale: number; clientToken: string }
+  /** Stop these tasks (the ones the plan chose: not ready first), then UpdateTaskSet to `scale` percent. */
+  | { op: 'ScaleTaskSet'; taskSet: string; scale: number; stopTasks: string[] }
+  | { op: 'SetPrimaryTaskSet'; taskSet: string }
+  | { op: 'DeleteTaskSet'; taskSet: string }
+  /** UpdateService desiredCount (scale-environment): every task set's computed count follows. */
+  | { op: 'SetDesiredCount'; desiredCount: number };
 
 /** Launches of the target revision sent in one executor message (one StartTask call). */
 export interface LaunchBatch {
@@ -139,6 +211,10 @@ export interface PlannerState {
   alarms?: Record<string, KnownAlarm> | undefined;
   /** The circuit breaker's count (when CircuitBreaker is set). */
   breaker?: BreakerRecord | undefined;
+  /** A Service environment: its ECS service (a Daemon has none). */
+  service?: ServiceTarget | undefined;
+  /** Service with CanaryTask: the canary task's checks so far (none: not started). */
+  canaryTask?: CanaryTaskState | undefined;
 }
 
 export interface RevisionCount {
@@ -161,7 +237,9 @@ export type PlannerAction =
   /** StartTask of the target revision on up to ACTION_BATCH container instances (one ECS call). */
   | (ActionCommon & { type: 'StartTasks'; taskDefinition: string; instanceArns: string[] })
   /** StopTask of up to ACTION_BATCH tasks (one ECS call each; `revision` is the deployment's target). */
-  | (ActionCommon & { type: 'StopTasks'; taskArns: string[] });
+  | (ActionCommon & { type: 'StopTasks'; taskArns: string[] })
+  /** A Service environment's ECS calls of one plan, in order (`revision` is the deployment's target). */
+  | (ActionCommon & { type: 'UpdateService'; service: ServiceTarget; operations: ServiceOperation[] });
 
 export type PlannerEvent =
   /** One event per reason and plan: every batch of launches it sends. */
@@ -198,7 +276,11 @@ export type PlannerEvent =
   | { type: 'DeploymentHalted'; trigger: SafetyTrigger; reason: string; at: number }
   /** A trigger rolls the deployment back to `to` (the engine appends the RollbackStarted with it). */
   | { type: 'RollbackTriggered'; trigger: SafetyTrigger; reason: string; to: number; at: number }
-  | { type: 'DeploymentCompleted'; revision: number; retired: Array<{ revision: number; status: 'Inactive' | 'Reverted' }>; at: number };
+  | { type: 'DeploymentCompleted'; revision: number; retired: Array<{ revision: number; status: 'Inactive' | 'Reverted' }>; at: number }
+  /** Service CanaryTask: the canary task's state after a read of its target (or its stop). */
+  | { type: 'CanaryTaskChecked'; canary: CanaryTaskState; at: number }
+  /** …it failed: the deployment is to roll back (nothing else was touched); `reason` says why. */
+  | { type: 'CanaryTaskFailed'; reason: string; at: number };
 
 export interface Plan {
   events: PlannerEvent[];

@@ -246,6 +246,8 @@ function toClusterTask(task: EcsTask): ClusterTask {
   if (task.group !== undefined) result.group = task.group;
   if (task.stopCode !== undefined) result.stopCode = task.stopCode;
   if (task.stoppedReason !== undefined) result.stoppedReason = task.stoppedReason;
+  const hostPort = (task.containers ?? []).flatMap((c) => c.networkBindings ?? []).find((b) => b.hostPort !== undefined)?.hostPort;
+  if (hostPort !== undefined) result.hostPort = hostPort;
   const startedAt = iso(task.startedAt);
   if (startedAt !== undefined) result.startedAt = startedAt;
   const stoppedAt = iso(task.stoppedAt);

@@ -37,7 +37,7 @@ import type { DynamoDBDocumentClient, QueryCommandInput, QueryCommandOutput, Tra
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../domain/errors';
 import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
-import { startedByOf } from '../../domain/identity';
+import { serviceGroupOf, startedByOf } from '../../domain/identity';
 import type { EnvironmentSpec } from '../../domain/spec';
 import { encodeEvent } from '../../events/encoding';
 import { clusterName } from '../engine/route';
@@ -74,7 +74,8 @@ export function deployingPrefix(cluster: string, startedBy?: string): string {
  * the cluster's name (`deployingOn`) and the keys of the sparse `gsi2` index.
  */
 export function routingAttributes(state: EnvironmentState) {
-  const startedBy = startedByOf(state.name);
+  // A Service deployment's tasks are ECS's (startedBy its task set): they are routed by their group.
+  const startedBy = state.engine?.service ? serviceGroupOf(state.engine.service.name) : startedByOf(state.name);
   const cluster = state.engine ? clusterName(state.engine.cluster) : undefined;
   return {
     startedBy,

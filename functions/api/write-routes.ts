@@ -10,6 +10,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
 import { environmentSummary } from '../../domain/environment';
+import { ValidationError } from '../../domain/errors';
 import { parseEnvironmentSpec, parseSpecPatch } from '../../domain/spec';
 import type { CommandReply } from '../commands';
 import { runCommand } from '../commands';
@@ -35,7 +36,11 @@ const frozenStatus: Reply = (_events, state) => ({
 });
 
 /** Commands after which the planner should look at the environment at once. */
-const WAKES_THE_PLANNER: ReadonlySet<EnvironmentCommand['type']> = new Set(['DeployRevision', 'RollbackToRevision', 'ThawEnvironment']);
+const WAKES_THE_PLANNER: ReadonlySet<EnvironmentCommand['type']> = new Set(['DeployRevision', 'RollbackToRevision', 'ThawEnvironment', 'ScaleEnvironment']);
+const scaled: Reply = (events, state) => {
+  const scale = events.find((e) => e.type === 'EnvironmentScaled');
+  return { statusCode: 200, body: { EnvironmentName: state.name, DesiredCount: scale?.type === 'EnvironmentScaled' ? scale.desiredCount : undefined } };
+};
 
 export function createWriteHandler({ eventLog, clock, logger, notifier, wakeups }: ApiDeps) {
   const afterAppend = notifier
@@ -101,6 +106,16 @@ export function createWriteHandler({ eventLog, clock, logger, notifier, wakeups 
       const name = environmentName(event);
       onlyFields(readObjectBody(event, { optional: true }), []);
       return run(event, name, { type: 'FreezeEnvironment', name, at: at() }, frozenStatus);
+    },
+    'POST /environments/{name}/scale': async (event) => {
+      const name = environmentName(event);
+      const body = readObjectBody(event);
+      onlyFields(body, ['DesiredCount']);
+      const value = body.DesiredCount;
+      const desiredCount = typeof value === 'number' ? value : typeof value === 'string' && /^\s*[0-9]{1,6}\s*$/.test(value) ? Number(value) : NaN;
+      if (value === undefined) throw new ValidationError('DesiredCount: is required', 'DesiredCount');
+      if (!Number.isInteger(desiredCount) || desiredCount < 0 || desiredCount > 10000) throw new ValidationError('DesiredCount: expected an integer from 0 to 10000', 'DesiredCount');
+      return run(event, name, { type: 'ScaleEnvironment', name, desiredCount, at: at() }, scaled);
     },
     'POST /environments/{name}/thaw': async (event) => {
       const name = environmentName(event);

@@ -22,9 +22,32 @@ const common = {
 
 const batch = () => z.array(nonEmpty()).check(z.minLength(1), z.maxLength(ACTION_BATCH));
 
+const percent = () => z.number().check(z.gte(0), z.lte(100));
+const strings = () => z.array(nonEmpty());
+
+const serviceTarget = z.object({
+  name: nonEmpty(),
+  desiredCount: z.number().check(z.int(), z.gte(0)),
+  launchType: z.optional(z.enum(['EC2', 'FARGATE'])),
+  networkConfiguration: z.optional(
+    z.object({ subnets: strings(), securityGroups: z.optional(strings()), assignPublicIp: z.optional(z.enum(['ENABLED', 'DISABLED'])) }),
+  ),
+  loadBalancer: z.optional(z.object({ containerName: nonEmpty(), containerPort: z.number().check(z.int(), z.gte(1), z.lte(65535)), targetGroupArn: nonEmpty() })),
+});
+
+const serviceOperation = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('EnsureService'), desiredCount: z.number().check(z.int(), z.gte(0)) }),
+  z.object({ op: z.literal('CreateTaskSet'), taskDefinition: nonEmpty(), scale: percent(), clientToken: nonEmpty() }),
+  z.object({ op: z.literal('ScaleTaskSet'), taskSet: nonEmpty(), scale: percent(), stopTasks: strings() }),
+  z.object({ op: z.literal('SetPrimaryTaskSet'), taskSet: nonEmpty() }),
+  z.object({ op: z.literal('DeleteTaskSet'), taskSet: nonEmpty() }),
+  z.object({ op: z.literal('SetDesiredCount'), desiredCount: z.number().check(z.int(), z.gte(0)) }),
+]);
+
 export const plannerActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('StartTasks'), ...common, taskDefinition: nonEmpty(), instanceArns: batch() }),
   z.object({ type: z.literal('StopTasks'), ...common, taskArns: batch() }),
+  z.object({ type: z.literal('UpdateService'), ...common, service: serviceTarget, operations: z.array(serviceOperation).check(z.minLength(1)) }),
 ]);
 
 // The schema and the domain type must describe the same thing (checked both ways at compile time).

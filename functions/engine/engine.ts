@@ -21,17 +21,18 @@
  * fails, so the refusal is never silent.
  */
 import type { EngineEvent, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
-import { decide, fold as foldEvents, statusChanges } from '../../domain/environment';
+import { decide, fold as foldEvents, serviceTarget, statusChanges } from '../../domain/environment';
 import { isoFromMs } from '../../domain/time';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { AlarmReading, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
-import { confirmationReason, fold, pendingLaunches, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
+import { afterFullLook, confirmationReason, fold, pendingLaunches, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
-import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Notifier, ObservationStore, StoredObservation, TaskDefinitions } from '../ports';
+import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions } from '../ports';
 import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
+import { describeServiceOnly, executeServiceUpdate, observeService } from './service';
 
 /** What the engine reports to Powertools Metrics (EMF) per environment; see functions/adapters. */
 export interface EngineMetrics {
@@ -42,6 +43,10 @@ export interface EngineDeps {
   eventLog: EventLog;
   cluster: Cluster;
   taskDefinitions: TaskDefinitions;
+  /** ECS services and task sets (Service environments); without it a Service deployment cannot be observed. */
+  services?: Services | undefined;
+  /** ELBv2 target health (Service environments behind a target group). */
+  targetHealth?: TargetHealth | undefined;
   /** Where the picture of the cluster is kept between reconciles; without it every reconcile looks in full. */
   observations?: ObservationStore | undefined;
   /**
@@ -193,11 +198,42 @@ export async function reconcile(
       actions = [];
       wakeAt = undefined;
       rolledBack = false;
-      if (!state.engine) return [];
       const now = deps.clock.now().getTime();
+      if (!state.engine) {
+        // At rest, only scale-environment has anything to do.
+        if (!state.scale?.pending || state.latestSpec.DeploymentType !== 'Service') return [];
+        const target = serviceTarget(state.latestSpec, state.scale.desiredCount);
+        const cluster = state.latestSpec.Cluster ?? 'default';
+        const scaled = planScale(
+          { name: state.name, epoch: state.epoch, revision: state.activeRevision ?? state.latestRevision, cluster, service: target },
+          state.scale,
+          await describeServiceOnly(deps, cluster, target),
+          now,
+        );
+        actions = scaled.actions;
+        wakeAt = scaled.wakeAt;
+        return scaled.events;
+      }
       if (!kept.loaded) {
         kept.stored = deps.observations ? await deps.observations.load(environment) : undefined;
         kept.loaded = true;
+      }
+      if (state.engine.service) {
+        // A Service deployment looks at its service in full every time (functions/engine/service.ts).
+        if (!looked || looked.epoch !== state.engine.epoch || looked.deploymentId !== state.engine.deploymentId) {
+          const observed = await observeService(deps, state.engine);
+          looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look: { observed, observation: afterFullLook(state.engine, { instances: [], tasks: [] }, now), fullLook: 'service', changed: false } };
+        }
+        const planned = plan(state.engine, looked.look.observed, now);
+        // scale-environment mid-deployment: the service's desired count first; the rollout follows it.
+        const service = state.engine.service;
+        const scaled = looked.look.observed.service
+          ? planScale({ name: state.name, epoch: state.epoch, revision: state.engine.revision, cluster: state.engine.cluster, service }, state.scale, looked.look.observed.service, now)
+          : { events: [], actions: [] };
+        actions = [...scaled.actions, ...planned.actions];
+        wakeAt = [planned.wakeAt, scaled.wakeAt].filter((t): t is number => t !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
+        if (wakeAt === Infinity) wakeAt = undefined;
+        return [...scaled.events, ...planned.events];
       }
       if (!looked || looked.epoch !== state.engine.epoch || looked.deploymentId !== state.engine.deploymentId) {
         const look = await observe(deps, state.engine, kept.stored?.observation, changes, now);
@@ -235,6 +271,8 @@ export async function reconcile(
   // comes back with its changes, and folding them again changes nothing).
   if (looked?.look.changed && deps.observations) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes);
   if (actions.length > 0) await deps.queue.enqueue(actions);
+  const canaryFailed = result.events.find((e) => e.type === 'CanaryTaskFailed');
+  if (canaryFailed && result.before?.engine) await rollBack(deps, environment, result.before.engine, canaryFailed.reason);
   const completed = result.events.some((e) => e.type === 'DeploymentCompleted');
   if (wakeAt !== undefined && deps.wakeups && !completed) await deps.wakeups.schedule(environment, wakeAt);
   // The rollback a trigger started is planned at once, as one the API started would be.
@@ -252,6 +290,29 @@ export async function reconcile(
   return { events: result.events.length, actions, fullLook: looked?.look.fullLook };
 }
 
+/**
+ * An automatic rollback (for now, a failed canary task): back to the newest revision the deployment
+ * drains as Undeploying (the one that was Active), as `rollback-environment` would — a command in the
+ * log, with the trigger's reason logged. Nothing to go back to (a first deployment): it stays Stuck.
+ */
+async function rollBack(deps: EngineDeps, environment: string, engine: PlannerState, reason: string): Promise<void> {
+  const previous = Math.max(-1, ...engine.draining.filter((d) => d.status === 'Undeploying').map((d) => d.revision));
+  if (previous < 1) return;
+  const targetSpec = (await deps.eventLog.getRevision(environment, previous))?.spec;
+  const at = deps.clock.now().toISOString();
+  const result = await appendWithRetry(
+    deps.eventLog,
+    environment,
+    async (state) => ({
+      events: state?.deployment?.id === engine.deploymentId ? decide({ type: 'RollbackToRevision', name: environment, revision: previous, targetSpec, at }, state) : [],
+    }),
+    { attempts: MAX_ATTEMPTS },
+  );
+  deps.log?.('automatic rollback', { environment, revision: previous, trigger: 'canary task', reason });
+  await announceSafely(deps, result.before, result.after);
+  if (result.events.length > 0) await deps.wakeups?.schedule(environment, deps.clock.now().getTime());
+}
+
 export type ExecutionOutcome = 'done' | 'dropped' | 'already-done';
 
 export interface Delivery {
@@ -261,6 +322,16 @@ export interface Delivery {
 
 export async function execute(deps: EngineDeps, action: PlannerAction, delivery: Delivery = { receiveCount: 1 }): Promise<ExecutionOutcome> {
   const state = await deps.eventLog.load(action.environment);
+  if (action.type === 'UpdateService' && action.deploymentId === SCALE_ACTION) {
+    // scale-environment: it stands while the environment still asks for that desired count.
+    const wanted = action.operations.find((o) => o.op === 'SetDesiredCount');
+    if (!state?.scale?.pending || wanted?.op !== 'SetDesiredCount' || wanted.desiredCount !== state.scale.desiredCount) {
+      deps.log?.('action dropped', { key: action.key, environment: action.environment, reason: 'the environment no longer asks for this desired count' });
+      return 'dropped';
+    }
+    await executeServiceUpdate(deps, action);
+    return 'done';
+  }
   const engine = state?.engine;
   const stale = staleReason(engine, action, deps.clock.now().getTime());
   if (stale || !engine) {
@@ -274,6 +345,11 @@ export async function execute(deps: EngineDeps, action: PlannerAction, delivery:
     if (running) throw new Error(`StopTask ${running.arn}: the task still wants to run`);
     deps.log?.('StopTasks', { key: action.key, tasks: action.taskArns.length, reason: action.reason });
     deps.metrics?.add('ActionsCarriedOut', 'Count', action.taskArns.length, action.environment);
+    return 'done';
+  }
+  if (action.type === 'UpdateService') {
+    await executeServiceUpdate(deps, action);
+    deps.metrics?.add('ActionsCarriedOut', 'Count', action.operations.length, action.environment);
     return 'done';
   }
   const startedBy = startedByOf(action.environment);

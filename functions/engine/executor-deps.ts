@@ -17,6 +17,7 @@ import { systemClock } from '../adapters/clock';
 import { createDocumentClient } from '../adapters/dynamo';
 import { BudgetedCluster } from '../adapters/budgeted-cluster';
 import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
+import { EcsServices } from '../adapters/ecs-services';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
@@ -45,6 +46,8 @@ export function executorDeps(env: NodeJS.ProcessEnv = process.env): EngineFuncti
     // Every ECS call from the account's budget (a DynamoDB item shared by every container).
     cluster: new BudgetedCluster(new EcsCluster(ecs), new DynamoEcsBudget(documents, table), { budgetKey: ACCOUNT_BUDGET }),
     taskDefinitions: new EcsTaskDefinitions(ecs),
+    // Service environments: their ECS service and task sets (not yet taken from the ECS budget).
+    services: new EcsServices(ecs),
     queue: NO_ACTION_QUEUE,
     notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,

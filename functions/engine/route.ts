@@ -7,10 +7,11 @@
  */
 import type { EnvironmentState } from '../../domain/environment';
 import { watchedAlarms } from '../../domain/environment';
-import { startedByOf } from '../../domain/identity';
+import { serviceGroupOf, startedByOf } from '../../domain/identity';
 import type { EventLog } from '../ports';
 
 export type EngineTrigger =
+  /** `startedBy`: the task's, or for a task of an ECS service, its group (`service:<name>`, `serviceGroupOf`). */
   | { kind: 'task'; clusterArn: string; startedBy?: string | undefined }
   | { kind: 'containerInstance'; clusterArn: string }
   /** A CloudWatch alarm changed state: the environments watching it (the alarm index). */
@@ -31,7 +32,10 @@ export function concerns(state: EnvironmentState, trigger: EngineTrigger): boole
     case 'containerInstance':
       return clusterName(engine.cluster) === clusterName(trigger.clusterArn);
     case 'task':
-      return clusterName(engine.cluster) === clusterName(trigger.clusterArn) && trigger.startedBy === startedByOf(state.name);
+      return (
+        clusterName(engine.cluster) === clusterName(trigger.clusterArn) &&
+        trigger.startedBy === (engine.service ? serviceGroupOf(engine.service.name) : startedByOf(state.name))
+      );
     case 'alarm':
       return watchedAlarms(state).includes(trigger.alarmName);
     default: {

@@ -26,6 +26,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { SERVICE_STARTED_BY_PREFIX } from '../../domain/identity';
 import type { AlarmReading, EcsChange } from '../../domain/rollout';
 import { relevant } from '../../domain/rollout';
 import type { InboundEvent } from '../../events/aws';
@@ -54,8 +55,12 @@ export interface RouterDeps {
 /** The engine trigger of an inbound event, or undefined for a kind the engine does not route. */
 export function triggerOf(inbound: InboundEvent): EngineTrigger | undefined {
   switch (inbound.kind) {
-    case 'task':
-      return { kind: 'task', clusterArn: inbound.event.detail.clusterArn, startedBy: inbound.event.detail.startedBy };
+    case 'task': {
+      const { clusterArn, startedBy, group } = inbound.event.detail;
+      // A task of an ECS service (a Service environment's): its group names the service.
+      if (startedBy?.startsWith(SERVICE_STARTED_BY_PREFIX) && group?.startsWith('service:')) return { kind: 'task', clusterArn, startedBy: group };
+      return { kind: 'task', clusterArn, startedBy };
+    }
     case 'containerInstance':
       return { kind: 'containerInstance', clusterArn: inbound.event.detail.clusterArn };
     case 'tick':
@@ -123,7 +128,7 @@ export function createRouterHandler(deps: RouterDeps) {
       logger.info('event ignored: no route for this kind', cause);
       return;
     }
-    if (trigger.kind === 'task' && !trigger.startedBy?.startsWith(STARTED_BY_PREFIX)) {
+    if (trigger.kind === 'task' && !trigger.startedBy?.startsWith(STARTED_BY_PREFIX) && !trigger.startedBy?.startsWith('service:')) {
       logger.debug('event ignored: not a task Blox started', { ...cause, startedBy: trigger.startedBy });
       return;
     }

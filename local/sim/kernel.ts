@@ -65,6 +65,7 @@ import type { ClusterTask, ContainerInstance } from '../../functions/ports';
 import type { SimScheduler } from './clock';
 import type { PutMetricAlarmInput, TreatMissingData } from './cloudwatch';
 import { SimulatedCloudWatch, TREAT_MISSING_DATA } from './cloudwatch';
+import type { ServiceLoadBalancing } from './ecs-services';
 import type { TargetGroupSetup } from './elbv2';
 import { ELB_NAMESPACE, SimulatedElbv2 } from './elbv2';
 import type { TaskTraffic } from './traffic';
@@ -329,5 +330,20 @@ export function createSimulatedServices(options: CreateSimulatedServicesOptions)
       elbv2.close();
       cloudwatch.close();
     },
+  };
+}
+
+/**
+ * Where ECS registers a service's tasks on its behalf (`SimulatedCluster#useLoadBalancing`): these
+ * services' target groups, and the host port each task listens on.
+ *
+ * world.useLoadBalancing(loadBalancingOf(services));
+ */
+export function loadBalancingOf(services: Pick<SimulatedServices, 'elbv2' | 'traffic'>): ServiceLoadBalancing {
+  return {
+    registerOnBehalf: (name, targets) => services.elbv2.registerOnBehalf(name, targets),
+    deregisterOnBehalf: (name, targets) => services.elbv2.deregisterOnBehalf(name, targets),
+    targetGroupArn: (name) => services.elbv2.targetGroupArn(name),
+    hostPort: (taskArn) => services.traffic.endpointOf(taskArn)?.port,
   };
 }

@@ -265,6 +265,8 @@ export class SimulatedCluster implements Cluster, Services {
   private rateLimiter: EcsRateLimiter | undefined;
   /** ECS's services and task sets, and the service scheduler (`ecs-services.ts`). */
   private readonly ecsServices: SimulatedEcsServices;
+  /** Where tasks listen (their host port), when load balancing is attached. */
+  private loadBalancing: ServiceLoadBalancing | undefined;
   private servicesPort: Promise<Services> | undefined;
 
   constructor(options: SimulatedClusterOptions) {
@@ -311,7 +313,7 @@ export class SimulatedCluster implements Cluster, Services {
       place: (input) => this.placeServiceTask(input),
       stop: (task, reason) => this.stopForService(task, reason),
     });
-    if (options.loadBalancing) this.ecsServices.useLoadBalancing(options.loadBalancing);
+    if (options.loadBalancing) this.useLoadBalancing(options.loadBalancing);
   }
 
   // ── Events ─────────────────────────────────────────────────────────────────────────────────────
@@ -704,6 +706,7 @@ export class SimulatedCluster implements Cluster, Services {
 
   /** Attaches (undefined: detaches) the load balancers service tasks are registered in on ECS's behalf. */
   useLoadBalancing(loadBalancing: ServiceLoadBalancing | undefined): void {
+    this.loadBalancing = loadBalancing;
     this.ecsServices.useLoadBalancing(loadBalancing);
   }
 
@@ -1363,6 +1366,7 @@ export class SimulatedCluster implements Cluster, Services {
       stoppedAt: iso(task.stoppedAt),
       version: task.version,
       tags: { ...task.tags },
+      hostPort: task.lastStatus === 'STOPPED' ? undefined : this.loadBalancing?.hostPort(task.arn),
     });
   }
 }

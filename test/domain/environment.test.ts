@@ -213,10 +213,33 @@ describe('deploy-environment', () => {
     expect(() => then(state, deploy(0))).toThrow(ValidationError);
   });
 
-  it('refuses to deploy a Service environment (only Daemon deployments exist so far)', () => {
+  it('deploys a Service environment (Rolling): the engine gets its service, named after the environment', () => {
     const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3 };
+    const { state } = given(create(service), deploy(1));
+    expect(state.engine?.service).toEqual({ name: NAME.replace(/[^A-Za-z0-9_-]/g, '-'), desiredCount: 3 });
+    expect(state.engine?.configuration).toMatchObject({ Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 200 });
+  });
+
+  it('scale-environment: a Service records the desired count (pending until the engine applies it); the next deployment creates the service at it', () => {
+    const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3 };
+    const { state } = given(create(service), { type: 'ScaleEnvironment', name: NAME, desiredCount: 7, at: AT });
+    expect(state.scale).toEqual({ desiredCount: 7, pending: true });
+    expect(given(create(service), { type: 'ScaleEnvironment', name: NAME, desiredCount: 7, at: AT }, deploy(1)).state.engine?.service?.desiredCount).toBe(7);
+    expect(fold([{ type: 'ScaleApplied', desiredCount: 7, at: 0 }], state)!.scale).toEqual({ desiredCount: 7, pending: false });
+  });
+
+  it('scale-environment: refused for a Daemon (409) and for a count outside 0..10000 (naming DesiredCount)', () => {
+    const { state } = given(create());
+    expect(() => then(state, { type: 'ScaleEnvironment', name: NAME, desiredCount: 3, at: AT })).toThrow(ConflictError);
+    const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3 };
+    const serviceState = given(create(service)).state;
+    expect(() => then(serviceState, { type: 'ScaleEnvironment', name: NAME, desiredCount: -1, at: AT })).toThrow(/^DesiredCount: expected an integer from 0 to 10000$/);
+  });
+
+  it('refuses to deploy a Service environment whose Method is not Rolling yet (Canary, BlueGreen)', () => {
+    const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3, DeploymentConfiguration: { Method: 'Canary' } };
     const { state } = given(create(service));
-    expect(() => then(state, deploy(1))).toThrow(/only Daemon environments can be deployed/);
+    expect(() => then(state, deploy(1))).toThrow(/only Rolling Service deployments exist so far/);
   });
 
   it('is accepted while frozen, and does not thaw', () => {

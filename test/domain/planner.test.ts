@@ -58,7 +58,7 @@ class MiniWorld {
           this.tasks.push(t);
         }
         if (failures.length > 0) failed.push({ key: action.key, failures });
-      } else {
+      } else if (action.type === 'StopTasks') {
         for (const taskArn of action.taskArns) {
           const t = this.tasks.find((x) => x.arn === taskArn);
           if (t && t.lastStatus !== 'STOPPED') {

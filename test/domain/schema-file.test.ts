@@ -99,6 +99,7 @@ describe('schema/environment.schema.json', () => {
       'DesiredCount',
       'DeploymentConfiguration',
       'RollbackConfiguration',
+      'Service',
     ]);
     expect(schema.required).toEqual(['Name', 'TaskDefinition', 'DeploymentType']);
     const objects = objectSchemas(schema);
@@ -115,6 +116,14 @@ describe('schema/environment.schema.json', () => {
       'CircuitBreaker',
       'Canary',
       'Coverage',
+      'CanaryTask',
+      'Coverage',
+      'RollbackConfiguration',
+      'CanaryTask',
+      'Coverage',
+      'Service',
+      'NetworkConfiguration',
+      'LoadBalancer',
     ]);
     for (const [path, object] of objects) {
       expect(object.additionalProperties, path).toBe(false);

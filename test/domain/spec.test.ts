@@ -9,6 +9,7 @@ import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, Environ
 import {
   describeIssues,
   effectiveDeploymentConfiguration,
+  serviceNameOf,
   isWholeSpec,
   mergeSpec,
   parseEnvironmentSpec,
@@ -28,6 +29,7 @@ const WALKTHROUGH = {
 
 const DAEMON = { Name: 'Fleet/Logs', TaskDefinition: 'log-daemon:1', DeploymentType: 'Daemon' } as const;
 const SERVICE = { Name: 'Web/Prod', TaskDefinition: 'web:7', DeploymentType: 'Service', DesiredCount: 4 } as const;
+const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
 
 /** The error `fn` throws; fails the test when it returns or throws anything but a `ValidationError`. */
 function validationError(fn: () => unknown): ValidationError {
@@ -112,6 +114,25 @@ describe('parseEnvironmentSpec: accepted specs', () => {
       { ...DAEMON, InstanceGroup: { Query: 'attribute:stack == prod and not(attribute:ecs.instance-type =~ t2.*)' } },
       { InstanceGroup: { Query: 'attribute:stack == prod and not(attribute:ecs.instance-type =~ t2.*)' } },
     ],
+    [
+      'a Service behind a target group, Rolling with a canary task (numeric strings stored as numbers)',
+      {
+        ...SERVICE,
+        DesiredCount: '6',
+        DeploymentConfiguration: { Method: 'Rolling', MinHealthyPercent: '50', MaxPercent: '150', CanaryTask: { HealthyChecks: '3' } },
+        Service: { ServiceName: 'web-prod', LaunchType: 'EC2', LoadBalancer: { ContainerName: 'web', ContainerPort: '8080', TargetGroupArn: TG } },
+      },
+      {
+        DesiredCount: 6,
+        DeploymentConfiguration: { Method: 'Rolling', MinHealthyPercent: 50, MaxPercent: 150, CanaryTask: { HealthyChecks: 3 } },
+        Service: { ServiceName: 'web-prod', LaunchType: 'EC2', LoadBalancer: { ContainerName: 'web', ContainerPort: 8080, TargetGroupArn: TG } },
+      },
+    ],
+    [
+      'a Fargate Service with its network configuration',
+      { ...SERVICE, Service: { LaunchType: 'FARGATE', NetworkConfiguration: { Subnets: ['subnet-0a1b'], SecurityGroups: ['sg-12ab'], AssignPublicIp: 'DISABLED' } } },
+      { Service: { LaunchType: 'FARGATE', NetworkConfiguration: { Subnets: ['subnet-0a1b'], SecurityGroups: ['sg-12ab'], AssignPublicIp: 'DISABLED' } } },
+    ],
   ];
   it.each(others)('%s', (_label, given, expected) => {
     expect(parseEnvironmentSpec(given)).toMatchObject(expected);
@@ -125,7 +146,7 @@ describe('parseEnvironmentSpec: refused specs name the field, in the message and
   const { TaskDefinition: _dropped, ...withoutTaskDefinition } = WALKTHROUGH;
 
   const cases: [string, unknown, string, RegExp][] = [
-    ['an unknown top-level key', { ...WALKTHROUGH, Foo: 1 }, 'Foo', /^Foo: unknown field \(expected one of Name, TaskDefinition, .*RollbackConfiguration\)$/],
+    ['an unknown top-level key', { ...WALKTHROUGH, Foo: 1 }, 'Foo', /^Foo: unknown field \(expected one of Name, TaskDefinition, .*RollbackConfiguration, Service\)$/],
     ['a key that differs only in case', { ...DAEMON, cluster: 'default' }, 'cluster', /unknown field/],
     ['an unknown nested key', { ...WALKTHROUGH, DeploymentConfiguration: { Foo: 1 } }, 'DeploymentConfiguration.Foo', /unknown field \(expected one of Method, MinHealthyPercent, MaxOver/],
     ['an unknown rollback key', { ...DAEMON, RollbackConfiguration: { MinHealthy: 0 } }, 'RollbackConfiguration.MinHealthy', /unknown field/],
@@ -169,6 +190,27 @@ describe('parseEnvironmentSpec: refused specs name the field, in the message and
     ['DesiredCount on a Daemon', { ...WALKTHROUGH, DesiredCount: 3 }, 'DesiredCount', /^DesiredCount: only allowed when DeploymentType is Service/],
     ['a Service without DesiredCount', { ...SERVICE, DesiredCount: undefined }, 'DesiredCount', /^DesiredCount: is required when DeploymentType is Service$/],
     ['DesiredCount over 10000', { ...SERVICE, DesiredCount: 10001 }, 'DesiredCount', /expected an integer from 0 to 10000/],
+    // Service environments: the Service block, and the keys that fit only one DeploymentType or Method.
+    ['a Service block on a Daemon', { ...DAEMON, Service: { ServiceName: 'x' } }, 'Service', /^Service: only allowed when DeploymentType is Service$/],
+    ['an InstanceGroup on a Service', { ...SERVICE, InstanceGroup: { Query: '' } }, 'InstanceGroup', /^InstanceGroup: only allowed when DeploymentType is Daemon/],
+    ['MaxPercent on a Daemon', withConfiguration({ MaxPercent: 150 }), 'DeploymentConfiguration.MaxPercent', /only allowed when DeploymentType is Service and Method is Rolling \(this one is Daemon Replace\)/],
+    ['MaxPercent on a Service Canary', { ...SERVICE, DeploymentConfiguration: { Method: 'Canary', MaxPercent: 150 } }, 'DeploymentConfiguration.MaxPercent', /only allowed when DeploymentType is Service and Method is Rolling \(this one is Service Canary\)/],
+    ['MaxPercent 99', { ...SERVICE, DeploymentConfiguration: { MaxPercent: 99 } }, 'DeploymentConfiguration.MaxPercent', /expected an integer from 100 to 400/],
+    ['MaxPercent "lots"', { ...SERVICE, DeploymentConfiguration: { MaxPercent: 'lots' } }, 'DeploymentConfiguration.MaxPercent', /expected an integer from 100 to 400/],
+    ['MaxOver on a Service', { ...SERVICE, DeploymentConfiguration: { MaxOver: 1 } }, 'DeploymentConfiguration.MaxOver', /only allowed when DeploymentType is Daemon/],
+    ['a canary task on a Daemon', withConfiguration({ CanaryTask: { HealthyChecks: 3 } }), 'DeploymentConfiguration.CanaryTask', /only allowed when DeploymentType is Service and Method is Rolling/],
+    ['a canary task on a rollback that turns BlueGreen', { ...SERVICE, RollbackConfiguration: { Method: 'BlueGreen', CanaryTask: { HealthyChecks: 3 } } }, 'RollbackConfiguration.CanaryTask', /this one is Service BlueGreen/],
+    ['HealthyChecks 0', { ...SERVICE, DeploymentConfiguration: { CanaryTask: { HealthyChecks: 0 } } }, 'DeploymentConfiguration.CanaryTask.HealthyChecks', /expected an integer from 1 to 100/],
+    ['an unknown canary task key', { ...SERVICE, DeploymentConfiguration: { CanaryTask: { HealthyChecks: 3, Weight: 1 } } }, 'DeploymentConfiguration.CanaryTask.Weight', /unknown field/],
+    ['a service name with a slash', { ...SERVICE, Service: { ServiceName: 'web/prod' } }, 'Service.ServiceName', /expected 1 to 255 characters from A-Z a-z 0-9 _ -/],
+    ['an unknown Service key', { ...SERVICE, Service: { Cluster: 'x' } }, 'Service.Cluster', /^Service\.Cluster: unknown field \(expected one of ServiceName, LaunchType, NetworkConfiguration, LoadBalancer\)$/],
+    ['a launch type EXTERNAL', { ...SERVICE, Service: { LaunchType: 'EXTERNAL' } }, 'Service.LaunchType', /expected "EC2" or "FARGATE"/],
+    ['FARGATE without a network configuration', { ...SERVICE, Service: { LaunchType: 'FARGATE' } }, 'Service.NetworkConfiguration', /is required when LaunchType is FARGATE/],
+    ['a subnet that is not one', { ...SERVICE, Service: { NetworkConfiguration: { Subnets: ['vpc-1'] } } }, 'Service.NetworkConfiguration.Subnets.0', /expected a subnet id/],
+    ['no subnet', { ...SERVICE, Service: { NetworkConfiguration: { Subnets: [] } } }, 'Service.NetworkConfiguration.Subnets', /expected at least one/],
+    ['a load balancer without a port', { ...SERVICE, Service: { LoadBalancer: { ContainerName: 'web', TargetGroupArn: TG } } }, 'Service.LoadBalancer.ContainerPort', /is required/],
+    ['a port 0', { ...SERVICE, Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 0, TargetGroupArn: TG } } }, 'Service.LoadBalancer.ContainerPort', /expected an integer from 1 to 65535/],
+    ['a load balancer ARN instead of a target group', { ...SERVICE, Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123456789abcdef' } } }, 'Service.LoadBalancer.TargetGroupArn', /expected a target group ARN/],
     [
       'an unparsable query',
       { ...WALKTHROUGH, InstanceGroup: { Query: 'attribute:stack ==' } },
@@ -303,14 +345,28 @@ describe('mergeSpec', () => {
   });
 });
 
+describe('serviceNameOf', () => {
+  it('is the ServiceName when given, else the Name with what ECS refuses turned into "-"', () => {
+    expect(serviceNameOf({ Name: 'Web/Prod' })).toBe('Web-Prod');
+    expect(serviceNameOf({ Name: 'a.b/c_d-e' })).toBe('a-b-c_d-e');
+    expect(serviceNameOf({ Name: 'Web/Prod', Service: { ServiceName: 'web-prod' } })).toBe('web-prod');
+  });
+});
+
 describe('effectiveDeploymentConfiguration', () => {
   const defaults = { MaxOver: 1, StuckAfterSeconds: 300, FailingAfterSeconds: 900 };
   const cases: [string, Pick<EnvironmentSpec, 'DeploymentType' | 'DeploymentConfiguration'>, DeploymentConfiguration | undefined, EffectiveDeploymentConfiguration][] = [
     ['a Daemon: Replace at 50', { DeploymentType: 'Daemon' }, undefined, { Method: 'Replace', MinHealthyPercent: 50, ...defaults }],
     ['Replace given explicitly', { DeploymentType: 'Daemon', DeploymentConfiguration: { Method: 'Replace' } }, undefined, { Method: 'Replace', MinHealthyPercent: 50, ...defaults }],
     ['Surge: 100, MaxOver 1', { DeploymentType: 'Daemon', DeploymentConfiguration: { Method: 'Surge' } }, undefined, { Method: 'Surge', MinHealthyPercent: 100, ...defaults }],
-    ['a Service: Rolling at 100', { DeploymentType: 'Service' }, undefined, { Method: 'Rolling', MinHealthyPercent: 100, ...defaults }],
-    ['Canary at 100', { DeploymentType: 'Service', DeploymentConfiguration: { Method: 'Canary' } }, undefined, { Method: 'Canary', MinHealthyPercent: 100, ...defaults }],
+    ['a Service: Rolling at 100, MaxPercent 200', { DeploymentType: 'Service' }, undefined, { Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 200, ...defaults }],
+    ['Canary at 100', { DeploymentType: 'Service', DeploymentConfiguration: { Method: 'Canary' } }, undefined, { Method: 'Canary', MinHealthyPercent: 100, MaxPercent: 200, ...defaults }],
+    [
+      'Rolling with its MaxPercent and a canary task',
+      { DeploymentType: 'Service', DeploymentConfiguration: { MinHealthyPercent: 50, MaxPercent: 150, CanaryTask: { HealthyChecks: 3 } } },
+      undefined,
+      { Method: 'Rolling', MinHealthyPercent: 50, MaxPercent: 150, CanaryTask: { HealthyChecks: 3 }, ...defaults },
+    ],
     [
       "the walkthrough's spec",
       parseEnvironmentSpec(WALKTHROUGH),
@@ -335,7 +391,7 @@ describe('effectiveDeploymentConfiguration', () => {
       { Method: 'Surge', MaxOver: 3 },
       { Method: 'Surge', MinHealthyPercent: 100, MaxOver: 3, StuckAfterSeconds: 300, FailingAfterSeconds: 900 },
     ],
-    ['an empty rollback configuration changes nothing', { DeploymentType: 'Service' }, {}, { Method: 'Rolling', MinHealthyPercent: 100, ...defaults }],
+    ['an empty rollback configuration changes nothing', { DeploymentType: 'Service' }, {}, { Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 200, ...defaults }],
   ];
   it.each(cases)('%s', (_label, spec, rollback, expected) => {
     expect(effectiveDeploymentConfiguration(spec, rollback)).toStrictEqual(expected);

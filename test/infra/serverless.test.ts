@@ -184,7 +184,7 @@ describe('serverless.yml', () => {
       const routes = (name: string) => httpApiEvents(config.functions[name]!).map((e) => `${e.method.toUpperCase()} ${e.path}`).sort();
       expect(routes('api-read')).toEqual(['GET /environments', 'GET /environments/{name}', 'GET /environments/{name}/status']);
       expect(routes('api-write')).toEqual(
-        ['POST /environments', ...['revisions', 'deployments', 'rollbacks', 'freeze', 'thaw'].map((a) => `POST /environments/{name}/${a}`)].sort(),
+        ['POST /environments', ...['revisions', 'deployments', 'rollbacks', 'freeze', 'thaw', 'scale'].map((a) => `POST /environments/{name}/${a}`)].sort(),
       );
     });
 
@@ -221,8 +221,9 @@ describe('serverless.yml', () => {
      *   StartTask may use (`task-definition/*` unless narrowed) are this account's and region's
      *   ARNs of that one type, with an `ecs:cluster` (or, for TagResource, `ecs:CreateAction`) condition.
      */
-    const STAR_ONLY_ACTIONS = new Set(['ecs:DescribeTaskDefinition', 'ecs:ListTasks']);
-    const SCOPED_ECS_ARN = /^arn:\$\{AWS::Partition\}:ecs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:(task|container-instance|task-definition)\/\*$/;
+    const STAR_ONLY_ACTIONS = new Set(['ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'elasticloadbalancing:DescribeTargetHealth']);
+    const SCOPED_ECS_ARN = /^arn:\$\{AWS::Partition\}:ecs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:(task|container-instance|task-definition|service|task-set)\/\*$/;
+    const PASS_ROLE = { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } };
 
     it('scopes every Resource: "*" only for ECS actions without resource types, wildcard ARNs only for ECS ids within the clusters', () => {
       for (const { where, statement } of statements) {
@@ -241,6 +242,12 @@ describe('serverless.yml', () => {
             if (leaf === '*') {
               expect(actions.every((a) => STAR_ONLY_ACTIONS.has(a)), context).toBe(true);
               if (actions.includes('ecs:ListTasks')) expect(statement.Condition?.ArnEquals?.['ecs:cluster'], context).toEqual(params.clusters);
+              continue;
+            }
+            if (actions.every((a) => a === 'iam:PassRole')) {
+              // The task roles (param `taskRoles`, a role path by default), passed to ECS's tasks only.
+              expect(leaf, context).toMatch(/^arn:\$\{AWS::Partition\}:iam::\$\{AWS::AccountId\}:role\/[A-Za-z0-9_+=,.@-]+\/\*$/);
+              expect(statement.Condition, context).toEqual(PASS_ROLE);
               continue;
             }
             expect(actions.every((a) => a.startsWith('ecs:')), context).toBe(true);
@@ -271,8 +278,25 @@ describe('serverless.yml', () => {
       }
     });
 
-    it('grants iam:PassRole to nobody (see the comment at the engine roles)', () => {
-      for (const { where, statement } of statements) expect(asArray(statement.Action), where).not.toContain('iam:PassRole');
+    it('grants iam:PassRole to the executor only, for the task roles (param `taskRoles`), to ecs-tasks.amazonaws.com only', () => {
+      for (const { where, statement } of statements) {
+        if (!asArray(statement.Action).includes('iam:PassRole')) continue;
+        expect(where).toMatch(/ExecutorRole/);
+        expect(asArray(statement.Action), where).toEqual(['iam:PassRole']);
+        expect(statement.Resource, where).toEqual(params.taskRoles);
+        expect(statement.Condition, where).toEqual(PASS_ROLE);
+      }
+      expect(roleStatements(roleId(config.functions.executor!)).some((s) => asArray(s.Action).includes('iam:PassRole'))).toBe(true);
+    });
+
+    it('Service environments: the reconciler reads services and target health; the executor manages services and task sets; the API none', () => {
+      const actionsOf = (fn: string) => roleStatements(roleId(config.functions[fn]!)).flatMap((s) => asArray(s.Action));
+      expect(actionsOf('reconciler')).toEqual(expect.arrayContaining(['ecs:DescribeServices', 'elasticloadbalancing:DescribeTargetHealth']));
+      expect(actionsOf('reconciler')).not.toContain('ecs:CreateTaskSet');
+      expect(actionsOf('executor')).toEqual(
+        expect.arrayContaining(['ecs:DescribeServices', 'ecs:CreateService', 'ecs:UpdateService', 'ecs:DeleteService', 'ecs:CreateTaskSet', 'ecs:UpdateTaskSet', 'ecs:UpdateServicePrimaryTaskSet', 'ecs:DeleteTaskSet']),
+      );
+      for (const fn of ['api-read', 'api-write', 'router']) expect(actionsOf(fn).filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')), fn).toEqual([]);
     });
 
     it('gives every function its own role defined in this file, and no shared provider role statements', () => {
@@ -336,6 +360,11 @@ describe('serverless.yml', () => {
           source: ['aws.ecs'],
           'detail-type': ['ECS Task State Change'],
           detail: { clusterArn: params.clusters, startedBy: [{ prefix: STARTED_BY_PREFIX }] },
+        },
+        {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Task State Change'],
+          detail: { clusterArn: params.clusters, startedBy: [{ prefix: 'ecs-svc/' }], group: [{ prefix: 'service:' }] },
         },
         {
           source: ['aws.ecs'],
@@ -489,13 +518,14 @@ describe('serverless.yml', () => {
         expect([...actions.keys()].filter((a) => a.startsWith('sqs:')).sort()).toEqual(['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
       });
 
-      it('reconciler: the table, ECS reads, sending actions and wake-ups, receiving (and backing off) reconcile requests, PutEvents', () => {
+      it('reconciler: the table, ECS reads, target health, sending actions and wake-ups, receiving (and backing off) reconcile requests, PutEvents', () => {
         const actions = actionsOn('reconciler');
-        expect(servicePrefixes('reconciler')).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'events', 'logs', 'sqs']);
+        expect(servicePrefixes('reconciler')).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'logs', 'sqs']);
         expect([...actions.keys()].filter((a) => a.startsWith('cloudwatch:'))).toEqual(['cloudwatch:DescribeAlarms']);
         expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
-          ['ecs:DescribeContainerInstances', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
+          ['ecs:DescribeContainerInstances', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
         );
+        expect([...actions.keys()].filter((a) => a.startsWith('elasticloadbalancing:'))).toEqual(['elasticloadbalancing:DescribeTargetHealth']);
         expect(actions.has('dynamodb:Query')).toBe(false);
         for (const write of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) expect(actions.get(write)).toEqual([getAtt('Table')]);
         expect(actions.get('sqs:SendMessage')).toEqual([getAtt('ActionsQueue'), getAtt('WakeupsQueue')]);
@@ -505,12 +535,25 @@ describe('serverless.yml', () => {
         expect(actions.get('events:PutEvents')).toEqual([bus]);
       });
 
-      it('executor: start, tag, stop and list tasks; the table; receiving actions; PutEvents — and no sending', () => {
+      it('executor: start, tag, stop and list tasks; services and task sets; pass the task roles; the table; receiving actions; PutEvents — and no sending', () => {
         const actions = actionsOn('executor');
-        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'events', 'logs', 'sqs']);
-        expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
-          ['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:StartTask', 'ecs:StopTask', 'ecs:TagResource'],
-        );
+        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'events', 'iam', 'logs', 'sqs']);
+        expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual([
+          'ecs:CreateService',
+          'ecs:CreateTaskSet',
+          'ecs:DeleteService',
+          'ecs:DeleteTaskSet',
+          'ecs:DescribeServices',
+          'ecs:DescribeTasks',
+          'ecs:ListTasks',
+          'ecs:StartTask',
+          'ecs:StopTask',
+          'ecs:TagResource',
+          'ecs:UpdateService',
+          'ecs:UpdateServicePrimaryTaskSet',
+          'ecs:UpdateTaskSet',
+        ]);
+        expect(actions.get('iam:PassRole')).toEqual(params.taskRoles);
         expect(actions.get('ecs:StartTask')).toEqual(params.taskDefinitions);
         for (const write of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) expect(actions.get(write)).toEqual([getAtt('Table')]);
         expect(actions.has('dynamodb:Query')).toBe(false);

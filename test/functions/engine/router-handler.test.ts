@@ -106,6 +106,21 @@ describe('router: EventBridge events', () => {
     expect(bed.requests).toEqual([]);
   });
 
+  it("a task of a Service environment's ECS service (startedBy its task set, group service:<name>) reaches that environment only", async () => {
+    await bed.deploying(NAME, { DeploymentType: 'Service', DesiredCount: 2, InstanceGroup: undefined, DeploymentConfiguration: { Method: 'Rolling' }, Service: { ServiceName: 'web-prod' } });
+    await bed.deploying(OTHER);
+    const event = sample('ecs-task-running-ec2.json');
+    event.detail.startedBy = 'ecs-svc/1234567890123456789';
+    event.detail.group = 'service:web-prod';
+    await handler(event, lambdaContext());
+    expect(requested()).toEqual([NAME]);
+    // Another service's task concerns nobody.
+    bed.requests.length = 0;
+    event.detail.group = 'service:web-staging';
+    await handler({ ...event, id: 'other-service' }, lambdaContext());
+    expect(bed.requests).toEqual([]);
+  });
+
   it('a task event of another cluster concerns nobody', async () => {
     await bed.deploying(NAME, { Cluster: 'blue' });
     await handler(taskEventFor(NAME), lambdaContext());

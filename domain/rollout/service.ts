@@ -1,0 +1,375 @@
+/**
+ * The Service rollout: a Service environment's ECS service and task sets (observed) → the ECS calls
+ * of the next step (one `UpdateService` action, its operations in order) and the events that explain
+ * it. The rollout core (`core.ts`) hands a plan to this file when the deployment is a Service's, as it
+ * hands the Daemon's moves to `daemon-replace.ts` / `daemon-surge.ts`; the arithmetic of a step is
+ * `service-rolling.ts` (`planRolling`).
+ *
+ * One service per environment (the EXTERNAL deployment controller), one task set per revision
+ * (`externalId` = the revision). The deploying revision T's task set is the *target*; every other task
+ * set of the service is *old* and drains, oldest first — those of the revisions the deployment retires,
+ * and any task set Blox did not make (an adopted service's). Whether the deployment goes forward or is
+ * a rollback makes no difference here: a rollback's target is the older revision (its task set scaled
+ * back up, or created again), and the abandoned revision's task set drains like any old one — then
+ * `DeploymentCompleted` retires it `Reverted` and its task set is deleted.
+ *
+ * A step, in order:
+ *   1. No service (or an INACTIVE one): EnsureService (the spec's DesiredCount), then CreateTaskSet at
+ *      the scale the first step allows.
+ *   2. `planRolling` over the task sets' counts, D = the service's own desired count (scale-environment
+ *      and Application Auto Scaling change it; the rollout follows, never fights it).
+ *   3. Scale: the target's task set created (CreateTaskSet) or scaled, old ones scaled down — the tasks a
+ *      scale-down gives up are named (not ready ones first) and stopped before the scale is lowered, so
+ *      ECS's own scale-in, which picks for zone balance, never spends a ready task the budget did not grant.
+ *   4. Converged: the target's task set becomes PRIMARY, every old one is deleted; once that is done
+ *      (the target PRIMARY, no other task set left but DRAINING ones without tasks) → DeploymentCompleted.
+ *   5. Wait / Blocked: nothing to call; Blocked (no room at all) is Stuck at once, with the reason.
+ *
+ * Scales are percentages of D (ECS rounds the computed desired count up): `scalePercent(tasks, D)` is
+ * the smallest percentage, to 4 decimals, whose ceil(D × p / 100) is `tasks`.
+ *
+ * Progress and health as for a Daemon: progress is more ready tasks of T or fewer old tasks; none for
+ * StuckAfterSeconds → Stuck (the reason: the step's, or the service's latest event — ECS's placement
+ * failure); Stuck for FailingAfterSeconds → Failing; progress → Resumed.
+ *
+ * Worked example (D = 4, MinHealthyPercent 50, MaxPercent 150; old set s1 of revision 1 at 4 ready tasks,
+ * no task set for revision 2): planRolling → old 4 → 2 (budget 4 − 2), new 0 → 2 (room 6 − 4):
+ * `UpdateService [ScaleTaskSet s1 50 % stopping two ready tasks, CreateTaskSet web:2 at 50 %]`.
+ */
+import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, Plan, PlannerAction, PlannerEvent, PlannerState, RevisionCount, ServiceOperation, ServiceTarget } from './types';
+import { fnv1a64 } from '../identity';
+import { planRolling } from './service-rolling';
+import { CANARY_TASK_START, stepCanaryTask } from './service-canary-task';
+import type { CanaryTaskRead } from './service-canary-task';
+import type { RollingStep, TaskSetView } from './service-rolling';
+
+/** The `deploymentId` of a scale-environment action (not part of any deployment). */
+export const SCALE_ACTION = 'scale-environment';
+
+/**
+ * scale-environment's step, deployment or not: nothing while the service does not exist (the next
+ * deployment creates it at the scaled count) or already runs at it (→ ScaleApplied); otherwise one
+ * UpdateService desiredCount. The rollout, if any, follows the service's desired count on its own.
+ * planScale({ desiredCount: 8, pending: true }, service at 4) → an action SetDesiredCount 8.
+ */
+export function planScale(
+  environment: { name: string; epoch: number; revision: number; cluster: string; service: ServiceTarget },
+  scale: { desiredCount: number; pending: boolean } | undefined,
+  service: ObservedService,
+  now: number,
+): { events: Array<{ type: 'ScaleApplied'; desiredCount: number; at: number }>; actions: PlannerAction[]; wakeAt?: number | undefined } {
+  if (!scale?.pending) return { events: [], actions: [] };
+  if (service.status !== 'ACTIVE' || service.desiredCount === scale.desiredCount) {
+    return { events: [{ type: 'ScaleApplied', desiredCount: scale.desiredCount, at: now }], actions: [] };
+  }
+  const operations: ServiceOperation[] = [{ op: 'SetDesiredCount', desiredCount: scale.desiredCount }];
+  return {
+    events: [],
+    actions: [
+      {
+        type: 'UpdateService',
+        key: `scale-${fnv1a64(environment.name)}-${environment.epoch}-${scale.desiredCount}-${Math.floor(now / 60_000)}`,
+        environment: environment.name,
+        deploymentId: SCALE_ACTION,
+        epoch: environment.epoch,
+        revision: environment.revision,
+        cluster: environment.cluster,
+        reason: `scale-environment: desired count ${service.desiredCount} → ${scale.desiredCount}`,
+        service: environment.service,
+        operations,
+      },
+    ],
+    wakeAt: now + SERVICE_POLL_MS,
+  };
+}
+
+/** How soon to look again while waiting for something ECS sends no event for (target health, an executed call). */
+export const SERVICE_POLL_MS = 2_000;
+
+const NEW_TASK_SET = '(new task set)';
+
+const wantsToRun = (t: ObservedServiceTask) => t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED';
+const stopping = (t: ObservedServiceTask) => t.desiredStatus === 'STOPPED' && t.lastStatus !== 'STOPPED';
+
+/**
+ * The scale (percent of D) that makes ECS keep `tasks` tasks: ceil(D × p / 100) = tasks.
+ * scalePercent(1, 3) === 33.3333 (ceil(0.999999) = 1); scalePercent(2, 4) === 50; scalePercent(0, 0) === 0.
+ */
+export function scalePercent(tasks: number, desiredCount: number): number {
+  if (desiredCount <= 0) return tasks > 0 ? 100 : 0;
+  if (tasks >= desiredCount) return 100;
+  const exact = (tasks * 100) / desiredCount;
+  if (Number.isInteger(exact)) return exact;
+  // Rounded down to 4 decimals: just under the exact share, so ECS's ceil lands on `tasks` (checked:
+  // floating point may still land a hair above, then one step lower does).
+  let p = Math.floor(exact * 10_000) / 10_000;
+  while (Math.ceil((desiredCount * p) / 100) > tasks) p = Math.round((p - 0.0001) * 10_000) / 10_000;
+  return p;
+}
+
+/** What `planRolling` sees of a task set. */
+export function taskSetView(set: ObservedTaskSet): TaskSetView {
+  const live = set.tasks.filter(wantsToRun);
+  return {
+    id: set.id,
+    scale: set.status === 'DRAINING' ? 0 : set.computedDesiredCount,
+    running: live.length,
+    ready: live.filter((t) => t.ready).length,
+    stopping: set.tasks.filter(stopping).length,
+  };
+}
+
+/** The target's task set (the newest live one of revision T) and the old ones, oldest first. */
+export function splitTaskSets(service: ObservedService, revision: number): { target?: ObservedTaskSet | undefined; olds: ObservedTaskSet[] } {
+  const target = [...service.taskSets].reverse().find((s) => s.revision === revision && s.status !== 'DRAINING');
+  return { target, olds: service.taskSets.filter((s) => s !== target) };
+}
+
+export function planService(state: PlannerState, observed: Observed, now: number): Plan {
+  const target = state.service;
+  if (!target) throw new Error('planService: not a Service deployment');
+  const T = state.revision;
+  const config = state.configuration;
+  const events: PlannerEvent[] = [];
+  let wakeAt: number | undefined;
+  const wake = (at: number) => {
+    wakeAt = wakeAt === undefined ? at : Math.min(wakeAt, at);
+  };
+  const service: ObservedService = observed.service ?? { status: 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] };
+  const exists = service.status === 'ACTIVE' || service.status === 'DRAINING';
+  const D = exists ? service.desiredCount : target.desiredCount;
+  const { target: set, olds } = exists ? splitTaskSets(service, T) : { target: undefined, olds: [] };
+
+  // ── Counts: DESIRED what ECS keeps for the revision's task set now, CURRENT its RUNNING tasks ──
+  const counts = countRevisions(state, service);
+  if (!sameCounts(counts, state.counts)) events.push({ type: 'RevisionCountsChanged', counts, at: now });
+
+  const blockers: string[] = [];
+  const operations: ServiceOperation[] = [];
+  let step: RollingStep | undefined;
+  if (service.status === 'DRAINING') {
+    blockers.push(`service ${target.name} is DRAINING (being deleted): it cannot run task sets until it is INACTIVE`);
+  } else if (exists && service.deploymentController !== undefined && service.deploymentController !== 'EXTERNAL') {
+    blockers.push(`service ${target.name} has the ${service.deploymentController} deployment controller; Blox only manages services with the EXTERNAL controller`);
+  } else {
+    const empty: TaskSetView = { id: NEW_TASK_SET, scale: 0, running: 0, ready: 0 };
+    const canary = canaryStep(state, set, D, now);
+    if (canary) {
+      events.push(...canary.events);
+      operations.push(...canary.operations);
+      if (canary.wakeAt !== undefined) wake(canary.wakeAt);
+      if (canary.reason) blockers.push(canary.reason);
+    }
+    step = canary
+      ? undefined
+      : planRolling({
+      desiredCount: D,
+      minHealthyPercent: state.initial ? 0 : config.MinHealthyPercent,
+      maxPercent: config.MaxPercent ?? 200,
+      target: set ? taskSetView(set) : empty,
+      olds: olds.map(taskSetView),
+    });
+    if (!exists) operations.unshift({ op: 'EnsureService', desiredCount: D });
+    switch (step?.kind) {
+      case undefined:
+        break; // the canary task's phase
+      case 'Converged': {
+        const live = olds.filter((o) => o.status !== 'DRAINING');
+        if (set && set.status !== 'PRIMARY') operations.push({ op: 'SetPrimaryTaskSet', taskSet: set.id });
+        for (const old of live) operations.push({ op: 'DeleteTaskSet', taskSet: old.id });
+        if (operations.length === 0) {
+          events.push({
+            type: 'DeploymentCompleted',
+            revision: T,
+            retired: state.draining.map((d) => ({ revision: d.revision, status: d.status === 'Reverting' ? 'Reverted' : 'Inactive' })),
+            at: now,
+          });
+          return { events, actions: [] };
+        }
+        break;
+      }
+      case 'Scale': {
+        const byId = new Map(olds.map((o) => [o.id, o]));
+        // Old sets give way first (their tasks named), then the target grows.
+        for (const move of step.moves) {
+          if (move.id === NEW_TASK_SET || move.id === set?.id) continue;
+          const old = byId.get(move.id);
+          if (old) operations.push({ op: 'ScaleTaskSet', taskSet: old.id, scale: scalePercent(move.to, D), stopTasks: victims(old, move.stopUnready, move.stopReady) });
+        }
+        for (const move of step.moves) {
+          if (move.id === NEW_TASK_SET) {
+            operations.push({ op: 'CreateTaskSet', taskDefinition: state.taskDefinition, scale: scalePercent(move.to, D), clientToken: clientToken(state, T) });
+          } else if (set && move.id === set.id) {
+            operations.push({ op: 'ScaleTaskSet', taskSet: set.id, scale: scalePercent(move.to, D), stopTasks: victims(set, move.stopUnready, move.stopReady) });
+          }
+        }
+        break;
+      }
+      case 'Wait':
+        blockers.push(step.reason);
+        break;
+      case 'Blocked':
+        blockers.push(step.reason);
+        break;
+      default: {
+        const never: never = step;
+        throw new Error(`unexpected rolling step ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  // ── Progress and health ──
+  const mark = {
+    ready: set ? set.tasks.filter((t) => wantsToRun(t) && t.ready).length : 0,
+    old: olds.reduce((n, o) => n + o.tasks.filter((t) => t.lastStatus !== 'STOPPED').length, 0),
+  };
+  const progressed = mark.ready > state.progressMark.ready || mark.old < state.progressMark.old;
+  if (mark.ready !== state.progressMark.ready || mark.old !== state.progressMark.old) {
+    events.push({ type: 'DeploymentProgressed', ready: mark.ready, old: mark.old, at: now });
+  }
+  const lastProgressAt = progressed ? now : state.lastProgressAt;
+  let health = state.health;
+  if (progressed && health) {
+    events.push({ type: 'DeploymentResumed', at: now });
+    health = undefined;
+  }
+
+  const actions: PlannerAction[] = [];
+  if (!state.frozen && operations.length > 0) {
+    const reason = describeOperations(operations);
+    actions.push({
+      type: 'UpdateService',
+      key: `svc-${fnv1a64(state.deploymentId)}-${state.epoch}-${fnv1a64(`${D}:${JSON.stringify(operations)}`)}`,
+      environment: state.environment,
+      deploymentId: state.deploymentId,
+      epoch: state.epoch,
+      revision: T,
+      cluster: state.cluster,
+      reason,
+      service: target,
+      operations,
+    });
+  }
+  // ECS sends no event when a target turns healthy, nor when a call of ours is done: look again soon.
+  if (operations.length > 0 || step?.kind === 'Wait') wake(now + SERVICE_POLL_MS);
+
+  // ── Stuck and Failing ──
+  const placement = service.events.find((m) => /unable to place a task/.test(m));
+  if (placement) blockers.unshift(placement);
+  const blockedNow = step?.kind === 'Blocked' ? step.reason : undefined;
+  const stuckFor = now - lastProgressAt;
+  if (events.some((e) => e.type === 'CanaryTaskFailed')) health = state.health ?? { status: 'Stuck', since: now, reason: 'canary task failed' };
+  if (!health && (blockedNow || stuckFor >= config.StuckAfterSeconds * 1000)) {
+    const reason = blockedNow ?? blockers[0] ?? `no progress for ${Math.round(stuckFor / 1000)} s`;
+    events.push({ type: 'DeploymentStuck', reason, at: now });
+    health = { status: 'Stuck', since: now, reason };
+  }
+  if (health?.status === 'Stuck' && now - health.since >= config.FailingAfterSeconds * 1000) {
+    events.push({ type: 'DeploymentFailing', reason: health.reason, at: now });
+  } else if (health?.status === 'Stuck') {
+    wake(health.since + config.FailingAfterSeconds * 1000);
+  } else if (!health) {
+    wake(lastProgressAt + config.StuckAfterSeconds * 1000);
+  }
+  return { events, actions: state.frozen ? [] : actions, wakeAt };
+}
+
+/** How often the canary task's target is read (two reads inside one health-check interval would see the same check). */
+export const CANARY_READ_MS = 10_000;
+
+/**
+ * CanaryTask (seed 004), before anything else moves: the new task set at one task, in the production
+ * target group; each plan reads its target (or its stop) into the state machine of
+ * service-canary-task.ts. Undefined once the canary passed (the rollout goes on), or when there is
+ * none: no CanaryTask, the first deployment (nothing to protect), a rollback, or no load balancer to read.
+ * Failed → `CanaryTaskFailed`: the engine rolls the deployment back; old task sets were never touched.
+ */
+function canaryStep(
+  state: PlannerState,
+  set: ObservedTaskSet | undefined,
+  D: number,
+  now: number,
+): { events: PlannerEvent[]; operations: ServiceOperation[]; wakeAt?: number | undefined; reason?: string | undefined } | undefined {
+  const settings = state.configuration.CanaryTask;
+  // Not on a rollback (it goes back to what ran before; its task set may be running at full size).
+  const rollback = state.draining.some((d) => d.status === 'Reverting');
+  if (!settings || state.initial || rollback || !state.service?.loadBalancer || D === 0) return undefined;
+  const current = state.canaryTask ?? CANARY_TASK_START;
+  if (current.phase === 'Passed') return undefined;
+  if (current.phase === 'Failed') return { events: [], operations: [], reason: current.reason };
+  const one = scalePercent(1, D);
+  if (!set) return { events: [], operations: [{ op: 'CreateTaskSet', taskDefinition: state.taskDefinition, scale: one, clientToken: clientToken(state, state.revision) }], wakeAt: now + SERVICE_POLL_MS };
+  const operations: ServiceOperation[] = set.computedDesiredCount === 1 ? [] : [{ op: 'ScaleTaskSet', taskSet: set.id, scale: one, stopTasks: [] }];
+  // Blox never stops a canary task: one that stopped (ECS replaced it: it exited, or failed its health
+  // check) failed the canary, whatever its replacement does.
+  const stopped = set.tasks.find((t) => t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED');
+  const task = set.tasks.find(wantsToRun);
+  let read: CanaryTaskRead | undefined;
+  if (stopped) read = { type: 'TaskStopped', stopCode: stopped.stopCode, stoppedReason: stopped.stoppedReason, at: now };
+  else if (task?.lastStatus === 'RUNNING') read = { type: 'TargetHealth', state: task.target?.state ?? 'absent', reason: task.target?.reason, at: now };
+  const next = read ? stepCanaryTask(current, read, { HealthyChecks: settings.HealthyChecks, minIntervalMs: CANARY_READ_MS }) : current;
+  const events: PlannerEvent[] = [];
+  if (JSON.stringify(next) !== JSON.stringify(current)) events.push({ type: 'CanaryTaskChecked', canary: next, at: now });
+  if (next.phase === 'Failed') {
+    events.push({ type: 'CanaryTaskFailed', reason: next.reason, at: now });
+    return { events, operations: [], reason: next.reason };
+  }
+  // Passed: the rollout goes on at the next plan (at once).
+  return { events, operations, wakeAt: next.phase === 'Passed' ? now : now + (next.phase === 'Checking' ? CANARY_READ_MS : SERVICE_POLL_MS), reason: `canary task: ${next.phase}` };
+}
+
+/** The tasks a scale-down stops: `unready` of the tasks not ready (not yet RUNNING first), then `ready` ready ones (newest first). */
+function victims(set: ObservedTaskSet, unready: number, ready: number): string[] {
+  const live = set.tasks.filter(wantsToRun);
+  const rank = (t: ObservedServiceTask) => (t.lastStatus === 'RUNNING' ? 1 : 0);
+  const notReady = live.filter((t) => !t.ready).sort((a, b) => rank(a) - rank(b));
+  const readyOnes = live.filter((t) => t.ready).reverse();
+  return [...notReady.slice(0, unready), ...readyOnes.slice(0, ready)].map((t) => t.arn);
+}
+
+/** ECS's clientToken (≤ 36 characters): one per deployment and revision, so a retried create returns the task set made. */
+function clientToken(state: PlannerState, revision: number): string {
+  return `blox-${fnv1a64(`${state.deploymentId}#${state.epoch}`)}-${revision}`.slice(0, 36);
+}
+
+export function describeOperations(operations: readonly ServiceOperation[]): string {
+  return operations
+    .map((o) => {
+      switch (o.op) {
+        case 'EnsureService':
+          return `ensure the service (desired count ${o.desiredCount})`;
+        case 'CreateTaskSet':
+          return `create a task set of ${o.taskDefinition} at ${o.scale} %`;
+        case 'ScaleTaskSet':
+          return `scale ${o.taskSet} to ${o.scale} %${o.stopTasks.length > 0 ? ` (stopping ${o.stopTasks.length})` : ''}`;
+        case 'SetPrimaryTaskSet':
+          return `make ${o.taskSet} primary`;
+        case 'DeleteTaskSet':
+          return `delete ${o.taskSet}`;
+        case 'SetDesiredCount':
+          return `set the desired count to ${o.desiredCount}`;
+        default: {
+          const never: never = o;
+          return JSON.stringify(never);
+        }
+      }
+    })
+    .join('; ');
+}
+
+function countRevisions(state: PlannerState, service: ObservedService): RevisionCount[] {
+  const desired = new Map<number, number>();
+  const current = new Map<number, number>();
+  for (const set of service.taskSets) {
+    if (set.revision === undefined) continue;
+    if (set.status !== 'DRAINING') desired.set(set.revision, (desired.get(set.revision) ?? 0) + set.computedDesiredCount);
+    const running = set.tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING').length;
+    current.set(set.revision, (current.get(set.revision) ?? 0) + running);
+  }
+  const revisions = [state.revision, ...state.draining.map((d) => d.revision)].sort((a, b) => a - b);
+  return revisions.map((revision) => ({ revision, desired: desired.get(revision) ?? 0, current: current.get(revision) ?? 0 }));
+}
+
+function sameCounts(a: RevisionCount[], b: RevisionCount[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.revision === b[i]?.revision && c.desired === b[i]?.desired && c.current === b[i]?.current);
+}

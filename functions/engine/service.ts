@@ -1,0 +1,170 @@
+/**
+ * The engine's side of a Service environment (domain/rollout/service.ts decides):
+ *
+ * - `observeService`: the service and its task sets (DescribeServices, through the `Services` port),
+ *   each task set's tasks (ListTasks by its `startedBy`, the task set id, then DescribeTasks), and —
+ *   with a load balancer — the production target group's target health (one DescribeTargetHealth)
+ *   matched to the tasks by the instance's EC2 id and the task's host port (one
+ *   ListContainerInstances). A task is ready when its target is `healthy`; without a load balancer
+ *   when it is RUNNING and, if its task definition has a container health check, HEALTHY. Every
+ *   reconcile of a Service deployment looks in full: a handful of calls, whatever the size, since a
+ *   task set's tasks come a hundred a page.
+ * - `executeServiceUpdate`: the operations of an `UpdateService` action, in order. Each is idempotent:
+ *   EnsureService adopts the service of that name; CreateTaskSet carries a clientToken (a retry returns
+ *   the task set the first try made); a scale is absolute; a task set already gone counts as deleted.
+ */
+import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, ServiceTarget, TargetState } from '../../domain/rollout';
+import type { Cluster, ClusterTask, Services, TargetHealth, TaskDefinitions } from '../ports';
+
+export interface ServiceDeps {
+  cluster: Cluster;
+  taskDefinitions: TaskDefinitions;
+  services?: Services | undefined;
+  targetHealth?: TargetHealth | undefined;
+}
+
+const TARGET_STATES: readonly TargetState[] = ['initial', 'healthy', 'unhealthy', 'unused', 'draining', 'unavailable', 'unhealthy.draining'];
+
+function requireServices(deps: ServiceDeps): Services {
+  if (!deps.services) throw new Error('a Service deployment needs the Services port (ECS services and task sets), and none is wired');
+  return deps.services;
+}
+
+/** `family:revision` of a task definition ARN (or the name as given). */
+function taskDefinitionName(arnOrName: string): string {
+  return arnOrName.slice(arnOrName.lastIndexOf('/') + 1);
+}
+
+export async function observeService(deps: ServiceDeps, engine: PlannerState): Promise<Observed> {
+  const target = engine.service;
+  if (!target) throw new Error('observeService: not a Service deployment');
+  const services = requireServices(deps);
+  const described = await services.describeService(engine.cluster, target.name);
+  const empty: Observed = { instances: [], tasks: [], targetHealthChecked: false };
+  if (!described || described.status === 'INACTIVE') {
+    return { ...empty, service: { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] } };
+  }
+  const balancer = target.loadBalancer;
+  const [taskLists, targets, ec2Ids] = await Promise.all([
+    Promise.all(described.taskSets.map((set) => deps.cluster.listTasks(engine.cluster, set.id))),
+    balancer ? requireTargetHealth(deps).describeTargetHealth(balancer.targetGroupArn) : Promise.resolve(undefined),
+    balancer ? deps.cluster.listContainerInstances(engine.cluster).then((list) => new Map(list.map((i) => [i.arn, i.ec2InstanceId]))) : Promise.resolve(undefined),
+  ]);
+  const health = new Map<string, { state: TargetState; reason?: string | undefined }>();
+  for (const t of targets ?? []) {
+    const state = (TARGET_STATES as readonly string[]).includes(t.state) ? (t.state as TargetState) : 'unavailable';
+    health.set(`${t.id}:${t.port ?? ''}`, { state, ...(t.reason ? { reason: t.reason } : {}) });
+  }
+  const checked = new Map<string, boolean>();
+  for (const set of described.taskSets) {
+    const name = taskDefinitionName(set.taskDefinitionArn);
+    if (!checked.has(name)) checked.set(name, await deps.taskDefinitions.hasHealthCheck(name));
+  }
+  const taskSets: ObservedTaskSet[] = described.taskSets.map((set, i) => {
+    const healthChecked = checked.get(taskDefinitionName(set.taskDefinitionArn)) ?? false;
+    const revision = Number(set.externalId);
+    return {
+      id: set.id,
+      ...(Number.isInteger(revision) && revision >= 1 ? { revision } : {}),
+      status: set.status,
+      scale: set.scale,
+      computedDesiredCount: set.computedDesiredCount,
+      tasks: (taskLists[i] ?? []).map((task) => serviceTask(task, healthChecked, balancer ? targetOf(task, ec2Ids, health) : undefined)),
+    };
+  });
+  const service: ObservedService = {
+    status: described.status,
+    deploymentController: described.deploymentController,
+    desiredCount: described.desiredCount,
+    taskSets,
+    events: described.events.slice(0, 5).map((e) => e.message),
+  };
+  return { ...empty, service };
+}
+
+/** The service alone (DescribeServices): what scale-environment needs at rest. */
+export async function describeServiceOnly(deps: ServiceDeps, cluster: string, target: ServiceTarget): Promise<ObservedService> {
+  const described = await requireServices(deps).describeService(cluster, target.name);
+  if (!described || described.status === 'INACTIVE') return { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] };
+  return { status: described.status, deploymentController: described.deploymentController, desiredCount: described.desiredCount, taskSets: [], events: [] };
+}
+
+function requireTargetHealth(deps: ServiceDeps): TargetHealth {
+  if (!deps.targetHealth) throw new Error('a Service with a load balancer needs the TargetHealth port (ELBv2), and none is wired');
+  return deps.targetHealth;
+}
+
+function targetOf(
+  task: ClusterTask,
+  ec2Ids: Map<string, string> | undefined,
+  health: Map<string, { state: TargetState; reason?: string | undefined }>,
+): { state: TargetState; reason?: string | undefined } {
+  const ec2 = ec2Ids?.get(task.containerInstanceArn);
+  if (ec2 === undefined || task.hostPort === undefined) return { state: 'absent' };
+  return health.get(`${ec2}:${task.hostPort}`) ?? { state: 'absent' };
+}
+
+function serviceTask(task: ClusterTask, healthChecked: boolean, target: ObservedServiceTask['target']): ObservedServiceTask {
+  const running = task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING';
+  const ready = running && (target ? target.state === 'healthy' : !healthChecked || task.healthStatus === 'HEALTHY');
+  return {
+    arn: task.arn,
+    lastStatus: task.lastStatus,
+    desiredStatus: task.desiredStatus,
+    ready,
+    ...(target ? { target } : {}),
+    ...(task.stopCode !== undefined ? { stopCode: task.stopCode } : {}),
+    ...(task.stoppedReason !== undefined ? { stoppedReason: task.stoppedReason } : {}),
+    ...(task.stoppedAt !== undefined ? { stoppedAt: Date.parse(task.stoppedAt) } : {}),
+  };
+}
+
+export async function executeServiceUpdate(
+  deps: ServiceDeps & { log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined },
+  action: Extract<PlannerAction, { type: 'UpdateService' }>,
+): Promise<void> {
+  const services = requireServices(deps);
+  const { cluster } = action;
+  const name = action.service.name;
+  for (const operation of action.operations) {
+    switch (operation.op) {
+      case 'EnsureService':
+        await services.ensureService({ cluster, name, desiredCount: operation.desiredCount });
+        break;
+      case 'CreateTaskSet':
+        await services.addTaskSet({
+          cluster,
+          service: name,
+          taskDefinition: operation.taskDefinition,
+          externalId: String(action.revision),
+          scale: operation.scale,
+          loadBalancer: action.service.loadBalancer,
+          clientToken: operation.clientToken,
+        });
+        break;
+      case 'ScaleTaskSet':
+        // The plan's victims first (not ready ones before ready ones), so ECS's scale-in has none to pick.
+        for (const arn of operation.stopTasks) await deps.cluster.stopTask(cluster, arn, action.reason);
+        await services.scaleTaskSet(cluster, name, operation.taskSet, operation.scale);
+        break;
+      case 'SetPrimaryTaskSet':
+        await services.setPrimaryTaskSet(cluster, name, operation.taskSet);
+        break;
+      case 'DeleteTaskSet':
+        try {
+          await services.removeTaskSet(cluster, name, operation.taskSet, { force: true });
+        } catch (error) {
+          if ((error as Error).name !== 'TaskSetNotFoundException') throw error;
+        }
+        break;
+      case 'SetDesiredCount':
+        await services.setDesiredCount(cluster, name, operation.desiredCount);
+        break;
+      default: {
+        const never: never = operation;
+        throw new Error(`unexpected service operation ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  deps.log?.('UpdateService', { key: action.key, service: name, reason: action.reason });
+}

@@ -1,0 +1,209 @@
+/**
+ * Service environments end to end on the deterministic harness: the planner moves scale between the
+ * ECS task sets of one service (the EXTERNAL controller) on the simulated ECS, gated by target health
+ * in the simulated target group `web` (healthy after 5 checks 30 s apart, ELB's defaults in the sim).
+ */
+import { describe, expect, it } from 'vitest';
+import type { EnvironmentState } from '../../domain/environment';
+import { displayStatus } from '../../domain/revision-status';
+import type { EnvironmentSpec } from '../../domain/spec';
+import { Harness } from '../../local/harness';
+
+const NAME = 'Web/Prod';
+const SERVICE = 'Web-Prod';
+
+function spec(h: Harness, config: Record<string, unknown> = {}, desiredCount = 6): EnvironmentSpec {
+  return {
+    Name: NAME,
+    TaskDefinition: 'web:1',
+    Cluster: 'default',
+    DeploymentType: 'Service',
+    DesiredCount: desiredCount,
+    DeploymentConfiguration: { Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 150, ...config },
+    Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: h.services!.elbv2.targetGroupArn('web')! } },
+  } as EnvironmentSpec;
+}
+
+const table = (state: EnvironmentState | undefined) => (state?.revisions ?? []).map((r) => [r.revision, displayStatus(r), r.desired, r.current]);
+
+async function activeOn(h: Harness, revision: number): Promise<boolean> {
+  const s = await h.state(NAME);
+  return s?.activeRevision === revision && !s.deployment;
+}
+
+/** Tasks of the service by revision, and how many of them are healthy targets in `web`. */
+async function census(h: Harness): Promise<{ running: Record<string, number>; healthy: Record<string, number>; live: number }> {
+  const service = await h.world.describeService('default', SERVICE);
+  const running: Record<string, number> = {};
+  const healthy: Record<string, number> = {};
+  let live = 0;
+  const targets = (await h.services!.elbv2.describeTargetHealth({ TargetGroupArn: h.services!.elbv2.targetGroupArn('web')! })).TargetHealthDescriptions;
+  for (const set of service?.taskSets ?? []) {
+    const revision = set.externalId ?? '?';
+    for (const task of h.world.describeTasks().filter((t) => t.startedBy === set.id)) {
+      if (task.lastStatus !== 'STOPPED') live++;
+      if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') continue;
+      running[revision] = (running[revision] ?? 0) + 1;
+      const instance = h.world.describeInstance(task.containerInstanceArn)!;
+      const port = h.services!.traffic.endpointOf(task.arn)?.port;
+      if (targets.some((t) => t.Target?.Id === instance.ec2InstanceId && t.Target.Port === port && t.TargetHealth?.State === 'healthy')) {
+        healthy[revision] = (healthy[revision] ?? 0) + 1;
+      }
+    }
+  }
+  return { running, healthy, live };
+}
+
+async function setUp(config: Record<string, unknown> = {}, desiredCount = 6) {
+  const h = new Harness({ seed: 11, services: true, tickMs: 60_000 });
+  h.world.addInstances({ count: 6, attributes: { stack: 'prod' } });
+  await h.command({ type: 'CreateEnvironment', spec: spec(h, config, desiredCount) });
+  await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
+  await h.runUntil(() => activeOn(h, 1), 900_000);
+  return h;
+}
+
+describe('a Service environment on the harness', () => {
+  it('the first deployment creates the service (EXTERNAL) and a task set of revision 1 at 100 %, primary: Active 6 6', async () => {
+    const h = await setUp();
+    expect(table(await h.state(NAME))).toEqual([[1, 'Active', 6, 6]]);
+    const service = await h.world.describeService('default', SERVICE);
+    expect(service).toMatchObject({ status: 'ACTIVE', deploymentController: 'EXTERNAL', desiredCount: 6 });
+    expect(service!.taskSets.map((s) => [s.externalId, s.status, s.scale, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 100, 6]]);
+    expect((await census(h)).healthy).toEqual({ '1': 6 });
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('Rolling 1 → 2 at (100, 150): never fewer than 6 healthy targets, never more than 9 tasks; 2 primary, 1 deleted and Inactive', async () => {
+    const h = await setUp();
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    let minHealthy = Infinity;
+    let maxLive = 0;
+    const rows = new Set<string>();
+    await h.runUntil(async () => {
+      const c = await census(h);
+      minHealthy = Math.min(minHealthy, (c.healthy['1'] ?? 0) + (c.healthy['2'] ?? 0));
+      maxLive = Math.max(maxLive, c.live);
+      rows.add(JSON.stringify(table(await h.state(NAME))));
+      return activeOn(h, 2);
+    }, 1_800_000);
+    // minReady = ceil(6 × 100 %) = 6; maxRunning = floor(6 × 150 %) = 9.
+    expect(minHealthy).toBeGreaterThanOrEqual(6);
+    expect(maxLive).toBeLessThanOrEqual(9);
+    // The first step: the new set takes the 3 places the ceiling leaves (old 6 stays, the floor is 6).
+    expect(rows).toContain(JSON.stringify([[1, 'Undeploying', 6, 6], [2, 'Deploying', 3, 0]]));
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status, r.desired, r.current])).toEqual([
+      [1, 'Inactive', 0, 0],
+      [2, 'Active', 6, 6],
+    ]);
+    const service = await h.world.describeService('default', SERVICE);
+    expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['2', 'PRIMARY', 6]]);
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('a rollback mid-rollout: revision 1 back to its full count, 2 Reverted and its task set deleted', async () => {
+    const h = await setUp();
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(async () => ((await h.state(NAME))?.revisions.find((r) => r.revision === 2)?.current ?? 0) >= 3, 600_000);
+    await h.command({ type: 'RollbackToRevision', name: NAME, revision: 1 });
+    await h.runUntil(() => activeOn(h, 1), 1_800_000);
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status])).toEqual([
+      [1, 'Active'],
+      [2, 'Reverted'],
+    ]);
+    const service = await h.world.describeService('default', SERVICE);
+    expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 6]]);
+    expect((await census(h)).healthy).toEqual({ '1': 6 });
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('scale-environment at rest: the service goes to 8 tasks, all healthy; an outside change afterwards is not undone', async () => {
+    const h = await setUp();
+    await h.command({ type: 'ScaleEnvironment', name: NAME, desiredCount: 8 });
+    await h.runUntil(async () => (await h.state(NAME))?.scale?.pending === false, 600_000);
+    await h.runUntil(async () => (await census(h)).healthy['1'] === 8, 600_000);
+    expect((await h.world.describeService('default', SERVICE))!.desiredCount).toBe(8);
+    // Application Auto Scaling sets 5: nothing sets it back.
+    await h.world.setDesiredCount('default', SERVICE, 5);
+    await h.runFor(300_000);
+    expect((await h.world.describeService('default', SERVICE))!.desiredCount).toBe(5);
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('scale-environment mid-deployment: 6 → 4 while rolling 1 → 2; it completes with revision 2 at 4 tasks', async () => {
+    const h = await setUp();
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(async () => ((await h.state(NAME))?.revisions.find((r) => r.revision === 2)?.current ?? 0) >= 2, 600_000);
+    await h.command({ type: 'ScaleEnvironment', name: NAME, desiredCount: 4 });
+    await h.runUntil(() => activeOn(h, 2), 1_800_000);
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status, r.desired, r.current])).toEqual([
+      [1, 'Inactive', 0, 0],
+      [2, 'Active', 4, 4],
+    ]);
+    expect((await census(h)).healthy).toEqual({ '2': 4 });
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('scale-environment is for Service environments, and needs a count from 0 to 10000', async () => {
+    const h = await setUp();
+    await expect(h.command({ type: 'ScaleEnvironment', name: NAME, desiredCount: 10001 })).rejects.toThrow(/DesiredCount: expected an integer from 0 to 10000/);
+    await h.stop();
+  });
+
+  it('CanaryTask (seed 004): one task of revision 2 first, healthy 3 reads in a row, while revision 1 keeps its 6; then the rollout', async () => {
+    const h = await setUp({ CanaryTask: { HealthyChecks: 3 } });
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    let maxNewBeforePass = 0;
+    let minOldBeforePass = Infinity;
+    let passedAt: number | undefined;
+    await h.runUntil(async () => {
+      const s = await h.state(NAME);
+      if (s?.engine?.canaryTask?.phase !== 'Passed' && passedAt === undefined) {
+        const sets = (await h.world.describeService('default', SERVICE))!.taskSets;
+        maxNewBeforePass = Math.max(maxNewBeforePass, sets.find((t) => t.externalId === '2')?.computedDesiredCount ?? 0);
+        minOldBeforePass = Math.min(minOldBeforePass, sets.find((t) => t.externalId === '1')?.computedDesiredCount ?? 0);
+      } else passedAt ??= h.clock.now();
+      return activeOn(h, 2);
+    }, 1_800_000);
+    expect(passedAt).toBeDefined();
+    expect(maxNewBeforePass).toBe(1);
+    expect(minOldBeforePass).toBe(6);
+    const checks = (await h.eventLog.readEvents(NAME)).flatMap((e) => (e.event.type === 'CanaryTaskChecked' ? [e.event.canary.phase] : []));
+    expect(checks.at(-1)).toBe('Passed');
+    expect(checks).toContain('Checking');
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('CanaryTask failing (its task UNHEALTHY): rolled back with nothing else touched — revision 1 at 6 throughout, 2 Reverted', async () => {
+    const h = await setUp({ CanaryTask: { HealthyChecks: 3 } });
+    h.world.configureTaskDefinition('web:2', { health: 'unhealthy' });
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    let minOldHealthy = Infinity;
+    await h.runUntil(async () => {
+      minOldHealthy = Math.min(minOldHealthy, (await census(h)).healthy['1'] ?? 0);
+      return activeOn(h, 1);
+    }, 1_800_000);
+    expect(minOldHealthy).toBe(6);
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status])).toEqual([
+      [1, 'Active'],
+      [2, 'Reverted'],
+    ]);
+    const failed = (await h.eventLog.readEvents(NAME)).find((e) => e.event.type === 'CanaryTaskFailed');
+    expect(failed?.event).toMatchObject({ reason: expect.stringMatching(/^canary task/) });
+    const service = await h.world.describeService('default', SERVICE);
+    expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 6]]);
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+});
