@@ -254,15 +254,29 @@ async function rollout(instances: number, configuration: Record<string, unknown>
       const s = await h.state(NAME);
       return s?.activeRevision === revision && !s.deployment;
     };
+    // A large rollout runs for many minutes of wall time: say how far it is, every 60 virtual seconds.
+    const watching = (revision: number) => {
+      const since = h.clock.now();
+      let next = since;
+      return async () => {
+        const now = h.clock.now();
+        if (instances >= 1_000 && now >= next) {
+          next = now + 60_000;
+          const running = h.world.describeTasks().filter((t) => t.lastStatus === 'RUNNING' && t.tags['blox:revision'] === String(revision)).length;
+          progress(`engine: ${instances} instances, revision ${revision}: ${running} running after ${Math.round((now - since) / 1000)} s virtual, ${Math.round((performance.now() - wall) / 1000)} s wall`);
+        }
+        return activeOn(revision);
+      };
+    };
     await h.command({ type: 'CreateEnvironment', spec });
     await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
-    await h.runUntil(() => activeOn(1), 24 * 3600_000);
+    await h.runUntil(watching(1), 24 * 3600_000);
 
     const before = { ecs: sum(h.counts.ecs), loads: h.counts.loads, appends: h.counts.appends, lostRaces: h.counts.lostRaces, throttles: h.counts.throttles };
     await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'daemon:2' } });
     const t0 = h.clock.now();
     await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
-    await h.runUntil(() => activeOn(2), 24 * 3600_000);
+    await h.runUntil(watching(2), 24 * 3600_000);
     const seconds = (h.clock.now() - t0) / 1000;
     const replaced = h.world.describeTasks().filter((t) => t.tags['blox:revision'] === '2').length;
     if (replaced !== instances) throw new Error(`rollout started ${replaced} tasks of revision 2 for ${instances} instances`);
