@@ -74,7 +74,8 @@ const STATUSES = ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVAT
 const HEALTH = ['UNKNOWN', 'HEALTHY', 'UNHEALTHY'] as const;
 const INSTANCE_STATUSES = ['ACTIVE', 'DRAINING', 'OUT', 'INACTIVE'] as const;
 
-interface Encoded {
+/** The picture's scalars, in a whole picture and in a delta alike. */
+interface EncodedScalars {
   v: 1;
   d: string;
   q: string | null;
@@ -82,6 +83,9 @@ interface Encoded {
   h: number;
   r: boolean;
   u: string[];
+}
+
+interface Encoded extends EncodedScalars {
   /** Instance ARNs, then their statuses (indexes in INSTANCE_STATUSES) and versions. */
   i: string[];
   is: number[];
@@ -93,14 +97,7 @@ interface Encoded {
 type TaskRow = [string, number | string, number, string, number, number, number, number, string?, string?, number?];
 
 /** A delta (ObservationDelta): the scalars as in Encoded; instances [arn, status, version]; tasks as rows naming their instance by ARN. */
-interface EncodedDelta {
-  v: 1;
-  d: string;
-  q: string | null;
-  l: number;
-  h: number;
-  r: boolean;
-  u: string[];
+interface EncodedDelta extends EncodedScalars {
   i: Array<[string, number, number]>;
   ig: string[];
   t: TaskRow[];
