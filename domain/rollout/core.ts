@@ -36,6 +36,7 @@ import type { LaunchBatch, Observed, ObservedTask, Plan, PlannerAction, PlannerE
 import {
   ACTION_BATCH,
   chunk,
+  gatherLaunches,
   HEALTH_POLL_MS,
   LAUNCH_TIMEOUT_MS,
   launchBackoffMs,
@@ -271,11 +272,16 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   /** Instances with no task: a failed launch to retry, a task of the environment that stopped here, or a new instance. */
   const priorityStarts: Array<{ instanceArn: string; kind: StartKind }> = [];
   /** Instances whose old task Blox stopped (a replacement under way), and those whose task stopped otherwise. */
-  const replacedOn = new Set<string>();
+  const replacedOn = new Map<string, number | undefined>();
   const lostOn = new Set<string>();
+  /** Old tasks on their way down (Blox's stops, and ECS's): replacements still to come. */
+  let oldStopping = 0;
   for (const t of observed.tasks) {
-    if (LIVE(t)) continue;
-    if (t.revision !== T && t.stopCode === 'UserInitiated') replacedOn.add(t.instanceArn);
+    if (LIVE(t)) {
+      if (t.revision !== T && (t.desiredStatus !== 'RUNNING' || stopping(t))) oldStopping++;
+      continue;
+    }
+    if (t.revision !== T && t.stopCode === 'UserInitiated') replacedOn.set(t.instanceArn, Math.max(replacedOn.get(t.instanceArn) ?? -Infinity, t.stoppedAt ?? -Infinity));
     else lostOn.add(t.instanceArn);
   }
 
@@ -342,8 +348,20 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
 
   // (1) retries, (2) instances whose task stopped on its own, (3) replacements whose old task has
   // stopped, (4) new instances; then the strategy's moves.
+  // Replacements fill StartTask calls while more old tasks are stopping (gatherLaunches).
   for (const kind of START_ORDER) {
-    for (const p of priorityStarts) if (p.kind === kind) start(p.instanceArn, START_REASONS[kind]);
+    const starts = priorityStarts.filter((p) => p.kind === kind);
+    if (kind !== 'replaced') {
+      for (const p of starts) start(p.instanceArn, START_REASONS[kind]);
+      continue;
+    }
+    const ready = starts.map((p) => ({ instanceArn: p.instanceArn, stoppedAt: replacedOn.get(p.instanceArn) })).sort((a, b) => (a.stoppedAt ?? -Infinity) - (b.stoppedAt ?? -Infinity));
+    const gathered = gatherLaunches(ready, oldStopping, now);
+    for (const p of gathered.send) start(p.instanceArn, START_REASONS[kind]);
+    if (gathered.until !== undefined) {
+      moving = true;
+      wake(gathered.until);
+    }
   }
 
   // A target task that stopped on its own lately: hold the strategy's moves until it has been quiet

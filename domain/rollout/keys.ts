@@ -25,6 +25,43 @@ export const LAUNCH_TIMEOUT_MS = 60_000;
 /** A planned stop whose task still wants to run after this long is planned again. */
 export const STOP_TIMEOUT_MS = 60_000;
 
+/**
+ * How long a replacement launch may wait for others to share its StartTask call (`gatherLaunches`),
+ * counted from when its old task stopped: the STOPPED event takes ≈ 0.35 s to reach the planner
+ * (EventBridge, the router, the reconcile queue), up to about a second while a large wave's events
+ * queue up; then ten STOPPED events arrive in about 0.3 s when stops go at ECS's sustained rate.
+ */
+export const LAUNCH_GATHER_MS = 2_000;
+
+/**
+ * Replacement launches (instances whose old task Blox stopped) sent now, and those held to fill a
+ * StartTask call. ECS counts a StartTask the same whether it names 1 container instance or 10, and
+ * on a large fleet the modify bucket is what a rollout waits on: a call per instance is 2 calls a
+ * task (StopTask + StartTask) instead of 1.1, and the rollout goes at nearly half the pace. So the
+ * launches that do not fill a call wait while enough old tasks are still stopping to fill it, at
+ * most LAUNCH_GATHER_MS after their old task stopped; a small wave (fewer stopping than a call
+ * needs) is never held.
+ *
+ * `ready` is in the order the old tasks stopped (earliest first; `stoppedAt` unknown counts as long ago).
+ * - 3 ready (stopped at 1000, 1200, 1300), 7 stopping, now 1500 → send none, hold 3 until 3000.
+ * - the same at now 3000 → send all 3 (the earliest has waited 2000 ms).
+ * - 3 ready, 6 stopping (3 + 6 < 10: the call would not fill) → send all 3.
+ * - 12 ready (the 11th stopped at 1400), 8 stopping, now 1500 → send the first 10, hold 2 until 3400.
+ * - 20 ready, 50 stopping → send all 20 (two full calls).
+ */
+export function gatherLaunches<T extends { stoppedAt: number | undefined }>(
+  ready: readonly T[],
+  stillStopping: number,
+  now: number,
+): { send: T[]; hold: T[]; until: number | undefined } {
+  const full = ready.length - (ready.length % ACTION_BATCH);
+  const rest = ready.slice(full);
+  const earliest = rest[0]?.stoppedAt ?? -Infinity;
+  const fills = rest.length + stillStopping >= ACTION_BATCH;
+  if (rest.length === 0 || !fills || now - earliest >= LAUNCH_GATHER_MS) return { send: [...ready], hold: [], until: undefined };
+  return { send: ready.slice(0, full), hold: rest, until: earliest + LAUNCH_GATHER_MS };
+}
+
 /** Back-off before retrying a failed launch on an instance: 2^(failures-1) s, at most 60 s. */
 export function launchBackoffMs(failures: number): number {
   return Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));

@@ -142,6 +142,69 @@ describe('priorities: failed launch > lost task > replacement under way > new in
   });
 });
 
+describe('replacements fill StartTask calls while old tasks are still stopping (LAUNCH_GATHER_MS 2 s)', () => {
+  // 20 instances, Replace at 50 %: floor 10. i1..i3: old task stopped by Blox (ready for their
+  // replacement); then `stopping` old tasks on their way down (desired STOPPED, still RUNNING); the
+  // rest run the old revision — exactly 10 available, so the strategy stops nothing more.
+  const observed = (ready: number, stopping: number, stoppedAt: (n: number) => number) => ({
+    instances: instances(20),
+    tasks: Array.from({ length: 20 }, (_, i) => {
+      const n = i + 1;
+      if (n <= ready) return task(n, 1, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedAt: stoppedAt(n) });
+      if (n <= ready + stopping) return task(n, 1, { desiredStatus: 'STOPPED' });
+      return task(n, 1);
+    }),
+  });
+  const history = deploying({ Method: 'Replace', MinHealthyPercent: 50 });
+
+  it('3 ready and 7 stopping: a call of 10 can fill, so none is sent yet; the plan looks again 2 s after the first stopped', () => {
+    // stopped at T0 − 500, −400, −300 ms: the earliest waited 500 ms < 2,000 → held until T0 + 1,500.
+    const then = given(history).when(observed(3, 7, (n) => T0 - 600 + 100 * n));
+    expect(then.started).toEqual([]);
+    expect(then.actions).toEqual([]);
+    expect(then.plan.wakeAt).toBe(T0 + 1_500);
+    expect(then.types).not.toContain('DeploymentStuck');
+  });
+
+  it('2 s after the first of them stopped, the 3 go in one call', () => {
+    const then = given(history).when(observed(3, 7, (n) => T0 - 600 + 100 * n), T0 + 1_500);
+    expect(then.started).toEqual(['1', '2', '3']);
+    expect(then.actions).toHaveLength(1);
+  });
+
+  it('3 ready and 6 stopping: 9 cannot fill a call of 10, so the 3 go at once', () => {
+    expect(given(history).when(observed(3, 6, () => T0 - 100)).started).toEqual(['1', '2', '3']);
+  });
+
+  it('12 ready and 8 stopping: the 10 that stopped first go as one call, the last 2 wait', () => {
+    // i1..i12 stopped at T0 − 1,200 … T0 − 100 (i12 last): i1..i10 go; i11 stopped at T0 − 200 → held until T0 + 1,800.
+    const stoppedAt = (n: number) => T0 - 1_300 + 100 * n;
+    const then = given([...history]).when({
+      instances: instances(20),
+      tasks: Array.from({ length: 20 }, (_, i) => {
+        const n = i + 1;
+        return n <= 12 ? task(n, 1, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedAt: stoppedAt(n) }) : task(n, 1, { desiredStatus: 'STOPPED' });
+      }),
+    });
+    expect(then.started).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    expect(then.actions.filter((a) => a.type === 'StartTasks')).toHaveLength(1);
+    expect(then.plan.wakeAt).toBe(T0 + 1_800);
+  });
+
+  it('a lost task or a new instance is never held', () => {
+    // i1: a task of revision 2 that stopped on its own (not a replacement); 9 old tasks stopping.
+    const then = given(history).when({
+      instances: instances(20),
+      tasks: [
+        task(1, 2, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedAt: T0 - 400 * S }),
+        ...Array.from({ length: 9 }, (_, i) => task(i + 2, 1, { desiredStatus: 'STOPPED' })),
+        ...Array.from({ length: 10 }, (_, i) => task(i + 11, 1)),
+      ],
+    });
+    expect(then.started).toEqual(['1']);
+  });
+});
+
 describe('back-off of a failed launch: 2^(failures − 1) s', () => {
   const failedTwice: EnvironmentEvent[] = [
     ...deploying({ Method: 'Replace', MinHealthyPercent: 80 }),
