@@ -34,7 +34,7 @@
  * skips the Service rollout.
  */
 import type { Observed, ObservedInstance, ObservedTask, PlannerState } from '../domain/rollout';
-import { launchBatchKey, plan, shortId, stopBatchKey } from '../domain/rollout';
+import { JOINED_RECENTLY_MS, launchBatchKey, plan, shortId, stopBatchKey } from '../domain/rollout';
 import type { EnvironmentSpec } from '../domain/spec';
 import { effectiveDeploymentConfiguration } from '../domain/spec';
 import { ECS_BUDGET_LIMITS } from '../functions/ecs-budget-port';
@@ -271,6 +271,11 @@ async function rollout(instances: number, configuration: Record<string, unknown>
     await h.command({ type: 'CreateEnvironment', spec });
     await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
     await h.runUntil(watching(1), 24 * 3600_000);
+    // The fleet is established, as one rolled to a new revision is: its instances registered more
+    // than JOINED_RECENTLY_MS ago, so a change of their free resources is noise the router drops
+    // (relevance.ts). On a fleet that has just joined every task start and stop also sends a
+    // container instance event the planner must see: twice the reconcile queue's traffic.
+    await h.runFor(JOINED_RECENTLY_MS + 1_000);
 
     const before = { ecs: sum(h.counts.ecs), loads: h.counts.loads, appends: h.counts.appends, lostRaces: h.counts.lostRaces, throttles: h.counts.throttles };
     await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'daemon:2' } });
