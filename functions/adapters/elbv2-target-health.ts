@@ -4,12 +4,15 @@
  * state, and ELB's reason (`Reason: Description`) when it is not healthy.
  *
  * The client is anything that answers DescribeTargetHealth in the SDK's request and response shapes:
- * the simulated ELBv2 (`local/sim/elbv2.ts`) does, and so does a thin wrapper around the SDK client
- * (`client.send(new DescribeTargetHealthCommand(input))`).
+ * the simulated ELBv2 (`local/sim/elbv2.ts`) does, and so does `describeTargetHealthThroughSdk()`
+ * over the SDK's ELBv2 client (loaded on first use: only a Service behind a load balancer reads it).
+ * DescribeTargetHealth has no pages (every target of the group in one answer) and no resource-level
+ * permissions (IAM: `elasticloadbalancing:DescribeTargetHealth` on `*`).
  *
  * describeTargetHealth('arn:…:targetgroup/web/…') →
  *   [{ id: 'i-0123', port: 32768, state: 'healthy' }, { id: 'i-0456', port: 32769, state: 'initial', reason: 'Elb.InitialHealthChecking: Initial health checks in progress' }]
  */
+import type { ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ClientConfig } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TargetHealth, TargetHealthDescription } from '../ports';
 
 /** DescribeTargetHealth in the SDK's shapes (the fields read here). */
@@ -22,6 +25,23 @@ export interface DescribeTargetHealthClient {
         }>
       | undefined;
   }>;
+}
+
+/**
+ * DescribeTargetHealth through the SDK's ELBv2 client, which is loaded (a dynamic import: esbuild
+ * keeps the module in the bundle but runs it only then) and built on the first call: only a Service
+ * behind a load balancer reads target health, and a reconciler that never does pays nothing for it
+ * at cold start. The client is kept for the life of the container.
+ */
+export function describeTargetHealthThroughSdk(config: ElasticLoadBalancingV2ClientConfig = {}): DescribeTargetHealthClient {
+  let client: ElasticLoadBalancingV2Client | undefined;
+  return {
+    describeTargetHealth: async (input) => {
+      const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2');
+      client ??= new sdk.ElasticLoadBalancingV2Client(config);
+      return client.send(new sdk.DescribeTargetHealthCommand(input));
+    },
+  };
 }
 
 export class Elbv2TargetHealth implements TargetHealth {

@@ -21,6 +21,7 @@ import { createDocumentClient } from '../adapters/dynamo';
 import { BudgetedCluster } from '../adapters/budgeted-cluster';
 import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
 import { EcsServices } from '../adapters/ecs-services';
+import { describeTargetHealthThroughSdk, Elbv2TargetHealth } from '../adapters/elbv2-target-health';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
@@ -76,6 +77,8 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
     clock: systemClock,
     // The watched alarms' states: read when a deployment starts and on each tick (the backstop for a lost alarm event).
     alarms: new CloudWatchAlarms(describeAlarmsWith(createCloudWatchClient())),
+    // A Service behind a load balancer: its target group's health is what makes a task ready.
+    targetHealth: new Elbv2TargetHealth(describeTargetHealthThroughSdk()),
     wakeups: wakeupsQueueUrl ? new SqsWakeups(sqs, wakeupsQueueUrl, systemClock) : undefined,
     log: (message, fields) => logger.info(message, fields ?? {}),
     logger,
