@@ -11,6 +11,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EngineDeps } from '../functions/engine/engine';
 import { BudgetedCluster } from '../functions/adapters/budgeted-cluster';
+import { BudgetedServices } from '../functions/adapters/budgeted-services';
 import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-budget';
 import type { Cluster } from '../functions/ports';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
@@ -90,8 +91,8 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     executorCluster: budgeted(executorCluster ?? world),
     taskDefinitions: { hasHealthCheck: async (td) => world.taskBehaviour(td).health !== 'none' },
     ...(alarms ? { alarms: new CloudWatchAlarms((input) => alarms.describeAlarms(input)) } : {}),
-    // ECS services and task sets: the world's (Service environments).
-    services: world,
+    // ECS services and task sets: the world's (Service environments), from the same budget.
+    services: new BudgetedServices(world, budget, { budgetKey: ACCOUNT_BUDGET }),
     ...(options.targetHealth ? { targetHealth: options.targetHealth } : {}),
     notifier: {
       publish: async (entries) => {

@@ -24,6 +24,7 @@ import { runCommand } from '../functions/commands';
 import { announce } from '../functions/engine/engine';
 import type { Cluster, EventLog, ObservationStore, Services } from '../functions/ports';
 import { BudgetedCluster } from '../functions/adapters/budgeted-cluster';
+import { BudgetedServices } from '../functions/adapters/budgeted-services';
 import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-budget';
 import type { EcsCalls } from '../functions/ecs-budget-port';
 import { ECS_CALLS } from '../functions/ecs-budget-port';
@@ -152,7 +153,8 @@ export class Harness {
     // As deployed: every ECS call is counted as ECS would count it, and taken from one budget shared
     // by every environment (ECS's limits are per account and Region: one key for the whole world).
     const counted = this.countingCluster(this.world);
-    const cluster = options.budget === false ? counted : new BudgetedCluster(counted, new InMemoryEcsBudget({ clock: this.clock }), { budgetKey: ACCOUNT_BUDGET });
+    const budget = options.budget === false ? undefined : new InMemoryEcsBudget({ clock: this.clock });
+    const cluster = budget ? new BudgetedCluster(counted, budget, { budgetKey: ACCOUNT_BUDGET }) : counted;
     // Only with crashes: AsyncLocalStorage puts a hook on every promise, which costs the harness dearly.
     const invocations = options.crashExecutorAfterEcs ? new Invocations() : undefined;
     const keep = (error: unknown) => {
@@ -194,7 +196,7 @@ export class Harness {
       taskDefinitions: { hasHealthCheck: async (td) => this.world.taskBehaviour(td).health !== 'none' },
       // Tracked like the stores: the world answers its Services port through the ECS adapter, loaded
       // on first use (a real import the virtual clock must wait for).
-      services: this.tracked<Services>(this.world),
+      services: budget ? new BudgetedServices(this.tracked<Services>(this.world), budget, { budgetKey: ACCOUNT_BUDGET }) : this.tracked<Services>(this.world),
       ...(this.services ? { targetHealth: new Elbv2TargetHealth(this.services.elbv2) } : {}),
       notifier: { publish: async (entries) => void this.notifications.push(...entries) },
       logger: new CapturingLogger(keep),

@@ -19,6 +19,7 @@ import { systemClock } from '../adapters/clock';
 import { CloudWatchAlarms, createCloudWatchClient, describeAlarmsWith } from '../adapters/cloudwatch-alarms';
 import { createDocumentClient } from '../adapters/dynamo';
 import { BudgetedCluster } from '../adapters/budgeted-cluster';
+import { BudgetedServices } from '../adapters/budgeted-services';
 import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
 import { EcsServices } from '../adapters/ecs-services';
 import { describeTargetHealthThroughSdk, Elbv2TargetHealth } from '../adapters/elbv2-target-health';
@@ -63,15 +64,16 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
   const ecs = createEcsClient();
   const sqs = createSqsClient();
   const documents = createDocumentClient();
+  const budget = new DynamoEcsBudget(documents, table);
   return {
     eventLog: new DynamoEventLog(documents, table),
     // The picture of the cluster between reconciles; the container holds the last ones it saved.
     observations: new CachedObservationStore(new DynamoObservationStore(documents, table)),
     // Every ECS call from the account's budget (a DynamoDB item shared by every container).
-    cluster: new BudgetedCluster(new EcsCluster(ecs), new DynamoEcsBudget(documents, table), { budgetKey: ACCOUNT_BUDGET }),
+    cluster: new BudgetedCluster(new EcsCluster(ecs), budget, { budgetKey: ACCOUNT_BUDGET }),
     taskDefinitions: new EcsTaskDefinitions(ecs),
-    // Service environments: their ECS service and task sets (not yet taken from the ECS budget).
-    services: new EcsServices(ecs),
+    // Service environments: their ECS service and task sets, from the same budget.
+    services: new BudgetedServices(new EcsServices(ecs), budget, { budgetKey: ACCOUNT_BUDGET }),
     queue: new SqsActionQueue(sqs, actionsQueueUrl),
     notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,

@@ -17,6 +17,7 @@ import { systemClock } from '../adapters/clock';
 import { createDocumentClient } from '../adapters/dynamo';
 import { BudgetedCluster } from '../adapters/budgeted-cluster';
 import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
+import { BudgetedServices } from '../adapters/budgeted-services';
 import { EcsServices } from '../adapters/ecs-services';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
@@ -41,13 +42,14 @@ export function executorDeps(env: NodeJS.ProcessEnv = process.env): EngineFuncti
   const logger = new Logger({ serviceName });
   const ecs = createEcsClient();
   const documents = createDocumentClient();
+  const budget = new DynamoEcsBudget(documents, table);
   return {
     eventLog: new DynamoEventLog(documents, table),
     // Every ECS call from the account's budget (a DynamoDB item shared by every container).
-    cluster: new BudgetedCluster(new EcsCluster(ecs), new DynamoEcsBudget(documents, table), { budgetKey: ACCOUNT_BUDGET }),
+    cluster: new BudgetedCluster(new EcsCluster(ecs), budget, { budgetKey: ACCOUNT_BUDGET }),
     taskDefinitions: new EcsTaskDefinitions(ecs),
-    // Service environments: their ECS service and task sets (not yet taken from the ECS budget).
-    services: new EcsServices(ecs),
+    // Service environments: their ECS service and task sets, from the same budget.
+    services: new BudgetedServices(new EcsServices(ecs), budget, { budgetKey: ACCOUNT_BUDGET }),
     queue: NO_ACTION_QUEUE,
     notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,

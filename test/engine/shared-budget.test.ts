@@ -63,3 +63,50 @@ describe('one ECS budget for every environment', () => {
     expect(result.throttles).toBeGreaterThan(0);
   }, 300_000);
 });
+
+/**
+ * Service environments take their ECS calls (DescribeServices, CreateService, CreateTaskSet,
+ * UpdateTaskSet, UpdateServicePrimaryTaskSet, …) from the same budget. ECS's service modify bucket
+ * is small (50 at once, 5 a second): 30 services created at once need about 90 modify calls
+ * (CreateService, CreateTaskSet, UpdateServicePrimaryTaskSet each), beyond its burst.
+ */
+const SERVICES = 30;
+const serviceName = (i: number) => `Fleet/Web-${i}`;
+
+async function deployServices(budget: boolean): Promise<{ throttled: number; active: number }> {
+  const h = new Harness({ seed: 12, budget });
+  try {
+    h.world.configureTaskDefinition('web:1', { startSeconds: 5, stopSeconds: 2, health: 'none' });
+    h.world.addInstances({ count: 10, attributes: { stack: 'prod' } });
+    for (let i = 0; i < SERVICES; i++) {
+      const spec = { Name: serviceName(i), TaskDefinition: 'web:1', Cluster: 'default', DeploymentType: 'Service', DesiredCount: 1 } as EnvironmentSpec;
+      await h.command({ type: 'CreateEnvironment', spec });
+    }
+    for (let i = 0; i < SERVICES; i++) await h.command({ type: 'DeployRevision', name: serviceName(i), revision: 1 });
+    const throttled = () => h.errors.filter((e) => (e as Error).name === 'ThrottlingException' || String(e).includes('Rate exceeded')).length;
+    let active = 0;
+    await h.runUntil(async () => {
+      active = 0;
+      for (let i = 0; i < SERVICES; i++) {
+        const s = await h.state(serviceName(i));
+        if (s?.activeRevision === 1 && !s.deployment) active++;
+      }
+      return active === SERVICES || (!budget && throttled() > 0);
+    }, 3600_000);
+    return { throttled: throttled(), active };
+  } finally {
+    await h.stop();
+  }
+}
+
+describe('Service environments share the budget', () => {
+  it(`${SERVICES} Service environments created and deployed at once: all Active, not one call throttled`, async () => {
+    const result = await deployServices(true);
+    expect(result.active).toBe(SERVICES);
+    expect(result.throttled).toBe(0);
+  }, 300_000);
+
+  it('without the budget the same load is throttled by ECS', async () => {
+    expect((await deployServices(false)).throttled).toBeGreaterThan(0);
+  }, 300_000);
+});
