@@ -36,6 +36,7 @@
  * Handlers are always called from a microtask, never from inside `send` or a timer callback.
  */
 import type { PlannerAction } from '../domain/rollout';
+import { actionGroup } from '../domain/rollout';
 import type { ActionQueue } from '../functions/ports';
 import type { SimScheduler } from './sim/clock';
 
@@ -495,12 +496,12 @@ export class InProcessFifoQueue<T> {
 }
 
 /**
- * The stand-in for the SQS FIFO action queue: the `ActionQueue` port (group = the action's
- * environment, deduplication id = its idempotency key, as `SqsActionQueue` sends them).
+ * The stand-in for the SQS FIFO action queue: the `ActionQueue` port (group = `actionGroup`: the
+ * environment, or its stops' lane; deduplication id = the idempotency key, as `SqsActionQueue` sends them).
  */
 export class InProcessActionQueue extends InProcessFifoQueue<PlannerAction> implements ActionQueue {
   async enqueue(actions: PlannerAction[]): Promise<void> {
-    await this.send(actions.map((action) => ({ body: action, group: action.environment, deduplicationId: action.key })));
+    await this.send(actions.map((action) => ({ body: action, group: actionGroup(action), deduplicationId: action.key })));
   }
 }
 

@@ -62,6 +62,21 @@ export function gatherLaunches<T extends { stoppedAt: number | undefined }>(
   return { send: ready.slice(0, full), hold: rest, until: earliest + LAUNCH_GATHER_MS };
 }
 
+/**
+ * The action queue's message group of an action (SQS FIFO delivers a group in order, one batch at a
+ * time). An environment's stops have a lane of their own, `<environment>#stops`, beside the lane of
+ * everything else, `<environment>`: a wave of 1,000 stops is half a minute of ECS's modify rate, and
+ * in one lane the launches planned as the first old tasks stopped would wait behind all of it — the
+ * new tasks would come up together, the next wave could start only then, and a large Replace would
+ * go in bursts with the budget idle between them. Nothing needs a stop and a launch in the queue's
+ * order: a launch is planned once its instance's old task is seen STOPPED, a stop once what it waits
+ * for is seen, and an action of a deployment that is over is dropped when it is carried out.
+ * actionGroup({ type: 'StopTasks', environment: 'A/B' }) === 'A/B#stops'; StartTasks → 'A/B'.
+ */
+export function actionGroup(action: { type: string; environment: string }): string {
+  return action.type === 'StopTasks' ? `${action.environment}#stops` : action.environment;
+}
+
 /** Back-off before retrying a failed launch on an instance: 2^(failures-1) s, at most 60 s. */
 export function launchBackoffMs(failures: number): number {
   return Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));

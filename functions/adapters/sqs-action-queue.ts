@@ -2,8 +2,9 @@
  * The `ActionQueue` port over an SQS FIFO queue (`@aws-sdk/client-sqs`). The local stack uses the
  * in-process stand-in (`local/queue.ts`) with the same semantics.
  *
- * - One FIFO message group per environment (`MessageGroupId` = the environment name): an
- *   environment's actions are delivered in order, one at a time; environments run in parallel.
+ * - Two FIFO message groups per environment (`MessageGroupId` = `actionGroup`: the environment's
+ *   name for its launches and Service updates, `<name>#stops` for its stops): each lane is delivered
+ *   in order, one batch at a time; lanes and environments run in parallel.
  * - `MessageDeduplicationId` = the action's idempotency key: SQS drops a second message with the
  *   same key sent within 5 minutes.
  * - Both ids allow 1..128 characters, alphanumerics and punctuation (`!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~`):
@@ -17,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessageBatchRequestEntry, SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { PlannerAction } from '../../domain/rollout';
+import { actionGroup } from '../../domain/rollout';
 import type { ActionQueue } from '../ports';
 import { lazyClient } from './lazy-client';
 
@@ -92,7 +94,7 @@ export class SqsActionQueue implements ActionQueue {
     const entries: SendMessageBatchRequestEntry[] = actions.map((action, index) => ({
       Id: `m${index}`,
       MessageBody: JSON.stringify(action),
-      MessageGroupId: fifoId(action.environment),
+      MessageGroupId: fifoId(actionGroup(action)),
       MessageDeduplicationId: fifoId(action.key),
     }));
     const output = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));

@@ -132,13 +132,40 @@ describe('InProcessActionQueue', () => {
     await settle();
 
     expect(deliveries.map((d) => d.action.key)).toEqual([a1.key, b1.key, c1.key]);
-    expect(deliveries.map((d) => d.info.group)).toEqual(['A', 'B', 'C']);
+    expect(deliveries.map((d) => d.info.group)).toEqual(['A#stops', 'B#stops', 'C#stops']); // stops: each environment's stop lane
     deliveries[1]!.done.resolve(); // B finishing does not release A's next message
     await settle();
     expect(deliveries).toHaveLength(3);
     deliveries[0]!.done.resolve();
     await settle();
     expect(deliveries.map((d) => d.action.key)).toEqual([a1.key, b1.key, c1.key, a2.key]);
+  });
+
+  it("an environment's stops have a lane of their own: a launch is not held behind them", async () => {
+    const scheduler = new FakeScheduler();
+    const queue = new InProcessActionQueue({ scheduler });
+    const deliveries = manualConsumer(queue);
+    const stop1 = action('A');
+    const stop2 = action('A');
+    const launch: PlannerAction = {
+      type: 'StartTasks',
+      key: 'launch',
+      environment: 'A',
+      deploymentId: 'A:1@2024010100000000',
+      epoch: 1,
+      revision: 1,
+      cluster: 'default',
+      taskDefinition: 'x:1',
+      instanceArns: ['i-1'],
+      reason: 'test',
+    };
+    await queue.enqueue([stop1, stop2, launch]);
+    await settle();
+    // The first stop is in flight (its lane waits for it); the launch, sent after both stops, goes at once.
+    expect(deliveries.map((d) => [d.action.key, d.info.group])).toEqual([
+      [stop1.key, 'A#stops'],
+      [launch.key, 'A'],
+    ]);
   });
 
   it('drops a duplicate key sent within 5 minutes, even after the first was processed', async () => {
@@ -247,7 +274,7 @@ describe('InProcessActionQueue', () => {
       ['next', 1],
     ]);
     expect(queue.deadLetters).toEqual([
-      { messageId: 'msg-1', group: 'A', body: poison, receiveCount: 3, sentAt: T0, movedAt: T0 + 3_000, lastError: new Error('attempt 3') },
+      { messageId: 'msg-1', group: 'A#stops', body: poison, receiveCount: 3, sentAt: T0, movedAt: T0 + 3_000, lastError: new Error('attempt 3') },
     ]);
     expect(queue.stats()).toEqual({ waiting: 0, inFlight: 0, deadLetters: 1, running: 0 });
   });

@@ -32,6 +32,21 @@ function stop(n: number, environment = 'SomeEnvironment/Prod'): PlannerAction {
   };
 }
 
+function start(n: number, environment = 'SomeEnvironment/Prod'): PlannerAction {
+  return {
+    type: 'StartTasks',
+    key: `start-${n}`,
+    environment,
+    deploymentId: `${environment}:2@2024010100000000`,
+    epoch: 1,
+    revision: 2,
+    cluster: 'default',
+    taskDefinition: 'log-daemon:2',
+    instanceArns: [`arn:aws:ecs:us-east-1:123456789012:container-instance/default/${n}`],
+    reason: 'replace: the old task has stopped',
+  };
+}
+
 const entriesOf = (call: number): SendMessageBatchRequestEntry[] => sqs.commandCalls(SendMessageBatchCommand)[call]!.args[0].input.Entries ?? [];
 const ok = (input: { Entries?: SendMessageBatchRequestEntry[] }) => ({
   Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id!, MessageId: `id-${e.Id}`, MD5OfMessageBody: 'x', SequenceNumber: '1' })),
@@ -73,17 +88,18 @@ describe('createSqsClient', () => {
 });
 
 describe('SqsActionQueue', () => {
-  it('sends each action to its environment group, deduplicated by its key, with the action as body', async () => {
+  it("sends each action to its environment's group (stops to the environment's stop lane), deduplicated by its key, with the action as body", async () => {
     sqs.on(SendMessageBatchCommand).callsFake(ok);
-    const actions = [stop(1), stop(2, 'Other/Env')];
+    const actions = [stop(1), stop(2, 'Other/Env'), start(3)];
     await queue.enqueue(actions);
 
     const input = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input;
     expect(input).toEqual({
       QueueUrl: QUEUE_URL,
       Entries: [
-        { Id: 'm0', MessageBody: JSON.stringify(actions[0]), MessageGroupId: 'SomeEnvironment/Prod', MessageDeduplicationId: actions[0]!.key },
-        { Id: 'm1', MessageBody: JSON.stringify(actions[1]), MessageGroupId: 'Other/Env', MessageDeduplicationId: actions[1]!.key },
+        { Id: 'm0', MessageBody: JSON.stringify(actions[0]), MessageGroupId: 'SomeEnvironment/Prod#stops', MessageDeduplicationId: actions[0]!.key },
+        { Id: 'm1', MessageBody: JSON.stringify(actions[1]), MessageGroupId: 'Other/Env#stops', MessageDeduplicationId: actions[1]!.key },
+        { Id: 'm2', MessageBody: JSON.stringify(actions[2]), MessageGroupId: 'SomeEnvironment/Prod', MessageDeduplicationId: 'start-3' },
       ],
     });
     expect(JSON.parse(input.Entries![0]!.MessageBody!)).toEqual(actions[0]);
@@ -96,7 +112,7 @@ describe('SqsActionQueue', () => {
     expect(action.key.length).toBeGreaterThan(128);
     await queue.enqueue([action]);
     const [entry] = entriesOf(0);
-    expect(entry!.MessageGroupId).toBe(fifoId(environment));
+    expect(entry!.MessageGroupId).toBe(fifoId(`${environment}#stops`));
     expect(entry!.MessageDeduplicationId).toBe(fifoId(action.key));
     expect(entry!.MessageGroupId!.length).toBeLessThanOrEqual(128);
     expect(entry!.MessageDeduplicationId!.length).toBeLessThanOrEqual(128);
@@ -137,8 +153,8 @@ describe('SqsActionQueue', () => {
     const retried = entriesOf(1);
     // Same group and deduplication ids (a duplicate of a message that did go through is dropped).
     expect(retried.map((e) => [e.Id, e.MessageDeduplicationId, e.MessageGroupId])).toEqual([
-      ['m0', actions[0]!.key, 'SomeEnvironment/Prod'],
-      ['m1', actions[2]!.key, 'SomeEnvironment/Prod'],
+      ['m0', actions[0]!.key, 'SomeEnvironment/Prod#stops'],
+      ['m1', actions[2]!.key, 'SomeEnvironment/Prod#stops'],
     ]);
   });
 
