@@ -206,6 +206,8 @@ describe('a Service environment on the harness', () => {
     const started = (await h.eventLog.readEvents(NAME)).find((e) => e.event.type === 'RollbackStarted');
     expect(started?.event).toMatchObject({ revision: 1, reverting: [2], trigger: { kind: 'CanaryTask', reason: failed?.event.type === 'CanaryTaskFailed' ? failed.event.reason : '' } });
     expect((await h.state(NAME))?.lastDeployment).toMatchObject({ kind: 'rollback', trigger: { kind: 'CanaryTask' } });
+    const details = h.notifications.map((n) => deploymentStateChangeDetailSchema.parse(JSON.parse(n.Detail)));
+    expect(details.find((d) => d.revision === 2 && d.status === 'Reverted')).toMatchObject({ trigger: 'CanaryTask', reason: expect.stringMatching(/^canary task/) });
     const service = await h.world.describeService('default', SERVICE);
     expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 6]]);
     expect(h.errors).toEqual([]);
