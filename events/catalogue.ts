@@ -50,7 +50,7 @@ const target = z.object({
   service: z.optional(z.looseObject({ name: z.string(), desiredCount: z.number() })),
 });
 
-const trigger = z.object({ kind: z.enum(['Alarm', 'CircuitBreaker']), reason: z.string() });
+const trigger = z.object({ kind: z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask']), reason: z.string() });
 const breakerRecord = z.object({
   failed: z.number(),
   since: z.number(),
@@ -112,8 +112,8 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('CanaryBakeStarted'), instances: z.number(), at: ms }),
   z.object({ type: z.literal('CanaryPassed'), at: ms }),
   z.object({ type: z.literal('BakeStarted'), at: ms }),
-  z.object({ type: z.literal('DeploymentHalted'), trigger: z.enum(['Alarm', 'CircuitBreaker']), reason: z.string(), at: ms }),
-  z.object({ type: z.literal('RollbackTriggered'), trigger: z.enum(['Alarm', 'CircuitBreaker']), reason: z.string(), to: revision, at: ms }),
+  z.object({ type: z.literal('DeploymentHalted'), trigger: z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask']), reason: z.string(), at: ms }),
+  z.object({ type: z.literal('RollbackTriggered'), trigger: z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask']), reason: z.string(), to: revision, at: ms }),
   z.object({
     type: z.literal('DeploymentCompleted'),
     revision,

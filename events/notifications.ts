@@ -51,11 +51,11 @@ export const deploymentStateChangeDetailSchema = z.object({
   /** When the status changed (ISO 8601, UTC). */
   at: z.iso.datetime(),
   /**
-   * What acted by itself, when a trigger caused the change: `Alarm` or `CircuitBreaker` (the reason
-   * says which alarm, or how many tasks): the revisions an automatic rollback abandons (Reverting,
+   * What acted by itself, when a trigger caused the change: `Alarm`, `CircuitBreaker` or `CanaryTask`
+   * (the reason says which alarm, how many tasks, or how the Service's canary task failed): the revisions an automatic rollback abandons (Reverting,
    * Reverted) and the one it deploys again, and a deployment a trigger halted (Stuck).
    */
-  trigger: z.optional(z.enum(['Alarm', 'CircuitBreaker'])),
+  trigger: z.optional(z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask'])),
 });
 
 export type DeploymentStateChangeDetail = z.infer<typeof deploymentStateChangeDetailSchema>;

@@ -17,5 +17,5 @@ export { breakerThreshold, breakerVerdict, countBreakerFailures, countsAgainstRe
 export type { BreakerRecord, BreakerSettings, BreakerVerdict, FailedTasksSetting, StopCause, StoppedTargetTask } from './circuit-breaker';
 export { CANARY_TASK_START, canaryTaskVerdict, foldCanaryTask, stepCanaryTask } from './service-canary-task';
 export type { CanaryTaskRead, CanaryTaskSettings, CanaryTaskState, CanaryTaskVerdict, TargetHealthState } from './service-canary-task';
-export { canaryInstances, countBreaker, readAlarms, tripEvent, watching } from './safety';
+export { canaryInstances, canaryTaskTrip, countBreaker, countServiceBreaker, readAlarms, tripEvent, watching } from './safety';
 export type { Trip } from './safety';

@@ -29,12 +29,17 @@
  *
  * Bake: once the new revision has everything, `BakeStarted`, BakeSeconds with the alarms watched,
  * then `DeploymentCompleted` (the old revision retired only then).
+ *
+ * Service (service.ts) goes through the same calls: `readAlarms`, `countServiceBreaker` over the target
+ * revision's task sets, `tripEvent`; a failed CanaryTask is one more trip (`canaryTaskTrip`, trigger
+ * CanaryTask); its bake holds the old task sets (scaled to 0, not deleted) until BakeSeconds have passed,
+ * so a rollback during the bake scales the old revision's own task set back up.
  */
 import { isoFromMs } from '../time';
 import type { BreakerRecord, StoppedTargetTask } from './circuit-breaker';
 import { breakerVerdict, countBreakerFailures, newBreakerRecord } from './circuit-breaker';
 import { shortId } from './keys';
-import type { AlarmReading, KnownAlarm, Observed, ObservedTask, PlannerEvent, PlannerState, SafetyTrigger } from './types';
+import type { AlarmReading, KnownAlarm, Observed, ObservedServiceTask, ObservedTask, PlannerEvent, PlannerState, SafetyTrigger } from './types';
 
 /** Stopped tasks are kept in the picture this long (observation.ts `STOPPED_KEPT_MS`): a counted one is forgotten after. */
 const BREAKER_FORGET_MS = 60 * 60_000;
@@ -85,17 +90,46 @@ export function readAlarms(state: PlannerState, readings: readonly AlarmReading[
  * check that exits counts, as ECS counts an essential container's exit).
  */
 export function countBreaker(state: PlannerState, observed: Observed, instances: number, now: number): { events: PlannerEvent[]; trip?: Trip | undefined } {
-  const rule = state.configuration.CircuitBreaker;
-  if (!rule) return { events: [] };
+  if (!state.configuration.CircuitBreaker) return { events: [] };
   const stopped: StoppedTargetTask[] = observed.tasks
     .filter((t: ObservedTask) => t.revision === state.revision && t.lastStatus === 'STOPPED')
     .map((t) => ({ id: shortId(t.arn), stoppedAt: t.stoppedAt ?? now, stopCode: t.stopCode, stoppedReason: t.stoppedReason, everReady: t.health === 'HEALTHY' }));
+  const alive = observed.tasks.filter((t) => t.revision === state.revision && t.lastStatus !== 'STOPPED').length;
+  return breaker(state, stopped, instances, alive, now);
+}
+
+/**
+ * The circuit breaker of a Service deployment, over the tasks of the target revision's task sets
+ * (`tasks`: every task ECS lists for them, STOPPED ones included) against the service's desired count
+ * D. The same count as a Daemon's: a task stopped after the deployment started, for a cause that is the
+ * revision's (failed to start or to be placed, essential container exited, failed its container or ELB
+ * health check), and not ready when it stopped (a STOPPED task is never ready: a Service's observation is
+ * a fresh look each time; a task ECS replaces for failing its checks was not ready when it stopped).
+ * Worked example: D = 6, CircuitBreaker {} → clamp(ceil(3), 3, 200) = 3; three new tasks
+ * TaskFailedToStart and two still PENDING → "circuit breaker: 3 of 5 new tasks stopped before ready (…)".
+ */
+export function countServiceBreaker(state: PlannerState, tasks: readonly ObservedServiceTask[], desiredCount: number, now: number): { events: PlannerEvent[]; trip?: Trip | undefined } {
+  if (!state.configuration.CircuitBreaker) return { events: [] };
+  const stopped: StoppedTargetTask[] = tasks
+    .filter((t) => t.lastStatus === 'STOPPED')
+    .map((t) => ({ id: shortId(t.arn), stoppedAt: t.stoppedAt ?? now, stopCode: t.stopCode, stoppedReason: t.stoppedReason, everReady: t.ready }));
+  const alive = tasks.filter((t) => t.lastStatus !== 'STOPPED').length;
+  return breaker(state, stopped, desiredCount, alive, now);
+}
+
+function breaker(state: PlannerState, stopped: StoppedTargetTask[], desiredCount: number, alive: number, now: number): { events: PlannerEvent[]; trip?: Trip | undefined } {
+  const rule = state.configuration.CircuitBreaker;
+  if (!rule) return { events: [] };
   const before: BreakerRecord = state.breaker ?? newBreakerRecord(state.startedAt);
   const { record, counted } = countBreakerFailures(before, stopped, now, BREAKER_FORGET_MS);
   const events: PlannerEvent[] = counted.length > 0 ? [{ type: 'CircuitBreakerCounted', tasks: counted, record, at: now }] : [];
-  const alive = observed.tasks.filter((t) => t.revision === state.revision && t.lastStatus !== 'STOPPED').length;
-  const verdict = breakerVerdict(record, rule, instances, alive);
+  const verdict = breakerVerdict(record, rule, desiredCount, alive);
   return { events, trip: verdict.kind === 'Tripped' ? { trigger: 'CircuitBreaker', reason: verdict.reason, rollback: rule.Rollback } : undefined };
+}
+
+/** A Service's canary task failed its checks (service-canary-task.ts): always a rollback (halted when there is nothing to go back to). */
+export function canaryTaskTrip(reason: string): Trip {
+  return { trigger: 'CanaryTask', reason, rollback: true };
 }
 
 /** What a trip does: roll back to the revision that was Active, or halt (Rollback: false, or nothing to go back to). */

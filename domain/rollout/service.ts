@@ -13,6 +13,11 @@
  * back up, or created again), and the abandoned revision's task set drains like any old one — then
  * `DeploymentCompleted` retires it `Reverted` and its task set is deleted.
  *
+ * Safety first, as for a Daemon (safety.ts): the watched alarms (`readAlarms`), the circuit breaker over
+ * the tasks of revision T's task sets (`countServiceBreaker`) and a failed CanaryTask each trip the
+ * deployment (`tripEvent`: `RollbackTriggered`, or `DeploymentHalted` with Rollback: false) and nothing
+ * moves in that plan; a halted deployment moves nothing until a rollback or a new deployment.
+ *
  * A step, in order:
  *   1. No service (or an INACTIVE one): EnsureService (the spec's DesiredCount), then CreateTaskSet at
  *      the scale the first step allows.
@@ -21,7 +26,8 @@
  *   3. Scale: the target's task set created (CreateTaskSet) or scaled, old ones scaled down — the tasks a
  *      scale-down gives up are named (not ready ones first) and stopped before the scale is lowered, so
  *      ECS's own scale-in, which picks for zone balance, never spends a ready task the budget did not grant.
- *   4. Converged: the target's task set becomes PRIMARY, every old one is deleted; once that is done
+ *   4. Converged: with BakeSeconds (a deploy), `BakeStarted` and BakeSeconds with the alarms watched, the old
+ *      task sets (scaled to 0) kept; then the target's task set becomes PRIMARY, every old one is deleted; once that is done
  *      (the target PRIMARY, no other task set left but DRAINING ones without tasks) → DeploymentCompleted.
  *   5. Wait / Blocked: nothing to call; Blocked (no room at all) is Stuck at once, with the reason.
  *
@@ -42,6 +48,7 @@ import { planRolling } from './service-rolling';
 import { CANARY_TASK_START, stepCanaryTask } from './service-canary-task';
 import type { CanaryTaskRead } from './service-canary-task';
 import type { RollingStep, TaskSetView } from './service-rolling';
+import { canaryTaskTrip, countServiceBreaker, readAlarms, tripEvent, watching } from './safety';
 
 /** The `deploymentId` of a scale-environment action (not part of any deployment). */
 export const SCALE_ACTION = 'scale-environment';
@@ -144,9 +151,32 @@ export function planService(state: PlannerState, observed: Observed, now: number
   const counts = countRevisions(state, service);
   if (!sameCounts(counts, state.counts)) events.push({ type: 'RevisionCountsChanged', counts, at: now });
 
+  // ── Safety, as for a Daemon (safety.ts): the watched alarms and the circuit breaker over revision T's tasks ──
+  const alarms = readAlarms(state, observed.alarms ?? [], now);
+  events.push(...alarms.events);
+  const targetTasks = exists ? service.taskSets.filter((s) => s.revision === T).flatMap((s) => s.tasks) : [];
+  const breaker = countServiceBreaker(state, targetTasks, D, now);
+  events.push(...breaker.events);
+  const trip = alarms.trip ?? breaker.trip;
+  if (trip && watching(state)) {
+    events.push(tripEvent(state, trip, now));
+    return { events, actions: [] };
+  }
+  if (state.phase?.phase === 'Halted') {
+    // Nothing moves until a rollback or a new deployment; Stuck turns Failing as usual.
+    const halted = state.health;
+    if (halted?.status === 'Stuck' && now - halted.since >= config.FailingAfterSeconds * 1000) {
+      events.push({ type: 'DeploymentFailing', reason: halted.reason, at: now });
+      return { events, actions: [] };
+    }
+    return { events, actions: [], wakeAt: halted?.status === 'Stuck' ? halted.since + config.FailingAfterSeconds * 1000 : undefined };
+  }
+
   const blockers: string[] = [];
   const operations: ServiceOperation[] = [];
   let step: RollingStep | undefined;
+  /** Converged and held by the bake (or finishing after it): the bake is not "no progress". */
+  let baking = false;
   if (service.status === 'DRAINING') {
     blockers.push(`service ${target.name} is DRAINING (being deleted): it cannot run task sets until it is INACTIVE`);
   } else if (exists && service.deploymentController !== undefined && service.deploymentController !== 'EXTERNAL') {
@@ -154,6 +184,11 @@ export function planService(state: PlannerState, observed: Observed, now: number
   } else {
     const empty: TaskSetView = { id: NEW_TASK_SET, scale: 0, running: 0, ready: 0 };
     const canary = canaryStep(state, set, D, now);
+    if (canary?.failed !== undefined && watching(state)) {
+      // The canary task failed: the same trip as any trigger (nothing else was touched).
+      events.push(...canary.events, tripEvent(state, canaryTaskTrip(canary.failed), now));
+      return { events, actions: [] };
+    }
     if (canary) {
       events.push(...canary.events);
       operations.push(...canary.operations);
@@ -174,6 +209,19 @@ export function planService(state: PlannerState, observed: Observed, now: number
       case undefined:
         break; // the canary task's phase
       case 'Converged': {
+        // The bake: the alarms are watched BakeSeconds more; the old task sets (at 0 tasks) stay until then,
+        // so a rollback scales the old revision's own task set back up.
+        const bakeMs = watching(state) ? (config.BakeSeconds ?? 0) * 1000 : 0;
+        baking = bakeMs > 0;
+        if (bakeMs > 0 && state.phase?.phase !== 'Baking') {
+          events.push({ type: 'BakeStarted', at: now });
+          wake(now + bakeMs);
+          break;
+        }
+        if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs) {
+          wake(state.phase.since + bakeMs);
+          break;
+        }
         const live = olds.filter((o) => o.status !== 'DRAINING');
         if (set && set.status !== 'PRIMARY') operations.push({ op: 'SetPrimaryTaskSet', taskSet: set.id });
         for (const old of live) operations.push({ op: 'DeleteTaskSet', taskSet: old.id });
@@ -258,8 +306,7 @@ export function planService(state: PlannerState, observed: Observed, now: number
   if (placement) blockers.unshift(placement);
   const blockedNow = step?.kind === 'Blocked' ? step.reason : undefined;
   const stuckFor = now - lastProgressAt;
-  if (events.some((e) => e.type === 'CanaryTaskFailed')) health = state.health ?? { status: 'Stuck', since: now, reason: 'canary task failed' };
-  if (!health && (blockedNow || stuckFor >= config.StuckAfterSeconds * 1000)) {
+  if (!health && !baking && (blockedNow || stuckFor >= config.StuckAfterSeconds * 1000)) {
     const reason = blockedNow ?? blockers[0] ?? `no progress for ${Math.round(stuckFor / 1000)} s`;
     events.push({ type: 'DeploymentStuck', reason, at: now });
     health = { status: 'Stuck', since: now, reason };
@@ -268,7 +315,7 @@ export function planService(state: PlannerState, observed: Observed, now: number
     events.push({ type: 'DeploymentFailing', reason: health.reason, at: now });
   } else if (health?.status === 'Stuck') {
     wake(health.since + config.FailingAfterSeconds * 1000);
-  } else if (!health) {
+  } else if (!health && !baking) {
     wake(lastProgressAt + config.StuckAfterSeconds * 1000);
   }
   return { events, actions: state.frozen ? [] : actions, wakeAt };
@@ -282,21 +329,23 @@ export const CANARY_READ_MS = 10_000;
  * target group; each plan reads its target (or its stop) into the state machine of
  * service-canary-task.ts. Undefined once the canary passed (the rollout goes on), or when there is
  * none: no CanaryTask, the first deployment (nothing to protect), a rollback, or no load balancer to read.
- * Failed → `CanaryTaskFailed`: the engine rolls the deployment back; old task sets were never touched.
+ * Failed → `CanaryTaskFailed` and `failed` (the reason): planService trips the deployment as any trigger
+ * does (safety.ts, trigger CanaryTask: a rollback, or a halt with nothing to go back to); old task sets
+ * were never touched.
  */
 function canaryStep(
   state: PlannerState,
   set: ObservedTaskSet | undefined,
   D: number,
   now: number,
-): { events: PlannerEvent[]; operations: ServiceOperation[]; wakeAt?: number | undefined; reason?: string | undefined } | undefined {
+): { events: PlannerEvent[]; operations: ServiceOperation[]; wakeAt?: number | undefined; reason?: string | undefined; failed?: string | undefined } | undefined {
   const settings = state.configuration.CanaryTask;
   // Not on a rollback (it goes back to what ran before; its task set may be running at full size).
   const rollback = state.draining.some((d) => d.status === 'Reverting');
   if (!settings || state.initial || rollback || !state.service?.loadBalancer || D === 0) return undefined;
   const current = state.canaryTask ?? CANARY_TASK_START;
   if (current.phase === 'Passed') return undefined;
-  if (current.phase === 'Failed') return { events: [], operations: [], reason: current.reason };
+  if (current.phase === 'Failed') return { events: [], operations: [], reason: current.reason, failed: current.reason };
   const one = scalePercent(1, D);
   if (!set) return { events: [], operations: [{ op: 'CreateTaskSet', taskDefinition: state.taskDefinition, scale: one, clientToken: clientToken(state, state.revision) }], wakeAt: now + SERVICE_POLL_MS };
   const operations: ServiceOperation[] = set.computedDesiredCount === 1 ? [] : [{ op: 'ScaleTaskSet', taskSet: set.id, scale: one, stopTasks: [] }];
@@ -312,7 +361,7 @@ function canaryStep(
   if (JSON.stringify(next) !== JSON.stringify(current)) events.push({ type: 'CanaryTaskChecked', canary: next, at: now });
   if (next.phase === 'Failed') {
     events.push({ type: 'CanaryTaskFailed', reason: next.reason, at: now });
-    return { events, operations: [], reason: next.reason };
+    return { events, operations: [], reason: next.reason, failed: next.reason };
   }
   // Passed: the rollout goes on at the next plan (at once).
   return { events, operations, wakeAt: next.phase === 'Passed' ? now : now + (next.phase === 'Checking' ? CANARY_READ_MS : SERVICE_POLL_MS), reason: `canary task: ${next.phase}` };

@@ -64,8 +64,8 @@ export interface KnownAlarm {
   reason: string;
 }
 
-/** What acts on a deployment by itself. */
-export type SafetyTrigger = 'Alarm' | 'CircuitBreaker';
+/** What acts on a deployment by itself (CanaryTask: a Service's canary task failing its checks). */
+export type SafetyTrigger = 'Alarm' | 'CircuitBreaker' | 'CanaryTask';
 
 /**
  * Where a deployment is, beyond its counts. Canary → CanaryBaking → Rolling → Baking → completed (a
@@ -279,7 +279,7 @@ export type PlannerEvent =
   | { type: 'DeploymentCompleted'; revision: number; retired: Array<{ revision: number; status: 'Inactive' | 'Reverted' }>; at: number }
   /** Service CanaryTask: the canary task's state after a read of its target (or its stop). */
   | { type: 'CanaryTaskChecked'; canary: CanaryTaskState; at: number }
-  /** …it failed: the deployment is to roll back (nothing else was touched); `reason` says why. */
+  /** …it failed (`reason` says why): the same plan trips the deployment (`RollbackTriggered` or `DeploymentHalted`, trigger CanaryTask). */
   | { type: 'CanaryTaskFailed'; reason: string; at: number };
 
 export interface Plan {

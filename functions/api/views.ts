@@ -68,7 +68,7 @@ export function environmentDescription(state: EnvironmentState) {
   };
 }
 
-/** `Trigger` (Alarm, CircuitBreaker; User when someone started it) and `Reason` (null for a user's). */
+/** `Trigger` (Alarm, CircuitBreaker, CanaryTask; User when someone started it) and `Reason` (null for a user's). */
 function triggerView(trigger: { kind: string; reason: string; at: string } | undefined) {
   return trigger ? { Trigger: trigger.kind, Reason: trigger.reason, TriggeredAt: trigger.at } : { Trigger: 'User', Reason: null, TriggeredAt: null };
 }

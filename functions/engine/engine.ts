@@ -218,13 +218,28 @@ export async function reconcile(
         kept.stored = deps.observations ? await deps.observations.load(environment) : undefined;
         kept.loaded = true;
       }
+      // The watched alarms, Daemon and Service alike: what their events said, and — when the deployment has
+      // no state on record for one of them yet (it just started), or a tick asks for the backstop — what
+      // DescribeAlarms says.
+      const watched = state.engine.configuration.Alarms?.AlarmNames ?? [];
+      const alarms = [...(signals.alarms ?? [])];
+      if (deps.alarms && watched.length > 0 && (signals.backstop || watched.some((name) => !state.engine!.alarms?.[name]))) {
+        if (described?.names !== watched.join('\0')) described = { names: watched.join('\0'), readings: await deps.alarms.describe(watched) };
+        alarms.push(...described.readings);
+      }
       if (state.engine.service) {
         // A Service deployment looks at its service in full every time (functions/engine/service.ts).
         if (!looked || looked.epoch !== state.engine.epoch || looked.deploymentId !== state.engine.deploymentId) {
           const observed = await observeService(deps, state.engine);
           looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look: { observed, observation: afterFullLook(state.engine, { instances: [], tasks: [] }, now), fullLook: 'service', changed: false } };
         }
-        const planned = plan(state.engine, looked.look.observed, now);
+        const planned = plan(state.engine, alarms.length > 0 ? { ...looked.look.observed, alarms } : looked.look.observed, now);
+        // A trigger (alarm, circuit breaker, canary task) rolls back in the same append, as for a Daemon.
+        const rollback = await automaticRollback(deps, state, planned.events, now);
+        if (rollback) {
+          rolledBack = true;
+          return rollback;
+        }
         // scale-environment mid-deployment: the service's desired count first; the rollout follows it.
         const service = state.engine.service;
         const scaled = looked.look.observed.service
@@ -238,14 +253,6 @@ export async function reconcile(
       if (!looked || looked.epoch !== state.engine.epoch || looked.deploymentId !== state.engine.deploymentId) {
         const look = await observe(deps, state.engine, kept.stored?.observation, changes, now);
         looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look };
-      }
-      // The watched alarms: what their events said, and — when the deployment has no state on record for
-      // one of them yet (it just started), or a tick asks for the backstop — what DescribeAlarms says.
-      const watched = state.engine.configuration.Alarms?.AlarmNames ?? [];
-      const alarms = [...(signals.alarms ?? [])];
-      if (deps.alarms && watched.length > 0 && (signals.backstop || watched.some((name) => !state.engine!.alarms?.[name]))) {
-        if (described?.names !== watched.join('\0')) described = { names: watched.join('\0'), readings: await deps.alarms.describe(watched) };
-        alarms.push(...described.readings);
       }
       const observed = alarms.length > 0 ? { ...looked.look.observed, alarms } : looked.look.observed;
       let planned = plan(state.engine, observed, now);
@@ -271,8 +278,6 @@ export async function reconcile(
   // comes back with its changes, and folding them again changes nothing).
   if (looked?.look.changed && deps.observations) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes);
   if (actions.length > 0) await deps.queue.enqueue(actions);
-  const canaryFailed = result.events.find((e) => e.type === 'CanaryTaskFailed');
-  if (canaryFailed && result.before?.engine) await rollBack(deps, environment, result.before.engine, canaryFailed.reason);
   const completed = result.events.some((e) => e.type === 'DeploymentCompleted');
   if (wakeAt !== undefined && deps.wakeups && !completed) await deps.wakeups.schedule(environment, wakeAt);
   // The rollback a trigger started is planned at once, as one the API started would be.
@@ -288,29 +293,6 @@ export async function reconcile(
     deps.log?.(type, { environment, ...fields });
   }
   return { events: result.events.length, actions, fullLook: looked?.look.fullLook };
-}
-
-/**
- * An automatic rollback (for now, a failed canary task): back to the newest revision the deployment
- * drains as Undeploying (the one that was Active), as `rollback-environment` would — a command in the
- * log, with the trigger's reason logged. Nothing to go back to (a first deployment): it stays Stuck.
- */
-async function rollBack(deps: EngineDeps, environment: string, engine: PlannerState, reason: string): Promise<void> {
-  const previous = Math.max(-1, ...engine.draining.filter((d) => d.status === 'Undeploying').map((d) => d.revision));
-  if (previous < 1) return;
-  const targetSpec = (await deps.eventLog.getRevision(environment, previous))?.spec;
-  const at = deps.clock.now().toISOString();
-  const result = await appendWithRetry(
-    deps.eventLog,
-    environment,
-    async (state) => ({
-      events: state?.deployment?.id === engine.deploymentId ? decide({ type: 'RollbackToRevision', name: environment, revision: previous, targetSpec, at }, state) : [],
-    }),
-    { attempts: MAX_ATTEMPTS },
-  );
-  deps.log?.('automatic rollback', { environment, revision: previous, trigger: 'canary task', reason });
-  await announceSafely(deps, result.before, result.after);
-  if (result.events.length > 0) await deps.wakeups?.schedule(environment, deps.clock.now().getTime());
 }
 
 export type ExecutionOutcome = 'done' | 'dropped' | 'already-done';

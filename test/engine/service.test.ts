@@ -8,6 +8,7 @@ import type { EnvironmentState } from '../../domain/environment';
 import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
 import { Harness } from '../../local/harness';
+import { deploymentStateChangeDetailSchema } from '../../events/notifications';
 
 const NAME = 'Web/Prod';
 const SERVICE = 'Web-Prod';
@@ -201,8 +202,63 @@ describe('a Service environment on the harness', () => {
     ]);
     const failed = (await h.eventLog.readEvents(NAME)).find((e) => e.event.type === 'CanaryTaskFailed');
     expect(failed?.event).toMatchObject({ reason: expect.stringMatching(/^canary task/) });
+    // The same trip as any trigger: RollbackTriggered → RollbackStarted naming the canary task, in one append.
+    const started = (await h.eventLog.readEvents(NAME)).find((e) => e.event.type === 'RollbackStarted');
+    expect(started?.event).toMatchObject({ revision: 1, reverting: [2], trigger: { kind: 'CanaryTask', reason: failed?.event.type === 'CanaryTaskFailed' ? failed.event.reason : '' } });
+    expect((await h.state(NAME))?.lastDeployment).toMatchObject({ kind: 'rollback', trigger: { kind: 'CanaryTask' } });
+    const details = h.notifications.map((n) => deploymentStateChangeDetailSchema.parse(JSON.parse(n.Detail)));
+    expect(details.find((d) => d.revision === 2 && d.status === 'Reverted')).toMatchObject({ trigger: 'CanaryTask', reason: expect.stringMatching(/^canary task/) });
     const service = await h.world.describeService('default', SERVICE);
     expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 6]]);
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('web-5xx: a revision serving 20 % errors is rolled back by the alarm on its own — revision 1 at 6 again, 2 Reverted, the notification naming the trigger', async () => {
+    const h = await setUp({ Alarms: { AlarmNames: ['web-5xx'] }, BakeSeconds: 600 });
+    h.services!.traffic.configure('web:2', { errorRate: 0.2 });
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(() => activeOn(h, 1), 1_800_000);
+    expect(table(await h.state(NAME))).toEqual([[1, 'Active', 6, 6]]);
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status])).toEqual([
+      [1, 'Active'],
+      [2, 'Reverted'],
+    ]);
+    const events = (await h.eventLog.readEvents(NAME)).map((e) => e.event);
+    expect(events.find((e) => e.type === 'RollbackStarted')).toMatchObject({ revision: 1, reverting: [2], trigger: { kind: 'Alarm', reason: expect.stringMatching(/^alarm web-5xx entered ALARM at /) } });
+    expect((await h.state(NAME))?.lastDeployment).toMatchObject({ kind: 'rollback', trigger: { kind: 'Alarm' } });
+    const service = await h.world.describeService('default', SERVICE);
+    expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 6]]);
+    expect((await census(h)).healthy).toEqual({ '1': 6 });
+    const details = h.notifications.map((n) => deploymentStateChangeDetailSchema.parse(JSON.parse(n.Detail)));
+    expect(details.find((d) => d.revision === 2 && d.status === 'Reverted')).toMatchObject({ trigger: 'Alarm', reason: expect.stringMatching(/^alarm web-5xx entered ALARM at /) });
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('a revision that fails to start is rolled back by the circuit breaker: 3 of its new tasks stopped before ready', async () => {
+    const h = await setUp({ CircuitBreaker: {} });
+    h.world.configureTaskDefinition('web:2', { failStart: 'CannotPullContainerError: image not found' });
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    let minOldHealthy = Infinity;
+    await h.runUntil(async () => {
+      minOldHealthy = Math.min(minOldHealthy, (await census(h)).healthy['1'] ?? 0);
+      return activeOn(h, 1);
+    }, 1_800_000);
+    // MinHealthyPercent 100: revision 1 never had fewer than its 6 healthy targets.
+    expect(minOldHealthy).toBe(6);
+    expect(table(await h.state(NAME))).toEqual([[1, 'Active', 6, 6]]);
+    expect((await h.eventLog.listRevisions(NAME)).map((r) => [r.revision, r.status])).toEqual([
+      [1, 'Active'],
+      [2, 'Reverted'],
+    ]);
+    const events = (await h.eventLog.readEvents(NAME)).map((e) => e.event);
+    // D = 6: clamp(ceil(3), 3, 200) = 3.
+    expect(events.find((e) => e.type === 'RollbackStarted')).toMatchObject({
+      trigger: { kind: 'CircuitBreaker', reason: expect.stringMatching(/^circuit breaker: 3 of \d+ new tasks stopped before ready \(last: CannotPullContainerError: image not found\)$/) },
+    });
     expect(h.errors).toEqual([]);
     await h.stop();
   });
