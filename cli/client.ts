@@ -285,6 +285,11 @@ export class BloxClient {
     return this.request({ method: 'POST', path: `${environmentPath(name)}/scale`, body: { DesiredCount: desiredCount }, idempotencyKey: options.idempotencyKey });
   }
 
+  /** `POST /environments/{name}/deletion` → `{ EnvironmentName, Status: "Deleting" | "Deleted", DeletionId, Tasks }`. */
+  deleteEnvironment(name: string, force: boolean, options: MutationOptions = {}): Promise<{ EnvironmentName: string; Status: string; DeletionId: string; Tasks: number }> {
+    return this.request({ method: 'POST', path: `${environmentPath(name)}/deletion`, body: force ? { Force: true } : {}, idempotencyKey: options.idempotencyKey });
+  }
+
   /** `POST /environments/{name}/thaw` → `{ EnvironmentName, Status }`. */
   thawEnvironment(name: string, options: MutationOptions = {}): Promise<FreezeResult> {
     return this.request({ method: 'POST', path: `${environmentPath(name)}/thaw`, idempotencyKey: options.idempotencyKey });
