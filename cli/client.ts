@@ -28,7 +28,8 @@ export type RevisionStatusName =
   | 'Failing';
 
 /** Environment-level status: a revision status, or `Suspended` while frozen. */
-export type EnvironmentStatusName = RevisionStatusName | 'Suspended';
+/** `Deleting` while delete-environment scales it to zero, `Deleted` once done. */
+export type EnvironmentStatusName = RevisionStatusName | 'Suspended' | 'Deleting' | 'Deleted';
 
 export interface EnvironmentSummary {
   EnvironmentName: string;

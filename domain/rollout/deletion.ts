@@ -138,7 +138,8 @@ function deletionCounts(state: PlannerState, alive: ObservedTask[]): RevisionCou
 function stuckTask(alive: ObservedTask[], inFlight: ReadonlySet<string>): string {
   const t = alive.find((task) => inFlight.has(task.arn)) ?? alive[0];
   if (!t) return 'waiting for the tasks to stop';
-  return `${alive.length} task(s) of the environment still running (task ${shortId(t.arn)} on ${shortId(t.instanceArn)}: last status ${t.lastStatus}, desired ${t.desiredStatus})`;
+  const stop = inFlight.has(t.arn) ? '; a stop was sent' : '';
+  return `${alive.length} task(s) of the environment still running (task ${shortId(t.arn)} on ${shortId(t.instanceArn)}: last seen ${t.lastStatus}, desired ${t.desiredStatus}${stop})`;
 }
 
 /**

@@ -83,7 +83,7 @@ describe('planDeletion: a Daemon', () => {
     // 61 s without the last one stopping: Stuck, with the task named.
     const still = observedTasks([task(1, 1, { desiredStatus: 'STOPPED' }), task(2, 1, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' })]);
     const stuck = planDeletion(state.engine!, still, T1 + 63_000);
-    const reason = `delete-environment: no progress for 61 s: 1 task(s) of the environment still running (task t1-1 on i1: last status RUNNING, desired STOPPED)`;
+    const reason = `delete-environment: no progress for 61 s: 1 task(s) of the environment still running (task t1-1 on i1: last seen RUNNING, desired STOPPED)`;
     expect(stuck.events).toEqual([{ type: 'DeploymentStuck', reason, at: T1 + 63_000 }]);
     state = fold(stuck.events, state)!;
     expect(environmentSummary(state).status).toBe('Stuck');
