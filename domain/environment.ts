@@ -804,7 +804,8 @@ export function changedRevisions(before: EnvironmentState | undefined, after: En
  * watchedAlarms({ latestSpec: { …Alarms: { AlarmNames: ['a'] } }, engine: { configuration: { Alarms: { AlarmNames: ['b'] } } } }) → ['a', 'b']
  */
 export function watchedAlarms(state: EnvironmentState | undefined): string[] {
-  if (!state) return [];
+  // A deleting or deleted environment deploys nothing: it watches no alarm (created again, it watches its new spec's).
+  if (!state || state.deletion) return [];
   const names = new Set([...(state.latestSpec.DeploymentConfiguration?.Alarms?.AlarmNames ?? []), ...(state.engine?.configuration.Alarms?.AlarmNames ?? [])]);
   return [...names].sort();
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
-import { decide, environmentSummary, fold } from '../../domain/environment';
+import { alarmWatchChanges, decide, environmentSummary, fold } from '../../domain/environment';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
@@ -147,6 +147,11 @@ describe('delete-environment: the engine in the log', () => {
     expect(environmentSummary(state)).toEqual({ status: 'Deleted', desired: 0, current: 0 });
     expect(state.revisions.map((r) => [r.revision, r.status, r.desired, r.current])).toEqual([[1, 'Inactive', 0, 0]]);
     expect(state).toMatchObject({ deployment: undefined, engine: undefined, deletion: { completedAt: '2026-11-30T12:07:00.000Z', tasks: 3, force: true } });
+  });
+
+  it('a deletion takes the environment out of the alarm index (it deploys nothing any more)', () => {
+    const watching = activeWith(2, { ...daemon, DeploymentConfiguration: { ...daemon.DeploymentConfiguration, Alarms: { AlarmNames: ['daemon-errors'] } } });
+    expect(alarmWatchChanges(watching, apply(watching, del(true)))).toEqual({ add: [], remove: ['daemon-errors'] });
   });
 
   it('an engine event that arrives after the deletion completed changes nothing but the version', () => {
