@@ -93,6 +93,8 @@ export type EnvironmentEvent =
   | { type: 'DeletionStarted'; deletionId: string; revision: number; force: boolean; tasks: number; target: DeploymentTarget; at: string }
   /** delete-environment of an environment that never deployed anything: deleted at once, nothing to stop. */
   | { type: 'EnvironmentDeleted'; at: string }
+  /** delete-environment --force while a deletion without it is in progress: it may now stop tasks. */
+  | { type: 'DeletionForced'; at: string }
   | EngineEvent;
 
 /** What acted on a deployment by itself: `alarm daemon-errors entered ALARM at …`, `circuit breaker: 3 of 3 new tasks …`. */
@@ -273,7 +275,8 @@ export function runningTasks(state: EnvironmentState): number {
  */
 function decideDelete(command: Extract<EnvironmentCommand, { type: 'DeleteEnvironment' }>, state: EnvironmentState): EnvironmentEvent[] {
   if (state.deletion?.completedAt) throw new ConflictError(`environment "${state.name}" was already deleted at ${state.deletion.completedAt}`);
-  if (state.deletion) return [];
+  // Being deleted: nothing to change, unless --force now lets a deletion asked without it stop tasks.
+  if (state.deletion) return command.force && !state.deletion.force ? [{ type: 'DeletionForced', at: command.at }] : [];
   const tasks = runningTasks(state);
   if (!command.force) {
     const byRevision = state.revisions.filter((r) => r.current > 0 && !isRetired(r.status)).map((r) => `revision ${r.revision}: ${r.current}`);
@@ -583,6 +586,13 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
       return { ...next, scale: { desiredCount: event.desiredCount, pending: true } };
     case 'EnvironmentDeleted':
       return { ...next, deletion: { id: `${next.name}:delete@${stamp(event.at)}`, startedAt: event.at, force: false, tasks: 0, completedAt: event.at } };
+    case 'DeletionForced': {
+      const deletion = next.deletion && { ...next.deletion, force: true };
+      // The hold was waiting for this: the Stuck clock starts again.
+      return next.engine
+        ? { ...next, deletion, engine: { ...next.engine, deleting: { force: true }, health: undefined, lastProgressAt: msFromIso(event.at) }, revisions: next.revisions.map((r) => (r.health ? { ...r, health: undefined, statusReason: undefined, updatedAt: event.at } : r)) }
+        : { ...next, deletion };
+    }
     case 'DeletionStarted': {
       let revisions = next.revisions;
       for (const r of revisions) {
@@ -598,7 +608,7 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
       };
       const deployment: Deployment = { id: event.deletionId, revision: event.revision, kind: 'delete', initial: false, startedAt: event.at };
       const engine = startEngine(started, deployment, event.target, undefined);
-      return { ...started, deployment, engine: { ...engine, kind: 'delete', deleting: true } };
+      return { ...started, deployment, engine: { ...engine, kind: 'delete', deleting: { force: event.force } } };
     }
     case 'ScaleApplied':
       return next.scale?.desiredCount === event.desiredCount ? { ...next, scale: { desiredCount: event.desiredCount, pending: false } } : next;

@@ -100,6 +100,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     at,
   }),
   z.object({ type: z.literal('EnvironmentDeleted'), at }),
+  z.object({ type: z.literal('DeletionForced'), at }),
   z.object({ type: z.literal('DeletionCompleted'), at: ms }),
   z.object({ type: z.literal('ScaleApplied'), desiredCount: z.number(), at: ms }),
   z.object({ type: z.literal('CanaryTaskChecked'), canary: z.looseObject({ phase: z.enum(['Starting', 'Registering', 'Checking', 'Passed', 'Failed']) }), at: ms }),

@@ -17,8 +17,8 @@
  * engine keeps trying (a stop not taken after STOP_TIMEOUT_MS is sent again).
  *
  * Worked example (Daemon, tasks a and b of revision 1 RUNNING, nothing planned yet, now = t):
- *   → RevisionCountsChanged [{1, desired 0, current 2}], DeploymentProgressed {ready 0, old 2},
- *     StopsPlanned {batches [{key stop-…-t, tasks [a, b]}]}, one StopTasks action; wake at t + 1 s.
+ *   → RevisionCountsChanged [{1, desired 0, current 2}], StopsPlanned {batches [{key stop-…-t, tasks [a, b]}]},
+ *     DeploymentProgressed {ready 0, old 2}, one StopTasks action; wake at t + 5 s.
  * Both STOPPED later, on a full look: → StopsSettled [a, b], counts {1, 0, 0}, progress {0, 0},
  *   DeletionCompleted.
  */
@@ -28,6 +28,12 @@ import { SERVICE_POLL_MS } from './service';
 import type { Observed, ObservedTask, Plan, PlannerAction, PlannerEvent, PlannerState, RevisionCount, ServiceOperation } from './types';
 
 export const DELETE_STOP_REASON = 'delete-environment: stop every task of the environment';
+
+/**
+ * A Daemon deletion's backstop look while tasks are stopping: their STOPPED events drive it; this
+ * only catches one that never came (and a stop to send again after STOP_TIMEOUT_MS).
+ */
+const DAEMON_POLL_MS = 5 * HEALTH_POLL_MS;
 
 export function planDeletion(state: PlannerState, observed: Observed, now: number): Plan {
   return state.service ? planServiceDeletion(state, observed, now) : planDaemonDeletion(state, observed, now);
@@ -54,7 +60,13 @@ function planDaemonDeletion(state: PlannerState, observed: Observed, now: number
   const counts = deletionCounts(state, alive);
   if (!sameCounts(counts, state.counts)) events.push({ type: 'RevisionCountsChanged', counts, at: now });
 
-  const toStop = alive.filter((t) => t.desiredStatus === 'RUNNING' && !inFlight.has(t.arn)).slice(0, Math.max(0, MAX_STOPS_IN_FLIGHT - inFlight.size));
+  const wanted = alive.filter((t) => t.desiredStatus === 'RUNNING' && !inFlight.has(t.arn));
+  if (wanted.length > 0 && !forced(state)) {
+    // Asked without --force when none was counted: the tasks found running are not stopped; held, Stuck at once, saying how to go on.
+    const reason = `delete-environment: ${wanted.length} task(s) of the environment are running (the deletion was asked without --force, when none were counted): delete-environment --force stops them`;
+    return { events: [...events, ...hold(state, alive.length, reason, now)], actions, wakeAt: wakeAt(state, alive.length, now, DAEMON_POLL_MS) };
+  }
+  const toStop = wanted.slice(0, Math.max(0, MAX_STOPS_IN_FLIGHT - inFlight.size));
   if (toStop.length > 0) {
     const common = { environment: state.environment, deploymentId: state.deploymentId, epoch: state.epoch, revision: state.revision, cluster: state.cluster };
     const batches = chunk(
@@ -75,7 +87,7 @@ function planDaemonDeletion(state: PlannerState, observed: Observed, now: number
     return { events, actions };
   }
   const blocker = stuckTask(alive, inFlight);
-  return { events: [...events, ...health(state, alive.length, blocker, now)], actions, wakeAt: wakeAt(state, alive.length, now, HEALTH_POLL_MS) };
+  return { events: [...events, ...health(state, alive.length, blocker, now)], actions, wakeAt: wakeAt(state, alive.length, now, DAEMON_POLL_MS) };
 }
 
 function planServiceDeletion(state: PlannerState, observed: Observed, now: number): Plan {
@@ -97,6 +109,10 @@ function planServiceDeletion(state: PlannerState, observed: Observed, now: numbe
   }
 
   const actions: PlannerAction[] = [];
+  if (service.status === 'ACTIVE' && !forced(state) && (service.desiredCount > 0 || alive.length > 0)) {
+    const reason = `delete-environment: service ${target.name} runs ${alive.length} task(s) (desired count ${service.desiredCount}; the deletion was asked without --force, when none were counted): delete-environment --force scales it to zero`;
+    return { events: [...events, ...hold(state, alive.length, reason, now)], actions, wakeAt: wakeAt(state, alive.length, now, SERVICE_POLL_MS) };
+  }
   if (service.status === 'ACTIVE') {
     const operations: ServiceOperation[] = [];
     if (service.desiredCount > 0) operations.push({ op: 'SetDesiredCount', desiredCount: 0 });
@@ -122,6 +138,22 @@ function planServiceDeletion(state: PlannerState, observed: Observed, now: numbe
       ? `service ${target.name} is still ACTIVE (desired count ${service.desiredCount}, ${service.taskSets.length} task set(s))${service.events[0] ? `: ${service.events[0]}` : ''}`
       : `service ${target.name} is ${service.status}: ${alive.length} task(s) still running`;
   return { events: [...events, ...health(state, alive.length, blocker, now)], actions, wakeAt: wakeAt(state, alive.length, now, SERVICE_POLL_MS) };
+}
+
+/** Whether the deletion may stop tasks (a deletion recorded before `force` was kept: yes). */
+function forced(state: PlannerState): boolean {
+  return state.deleting?.force ?? true;
+}
+
+/** A deletion without --force that found tasks running: Stuck at once with the reason (Failing after FailingAfterSeconds). */
+function hold(state: PlannerState, alive: number, reason: string, now: number): PlannerEvent[] {
+  const events: PlannerEvent[] = [];
+  if (alive !== state.progressMark.old) events.push({ type: 'DeploymentProgressed', ready: 0, old: alive, at: now });
+  if (!state.health) events.push({ type: 'DeploymentStuck', reason, at: now });
+  else if (state.health.status === 'Stuck' && now - state.health.since >= state.configuration.FailingAfterSeconds * 1000) {
+    events.push({ type: 'DeploymentFailing', reason: state.health.reason, at: now });
+  }
+  return events;
 }
 
 /** The revisions the deletion shows counts for: the one in focus and those draining. */

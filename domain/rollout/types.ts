@@ -215,8 +215,11 @@ export interface PlannerState {
   breaker?: BreakerRecord | undefined;
   /** A Service environment: its ECS service (a Daemon has none). */
   service?: ServiceTarget | undefined;
-  /** delete-environment: this "deployment" scales the environment to zero and removes its ECS service (deletion.ts). */
-  deleting?: true | undefined;
+  /**
+   * delete-environment: this "deployment" scales the environment to zero and removes its ECS service
+   * (deletion.ts). Without `force` it stops no task: tasks found running then hold it Stuck until --force.
+   */
+  deleting?: { force: boolean } | undefined;
   /** Service with CanaryTask: the canary task's checks so far (none: not started). */
   canaryTask?: CanaryTaskState | undefined;
 }

@@ -106,7 +106,7 @@ describe('delete-environment: deciding', () => {
     expect(environmentSummary(deleting)).toEqual({ status: 'Deleting', desired: 0, current: 3, revision: 1 });
     expect(deleting.epoch).toBe(state.epoch + 1);
     expect(deleting.activeRevision).toBeUndefined();
-    expect(deleting.engine).toMatchObject({ deleting: true, kind: 'delete', revision: 1, draining: [{ revision: 1, status: 'Undeploying' }], deploymentId: 'Fleet/Logs:delete@2026113012050000' });
+    expect(deleting.engine).toMatchObject({ deleting: { force: true }, kind: 'delete', revision: 1, draining: [{ revision: 1, status: 'Undeploying' }], deploymentId: 'Fleet/Logs:delete@2026113012050000' });
   });
 
   it('without --force and no task running (a Service scaled to 0): the deletion still goes through the engine, to delete the ECS service', () => {
@@ -119,6 +119,22 @@ describe('delete-environment: deciding', () => {
     const deleting = apply(deploying, del(true));
     expect(deleting.deployment).toMatchObject({ kind: 'delete', revision: 1 });
     expect(deleting.revisions.map((r) => [r.revision, r.status])).toEqual([[1, 'Undeploying']]);
+  });
+
+  it('without --force, then --force while Deleting: DeletionForced lets it stop tasks, and clears the hold (Stuck) it was in', () => {
+    const T = Date.parse(LATER);
+    let state = apply(activeWith(0), del(false));
+    expect(state.engine?.deleting).toEqual({ force: false });
+    state = fold([{ type: 'DeploymentStuck', reason: 'delete-environment: 2 task(s) of the environment are running …', at: T + 1000 }], state)!;
+    expect(environmentSummary(state).status).toBe('Stuck');
+    expect(decide(del(false, '2026-11-30T12:06:00.000Z'), state)).toEqual([]);
+    const forcedAt = '2026-11-30T12:07:00.000Z';
+    expect(decide(del(true, forcedAt), state)).toEqual([{ type: 'DeletionForced', at: forcedAt }]);
+    state = apply(state, del(true, forcedAt));
+    expect(state.deletion?.force).toBe(true);
+    expect(state.engine).toMatchObject({ deleting: { force: true }, health: undefined, lastProgressAt: Date.parse(forcedAt) });
+    expect(state.revisions.map((r) => [displayStatus(r), r.statusReason])).toEqual([['Undeploying', undefined]]);
+    expect(environmentSummary(state).status).toBe('Deleting');
   });
 
   it('a second delete while Deleting decides nothing; once Deleted it is a 409', () => {

@@ -22,7 +22,7 @@ const started: EnvironmentEvent = {
 };
 
 describe('delete-environment events in the catalogue', () => {
-  it.each<EnvironmentEvent>([started, { type: 'EnvironmentDeleted', at: '2026-11-30T12:05:00.000Z' }, { type: 'DeletionCompleted', at: 1_796_040_300_000 }])('$type reads back as written', (event) => {
+  it.each<EnvironmentEvent>([started, { type: 'EnvironmentDeleted', at: '2026-11-30T12:05:00.000Z' }, { type: 'DeletionForced', at: '2026-11-30T12:06:00.000Z' }, { type: 'DeletionCompleted', at: 1_796_040_300_000 }])('$type reads back as written', (event) => {
     const stored = encodeEvent(event);
     expect(decodeEvent(stored.type, stored.schemaVersion, stored.data)).toEqual(event);
   });

@@ -17,7 +17,7 @@ const T0 = Date.parse(AT);
 const T1 = T0 + 60_000;
 const DELETION = 'Fleet/Logs:delete@2026113012010000';
 
-function deleting(spec: EnvironmentSpec, running: number): EnvironmentState {
+function deleting(spec: EnvironmentSpec, running: number, force = true): EnvironmentState {
   const events: EnvironmentEvent[] = [];
   let state: EnvironmentState | undefined;
   const run = (decided: EnvironmentEvent[]) => {
@@ -30,7 +30,7 @@ function deleting(spec: EnvironmentSpec, running: number): EnvironmentState {
     { type: 'RevisionCountsChanged', counts: [{ revision: 1, desired: running, current: running }], at: T0 + 1000 },
     { type: 'DeploymentCompleted', revision: 1, retired: [], at: T0 + 2000 },
   ]);
-  run(decide({ type: 'DeleteEnvironment', name: NAME, force: true, at: new Date(T1).toISOString() }, state));
+  run(decide({ type: 'DeleteEnvironment', name: NAME, force, at: new Date(T1).toISOString() }, state));
   return state!;
 }
 
@@ -66,7 +66,7 @@ describe('planDeletion: a Daemon', () => {
         reason: DELETE_STOP_REASON,
       },
     ]);
-    expect(first.wakeAt).toBe(T1 + 1000);
+    expect(first.wakeAt).toBe(T1 + 5000);
     state = fold(first.events, state)!;
     expect(environmentSummary(state)).toEqual({ status: 'Deleting', desired: 0, current: 3, revision: 1 });
 
@@ -117,6 +117,21 @@ describe('planDeletion: a Daemon', () => {
     const again = planDeletion(planned.engine!, observedTasks(many), T1 + 60_000);
     expect(again.events[0]).toEqual({ type: 'StopsSettled', tasks: many.map((t) => t.arn.slice(t.arn.lastIndexOf('/') + 1)), at: T1 + 60_000 });
     expect(again.actions).toHaveLength(3);
+  });
+
+  it('asked without --force (none counted) but tasks found running: none stopped, Stuck at once saying to use --force', () => {
+    const state = deleting(daemon, 0, false);
+    const planned = planDeletion(state.engine!, observedTasks([task(1, 1), task(2, 1)]), T1);
+    expect(planned.actions).toEqual([]);
+    expect(planned.events).toEqual([
+      { type: 'RevisionCountsChanged', counts: [{ revision: 1, desired: 0, current: 2 }], at: T1 },
+      { type: 'DeploymentProgressed', ready: 0, old: 2, at: T1 },
+      {
+        type: 'DeploymentStuck',
+        reason: 'delete-environment: 2 task(s) of the environment are running (the deletion was asked without --force, when none were counted): delete-environment --force stops them',
+        at: T1,
+      },
+    ]);
   });
 
   it('nothing left to stop: completes at once (the planner had counted nothing yet: counts first)', () => {
@@ -174,6 +189,22 @@ describe('planDeletion: a Service', () => {
       },
     ]);
     expect(planned.wakeAt).toBe(T1 + 2000);
+  });
+
+  it('without --force: a service scaled to 0 is deleted (no SetDesiredCount); one that runs tasks is held, Stuck', () => {
+    const state = deleting(web, 0, false);
+    const empty = withService({ status: 'ACTIVE', desiredCount: 0, taskSets: [{ id: 'ecs-svc/1', revision: 1, status: 'PRIMARY', scale: 100, computedDesiredCount: 0, tasks: [] }], events: [] });
+    expect(planDeletion(state.engine!, empty, T1).actions.map((a) => (a.type === 'UpdateService' ? a.operations : []))).toEqual([
+      [{ op: 'ScaleTaskSet', taskSet: 'ecs-svc/1', scale: 0, stopTasks: [] }, { op: 'DeleteTaskSet', taskSet: 'ecs-svc/1' }, { op: 'DeleteService' }],
+    ]);
+    const scaledUp = withService({ status: 'ACTIVE', desiredCount: 2, taskSets: [{ id: 'ecs-svc/1', revision: 1, status: 'PRIMARY', scale: 100, computedDesiredCount: 2, tasks: [serviceTask(1), serviceTask(2)] }], events: [] });
+    const held = planDeletion(state.engine!, scaledUp, T1);
+    expect(held.actions).toEqual([]);
+    expect(held.events.at(-1)).toEqual({
+      type: 'DeploymentStuck',
+      reason: 'delete-environment: service Fleet-Logs runs 2 task(s) (desired count 2; the deletion was asked without --force, when none were counted): delete-environment --force scales it to zero',
+      at: T1,
+    });
   });
 
   it('DRAINING: waits, counting what still runs; INACTIVE: completed', () => {
