@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
-import { alarmWatchChanges, decide, environmentSummary, fold } from '../../domain/environment';
+import { alarmWatchChanges, decide, environmentSummary, fold, statusChanges } from '../../domain/environment';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
@@ -163,6 +163,18 @@ describe('delete-environment: the engine in the log', () => {
     expect(environmentSummary(state)).toEqual({ status: 'Deleted', desired: 0, current: 0 });
     expect(state.revisions.map((r) => [r.revision, r.status, r.desired, r.current])).toEqual([[1, 'Inactive', 0, 0]]);
     expect(state).toMatchObject({ deployment: undefined, engine: undefined, deletion: { completedAt: '2026-11-30T12:07:00.000Z', tasks: 3, force: true } });
+  });
+
+  it('the Deployment State Change notifications say it is a deletion', () => {
+    const active = activeWith(3);
+    const deleting = apply(active, del(true));
+    expect(statusChanges(active, deleting)).toEqual([
+      { revision: 1, from: 'Active', to: 'Undeploying', reason: 'delete-environment: the environment is being scaled to zero', desired: 0, current: 3 },
+    ]);
+    const deleted = fold([{ type: 'DeletionCompleted', at: T0 + 1 }], deleting)!;
+    expect(statusChanges(deleting, deleted)).toEqual([
+      { revision: 1, from: 'Undeploying', to: 'Inactive', reason: 'delete-environment: no task of the revision is left; the environment is deleted', desired: 0, current: 0 },
+    ]);
   });
 
   it('a deletion takes the environment out of the alarm index (it deploys nothing any more)', () => {
