@@ -1,5 +1,5 @@
 /**
- * delete-environment --force: scaling an environment to zero and removing what it runs in ECS.
+ * delete-environment: scaling an environment to zero and removing what it runs in ECS.
  * Pure: `planDeletion(state, observed, now)`, called by the engine instead of `plan` while the
  * environment is being deleted (`state.deleting`).
  *
@@ -15,6 +15,10 @@
  * fewer tasks alive; no progress for StuckAfterSeconds → `DeploymentStuck` with the reason (which
  * task, or what ECS says of the service), then `DeploymentFailing` after FailingAfterSeconds; the
  * engine keeps trying (a stop not taken after STOP_TIMEOUT_MS is sent again).
+ *
+ * Without --force (asked when no task was counted), nothing is ever stopped: tasks found running (a
+ * Daemon's; a Service's, or a desired count above 0) hold the deletion `Stuck` at once, saying
+ * `delete-environment --force` is needed; a Service at 0 is deleted as above (no SetDesiredCount).
  *
  * Worked example (Daemon, tasks a and b of revision 1 RUNNING, nothing planned yet, now = t):
  *   → RevisionCountsChanged [{1, desired 0, current 2}], StopsPlanned {batches [{key stop-…-t, tasks [a, b]}]},
