@@ -28,7 +28,8 @@ export type RevisionStatusName =
   | 'Failing';
 
 /** Environment-level status: a revision status, or `Suspended` while frozen. */
-export type EnvironmentStatusName = RevisionStatusName | 'Suspended';
+/** `Deleting` while delete-environment scales it to zero, `Deleted` once done. */
+export type EnvironmentStatusName = RevisionStatusName | 'Suspended' | 'Deleting' | 'Deleted';
 
 export interface EnvironmentSummary {
   EnvironmentName: string;
@@ -283,6 +284,11 @@ export class BloxClient {
   /** `POST /environments/{name}/scale` → `{ EnvironmentName, DesiredCount }` (Service environments). */
   scaleEnvironment(name: string, desiredCount: number, options: MutationOptions = {}): Promise<{ EnvironmentName: string; DesiredCount: number }> {
     return this.request({ method: 'POST', path: `${environmentPath(name)}/scale`, body: { DesiredCount: desiredCount }, idempotencyKey: options.idempotencyKey });
+  }
+
+  /** `POST /environments/{name}/deletion` → `{ EnvironmentName, Status: "Deleting" | "Deleted", DeletionId, Tasks }`. */
+  deleteEnvironment(name: string, force: boolean, options: MutationOptions = {}): Promise<{ EnvironmentName: string; Status: string; DeletionId: string; Tasks: number }> {
+    return this.request({ method: 'POST', path: `${environmentPath(name)}/deletion`, body: force ? { Force: true } : {}, idempotencyKey: options.idempotencyKey });
   }
 
   /** `POST /environments/{name}/thaw` → `{ EnvironmentName, Status }`. */

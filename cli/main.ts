@@ -230,6 +230,15 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     });
 
   program
+    .command('delete-environment')
+    .description('delete an environment (its log is kept); refused while it runs tasks unless --force, which scales it to zero first and removes a Service\'s ECS service and task sets')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .option('--force', 'stop every task of the environment (a Service: desired count and task sets to 0, then the service deleted) before deleting it')
+    .action(async (options: { environmentName: string; force?: boolean }, command: Command) => {
+      print(await api().deleteEnvironment(options.environmentName, options.force === true, mutation(command)));
+    });
+
+  program
     .command('thaw-environment')
     .description('resume a frozen environment (prints nothing)')
     .requiredOption('--environment-name <name>', 'environment name')

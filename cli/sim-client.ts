@@ -154,6 +154,11 @@ export class SimClient extends BloxClient {
     return this.request({ method: 'GET', path: `${SIM_PREFIX}/tasks`, query: { environment: options.environment } });
   }
 
+  /** `GET /_sim/services`: ECS DescribeServices of one service (its status and task sets). */
+  describeServices(options: { service: string; cluster?: string | undefined }): Promise<{ services?: unknown[]; failures?: unknown[] }> {
+    return this.request({ method: 'GET', path: `${SIM_PREFIX}/services`, query: { service: options.service, cluster: options.cluster } });
+  }
+
   /** `POST /_sim/task-definitions`: how tasks of this task definition behave from now on. */
   async setTaskDefinition(behaviour: TaskDefinitionBehaviour): Promise<void> {
     await this.request({ method: 'POST', path: `${SIM_PREFIX}/task-definitions`, body: { ...behaviour } });

@@ -192,6 +192,15 @@ export function registerSimCommands(program: Command, context: SimCommandContext
     });
 
   group
+    .command('describe-services')
+    .description('describe an ECS service as DescribeServices does: its status, desired count and task sets (MISSING in failures when ECS does not know it)')
+    .requiredOption('--service <name>', 'the ECS service name')
+    .option('--cluster <name>', 'the cluster (default: default)')
+    .action(async (options: { service: string; cluster?: string }) => {
+      print(await sim((c) => c.describeServices({ service: options.service, cluster: options.cluster })));
+    });
+
+  group
     .command('set-task-definition')
     .description('set how tasks of a task definition behave from now on; prints nothing')
     .requiredOption('--task-definition <family:revision>', 'the task definition, e.g. log-daemon:9', taskDefinition)

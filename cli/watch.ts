@@ -69,6 +69,8 @@ export type StabilityVerdict =
  * deployment was rolled back.
  */
 export function judgeStability(status: EnvironmentStatus, waitedOn: Set<number>): StabilityVerdict {
+  // A deleted environment never turns stable (create it again and deploy).
+  if (status.Status === 'Deleted') return { kind: 'failed', reason: `${status.EnvironmentName} is Deleted` };
   const all = rows(status);
   const failing = all.find((row) => row.Status === 'Failing');
   if (failing) {

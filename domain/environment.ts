@@ -43,7 +43,12 @@ export type EnvironmentCommand =
   | { type: 'FreezeEnvironment'; name: string; at: string }
   | { type: 'ThawEnvironment'; name: string; at: string }
   /** scale-environment (Service): the service's desired count, without a deployment. */
-  | { type: 'ScaleEnvironment'; name: string; desiredCount: number; at: string };
+  | { type: 'ScaleEnvironment'; name: string; desiredCount: number; at: string }
+  /**
+   * delete-environment: refused while the environment runs tasks (or deploys) unless `force`.
+   * `deployedSpec`: the spec of the newest deployed revision when it is not the latest (its cluster and service).
+   */
+  | { type: 'DeleteEnvironment'; name: string; force: boolean; deployedSpec?: EnvironmentSpec | undefined; at: string };
 
 // ── Events (past tense) ─────────────────────────────────────────────────────────────────────────
 
@@ -80,6 +85,16 @@ export type EnvironmentEvent =
   | { type: 'EnvironmentThawed'; at: string }
   /** scale-environment: the service is to run `desiredCount` tasks (the engine sets it, then records `ScaleApplied`). */
   | { type: 'EnvironmentScaled'; desiredCount: number; at: string }
+  /**
+   * delete-environment: the engine scales the environment to zero (Daemon: stops every task; Service:
+   * desired count and task sets to 0, then deletes the task sets and the service) and records
+   * `DeletionCompleted`. `tasks`: what it ran when the deletion started; `revision`: the revision in focus.
+   */
+  | { type: 'DeletionStarted'; deletionId: string; revision: number; force: boolean; tasks: number; target: DeploymentTarget; at: string }
+  /** delete-environment of an environment that never deployed anything: deleted at once, nothing to stop. */
+  | { type: 'EnvironmentDeleted'; at: string }
+  /** delete-environment --force while a deletion without it is in progress: it may now stop tasks. */
+  | { type: 'DeletionForced'; at: string }
   | EngineEvent;
 
 /** What acted on a deployment by itself: `alarm daemon-errors entered ALARM at …`, `circuit breaker: 3 of 3 new tasks …`. */
@@ -128,7 +143,8 @@ export interface RevisionSummary {
 export interface Deployment {
   id: string;
   revision: number;
-  kind: 'deploy' | 'rollback';
+  /** `delete`: delete-environment scaling the environment to zero (see `deletion`). */
+  kind: 'deploy' | 'rollback' | 'delete';
   initial: boolean;
   startedAt: string;
   rollbackConfiguration?: DeploymentConfiguration | undefined;
@@ -156,6 +172,8 @@ interface EnvironmentCommon {
   lastDeployment?: (Pick<Deployment, 'id' | 'revision' | 'kind' | 'startedAt' | 'trigger'> & { completedAt: string }) | undefined;
   /** A Service's desired count set by scale-environment (over the spec's DesiredCount); `pending` until the service has it. */
   scale?: { desiredCount: number; pending: boolean } | undefined;
+  /** delete-environment: in progress (`Deleting`) until `completedAt` (`Deleted`). The log is kept. */
+  deletion?: { id: string; startedAt: string; force: boolean; tasks: number; completedAt?: string | undefined } | undefined;
 }
 
 /** No deployment in progress. */
@@ -180,14 +198,22 @@ export type EnvironmentState = EnvironmentAtRest | EnvironmentDeploying;
  * An empty result means "nothing to change" (freezing a frozen environment).
  */
 export function decide(command: EnvironmentCommand, state: EnvironmentState | undefined): EnvironmentEvent[] {
+  if (state?.deletion && command.type !== 'CreateEnvironment' && command.type !== 'DeleteEnvironment') refuseDeleted(state, command.type);
   switch (command.type) {
     case 'CreateEnvironment': {
-      if (state) throw new ConflictError(`environment "${command.spec.Name}" already exists`);
+      if (state?.deletion && !state.deletion.completedAt) {
+        throw new ConflictError(`environment "${state.name}" is being deleted (${state.deletion.id}): create it again once it is Deleted`);
+      }
+      if (state && !state.deletion) throw new ConflictError(`environment "${command.spec.Name}" already exists`);
+      // A deleted environment's name may be used again (as ECS lets a deleted service's): a fresh start
+      // whose log goes on after the deleted one's, so its first revision is numbered after theirs.
       return [
         { type: 'EnvironmentCreated', name: command.spec.Name, at: command.at },
-        { type: 'RevisionCreated', revision: 1, spec: command.spec, at: command.at },
+        { type: 'RevisionCreated', revision: (state?.latestRevision ?? 0) + 1, spec: command.spec, at: command.at },
       ];
     }
+    case 'DeleteEnvironment':
+      return decideDelete(command, existing(state, command.name));
     case 'UpdateEnvironment': {
       const current = existing(state, command.name);
       return [decideUpdate(command, current)];
@@ -217,6 +243,75 @@ export function decide(command: EnvironmentCommand, state: EnvironmentState | un
     default:
       return assertNever(command);
   }
+}
+
+const COMMAND_NAMES: Record<Exclude<EnvironmentCommand['type'], 'CreateEnvironment' | 'DeleteEnvironment'>, string> = {
+  UpdateEnvironment: 'update-environment',
+  DeployRevision: 'deploy-environment',
+  RollbackToRevision: 'rollback-environment',
+  FreezeEnvironment: 'freeze-environment',
+  ThawEnvironment: 'thaw-environment',
+  ScaleEnvironment: 'scale-environment',
+};
+
+/** Nothing but delete-environment (and create, once Deleted) applies to a deleted or deleting environment. */
+function refuseDeleted(state: EnvironmentState, type: keyof typeof COMMAND_NAMES): never {
+  const deletion = state.deletion!;
+  const what = deletion.completedAt ? `was deleted at ${deletion.completedAt}` : `is being deleted (${deletion.id}, started ${deletion.startedAt})`;
+  throw new ConflictError(`environment "${state.name}" ${what}: ${COMMAND_NAMES[type]} is refused`);
+}
+
+/** Tasks the environment runs, as the revision table last counted them. */
+export function runningTasks(state: EnvironmentState): number {
+  return state.revisions.reduce((sum, r) => sum + (isRetired(r.status) ? 0 : r.current), 0);
+}
+
+/**
+ * delete-environment. Refused (409) while the environment runs tasks or deploys, unless `force`;
+ * refused while frozen when there is something to scale down (nothing moves while frozen).
+ * Never deployed: `EnvironmentDeleted` at once. Otherwise `DeletionStarted`: the engine scales it to
+ * zero (and removes a Service's ECS service), then records `DeletionCompleted`.
+ * Already being deleted: nothing to change. Deleted: 409.
+ */
+function decideDelete(command: Extract<EnvironmentCommand, { type: 'DeleteEnvironment' }>, state: EnvironmentState): EnvironmentEvent[] {
+  if (state.deletion?.completedAt) throw new ConflictError(`environment "${state.name}" was already deleted at ${state.deletion.completedAt}`);
+  // Being deleted: nothing to change, unless --force now lets a deletion asked without it stop tasks.
+  if (state.deletion) return command.force && !state.deletion.force ? [{ type: 'DeletionForced', at: command.at }] : [];
+  const tasks = runningTasks(state);
+  if (!command.force) {
+    const byRevision = state.revisions.filter((r) => r.current > 0 && !isRetired(r.status)).map((r) => `revision ${r.revision}: ${r.current}`);
+    if (state.deployment) {
+      throw new ConflictError(
+        `environment "${state.name}" has a ${state.deployment.kind} in progress (${state.deployment.id}) and runs ${tasks} task(s): delete-environment --force stops it and scales the environment to zero`,
+      );
+    }
+    if (tasks > 0) {
+      throw new ConflictError(`environment "${state.name}" runs ${tasks} task(s) (${byRevision.join(', ')}): delete-environment --force scales it to zero first`);
+    }
+  }
+  if (!state.hasBeenActive && !state.deployment) return [{ type: 'EnvironmentDeleted', at: command.at }];
+  if (state.frozen) {
+    throw new ConflictError(`environment "${state.name}" is frozen (Suspended): nothing moves while it is frozen, so it cannot be scaled to zero; thaw-environment first`);
+  }
+  const revision = newestDeployedRevision(state) ?? state.latestRevision;
+  const spec = revision === state.latestRevision ? state.latestSpec : (command.deployedSpec ?? state.latestSpec);
+  return [
+    {
+      type: 'DeletionStarted',
+      deletionId: `${state.name}:delete@${stamp(command.at)}`,
+      revision,
+      force: command.force,
+      tasks,
+      target: {
+        taskDefinition: spec.TaskDefinition,
+        cluster: spec.Cluster ?? 'default',
+        query: spec.InstanceGroup?.Query,
+        configuration: effectiveDeploymentConfiguration(spec),
+        ...(spec.DeploymentType === 'Service' ? { service: serviceTarget(spec, 0) } : {}),
+      },
+      at: command.at,
+    },
+  ];
 }
 
 function existing(state: EnvironmentState | undefined, name: string): EnvironmentState {
@@ -402,10 +497,15 @@ export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): Service
  * deploymentId('SomeEnvironment/Prod', 1, '2017-09-06T11:47:23.015Z') === 'SomeEnvironment/Prod:1@2017090611472301'
  */
 export function deploymentId(name: string, revision: number, at: string): string {
+  return `${name}:${revision}@${stamp(at)}`;
+}
+
+/** `yyyyMMddHHmmssSS` of an ISO-8601 UTC timestamp: stamp('2017-09-06T11:47:23.015Z') === '2017090611472301'. */
+function stamp(at: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/.exec(at);
   if (!m) throw new Error(`deploymentId: not an ISO-8601 UTC timestamp: ${at}`);
   const hundredths = (m[7] ?? '00').padEnd(3, '0').slice(0, 2);
-  return `${name}:${revision}@${m[1]}${m[2]}${m[3]}${m[4]}${m[5]}${m[6]}${hundredths}`;
+  return `${m[1]}${m[2]}${m[3]}${m[4]}${m[5]}${m[6]}${hundredths}`;
 }
 
 // ── evolve ──────────────────────────────────────────────────────────────────────────────────────
@@ -413,12 +513,13 @@ export function deploymentId(name: string, revision: number, at: string): string
 /** Folds one event into the state. Pure; unknown transitions are impossible by construction of `decide`. */
 export function evolve(state: EnvironmentState | undefined, event: EnvironmentEvent): EnvironmentState {
   if (event.type === 'EnvironmentCreated') {
+    // Created again after a deletion: a fresh environment whose log (version, revision numbers) goes on.
     return {
       name: event.name,
-      version: 1,
+      version: (state?.version ?? 0) + 1,
       createdAt: event.at,
       updatedAt: event.at,
-      latestRevision: 0,
+      latestRevision: state?.latestRevision ?? 0,
       // Replaced by the RevisionCreated{1} that always follows EnvironmentCreated.
       latestSpec: { Name: event.name, TaskDefinition: 'unset:1', DeploymentType: 'Daemon' },
       frozen: false,
@@ -483,6 +584,32 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
     }
     case 'EnvironmentScaled':
       return { ...next, scale: { desiredCount: event.desiredCount, pending: true } };
+    case 'EnvironmentDeleted':
+      return { ...next, deletion: { id: `${next.name}:delete@${stamp(event.at)}`, startedAt: event.at, force: false, tasks: 0, completedAt: event.at } };
+    case 'DeletionForced': {
+      const deletion = next.deletion && { ...next.deletion, force: true };
+      // The hold was waiting for this: the Stuck clock starts again.
+      return next.engine
+        ? { ...next, deletion, engine: { ...next.engine, deleting: { force: true }, health: undefined, lastProgressAt: msFromIso(event.at) }, revisions: next.revisions.map((r) => (r.health ? { ...r, health: undefined, statusReason: undefined, updatedAt: event.at } : r)) }
+        : { ...next, deletion };
+    }
+    case 'DeletionStarted': {
+      let revisions = next.revisions;
+      for (const r of revisions) {
+        if (r.status === 'Active' || r.status === 'Deploying') revisions = setStatus(revisions, r.revision, 'Undeploying', event.at, { desired: 0, current: r.current });
+      }
+      const started: EnvironmentCommon = {
+        ...next,
+        epoch: next.epoch + 1,
+        activeRevision: undefined,
+        scale: undefined,
+        revisions,
+        deletion: { id: event.deletionId, startedAt: event.at, force: event.force, tasks: event.tasks },
+      };
+      const deployment: Deployment = { id: event.deletionId, revision: event.revision, kind: 'delete', initial: false, startedAt: event.at };
+      const engine = startEngine(started, deployment, event.target, undefined);
+      return { ...started, deployment, engine: { ...engine, kind: 'delete', deleting: { force: event.force } } };
+    }
     case 'ScaleApplied':
       return next.scale?.desiredCount === event.desiredCount ? { ...next, scale: { desiredCount: event.desiredCount, pending: false } } : next;
     default:
@@ -534,6 +661,15 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
       return { ...state, engine: recordLaunchFailures(engine, event.key, event.failures, event.at) };
     case 'ScaleApplied':
       return state; // folded in evolve
+    case 'DeletionCompleted': {
+      const draining = new Map(engine.draining.map((d) => [d.revision, d.status]));
+      const revisions = state.revisions.map((r): RevisionSummary => {
+        const status = draining.get(r.revision);
+        if (!status && r.revision !== engine.revision) return r;
+        return { ...r, status: status === 'Reverting' ? 'Reverted' : 'Inactive', health: undefined, statusReason: undefined, desired: 0, current: 0, updatedAt: at };
+      });
+      return { ...state, revisions, deployment: undefined, engine: undefined, deletion: { ...state.deletion!, completedAt: at } };
+    }
     case 'RevisionCountsChanged': {
       let revisions = state.revisions;
       for (const c of event.counts) {
@@ -602,7 +738,7 @@ function healthOverlay(revisions: RevisionSummary[], engine: PlannerState, at: s
   return revisions.map((r) => {
     let health: Health | undefined;
     let reason: string | undefined;
-    if (r.revision === engine.revision) {
+    if (r.revision === engine.revision || (engine.deleting && draining.has(r.revision))) {
       if (engine.health) [health, reason] = [engine.health.status, engine.health.reason];
       else if (coverageFailing) [health, reason] = ['Failing', coverageFailing.reason];
     } else if (draining.has(r.revision) && engine.health?.status === 'Failing') {
@@ -678,7 +814,8 @@ export function changedRevisions(before: EnvironmentState | undefined, after: En
  * watchedAlarms({ latestSpec: { …Alarms: { AlarmNames: ['a'] } }, engine: { configuration: { Alarms: { AlarmNames: ['b'] } } } }) → ['a', 'b']
  */
 export function watchedAlarms(state: EnvironmentState | undefined): string[] {
-  if (!state) return [];
+  // A deleting or deleted environment deploys nothing: it watches no alarm (created again, it watches its new spec's).
+  if (!state || state.deletion) return [];
   const names = new Set([...(state.latestSpec.DeploymentConfiguration?.Alarms?.AlarmNames ?? []), ...(state.engine?.configuration.Alarms?.AlarmNames ?? [])]);
   return [...names].sort();
 }
@@ -690,7 +827,7 @@ export function alarmWatchChanges(before: EnvironmentState | undefined, after: E
   return { add: [...now].filter((a) => !was.has(a)), remove: [...was].filter((a) => !now.has(a)) };
 }
 
-export type EnvironmentStatus = DisplayStatus | 'Suspended';
+export type EnvironmentStatus = DisplayStatus | 'Suspended' | 'Deleting' | 'Deleted';
 
 /**
  * The environment's one-line status, as `describe-environment --table` shows it: `Suspended` while
@@ -698,6 +835,11 @@ export type EnvironmentStatus = DisplayStatus | 'Suspended';
  * revision, else the newest revision — with that revision's DESIRED and CURRENT.
  */
 export function environmentSummary(state: EnvironmentState): { status: EnvironmentStatus; desired: number; current: number; revision?: number } {
+  if (state.deletion?.completedAt) return { status: 'Deleted', desired: 0, current: 0 };
+  if (state.deletion) {
+    // Deleting, with what still runs; Stuck or Failing (the reason on the revisions) when it cannot progress.
+    return { status: state.engine?.health?.status ?? 'Deleting', desired: 0, current: runningTasks(state), ...(state.deployment ? { revision: state.deployment.revision } : {}) };
+  }
   const focusNumber = state.deployment?.revision ?? state.activeRevision ?? state.latestRevision;
   const focus = state.revisions.find((r) => r.revision === focusNumber);
   if (!focus) return { status: state.frozen ? 'Suspended' : 'Created', desired: 0, current: 0 };
@@ -732,8 +874,16 @@ export function statusChanges(before: EnvironmentState | undefined, after: Envir
     const to = displayStatus(r);
     const from = old.get(r.revision) ?? null;
     if (from === to) return [];
-    return [{ revision: r.revision, from, to, reason: r.statusReason ?? describeChange(from, to), desired: r.desired, current: r.current }];
+    const reason = r.statusReason ?? (after.deletion ? describeDeletionChange(to) : undefined) ?? describeChange(from, to);
+    return [{ revision: r.revision, from, to, reason, desired: r.desired, current: r.current }];
   });
+}
+
+/** What a status change during delete-environment means (undefined: as usual). */
+function describeDeletionChange(to: DisplayStatus): string | undefined {
+  if (to === 'Undeploying') return 'delete-environment: the environment is being scaled to zero';
+  if (to === 'Inactive' || to === 'Reverted') return 'delete-environment: no task of the revision is left; the environment is deleted';
+  return undefined;
 }
 
 function describeChange(from: DisplayStatus | null, to: DisplayStatus): string {

@@ -356,7 +356,7 @@ export class Harness {
       afterAppend: (before, after) => announce(this.wiring.deps, before, after),
     });
     // A deploy is an API call; api-write asks for a reconcile at once (the reconcile queue).
-    if (full.type === 'DeployRevision' || full.type === 'RollbackToRevision' || full.type === 'ThawEnvironment' || full.type === 'ScaleEnvironment') {
+    if (full.type === 'DeployRevision' || full.type === 'RollbackToRevision' || full.type === 'ThawEnvironment' || full.type === 'ScaleEnvironment' || full.type === 'DeleteEnvironment') {
       this.wiring.wake(environment);
     }
     return reply.body;

@@ -29,6 +29,7 @@ export const ROUTES: RouteDef[] = [
   { method: 'POST', template: '/environments/{name}/freeze', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/thaw', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/scale', function: 'api-write' },
+  { method: 'POST', template: '/environments/{name}/deletion', function: 'api-write' },
 ];
 
 /** API Gateway refuses bodies over 10 MB itself; the handlers' own limit is lower. */

@@ -8,6 +8,7 @@
  * |---|---|
  * | `GET /_sim/instances[?cluster=C]`, `POST /_sim/instances`, `POST /_sim/instances/{id}/remove\|drain` | the instances |
  * | `GET /_sim/tasks[?environment=NAME]` | `{ Tasks }` |
+ * | `GET /_sim/services?service=NAME[&cluster=C]` | ECS DescribeServices' `{ services, failures }` (the service, its task sets; `MISSING` when ECS does not know it) |
  * | `POST /_sim/task-definitions` `{ TaskDefinition, StartSeconds?, FailStart?, CrashAfterSeconds?, Unhealthy?, Healthy?, ErrorRate? }` | `{}` |
  * | `GET /_sim/target-groups` | DescribeTargetGroups' `{ TargetGroups }` |
  * | `GET /_sim/target-groups/{name or ARN}/health` | DescribeTargetHealth's `{ TargetHealthDescriptions }` |
@@ -198,6 +199,17 @@ async function route(state: SimApiState, method: string, path: string, url: URL,
     const instances = new Map(world.describeInstances().map((i) => [i.arn, i]));
     const tasks = world.describeTasks().filter((t) => !environment || t.tags[TAG_ENVIRONMENT] === environment);
     return { status: 200, body: { Tasks: tasks.map((t) => taskView(t, instances)) } };
+  }
+  if (method === 'GET' && path === '/_sim/services') {
+    const service = url.searchParams.get('service');
+    if (!service) throw invalid('service', 'required: the name of an ECS service');
+    const cluster = url.searchParams.get('cluster') ?? 'default';
+    try {
+      return { status: 200, body: await world.describeServices({ cluster, services: [service] }) };
+    } catch (error) {
+      if (error instanceof SimulatedAwsError && error.name === 'ClusterNotFoundException') throw new SimApiError(404, 'NotFound', `cluster: no cluster "${cluster}"`, 'cluster');
+      throw error;
+    }
   }
   if (method === 'POST' && path === '/_sim/task-definitions') {
     const input = parsed();

@@ -80,6 +80,7 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
       };
     case 'RollbackTriggered':
     case 'DeploymentCompleted':
+    case 'DeletionCompleted':
       return state;
     case 'CanaryTaskChecked':
       return { ...state, canaryTask: event.canary };

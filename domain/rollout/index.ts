@@ -19,3 +19,4 @@ export { CANARY_TASK_START, canaryTaskVerdict, foldCanaryTask, stepCanaryTask } 
 export type { CanaryTaskRead, CanaryTaskSettings, CanaryTaskState, CanaryTaskVerdict, TargetHealthState } from './service-canary-task';
 export { canaryInstances, canaryTaskTrip, countBreaker, countServiceBreaker, readAlarms, tripEvent, watching } from './safety';
 export type { Trip } from './safety';
+export { DELETE_STOP_REASON, planDeletion } from './deletion';

@@ -147,6 +147,7 @@ export function fullLookReason(observation: Observation | undefined, engine: Pla
 export function confirmationReason(planned: Pick<Plan, 'events'>, lookedInFull: boolean): string | undefined {
   if (lookedInFull) return undefined;
   if (planned.events.some((e) => e.type === 'DeploymentCompleted')) return 'confirming the deployment is complete';
+  if (planned.events.some((e) => e.type === 'DeletionCompleted')) return 'confirming no task of the environment is left';
   if (planned.events.some((e) => e.type === 'LaunchesLost')) return 'confirming launches are lost (their task events may not have arrived yet)';
   return undefined;
 }

@@ -397,6 +397,8 @@ export function describeOperations(operations: readonly ServiceOperation[]): str
           return `delete ${o.taskSet}`;
         case 'SetDesiredCount':
           return `set the desired count to ${o.desiredCount}`;
+        case 'DeleteService':
+          return 'delete the service';
         default: {
           const never: never = o;
           return JSON.stringify(never);

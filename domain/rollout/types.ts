@@ -146,7 +146,9 @@ export type ServiceOperation =
   | { op: 'SetPrimaryTaskSet'; taskSet: string }
   | { op: 'DeleteTaskSet'; taskSet: string }
   /** UpdateService desiredCount (scale-environment): every task set's computed count follows. */
-  | { op: 'SetDesiredCount'; desiredCount: number };
+  | { op: 'SetDesiredCount'; desiredCount: number }
+  /** DeleteService (delete-environment, after the scale-down): DRAINING, then INACTIVE once its tasks stop. */
+  | { op: 'DeleteService' };
 
 /** Launches of the target revision sent in one executor message (one StartTask call). */
 export interface LaunchBatch {
@@ -202,7 +204,7 @@ export interface PlannerState {
   failures: Record<string, LaunchFailure>;
   counts: RevisionCount[];
   /** A deploy or a rollback (none: a deploy, recorded before rollbacks were told apart). Triggers act on deploys only. */
-  kind?: 'deploy' | 'rollback' | undefined;
+  kind?: 'deploy' | 'rollback' | 'delete' | undefined;
   /** Where an automatic rollback goes: the revision Active when the deployment started (none: a trigger halts). */
   rollbackTo?: number | undefined;
   /** None: Rolling. */
@@ -213,6 +215,11 @@ export interface PlannerState {
   breaker?: BreakerRecord | undefined;
   /** A Service environment: its ECS service (a Daemon has none). */
   service?: ServiceTarget | undefined;
+  /**
+   * delete-environment: this "deployment" scales the environment to zero and removes its ECS service
+   * (deletion.ts). Without `force` it stops no task: tasks found running then hold it Stuck until --force.
+   */
+  deleting?: { force: boolean } | undefined;
   /** Service with CanaryTask: the canary task's checks so far (none: not started). */
   canaryTask?: CanaryTaskState | undefined;
 }
@@ -280,7 +287,9 @@ export type PlannerEvent =
   /** Service CanaryTask: the canary task's state after a read of its target (or its stop). */
   | { type: 'CanaryTaskChecked'; canary: CanaryTaskState; at: number }
   /** …it failed (`reason` says why): the same plan trips the deployment (`RollbackTriggered` or `DeploymentHalted`, trigger CanaryTask). */
-  | { type: 'CanaryTaskFailed'; reason: string; at: number };
+  | { type: 'CanaryTaskFailed'; reason: string; at: number }
+  /** delete-environment: no task of the environment is left (Service: its ECS service is INACTIVE). */
+  | { type: 'DeletionCompleted'; at: number };
 
 export interface Plan {
   events: PlannerEvent[];

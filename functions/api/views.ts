@@ -16,7 +16,7 @@ export function environmentListItem(state: EnvironmentState) {
     Cluster: state.latestSpec.Cluster ?? 'default',
     LatestRevision: state.latestRevision,
     ActiveRevision: state.activeRevision ?? null,
-    DeployingRevision: state.deployment?.revision ?? null,
+    DeployingRevision: state.deployment && state.deployment.kind !== 'delete' ? state.deployment.revision : null,
     Frozen: state.frozen,
     Desired: summary.desired,
     Current: summary.current,
@@ -35,7 +35,7 @@ export function environmentDescription(state: EnvironmentState) {
     LatestRevision,
     ActiveRevision,
     DeployingRevision,
-    Deployment: state.deployment
+    Deployment: state.deployment && state.deployment.kind !== 'delete'
       ? {
           DeploymentId: state.deployment.id,
           Revision: state.deployment.revision,
@@ -59,6 +59,17 @@ export function environmentDescription(state: EnvironmentState) {
           StartedAt: state.lastDeployment.startedAt,
           CompletedAt: state.lastDeployment.completedAt,
           ...triggerView(state.lastDeployment.trigger),
+        }
+      : null,
+    /** delete-environment: in progress (CompletedAt null; Reason when it is Stuck or Failing) or done. */
+    Deletion: state.deletion
+      ? {
+          DeletionId: state.deletion.id,
+          StartedAt: state.deletion.startedAt,
+          CompletedAt: state.deletion.completedAt ?? null,
+          Force: state.deletion.force,
+          TasksAtStart: state.deletion.tasks,
+          Reason: state.engine?.health?.reason ?? null,
         }
       : null,
     Spec: state.latestSpec,

@@ -36,7 +36,12 @@ const frozenStatus: Reply = (_events, state) => ({
 });
 
 /** Commands after which the planner should look at the environment at once. */
-const WAKES_THE_PLANNER: ReadonlySet<EnvironmentCommand['type']> = new Set(['DeployRevision', 'RollbackToRevision', 'ThawEnvironment', 'ScaleEnvironment']);
+const WAKES_THE_PLANNER: ReadonlySet<EnvironmentCommand['type']> = new Set(['DeployRevision', 'RollbackToRevision', 'ThawEnvironment', 'ScaleEnvironment', 'DeleteEnvironment']);
+/** delete-environment: `Deleting` (the engine scales it to zero) or `Deleted` (nothing ran), and the tasks it ran. */
+const deletion: Reply = (_events, state) => ({
+  statusCode: 202,
+  body: { EnvironmentName: state.name, Status: environmentSummary(state).status, DeletionId: state.deletion?.id, Tasks: state.deletion?.tasks ?? 0 },
+});
 const scaled: Reply = (events, state) => {
   const scale = events.find((e) => e.type === 'EnvironmentScaled');
   return { statusCode: 200, body: { EnvironmentName: state.name, DesiredCount: scale?.type === 'EnvironmentScaled' ? scale.desiredCount : undefined } };
@@ -116,6 +121,18 @@ export function createWriteHandler({ eventLog, clock, logger, notifier, wakeups 
       if (value === undefined) throw new ValidationError('DesiredCount: is required', 'DesiredCount');
       if (!Number.isInteger(desiredCount) || desiredCount < 0 || desiredCount > 10000) throw new ValidationError('DesiredCount: expected an integer from 0 to 10000', 'DesiredCount');
       return run(event, name, { type: 'ScaleEnvironment', name, desiredCount, at: at() }, scaled);
+    },
+    'POST /environments/{name}/deletion': async (event) => {
+      const name = environmentName(event);
+      const body = readObjectBody(event, { optional: true });
+      onlyFields(body, ['Force']);
+      if (body.Force !== undefined && typeof body.Force !== 'boolean') throw new ValidationError('Force: expected true or false', 'Force');
+      const force = body.Force === true;
+      // The spec of the newest deployed revision when it is not the latest (its cluster and ECS service).
+      const current = await eventLog.load(name);
+      const newest = current ? (current.deployment?.revision ?? current.activeRevision) : undefined;
+      const deployedSpec = current && newest !== undefined && newest !== current.latestRevision ? (await eventLog.getRevision(name, newest))?.spec : undefined;
+      return run(event, name, { type: 'DeleteEnvironment', name, force, deployedSpec, at: at() }, deletion);
     },
     'POST /environments/{name}/thaw': async (event) => {
       const name = environmentName(event);

@@ -42,6 +42,7 @@ const serviceOperation = z.discriminatedUnion('op', [
   z.object({ op: z.literal('SetPrimaryTaskSet'), taskSet: nonEmpty() }),
   z.object({ op: z.literal('DeleteTaskSet'), taskSet: nonEmpty() }),
   z.object({ op: z.literal('SetDesiredCount'), desiredCount: z.number().check(z.int(), z.gte(0)) }),
+  z.object({ op: z.literal('DeleteService') }),
 ]);
 
 export const plannerActionSchema = z.discriminatedUnion('type', [

@@ -25,7 +25,7 @@ import { decide, fold as foldEvents, serviceTarget, statusChanges } from '../../
 import { isoFromMs } from '../../domain/time';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { AlarmReading, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
-import { afterFullLook, confirmationReason, fold, pendingLaunches, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
+import { afterFullLook, confirmationReason, fold, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
 import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions } from '../ports';
@@ -218,6 +218,27 @@ export async function reconcile(
         kept.stored = deps.observations ? await deps.observations.load(environment) : undefined;
         kept.loaded = true;
       }
+      if (state.engine.deleting) {
+        // delete-environment: scale to zero, remove the service (domain/rollout/deletion.ts).
+        const engine = state.engine;
+        let deletion;
+        if (engine.service) {
+          deletion = planDeletion(engine, await observeService(deps, engine), now);
+        } else {
+          if (!looked || looked.epoch !== engine.epoch || looked.deploymentId !== engine.deploymentId) {
+            looked = { epoch: engine.epoch, deploymentId: engine.deploymentId, engine, look: await observe(deps, engine, kept.stored?.observation, changes, now) };
+          }
+          deletion = planDeletion(engine, looked.look.observed, now);
+          const confirm = confirmationReason(deletion, looked.look.fullLook !== undefined);
+          if (confirm) {
+            looked.look = await observe(deps, engine, looked.look.observation, [], now, confirm);
+            deletion = planDeletion(engine, looked.look.observed, now);
+          }
+        }
+        actions = deletion.actions;
+        wakeAt = deletion.wakeAt;
+        return deletion.events;
+      }
       // The watched alarms, Daemon and Service alike: what their events said, and — when the deployment has
       // no state on record for one of them yet (it just started), or a tick asks for the backstop — what
       // DescribeAlarms says.
@@ -278,13 +299,13 @@ export async function reconcile(
   // comes back with its changes, and folding them again changes nothing).
   if (looked?.look.changed && deps.observations) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes);
   if (actions.length > 0) await deps.queue.enqueue(actions);
-  const completed = result.events.some((e) => e.type === 'DeploymentCompleted');
+  const completed = result.events.some((e) => e.type === 'DeploymentCompleted' || e.type === 'DeletionCompleted');
   if (wakeAt !== undefined && deps.wakeups && !completed) await deps.wakeups.schedule(environment, wakeAt);
   // The rollback a trigger started is planned at once, as one the API started would be.
   if (rolledBack && deps.wakeups) await deps.wakeups.schedule(environment, deps.clock.now().getTime());
   await announceSafely(deps, result.before, result.after);
   deps.metrics?.add('Reconciles', 'Count', 1, environment);
-  if (completed && result.before?.deployment) {
+  if (completed && result.before?.deployment && result.before.deployment.kind !== 'delete') {
     deps.metrics?.add('DeploymentDuration', 'Milliseconds', deps.clock.now().getTime() - Date.parse(result.before.deployment.startedAt), environment);
   }
   for (const e of result.events) {

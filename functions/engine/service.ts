@@ -124,6 +124,21 @@ export async function executeServiceUpdate(
   action: Extract<PlannerAction, { type: 'UpdateService' }>,
 ): Promise<void> {
   const services = requireServices(deps);
+  const name = action.service.name;
+  try {
+    await runOperations(deps, services, action);
+  } catch (error) {
+    // delete-environment: a service already deleted (DRAINING, INACTIVE or unknown) is what was asked for.
+    const deleting = action.operations.some((o) => o.op === 'DeleteService');
+    const gone = (error as Error).name === 'ServiceNotActiveException' || (error as Error).name === 'ServiceNotFoundException';
+    if (!deleting || !gone) throw error;
+    deps.log?.('UpdateService: the service is already deleted', { key: action.key, service: name });
+    return;
+  }
+  deps.log?.('UpdateService', { key: action.key, service: name, reason: action.reason });
+}
+
+async function runOperations(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>): Promise<void> {
   const { cluster } = action;
   const name = action.service.name;
   for (const operation of action.operations) {
@@ -160,11 +175,14 @@ export async function executeServiceUpdate(
       case 'SetDesiredCount':
         await services.setDesiredCount(cluster, name, operation.desiredCount);
         break;
+      case 'DeleteService':
+        // After the scale-down; `force` in case Application Auto Scaling raised the count in between.
+        await services.removeService(cluster, name, { force: true });
+        break;
       default: {
         const never: never = operation;
         throw new Error(`unexpected service operation ${JSON.stringify(never)}`);
       }
     }
   }
-  deps.log?.('UpdateService', { key: action.key, service: name, reason: action.reason });
 }

@@ -329,6 +329,8 @@ class Ecs {
           for (const t of set.tasks) t.state = 'STOPPING';
           break;
         }
+        case 'DeleteService':
+          throw new Error('a deployment never deletes the service (delete-environment does)');
         default: {
           const never: never = o;
           throw new Error(`unexpected ${JSON.stringify(never)}`);
