@@ -77,6 +77,13 @@ export function judgeStability(status: EnvironmentStatus, waitedOn: Set<number>)
     const reason = failing.StatusReason ? `: ${failing.StatusReason}` : '';
     return { kind: 'failed', reason: `${revisionName(status, failing)} is Failing${reason}` };
   }
+  // A trigger (alarm, circuit breaker, canary) may have rolled the deployment back before the first
+  // poll: the newest revision ever deployed is Reverted and says why (a rollback asked for by hand
+  // leaves no reason, and the wait is then about the revision rolled back to).
+  const newest = all.filter((row) => row.Status !== 'Created').at(-1);
+  if (waitedOn.size === 0 && newest?.Status === 'Reverted' && newest.StatusReason) {
+    return { kind: 'failed', reason: `${revisionName(status, newest)} was rolled back (it is Reverted): ${newest.StatusReason}` };
+  }
   const target = newestDeployed(status);
   if (target) waitedOn.add(target.EnvironmentRevision);
   const rolledBack = all.find(

@@ -354,6 +354,23 @@ describe('isAtRest and judgeStability', () => {
   });
 });
 
+describe('wait environment-stable after the deployment already rolled itself back', () => {
+  it('the newest deployed revision is Reverted with a trigger reason at the first poll: failed, with the reason', () => {
+    expect(judgeStability(status([[1, 'Active', 6, 6], [2, 'Reverted', 0, 0, 'alarm web-5xx is in ALARM']]), new Set())).toEqual({
+      kind: 'failed',
+      reason: 'SomeEnvironment/Prod:2 was rolled back (it is Reverted): alarm web-5xx is in ALARM',
+    });
+  });
+
+  it('a rollback asked for by hand leaves no reason: the revision rolled back to being Active is stable', () => {
+    expect(judgeStability(status([[1, 'Active', 6, 6], [2, 'Reverted', 0, 0]]), new Set())).toEqual({ kind: 'stable' });
+  });
+
+  it('a revision deployed after the rolled-back one is what the wait is about', () => {
+    expect(judgeStability(status([[2, 'Reverted', 0, 0, 'alarm web-5xx is in ALARM'], [3, 'Active', 6, 6]]), new Set())).toEqual({ kind: 'stable' });
+  });
+});
+
 describe('update-environment deployment timing flags', () => {
   it('--stuck-after-seconds and --failing-after-seconds go into DeploymentConfiguration', async () => {
     api.handle(() => ({ status: 201, body: { EnvironmentRevision: 5 } }));
