@@ -376,6 +376,10 @@ export interface AddTaskSetInput {
   /** Percent of the service's desired count, 0–100. */
   scale: number;
   loadBalancer?: TaskSetLoadBalancer | undefined;
+  /** EC2 (the default) or FARGATE. */
+  launchType?: 'EC2' | 'FARGATE' | undefined;
+  /** awsvpc task definitions: the subnets (and security groups, public IP) their tasks attach to. */
+  networkConfiguration?: { subnets: string[]; securityGroups?: string[] | undefined; assignPublicIp?: 'ENABLED' | 'DISABLED' | undefined } | undefined;
   /**
    * ECS's `clientToken` (up to 36 ASCII characters 33–126): a create retried with the same token
    * returns the task set the first one made instead of a second one (the executor's idempotency key).

@@ -103,7 +103,18 @@ export class EcsServices implements Services {
         taskDefinition: input.taskDefinition,
         externalId: input.externalId,
         scale: { unit: 'PERCENT', value: input.scale },
-        launchType: 'EC2',
+        launchType: input.launchType ?? 'EC2',
+        ...(input.networkConfiguration
+          ? {
+              networkConfiguration: {
+                awsvpcConfiguration: {
+                  subnets: input.networkConfiguration.subnets,
+                  ...(input.networkConfiguration.securityGroups ? { securityGroups: input.networkConfiguration.securityGroups } : {}),
+                  ...(input.networkConfiguration.assignPublicIp ? { assignPublicIp: input.networkConfiguration.assignPublicIp } : {}),
+                },
+              },
+            }
+          : {}),
         ...(input.loadBalancer
           ? { loadBalancers: [{ targetGroupArn: input.loadBalancer.targetGroupArn, containerName: input.loadBalancer.containerName, containerPort: input.loadBalancer.containerPort }] }
           : {}),

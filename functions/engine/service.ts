@@ -154,6 +154,8 @@ async function runOperations(deps: ServiceDeps, services: Services, action: Extr
           externalId: String(action.revision),
           scale: operation.scale,
           loadBalancer: action.service.loadBalancer,
+          launchType: action.service.launchType,
+          networkConfiguration: action.service.networkConfiguration,
           clientToken: operation.clientToken,
         });
         break;

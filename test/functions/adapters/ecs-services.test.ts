@@ -177,6 +177,28 @@ describe('task sets and the service', () => {
     expect(sent()).toEqual(ECS_CALLS.addTaskSet());
   });
 
+  it('FARGATE with awsvpc networking: the launch type and the awsvpcConfiguration as ECS names them', async () => {
+    ecs.on(CreateTaskSetCommand).resolves({ taskSet: ecsTaskSet(3, { launchType: 'FARGATE', loadBalancers: [] }) });
+    await services.addTaskSet({
+      cluster: 'default',
+      service: 'web',
+      taskDefinition: 'web:3',
+      externalId: '3',
+      scale: 10,
+      launchType: 'FARGATE',
+      networkConfiguration: { subnets: ['subnet-0a1b', 'subnet-2c3d'], securityGroups: ['sg-0e4f'], assignPublicIp: 'DISABLED' },
+    });
+    expect(ecs.commandCalls(CreateTaskSetCommand)[0]!.args[0].input).toEqual({
+      cluster: 'default',
+      service: 'web',
+      taskDefinition: 'web:3',
+      externalId: '3',
+      scale: { unit: 'PERCENT', value: 10 },
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0a1b', 'subnet-2c3d'], securityGroups: ['sg-0e4f'], assignPublicIp: 'DISABLED' } },
+    });
+  });
+
   it('without a load balancer or token, sends neither', async () => {
     ecs.on(CreateTaskSetCommand).resolves({ taskSet: ecsTaskSet(3, { loadBalancers: [] }) });
     await services.addTaskSet({ cluster: 'default', service: 'web', taskDefinition: 'web:3', externalId: '3', scale: 0 });
