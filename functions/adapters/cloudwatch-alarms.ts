@@ -7,7 +7,8 @@
  * answers the same call (`local/sim/cloudwatch.ts`), so the local stack and the harness use this
  * adapter over it.
  */
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+import type { describeAlarmsClient } from './sdk/cloudwatch';
 import type { AlarmReading, AlarmValue } from '../../domain/rollout';
 import type { Alarms } from '../ports';
 
@@ -29,13 +30,18 @@ export type DescribeAlarms = (input: { AlarmNames: string[]; AlarmTypes: Array<'
   NextToken?: string | undefined;
 }>;
 
-export function createCloudWatchClient(): CloudWatchClient {
-  return new CloudWatchClient({});
-}
-
-/** DescribeAlarms through the SDK client. */
-export function describeAlarmsWith(client: CloudWatchClient): DescribeAlarms {
-  return (input) => client.send(new DescribeAlarmsCommand(input));
+/**
+ * DescribeAlarms through the SDK's CloudWatch client, which is loaded (a dynamic import: esbuild keeps
+ * `sdk/cloudwatch.ts` in the bundle but runs it only then) and built on the first call: only a deployment that
+ * watches alarms reads them, and a reconciler that never does pays nothing for the client at cold
+ * start. The client is kept for the life of the container.
+ */
+export function describeAlarmsThroughSdk(config: CloudWatchClientConfig = {}): DescribeAlarms {
+  let send: ReturnType<typeof describeAlarmsClient> | undefined;
+  return async (input) => {
+    send ??= (await import('./sdk/cloudwatch')).describeAlarmsClient(config);
+    return send(input);
+  };
 }
 
 const VALUES: readonly string[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] satisfies AlarmValue[];

@@ -12,7 +12,8 @@
  * describeTargetHealth('arn:…:targetgroup/web/…') →
  *   [{ id: 'i-0123', port: 32768, state: 'healthy' }, { id: 'i-0456', port: 32769, state: 'initial', reason: 'Elb.InitialHealthChecking: Initial health checks in progress' }]
  */
-import type { ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ClientConfig } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancingV2ClientConfig } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { describeTargetHealthClient } from './sdk/elbv2';
 import type { TargetHealth, TargetHealthDescription } from '../ports';
 
 /** DescribeTargetHealth in the SDK's shapes (the fields read here). */
@@ -29,17 +30,16 @@ export interface DescribeTargetHealthClient {
 
 /**
  * DescribeTargetHealth through the SDK's ELBv2 client, which is loaded (a dynamic import: esbuild
- * keeps the module in the bundle but runs it only then) and built on the first call: only a Service
+ * keeps `sdk/elbv2.ts` in the bundle but runs it only then) and built on the first call: only a Service
  * behind a load balancer reads target health, and a reconciler that never does pays nothing for it
  * at cold start. The client is kept for the life of the container.
  */
 export function describeTargetHealthThroughSdk(config: ElasticLoadBalancingV2ClientConfig = {}): DescribeTargetHealthClient {
-  let client: ElasticLoadBalancingV2Client | undefined;
+  let send: ReturnType<typeof describeTargetHealthClient> | undefined;
   return {
     describeTargetHealth: async (input) => {
-      const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2');
-      client ??= new sdk.ElasticLoadBalancingV2Client(config);
-      return client.send(new sdk.DescribeTargetHealthCommand(input));
+      send ??= (await import('./sdk/elbv2')).describeTargetHealthClient(config);
+      return send(input);
     },
   };
 }

@@ -16,7 +16,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../adapters/clock';
-import { CloudWatchAlarms, createCloudWatchClient, describeAlarmsWith } from '../adapters/cloudwatch-alarms';
+import { CloudWatchAlarms, describeAlarmsThroughSdk } from '../adapters/cloudwatch-alarms';
 import { createDocumentClient } from '../adapters/dynamo';
 import { BudgetedCluster } from '../adapters/budgeted-cluster';
 import { BudgetedServices } from '../adapters/budgeted-services';
@@ -78,7 +78,7 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
     notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,
     // The watched alarms' states: read when a deployment starts and on each tick (the backstop for a lost alarm event).
-    alarms: new CloudWatchAlarms(describeAlarmsWith(createCloudWatchClient())),
+    alarms: new CloudWatchAlarms(describeAlarmsThroughSdk()),
     // A Service behind a load balancer: its target group's health is what makes a task ready.
     targetHealth: new Elbv2TargetHealth(describeTargetHealthThroughSdk()),
     wakeups: wakeupsQueueUrl ? new SqsWakeups(sqs, wakeupsQueueUrl, systemClock) : undefined,

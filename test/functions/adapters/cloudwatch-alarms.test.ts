@@ -5,14 +5,14 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CloudWatchAlarms, describeAlarmsWith } from '../../../functions/adapters/cloudwatch-alarms';
+import { CloudWatchAlarms, describeAlarmsThroughSdk } from '../../../functions/adapters/cloudwatch-alarms';
 
 const cloudwatch = mockClient(CloudWatchClient);
 let alarms: CloudWatchAlarms;
 
 beforeEach(() => {
   cloudwatch.reset();
-  alarms = new CloudWatchAlarms(describeAlarmsWith(new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })));
+  alarms = new CloudWatchAlarms(describeAlarmsThroughSdk({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
 });
 afterEach(() => cloudwatch.reset());
 
