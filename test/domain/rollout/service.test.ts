@@ -273,6 +273,16 @@ describe('planService: a step ECS refused (the executor’s ServiceUpdateRefused
     expect(revision2(resumed)).toMatchObject({ health: undefined, statusReason: undefined });
   });
 
+  it('already Stuck for another reason: it now says ECS’s, and Failing comes FailingAfterSeconds after it first went Stuck', () => {
+    const { refused } = refusedOnce();
+    const earlier = fold([{ type: 'DeploymentStuck', reason: 'no progress for 600 s', at: T0 + 1200 }], refused)!;
+    const p = plan(earlier.engine!, before, T0 + 3000);
+    expect(p.events.filter((e) => e.type === 'DeploymentStuck')).toEqual([{ type: 'DeploymentStuck', reason: REASON, at: T0 + 3000 }]);
+    const stuck = fold(p.events, earlier)!;
+    expect(stuck.engine?.health).toEqual({ status: 'Stuck', since: T0 + 1200, reason: REASON });
+    expect(plan(stuck.engine!, before, T0 + 301_200).events.filter((e) => e.type === 'DeploymentFailing')).toEqual([{ type: 'DeploymentFailing', reason: REASON, at: T0 + 301_200 }]);
+  });
+
   it('a refusal of another step (the service changed since) does not hold this one, nor make it Stuck', () => {
     const start = deployingEnvironment(6, configuration);
     const other = fold([{ type: 'ServiceUpdateRefused', key: 'svc-0-0-0', operation: 'ScaleTaskSet', reason: 'InvalidParameterException: no', at: T0 + 500 }], start)!;
