@@ -131,7 +131,8 @@ const REFUSALS: ReadonlySet<string> = new Set([
   'UnsupportedFeatureException',
   'ClusterNotFoundException',
 ]);
-const THROTTLES: ReadonlySet<string> = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+/** Throttles (ECS's, and DynamoDB's under the ECS budget): client faults a retry does cure. */
+const THROTTLES: ReadonlySet<string> = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'ProvisionedThroughputExceededException']);
 
 /**
  * Whether ECS refused the call for what it was asked — a client error (`$fault: 'client'`, or one of

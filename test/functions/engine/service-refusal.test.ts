@@ -87,6 +87,7 @@ describe('isRefusal: what counts as ECS refusing the call', () => {
     ['any client fault', { name: 'SomethingNew', $fault: 'client' }, true],
     ['ThrottlingException (a client fault)', { name: 'ThrottlingException', $fault: 'client' }, false],
     ['a throttle by $retryable', { name: 'X', $fault: 'client', $retryable: { throttling: true } }, false],
+    ['DynamoDB throttling the ECS budget', { name: 'ProvisionedThroughputExceededException', $fault: 'client' }, false],
     ['a server fault', { name: 'ServerException', $fault: 'server' }, false],
     ['a plain Error', new Error('socket hang up'), false],
   ])('%s → %s', (_, error, expected) => {
