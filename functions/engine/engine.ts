@@ -323,8 +323,8 @@ export type ExecutionOutcome = 'done' | 'dropped' | 'already-done' | 'refused';
 
 /**
  * ECS refused an operation of a Service step with a client error (InvalidParameterException, AccessDenied…):
- * recorded as `ServiceUpdateRefused`, once per action key (a redelivery finds it on record) and only
- * while the action still stands, and the action counts as carried out — not thrown. Thrown, SQS would
+ * recorded as `ServiceUpdateRefused`, once per action key (a redelivery finds it on record; a deletion's,
+ * once per refusal: its key changes each minute) and only while the action still stands, and the action counts as carried out — not thrown. Thrown, SQS would
  * redeliver it every visibility timeout, holding the environment's message group (a rollback's step
  * would wait behind it) and ending in the dead-letter queue after maxReceiveCount, for a refusal that
  * asking again the same way does not cure; while the planner, never told, would call it "no progress".
@@ -334,9 +334,12 @@ export type ExecutionOutcome = 'done' | 'dropped' | 'already-done' | 'refused';
 async function recordServiceRefusal(deps: EngineDeps, action: Extract<PlannerAction, { type: 'UpdateService' }>, refused: ServiceOperationRefused): Promise<void> {
   const at = deps.clock.now().getTime();
   const event: EngineEvent = { type: 'ServiceUpdateRefused', key: action.key, operation: refused.operation, reason: truncateReason(refused.reason), at };
-  const recorded = await record(deps, action.environment, (state) =>
-    staleReason(state.engine, action, at) !== undefined || state.engine?.serviceRefusal?.key === action.key ? [] : [event],
-  );
+  const recorded = await record(deps, action.environment, (state) => {
+    const known = state.engine?.serviceRefusal;
+    // A deletion's step has a new key each minute: the same refusal again is not recorded again.
+    const same = known !== undefined && (known.key === action.key || (state.engine?.deleting !== undefined && known.operation === event.operation && known.reason === event.reason));
+    return staleReason(state.engine, action, at) !== undefined || same ? [] : [event];
+  });
   deps.log?.('UpdateService refused', { key: action.key, environment: action.environment, operation: refused.operation, reason: event.reason, recorded: recorded.events.length > 0 });
   deps.metrics?.add('ActionsRefused', 'Count', 1, action.environment);
   if (recorded.events.length > 0) await announceSafely(deps, recorded.before, recorded.after);
@@ -378,8 +381,7 @@ export async function execute(deps: EngineDeps, action: PlannerAction, delivery:
     try {
       await executeServiceUpdate(deps, action);
     } catch (error) {
-      // A deletion keeps throwing (SQS retries; its planner sends the step again each minute anyway).
-      if (!(error instanceof ServiceOperationRefused) || engine.deleting) throw error;
+      if (!(error instanceof ServiceOperationRefused)) throw error;
       await recordServiceRefusal(deps, action, error);
       return 'refused';
     }

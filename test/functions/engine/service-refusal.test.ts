@@ -79,6 +79,31 @@ describe('the executor, when ECS refuses a Service step', () => {
   });
 });
 
+describe('the executor, when ECS refuses a step of delete-environment', () => {
+  it('recorded once per refusal, though the deletion’s step comes with a new key each minute; the service already gone is no refusal', async () => {
+    const { bed, deps, action } = await firstStep(false);
+    expect(await execute(deps, action)).toBe('done');
+    await bed.run({ type: 'DeleteEnvironment', name: WEB, force: true, at: bed.at() });
+    const [deletion] = (await reconcile(deps, WEB)).actions;
+    expect(deletion?.type === 'UpdateService' && deletion.operations.map((o) => o.op)).toEqual(['SetDesiredCount', 'ScaleTaskSet', 'DeleteTaskSet', 'DeleteService']);
+    const denied = Object.assign(new Error('User is not authorized to perform: ecs:DeleteService'), { name: 'AccessDeniedException', $fault: 'client' });
+    const removeService = vi.spyOn(bed.world, 'removeService').mockRejectedValue(denied);
+
+    expect(await execute(deps, deletion!)).toBe('refused');
+    // The next minute's step: only DeleteService is left (the rest went through).
+    const next: PlannerAction = { ...(deletion as Extract<PlannerAction, { type: 'UpdateService' }>), key: `${deletion!.key}-next-minute`, operations: [{ op: 'DeleteService' }] };
+    expect(await execute(deps, next)).toBe('refused');
+
+    expect(await refusals(bed)).toEqual([
+      { type: 'ServiceUpdateRefused', key: deletion!.key, operation: 'DeleteService', reason: 'AccessDeniedException: User is not authorized to perform: ecs:DeleteService', at: bed.clock.now() },
+    ]);
+    // Gone meanwhile (deleted by hand): what was asked for.
+    removeService.mockRejectedValue(Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException', $fault: 'client' }));
+    expect(await execute(deps, next)).toBe('done');
+    expect(await refusals(bed)).toHaveLength(1);
+  });
+});
+
 describe('isRefusal: what counts as ECS refusing the call', () => {
   it.each<[string, unknown, boolean]>([
     ['InvalidParameterException', { name: 'InvalidParameterException', $fault: 'client' }, true],
