@@ -25,8 +25,8 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
 import { displayStatus, isRetired } from './revision-status';
-import type { PlannerEvent, PlannerState, SafetyTrigger, ServiceTarget } from './rollout';
-import { applyPlannerEvent, recordLaunchFailures } from './rollout';
+import type { PlannerEvent, PlannerState, SafetyTrigger, ServiceOperation, ServiceTarget } from './rollout';
+import { applyPlannerEvent, recordLaunchFailures, recordServiceRefusal } from './rollout';
 import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
 import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, serviceNameOf, specSchemas } from './spec';
 import { isoFromMs, msFromIso } from './time';
@@ -114,13 +114,16 @@ export interface DeploymentTarget {
 }
 
 /**
- * What the engine records: the planner's decisions (domain/rollout, `at` in epoch ms) and the one
- * outcome of the executor that observation cannot show: launches ECS refused (its `failures[]`,
- * by container instance id). Launches that succeed and stops are seen by the next plan in ECS itself.
+ * What the engine records: the planner's decisions (domain/rollout, `at` in epoch ms) and the
+ * outcomes of the executor that observation cannot show: launches ECS refused (its `failures[]`,
+ * by container instance id), and a Service step ECS refused with a client error (`operation`, and
+ * `<ErrorName>: <message>`; once per action key). Launches that succeed and stops are seen by the
+ * next plan in ECS itself.
  */
 export type EngineEvent =
   | PlannerEvent
   | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number }
+  | { type: 'ServiceUpdateRefused'; key: string; operation: ServiceOperation['op']; reason: string; at: number }
   /** The service runs at the desired count scale-environment asked for (or had none to scale yet). */
   | { type: 'ScaleApplied'; desiredCount: number; at: number };
 
@@ -659,6 +662,9 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
   switch (event.type) {
     case 'LaunchesFailed':
       return { ...state, engine: recordLaunchFailures(engine, event.key, event.failures, event.at) };
+    case 'ServiceUpdateRefused':
+      // The Service planner turns the deployment Stuck with it at its next plan (rollout/service.ts).
+      return { ...state, engine: recordServiceRefusal(engine, { key: event.key, operation: event.operation, reason: event.reason, at: event.at }) };
     case 'ScaleApplied':
       return state; // folded in evolve
     case 'DeletionCompleted': {

@@ -11,6 +11,7 @@
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import type { EnvironmentEvent } from '../domain/environment';
+import type { ServiceOperation } from '../domain/rollout';
 import { CURRENT_SCHEMA_VERSION } from './encoding';
 
 // Writing needs no schema: the stored form is in encoding.ts (see there), re-exported here.
@@ -63,6 +64,12 @@ const ms = z.number();
 const count = z.object({ revision, desired: z.number(), current: z.number() });
 /** ECS ids (the last segment of an ARN) of container instances or tasks. */
 const ids = z.array(z.string());
+
+/** Every Service operation (checked below: none missing). */
+const SERVICE_OPERATIONS = ['EnsureService', 'CreateTaskSet', 'ScaleTaskSet', 'SetPrimaryTaskSet', 'DeleteTaskSet', 'SetDesiredCount', 'DeleteService'] as const satisfies ReadonlyArray<ServiceOperation['op']>;
+type MissingOperation = Exclude<ServiceOperation['op'], (typeof SERVICE_OPERATIONS)[number]>;
+const _operations: [MissingOperation] extends [never] ? true : MissingOperation = true;
+void _operations;
 
 export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('EnvironmentCreated'), name: z.string(), at }),
@@ -132,8 +139,15 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     retired: z.array(z.object({ revision, status: z.enum(['Inactive', 'Reverted']) })),
     at: ms,
   }),
-  // …and the executor's one outcome that observation cannot show.
+  // …and the executor's outcomes that observation cannot show.
   z.object({ type: z.literal('LaunchesFailed'), key: z.string(), failures: z.array(z.object({ instance: z.string(), reason: z.string() })), at: ms }),
+  z.object({
+    type: z.literal('ServiceUpdateRefused'),
+    key: z.string(),
+    operation: z.enum(SERVICE_OPERATIONS),
+    reason: z.string(),
+    at: ms,
+  }),
 ]);
 
 // Every domain event type has a schema, and every schema a domain event type.

@@ -6,8 +6,8 @@
  * its batch when its outcome is known (its task showed up, ECS refused it, it was given up as lost),
  * and an empty batch is dropped. So the bookkeeping holds what is in flight, never history.
  */
-import type { LaunchBatch, LaunchFailure, PlannerAction, PlannerEvent, PlannerState, StopBatch } from './types';
-import { LAUNCH_TIMEOUT_MS, MAX_FAILURES_KEPT, shortId, truncateReason } from './keys';
+import type { LaunchBatch, LaunchFailure, PlannerAction, PlannerEvent, PlannerState, ServiceRefusal, StopBatch } from './types';
+import { LAUNCH_TIMEOUT_MS, MAX_FAILURES_KEPT, serviceStepKey, shortId, truncateReason } from './keys';
 
 function withoutInstances(batches: LaunchBatch[], ids: ReadonlySet<string>): LaunchBatch[] {
   return batches.flatMap((b) => {
@@ -50,11 +50,13 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
       return { ...state, progressMark: { ready: event.ready, old: event.old }, lastProgressAt: progressed ? event.at : state.lastProgressAt };
     }
     case 'DeploymentStuck':
-      return { ...state, health: { status: 'Stuck', since: event.at, reason: event.reason } };
+      // Already Stuck, with a new reason: the clock towards Failing goes on.
+      return { ...state, health: { status: 'Stuck', since: state.health?.status === 'Stuck' ? state.health.since : event.at, reason: event.reason } };
     case 'DeploymentFailing':
       return { ...state, health: { status: 'Failing', since: state.health?.since ?? event.at, reason: event.reason } };
     case 'DeploymentResumed':
-      return { ...state, health: undefined, lastProgressAt: event.at };
+      // Progress: a step ECS refused before is behind us.
+      return { ...state, health: undefined, lastProgressAt: event.at, serviceRefusal: undefined };
     case 'CoverageDropped':
       return { ...state, coverage: { since: event.at, failing: false } };
     case 'CoverageFailing':
@@ -111,6 +113,19 @@ export function recordLaunchFailures(state: PlannerState, key: string, failed: A
   const refused = new Set(failed.map((f) => f.instance));
   const launches = batch ? withoutInstances(state.launches, new Set(batch.instances.filter((i) => refused.has(i)))) : state.launches;
   return { ...state, launches, failures };
+}
+
+/**
+ * The executor's record of a Service step ECS refused (`ServiceUpdateRefused`): the latest refusal
+ * only (bounded), counting the refusals of the same step in a row — the planner's back-off before it
+ * sends the step again (service.ts).
+ * recordServiceRefusal(engine refused 'svc-a-1-b' once, { key: 'svc-a-1-b-r1', … }) → count 2
+ */
+export function recordServiceRefusal(state: PlannerState, refused: Omit<ServiceRefusal, 'count'>): PlannerState {
+  const previous = state.serviceRefusal;
+  const again = previous !== undefined && serviceStepKey(previous.key) === serviceStepKey(refused.key);
+  const serviceRefusal: ServiceRefusal = { ...refused, reason: truncateReason(refused.reason), count: again ? previous.count + 1 : 1 };
+  return { ...state, serviceRefusal };
 }
 
 /**

@@ -16,6 +16,9 @@
  * task, or what ECS says of the service), then `DeploymentFailing` after FailingAfterSeconds; the
  * engine keeps trying (a stop not taken after STOP_TIMEOUT_MS is sent again).
  *
+ * A step ECS refuses with a client error (the executor's `ServiceUpdateRefused`) is Stuck at once, with
+ * ECS's reason; the step goes again with the next minute's key.
+ *
  * Without --force (asked when no task was counted), nothing is ever stopped: tasks found running (a
  * Daemon's; a Service's, or a desired count above 0) hold the deletion `Stuck` at once, saying
  * `delete-environment --force` is needed; a Service at 0 is deleted as above (no SetDesiredCount).
@@ -141,7 +144,19 @@ function planServiceDeletion(state: PlannerState, observed: Observed, now: numbe
     service.status === 'ACTIVE'
       ? `service ${target.name} is still ACTIVE (desired count ${service.desiredCount}, ${service.taskSets.length} task set(s))${service.events[0] ? `: ${service.events[0]}` : ''}`
       : `service ${target.name} is ${service.status}: ${alive.length} task(s) still running`;
-  return { events: [...events, ...health(state, alive.length, blocker, now)], actions, wakeAt: wakeAt(state, alive.length, now, SERVICE_POLL_MS) };
+  const healthEvents = health(state, alive.length, blocker, now);
+  // ECS refused a step of the deletion (the executor's ServiceUpdateRefused): Stuck at once, saying so
+  // (the step goes again with the next minute's key; progress clears it).
+  const refusal = state.serviceRefusal;
+  // Only while the step still has that call (a ScaleTaskSet of a task set gone since is no refusal to report).
+  const stillAsked = refusal !== undefined && actions.some((a) => a.type === 'UpdateService' && a.operations.some((o) => o.op === refusal.operation));
+  const refused = refusal && stillAsked ? `delete-environment: ${refusal.operation} refused by ECS: ${refusal.reason}` : undefined;
+  if (refused && state.health?.reason !== refused && !healthEvents.some((e) => e.type === 'DeploymentResumed')) {
+    const progress = healthEvents.filter((e) => e.type === 'DeploymentProgressed');
+    const type = state.health?.status === 'Failing' ? 'DeploymentFailing' : 'DeploymentStuck';
+    return { events: [...events, ...progress, { type, reason: refused, at: now }], actions, wakeAt: wakeAt(state, alive.length, now, SERVICE_POLL_MS) };
+  }
+  return { events: [...events, ...healthEvents], actions, wakeAt: wakeAt(state, alive.length, now, SERVICE_POLL_MS) };
 }
 
 /** Whether the deletion may stop tasks (a deletion recorded before `force` was kept: yes). */

@@ -125,3 +125,23 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 export function truncateReason(reason: string): string {
   return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
 }
+
+/** How long the planner waits before sending a Service step ECS refused again: 30 s, doubled per refusal, at most 5 min. */
+export function refusalBackoffMs(refusals: number): number {
+  return Math.min(300_000, 30_000 * 2 ** Math.max(0, refusals - 1));
+}
+
+/**
+ * A Service step's action key, sent again after ECS refused it `attempt` times: the step's own key
+ * first, then `<step>-r<attempt>` — a new key, which the FIFO queue's deduplication does not drop and
+ * the executor records a refusal of once.
+ * serviceRetryKey('svc-a-2-b', 0) === 'svc-a-2-b'; serviceRetryKey('svc-a-2-b', 2) === 'svc-a-2-b-r2'
+ */
+export function serviceRetryKey(step: string, attempt: number): string {
+  return attempt > 0 ? `${step}-r${attempt}` : step;
+}
+
+/** The step a Service action key sends: serviceStepKey('svc-a-2-b-r2') === 'svc-a-2-b'. */
+export function serviceStepKey(key: string): string {
+  return key.replace(/-r\d+$/, '');
+}

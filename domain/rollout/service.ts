@@ -30,6 +30,11 @@
  *      task sets (scaled to 0) kept; then the target's task set becomes PRIMARY, every old one is deleted; once that is done
  *      (the target PRIMARY, no other task set left but DRAINING ones without tasks) → DeploymentCompleted.
  *   5. Wait / Blocked: nothing to call; Blocked (no room at all) is Stuck at once, with the reason.
+ *   6. Refused: ECS refused this very step with a client error (the executor's `ServiceUpdateRefused`,
+ *      `state.serviceRefusal`) → Stuck at once, `CreateTaskSet refused by ECS: InvalidParameterException: …`
+ *      (Failing after FailingAfterSeconds as usual); the step is held for `refusalBackoffMs` (30 s,
+ *      doubled per refusal, at most 5 min), then sent again under a new key (`<step>-r<n>`) — the FIFO
+ *      queue's deduplication would drop the same key. Progress → `DeploymentResumed` clears it.
  *
  * Scales are percentages of D (ECS rounds the computed desired count up): `scalePercent(tasks, D)` is
  * the smallest percentage, to 4 decimals, whose ceil(D × p / 100) is `tasks`.
@@ -49,6 +54,7 @@ import { CANARY_TASK_START, stepCanaryTask } from './service-canary-task';
 import type { CanaryTaskRead } from './service-canary-task';
 import type { RollingStep, TaskSetView } from './service-rolling';
 import { canaryTaskTrip, countServiceBreaker, readAlarms, tripEvent, watching } from './safety';
+import { refusalBackoffMs, serviceRetryKey, serviceStepKey } from './keys';
 
 /** The `deploymentId` of a scale-environment action (not part of any deployment). */
 export const SCALE_ACTION = 'scale-environment';
@@ -282,12 +288,19 @@ export function planService(state: PlannerState, observed: Observed, now: number
     health = undefined;
   }
 
+  // ── A step ECS refused (the executor's ServiceUpdateRefused, for this very step): Stuck at once with
+  // ECS's reason (below), and the step sent again only after a back-off, under a new key ──
+  const stepKey = `svc-${fnv1a64(state.deploymentId)}-${state.epoch}-${fnv1a64(`${D}:${JSON.stringify(operations)}`)}`;
+  const refusal = !progressed && operations.length > 0 && state.serviceRefusal && serviceStepKey(state.serviceRefusal.key) === stepKey ? state.serviceRefusal : undefined;
+  const retryAt = refusal ? refusal.at + refusalBackoffMs(refusal.count) : undefined;
+  const holding = retryAt !== undefined && now < retryAt;
+
   const actions: PlannerAction[] = [];
-  if (!state.frozen && operations.length > 0) {
+  if (!state.frozen && operations.length > 0 && !holding) {
     const reason = describeOperations(operations);
     actions.push({
       type: 'UpdateService',
-      key: `svc-${fnv1a64(state.deploymentId)}-${state.epoch}-${fnv1a64(`${D}:${JSON.stringify(operations)}`)}`,
+      key: serviceRetryKey(stepKey, refusal?.count ?? 0),
       environment: state.environment,
       deploymentId: state.deploymentId,
       epoch: state.epoch,
@@ -299,13 +312,24 @@ export function planService(state: PlannerState, observed: Observed, now: number
     });
   }
   // ECS sends no event when a target turns healthy, nor when a call of ours is done: look again soon.
-  if (operations.length > 0 || step?.kind === 'Wait') wake(now + SERVICE_POLL_MS);
+  // A refused step waits for its back-off instead (no look every 2 s at a step that cannot go).
+  if (holding) wake(retryAt);
+  else if (operations.length > 0 || step?.kind === 'Wait') wake(now + SERVICE_POLL_MS);
 
   // ── Stuck and Failing ──
   const placement = service.events.find((m) => /unable to place a task/.test(m));
   if (placement) blockers.unshift(placement);
   const blockedNow = step?.kind === 'Blocked' ? step.reason : undefined;
   const stuckFor = now - lastProgressAt;
+  const refused = refusal ? `${refusal.operation} refused by ECS: ${refusal.reason}` : undefined;
+  if (refused && health && health.reason !== refused) {
+    // Already Stuck (or Failing) for another reason: it now says ECS's (its clock goes on).
+    events.push({ type: health.status === 'Failing' ? 'DeploymentFailing' : 'DeploymentStuck', reason: refused, at: now });
+    health = { ...health, reason: refused };
+  } else if (refused && !health) {
+    events.push({ type: 'DeploymentStuck', reason: refused, at: now });
+    health = { status: 'Stuck', since: now, reason: refused };
+  }
   if (!health && !baking && (blockedNow || stuckFor >= config.StuckAfterSeconds * 1000)) {
     const reason = blockedNow ?? blockers[0] ?? `no progress for ${Math.round(stuckFor / 1000)} s`;
     events.push({ type: 'DeploymentStuck', reason, at: now });

@@ -174,6 +174,20 @@ export interface LaunchFailure {
 
 export type DeploymentHealth = { status: 'Stuck' | 'Failing'; since: number; reason: string };
 
+/**
+ * A step of a Service deployment ECS refused with a client error (the executor's `ServiceUpdateRefused`):
+ * the latest one only. `key` is the refused action's key (its step: `serviceStepKey`), `count` how many
+ * times in a row that step was refused (the retry's back-off). Cleared by `DeploymentResumed`.
+ */
+export interface ServiceRefusal {
+  key: string;
+  operation: ServiceOperation['op'];
+  /** `<ErrorName>: <message>`, cut to MAX_REASON_LENGTH. */
+  reason: string;
+  at: number;
+  count: number;
+}
+
 /** The engine's view of the deployment in progress (kept in the environment's projection). */
 export interface PlannerState {
   environment: string;
@@ -222,6 +236,8 @@ export interface PlannerState {
   deleting?: { force: boolean } | undefined;
   /** Service with CanaryTask: the canary task's checks so far (none: not started). */
   canaryTask?: CanaryTaskState | undefined;
+  /** Service: the step ECS last refused (none: no refusal since the last progress). */
+  serviceRefusal?: ServiceRefusal | undefined;
 }
 
 export interface RevisionCount {

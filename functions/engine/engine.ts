@@ -11,7 +11,9 @@
  *   FIFO delivers a message again only after a receive that did not delete it).
  *
  * The executor writes to the log only what observation cannot show: launches ECS refused (their
- * back-off and retry priority). Tasks that start, and stops, are seen by the next plan in ECS.
+ * back-off and retry priority), and a Service step ECS refused with a client error (the deployment
+ * Stuck with its reason: `recordServiceRefusal`). Tasks that start, and stops, are seen by the next
+ * plan in ECS.
  *
  * Order after a plan: the append, then the actions, then the wake-up, then notifications. A
  * notification that fails is logged and never loses or delays an action.
@@ -25,14 +27,14 @@ import { decide, fold as foldEvents, serviceTarget, statusChanges } from '../../
 import { isoFromMs } from '../../domain/time';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { AlarmReading, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
-import { afterFullLook, confirmationReason, fold, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused } from '../../domain/rollout';
+import { afterFullLook, confirmationReason, fold, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused, truncateReason } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
 import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions } from '../ports';
 import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
-import { describeServiceOnly, executeServiceUpdate, observeService } from './service';
+import { describeServiceOnly, executeServiceUpdate, observeService, ServiceOperationRefused } from './service';
 
 /** What the engine reports to Powertools Metrics (EMF) per environment; see functions/adapters. */
 export interface EngineMetrics {
@@ -316,7 +318,32 @@ export async function reconcile(
   return { events: result.events.length, actions, fullLook: looked?.look.fullLook };
 }
 
-export type ExecutionOutcome = 'done' | 'dropped' | 'already-done';
+/** `refused`: ECS refused a Service step with a client error; recorded (`ServiceUpdateRefused`), not retried by SQS. */
+export type ExecutionOutcome = 'done' | 'dropped' | 'already-done' | 'refused';
+
+/**
+ * ECS refused an operation of a Service step with a client error (InvalidParameterException, AccessDenied…):
+ * recorded as `ServiceUpdateRefused`, once per action key (a redelivery finds it on record; a deletion's,
+ * once per refusal: its key changes each minute) and only while the action still stands, and the action counts as carried out — not thrown. Thrown, SQS would
+ * redeliver it every visibility timeout, holding the environment's message group (a rollback's step
+ * would wait behind it) and ending in the dead-letter queue after maxReceiveCount, for a refusal that
+ * asking again the same way does not cure; while the planner, never told, would call it "no progress".
+ * Recorded, the planner turns the deployment Stuck at once with ECS's reason, and sends the step again
+ * itself after a back-off under a new key (domain/rollout/service.ts): neither silent nor a hot loop.
+ */
+async function recordServiceRefusal(deps: EngineDeps, action: Extract<PlannerAction, { type: 'UpdateService' }>, refused: ServiceOperationRefused): Promise<void> {
+  const at = deps.clock.now().getTime();
+  const event: EngineEvent = { type: 'ServiceUpdateRefused', key: action.key, operation: refused.operation, reason: truncateReason(refused.reason), at };
+  const recorded = await record(deps, action.environment, (state) => {
+    const known = state.engine?.serviceRefusal;
+    // A deletion's step has a new key each minute: the same refusal again is not recorded again.
+    const same = known !== undefined && (known.key === action.key || (state.engine?.deleting !== undefined && known.operation === event.operation && known.reason === event.reason));
+    return staleReason(state.engine, action, at) !== undefined || same ? [] : [event];
+  });
+  deps.log?.('UpdateService refused', { key: action.key, environment: action.environment, operation: refused.operation, reason: event.reason, recorded: recorded.events.length > 0 });
+  deps.metrics?.add('ActionsRefused', 'Count', 1, action.environment);
+  if (recorded.events.length > 0) await announceSafely(deps, recorded.before, recorded.after);
+}
 
 export interface Delivery {
   /** SQS's ApproximateReceiveCount: 1 on the first delivery. */
@@ -351,7 +378,13 @@ export async function execute(deps: EngineDeps, action: PlannerAction, delivery:
     return 'done';
   }
   if (action.type === 'UpdateService') {
-    await executeServiceUpdate(deps, action);
+    try {
+      await executeServiceUpdate(deps, action);
+    } catch (error) {
+      if (!(error instanceof ServiceOperationRefused)) throw error;
+      await recordServiceRefusal(deps, action, error);
+      return 'refused';
+    }
     deps.metrics?.add('ActionsCarriedOut', 'Count', action.operations.length, action.environment);
     return 'done';
   }

@@ -13,7 +13,7 @@
  *   EnsureService adopts the service of that name; CreateTaskSet carries a clientToken (a retry returns
  *   the task set the first try made); a scale is absolute; a task set already gone counts as deleted.
  */
-import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, ServiceTarget, TargetState } from '../../domain/rollout';
+import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, ServiceOperation, ServiceTarget, TargetState } from '../../domain/rollout';
 import type { Cluster, ClusterTask, Services, TargetHealth, TaskDefinitions } from '../ports';
 
 export interface ServiceDeps {
@@ -119,72 +119,130 @@ function serviceTask(task: ClusterTask, healthChecked: boolean, target: Observed
   };
 }
 
+/** What ECS says when it refuses a call for what it was asked (a client error), by name. */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'InvalidParameterException',
+  'ClientException',
+  'AccessDeniedException',
+  'ServiceNotFoundException',
+  'ServiceNotActiveException',
+  'PlatformUnknownException',
+  'PlatformTaskDefinitionIncompatibilityException',
+  'UnsupportedFeatureException',
+  'ClusterNotFoundException',
+]);
+/** Throttles (ECS's, and DynamoDB's under the ECS budget): client faults a retry does cure. */
+const THROTTLES: ReadonlySet<string> = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'ProvisionedThroughputExceededException']);
+
+/**
+ * Whether ECS refused the call for what it was asked — a client error (`$fault: 'client'`, or one of
+ * ECS's client exceptions by name) that asking again will not cure — rather than a throttle or a
+ * server fault, which a retry may.
+ * isRefusal(InvalidParameterException) === true; isRefusal(ThrottlingException) === false; isRefusal({ $fault: 'server' }) === false
+ */
+export function isRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { name?: unknown; $fault?: unknown; $retryable?: { throttling?: unknown } };
+  if (e.$retryable?.throttling === true || THROTTLES.has(String(e.name)) || e.$fault === 'server') return false;
+  return e.$fault === 'client' || REFUSALS.has(String(e.name));
+}
+
+/** An operation of an UpdateService action ECS refused (see `isRefusal`); `cause` is ECS's error. */
+export class ServiceOperationRefused extends Error {
+  override name = 'ServiceOperationRefused';
+
+  constructor(
+    readonly operation: ServiceOperation['op'],
+    override readonly cause: Error,
+  ) {
+    super(`${operation} refused by ECS: ${cause.name}: ${cause.message}`);
+  }
+
+  /** `<ErrorName>: <message>`, as the deployment's reason says it. */
+  get reason(): string {
+    return `${this.cause.name}: ${this.cause.message}`;
+  }
+}
+
+/**
+ * Carries out an UpdateService action's operations in order. An operation ECS refuses (`isRefusal`)
+ * throws `ServiceOperationRefused` naming it; anything else (a throttle, a server fault) as it came.
+ */
 export async function executeServiceUpdate(
   deps: ServiceDeps & { log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined },
   action: Extract<PlannerAction, { type: 'UpdateService' }>,
 ): Promise<void> {
   const services = requireServices(deps);
-  const name = action.service.name;
   try {
     await runOperations(deps, services, action);
   } catch (error) {
     // delete-environment: a service already deleted (DRAINING, INACTIVE or unknown) is what was asked for.
     const deleting = action.operations.some((o) => o.op === 'DeleteService');
-    const gone = (error as Error).name === 'ServiceNotActiveException' || (error as Error).name === 'ServiceNotFoundException';
+    const name = (error instanceof ServiceOperationRefused ? error.cause : (error as Error)).name;
+    const gone = name === 'ServiceNotActiveException' || name === 'ServiceNotFoundException';
     if (!deleting || !gone) throw error;
-    deps.log?.('UpdateService: the service is already deleted', { key: action.key, service: name });
+    deps.log?.('UpdateService: the service is already deleted', { key: action.key, service: action.service.name });
     return;
   }
-  deps.log?.('UpdateService', { key: action.key, service: name, reason: action.reason });
+  deps.log?.('UpdateService', { key: action.key, service: action.service.name, reason: action.reason });
 }
 
 async function runOperations(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>): Promise<void> {
+  for (const operation of action.operations) {
+    try {
+      await runOperation(deps, services, action, operation);
+    } catch (error) {
+      if (isRefusal(error)) throw new ServiceOperationRefused(operation.op, error as Error);
+      throw error;
+    }
+  }
+}
+
+async function runOperation(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>, operation: ServiceOperation): Promise<void> {
   const { cluster } = action;
   const name = action.service.name;
-  for (const operation of action.operations) {
-    switch (operation.op) {
-      case 'EnsureService':
-        await services.ensureService({ cluster, name, desiredCount: operation.desiredCount });
-        break;
-      case 'CreateTaskSet':
-        await services.addTaskSet({
-          cluster,
-          service: name,
-          taskDefinition: operation.taskDefinition,
-          externalId: String(action.revision),
-          scale: operation.scale,
-          loadBalancer: action.service.loadBalancer,
-          launchType: action.service.launchType,
-          networkConfiguration: action.service.networkConfiguration,
-          clientToken: operation.clientToken,
-        });
-        break;
-      case 'ScaleTaskSet':
-        // The plan's victims first (not ready ones before ready ones), so ECS's scale-in has none to pick.
-        for (const arn of operation.stopTasks) await deps.cluster.stopTask(cluster, arn, action.reason);
-        await services.scaleTaskSet(cluster, name, operation.taskSet, operation.scale);
-        break;
-      case 'SetPrimaryTaskSet':
-        await services.setPrimaryTaskSet(cluster, name, operation.taskSet);
-        break;
-      case 'DeleteTaskSet':
-        try {
-          await services.removeTaskSet(cluster, name, operation.taskSet, { force: true });
-        } catch (error) {
-          if ((error as Error).name !== 'TaskSetNotFoundException') throw error;
-        }
-        break;
-      case 'SetDesiredCount':
-        await services.setDesiredCount(cluster, name, operation.desiredCount);
-        break;
-      case 'DeleteService':
-        // After the scale-down; `force` in case Application Auto Scaling raised the count in between.
-        await services.removeService(cluster, name, { force: true });
-        break;
-      default: {
-        const never: never = operation;
-        throw new Error(`unexpected service operation ${JSON.stringify(never)}`);
+  switch (operation.op) {
+    case 'EnsureService':
+      await services.ensureService({ cluster, name, desiredCount: operation.desiredCount });
+      break;
+    case 'CreateTaskSet':
+      await services.addTaskSet({
+        cluster,
+        service: name,
+        taskDefinition: operation.taskDefinition,
+        externalId: String(action.revision),
+        scale: operation.scale,
+        loadBalancer: action.service.loadBalancer,
+        launchType: action.service.launchType,
+        networkConfiguration: action.service.networkConfiguration,
+        clientToken: operation.clientToken,
+      });
+      break;
+    case 'ScaleTaskSet':
+      // The plan's victims first (not ready ones before ready ones), so ECS's scale-in has none to pick.
+      for (const arn of operation.stopTasks) await deps.cluster.stopTask(cluster, arn, action.reason);
+      await services.scaleTaskSet(cluster, name, operation.taskSet, operation.scale);
+      break;
+    case 'SetPrimaryTaskSet':
+      await services.setPrimaryTaskSet(cluster, name, operation.taskSet);
+      break;
+    case 'DeleteTaskSet':
+      try {
+        await services.removeTaskSet(cluster, name, operation.taskSet, { force: true });
+      } catch (error) {
+        if ((error as Error).name !== 'TaskSetNotFoundException') throw error;
       }
+      break;
+    case 'SetDesiredCount':
+      await services.setDesiredCount(cluster, name, operation.desiredCount);
+      break;
+    case 'DeleteService':
+      // After the scale-down; `force` in case Application Auto Scaling raised the count in between.
+      await services.removeService(cluster, name, { force: true });
+      break;
+    default: {
+      const never: never = operation;
+      throw new Error(`unexpected service operation ${JSON.stringify(never)}`);
     }
   }
 }

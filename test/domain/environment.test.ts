@@ -406,6 +406,23 @@ describe('the engine in the log', () => {
     expect(state.revisions.map((r) => displayStatus(r))).toEqual(['Undeploying', 'Deploying']);
   });
 
+  it('ServiceUpdateRefused: the latest refusal kept (its reason cut to 160 characters), counted per step; DeploymentResumed clears it; after the deployment it changes nothing', () => {
+    const long = `InvalidParameterException: ${'x'.repeat(200)}`;
+    let state = fold([{ type: 'ServiceUpdateRefused', key: 'svc-a-2-b', operation: 'CreateTaskSet', reason: long, at: T0 + 1000 }], deployingTwo())!;
+    expect(state.engine?.serviceRefusal).toEqual({ key: 'svc-a-2-b', operation: 'CreateTaskSet', reason: `${long.slice(0, 159)}…`, at: T0 + 1000, count: 1 });
+    // The same step sent again (`-r1`) and refused again: 2. Another step: 1 again.
+    state = fold([{ type: 'ServiceUpdateRefused', key: 'svc-a-2-b-r1', operation: 'CreateTaskSet', reason: 'AccessDeniedException: no', at: T0 + 2000 }], state)!;
+    expect(state.engine?.serviceRefusal).toMatchObject({ key: 'svc-a-2-b-r1', reason: 'AccessDeniedException: no', count: 2 });
+    state = fold([{ type: 'ServiceUpdateRefused', key: 'svc-a-2-c', operation: 'ScaleTaskSet', reason: 'ClientException: no', at: T0 + 3000 }], state)!;
+    expect(state.engine?.serviceRefusal).toMatchObject({ key: 'svc-a-2-c', operation: 'ScaleTaskSet', count: 1 });
+    // The planner's doing, not the fold's: the revision table shows nothing until it says Stuck.
+    expect(state.revisions.map((r) => displayStatus(r))).toEqual(['Undeploying', 'Deploying']);
+    expect(fold([{ type: 'DeploymentResumed', at: T0 + 4000 }], state)!.engine?.serviceRefusal).toBeUndefined();
+    const done = fold([{ type: 'DeploymentCompleted', revision: 2, retired: [{ revision: 1, status: 'Inactive' }], at: T0 + 5000 }], state)!;
+    const late = fold([{ type: 'ServiceUpdateRefused', key: 'svc-a-2-c', operation: 'ScaleTaskSet', reason: 'ClientException: no', at: T0 + 6000 }], done)!;
+    expect(late).toEqual({ ...done, version: done.version + 1, updatedAt: new Date(T0 + 6000).toISOString() });
+  });
+
   it('completion: the target Active, the drained revision Inactive (or Reverted after a rollback)', () => {
     const done = fold([{ type: 'DeploymentCompleted', revision: 2, retired: [{ revision: 1, status: 'Inactive' }], at: T0 + 5000 }], deployingTwo())!;
     expect(done.revisions.map((r) => [r.revision, r.status, r.desired, r.current])).toEqual([

@@ -9,6 +9,7 @@ import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
 import { Harness } from '../../local/harness';
 import { deploymentStateChangeDetailSchema } from '../../events/notifications';
+import { environmentStatus } from '../../functions/api/views';
 
 const NAME = 'Web/Prod';
 const SERVICE = 'Web-Prod';
@@ -119,6 +120,43 @@ describe('a Service environment on the harness', () => {
     const service = await h.world.describeService('default', SERVICE);
     expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 6]]);
     expect((await census(h)).healthy).toEqual({ '1': 6 });
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('a step ECS refuses (CreateTaskSet with a NetworkConfiguration the cluster cannot run): revision 2 Stuck at once with ECS’s reason; revision 1 keeps its 6 tasks', async () => {
+    const h = await setUp();
+    await h.command({
+      type: 'UpdateEnvironment',
+      name: NAME,
+      baseRevision: 1,
+      patch: { ...spec(h), TaskDefinition: 'web:2', Service: { ...spec(h).Service, NetworkConfiguration: { Subnets: ['subnet-0a1b'] } } },
+    });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    const revision2 = async () => (await h.state(NAME))?.revisions.find((r) => r.revision === 2);
+    // Stuck at once: within seconds, not after StuckAfterSeconds (300 s by default).
+    const took = await h.runUntil(async () => (await revision2())?.health === 'Stuck', 30_000);
+    expect(took).toBeLessThan(30_000);
+    expect((await revision2())?.statusReason).toMatch(/^CreateTaskSet refused by ECS: InvalidParameterException: Network Configuration is not valid/);
+    // Retried at a sane pace: over the next 10 minutes a handful of refusals, not one every 2 s.
+    await h.runFor(600_000);
+    const refused = (await h.eventLog.readEvents(NAME)).flatMap((e) => (e.event.type === 'ServiceUpdateRefused' ? [e.event] : []));
+    // Refused at 0 s, then sent again 30 s, 60 s, 120 s and 240 s after each refusal (the next would be 300 s later: past the 10 minutes).
+    expect(refused.slice(1).map((e, i) => Math.round((e.at - refused[i]!.at) / 1000))).toEqual([30, 60, 120, 240]);
+    expect(refused.every((e) => e.operation === 'CreateTaskSet')).toBe(true);
+    expect(new Set(refused.map((e) => e.key)).size).toBe(refused.length); // once per key
+    // Failing after FailingAfterSeconds (900 s by default) — not yet; still Stuck, still saying why.
+    expect(await revision2()).toMatchObject({ status: 'Deploying', health: 'Stuck', statusReason: expect.stringContaining('Network Configuration is not valid') });
+    expect(table(await h.state(NAME))).toEqual([
+      [1, 'Undeploying', 6, 6],
+      [2, 'Stuck', 0, 0],
+    ]);
+    expect((await census(h)).running).toEqual({ '1': 6 });
+    // describe-environment-status says why.
+    const status = environmentStatus((await h.state(NAME))!);
+    expect(status.Status).toBe('Stuck');
+    expect(status.Revisions.find((r) => r.EnvironmentRevision === 2)).toMatchObject({ Status: 'Stuck', StatusReason: expect.stringMatching(/^CreateTaskSet refused by ECS: InvalidParameterException: Network Configuration is not valid/) });
+    // Recorded, not thrown: the executor logged no error.
     expect(h.errors).toEqual([]);
     await h.stop();
   });

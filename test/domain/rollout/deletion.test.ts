@@ -233,6 +233,25 @@ describe('planDeletion: a Service', () => {
     });
   });
 
+  it('a step ECS refused (the executor’s ServiceUpdateRefused): Stuck at once, with ECS’s reason; the step still goes, with the next minute’s key', () => {
+    const state = deleting(web, 0);
+    const active = withService({ status: 'ACTIVE', deploymentController: 'EXTERNAL', desiredCount: 0, taskSets: [], events: [] });
+    const first = planDeletion(state.engine!, active, T1);
+    const ECS_SAYS = 'AccessDeniedException: User is not authorized to perform: ecs:DeleteService';
+    const refused = fold([...first.events, { type: 'ServiceUpdateRefused', key: first.actions[0]!.key, operation: 'DeleteService', reason: ECS_SAYS, at: T1 + 500 }], state)!;
+
+    const planned = planDeletion(refused.engine!, active, T1 + 60_000);
+
+    const REASON = `delete-environment: DeleteService refused by ECS: ${ECS_SAYS}`;
+    expect(planned.events).toEqual([{ type: 'DeploymentStuck', reason: REASON, at: T1 + 60_000 }]);
+    expect(planned.actions.map((a) => a.key)).toEqual([`delete-${fnv1a64(DELETION)}-${state.epoch}-${Math.floor((T1 + 60_000) / 60_000)}`]);
+    const stuck = fold(planned.events, refused)!;
+    expect(environmentSummary(stuck).status).toBe('Stuck');
+    expect(stuck.revisions.find((r) => r.revision === 1)?.statusReason).toBe(REASON);
+    // Said once: the next plan adds nothing.
+    expect(planDeletion(stuck.engine!, active, T1 + 62_000).events).toEqual([]);
+  });
+
   it('still ACTIVE after StuckAfterSeconds (the executor keeps failing): Stuck with what ECS says', () => {
     const state = deleting({ ...web, DeploymentConfiguration: { Method: 'Rolling', StuckAfterSeconds: 30 } }, 0);
     const active = withService({ status: 'ACTIVE', desiredCount: 0, taskSets: [], events: ['(service Fleet-Logs) was unable to place a task.'] });

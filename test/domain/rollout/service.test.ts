@@ -24,6 +24,11 @@ function spec(revision: number, desiredCount: number, configuration: DeploymentC
 
 /** Revision 1 Active (unless `first`), revision 2 deploying. */
 function deploying(desiredCount: number, configuration: DeploymentConfiguration, first = false): PlannerState {
+  return deployingEnvironment(desiredCount, configuration, first).engine!;
+}
+
+/** The same, the whole environment (to fold what the engine records into it). */
+function deployingEnvironment(desiredCount: number, configuration: DeploymentConfiguration, first = false): EnvironmentState {
   const events: EnvironmentEvent[] = [
     { type: 'EnvironmentCreated', name: NAME, at: AT },
     { type: 'RevisionCreated', revision: 1, spec: spec(1, desiredCount, configuration), at: AT },
@@ -37,7 +42,7 @@ function deploying(desiredCount: number, configuration: DeploymentConfiguration,
   } else {
     state = then(state, { type: 'DeployRevision', name: NAME, revision: 1, at: AT });
   }
-  return state.engine!;
+  return state;
 }
 
 function then(state: EnvironmentState, command: EnvironmentCommand): EnvironmentState {
@@ -196,6 +201,94 @@ describe('planService: completion', () => {
     const p = plan(stuck, observed(3, [taskSet('s1', 1, 3, 3, { status: 'PRIMARY' })]), T0 + 1000);
     expect(p.actions).toEqual([]);
     expect(p.events.find((e) => e.type === 'DeploymentStuck')).toMatchObject({ reason: expect.stringMatching(/^MinHealthyPercent 100 and MaxPercent 100 leave no room/) });
+  });
+});
+
+describe('planService: a step ECS refused (the executor’s ServiceUpdateRefused)', () => {
+  // D = 6 at (100, 150), old set s1 at 6 ready, no set of revision 2 yet: room floor(9) − 6 = 3 → CreateTaskSet web:2 at 50 %.
+  const configuration: DeploymentConfiguration = { MinHealthyPercent: 100, MaxPercent: 150, StuckAfterSeconds: 600, FailingAfterSeconds: 300 };
+  const before = observed(6, [taskSet('s1', 1, 6, 6, { status: 'PRIMARY' })]);
+  const ECS_SAYS = 'InvalidParameterException: Network Configuration is not valid for the given networkMode of this task definition.';
+  const REASON = `CreateTaskSet refused by ECS: ${ECS_SAYS}`;
+  const revision2 = (state: EnvironmentState) => state.revisions.find((r) => r.revision === 2);
+
+  /** Given the first step sent at T0 + 1 s and refused at T0 + 1.5 s. */
+  function refusedOnce() {
+    const start = deployingEnvironment(6, configuration);
+    const first = plan(start.engine!, before, T0 + 1000);
+    expect(withoutTokens(operations(first))).toEqual([{ op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 50, clientToken: '…' }]);
+    const key = first.actions[0]!.key;
+    const refused = fold([...first.events, { type: 'ServiceUpdateRefused', key, operation: 'CreateTaskSet', reason: ECS_SAYS, at: T0 + 1500 }], start)!;
+    return { key, refused };
+  }
+
+  it('the next plan turns the deployment Stuck at once, with ECS’s reason; the step is held, not sent again, until its back-off (30 s)', () => {
+    const { refused } = refusedOnce();
+    expect(refused.engine?.serviceRefusal).toMatchObject({ operation: 'CreateTaskSet', reason: ECS_SAYS, at: T0 + 1500, count: 1 });
+
+    const p = plan(refused.engine!, before, T0 + 3000);
+
+    expect(p.events.filter((e) => e.type === 'DeploymentStuck')).toEqual([{ type: 'DeploymentStuck', reason: REASON, at: T0 + 3000 }]);
+    expect(p.actions).toEqual([]);
+    // min(the retry at 1.5 s + 30 s, Failing at 3 s + 300 s)
+    expect(p.wakeAt).toBe(T0 + 31_500);
+    // The revision table (describe-environment-status) shows it: revision 2 Stuck, with the reason.
+    const after = fold(p.events, refused)!;
+    expect(revision2(after)).toMatchObject({ status: 'Deploying', health: 'Stuck', statusReason: REASON });
+  });
+
+  it('after the back-off the step goes again under a new key; refused again, the next wait is twice as long (60 s)', () => {
+    const { key, refused } = refusedOnce();
+    const stuck = fold(plan(refused.engine!, before, T0 + 3000).events, refused)!;
+
+    const retry = plan(stuck.engine!, before, T0 + 31_500);
+    expect(retry.actions.map((a) => a.key)).toEqual([`${key}-r1`]);
+    expect(withoutTokens(operations(retry))).toEqual([{ op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 50, clientToken: '…' }]);
+    expect(retry.events.map((e) => e.type)).not.toContain('DeploymentStuck'); // already says so
+    expect(retry.wakeAt).toBe(T0 + 33_500); // the usual look 2 s after a call
+
+    const again = fold([...retry.events, { type: 'ServiceUpdateRefused', key: `${key}-r1`, operation: 'CreateTaskSet', reason: ECS_SAYS, at: T0 + 32_000 }], stuck)!;
+    expect(again.engine?.serviceRefusal?.count).toBe(2);
+    const held = plan(again.engine!, before, T0 + 34_000);
+    expect(held.actions).toEqual([]);
+    expect(held.wakeAt).toBe(T0 + 92_000); // 32 s + 60 s
+  });
+
+  it('Stuck for FailingAfterSeconds (300 s) → Failing, with the same reason', () => {
+    const { refused } = refusedOnce();
+    const stuck = fold(plan(refused.engine!, before, T0 + 3000).events, refused)!;
+    const p = plan(stuck.engine!, before, T0 + 303_000);
+    expect(p.events.filter((e) => e.type === 'DeploymentFailing')).toEqual([{ type: 'DeploymentFailing', reason: REASON, at: T0 + 303_000 }]);
+    expect(revision2(fold(p.events, stuck)!)).toMatchObject({ health: 'Failing', statusReason: REASON });
+  });
+
+  it('progress (the task set made after all, its tasks ready) → DeploymentResumed, which clears the refusal', () => {
+    const { refused } = refusedOnce();
+    const stuck = fold(plan(refused.engine!, before, T0 + 3000).events, refused)!;
+    const p = plan(stuck.engine!, observed(6, [taskSet('s1', 1, 6, 6, { status: 'PRIMARY' }), taskSet('s2', 2, 3, 3, { D: 6 })]), T0 + 10_000);
+    expect(p.events.map((e) => e.type)).toContain('DeploymentResumed');
+    expect(p.events.map((e) => e.type)).not.toContain('DeploymentStuck');
+    const resumed = fold(p.events, stuck)!;
+    expect(resumed.engine?.serviceRefusal).toBeUndefined();
+    expect(revision2(resumed)).toMatchObject({ health: undefined, statusReason: undefined });
+  });
+
+  it('already Stuck for another reason: it now says ECS’s, and Failing comes FailingAfterSeconds after it first went Stuck', () => {
+    const { refused } = refusedOnce();
+    const earlier = fold([{ type: 'DeploymentStuck', reason: 'no progress for 600 s', at: T0 + 1200 }], refused)!;
+    const p = plan(earlier.engine!, before, T0 + 3000);
+    expect(p.events.filter((e) => e.type === 'DeploymentStuck')).toEqual([{ type: 'DeploymentStuck', reason: REASON, at: T0 + 3000 }]);
+    const stuck = fold(p.events, earlier)!;
+    expect(stuck.engine?.health).toEqual({ status: 'Stuck', since: T0 + 1200, reason: REASON });
+    expect(plan(stuck.engine!, before, T0 + 301_200).events.filter((e) => e.type === 'DeploymentFailing')).toEqual([{ type: 'DeploymentFailing', reason: REASON, at: T0 + 301_200 }]);
+  });
+
+  it('a refusal of another step (the service changed since) does not hold this one, nor make it Stuck', () => {
+    const start = deployingEnvironment(6, configuration);
+    const other = fold([{ type: 'ServiceUpdateRefused', key: 'svc-0-0-0', operation: 'ScaleTaskSet', reason: 'InvalidParameterException: no', at: T0 + 500 }], start)!;
+    const p = plan(other.engine!, before, T0 + 1000);
+    expect(p.events.map((e) => e.type)).not.toContain('DeploymentStuck');
+    expect(withoutTokens(operations(p))).toEqual([{ op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 50, clientToken: '…' }]);
   });
 });
 
