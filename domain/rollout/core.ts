@@ -52,7 +52,7 @@ import {
 import { planReplace } from './daemon-replace';
 import type { ReplaceCandidate } from './daemon-replace';
 import { planSurge } from './daemon-surge';
-import { canaryInstances, countBreaker, readAlarms, tripEvent, watching } from './safety';
+import { canaryInstances, countBreaker, readAlarms, safetyGate, watching } from './safety';
 import { planService } from './service';
 
 type StartKind = 'retry' | 'lost' | 'replaced' | 'new';
@@ -159,20 +159,8 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   events.push(...alarms.events);
   const breaker = countBreaker(state, observed, N, now);
   events.push(...breaker.events);
-  const trip = alarms.trip ?? breaker.trip;
-  if (trip && watching(state)) {
-    events.push(tripEvent(state, trip, now));
-    return { events, actions: [] };
-  }
-  if (state.phase?.phase === 'Halted') {
-    // Nothing moves until a rollback or a new deployment; Stuck turns Failing as usual.
-    const halted = state.health;
-    if (halted?.status === 'Stuck' && now - halted.since >= config.FailingAfterSeconds * 1000) {
-      events.push({ type: 'DeploymentFailing', reason: halted.reason, at: now });
-      return { events, actions: [] };
-    }
-    return { events, actions: [], wakeAt: halted?.status === 'Stuck' ? halted.since + config.FailingAfterSeconds * 1000 : undefined };
-  }
+  const stopped = safetyGate(state, alarms.trip ?? breaker.trip, events, now);
+  if (stopped) return stopped;
 
   // ── Completion ──
   // A revision whose tasks keep exiting is not done, even at an instant when every copy is up.

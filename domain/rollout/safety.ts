@@ -39,7 +39,7 @@ import { isoFromMs } from '../time';
 import type { BreakerRecord, StoppedTargetTask } from './circuit-breaker';
 import { breakerVerdict, countBreakerFailures, newBreakerRecord } from './circuit-breaker';
 import { shortId } from './keys';
-import type { AlarmReading, KnownAlarm, Observed, ObservedServiceTask, ObservedTask, PlannerEvent, PlannerState, SafetyTrigger } from './types';
+import type { AlarmReading, KnownAlarm, Observed, ObservedServiceTask, ObservedTask, Plan, PlannerEvent, PlannerState, SafetyTrigger } from './types';
 
 /** Stopped tasks are kept in the picture this long (observation.ts `STOPPED_KEPT_MS`): a counted one is forgotten after. */
 const BREAKER_FORGET_MS = 60 * 60_000;
@@ -139,4 +139,25 @@ export function tripEvent(state: PlannerState, trip: Trip, now: number): Planner
   }
   const why = trip.rollback ? `${trip.reason}; halted: no earlier revision to roll back to` : `${trip.reason}; halted (Rollback: false)`;
   return { type: 'DeploymentHalted', trigger: trip.trigger, reason: why, at: now };
+}
+
+/**
+ * The gate every rollout (Daemon and Service) passes before it moves: a trip of a deployment that
+ * watches → its `RollbackTriggered` or `DeploymentHalted`, and nothing else; a halted deployment →
+ * nothing moves until a rollback or a new deployment, Stuck turning Failing as usual. Appends to
+ * `events` (what the plan recorded so far) and returns the plan to return, or undefined to go on.
+ */
+export function safetyGate(state: PlannerState, trip: Trip | undefined, events: PlannerEvent[], now: number): Plan | undefined {
+  if (trip && watching(state)) {
+    events.push(tripEvent(state, trip, now));
+    return { events, actions: [] };
+  }
+  if (state.phase?.phase !== 'Halted') return undefined;
+  const halted = state.health;
+  const failingAt = halted?.status === 'Stuck' ? halted.since + state.configuration.FailingAfterSeconds * 1000 : undefined;
+  if (halted?.status === 'Stuck' && failingAt !== undefined && now >= failingAt) {
+    events.push({ type: 'DeploymentFailing', reason: halted.reason, at: now });
+    return { events, actions: [] };
+  }
+  return { events, actions: [], wakeAt: failingAt };
 }

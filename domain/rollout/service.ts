@@ -53,7 +53,7 @@ import { planRolling } from './service-rolling';
 import { CANARY_TASK_START, stepCanaryTask } from './service-canary-task';
 import type { CanaryTaskRead } from './service-canary-task';
 import type { RollingStep, TaskSetView } from './service-rolling';
-import { canaryTaskTrip, countServiceBreaker, readAlarms, tripEvent, watching } from './safety';
+import { canaryTaskTrip, countServiceBreaker, readAlarms, safetyGate, tripEvent, watching } from './safety';
 import { refusalBackoffMs, serviceRetryKey, serviceStepKey } from './keys';
 
 /** The `deploymentId` of a scale-environment action (not part of any deployment). */
@@ -163,20 +163,8 @@ export function planService(state: PlannerState, observed: Observed, now: number
   const targetTasks = exists ? service.taskSets.filter((s) => s.revision === T).flatMap((s) => s.tasks) : [];
   const breaker = countServiceBreaker(state, targetTasks, D, now);
   events.push(...breaker.events);
-  const trip = alarms.trip ?? breaker.trip;
-  if (trip && watching(state)) {
-    events.push(tripEvent(state, trip, now));
-    return { events, actions: [] };
-  }
-  if (state.phase?.phase === 'Halted') {
-    // Nothing moves until a rollback or a new deployment; Stuck turns Failing as usual.
-    const halted = state.health;
-    if (halted?.status === 'Stuck' && now - halted.since >= config.FailingAfterSeconds * 1000) {
-      events.push({ type: 'DeploymentFailing', reason: halted.reason, at: now });
-      return { events, actions: [] };
-    }
-    return { events, actions: [], wakeAt: halted?.status === 'Stuck' ? halted.since + config.FailingAfterSeconds * 1000 : undefined };
-  }
+  const stopped = safetyGate(state, alarms.trip ?? breaker.trip, events, now);
+  if (stopped) return stopped;
 
   const blockers: string[] = [];
   const operations: ServiceOperation[] = [];
