@@ -134,6 +134,10 @@ export const ECS_CALLS = Object.freeze({
   listTaskPage(listed: number): EcsCalls {
     return listed === 0 ? { ListTasks: 1 } : { ListTasks: 1, DescribeTasks: describeCalls(listed) };
   },
+  /** One page of ListTasks (no Describe). */
+  listTaskArnPage(): EcsCalls {
+    return { ListTasks: 1 };
+  },
   /** `named`: the task ARNs described (no call for none). */
   describeTasks(named: number): EcsCalls {
     return named === 0 ? {} : { DescribeTasks: describeCalls(named) };

@@ -56,6 +56,7 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
         listTasks: world.listTasks.bind(world),
         listContainerInstanceArnPage: world.listContainerInstanceArnPage.bind(world),
         listTaskPage: world.listTaskPage.bind(world),
+        listTaskArnPage: world.listTaskArnPage.bind(world),
         lookUpTasks: world.lookUpTasks.bind(world),
         startTask: (input) => (onEcsCall('StartTask', Date.now()), world.startTask(input)),
         stopTask: (c, t, r) => (onEcsCall('StopTask', Date.now()), world.stopTask(c, t, r)),

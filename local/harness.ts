@@ -247,6 +247,7 @@ export class Harness {
         count(ECS_CALLS.listTaskPage(page.items.length));
         return page;
       },
+      listTaskArnPage: (c, s, desired, token) => (count(ECS_CALLS.listTaskArnPage()), throttled(cluster.listTaskArnPage(c, s, desired, token))),
       lookUpTasks: async (c, arns) => {
         count(ECS_CALLS.describeTasks(new Set(arns).size));
         return throttled(cluster.lookUpTasks(c, arns));
@@ -272,6 +273,7 @@ export class Harness {
       listTasks: (c, s) => cluster.listTasks(c, s),
       listContainerInstanceArnPage: (c, f, status, token) => cluster.listContainerInstanceArnPage(c, f, status, token),
       listTaskPage: (c, s, desired, token) => cluster.listTaskPage(c, s, desired, token),
+      listTaskArnPage: (c, s, desired, token) => cluster.listTaskArnPage(c, s, desired, token),
       lookUpTasks: (c, arns) => cluster.lookUpTasks(c, arns),
       startTask: async (input) => {
         const result = await cluster.startTask(input);

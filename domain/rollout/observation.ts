@@ -2,9 +2,9 @@
  * The engine's picture of the cluster between full looks: what a reconcile plans with, kept up to
  * date by ECS's own events instead of being listed again every time.
  *
- * A full look at 10,000 instances is about 300 ECS read calls (instances listed by status, tasks
- * listed and described, 100 a call), and ECS allows 20 a second: fifteen seconds of the account's
- * read rate for one plan. So the engine looks in full only when it has to, and otherwise folds what
+ * A full look at 10,000 instances is about 200 ECS read calls (instances listed by status, tasks
+ * listed, 100 a call; 100 more to describe the tasks when there is no old picture to vouch for them,
+ * `toDescribe`), and ECS allows 20 a second: ten seconds of the account's read rate for one plan. So the engine looks in full only when it has to, and otherwise folds what
  * ECS said since (task and container-instance state change events, carried to the reconciler in its
  * requests) into the picture it kept (`fold`):
  *
@@ -13,7 +13,8 @@
  *   at rest: no event is routed to it); or it is older than `FULL_LOOK_EVERY_MS`, the backstop for
  *   an event EventBridge never delivered.
  * - **A full look** (`afterFullLook`): the instances of the group (listed by status), the tasks that
- *   want to run (listed and described with their tags), and — described by ARN — the tasks of the
+ *   want to run (listed; described with their tags unless the old picture vouches for them,
+ *   `toDescribe`), and — described by ARN — the tasks of the
  *   old picture that are no longer listed (they stopped: ECS describes stopped tasks for an hour).
  *   With no old picture, every task of the environment, stopped ones included, is listed.
  * - **A change** (`fold`): a task event is taken when it is newer than what the picture has (ECS's
@@ -170,6 +171,30 @@ export function afterFullLook(
     toLookUp: new Set(),
     relist: false,
   };
+}
+
+/**
+ * Of the ARNs a RUNNING listing shows (ListTasks, desiredStatus RUNNING), those a full look must
+ * describe, and the sightings the old picture vouches for. A task the old picture has RUNNING with
+ * desired status RUNNING that ECS still lists as wanting to run is unchanged in everything the
+ * planner reads: ECS never moves a task back from RUNNING, nor to another instance, and stopping it
+ * would set its desired status to STOPPED (so it would not be listed). Its health can change,
+ * though: when the revision has a health check (`healthChecked`), every listed task is described.
+ * At 10,000 tasks this saves 100 DescribeTasks calls a look: 6 s of ECS's read rate.
+ *
+ * Old picture {t1 RUNNING/RUNNING, t2 PENDING/RUNNING, t3 STOPPED}, listing [t1, t2, t4]:
+ * healthChecked false → describe [t2, t4], known [t1]; healthChecked true → describe [t1, t2, t4].
+ */
+export function toDescribe(previous: Observation, listed: readonly string[], healthChecked: boolean): { describe: string[]; known: TaskSighting[] } {
+  if (healthChecked) return { describe: [...listed], known: [] };
+  const describe: string[] = [];
+  const known: TaskSighting[] = [];
+  for (const arn of listed) {
+    const seen = previous.tasks.get(arn);
+    if (seen && seen.lastStatus === 'RUNNING' && seen.desiredStatus === 'RUNNING') known.push(seen);
+    else describe.push(arn);
+  }
+  return { describe, known };
 }
 
 /** The tasks of the old picture a RUNNING listing no longer shows (to be described by ARN). */

@@ -98,6 +98,10 @@ export class BudgetedCluster implements Cluster {
         estimate: () => ECS_CALLS.listTaskPage(1),
         actual: (_args, page) => ECS_CALLS.listTaskPage(page.items.length),
       },
+      listTaskArnPage: {
+        cluster: ([cluster]) => cluster,
+        estimate: () => ECS_CALLS.listTaskArnPage(),
+      },
       lookUpTasks: {
         cluster: ([cluster]) => cluster,
         // Exact: one DescribeTasks per 100 ARNs named, whatever comes back.
@@ -128,6 +132,10 @@ export class BudgetedCluster implements Cluster {
 
   listTaskPage(...args: Args<'listTaskPage'>): Promise<Result<'listTaskPage'>> {
     return this.call('listTaskPage', args);
+  }
+
+  listTaskArnPage(...args: Args<'listTaskArnPage'>): Promise<Result<'listTaskArnPage'>> {
+    return this.call('listTaskArnPage', args);
   }
 
   lookUpTasks(...args: Args<'lookUpTasks'>): Promise<Result<'lookUpTasks'>> {

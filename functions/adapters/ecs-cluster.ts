@@ -161,6 +161,13 @@ export class EcsCluster implements Cluster {
     return { items: await this.lookUpTasks(cluster, page.taskArns ?? []), nextToken: page.nextToken || undefined };
   }
 
+  async listTaskArnPage(cluster: string, startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED', nextToken?: string): Promise<Page<string>> {
+    const page = await this.client.send(
+      new ListTasksCommand({ cluster, startedBy, desiredStatus, maxResults: ECS_PAGE_SIZE, ...(nextToken !== undefined ? { nextToken } : {}) }),
+    );
+    return { items: page.taskArns ?? [], nextToken: page.nextToken || undefined };
+  }
+
   async lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]> {
     const tasks: ClusterTask[] = [];
     for (const chunk of chunks(unique(taskArns), ECS_DESCRIBE_CHUNK)) {

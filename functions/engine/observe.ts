@@ -4,10 +4,11 @@
  * due, and what each change does), plus the few ECS calls a reconcile still needs:
  *
  * - a full look (`fullLookReason`): the group's instances listed by status (ACTIVE, then DRAINING;
- *   no Describe), the tasks that want to run (ListTasks + DescribeTasks with tags), and the tasks of
- *   the old picture that are no longer listed, described by ARN (they stopped). With no old picture:
- *   every task of the environment, stopped ones included (`listTasks`). At 10,000 instances and as
- *   many tasks: 100 + 100 + 100 calls;
+ *   no Describe), the tasks that want to run (ListTasks; DescribeTasks with tags of those the old
+ *   picture cannot vouch for, `toDescribe`), and the tasks of the old picture that are no longer
+ *   listed, described by ARN (they stopped). With no old picture: every task of the environment,
+ *   stopped ones included, listed and described. At 10,000 instances and as many tasks: 100 + 100
+ *   calls (+ 100 DescribeTasks with no old picture, or when the revision has a health check);
  * - otherwise: DescribeTasks for the tasks whose event did not say their revision, and for those
  *   waiting for a health verdict (at most every HEALTH_POLL_MS); the instances listed again only
  *   when a change could not be placed (a `task:group` query). Usually no call at all.
@@ -16,7 +17,7 @@
  */
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { Observation, ObservationChange, Observed, ObservedInstance, PlannerState, TaskSighting } from '../../domain/rollout';
-import { afterFullLook, fold, fullLookReason, healthToLookUp, keepNewer, observedFrom, parseTaskGroup, prune, vanished } from '../../domain/rollout';
+import { afterFullLook, fold, fullLookReason, healthToLookUp, keepNewer, observedFrom, parseTaskGroup, prune, toDescribe, vanished } from '../../domain/rollout';
 import type { Cluster, ClusterTask, Page, TaskDefinitions } from '../ports';
 
 /** Vanished tasks beyond this many are found by listing the stopped ones instead of describing each. */
@@ -45,7 +46,7 @@ export async function observe(
   let observation: Observation;
   let changed = reason !== undefined || changes.length > 0;
   if (reason !== undefined) {
-    observation = fold(await fullLook(deps.cluster, engine, previous, now), changes, engine);
+    observation = fold(await fullLook(deps.cluster, engine, previous, now, targetHealthChecked), changes, engine);
   } else {
     observation = fold(previous!, changes, engine);
     if (observation.relist) {
@@ -94,18 +95,24 @@ async function listTasks(cluster: Cluster, engine: PlannerState, desiredStatus: 
   return tasks.flatMap((t) => sighting(t, engine.environment) ?? []);
 }
 
-async function fullLook(cluster: Cluster, engine: PlannerState, previous: Observation | undefined, now: number): Promise<Observation> {
-  const [instances, running] = await Promise.all([listInstances(cluster, engine), listTasks(cluster, engine, 'RUNNING')]);
-  const tasks = running;
+async function fullLook(cluster: Cluster, engine: PlannerState, previous: Observation | undefined, now: number, healthChecked: boolean): Promise<Observation> {
   if (!previous) {
+    const [instances, running] = await Promise.all([listInstances(cluster, engine), listTasks(cluster, engine, 'RUNNING')]);
+    const tasks = [...running, ...(await listTasks(cluster, engine, 'STOPPED'))];
+    return afterFullLook(engine, { instances: [...instances].map(([arn, status]) => ({ arn, status })), tasks }, now);
+  }
+  // With an old picture, the RUNNING listing is ARNs only; only what the picture cannot vouch for is described.
+  const [instances, listed] = await Promise.all([
+    listInstances(cluster, engine),
+    allPages((token) => cluster.listTaskArnPage(engine.cluster, startedByOf(engine.environment), 'RUNNING', token)),
+  ]);
+  const { describe, known } = toDescribe(previous, listed, healthChecked);
+  const tasks = [...known, ...(await cluster.lookUpTasks(engine.cluster, describe)).flatMap((t) => sighting(t, engine.environment) ?? [])];
+  const gone = vanished(previous, tasks);
+  if (gone.length > MAX_VANISHED_LOOKUPS) {
     tasks.push(...(await listTasks(cluster, engine, 'STOPPED')));
-  } else {
-    const gone = vanished(previous, tasks);
-    if (gone.length > MAX_VANISHED_LOOKUPS) {
-      tasks.push(...(await listTasks(cluster, engine, 'STOPPED')));
-    } else if (gone.length > 0) {
-      tasks.push(...(await cluster.lookUpTasks(engine.cluster, gone)).flatMap((t) => sighting(t, engine.environment) ?? []));
-    }
+  } else if (gone.length > 0) {
+    tasks.push(...(await cluster.lookUpTasks(engine.cluster, gone)).flatMap((t) => sighting(t, engine.environment) ?? []));
   }
   return afterFullLook(engine, { instances: [...instances].map(([arn, status]) => ({ arn, status })), tasks }, now);
 }

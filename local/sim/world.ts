@@ -587,6 +587,16 @@ export class SimulatedCluster implements Cluster, Services {
     return { items: page.items.map((task) => this.toClusterTask(task)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   }
 
+  /** One page of ListTasks (by desired status, in creation order): ARNs only. */
+  async listTaskArnPage(cluster: string, startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED', nextToken?: string): Promise<Page<string>> {
+    this.maybeThrottle();
+    this.charge(ECS_CALLS.listTaskArnPage());
+    const name = this.requireCluster(cluster);
+    this.forgetOldTasks();
+    const all = [...this.tasks.values()].filter((task) => task.cluster === name && task.startedBy === startedBy && task.desiredStatus === desiredStatus);
+    return simPage(all.map((task) => task.arn), nextToken, (arn) => arn);
+  }
+
   async lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]> {
     const named = [...new Set(taskArns)];
     if (named.length === 0) return [];

@@ -20,6 +20,7 @@ import {
   prune,
   STOPPED_KEPT_MS,
   taskGroup,
+  toDescribe,
   vanished,
 } from '../../../domain/rollout';
 
@@ -163,6 +164,25 @@ describe('after a full look', () => {
     // t1 is not listed any more; t2 was already STOPPED: only t1 is described.
     expect(vanished(previous, [])).toEqual([T1]);
     expect(vanished(previous, [sighting(T1)])).toEqual([]);
+  });
+
+  it('a listed task the old picture has RUNNING (desired RUNNING) is not described again — unless the revision has a health check', () => {
+    const T3 = 'arn:aws:ecs:us-east-1:123456789012:task/default/t3';
+    const T4 = 'arn:aws:ecs:us-east-1:123456789012:task/default/t4';
+    const previous = given({
+      tasks: new Map([
+        [T1, sighting(T1)],
+        [T2, sighting(T2, { lastStatus: 'PENDING' })],
+        [T3, sighting(T3, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' })],
+      ]),
+    });
+    // Listed t1, t2, t4: t1 is vouched for (RUNNING/RUNNING); t2 was PENDING (it may be RUNNING now);
+    // t4 is unknown. With a health check, t1's verdict may have changed: all three are described.
+    expect(toDescribe(previous, [T1, T2, T4], false)).toEqual({ describe: [T2, T4], known: [sighting(T1)] });
+    expect(toDescribe(previous, [T1, T2, T4], true)).toEqual({ describe: [T1, T2, T4], known: [] });
+    // A task the picture saw asked to stop (desired STOPPED) but listed as wanting to run is described.
+    const stopping = given({ tasks: new Map([[T1, sighting(T1, { desiredStatus: 'STOPPED' })]]) });
+    expect(toDescribe(stopping, [T1], false)).toEqual({ describe: [T1], known: [] });
   });
 });
 

@@ -34,6 +34,7 @@ function recorder() {
     listTasks: async (cluster, startedBy) => (log.push(`listTasks ${cluster} ${startedBy}`), answers.tasks),
     listContainerInstanceArnPage: async (cluster, filter, status) => (log.push(`listContainerInstanceArnPage ${cluster} ${filter ?? ''} ${status}`), { items: answers.instances.map((i) => i.arn) }),
     listTaskPage: async (cluster, startedBy, desired) => (log.push(`listTaskPage ${cluster} ${startedBy} ${desired}`), { items: answers.tasks.filter((t) => t.desiredStatus === desired) }),
+    listTaskArnPage: async (cluster, startedBy, desired) => (log.push(`listTaskArnPage ${cluster} ${startedBy} ${desired}`), { items: answers.tasks.filter((t) => t.desiredStatus === desired).map((t) => t.arn) }),
     lookUpTasks: async (cluster, arns) => (log.push(`lookUpTasks ${cluster} ${arns.length}`), answers.tasks.filter((t) => arns.includes(t.arn))),
     startTask: async (input) => (log.push(`startTask ${input.cluster} ${input.containerInstances.length}`), { tasks: [], failures: [] }),
     stopTask: async (cluster, taskArn) => (log.push(`stopTask ${cluster} ${taskArn}`), undefined),
@@ -63,6 +64,14 @@ describe('BudgetedCluster', () => {
     await cluster.startTask(start('prod', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']));
     await cluster.stopTask('prod', 'task-1', 'replaced');
     expect(log).toEqual([`take prod ${MODIFY} 1`, 'startTask prod 10', `take prod ${MODIFY} 1`, 'stopTask prod task-1']);
+  });
+
+  it('takes one read call for a page of task ARNs (ListTasks, no DescribeTasks), whatever the page holds', async () => {
+    const { log, budget, inner, answers } = recorder();
+    answers.tasks = [task(1, 'RUNNING'), task(2, 'RUNNING'), task(3, 'STOPPED')];
+    const cluster = new BudgetedCluster(inner, budget);
+    expect(await cluster.listTaskArnPage('prod', 'blox/env', 'RUNNING')).toEqual({ items: ['task-1', 'task-2'] });
+    expect(log).toEqual([`take prod ${READ} 1`, 'listTaskArnPage prod blox/env RUNNING']);
   });
 
   it('estimates a listing from the size it saw last for the same cluster and startedBy, and settles the difference', async () => {

@@ -336,6 +336,18 @@ describe('EcsCluster: the calls of an incremental look', () => {
     expect(ecs.commandCalls(DescribeTasksCommand).map((call) => call.args[0].input)).toEqual([{ cluster: 'default', tasks: [taskArn(1)], include: ['TAGS'] }]);
   });
 
+  it('listTaskArnPage: one ListTasks page of a desired status, ARNs only (no DescribeTasks)', async () => {
+    ecs.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns: [taskArn(1), taskArn(2)], nextToken: 'more' });
+    ecs.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: [] });
+    expect(await cluster.listTaskArnPage('default', 'blox-0123456789abcdef', 'RUNNING')).toEqual({ items: [taskArn(1), taskArn(2)], nextToken: 'more' });
+    expect(await cluster.listTaskArnPage('default', 'blox-0123456789abcdef', 'STOPPED', 'x')).toEqual({ items: [], nextToken: undefined });
+    expect(ecs.commandCalls(ListTasksCommand).map((call) => call.args[0].input)).toEqual([
+      { cluster: 'default', startedBy: 'blox-0123456789abcdef', desiredStatus: 'RUNNING', maxResults: 100 },
+      { cluster: 'default', startedBy: 'blox-0123456789abcdef', desiredStatus: 'STOPPED', maxResults: 100, nextToken: 'x' },
+    ]);
+    expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(0);
+  });
+
   it('lookUpTasks describes the named tasks in chunks of 100 (each once), and calls nothing for none', async () => {
     expect(await cluster.lookUpTasks('default', [])).toEqual([]);
     expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(0);
