@@ -41,7 +41,9 @@
  *
  * Progress and health as for a Daemon: progress is more ready tasks of T or fewer old tasks; none for
  * StuckAfterSeconds → Stuck (the reason: the step's, or the service's latest event — ECS's placement
- * failure); Stuck for FailingAfterSeconds → Failing; progress → Resumed.
+ * failure); Stuck for FailingAfterSeconds → Failing; progress → Resumed. A step that waits for tasks
+ * while ECS's latest registration in the target group failed (`registrationFailure`: the target group
+ * at its quota of targets, say) is Stuck at once with ECS's message: those tasks never turn ready.
  *
  * Worked example (D = 4, MinHealthyPercent 50, MaxPercent 150; old set s1 of revision 1 at 4 ready tasks,
  * no task set for revision 2): planRolling → old 4 → 2 (budget 4 − 2), new 0 → 2 (room 6 − 4):
@@ -307,7 +309,11 @@ export function planService(state: PlannerState, observed: Observed, now: number
   // ── Stuck and Failing ──
   const placement = service.events.find((m) => /unable to place a task/.test(m));
   if (placement) blockers.unshift(placement);
-  const blockedNow = step?.kind === 'Blocked' ? step.reason : undefined;
+  // ECS could not register the tasks it started in the target group (its latest registration says so):
+  // those tasks never turn ready, so waiting for them is no progress — Stuck at once, with ECS's reason.
+  const registration = registrationFailure(service.events);
+  if (registration) blockers.unshift(registration);
+  const blockedNow = step?.kind === 'Blocked' ? step.reason : step?.kind === 'Wait' && !progressed ? registration : undefined;
   const stuckFor = now - lastProgressAt;
   const refused = refusal ? `${refusal.operation} refused by ECS: ${refusal.reason}` : undefined;
   if (refused && health && health.reason !== refused) {
@@ -331,6 +337,19 @@ export function planService(state: PlannerState, observed: Observed, now: number
     wake(lastProgressAt + config.StuckAfterSeconds * 1000);
   }
   return { events, actions: state.frozen ? [] : actions, wakeAt };
+}
+
+/**
+ * ECS's latest registration in the service's events (newest first), when it is a failure: "(service web)
+ * failed to register targets in (target-group arn:…) with (error You've reached the limit on the number of
+ * targets.)" — a target group at its quota (1,000 targets by default), for example. A later successful
+ * registration ("(service web) registered 1 targets in …") means registrations go through again.
+ * registrationFailure(['(service web) failed to register targets in (target-group tg) with (error E)']) === that message;
+ * registrationFailure(['(service web) registered 1 targets in (target-group tg)', '(service web) failed to …']) === undefined.
+ */
+export function registrationFailure(events: readonly string[]): string | undefined {
+  const latest = events.find((m) => /failed to register targets|\) registered \d+ targets/.test(m));
+  return latest !== undefined && /failed to register targets/.test(latest) ? latest : undefined;
 }
 
 /** How often the canary task's target is read (two reads inside one health-check interval would see the same check). */

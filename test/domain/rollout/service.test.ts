@@ -204,6 +204,35 @@ describe('planService: completion', () => {
   });
 });
 
+describe('planService: ECS could not register the new tasks in the target group (its quota of targets)', () => {
+  // D = 4 at (100, 200): old s1 at 4 ready, new s2 at 4 RUNNING but never registered (ECS's service events say
+  // why), so none ready. planRolling: old budget 4 − 4 = 0, room 8 − 4 − 4 = 0: Wait ("4 not ready").
+  const FAILED = "(service Web-Prod) failed to register targets in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef) with (error You've reached the limit on the number of targets.)";
+  const REGISTERED = '(service Web-Prod) registered 1 targets in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef)';
+  const stalled = (events: string[]): Observed => {
+    const o = observed(4, [taskSet('s1', 1, 4, 4, { status: 'PRIMARY' }), taskSet('s2', 2, 4, 0, { notReady: 4 })]);
+    return { ...o, service: { ...o.service!, events } };
+  };
+  // The last plan already saw this picture (ready 0 of the new set, 4 old tasks): nothing has moved since.
+  const seen = fold([{ type: 'DeploymentProgressed', ready: 0, old: 4, at: T0 + 1000 }], deployingEnvironment(4, { MinHealthyPercent: 100, MaxPercent: 200 }))!.engine!;
+
+  it('the latest registration failed → Stuck at once (not after StuckAfterSeconds, 300 s), with ECS’s message; nothing to call', () => {
+    const p = plan(seen, stalled([FAILED, FAILED, REGISTERED]), T0 + 3000);
+    expect(p.actions).toEqual([]);
+    expect(p.events.filter((e) => e.type === 'DeploymentStuck')).toEqual([{ type: 'DeploymentStuck', reason: FAILED, at: T0 + 3000 }]);
+  });
+
+  it('a registration that went through since (newest first) → only waiting, not Stuck', () => {
+    const p = plan(seen, stalled([REGISTERED, FAILED]), T0 + 3000);
+    expect(p.events.map((e) => e.type)).not.toContain('DeploymentStuck');
+  });
+
+  it('no registration failure at all → waiting, not Stuck (before StuckAfterSeconds)', () => {
+    const p = plan(seen, stalled([]), T0 + 3000);
+    expect(p.events.map((e) => e.type)).not.toContain('DeploymentStuck');
+  });
+});
+
 describe('planService: a step ECS refused (the executor’s ServiceUpdateRefused)', () => {
   // D = 6 at (100, 150), old set s1 at 6 ready, no set of revision 2 yet: room floor(9) − 6 = 3 → CreateTaskSet web:2 at 50 %.
   const configuration: DeploymentConfiguration = { MinHealthyPercent: 100, MaxPercent: 150, StuckAfterSeconds: 600, FailingAfterSeconds: 300 };
