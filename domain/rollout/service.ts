@@ -25,7 +25,8 @@
  *      and Application Auto Scaling change it; the rollout follows, never fights it).
  *   3. Scale: the target's task set created (CreateTaskSet) or scaled, old ones scaled down — the tasks a
  *      scale-down gives up are named (not ready ones first) and stopped before the scale is lowered, so
- *      ECS's own scale-in, which picks for zone balance, never spends a ready task the budget did not grant.
+ *      ECS's own scale-in, which picks for zone balance, never spends a ready task the budget did not grant;
+ *      at most MAX_SERVICE_STOPS of them an action (the next step goes on), none for a scale to 0.
  *   4. Converged: with BakeSeconds (a deploy), `BakeStarted` and BakeSeconds with the alarms watched, the old
  *      task sets (scaled to 0) kept; then the target's task set becomes PRIMARY, every old one is deleted; once that is done
  *      (the target PRIMARY, no other task set left but DRAINING ones without tasks) → DeploymentCompleted.
@@ -54,7 +55,7 @@ import { fnv1a64 } from '../identity';
 import { planRolling } from './service-rolling';
 import { CANARY_TASK_START, stepCanaryTask } from './service-canary-task';
 import type { CanaryTaskRead } from './service-canary-task';
-import type { RollingStep, TaskSetView } from './service-rolling';
+import type { RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
 import { canaryTaskTrip, countServiceBreaker, readAlarms, safetyGate, tripEvent, watching } from './safety';
 import { refusalBackoffMs, serviceRetryKey, serviceStepKey } from './keys';
 
@@ -238,13 +239,13 @@ export function planService(state: PlannerState, observed: Observed, now: number
         for (const move of step.moves) {
           if (move.id === NEW_TASK_SET || move.id === set?.id) continue;
           const old = byId.get(move.id);
-          if (old) operations.push({ op: 'ScaleTaskSet', taskSet: old.id, scale: scalePercent(move.to, D), stopTasks: victims(old, move.stopUnready, move.stopReady) });
+          if (old) operations.push(scaleDown(old, move, D));
         }
         for (const move of step.moves) {
           if (move.id === NEW_TASK_SET) {
             operations.push({ op: 'CreateTaskSet', taskDefinition: state.taskDefinition, scale: scalePercent(move.to, D), clientToken: clientToken(state, T) });
           } else if (set && move.id === set.id) {
-            operations.push({ op: 'ScaleTaskSet', taskSet: set.id, scale: scalePercent(move.to, D), stopTasks: victims(set, move.stopUnready, move.stopReady) });
+            operations.push(scaleDown(set, move, D));
           }
         }
         break;
@@ -396,6 +397,31 @@ function canaryStep(
   }
   // Passed: the rollout goes on at the next plan (at once).
   return { events, operations, wakeAt: next.phase === 'Passed' ? now : now + (next.phase === 'Checking' ? CANARY_READ_MS : SERVICE_POLL_MS), reason: `canary task: ${next.phase}` };
+}
+
+/**
+ * StopTask calls one UpdateService action makes at most. The executor makes them one after the other
+ * from the ECS budget (StopTask: 80 at once, 32 a second) within its 30 s, a batch of actions sharing
+ * them: 100 take about 3 s from an empty bucket. A larger scale-down goes in several steps (the next
+ * plan, 2 s later, goes on from what ECS then shows).
+ */
+export const MAX_SERVICE_STOPS = 100;
+
+/**
+ * The ScaleTaskSet of a move (`move.to` ≤ the set's scale, or a growth): the tasks the scale-down gives
+ * up named and stopped first, at most MAX_SERVICE_STOPS of them — the scale then comes down only by as
+ * many (this step stops fewer; the next goes on). To 0, no task is named: ECS stops every task of a
+ * task set at scale 0, there is no choice for its scale-in to get wrong (1,000 StopTask calls would
+ * outlast the executor's 30 s).
+ * D = 300, old set of 300 ready, move 300 → 150 (150 ready to stop) → scale 66.6666 % (200), the 100 newest stopped.
+ */
+function scaleDown(set: ObservedTaskSet, move: TaskSetMove, D: number): ServiceOperation {
+  if (move.to === 0) return { op: 'ScaleTaskSet', taskSet: set.id, scale: 0, stopTasks: [] };
+  const stops = move.stopUnready + move.stopReady;
+  if (stops <= MAX_SERVICE_STOPS) return { op: 'ScaleTaskSet', taskSet: set.id, scale: scalePercent(move.to, D), stopTasks: victims(set, move.stopUnready, move.stopReady) };
+  const unready = Math.min(move.stopUnready, MAX_SERVICE_STOPS);
+  const to = Math.min(move.from, move.to + stops - MAX_SERVICE_STOPS);
+  return { op: 'ScaleTaskSet', taskSet: set.id, scale: scalePercent(to, D), stopTasks: victims(set, unready, MAX_SERVICE_STOPS - unready) };
 }
 
 /** The tasks a scale-down stops: `unready` of the tasks not ready (not yet RUNNING first), then `ready` ready ones (newest first). */
