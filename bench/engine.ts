@@ -46,7 +46,7 @@ export interface Store {
   observations: ObservationStore;
 }
 import { Harness } from '../local/harness';
-import { DEFAULT_SIM_SERVICES } from '../local/sim';
+import { DEFAULT_SIM_SERVICES, ELBV2_LIMITS } from '../local/sim';
 import type { BenchResult } from './stats';
 import { percentile, progress, round } from './stats';
 
@@ -451,10 +451,15 @@ export async function serviceRollingBench(tasks: number): Promise<BenchResult[]>
   const h = new Harness({
     seed: 1,
     // Target group `web` only (no registration but ECS's: the task sets' tasks), ELBv2's default health check.
+    // At MaxPercent 200 both task sets' tasks are registered at once: 2 × tasks targets. ELBv2's quota of
+    // targets per target group is 1,000 by default (adjustable): a real account running this service behind
+    // one target group has it raised, and so does this one (without it, past 500 tasks ECS cannot register
+    // the new tasks and the rollout is Stuck with ECS's "failed to register targets").
     services: {
       targetGroups: { web: { cluster: 'default', healthCheckIntervalSeconds: HEALTH_CHECK.intervalSeconds, healthyThresholdCount: HEALTH_CHECK.healthyThreshold } },
       traffic: {},
       alarms: {},
+      quotas: { targetsPerTargetGroup: Math.max(ELBV2_LIMITS.targetsPerTargetGroup, 2 * tasks) },
     },
   });
   try {

@@ -25,7 +25,8 @@
  *      and Application Auto Scaling change it; the rollout follows, never fights it).
  *   3. Scale: the target's task set created (CreateTaskSet) or scaled, old ones scaled down — the tasks a
  *      scale-down gives up are named (not ready ones first) and stopped before the scale is lowered, so
- *      ECS's own scale-in, which picks for zone balance, never spends a ready task the budget did not grant.
+ *      ECS's own scale-in, which picks for zone balance, never spends a ready task the budget did not grant;
+ *      at most MAX_SERVICE_STOPS of them an action (the next step goes on), none for a scale to 0.
  *   4. Converged: with BakeSeconds (a deploy), `BakeStarted` and BakeSeconds with the alarms watched, the old
  *      task sets (scaled to 0) kept; then the target's task set becomes PRIMARY, every old one is deleted; once that is done
  *      (the target PRIMARY, no other task set left but DRAINING ones without tasks) → DeploymentCompleted.
@@ -41,7 +42,9 @@
  *
  * Progress and health as for a Daemon: progress is more ready tasks of T or fewer old tasks; none for
  * StuckAfterSeconds → Stuck (the reason: the step's, or the service's latest event — ECS's placement
- * failure); Stuck for FailingAfterSeconds → Failing; progress → Resumed.
+ * failure); Stuck for FailingAfterSeconds → Failing; progress → Resumed. A step that waits for tasks
+ * while ECS's latest registration in the target group failed (`registrationFailure`: the target group
+ * at its quota of targets, say) is Stuck at once with ECS's message: those tasks never turn ready.
  *
  * Worked example (D = 4, MinHealthyPercent 50, MaxPercent 150; old set s1 of revision 1 at 4 ready tasks,
  * no task set for revision 2): planRolling → old 4 → 2 (budget 4 − 2), new 0 → 2 (room 6 − 4):
@@ -52,7 +55,7 @@ import { fnv1a64 } from '../identity';
 import { planRolling } from './service-rolling';
 import { CANARY_TASK_START, stepCanaryTask } from './service-canary-task';
 import type { CanaryTaskRead } from './service-canary-task';
-import type { RollingStep, TaskSetView } from './service-rolling';
+import type { RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
 import { canaryTaskTrip, countServiceBreaker, readAlarms, safetyGate, tripEvent, watching } from './safety';
 import { refusalBackoffMs, serviceRetryKey, serviceStepKey } from './keys';
 
@@ -236,13 +239,13 @@ export function planService(state: PlannerState, observed: Observed, now: number
         for (const move of step.moves) {
           if (move.id === NEW_TASK_SET || move.id === set?.id) continue;
           const old = byId.get(move.id);
-          if (old) operations.push({ op: 'ScaleTaskSet', taskSet: old.id, scale: scalePercent(move.to, D), stopTasks: victims(old, move.stopUnready, move.stopReady) });
+          if (old) operations.push(scaleDown(old, move, D));
         }
         for (const move of step.moves) {
           if (move.id === NEW_TASK_SET) {
             operations.push({ op: 'CreateTaskSet', taskDefinition: state.taskDefinition, scale: scalePercent(move.to, D), clientToken: clientToken(state, T) });
           } else if (set && move.id === set.id) {
-            operations.push({ op: 'ScaleTaskSet', taskSet: set.id, scale: scalePercent(move.to, D), stopTasks: victims(set, move.stopUnready, move.stopReady) });
+            operations.push(scaleDown(set, move, D));
           }
         }
         break;
@@ -307,7 +310,11 @@ export function planService(state: PlannerState, observed: Observed, now: number
   // ── Stuck and Failing ──
   const placement = service.events.find((m) => /unable to place a task/.test(m));
   if (placement) blockers.unshift(placement);
-  const blockedNow = step?.kind === 'Blocked' ? step.reason : undefined;
+  // ECS could not register the tasks it started in the target group (its latest registration says so):
+  // those tasks never turn ready, so waiting for them is no progress — Stuck at once, with ECS's reason.
+  const registration = registrationFailure(service.events);
+  if (registration) blockers.unshift(registration);
+  const blockedNow = step?.kind === 'Blocked' ? step.reason : step?.kind === 'Wait' && !progressed ? registration : undefined;
   const stuckFor = now - lastProgressAt;
   const refused = refusal ? `${refusal.operation} refused by ECS: ${refusal.reason}` : undefined;
   if (refused && health && health.reason !== refused) {
@@ -331,6 +338,19 @@ export function planService(state: PlannerState, observed: Observed, now: number
     wake(lastProgressAt + config.StuckAfterSeconds * 1000);
   }
   return { events, actions: state.frozen ? [] : actions, wakeAt };
+}
+
+/**
+ * ECS's latest registration in the service's events (newest first), when it is a failure: "(service web)
+ * failed to register targets in (target-group arn:…) with (error You've reached the limit on the number of
+ * targets.)" — a target group at its quota (1,000 targets by default), for example. A later successful
+ * registration ("(service web) registered 1 targets in …") means registrations go through again.
+ * registrationFailure(['(service web) failed to register targets in (target-group tg) with (error E)']) === that message;
+ * registrationFailure(['(service web) registered 1 targets in (target-group tg)', '(service web) failed to …']) === undefined.
+ */
+export function registrationFailure(events: readonly string[]): string | undefined {
+  const latest = events.find((m) => /failed to register targets|\) registered \d+ targets/.test(m));
+  return latest !== undefined && /failed to register targets/.test(latest) ? latest : undefined;
 }
 
 /** How often the canary task's target is read (two reads inside one health-check interval would see the same check). */
@@ -377,6 +397,31 @@ function canaryStep(
   }
   // Passed: the rollout goes on at the next plan (at once).
   return { events, operations, wakeAt: next.phase === 'Passed' ? now : now + (next.phase === 'Checking' ? CANARY_READ_MS : SERVICE_POLL_MS), reason: `canary task: ${next.phase}` };
+}
+
+/**
+ * StopTask calls one UpdateService action makes at most. The executor makes them one after the other
+ * from the ECS budget (StopTask: 80 at once, 32 a second) within its 30 s, a batch of actions sharing
+ * them: 100 take about 3 s from an empty bucket. A larger scale-down goes in several steps (the next
+ * plan, 2 s later, goes on from what ECS then shows).
+ */
+export const MAX_SERVICE_STOPS = 100;
+
+/**
+ * The ScaleTaskSet of a move (`move.to` ≤ the set's scale, or a growth): the tasks the scale-down gives
+ * up named and stopped first, at most MAX_SERVICE_STOPS of them — the scale then comes down only by as
+ * many (this step stops fewer; the next goes on). To 0, no task is named: ECS stops every task of a
+ * task set at scale 0, there is no choice for its scale-in to get wrong (1,000 StopTask calls would
+ * outlast the executor's 30 s).
+ * D = 300, old set of 300 ready, move 300 → 150 (150 ready to stop) → scale 66.6666 % (200), the 100 newest stopped.
+ */
+function scaleDown(set: ObservedTaskSet, move: TaskSetMove, D: number): ServiceOperation {
+  if (move.to === 0) return { op: 'ScaleTaskSet', taskSet: set.id, scale: 0, stopTasks: [] };
+  const stops = move.stopUnready + move.stopReady;
+  if (stops <= MAX_SERVICE_STOPS) return { op: 'ScaleTaskSet', taskSet: set.id, scale: scalePercent(move.to, D), stopTasks: victims(set, move.stopUnready, move.stopReady) };
+  const unready = Math.min(move.stopUnready, MAX_SERVICE_STOPS);
+  const to = Math.min(move.from, move.to + stops - MAX_SERVICE_STOPS);
+  return { op: 'ScaleTaskSet', taskSet: set.id, scale: scalePercent(to, D), stopTasks: victims(set, unready, MAX_SERVICE_STOPS - unready) };
 }
 
 /** The tasks a scale-down stops: `unready` of the tasks not ready (not yet RUNNING first), then `ready` ready ones (newest first). */

@@ -5,10 +5,12 @@
  *   each task set's tasks (ListTasks by its `startedBy`, the task set id, then DescribeTasks), and —
  *   with a load balancer — the production target group's target health (one DescribeTargetHealth)
  *   matched to the tasks by the instance's EC2 id and the task's host port (one
- *   ListContainerInstances). A task is ready when its target is `healthy`; without a load balancer
+ *   ListContainerInstances, only when a task runs on an instance not seen before: an instance's EC2 id
+ *   never changes). A task is ready when its target is `healthy`; without a load balancer
  *   when it is RUNNING and, if its task definition has a container health check, HEALTHY. Every
- *   reconcile of a Service deployment looks in full: a handful of calls, whatever the size, since a
- *   task set's tasks come a hundred a page.
+ *   reconcile of a Service deployment looks in full, page by page (a hundred tasks a page, each page
+ *   taken from the ECS budget before it is asked for): about 2 calls per 100 tasks, so at 10,000 tasks
+ *   in each of two task sets a look is ~400 calls, ~25 s of the budget's 16 cluster reads a second.
  * - `executeServiceUpdate`: the operations of an `UpdateService` action, in order. Each is idempotent:
  *   EnsureService adopts the service of that name; CreateTaskSet carries a clientToken (a retry returns
  *   the task set the first try made); a scale is absolute; a task set already gone counts as deleted.
@@ -45,10 +47,13 @@ export async function observeService(deps: ServiceDeps, engine: PlannerState): P
     return { ...empty, service: { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] } };
   }
   const balancer = target.loadBalancer;
-  const [taskLists, targets, ec2Ids] = await Promise.all([
-    Promise.all(described.taskSets.map((set) => deps.cluster.listTasks(engine.cluster, set.id))),
+  // Page by page (each page taken from the ECS budget before it is asked for): a task set of 10,000 tasks
+  // is 200 calls, more than ECS's burst of cluster reads; one listing taken at once would be throttled.
+  const taskLists: ClusterTask[][] = [];
+  for (const set of described.taskSets) taskLists.push(await listSetTasks(deps.cluster, engine.cluster, set.id));
+  const [targets, ec2Ids] = await Promise.all([
     balancer ? requireTargetHealth(deps).describeTargetHealth(balancer.targetGroupArn) : Promise.resolve(undefined),
-    balancer ? deps.cluster.listContainerInstances(engine.cluster).then((list) => new Map(list.map((i) => [i.arn, i.ec2InstanceId]))) : Promise.resolve(undefined),
+    balancer ? ec2InstanceIds(deps.cluster, engine.cluster, taskLists.flat()) : Promise.resolve(undefined),
   ]);
   const health = new Map<string, { state: TargetState; reason?: string | undefined }>();
   for (const t of targets ?? []) {
@@ -80,6 +85,43 @@ export async function observeService(deps: ServiceDeps, engine: PlannerState): P
     events: described.events.slice(0, 5).map((e) => e.message),
   };
   return { ...empty, service };
+}
+
+/** A task set's tasks: those desired RUNNING, then those desired STOPPED (stopping, and stopped ones ECS still shows), a page (≤ 100) at a time. */
+async function listSetTasks(cluster: Cluster, clusterName: string, taskSet: string): Promise<ClusterTask[]> {
+  const tasks: ClusterTask[] = [];
+  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    let nextToken: string | undefined;
+    do {
+      const page = await cluster.listTaskPage(clusterName, taskSet, desiredStatus, nextToken);
+      tasks.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+  }
+  return tasks;
+}
+
+/**
+ * Container instance ARN → EC2 instance id, for matching tasks to their targets. An instance's EC2 id never
+ * changes, so what was listed once is kept (per `Cluster`, i.e. per Lambda instance) and the container
+ * instances are listed again only for a task on an instance not seen yet — not on every look (at 5,000
+ * instances a listing is 100 calls).
+ */
+const ec2IdsByCluster = new WeakMap<Cluster, Map<string, string>>();
+
+async function ec2InstanceIds(cluster: Cluster, clusterName: string, tasks: readonly ClusterTask[]): Promise<Map<string, string>> {
+  let known = ec2IdsByCluster.get(cluster);
+  if (!known) ec2IdsByCluster.set(cluster, (known = new Map()));
+  const key = (arn: string) => `${clusterName}\0${arn}`;
+  if (tasks.some((t) => !known.has(key(t.containerInstanceArn)))) {
+    for (const instance of await cluster.listContainerInstances(clusterName)) known.set(key(instance.arn), instance.ec2InstanceId);
+  }
+  const ids = new Map<string, string>();
+  for (const t of tasks) {
+    const id = known.get(key(t.containerInstanceArn));
+    if (id !== undefined) ids.set(t.containerInstanceArn, id);
+  }
+  return ids;
 }
 
 /** The service alone (DescribeServices): what scale-environment needs at rest. */

@@ -24,7 +24,7 @@
  *   it; the same name with other settings is `DuplicateTargetGroupName`.
  * - Quotas ("Quotas for your Application Load Balancers"): 3,000 target groups per Region
  *   (`TooManyTargetGroups`), 1,000 targets per target group (`TooManyTargets`; a RegisterTargets
- *   that would go past it registers nothing), a target id registered at most 1,000 times per load
+ *   that would go past it registers nothing; adjustable: `targetsPerTargetGroup` is a raised quota), a target id registered at most 1,000 times per load
  *   balancer (`TooManyRegistrationsForTargetId`).
  * - Errors (ELBv2 API Reference, the operations' Errors sections; `name` is the AWS SDK v3
  *   exception name, `Code` the wire code): `TargetGroupNotFound` ("Target groups '<arn>' not
@@ -305,6 +305,8 @@ export interface SimulatedElbv2Options {
   region?: string;
   /** ELBv2's request throttling: its documented buckets by default, `false` off, or other figures. */
   rateLimits?: false | Partial<Record<Elbv2RateBucket, TokenBucketLimit>>;
+  /** The quota "Targets per Target Group per Region" as raised for the account (adjustable; default `ELBV2_LIMITS.targetsPerTargetGroup`, 1,000). */
+  targetsPerTargetGroup?: number;
 }
 
 const TARGET_GROUP_NAME = /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
@@ -319,6 +321,7 @@ export class SimulatedElbv2 {
   private readonly instances: InstanceDirectory;
   private readonly metrics: ServiceMetricSink | undefined;
   private readonly buckets: TokenBuckets<Elbv2RateBucket> | undefined;
+  private readonly targetsPerTargetGroup: number;
   /** By name, in creation order. */
   private readonly groups = new Map<string, GroupState>();
   private readonly byArn = new Map<string, GroupState>();
@@ -336,6 +339,7 @@ export class SimulatedElbv2 {
     this.seed = options.seed ?? 1;
     this.account = options.account ?? '123456789012';
     this.region = options.region ?? 'us-east-1';
+    this.targetsPerTargetGroup = options.targetsPerTargetGroup ?? ELBV2_LIMITS.targetsPerTargetGroup;
     if (options.rateLimits !== false) this.buckets = new TokenBuckets({ ...ELBV2_RATE_LIMITS, ...options.rateLimits }, this.clock);
     this.unsubscribe = this.endpoints.onWillChange((id, port) => {
       for (const group of this.byAddress.get(`${id}:${port}`) ?? []) this.accrue(group);
@@ -546,7 +550,7 @@ export class SimulatedElbv2 {
       return existing === undefined || existing.state === 'draining';
     });
     const added = fresh.filter(({ id, port }) => !group.targets.has(`${id}:${port}`));
-    if (group.targets.size + added.length > ELBV2_LIMITS.targetsPerTargetGroup) {
+    if (group.targets.size + added.length > this.targetsPerTargetGroup) {
       throw new Elbv2Error('TooManyTargetsException', 'TooManyTargets', "You've reached the limit on the number of targets.");
     }
     const perId = new Map<string, number>();

@@ -96,6 +96,12 @@ export interface SimServicesDescription {
   targetGroups: Record<string, SimTargetGroupDescription>;
   traffic: Record<string, Partial<TaskTraffic>>;
   alarms: Record<string, AlarmDescription>;
+  /**
+   * The account's ELBv2 quotas where raised through Service Quotas (absent: the defaults, `ELBV2_LIMITS`).
+   * "Targets per Target Group per Region" is adjustable: a Service of 1,000 tasks rolling at MaxPercent 200
+   * in one target group needs 2,000. Programmatic only (the world file has no such section).
+   */
+  quotas?: { targetsPerTargetGroup?: number | undefined } | undefined;
 }
 
 /**
@@ -272,6 +278,7 @@ export function createSimulatedServices(options: CreateSimulatedServicesOptions)
   const traffic = new SimulatedTraffic({ clock, metrics: cloudwatch, taskDefinitions: description.traffic });
   const elbv2 = new SimulatedElbv2({
     ...common,
+    ...(description.quotas?.targetsPerTargetGroup !== undefined ? { targetsPerTargetGroup: description.quotas.targetsPerTargetGroup } : {}),
     endpoints: traffic,
     metrics: cloudwatch,
     instances: {

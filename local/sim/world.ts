@@ -254,6 +254,10 @@ export class SimulatedCluster implements Cluster, Services {
   private readonly tasks = new Map<string, TaskState>();
   /** The tasks placed on each instance (by instance id), in creation order. */
   private readonly tasksByInstance = new Map<string, Map<string, TaskState>>();
+  /** `startedBy` → its tasks in creation order (a listing by `startedBy` looks at these only, not every task of the world). */
+  private readonly tasksByStartedBy = new Map<string, Map<string, TaskState>>();
+  /** EC2 instance id → instance: a cache (checked against `instances` on every hit, refilled on a miss). */
+  private readonly instancesByEc2Id = new Map<string, InstanceState>();
   private outbox: OutboxEntry[] = [];
   private readonly handles = new Map<number, ScheduledTimer>();
   private readonly listeners = new Set<EventListener>();
@@ -581,7 +585,7 @@ export class SimulatedCluster implements Cluster, Services {
       throw error;
     }
     this.forgetOldTasks();
-    const all = [...this.tasks.values()].filter((task) => task.cluster === name && task.startedBy === startedBy && task.desiredStatus === desiredStatus);
+    const all = [...(this.tasksByStartedBy.get(startedBy)?.values() ?? [])].filter((task) => task.cluster === name && task.desiredStatus === desiredStatus);
     const page = simPage(all, nextToken, (task) => task.arn);
     this.charge(ECS_CALLS.listTaskPage(page.items.length));
     return { items: page.items.map((task) => this.toClusterTask(task)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
@@ -1256,8 +1260,11 @@ export class SimulatedCluster implements Cluster, Services {
     const id = idOrArn.includes('/') ? idOrArn.slice(idOrArn.lastIndexOf('/') + 1) : idOrArn;
     const byId = this.instances.get(id);
     if (byId) return byId;
-    for (const instance of this.instances.values()) if (instance.ec2InstanceId === idOrArn) return instance;
-    return undefined;
+    const cached = this.instancesByEc2Id.get(idOrArn);
+    if (cached && this.instances.get(cached.id) === cached) return cached;
+    this.instancesByEc2Id.clear();
+    for (const instance of this.instances.values()) this.instancesByEc2Id.set(instance.ec2InstanceId, instance);
+    return this.instancesByEc2Id.get(idOrArn);
   }
 
   private requireInstance(idOrArn: string): InstanceState {
@@ -1282,6 +1289,11 @@ export class SimulatedCluster implements Cluster, Services {
     let placed = this.tasksByInstance.get(task.instanceId);
     if (!placed) this.tasksByInstance.set(task.instanceId, (placed = new Map()));
     placed.set(task.id, task);
+    if (task.startedBy !== undefined) {
+      let started = this.tasksByStartedBy.get(task.startedBy);
+      if (!started) this.tasksByStartedBy.set(task.startedBy, (started = new Map()));
+      started.set(task.id, task);
+    }
   }
 
   private tasksOn(instance: InstanceState): TaskState[] {
@@ -1306,6 +1318,7 @@ export class SimulatedCluster implements Cluster, Services {
       if (task.lastStatus === 'STOPPED' && task.stoppedAt !== undefined && task.stoppedAt < horizon) {
         this.tasks.delete(id);
         this.tasksByInstance.get(task.instanceId)?.delete(id);
+        if (task.startedBy !== undefined) this.tasksByStartedBy.get(task.startedBy)?.delete(id);
       }
     }
   }

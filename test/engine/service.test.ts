@@ -8,6 +8,7 @@ import type { EnvironmentState } from '../../domain/environment';
 import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
 import { Harness } from '../../local/harness';
+import { DEFAULT_SIM_SERVICES } from '../../local/sim';
 import { deploymentStateChangeDetailSchema } from '../../events/notifications';
 import { environmentStatus } from '../../functions/api/views';
 
@@ -56,8 +57,8 @@ async function census(h: Harness): Promise<{ running: Record<string, number>; he
   return { running, healthy, live };
 }
 
-async function setUp(config: Record<string, unknown> = {}, desiredCount = 6) {
-  const h = new Harness({ seed: 11, services: true, tickMs: 60_000 });
+async function setUp(config: Record<string, unknown> = {}, desiredCount = 6, quotas?: { targetsPerTargetGroup: number }) {
+  const h = new Harness({ seed: 11, services: quotas ? { ...DEFAULT_SIM_SERVICES, quotas } : true, tickMs: 60_000 });
   h.world.addInstances({ count: 6, attributes: { stack: 'prod' } });
   await h.command({ type: 'CreateEnvironment', spec: spec(h, config, desiredCount) });
   await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
@@ -157,6 +158,23 @@ describe('a Service environment on the harness', () => {
     expect(status.Status).toBe('Stuck');
     expect(status.Revisions.find((r) => r.EnvironmentRevision === 2)).toMatchObject({ Status: 'Stuck', StatusReason: expect.stringMatching(/^CreateTaskSet refused by ECS: InvalidParameterException: Network Configuration is not valid/) });
     // Recorded, not thrown: the executor logged no error.
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('a target group at its quota of targets (6 here; 1,000 by default): ECS cannot register the new tasks, so revision 2 is Stuck at once with ECS’s message; revision 1 keeps its 6', async () => {
+    // D = 6 at (100, 150): the new set gets the 3 places the ceiling leaves; they run, but `web` already holds
+    // its 6 targets (revision 1's), so ECS's registrations fail and they never turn healthy: no step can follow.
+    const h = await setUp({}, 6, { targetsPerTargetGroup: 6 });
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    const t0 = h.clock.now();
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    const revision2 = async () => (await h.state(NAME))?.revisions.find((r) => r.revision === 2);
+    await h.runUntil(async () => (await revision2())?.health === 'Stuck', 300_000);
+    // At once: within seconds of the tasks running (start about 2 s), not after StuckAfterSeconds (300 s).
+    expect(h.clock.now() - t0).toBeLessThan(30_000);
+    expect((await revision2())?.statusReason).toMatch(/^\(service Web-Prod\) failed to register targets in \(target-group arn:aws:elasticloadbalancing:[^)]+\) with \(error You've reached the limit on the number of targets\.\)$/);
+    expect(await census(h)).toMatchObject({ running: { '1': 6, '2': 3 }, healthy: { '1': 6 } });
     expect(h.errors).toEqual([]);
     await h.stop();
   });

@@ -127,9 +127,9 @@ describe('alarms: web-5xx entering ALARM during a Service rolling deployment', (
     let p = step(state, observed(midway()), T0 + 62 * S);
     expect(operations(p.plan)).toEqual([{ op: 'ScaleTaskSet', taskSet: 's1', scale: 100, stopTasks: [] }]);
     state = p.next;
-    // s1 at 6 ready: counted 6 + 3 = 9, budget 3 → s2 3 → 0, its 3 ready tasks named (newest first).
+    // s1 at 6 ready: counted 6 + 3 = 9, budget 3 → s2 3 → 0 (to 0: ECS stops all 3 itself, none named).
     p = step(state, observed([taskSet('s1', 1, 6, 6, { status: 'PRIMARY' }), taskSet('s2', 2, 3, 3)]), T0 + 92 * S);
-    expect(operations(p.plan)).toEqual([{ op: 'ScaleTaskSet', taskSet: 's2', scale: 0, stopTasks: ['s2-r2', 's2-r1', 's2-r0'] }]);
+    expect(operations(p.plan)).toEqual([{ op: 'ScaleTaskSet', taskSet: 's2', scale: 0, stopTasks: [] }]);
     state = p.next;
     // Converged on s1 (already PRIMARY): a rollback does not bake; s2 is deleted.
     p = step(state, observed([taskSet('s1', 1, 6, 6, { status: 'PRIMARY' }), taskSet('s2', 2, 0, 0)]), T0 + 100 * S);

@@ -97,7 +97,8 @@ describe('planService: the first step of a rollout, old set at D ready tasks (Mi
     // minReady ceil(1 × 100 %) = 1, maxRunning floor(1 × 200 %) = 2: the new task next to the old one.
     ['D = 1 at (100, 200)', 1, { MinHealthyPercent: 100, MaxPercent: 200 }, [{ op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 100, clientToken: '…' }]],
     // minReady 1 (ceil 0.5), maxRunning 1: fencepost — rounding leaves no room, MinHealthyPercent < 100 opens one: minReady 0.
-    ['D = 1 at (50, 100)', 1, { MinHealthyPercent: 50, MaxPercent: 100 }, [{ op: 'ScaleTaskSet', taskSet: 's1', scale: 0, stopTasks: ['s1-r0'] }]],
+    // Old 1 → 0: a task set at scale 0 keeps no task, ECS stops it (none named).
+    ['D = 1 at (50, 100)', 1, { MinHealthyPercent: 50, MaxPercent: 100 }, [{ op: 'ScaleTaskSet', taskSet: 's1', scale: 0, stopTasks: [] }]],
     // minReady 2, maxRunning floor(3) = 3: room for 1 new task (50 % of 2).
     ['D = 2 at (100, 150)', 2, { MinHealthyPercent: 100, MaxPercent: 150 }, [{ op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 50, clientToken: '…' }]],
     // minReady 3, maxRunning floor(4.5) = 4: room for 1 (33.3333 % of 3).
@@ -118,13 +119,14 @@ describe('planService: the first step of a rollout, old set at D ready tasks (Mi
     ['D = 10 at (50, 100)', 10, { MinHealthyPercent: 50, MaxPercent: 100 }, [{ op: 'ScaleTaskSet', taskSet: 's1', scale: 50, stopTasks: ['s1-r9', 's1-r8', 's1-r7', 's1-r6', 's1-r5'] }]],
     // minReady 1000, maxRunning 1100: 100 new tasks (10 %).
     ['D = 1000 at (100, 110)', 1000, { MinHealthyPercent: 100, MaxPercent: 110 }, [{ op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 10, clientToken: '…' }]],
-    // minReady 500, maxRunning 1500: old 1000 → 500, room 1500 − 1000 = 500 → new 500 (50 %).
+    // minReady 500, maxRunning 1500: old 1000 → 500, room 1500 − 1000 = 500 → new 500 (50 %). The 500 stops are
+    // more than one action makes (MAX_SERVICE_STOPS 100): this step stops the 100 newest, old 1000 → 900 (90 %).
     [
       'D = 1000 at (50, 150)',
       1000,
       { MinHealthyPercent: 50, MaxPercent: 150 },
       [
-        { op: 'ScaleTaskSet', taskSet: 's1', scale: 50, stopTasks: Array.from({ length: 500 }, (_, i) => `s1-r${999 - i}`) },
+        { op: 'ScaleTaskSet', taskSet: 's1', scale: 90, stopTasks: Array.from({ length: 100 }, (_, i) => `s1-r${999 - i}`) },
         { op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 50, clientToken: '…' },
       ],
     ],
@@ -152,6 +154,31 @@ describe('planService: the first step of a rollout, old set at D ready tasks (Mi
       { op: 'ScaleTaskSet', taskSet: 's1', scale: 75, stopTasks: ['s1-n0'] },
       { op: 'ScaleTaskSet', taskSet: 's2', scale: 100, stopTasks: [] },
     ]);
+  });
+});
+
+describe('planService: large scale-downs (an action makes at most MAX_SERVICE_STOPS = 100 StopTask calls)', () => {
+  it('D = 1000 at (100, 200), new set 1000 ready, old 1000 ready: old → 0 in one UpdateTaskSet, no StopTask (ECS stops them all itself)', () => {
+    const state = deploying(1000, { MinHealthyPercent: 100, MaxPercent: 200 });
+    const p = plan(state, observed(1000, [taskSet('s1', 1, 1000, 1000, { status: 'PRIMARY' }), taskSet('s2', 2, 1000, 1000)]), T0 + 1000);
+    // Counted 1000 + 1000 = 2000, budget 2000 − 1000 = 1000 → old 1000 → 0; new already at D.
+    expect(operations(p)).toEqual([{ op: 'ScaleTaskSet', taskSet: 's1', scale: 0, stopTasks: [] }]);
+  });
+
+  it('D = 300 at (50, 100), old 300 ready: the budget (150) is more than an action stops → the 100 newest now, old 300 → 200 (66.6666 %)', () => {
+    const state = deploying(300, { MinHealthyPercent: 50, MaxPercent: 100 });
+    const p = plan(state, observed(300, [taskSet('s1', 1, 300, 300, { status: 'PRIMARY' })]), T0 + 1000);
+    // minReady 150, maxRunning 300: budget 300 − 150 = 150 → old 300 → 150, capped at 100 stops → 200; room 300 − 300 = 0: no new set.
+    expect(operations(p)).toEqual([{ op: 'ScaleTaskSet', taskSet: 's1', scale: 66.6666, stopTasks: Array.from({ length: 100 }, (_, i) => `s1-r${299 - i}`) }]);
+  });
+
+  it('then, those 100 stopping: the other 50 the budget allows (old 200 → 150, 50 %), still no room for the new set', () => {
+    const state = deploying(300, { MinHealthyPercent: 50, MaxPercent: 100 });
+    const s1 = taskSet('s1', 1, 200, 200, { status: 'PRIMARY', D: 300 });
+    for (let i = 200; i < 300; i++) s1.tasks.push({ arn: `s1-x${i}`, lastStatus: 'RUNNING', desiredStatus: 'STOPPED', ready: false });
+    const p = plan(state, observed(300, [s1]), T0 + 3000);
+    // Ready 200, budget 200 − 150 = 50 → 150 (50 stops); room 300 − (max(150, 200) + 100 stopping) = 0.
+    expect(operations(p)).toEqual([{ op: 'ScaleTaskSet', taskSet: 's1', scale: 50, stopTasks: Array.from({ length: 50 }, (_, i) => `s1-r${199 - i}`) }]);
   });
 });
 
@@ -201,6 +228,35 @@ describe('planService: completion', () => {
     const p = plan(stuck, observed(3, [taskSet('s1', 1, 3, 3, { status: 'PRIMARY' })]), T0 + 1000);
     expect(p.actions).toEqual([]);
     expect(p.events.find((e) => e.type === 'DeploymentStuck')).toMatchObject({ reason: expect.stringMatching(/^MinHealthyPercent 100 and MaxPercent 100 leave no room/) });
+  });
+});
+
+describe('planService: ECS could not register the new tasks in the target group (its quota of targets)', () => {
+  // D = 4 at (100, 200): old s1 at 4 ready, new s2 at 4 RUNNING but never registered (ECS's service events say
+  // why), so none ready. planRolling: old budget 4 − 4 = 0, room 8 − 4 − 4 = 0: Wait ("4 not ready").
+  const FAILED = "(service Web-Prod) failed to register targets in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef) with (error You've reached the limit on the number of targets.)";
+  const REGISTERED = '(service Web-Prod) registered 1 targets in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef)';
+  const stalled = (events: string[]): Observed => {
+    const o = observed(4, [taskSet('s1', 1, 4, 4, { status: 'PRIMARY' }), taskSet('s2', 2, 4, 0, { notReady: 4 })]);
+    return { ...o, service: { ...o.service!, events } };
+  };
+  // The last plan already saw this picture (ready 0 of the new set, 4 old tasks): nothing has moved since.
+  const seen = fold([{ type: 'DeploymentProgressed', ready: 0, old: 4, at: T0 + 1000 }], deployingEnvironment(4, { MinHealthyPercent: 100, MaxPercent: 200 }))!.engine!;
+
+  it('the latest registration failed → Stuck at once (not after StuckAfterSeconds, 300 s), with ECS’s message; nothing to call', () => {
+    const p = plan(seen, stalled([FAILED, FAILED, REGISTERED]), T0 + 3000);
+    expect(p.actions).toEqual([]);
+    expect(p.events.filter((e) => e.type === 'DeploymentStuck')).toEqual([{ type: 'DeploymentStuck', reason: FAILED, at: T0 + 3000 }]);
+  });
+
+  it('a registration that went through since (newest first) → only waiting, not Stuck', () => {
+    const p = plan(seen, stalled([REGISTERED, FAILED]), T0 + 3000);
+    expect(p.events.map((e) => e.type)).not.toContain('DeploymentStuck');
+  });
+
+  it('no registration failure at all → waiting, not Stuck (before StuckAfterSeconds)', () => {
+    const p = plan(seen, stalled([]), T0 + 3000);
+    expect(p.events.map((e) => e.type)).not.toContain('DeploymentStuck');
   });
 });
 
