@@ -597,7 +597,7 @@ export class SimulatedCluster implements Cluster, Services {
     this.charge(ECS_CALLS.listTaskArnPage());
     const name = this.requireCluster(cluster);
     this.forgetOldTasks();
-    const all = [...this.tasks.values()].filter((task) => task.cluster === name && task.startedBy === startedBy && task.desiredStatus === desiredStatus);
+    const all = [...(this.tasksByStartedBy.get(startedBy)?.values() ?? [])].filter((task) => task.cluster === name && task.desiredStatus === desiredStatus);
     return simPage(all.map((task) => task.arn), nextToken, (arn) => arn);
   }
 
