@@ -134,6 +134,8 @@ export interface FaultCounts {
   duplicatedActions: number;
   /** Executor invocations that died (`Invocations.die()`). */
   deadInvocations: number;
+  /** Invocations killed at their function's timeout (on the scheduler's clock). */
+  timedOutInvocations: number;
 }
 
 /** What the reconciler did: how many reconciler invocations, and the most that ever ran at once for one environment. */
@@ -157,8 +159,11 @@ export interface EngineWiring {
   stop(): Promise<void>;
 }
 
-/** A Lambda context whose invocation has `timeoutMs` left whenever asked (no real clock in the harness). */
-export function localContext(functionName: string, timeoutMs: number, requestId: string): Context {
+/**
+ * A Lambda context whose invocation has `remainingMs()` left when asked: in the wiring, what is left
+ * of the function's timeout on the scheduler's clock (virtual time in the harness).
+ */
+export function localContext(functionName: string, remainingMs: () => number, requestId: string): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -168,11 +173,49 @@ export function localContext(functionName: string, timeoutMs: number, requestId:
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => timeoutMs,
+    getRemainingTimeInMillis: remainingMs,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * Invokes a handler as Lambda does: with a context counting down the function's timeout on the
+ * scheduler's clock, and killed at the timeout — it fails with a TimeoutError (its batch's messages
+ * come back after their visibility timeout), whatever it was doing. The handlers' own wall-clock
+ * timer is off in the wiring (`wallClockTimeout: false`): in virtual time it would fire at the
+ * harness's pace, not Lambda's.
+ *
+ * A handler that waits 40 s of virtual time under a 30 s timeout fails at 30 s; one that takes a
+ * long wall-clock time but no virtual time answers.
+ */
+export function invokeAsLambda<T>(
+  scheduler: Pick<SimScheduler, 'now' | 'schedule'>,
+  options: { functionName: string; timeoutMs: number; requestId: string; timers?: Set<{ cancel(): void }>; stopped?: () => boolean; onTimeout?: () => void },
+  handler: (context: Context) => Promise<T>,
+): Promise<T> {
+  const deadline = scheduler.now() + options.timeoutMs;
+  const context = localContext(options.functionName, () => Math.max(0, deadline - scheduler.now()), options.requestId);
+  return new Promise<T>((resolve, reject) => {
+    const timer = scheduler.schedule(deadline, () => {
+      options.timers?.delete(timer);
+      if (options.stopped?.()) return;
+      options.onTimeout?.();
+      const error = new Error(`${options.functionName} invocation timed out after ${options.timeoutMs / 1000} s`);
+      error.name = 'TimeoutError';
+      reject(error);
+    });
+    options.timers?.add(timer);
+    const settle = () => {
+      timer.cancel();
+      options.timers?.delete(timer);
+    };
+    handler(context).then(
+      (value) => (settle(), resolve(value)),
+      (error: unknown) => (settle(), reject(error)),
+    );
+  });
 }
 
 /** The function timeouts of serverless.yml (what a context says is left). */
@@ -206,7 +249,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
   const dup = options.duplicateAndReorder ?? false;
   const random = options.random ?? Math.random;
   const batchSize = options.batchSize ?? 10;
-  const faults: FaultCounts = { duplicatedEvents: 0, droppedEvents: 0, duplicatedActions: 0, deadInvocations: 0 };
+  const faults: FaultCounts = { duplicatedEvents: 0, droppedEvents: 0, duplicatedActions: 0, deadInvocations: 0, timedOutInvocations: 0 };
   const timers = new Set<{ cancel(): void }>();
   let stopped = false;
   let requestIds = 0;
@@ -233,7 +276,8 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
       waiting.add(done);
       at(scheduler.now() + ms, done);
     });
-  const context = (name: keyof typeof TIMEOUT_MS) => localContext(name, TIMEOUT_MS[name], `${name}-${++requestIds}`);
+  const invoke = <T>(name: keyof typeof TIMEOUT_MS, handler: (context: Context) => Promise<T>): Promise<T> =>
+    invokeAsLambda(scheduler, { functionName: name, timeoutMs: TIMEOUT_MS[name], requestId: `${name}-${++requestIds}`, timers, stopped: () => stopped, onTimeout: () => faults.timedOutInvocations++ }, handler);
   const jitter = (maxMs: number) => (dup ? Math.floor(random() * maxMs) : 0);
 
   const reconciles = new InProcessFifoQueue<ReconcileRequest>({
@@ -300,8 +344,8 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
   };
   const executorDeps: EngineFunctionDeps = options.executorCluster ? { ...deps, cluster: options.executorCluster } : deps;
 
-  const reconciler = createReconcilerHandler(deps);
-  const executor = createExecutorHandler(executorDeps);
+  const reconciler = createReconcilerHandler(deps, { wallClockTimeout: false });
+  const executor = createExecutorHandler(executorDeps, { wallClockTimeout: false });
 
   const reconcilerStats: ReconcilerStats = { invocations: 0, maxConcurrentPerEnvironment: 0 };
   const reconciling = new Map<string, number>();
@@ -316,7 +360,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
       reconcilerStats.maxConcurrentPerEnvironment = Math.max(reconcilerStats.maxConcurrentPerEnvironment, n);
     }
     try {
-      return await reconciler({ Records: records }, context('reconciler'));
+      return await invoke('reconciler', (context) => reconciler({ Records: records }, context));
     } catch (error) {
       options.onInvocationError?.(error, 'reconciler');
       throw error;
@@ -328,6 +372,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
   // ── The router, and where its requests go ──────────────────────────────────────────────────────
   let directIds = 0;
   const router = createRouterHandler({
+    wallClockTimeout: false,
     eventLog: options.eventLog,
     logger,
     reconciles: {
@@ -357,7 +402,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
   function invokeRouter(event: SQSEvent | Record<string, unknown>, delayMs: number): void {
     routing++;
     at(scheduler.now() + delayMs, () => {
-      void router(event, context('router'))
+      void invoke('router', (context) => router(event, context))
         .catch((error: unknown) => options.onInvocationError?.(error, 'router'))
         .finally(() => routing--);
     });
@@ -373,9 +418,9 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
   }
 
   const runExecutor = async (records: SQSRecord[]): Promise<{ response?: SQSBatchResponse; died: boolean }> => {
-    const invoke = () => executor({ Records: records }, context('executor'));
-    if (!options.invocations) return { response: await invoke(), died: false };
-    const { result, died } = await options.invocations.run(invoke);
+    const run = () => invoke('executor', (context) => executor({ Records: records }, context));
+    if (!options.invocations) return { response: await run(), died: false };
+    const { result, died } = await options.invocations.run(run);
     if (died) faults.deadInvocations++;
     return died ? { died } : { response: result, died };
   };

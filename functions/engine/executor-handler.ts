@@ -26,6 +26,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { lambdaOptions } from './lambda-options';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { PlannerAction } from '../../domain/rollout';
 import { isThrottle, metricsMiddleware } from '../adapters/powertools-metrics';
@@ -44,6 +45,8 @@ export interface ExecutorOptions {
   rememberMs?: number;
   /** How many executed action keys are remembered (default 10,000; the oldest are forgotten first). */
   rememberKeys?: number;
+  /** Middy's early timeout on a wall-clock timer, as in Lambda (default true; `lambdaOptions`). */
+  wallClockTimeout?: boolean;
 }
 
 /** Action keys this handler carried out, and when (insertion order = age). */
@@ -114,5 +117,5 @@ export function createExecutorHandler(deps: EngineFunctionDeps, options: Executo
       { logger, ...(options.minRemainingMs !== undefined ? { minRemainingMs: options.minRemainingMs } : {}) },
     );
 
-  return middy(dispatch).use(injectLambdaContext(logger, { resetKeys: true })).use(metricsMiddleware(metrics));
+  return middy(dispatch, lambdaOptions(options)).use(injectLambdaContext(logger, { resetKeys: true })).use(metricsMiddleware(metrics));
 }

@@ -20,6 +20,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { lambdaOptions } from './lambda-options';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AlarmReading, ObservationChange } from '../../domain/rollout';
 import { isThrottle, metricsMiddleware } from '../adapters/powertools-metrics';
@@ -32,6 +33,8 @@ import { describeRecord, processFifoBatch, receiveCountOf } from './fifo-batch';
 export interface ReconcilerOptions {
   /** Records are not started with less time than this left (default 5 s). */
   minRemainingMs?: number;
+  /** Middy's early timeout on a wall-clock timer, as in Lambda (default true; `lambdaOptions`). */
+  wallClockTimeout?: boolean;
 }
 
 type ReconcileResult = Awaited<ReturnType<typeof reconcile>>;
@@ -115,7 +118,7 @@ export function createReconcilerHandler(deps: EngineFunctionDeps, options: Recon
     return response;
   };
 
-  return middy(dispatch).use(injectLambdaContext(logger, { resetKeys: true })).use(metricsMiddleware(metrics));
+  return middy(dispatch, lambdaOptions(options)).use(injectLambdaContext(logger, { resetKeys: true })).use(metricsMiddleware(metrics));
 }
 
 /**

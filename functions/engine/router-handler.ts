@@ -25,6 +25,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { lambdaOptions } from './lambda-options';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { SERVICE_STARTED_BY_PREFIX } from '../../domain/identity';
 import type { AlarmReading, EcsChange } from '../../domain/rollout';
@@ -50,6 +51,8 @@ export interface RouterDeps {
   eventLog: EventLog;
   reconciles: ReconcileRequests;
   logger: Logger;
+  /** Middy's early timeout on a wall-clock timer, as in Lambda (default true; `lambdaOptions`). */
+  wallClockTimeout?: boolean;
 }
 
 /** The engine trigger of an inbound event, or undefined for a kind the engine does not route. */
@@ -187,5 +190,5 @@ export function createRouterHandler(deps: RouterDeps) {
   const dispatch = async (event: RouterInput, _context: Context): Promise<SQSBatchResponse | void> =>
     isSqsEvent(event) ? onWakeups(event) : onEventBridge(event);
 
-  return middy(dispatch).use(injectLambdaContext(logger, { resetKeys: true }));
+  return middy(dispatch, lambdaOptions(deps)).use(injectLambdaContext(logger, { resetKeys: true }));
 }
