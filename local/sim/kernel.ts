@@ -99,7 +99,7 @@ export interface SimServicesDescription {
   /**
    * The account's ELBv2 quotas where raised through Service Quotas (absent: the defaults, `ELBV2_LIMITS`).
    * "Targets per Target Group per Region" is adjustable: a Service of 1,000 tasks rolling at MaxPercent 200
-   * in one target group needs 2,000. Programmatic only (the world file has no such section).
+   * in one target group needs 2,000. The world file's `quotas: { targetsPerTargetGroup: 2000 }`.
    */
   quotas?: { targetsPerTargetGroup?: number | undefined } | undefined;
 }
@@ -170,6 +170,11 @@ export const simServicesFileSchema = z.strictObject({
       ),
     )
     .default({}),
+  quotas: z
+    .strictObject({
+      targetsPerTargetGroup: positiveInt('a whole number >= 1').min(1, { error: 'expected a whole number >= 1' }).optional(),
+    })
+    .optional(),
 });
 
 /** Validates the section (field-named errors); absent keys are empty. */

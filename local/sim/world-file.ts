@@ -40,6 +40,8 @@
  * alarms:                             # CloudWatch alarms
  *   web-5xx: { targetGroup5xxPercent: web, threshold: 5 }
  *   daemon-errors: { taskFamilyErrors: log-daemon, threshold: 0 }
+ * quotas:                             # ELBv2 quotas raised through Service Quotas
+ *   targetsPerTargetGroup: 2000       #   (default 1,000: a 1,000-task Service at MaxPercent 200 needs 2,000)
  * ```
  *
  * Beyond their types, these sections are checked the way ELBv2 and CloudWatch would check them (a
@@ -127,6 +129,7 @@ const rateLimitsSchema = z.strictObject({
 const targetGroupsSchema = simServicesFileSchema.shape.targetGroups.unwrap();
 const trafficSchema = simServicesFileSchema.shape.traffic.unwrap();
 const alarmsSchema = simServicesFileSchema.shape.alarms.unwrap();
+const quotasSchema = simServicesFileSchema.shape.quotas.unwrap();
 
 export const worldFileSchema = z.strictObject({
   clusters: z.record(z.string(), clusterSchema).default({}),
@@ -135,6 +138,7 @@ export const worldFileSchema = z.strictObject({
   targetGroups: targetGroupsSchema.optional(),
   traffic: trafficSchema.optional(),
   alarms: alarmsSchema.optional(),
+  quotas: quotasSchema.optional(),
 });
 
 export interface InstanceGroupDescription {
@@ -157,11 +161,18 @@ export interface WorldDescription {
   traffic?: Record<string, Partial<TaskTraffic>> | undefined;
   /** CloudWatch alarms (absent: none). */
   alarms?: Record<string, AlarmDescription> | undefined;
+  /** ELBv2 quotas raised through Service Quotas (absent: ELBv2's defaults). */
+  quotas?: SimServicesDescription['quotas'];
 }
 
 /** The description's simulated services (`createSimulatedServices`' description): absent sections are empty. */
 export function simServicesOf(description: WorldDescription): SimServicesDescription {
-  return { targetGroups: description.targetGroups ?? {}, traffic: description.traffic ?? {}, alarms: description.alarms ?? {} };
+  return {
+    targetGroups: description.targetGroups ?? {},
+    traffic: description.traffic ?? {},
+    alarms: description.alarms ?? {},
+    ...(description.quotas ? { quotas: description.quotas } : {}),
+  };
 }
 
 /** A world file that cannot be used; `field` is the dotted path of the first offending field. */

@@ -90,7 +90,7 @@ taskDefinitions:
     ['clusters: { default: { instances: [ { count: 1.5 } ] } }', 'clusters.default.instances[0].count', /expected a whole number/],
     ['clusters: { default: { instances: [ { cout: 2 } ] } }', 'clusters.default.instances[0].cout', /unknown field \(expected one of count, attributes, cpu, memory/],
     ['clusters: { default: { instance: [] } }', 'clusters.default.instance', /unknown field \(expected one of instances\)/],
-    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions, rateLimits, targetGroups, traffic, alarms\)/],
+    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions, rateLimits, targetGroups, traffic, alarms, quotas\)/],
     ['rateLimits: true', 'rateLimits', /expected a mapping, got true/],
     ['rateLimits: { spacing: 1 }', 'rateLimits.spacing', /unknown field \(expected one of callSpacingMs, buckets\)/],
     ['rateLimits: { buckets: { reads: {} } }', 'rateLimits.buckets.reads', /unknown field \(expected one of cluster-resource-read, cluster-resource-modify\)/],
@@ -161,6 +161,12 @@ alarms:
       },
     });
     expect(simServicesOf(parseWorldDescription('clusters: { default: {} }'))).toEqual({ targetGroups: {}, traffic: {}, alarms: {} });
+  });
+
+  it('quotas: the targets per target group raised, as Service Quotas allows; a quota that is not a whole number >= 1 is refused naming the field', () => {
+    expect(simServicesOf(parseWorldDescription('quotas: { targetsPerTargetGroup: 2000 }')).quotas).toEqual({ targetsPerTargetGroup: 2000 });
+    expect(() => parseWorldDescription('quotas: { targetsPerTargetGroup: 0 }')).toThrow(/quotas\.targetsPerTargetGroup: expected a whole number >= 1/);
+    expect(() => parseWorldDescription('quotas: { targetsPerLoadBalancer: 5 }')).toThrow(/quotas/);
   });
 
   it('refuses YAML that does not parse, and a missing file', () => {
