@@ -432,18 +432,26 @@ export class BloxClient {
       ? await (await this.getSigner())({ method: spec.method, url, headers, body })
       : headers;
 
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.fetchImpl(url, {
-        method: spec.method,
-        headers: sendHeaders,
-        body,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw this.connectionError(error);
+    // A connection the server closed as the request went out (a kept-alive socket it timed out
+    // meanwhile: ECONNRESET, "other side closed") is tried again, as the AWS SDK does, when sending the
+    // request twice does no harm: a read, or a write with an idempotency key.
+    const retriable = spec.method === 'GET' || spec.idempotencyKey !== undefined;
+    let response: Response | undefined;
+    let text = '';
+    for (let attempt = 1; response === undefined; attempt++) {
+      try {
+        const answer = await this.fetchImpl(url, {
+          method: spec.method,
+          headers: sendHeaders,
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        text = await answer.text();
+        response = answer;
+      } catch (error) {
+        if (!retriable || attempt >= CONNECTION_ATTEMPTS || !connectionDropped(error)) throw this.connectionError(error);
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
     }
 
     if (!response.ok) throw apiError(response, text);
@@ -519,6 +527,20 @@ function apiError(response: Response, text: string): BloxApiError {
       ? `${message} (HTTP ${response.status})`
       : `the API answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
   );
+}
+
+/** Tries of one request whose connection the server dropped (`connectionDropped`). */
+const CONNECTION_ATTEMPTS = 3;
+
+/** The server closed the connection under the request (not: nothing listens, or no answer in time). */
+function connectionDropped(error: unknown): boolean {
+  const code = systemErrorCode(error);
+  if (code === 'ECONNRESET' || code === 'EPIPE') return true;
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    if ((current as { code?: unknown }).code === 'UND_ERR_SOCKET') return true; // undici: "other side closed"
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function systemErrorCode(error: unknown): string | undefined {

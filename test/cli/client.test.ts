@@ -178,6 +178,30 @@ describe('BloxClient errors', () => {
     expect(error).toMatchObject({ url, errorCode: 'ECONNREFUSED' });
   });
 
+  it('a read whose connection the server dropped (ECONNRESET) is sent again, up to 3 times; a write without an idempotency key is not', async () => {
+    const reset = () => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+    let calls = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      calls++;
+      if (calls === 1) throw reset();
+      return globalThis.fetch(input, init);
+    };
+    api.handle(() => ({ status: 200, body: { Environments: [] } }));
+    await expect(new BloxClient({ baseUrl: api.url, fetch: flaky }).listEnvironments()).resolves.toEqual({ Environments: [] });
+    expect(calls).toBe(2);
+
+    let refused = 0;
+    const alwaysReset: typeof fetch = async () => {
+      refused++;
+      throw reset();
+    };
+    await expect(new BloxClient({ baseUrl: api.url, fetch: alwaysReset }).listEnvironments()).rejects.toMatchObject({ errorCode: 'ECONNRESET' });
+    expect(refused).toBe(3);
+    refused = 0;
+    await expect(new BloxClient({ baseUrl: api.url, fetch: alwaysReset }).createEnvironment({})).rejects.toBeInstanceOf(BloxConnectionError);
+    expect(refused).toBe(1);
+  });
+
   it('times out', async () => {
     api.handle(() => new Promise((resolve) => setTimeout(() => resolve({ status: 200, body: {} }), 500)));
     const error = await new BloxClient({ baseUrl: api.url, timeoutMs: 50 }).listEnvironments().catch((e: unknown) => e);
