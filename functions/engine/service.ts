@@ -223,10 +223,10 @@ export async function executeServiceUpdate(
     const name = (error instanceof ServiceOperationRefused ? error.cause : (error as Error)).name;
     const gone = name === 'ServiceNotActiveException' || name === 'ServiceNotFoundException';
     if (!deleting || !gone) throw error;
-    deps.log?.('UpdateService: the service is already deleted', { key: action.key, service: action.service.name });
+    deps.log?.('UpdateService: the service is already deleted', { key: action.key, serviceName: action.service.name });
     return;
   }
-  deps.log?.('UpdateService', { key: action.key, service: action.service.name, reason: action.reason });
+  deps.log?.('UpdateService', { key: action.key, serviceName: action.service.name, reason: action.reason });
 }
 
 async function runOperations(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>): Promise<void> {
