@@ -121,11 +121,25 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   const settledStops: string[] = [];
   /** ARNs of the tasks with a stop on its way (those planned below are added). */
   const stopInFlight = new Set<string>();
+  /**
+   * Stops not taken within STOP_TIMEOUT_MS whose task still wants to run: sent again (below). Until
+   * ECS says otherwise the task still counts as going — its first stop may yet land (it can wait in
+   * the stop lane behind every other environment's), and stopping another task in its place could
+   * take both down.
+   */
+  const resendStops: ObservedTask[] = [];
   for (const batch of state.stops) {
     for (const id of batch.tasks) {
       const task = taskById.get(id);
-      if (task?.desiredStatus !== 'RUNNING' || now - batch.at >= STOP_TIMEOUT_MS) settledStops.push(id);
-      else stopInFlight.add(task.arn);
+      if (task?.desiredStatus !== 'RUNNING') {
+        settledStops.push(id);
+      } else if (now - batch.at >= STOP_TIMEOUT_MS && !state.frozen) {
+        settledStops.push(id);
+        resendStops.push(task);
+        stopInFlight.add(task.arn);
+      } else {
+        stopInFlight.add(task.arn);
+      }
     }
   }
   const stopping = (t: ObservedTask) => stopInFlight.has(t.arn);
@@ -237,6 +251,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
     stopInFlight.add(task.arn);
     stopRequests.push({ task, reason });
   };
+  for (const t of resendStops) stop(t, `the stop was not taken within ${STOP_TIMEOUT_MS / 1000} s: sent again`);
 
   // Tasks outside the group's ACTIVE instances are not part of the target: old ones go, freely.
   for (const t of liveOld) {

@@ -22,7 +22,7 @@ export const MAX_REASON_LENGTH = 160;
 export const HEALTH_POLL_MS = 1_000;
 /** A planned launch with no task and no recorded outcome after this long is presumed lost. */
 export const LAUNCH_TIMEOUT_MS = 60_000;
-/** A planned stop whose task still wants to run after this long is planned again. */
+/** A planned stop whose task still wants to run after this long is sent again (the task still counts as going). */
 export const STOP_TIMEOUT_MS = 60_000;
 
 /**

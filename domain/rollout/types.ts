@@ -272,7 +272,7 @@ export type PlannerEvent =
   | { type: 'LaunchesSettled'; instances: string[]; at: number }
   /** Launches given up as lost after LAUNCH_TIMEOUT_MS: the instances may be planned again. */
   | { type: 'LaunchesLost'; instances: string[]; at: number }
-  /** Stops whose task no longer wants to run (task ids), or given up after STOP_TIMEOUT_MS. */
+  /** Stops whose task no longer wants to run (task ids), or sent again after STOP_TIMEOUT_MS (Daemon; a deletion plans them anew). */
   | { type: 'StopsSettled'; tasks: string[]; at: number }
   | { type: 'RevisionCountsChanged'; counts: RevisionCount[]; at: number }
   | { type: 'DeploymentProgressed'; ready: number; old: number; at: number }

@@ -77,6 +77,43 @@ describe('daemon-replace: how many old tasks one plan stops (MinHealthyPercent r
   });
 });
 
+describe('a stop not taken within STOP_TIMEOUT_MS (60 s): the same task is stopped again, never another in its place', () => {
+  // A stop waits in the environment's stop lane behind the others (every environment on the account
+  // shares ECS's 40 StopTask calls a second): one planned 60 s ago may still be on its way. Its task
+  // still counts as going, or both stops would land and take the fleet below the floor.
+  it('Replace at 80 % of 5 (budget 1): t1-3 was stopped 60 s ago and still runs → the plan stops t1-3 again, not t1-1', () => {
+    const history: EnvironmentEvent[] = [
+      ...deploying({ Method: 'Replace', MinHealthyPercent: 80 }),
+      { type: 'StopsPlanned', reason: 'replace: make room for revision 2', batches: [{ key: 's1', tasks: ['t1-3'] }], at: T0 - 60 * S },
+    ];
+    const then = given(history).when({ instances: instances(5), tasks: [1, 2, 3, 4, 5].map((n) => task(n, 1)) }, T0);
+    expect(then.events.find((e) => e.type === 'StopsSettled')).toEqual({ type: 'StopsSettled', tasks: ['t1-3'], at: T0 });
+    // floor = ceil(5 × 0.8) = 4: with t1-3 going, 4 are available — nothing else may go.
+    expect(then.stopped).toEqual(['t1-3']);
+    expect(then.actions.map((a) => a.reason)).toEqual(['the stop was not taken within 60 s: sent again']);
+  });
+
+  it('frozen: nothing is sent, and the stop stays in flight (t1-3 still counts as going when thawed)', () => {
+    const history: EnvironmentEvent[] = [
+      ...deploying({ Method: 'Replace', MinHealthyPercent: 80 }),
+      { type: 'StopsPlanned', reason: 'replace: make room for revision 2', batches: [{ key: 's1', tasks: ['t1-3'] }], at: T0 - 60 * S },
+      { type: 'EnvironmentFrozen', at: new Date(T0 - 30 * S).toISOString() },
+    ];
+    const then = given(history).when({ instances: instances(5), tasks: [1, 2, 3, 4, 5].map((n) => task(n, 1)) }, T0);
+    expect(then.types).not.toContain('StopsSettled');
+    expect(then.actions).toEqual([]);
+  });
+
+  it('59 s after: still in flight — nothing is sent', () => {
+    const history: EnvironmentEvent[] = [
+      ...deploying({ Method: 'Replace', MinHealthyPercent: 80 }),
+      { type: 'StopsPlanned', reason: 'replace: make room for revision 2', batches: [{ key: 's1', tasks: ['t1-3'] }], at: T0 - 59 * S },
+    ];
+    const then = given(history).when({ instances: instances(5), tasks: [1, 2, 3, 4, 5].map((n) => task(n, 1)) }, T0);
+    expect(then.stopped).toEqual([]);
+  });
+});
+
 describe('daemon-surge: how many instances get a surge copy', () => {
   it.each([
     { N: 10, maxOver: 1 as number | `${number}%`, inUse: 0, started: 1 },
