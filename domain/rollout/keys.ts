@@ -14,6 +14,13 @@ export const ACTION_BATCH = 10;
  */
 export const MAX_LAUNCHES_IN_FLIGHT = 2_000;
 export const MAX_STOPS_IN_FLIGHT = 2_000;
+/**
+ * StopTask calls one UpdateService action makes at most. The executor makes them one after the other
+ * from the ECS budget (StopTask: 80 at once, 32 a second) within its 30 s, a batch of actions sharing
+ * them: 100 take about 3 s from an empty bucket. A larger scale-down goes in several steps (the next
+ * plan, 2 s later, goes on from what ECS then shows).
+ */
+export const MAX_SERVICE_STOPS = 100;
 /** Failed launches kept (the most recent), and the length a failure reason is cut to. */
 export const MAX_FAILURES_KEPT = 500;
 export const MAX_REASON_LENGTH = 160;

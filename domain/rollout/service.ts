@@ -57,7 +57,7 @@ import { CANARY_TASK_START, stepCanaryTask } from './service-canary-task';
 import type { CanaryTaskRead } from './service-canary-task';
 import type { RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
 import { canaryTaskTrip, countServiceBreaker, readAlarms, safetyGate, tripEvent, watching } from './safety';
-import { refusalBackoffMs, serviceRetryKey, serviceStepKey } from './keys';
+import { MAX_SERVICE_STOPS, refusalBackoffMs, serviceRetryKey, serviceStepKey } from './keys';
 
 /** The `deploymentId` of a scale-environment action (not part of any deployment). */
 export const SCALE_ACTION = 'scale-environment';
@@ -398,14 +398,6 @@ function canaryStep(
   // Passed: the rollout goes on at the next plan (at once).
   return { events, operations, wakeAt: next.phase === 'Passed' ? now : now + (next.phase === 'Checking' ? CANARY_READ_MS : SERVICE_POLL_MS), reason: `canary task: ${next.phase}` };
 }
-
-/**
- * StopTask calls one UpdateService action makes at most. The executor makes them one after the other
- * from the ECS budget (StopTask: 80 at once, 32 a second) within its 30 s, a batch of actions sharing
- * them: 100 take about 3 s from an empty bucket. A larger scale-down goes in several steps (the next
- * plan, 2 s later, goes on from what ECS then shows).
- */
-export const MAX_SERVICE_STOPS = 100;
 
 /**
  * The ScaleTaskSet of a move (`move.to` ≤ the set's scale, or a growth): the tasks the scale-down gives

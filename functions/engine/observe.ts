@@ -73,7 +73,7 @@ export async function observe(
 }
 
 /** Every page of a listing, one after the other (each page one ECS call, taken from the budget in turn). */
-async function allPages<T>(page: (nextToken: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+export async function allPages<T>(page: (nextToken: string | undefined) => Promise<Page<T>>): Promise<T[]> {
   const items: T[] = [];
   let nextToken: string | undefined;
   do {

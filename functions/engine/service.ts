@@ -17,6 +17,7 @@
  */
 import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, ServiceOperation, ServiceTarget, TargetState } from '../../domain/rollout';
 import type { Cluster, ClusterTask, Services, TargetHealth, TaskDefinitions } from '../ports';
+import { allPages } from './observe';
 
 export interface ServiceDeps {
   cluster: Cluster;
@@ -89,16 +90,8 @@ export async function observeService(deps: ServiceDeps, engine: PlannerState): P
 
 /** A task set's tasks: those desired RUNNING, then those desired STOPPED (stopping, and stopped ones ECS still shows), a page (≤ 100) at a time. */
 async function listSetTasks(cluster: Cluster, clusterName: string, taskSet: string): Promise<ClusterTask[]> {
-  const tasks: ClusterTask[] = [];
-  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-    let nextToken: string | undefined;
-    do {
-      const page = await cluster.listTaskPage(clusterName, taskSet, desiredStatus, nextToken);
-      tasks.push(...page.items);
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined);
-  }
-  return tasks;
+  const listed = (desiredStatus: 'RUNNING' | 'STOPPED') => allPages((token) => cluster.listTaskPage(clusterName, taskSet, desiredStatus, token));
+  return [...(await listed('RUNNING')), ...(await listed('STOPPED'))];
 }
 
 /**

@@ -585,7 +585,7 @@ export class SimulatedCluster implements Cluster, Services {
       throw error;
     }
     this.forgetOldTasks();
-    const all = [...(this.tasksByStartedBy.get(startedBy)?.values() ?? [])].filter((task) => task.cluster === name && task.desiredStatus === desiredStatus);
+    const all = this.startedWith(name, startedBy, desiredStatus);
     const page = simPage(all, nextToken, (task) => task.arn);
     this.charge(ECS_CALLS.listTaskPage(page.items.length));
     return { items: page.items.map((task) => this.toClusterTask(task)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
@@ -597,8 +597,13 @@ export class SimulatedCluster implements Cluster, Services {
     this.charge(ECS_CALLS.listTaskArnPage());
     const name = this.requireCluster(cluster);
     this.forgetOldTasks();
-    const all = [...(this.tasksByStartedBy.get(startedBy)?.values() ?? [])].filter((task) => task.cluster === name && task.desiredStatus === desiredStatus);
+    const all = this.startedWith(name, startedBy, desiredStatus);
     return simPage(all.map((task) => task.arn), nextToken, (arn) => arn);
+  }
+
+  /** The tasks of a cluster started with `startedBy` of a desired status, in creation order (ListTasks' order). */
+  private startedWith(cluster: string, startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED'): TaskState[] {
+    return [...(this.tasksByStartedBy.get(startedBy)?.values() ?? [])].filter((task) => task.cluster === cluster && task.desiredStatus === desiredStatus);
   }
 
   async lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]> {
