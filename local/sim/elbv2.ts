@@ -64,10 +64,35 @@
  *   names a shared one): the `unused` / `Target.NotInUse` state of a target group that no listener
  *   uses is not simulated, nor `unavailable` (health checks disabled), nor `unhealthy.draining`.
  *
+ * Listener rules and traffic (`elbv2-listeners.ts` has the shapes and the actions' validation):
+ * - A load balancer (`createLoadBalancer`, the world file's `loadBalancers`) has listeners, each with
+ *   a default rule and rules by priority whose one action is `forward` (target groups with weights
+ *   0–999, at most 5) or `fixed-response`. DescribeLoadBalancers, DescribeListeners, DescribeRules
+ *   (by ListenerArn or RuleArns) and ModifyRule (which cannot change a default rule) answer in the
+ *   API's shapes; ModifyRule is charged to the `mutating` bucket, the Describe calls to
+ *   `non-mutating`.
+ * - Offered load (not ELBv2's: the simulated clients): a load balancer's first listener receives
+ *   `requestsPerSecond` (default 100; `setOfferedLoad` changes it, e.g. Route 53 weighting two load
+ *   balancers), its other listeners (test listeners) 0 unless given. Conditions are not evaluated:
+ *   every request of a listener matches its first rule by priority (its default rule when it has
+ *   none), as with the `/*` path patterns of the world file. The rule splits them among its target
+ *   groups by weight (a weight 0 gets nothing; all weights 0: the load balancer answers 503), and a
+ *   target group among its routed targets equally.
+ * - A target group no rule forwards to keeps the simple model: each routed target gets
+ *   `requestsPerTargetPerSecond` (default 10). So does every target group of a world without rules.
+ * - Which targets are routed: the `healthy` ones; when there is none, the `unhealthy` ones (ALB
+ *   "fails open" within a target group); `initial`, `draining` and `unused` targets get none. A
+ *   target group given weight with no routed target at all (none registered, or all initial or
+ *   draining) does not pass its share to the rule's other target groups — ELB's documentation
+ *   describes fail-open within a target group and no failover between the target groups of a
+ *   forward action — so its share is answered 503 by the load balancer ("HTTP 503: Service
+ *   unavailable", the troubleshooting guide): counted in the load balancer's `HTTPCode_ELB_5XX_Count`,
+ *   not in `RequestCount` (which counts only requests for which a target was chosen).
+ * - `requestTotals()`: exact counts since the start by target group, load balancer and the task
+ *   definition that answered (the bench's "requests answered with a 5xx").
+ *
  * Traffic and metrics (CloudWatch namespace `AWS/ApplicationELB`, "CloudWatch metrics for your
- * Application Load Balancer"): each target that receives traffic gets `requestsPerTargetPerSecond`
- * requests a second (default 10). Traffic goes to the `healthy` targets; when there is none, to
- * the `unhealthy` ones (ALB "fails open"); `initial`, `draining` and `unused` targets get none. A
+ * Application Load Balancer"): routed as above. A
  * request to a task that answers is a 5xx at the task's error rate (every request, when the task
  * is UNHEALTHY): `HTTPCode_Target_5XX_Count`; a request to a port nobody answers is the load
  * balancer's 502: `HTTPCode_ELB_5XX_Count`. Counts are accumulated exactly over time (state changes
@@ -78,12 +103,15 @@
  * `UnHealthyHostCount` (time-averaged over the minute) for {LoadBalancer, TargetGroup}, every
  * minute. The per-Availability-Zone dimensions are not published.
  *
- * Wiring (see `kernel.ts`): the default world has one target group, `web`, in cluster `default`;
+ * Wiring (see `kernel.ts`): the default world has target group `web` in cluster `default` (no rule
+ * forwards to it), load balancer `web-alb` (rules over `web-blue` / `web-green`), and `web-a` / `web-b`;
  * `createSimulatedServices` builds it from the world description, makes `traffic.ts` the source of
  * endpoints, and publishes the metrics through `cloudwatch.ts` (alarm `web-5xx`).
  */
 import type { ScheduledTimer, SimScheduler } from './clock';
-import { SimulatedAwsError } from './errors';
+import { constraintError, Elbv2Error, validationError } from './elbv2-errors';
+import type { ListenerDescription, ListenerSetup, LoadBalancerDescription, LoadBalancerSetup, RuleAction, RuleActionInput, RuleCondition, RuleDescription } from './elbv2-listeners';
+import { describeAction, LISTENER_RULE_LIMITS, validateActions } from './elbv2-listeners';
 import type { TokenBucketLimit } from './rate-buckets';
 import { TokenBuckets } from './rate-buckets';
 import { hexId, uuidLike } from './random';
@@ -100,6 +128,8 @@ export const ELBV2_DEFAULTS = Object.freeze({
   deregistrationDelaySeconds: 300,
   /** Not ELBv2's: how many requests a second each target that gets traffic receives in the simulation. */
   requestsPerTargetPerSecond: 10,
+  /** Not ELBv2's: the requests a second a load balancer's first listener receives in the simulation (its offered load). */
+  requestsPerLoadBalancerPerSecond: 100,
 });
 
 export const ELBV2_LIMITS = Object.freeze({
@@ -118,13 +148,25 @@ export const ELBV2_RATE_LIMITS: Readonly<Record<Elbv2RateBucket, Readonly<TokenB
   mutating: Object.freeze({ capacity: 20, refillPerSecond: 3 }),
 });
 
-type Elbv2Action = 'RegisterTargets' | 'DeregisterTargets' | 'DescribeTargetHealth' | 'DescribeTargetGroups';
+type Elbv2Action =
+  | 'RegisterTargets'
+  | 'DeregisterTargets'
+  | 'DescribeTargetHealth'
+  | 'DescribeTargetGroups'
+  | 'DescribeLoadBalancers'
+  | 'DescribeListeners'
+  | 'DescribeRules'
+  | 'ModifyRule';
 
 const ACTION_BUCKET: Readonly<Record<Elbv2Action, Elbv2RateBucket>> = {
   RegisterTargets: 'registration',
   DeregisterTargets: 'registration',
   DescribeTargetHealth: 'non-mutating',
   DescribeTargetGroups: 'non-mutating',
+  DescribeLoadBalancers: 'non-mutating',
+  DescribeListeners: 'non-mutating',
+  DescribeRules: 'non-mutating',
+  ModifyRule: 'mutating',
 };
 
 export const ELB_NAMESPACE = 'AWS/ApplicationELB';
@@ -198,6 +240,8 @@ export interface TargetEndpoints {
   probe(instanceId: string, port: number): EndpointAnswer;
   /** `listener(instanceId, port)` is called just before what answers at that address changes. Returns the unsubscribe function. */
   onWillChange(listener: (instanceId: string, port: number) => void): () => void;
+  /** The `family:revision` of the task listening there, if any (for `requestTotals`). */
+  taskDefinitionAt?(instanceId: string, port: number): string | undefined;
 }
 
 /** The EC2 instances: `undefined` for an id that is no instance. */
@@ -218,38 +262,11 @@ export interface ServiceMetricDatum {
   Unit: 'Count' | 'None';
 }
 
-// ── Errors ───────────────────────────────────────────────────────────────────────────────────────
+// ── Errors (elbv2-errors.ts) ──────────────────────────────────────────────────────────────────────
 
-/** An ELBv2 error: `name` as the AWS SDK v3 names it, `Code` as the service sends it. */
-export class Elbv2Error extends SimulatedAwsError {
-  constructor(
-    name: string,
-    readonly Code: string,
-    message: string,
-    options: { httpStatusCode?: number; throttling?: boolean; requestId?: string } = {},
-  ) {
-    super(name, message, {
-      httpStatusCode: options.httpStatusCode ?? 400,
-      ...(options.throttling ? { retryable: { throttling: true } } : {}),
-      ...(options.requestId !== undefined ? { requestId: options.requestId } : {}),
-    });
-    this.Message = message;
-  }
-
-  readonly Message: string;
-}
+export { Elbv2Error } from './elbv2-errors';
 
 const INVALID_TARGET_DESCRIPTION = 'The specified target does not exist, is not in the same VPC as the target group, or has an unsupported instance type.';
-
-function validationError(message: string): Elbv2Error {
-  return new Elbv2Error('ValidationError', 'ValidationError', message);
-}
-
-/** The AWS query protocol's wording of a constraint violation. */
-function constraintError(value: unknown, member: string, constraint: string): Elbv2Error {
-  const shown = value === undefined || value === null ? 'null' : `'${String(value)}'`;
-  return validationError(`1 validation error detected: Value ${shown} at '${member}' failed to satisfy constraint: ${constraint}`);
-}
 
 // ── State ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -276,6 +293,8 @@ interface Accumulated {
   requests: number;
   target5xx: number;
   elb5xx: number;
+  /** The group's share of a rule's requests while it had no target to send them to: the load balancer's 503. */
+  noTarget503: number;
   healthyMs: number;
   unhealthyMs: number;
   /** Start of the minute being accumulated (for the host counts' average). */
@@ -291,6 +310,46 @@ interface GroupState {
   /** `${id}:${port}` → target, in registration order. */
   targets: Map<string, TargetState>;
   acc: Accumulated;
+  /** Everything since the group was created, exact (never rounded, never reset): `requestTotals()`. */
+  totals: RequestTotals;
+}
+
+/** Requests counted exactly since the start: those sent to a target, those it answered 5xx, the load balancer's 502s (nobody answered) and 503s (no target to send them to). */
+export interface RequestTotals {
+  requests: number;
+  target5xx: number;
+  elb5xx: number;
+  noTarget503: number;
+}
+
+interface RuleState {
+  arn: string;
+  /** null: the listener's default rule. */
+  priority: number | null;
+  conditions: RuleCondition[];
+  action: RuleAction<GroupState>;
+}
+
+interface ListenerState {
+  arn: string;
+  port: number;
+  protocol: 'HTTP' | 'HTTPS';
+  /** The requests a second it receives. */
+  requestsPerSecond: number;
+  /** Non-default rules by ascending priority. */
+  rules: RuleState[];
+  defaultRule: RuleState;
+}
+
+interface LoadBalancerState {
+  name: string;
+  arn: string;
+  /** The `LoadBalancer` dimension value (`app/<name>/<id>`). */
+  dimension: string;
+  createdAt: number;
+  listeners: ListenerState[];
+  /** 503s of a rule whose weights are all 0 (no target group to send its requests to), accrued like a group's counts. */
+  acc: { at: number; noTarget503: number; total503: number };
 }
 
 export interface SimulatedElbv2Options {
@@ -311,6 +370,30 @@ export interface SimulatedElbv2Options {
 
 const TARGET_GROUP_NAME = /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
 const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
+const LOAD_BALANCER_NAME = /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
+const LOAD_BALANCER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
+const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}\/[0-9a-f]{16}$/;
+const RULE_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}\/[0-9a-f]{16}\/[0-9a-f]{16}$/;
+/** The hosted zone of Application Load Balancers' DNS names in us-east-1 (Route 53 alias targets name it). */
+export const ALB_HOSTED_ZONE_ID = 'Z35SXDOTRQ7X7K';
+
+function requireRate(value: number, member: string): void {
+  if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value))) throw new RangeError(`${member}: expected a number of requests a second >= 0, got ${String(value)}`);
+}
+
+function describeRule(rule: RuleState): RuleDescription {
+  return {
+    RuleArn: rule.arn,
+    Priority: rule.priority === null ? 'default' : String(rule.priority),
+    Conditions: structuredClone(rule.conditions),
+    Actions: [describeAction(rule.action)],
+    IsDefault: rule.priority === null,
+  };
+}
+
+function describeListener(listener: ListenerState, loadBalancer: LoadBalancerState): ListenerDescription {
+  return { ListenerArn: listener.arn, LoadBalancerArn: loadBalancer.arn, Port: listener.port, Protocol: listener.protocol, DefaultActions: [describeAction(listener.defaultRule.action)] };
+}
 
 export class SimulatedElbv2 {
   readonly account: string;
@@ -325,10 +408,15 @@ export class SimulatedElbv2 {
   /** By name, in creation order. */
   private readonly groups = new Map<string, GroupState>();
   private readonly byArn = new Map<string, GroupState>();
-  private readonly loadBalancers = new Map<string, string>();
+  /** By name, in creation order (those only named by a target group's `loadBalancer` have no listener). */
+  private readonly loadBalancers = new Map<string, LoadBalancerState>();
+  private readonly rulesByArn = new Map<string, { rule: RuleState; listener: ListenerState; loadBalancer: LoadBalancerState }>();
+  private readonly listenersByArn = new Map<string, { listener: ListenerState; loadBalancer: LoadBalancerState }>();
+  /** Requests and 5xx by the task definition of the target that answered (or did not): exact, since the start. */
+  private readonly taskDefinitionTotals = new Map<string, { requests: number; errors: number }>();
   /** `${id}:${port}` → the target groups with a target there (for accounting before an endpoint changes). */
   private readonly byAddress = new Map<string, Set<GroupState>>();
-  private counters = { group: 0, loadBalancer: 0, request: 0 };
+  private counters = { group: 0, loadBalancer: 0, request: 0, listener: 0, rule: 0 };
   private readonly unsubscribe: () => void;
 
   constructor(options: SimulatedElbv2Options) {
@@ -368,11 +456,7 @@ export class SimulatedElbv2 {
       throw new Elbv2Error('TooManyTargetGroupsException', 'TooManyTargetGroups', "You've reached the limit on the number of target groups for your AWS account.");
     }
     const suffix = hexId(this.seed, 21, ++this.counters.group, 16);
-    let loadBalancerArn = this.loadBalancers.get(setup.loadBalancer);
-    if (loadBalancerArn === undefined) {
-      loadBalancerArn = `arn:aws:elasticloadbalancing:${this.region}:${this.account}:loadbalancer/app/${setup.loadBalancer}/${hexId(this.seed, 22, ++this.counters.loadBalancer, 16)}`;
-      this.loadBalancers.set(setup.loadBalancer, loadBalancerArn);
-    }
+    const loadBalancerArn = this.loadBalancerNamed(setup.loadBalancer).arn;
     const arn = `arn:aws:elasticloadbalancing:${this.region}:${this.account}:targetgroup/${setup.name}/${suffix}`;
     const description: TargetGroupDescription = {
       TargetGroupArn: arn,
@@ -400,7 +484,8 @@ export class SimulatedElbv2 {
       targetGroupDimension: arn.slice(arn.indexOf(':targetgroup/') + 1),
       loadBalancerDimension: loadBalancerArn.slice(loadBalancerArn.indexOf(':loadbalancer/') + ':loadbalancer/'.length),
       targets: new Map(),
-      acc: { at: now, since: now, requests: 0, target5xx: 0, elb5xx: 0, healthyMs: 0, unhealthyMs: 0 },
+      acc: { at: now, since: now, requests: 0, target5xx: 0, elb5xx: 0, noTarget503: 0, healthyMs: 0, unhealthyMs: 0 },
+      totals: { requests: 0, target5xx: 0, elb5xx: 0, noTarget503: 0 },
     };
     this.groups.set(setup.name, group);
     this.byArn.set(arn, group);
@@ -421,6 +506,89 @@ export class SimulatedElbv2 {
   /** The tokens left in one of the throttling buckets (undefined when throttling is off). */
   rateLimitTokens(bucket: Elbv2RateBucket): number | undefined {
     return this.buckets?.tokens(bucket);
+  }
+
+  /**
+   * A load balancer with its listeners and their rules (the world file's `loadBalancers`; target
+   * groups by name, created before). One only named so far by a target group's `loadBalancer` gets
+   * its listeners now; one that already has listeners is `DuplicateLoadBalancerName`.
+   */
+  createLoadBalancer(input: LoadBalancerSetup): LoadBalancerDescription {
+    const name = input.name;
+    if (typeof name !== 'string' || !LOAD_BALANCER_NAME.test(name)) {
+      throw validationError(`Load balancer name '${String(name)}' can contain only alphanumeric characters or hyphens (-), up to 32, and must not begin or end with a hyphen nor begin with 'internal-'`);
+    }
+    const existing = this.loadBalancers.get(name);
+    if (existing && existing.listeners.length > 0) throw new Elbv2Error('DuplicateLoadBalancerNameException', 'DuplicateLoadBalancerName', 'A load balancer with the same name already exists');
+    const offered = input.requestsPerSecond ?? ELBV2_DEFAULTS.requestsPerLoadBalancerPerSecond;
+    requireRate(offered, 'requestsPerSecond');
+    const ports = new Set<number>();
+    const listeners = input.listeners ?? [];
+    const created = existing ?? this.loadBalancerNamed(name);
+    let built: Array<{ listener: ListenerState; rules: RuleState[] }>;
+    try {
+      // Everything is checked before anything changes.
+      built = listeners.map((listener, index) => this.buildListener(created, listener, index, index === 0 ? offered : 0, ports));
+    } catch (error) {
+      if (!existing) this.loadBalancers.delete(name);
+      throw error;
+    }
+    this.accrueLoadBalancer(created);
+    for (const { listener, rules } of built) {
+      created.listeners.push(listener);
+      this.listenersByArn.set(listener.arn, { listener, loadBalancer: created });
+      for (const rule of rules) this.rulesByArn.set(rule.arn, { rule, listener, loadBalancer: created });
+    }
+    return this.describeLoadBalancer(created);
+  }
+
+  /** Sets the requests a second a load balancer's listener receives (default: its first listener). Accounts what came before at the old rate. */
+  setOfferedLoad(loadBalancerName: string, requestsPerSecond: number, options: { port?: number } = {}): void {
+    requireRate(requestsPerSecond, 'requestsPerSecond');
+    const loadBalancer = this.loadBalancers.get(loadBalancerName);
+    if (!loadBalancer) throw new Elbv2Error('LoadBalancerNotFoundException', 'LoadBalancerNotFound', `Load balancer '${loadBalancerName}' not found`);
+    const listener = options.port === undefined ? loadBalancer.listeners[0] : loadBalancer.listeners.find((l) => l.port === options.port);
+    if (!listener) {
+      throw new Elbv2Error('ListenerNotFoundException', 'ListenerNotFound', `Load balancer '${loadBalancerName}' has no listener${options.port === undefined ? '' : ` on port ${options.port}`}`);
+    }
+    this.accrueLoadBalancer(loadBalancer);
+    listener.requestsPerSecond = requestsPerSecond;
+  }
+
+  /** The requests a second a load balancer's listeners receive, by port. */
+  offeredLoad(loadBalancerName: string): Array<{ port: number; requestsPerSecond: number }> | undefined {
+    return this.loadBalancers.get(loadBalancerName)?.listeners.map((l) => ({ port: l.port, requestsPerSecond: l.requestsPerSecond }));
+  }
+
+  /** The `LoadBalancer` dimension of a load balancer's metrics (`app/<name>/<id>`), or undefined. */
+  loadBalancerDimension(name: string): string | undefined {
+    return this.loadBalancers.get(name)?.dimension;
+  }
+
+  /**
+   * Requests counted exactly since the start (not rounded like the metrics): by target group, by
+   * load balancer (the sums of its groups, plus the 503s of rules whose weights are all 0), and by
+   * the task definition of the target (`errors`: its 5xx and the load balancer's 502s when it did not
+   * answer). For the bench's "requests answered with a 5xx".
+   */
+  requestTotals(): {
+    targetGroups: Record<string, RequestTotals>;
+    loadBalancers: Record<string, RequestTotals>;
+    taskDefinitions: Record<string, { requests: number; errors: number }>;
+  } {
+    for (const loadBalancer of this.loadBalancers.values()) this.accrueLoadBalancer(loadBalancer);
+    const targetGroups: Record<string, RequestTotals> = {};
+    const loadBalancers: Record<string, RequestTotals> = {};
+    for (const loadBalancer of this.loadBalancers.values()) loadBalancers[loadBalancer.name] = { requests: 0, target5xx: 0, elb5xx: 0, noTarget503: loadBalancer.acc.total503 };
+    for (const group of this.groups.values()) {
+      targetGroups[group.setup.name] = { ...group.totals };
+      const sum = loadBalancers[group.setup.loadBalancer]!;
+      sum.requests += group.totals.requests;
+      sum.target5xx += group.totals.target5xx;
+      sum.elb5xx += group.totals.elb5xx;
+      sum.noTarget503 += group.totals.noTarget503;
+    }
+    return { targetGroups, loadBalancers, taskDefinitions: Object.fromEntries([...this.taskDefinitionTotals].map(([td, totals]) => [td, { ...totals }])) };
   }
 
   // ── The API ────────────────────────────────────────────────────────────────────────────────────
@@ -479,6 +647,75 @@ export class SimulatedElbv2 {
     return { TargetGroups: groups.map((group) => structuredClone(group!.description)) };
   }
 
+  async describeLoadBalancers(input: { LoadBalancerArns?: string[] | undefined; Names?: string[] | undefined } = {}): Promise<{ LoadBalancers: LoadBalancerDescription[] }> {
+    this.charge('DescribeLoadBalancers');
+    if (input.LoadBalancerArns !== undefined && input.Names !== undefined) throw validationError('Load balancer names and load balancer ARNs cannot be specified at the same time');
+    let found: Array<LoadBalancerState | undefined> = [...this.loadBalancers.values()];
+    if (input.Names !== undefined) found = input.Names.map((name) => this.loadBalancers.get(name));
+    else if (input.LoadBalancerArns !== undefined) {
+      found = input.LoadBalancerArns.map((arn) => {
+        if (!LOAD_BALANCER_ARN.test(arn)) throw validationError(`'${arn}' is not a valid load balancer ARN`);
+        return [...this.loadBalancers.values()].find((lb) => lb.arn === arn);
+      });
+    }
+    if (found.some((lb) => lb === undefined)) throw new Elbv2Error('LoadBalancerNotFoundException', 'LoadBalancerNotFound', 'One or more load balancers not found');
+    return { LoadBalancers: found.map((lb) => this.describeLoadBalancer(lb!)) };
+  }
+
+  async describeListeners(input: { LoadBalancerArn?: string | undefined; ListenerArns?: string[] | undefined }): Promise<{ Listeners: ListenerDescription[] }> {
+    this.charge('DescribeListeners');
+    if ((input.LoadBalancerArn === undefined) === (input.ListenerArns === undefined)) throw validationError('Exactly one of LoadBalancerArn and ListenerArns must be specified');
+    if (input.LoadBalancerArn !== undefined) {
+      const arn = input.LoadBalancerArn;
+      if (!LOAD_BALANCER_ARN.test(arn)) throw validationError(`'${arn}' is not a valid load balancer ARN`);
+      const loadBalancer = [...this.loadBalancers.values()].find((lb) => lb.arn === arn);
+      if (!loadBalancer) throw new Elbv2Error('LoadBalancerNotFoundException', 'LoadBalancerNotFound', 'One or more load balancers not found');
+      return { Listeners: loadBalancer.listeners.map((listener) => describeListener(listener, loadBalancer)) };
+    }
+    return {
+      Listeners: input.ListenerArns!.map((arn) => {
+        if (!LISTENER_ARN.test(arn)) throw validationError(`'${arn}' is not a valid listener ARN`);
+        const found = this.listenersByArn.get(arn);
+        if (!found) throw new Elbv2Error('ListenerNotFoundException', 'ListenerNotFound', 'One or more listeners not found');
+        return describeListener(found.listener, found.loadBalancer);
+      }),
+    };
+  }
+
+  /** A listener's rules (default rule last), or the rules named. */
+  async describeRules(input: { ListenerArn?: string | undefined; RuleArns?: string[] | undefined; Marker?: string | undefined; PageSize?: number | undefined }): Promise<{ Rules: RuleDescription[] }> {
+    this.charge('DescribeRules');
+    if ((input.ListenerArn === undefined) === (input.RuleArns === undefined)) throw validationError('Exactly one of ListenerArn and RuleArns must be specified');
+    if (input.PageSize !== undefined && (!Number.isInteger(input.PageSize) || input.PageSize < 1 || input.PageSize > 400)) {
+      throw constraintError(input.PageSize, 'pageSize', 'Member must have value between 1 and 400');
+    }
+    if (input.ListenerArn !== undefined) {
+      if (!LISTENER_ARN.test(input.ListenerArn)) throw validationError(`'${input.ListenerArn}' is not a valid listener ARN`);
+      const found = this.listenersByArn.get(input.ListenerArn);
+      if (!found) throw new Elbv2Error('ListenerNotFoundException', 'ListenerNotFound', 'One or more listeners not found');
+      return { Rules: [...found.listener.rules, found.listener.defaultRule].map(describeRule) };
+    }
+    return { Rules: input.RuleArns!.map((arn) => describeRule(this.requireRule(arn).rule)) };
+  }
+
+  /**
+   * ModifyRule: replaces the rule's `Actions` (the whole list) and, when given, its `Conditions`;
+   * what is not given is kept. A change of weights applies to the requests from now on.
+   */
+  async modifyRule(input: { RuleArn: string; Actions?: RuleActionInput[] | undefined; Conditions?: RuleCondition[] | undefined }): Promise<{ Rules: RuleDescription[] }> {
+    this.charge('ModifyRule');
+    const { rule, loadBalancer } = this.requireRule(input.RuleArn);
+    if (rule.priority === null) {
+      throw new Elbv2Error('OperationNotPermittedException', 'OperationNotPermitted', `Default rule '${rule.arn}' cannot be modified with ModifyRule (use ModifyListener)`);
+    }
+    const action = input.Actions === undefined ? undefined : validateActions(input.Actions, loadBalancer.name, this.resolver());
+    if (input.Conditions !== undefined && !Array.isArray(input.Conditions)) throw validationError('conditions: expected a list of conditions');
+    this.accrueLoadBalancer(loadBalancer);
+    if (action) rule.action = action;
+    if (input.Conditions !== undefined) rule.conditions = structuredClone(input.Conditions);
+    return { Rules: [describeRule(rule)] };
+  }
+
   /**
    * RegisterTargets made by another AWS service on the caller's behalf (ECS registering a service's
    * tasks): the same rules, but not charged to the caller's throttling buckets.
@@ -501,15 +738,18 @@ export class SimulatedElbv2 {
     const timestamp = new Date(startMs);
     const byLoadBalancer = new Map<string, { requests: number; target5xx: number; elb5xx: number }>();
     const data: ServiceMetricDatum[] = [];
+    for (const loadBalancer of this.loadBalancers.values()) this.accrueLoadBalancer(loadBalancer);
     for (const group of this.groups.values()) {
       this.accrue(group);
       const acc = group.acc;
-      const take = (key: 'requests' | 'target5xx' | 'elb5xx'): number => {
+      const take = (key: 'requests' | 'target5xx' | 'elb5xx' | 'noTarget503'): number => {
         const whole = Math.floor(acc[key] + 1e-9);
         acc[key] = Math.max(0, acc[key] - whole);
         return whole;
       };
       const counts = { requests: take('requests'), target5xx: take('target5xx'), elb5xx: take('elb5xx') };
+      // The 503s for want of a target were answered before a target group was chosen: the load balancer's count only.
+      const noTarget = take('noTarget503');
       const span = Math.max(1, endMs - acc.since);
       const dimensions = [
         { Name: 'LoadBalancer', Value: group.loadBalancerDimension },
@@ -529,8 +769,16 @@ export class SimulatedElbv2 {
       const total = byLoadBalancer.get(group.loadBalancerDimension) ?? { requests: 0, target5xx: 0, elb5xx: 0 };
       total.requests += counts.requests;
       total.target5xx += counts.target5xx;
-      total.elb5xx += counts.elb5xx;
+      total.elb5xx += counts.elb5xx + noTarget;
       byLoadBalancer.set(group.loadBalancerDimension, total);
+    }
+    for (const loadBalancer of this.loadBalancers.values()) {
+      const whole = Math.floor(loadBalancer.acc.noTarget503 + 1e-9);
+      if (whole === 0) continue;
+      loadBalancer.acc.noTarget503 = Math.max(0, loadBalancer.acc.noTarget503 - whole);
+      const total = byLoadBalancer.get(loadBalancer.dimension) ?? { requests: 0, target5xx: 0, elb5xx: 0 };
+      total.elb5xx += whole;
+      byLoadBalancer.set(loadBalancer.dimension, total);
     }
     for (const [loadBalancer, total] of byLoadBalancer) {
       const dimensions = [{ Name: 'LoadBalancer', Value: loadBalancer }];
@@ -696,6 +944,145 @@ export class SimulatedElbv2 {
     delete target.drainTimer;
   }
 
+  // ── Load balancers, listeners, rules ───────────────────────────────────────────────────────────
+
+  /** The load balancer of that name, created (without listeners) if there is none. */
+  private loadBalancerNamed(name: string): LoadBalancerState {
+    const existing = this.loadBalancers.get(name);
+    if (existing) return existing;
+    const id = hexId(this.seed, 22, ++this.counters.loadBalancer, 16);
+    const arn = `arn:aws:elasticloadbalancing:${this.region}:${this.account}:loadbalancer/app/${name}/${id}`;
+    const now = this.clock.now();
+    const loadBalancer: LoadBalancerState = { name, arn, dimension: `app/${name}/${id}`, createdAt: now, listeners: [], acc: { at: now, noTarget503: 0, total503: 0 } };
+    this.loadBalancers.set(name, loadBalancer);
+    return loadBalancer;
+  }
+
+  private buildListener(loadBalancer: LoadBalancerState, setup: ListenerSetup, index: number, offered: number, ports: Set<number>): { listener: ListenerState; rules: RuleState[] } {
+    const at = `listeners.${index + 1}.member`;
+    if (!Number.isInteger(setup.port) || setup.port < 1 || setup.port > 65535) throw constraintError(setup.port, `${at}.port`, 'Member must have value between 1 and 65535');
+    if (ports.has(setup.port)) throw new Elbv2Error('DuplicateListenerException', 'DuplicateListener', 'A listener already exists on this port for this load balancer');
+    ports.add(setup.port);
+    const protocol = setup.protocol ?? 'HTTP';
+    if (protocol !== 'HTTP' && protocol !== 'HTTPS') throw constraintError(protocol, `${at}.protocol`, 'Member must satisfy enum value set: [HTTP, HTTPS]');
+    const requestsPerSecond = setup.requestsPerSecond ?? offered;
+    requireRate(requestsPerSecond, `${at}.requestsPerSecond`);
+    const lbPart = loadBalancer.arn.slice(loadBalancer.arn.indexOf(':loadbalancer/') + ':loadbalancer/'.length);
+    const listenerArn = `arn:aws:elasticloadbalancing:${this.region}:${this.account}:listener/${lbPart}/${hexId(this.seed, 24, ++this.counters.listener, 16)}`;
+    const ruleArn = () => `${listenerArn.replace(':listener/', ':listener-rule/')}/${hexId(this.seed, 25, ++this.counters.rule, 16)}`;
+    const forward = (weights: Record<string, number>, member: string): RuleAction<GroupState> =>
+      validateActions(
+        [{ Type: 'forward', ForwardConfig: { TargetGroups: Object.entries(weights).map(([name, Weight]) => ({ TargetGroupArn: this.groups.get(name)?.description.TargetGroupArn ?? `unknown:${name}`, Weight })) } }],
+        loadBalancer.name,
+        this.resolver(),
+        member,
+      );
+    for (const weights of [setup.defaultForward ?? {}, ...(setup.rules ?? []).map((rule) => rule.forward)]) {
+      for (const name of Object.keys(weights)) {
+        if (!this.groups.has(name)) throw new Elbv2Error('TargetGroupNotFoundException', 'TargetGroupNotFound', `Target group '${name}' not found`);
+      }
+    }
+    const defaultRule: RuleState = {
+      arn: ruleArn(),
+      priority: null,
+      conditions: [],
+      action: setup.defaultForward
+        ? forward(setup.defaultForward, `${at}.defaultActions`)
+        : { type: 'fixed-response', order: 1, config: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' } },
+    };
+    const priorities = new Set<number>();
+    const rules = (setup.rules ?? []).map((rule, ruleIndex): RuleState => {
+      if (!Number.isInteger(rule.priority) || rule.priority < 1 || rule.priority > LISTENER_RULE_LIMITS.maxPriority) {
+        throw constraintError(rule.priority, `${at}.rules.${ruleIndex + 1}.member.priority`, `Member must have value between 1 and ${LISTENER_RULE_LIMITS.maxPriority}`);
+      }
+      if (priorities.has(rule.priority)) throw new Elbv2Error('PriorityInUseException', 'PriorityInUse', `The specified priority '${rule.priority}' is in use`);
+      priorities.add(rule.priority);
+      const pattern = rule.pathPattern ?? '/*';
+      return {
+        arn: ruleArn(),
+        priority: rule.priority,
+        conditions: [{ Field: 'path-pattern', Values: [pattern], PathPatternConfig: { Values: [pattern] } }],
+        action: forward(rule.forward, `${at}.rules.${ruleIndex + 1}.member.actions`),
+      };
+    });
+    rules.sort((a, b) => a.priority! - b.priority!);
+    const listener: ListenerState = { arn: listenerArn, port: setup.port, protocol, requestsPerSecond, rules, defaultRule };
+    return { listener, rules: [...rules, defaultRule] };
+  }
+
+  private resolver() {
+    return { byArn: (arn: string) => this.byArn.get(arn), loadBalancerOf: (group: GroupState) => group.setup.loadBalancer };
+  }
+
+  private requireRule(arn: string | undefined): { rule: RuleState; listener: ListenerState; loadBalancer: LoadBalancerState } {
+    if (arn === undefined || arn === null) throw constraintError(arn, 'ruleArn', 'Member must not be null');
+    if (!RULE_ARN.test(arn)) throw validationError(`'${arn}' is not a valid listener rule ARN`);
+    const found = this.rulesByArn.get(arn);
+    if (!found) throw new Elbv2Error('RuleNotFoundException', 'RuleNotFound', 'One or more rules not found');
+    return found;
+  }
+
+  private describeLoadBalancer(loadBalancer: LoadBalancerState): LoadBalancerDescription {
+    const id = loadBalancer.arn.slice(loadBalancer.arn.lastIndexOf('/') + 1);
+    return {
+      LoadBalancerArn: loadBalancer.arn,
+      DNSName: `${loadBalancer.name}-${parseInt(id.slice(0, 8), 16)}.${this.region}.elb.amazonaws.com`,
+      CanonicalHostedZoneId: ALB_HOSTED_ZONE_ID,
+      CreatedTime: new Date(loadBalancer.createdAt),
+      LoadBalancerName: loadBalancer.name,
+      Scheme: 'internet-facing',
+      VpcId: `vpc-${hexId(this.seed, 23, 0, 17)}`,
+      State: { Code: 'active' },
+      Type: 'application',
+      AvailabilityZones: [],
+      SecurityGroups: [],
+      IpAddressType: 'ipv4',
+    };
+  }
+
+  /**
+   * The requests a second that rules send to a group now, or undefined when no rule of its load
+   * balancer forwards to it (then each routed target gets `requestsPerTargetPerSecond`, as before
+   * there were rules). A listener's requests go to its first rule by priority (its default rule
+   * when it has none), split among the rule's target groups by weight.
+   */
+  private offeredRps(group: GroupState): number | undefined {
+    const loadBalancer = this.loadBalancers.get(group.setup.loadBalancer);
+    if (!loadBalancer) return undefined;
+    let referenced = false;
+    let rps = 0;
+    for (const listener of loadBalancer.listeners) {
+      const live = listener.rules[0] ?? listener.defaultRule;
+      for (const rule of [...listener.rules, listener.defaultRule]) {
+        if (rule.action.type !== 'forward') continue;
+        const own = rule.action.targetGroups.find((tg) => tg.group === group);
+        if (!own) continue;
+        referenced = true;
+        if (rule !== live) continue;
+        const total = rule.action.targetGroups.reduce((sum, tg) => sum + tg.weight, 0);
+        if (total > 0) rps += (listener.requestsPerSecond * own.weight) / total;
+      }
+    }
+    return referenced ? rps : undefined;
+  }
+
+  /** Accounts every group of the load balancer, and its own 503s, up to now (before its rules or offered load change). */
+  private accrueLoadBalancer(loadBalancer: LoadBalancerState): void {
+    for (const group of this.groups.values()) if (group.setup.loadBalancer === loadBalancer.name) this.accrue(group);
+    const now = this.clock.now();
+    const seconds = (now - loadBalancer.acc.at) / 1000;
+    loadBalancer.acc.at = now;
+    if (seconds <= 0) return;
+    for (const listener of loadBalancer.listeners) {
+      const live = listener.rules[0] ?? listener.defaultRule;
+      if (live.action.type !== 'forward') continue;
+      if (live.action.targetGroups.every((tg) => tg.weight === 0)) {
+        loadBalancer.acc.noTarget503 += listener.requestsPerSecond * seconds;
+        loadBalancer.acc.total503 += listener.requestsPerSecond * seconds;
+      }
+    }
+  }
+
   // ── Traffic accounting ─────────────────────────────────────────────────────────────────────────
 
   /** Adds the traffic from the last accounting until now, as routed with the targets' states since then. */
@@ -712,13 +1099,33 @@ export class SimulatedElbv2 {
     acc.unhealthyMs += unhealthy.length * seconds * 1000;
     // ALB fails open: with no healthy target, traffic goes to the unhealthy ones.
     const routed = healthy.length > 0 ? healthy : unhealthy;
-    const perTarget = group.setup.requestsPerTargetPerSecond * seconds;
+    const offered = this.offeredRps(group);
+    if (offered !== undefined && routed.length === 0) {
+      // A rule's share for a group with no target to send it to: the load balancer answers 503.
+      acc.noTarget503 += offered * seconds;
+      group.totals.noTarget503 += offered * seconds;
+      return;
+    }
+    const perTarget = (offered === undefined ? group.setup.requestsPerTargetPerSecond : offered / routed.length) * seconds;
     for (const target of routed) {
-      acc.requests += perTarget;
       const answer = this.endpoints.probe(target.id, target.port);
-      if (answer.kind === 'serving') acc.target5xx += perTarget * answer.errorRate;
-      else if (answer.kind === 'error') acc.target5xx += perTarget;
-      else acc.elb5xx += perTarget;
+      const errors = answer.kind === 'serving' ? perTarget * answer.errorRate : perTarget;
+      acc.requests += perTarget;
+      group.totals.requests += perTarget;
+      if (answer.kind === 'refused') {
+        acc.elb5xx += perTarget;
+        group.totals.elb5xx += perTarget;
+      } else {
+        acc.target5xx += errors;
+        group.totals.target5xx += errors;
+      }
+      const taskDefinition = this.endpoints.taskDefinitionAt?.(target.id, target.port);
+      if (taskDefinition !== undefined) {
+        const totals = this.taskDefinitionTotals.get(taskDefinition) ?? { requests: 0, errors: 0 };
+        totals.requests += perTarget;
+        totals.errors += errors;
+        this.taskDefinitionTotals.set(taskDefinition, totals);
+      }
     }
   }
 

@@ -32,6 +32,17 @@
  *     registerTasksOf: web             # optional: tasks of this family are registered when RUNNING and
  *                                      # deregistered when stopping, as ECS does for a service with a
  *                                      # load balancer (stand-in until the ECS service simulation does it)
+ *   web-blue: { loadBalancer: web-alb }
+ *   web-green: { loadBalancer: web-alb }
+ * loadBalancers:                       # listeners and weighted forward rules over the target groups above
+ *   web-alb:
+ *     requestsPerSecond: 100           # offered load of its first listener (default 100; setOfferedLoad)
+ *     listeners:
+ *       - port: 80                     # production
+ *         rules: [{ priority: 1, forward: { web-blue: 100, web-green: 0 } }]   # weights 0-999
+ *       - port: 8080                   # test listener: requestsPerSecond 0 unless given
+ *         rules: [{ priority: 1, forward: { web-green: 100 } }]
+ *         defaultForward: { web-green: 1 }   # optional; absent: the default rule answers 404
  * traffic:                             # "family:revision" or "family"
  *   "web:2": { errorRate: 0.2 }        # share of requests answered 5xx (default 0)
  *   log-daemon: { requestsPerSecond: 10 }
@@ -43,6 +54,9 @@
  *
  * Alarm shorthands (each also takes `threshold`, `evaluationPeriods`, `datapointsToAlarm`,
  * `periodSeconds`, `treatMissingData`, `description`):
+ * - `loadBalancer5xxPercent: <load balancer>`: as `targetGroup5xxPercent`, on the load balancer's
+ *   {LoadBalancer} metrics (its targets' 5xx over its requests; the load balancer's own 502/503 are
+ *   not in it, as they are not in `HTTPCode_Target_5XX_Count`).
  * - `targetGroup5xxPercent: <target group>`: the metric math alarm `m1/m2*100` on the target group's
  *   `HTTPCode_Target_5XX_Count` (m1) and `RequestCount` (m2), Sum, above `threshold` % (default 5),
  *   3 of 3 periods of 60 s, missing data not breaching (the load balancer sends no 5xx count for a
@@ -67,6 +81,7 @@ import type { PutMetricAlarmInput, TreatMissingData } from './cloudwatch';
 import { SimulatedCloudWatch, TREAT_MISSING_DATA } from './cloudwatch';
 import type { ServiceLoadBalancing } from './ecs-services';
 import type { TargetGroupSetup } from './elbv2';
+import type { LoadBalancerSetup } from './elbv2-listeners';
 import { ELB_NAMESPACE, SimulatedElbv2 } from './elbv2';
 import type { TaskTraffic } from './traffic';
 import { SIM_METRICS_NAMESPACE, SimulatedTraffic } from './traffic';
@@ -84,6 +99,7 @@ interface AlarmCommon {
 
 export type AlarmDescription =
   | (AlarmCommon & { targetGroup5xxPercent: string })
+  | (AlarmCommon & { loadBalancer5xxPercent: string })
   | (AlarmCommon & { taskFamilyErrors: string })
   | { metricAlarm: Omit<PutMetricAlarmInput, 'AlarmName'> };
 
@@ -92,8 +108,13 @@ export interface SimTargetGroupDescription extends Omit<TargetGroupSetup, 'name'
   registerTasksOf?: string | undefined;
 }
 
+/** A load balancer with listeners and rules (`elbv2-listeners.ts`' `LoadBalancerSetup` without its name). */
+export type SimLoadBalancerDescription = Omit<LoadBalancerSetup, 'name'>;
+
 export interface SimServicesDescription {
   targetGroups: Record<string, SimTargetGroupDescription>;
+  /** Load balancers with listeners and weighted forward rules over `targetGroups` (absent: none; a target group's `loadBalancer` is then one without listeners). */
+  loadBalancers?: Record<string, SimLoadBalancerDescription> | undefined;
   traffic: Record<string, Partial<TaskTraffic>>;
   alarms: Record<string, AlarmDescription>;
   /**
@@ -119,6 +140,12 @@ export const DEFAULT_SIM_SERVICES: SimServicesDescription = Object.freeze({
 }) as SimServicesDescription;
 
 const positiveInt = (what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` });
+const weights = z.record(
+  z.string().min(1),
+  z.number({ error: 'expected a weight, a whole number 0-999' }).int({ error: 'expected a weight, a whole number 0-999' }).min(0, { error: 'expected a weight, a whole number 0-999' }).max(999, { error: 'expected a weight, a whole number 0-999' }),
+  { error: 'expected a mapping of target group name to weight (0-999)' },
+);
+const rate = z.number({ error: 'expected a number of requests a second >= 0' }).min(0, { error: 'expected a number of requests a second >= 0' });
 const alarmCommon = {
   threshold: z.number({ error: 'expected a number' }).optional(),
   evaluationPeriods: positiveInt('a whole number >= 1').min(1, { error: 'expected a whole number >= 1' }).optional(),
@@ -148,6 +175,35 @@ export const simServicesFileSchema = z.strictObject({
       }),
     )
     .default({}),
+  loadBalancers: z
+    .record(
+      z.string(),
+      z.strictObject({
+        requestsPerSecond: rate.optional(),
+        listeners: z
+          .array(
+            z.strictObject({
+              port: positiveInt('a port, 1-65535').min(1, { error: 'expected a port, 1-65535' }).max(65535, { error: 'expected a port, 1-65535' }),
+              protocol: z.enum(['HTTP', 'HTTPS'], { error: 'expected HTTP or HTTPS' }).optional(),
+              requestsPerSecond: rate.optional(),
+              defaultForward: weights.optional(),
+              rules: z
+                .array(
+                  z.strictObject({
+                    priority: positiveInt('a priority, 1-50000').min(1, { error: 'expected a priority, 1-50000' }).max(50000, { error: 'expected a priority, 1-50000' }),
+                    forward: weights,
+                    pathPattern: z.string().min(1).optional(),
+                  }),
+                  { error: 'expected a list of rules' },
+                )
+                .optional(),
+            }),
+            { error: 'expected a list of listeners' },
+          )
+          .optional(),
+      }),
+    )
+    .optional(),
   traffic: z
     .record(
       z.string(),
@@ -163,10 +219,11 @@ export const simServicesFileSchema = z.strictObject({
       z.union(
         [
           z.strictObject({ targetGroup5xxPercent: z.string().min(1), ...alarmCommon }),
+          z.strictObject({ loadBalancer5xxPercent: z.string().min(1), ...alarmCommon }),
           z.strictObject({ taskFamilyErrors: z.string().min(1), ...alarmCommon }),
           z.strictObject({ metricAlarm: z.record(z.string(), z.unknown()) }),
         ],
-        { error: 'expected one of { targetGroup5xxPercent: <target group>, … }, { taskFamilyErrors: <family>, … }, { metricAlarm: { …PutMetricAlarm… } }' },
+        { error: 'expected one of { targetGroup5xxPercent: <target group>, … }, { loadBalancer5xxPercent: <load balancer>, … }, { taskFamilyErrors: <family>, … }, { metricAlarm: { …PutMetricAlarm… } }' },
       ),
     )
     .default({}),
@@ -193,17 +250,21 @@ export function alarmInput(name: string, alarm: AlarmDescription, elbv2: Simulat
   if ('metricAlarm' in alarm) return { ...alarm.metricAlarm, AlarmName: name } as PutMetricAlarmInput;
   const period = alarm.periodSeconds ?? 60;
   const description = alarm.description !== undefined ? { AlarmDescription: alarm.description } : {};
-  if ('targetGroup5xxPercent' in alarm) {
-    const dimensions = elbv2.metricDimensions(alarm.targetGroup5xxPercent);
-    if (!dimensions) throw new Error(`alarms.${name}.targetGroup5xxPercent: no target group named ${alarm.targetGroup5xxPercent}`);
-    const metric = (MetricName: string) => ({
-      Namespace: ELB_NAMESPACE,
-      MetricName,
-      Dimensions: [
+  if ('targetGroup5xxPercent' in alarm || 'loadBalancer5xxPercent' in alarm) {
+    let metricDimensions: Array<{ Name: string; Value: string }>;
+    if ('targetGroup5xxPercent' in alarm) {
+      const dimensions = elbv2.metricDimensions(alarm.targetGroup5xxPercent);
+      if (!dimensions) throw new Error(`alarms.${name}.targetGroup5xxPercent: no target group named ${alarm.targetGroup5xxPercent}`);
+      metricDimensions = [
         { Name: 'LoadBalancer', Value: dimensions.LoadBalancer },
         { Name: 'TargetGroup', Value: dimensions.TargetGroup },
-      ],
-    });
+      ];
+    } else {
+      const dimension = elbv2.loadBalancerDimension(alarm.loadBalancer5xxPercent);
+      if (!dimension) throw new Error(`alarms.${name}.loadBalancer5xxPercent: no load balancer named ${alarm.loadBalancer5xxPercent}`);
+      metricDimensions = [{ Name: 'LoadBalancer', Value: dimension }];
+    }
+    const metric = (MetricName: string) => ({ Namespace: ELB_NAMESPACE, MetricName, Dimensions: metricDimensions });
     const evaluationPeriods = alarm.evaluationPeriods ?? 3;
     return {
       AlarmName: name,
@@ -297,6 +358,7 @@ export function createSimulatedServices(options: CreateSimulatedServicesOptions)
     const { cluster: _cluster, registerTasksOf: _register, ...setup } = group;
     elbv2.createTargetGroup({ ...setup, name });
   }
+  for (const [name, loadBalancer] of Object.entries(description.loadBalancers ?? {})) elbv2.createLoadBalancer({ ...loadBalancer, name });
   for (const [name, alarm] of Object.entries(description.alarms)) cloudwatch.defineAlarm(alarmInput(name, alarm, elbv2));
   cloudwatch.addProducer(elbv2);
   cloudwatch.addProducer(traffic);

@@ -205,6 +205,11 @@ export class SimulatedTraffic implements TargetEndpoints {
     return { kind: 'serving', errorRate: this.trafficOf(task.taskDefinition).errorRate };
   }
 
+  taskDefinitionAt(instanceId: string, port: number): string | undefined {
+    const arn = this.ports.get(instanceId)?.get(port);
+    return arn === undefined ? undefined : this.tasks.get(arn)?.taskDefinition;
+  }
+
   onWillChange(listener: (instanceId: string, port: number) => void): () => void {
     this.willChange.add(listener);
     return () => this.willChange.delete(listener);
