@@ -127,14 +127,36 @@ export interface SimServicesDescription {
 
 /**
  * The default world's (`local/cluster.yml` says the same): target group `web` in cluster `default`
- * (tasks of family `web` registered while they run); alarms `web-5xx` (5xx rate of `web` above 5 %)
- * and `daemon-errors` (errors of family `log-daemon`).
+ * (tasks of family `web` registered while they run); load balancer `web-alb` with a production rule
+ * (listener 80: `web-blue` 100 / `web-green` 0) and a test rule (listener 8080, no traffic unless
+ * set: `web-green` 100) for Canary and BlueGreen; load balancers `web-a` (100 requests a second) and
+ * `web-b` (0), each forwarding everything to its target group of the same name, for Route 53
+ * weighted records (`setOfferedLoad`); alarms `web-5xx` (5xx rate of `web` above 5 %), `web-alb-5xx`
+ * (5xx rate of `web-alb` above 5 %) and `daemon-errors` (errors of family `log-daemon`).
  */
 export const DEFAULT_SIM_SERVICES: SimServicesDescription = Object.freeze({
-  targetGroups: { web: { cluster: 'default', registerTasksOf: 'web' } },
+  targetGroups: {
+    web: { cluster: 'default', registerTasksOf: 'web' },
+    'web-blue': { loadBalancer: 'web-alb' },
+    'web-green': { loadBalancer: 'web-alb' },
+    'web-a': {},
+    'web-b': {},
+  },
+  loadBalancers: {
+    'web-alb': {
+      requestsPerSecond: 100,
+      listeners: [
+        { port: 80, rules: [{ priority: 1, forward: { 'web-blue': 100, 'web-green': 0 } }] },
+        { port: 8080, rules: [{ priority: 1, forward: { 'web-green': 100 } }] },
+      ],
+    },
+    'web-a': { requestsPerSecond: 100, listeners: [{ port: 80, defaultForward: { 'web-a': 100 } }] },
+    'web-b': { requestsPerSecond: 0, listeners: [{ port: 80, defaultForward: { 'web-b': 100 } }] },
+  },
   traffic: {},
   alarms: {
     'web-5xx': { targetGroup5xxPercent: 'web', threshold: 5, description: '5xx rate of target group web above 5 %' },
+    'web-alb-5xx': { loadBalancer5xxPercent: 'web-alb', threshold: 5, description: '5xx rate of load balancer web-alb above 5 %' },
     'daemon-errors': { taskFamilyErrors: 'log-daemon', threshold: 0, description: 'errors of task family log-daemon' },
   },
 }) as SimServicesDescription;

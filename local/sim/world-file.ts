@@ -35,6 +35,13 @@
  * ```yaml
  * targetGroups:                       # ELBv2 target groups (ELBv2's defaults for absent settings)
  *   web: { cluster: default, registerTasksOf: web, healthCheckIntervalSeconds: 30 }
+ *   web-blue: { loadBalancer: web-alb }
+ *   web-green: { loadBalancer: web-alb }
+ * loadBalancers:                      # listeners and weighted forward rules (kernel.ts)
+ *   web-alb:
+ *     requestsPerSecond: 100
+ *     listeners:
+ *       - { port: 80, rules: [{ priority: 1, forward: { web-blue: 100, web-green: 0 } }] }
  * traffic:                            # how tasks answer, "family:revision" or "family"
  *   "web:2": { errorRate: 0.2 }
  * alarms:                             # CloudWatch alarms
@@ -46,7 +53,8 @@
  *
  * Beyond their types, these sections are checked the way ELBv2 and CloudWatch would check them (a
  * dry run: target group names and setting ranges, alarm periods, an alarm naming a target group
- * that is not in the file), and a refusal names the field:
+ * that is not in the file, a rule forwarding to a target group that is not in the file or is another
+ * load balancer's), and a refusal names the field:
  * `targetGroups.web.healthCheckIntervalSeconds: Member must have value greater than or equal to 5 (got 3)`.
  */
 import { readFileSync } from 'node:fs';
@@ -57,7 +65,7 @@ import { VirtualClock } from './clock';
 import { SimulatedCloudWatch } from './cloudwatch';
 import type { SimRateLimitsConfig, SimRateLimitsOption } from './ecs-rate-limits';
 import { SimulatedElbv2 } from './elbv2';
-import type { AlarmDescription, SimServicesDescription, SimTargetGroupDescription } from './kernel';
+import type { AlarmDescription, SimLoadBalancerDescription, SimServicesDescription, SimTargetGroupDescription } from './kernel';
 import { alarmInput, simServicesFileSchema } from './kernel';
 import type { TaskTraffic } from './traffic';
 import type { SimulatedClusterOptions } from './world';
@@ -127,6 +135,7 @@ const rateLimitsSchema = z.strictObject({
 
 /** The simulated services' sections (`kernel.ts`'s schema), optional: a file without them describes none. */
 const targetGroupsSchema = simServicesFileSchema.shape.targetGroups.unwrap();
+const loadBalancersSchema = simServicesFileSchema.shape.loadBalancers.unwrap();
 const trafficSchema = simServicesFileSchema.shape.traffic.unwrap();
 const alarmsSchema = simServicesFileSchema.shape.alarms.unwrap();
 const quotasSchema = simServicesFileSchema.shape.quotas.unwrap();
@@ -136,6 +145,7 @@ export const worldFileSchema = z.strictObject({
   taskDefinitions: z.record(z.string(), taskDefinitionSchema).default({}),
   rateLimits: rateLimitsSchema.optional(),
   targetGroups: targetGroupsSchema.optional(),
+  loadBalancers: loadBalancersSchema.optional(),
   traffic: trafficSchema.optional(),
   alarms: alarmsSchema.optional(),
   quotas: quotasSchema.optional(),
@@ -157,6 +167,8 @@ export interface WorldDescription {
   rateLimits?: SimRateLimitsOption | undefined;
   /** ELBv2 target groups (absent: none). */
   targetGroups?: Record<string, SimTargetGroupDescription> | undefined;
+  /** Load balancers with listeners and weighted forward rules (absent: none). */
+  loadBalancers?: Record<string, SimLoadBalancerDescription> | undefined;
   /** How tasks answer, by `family:revision` or `family` (absent: every task serves without errors). */
   traffic?: Record<string, Partial<TaskTraffic>> | undefined;
   /** CloudWatch alarms (absent: none). */
@@ -169,6 +181,7 @@ export interface WorldDescription {
 export function simServicesOf(description: WorldDescription): SimServicesDescription {
   return {
     targetGroups: description.targetGroups ?? {},
+    ...(description.loadBalancers ? { loadBalancers: description.loadBalancers } : {}),
     traffic: description.traffic ?? {},
     alarms: description.alarms ?? {},
     ...(description.quotas ? { quotas: description.quotas } : {}),
@@ -277,20 +290,60 @@ function checkServices(description: WorldDescription, source: string): void {
         refuse(`targetGroups.${display(name)}`, message);
       }
     }
+    for (const [name, loadBalancer] of Object.entries(description.loadBalancers ?? {})) checkLoadBalancer(elbv2, name, loadBalancer, refuse);
     for (const [name, alarm] of Object.entries(description.alarms ?? {})) {
       try {
         cloudwatch.defineAlarm(alarmInput(name, alarm, elbv2));
       } catch (error) {
         const message = (error as Error).message;
         // alarmInput names the field itself (`alarms.<name>.targetGroup5xxPercent: no target group named …`).
-        const own = `alarms.${name}.targetGroup5xxPercent: `;
-        if (message.startsWith(own)) refuse(`alarms.${display(name)}.targetGroup5xxPercent`, message.slice(own.length));
+        for (const key of ['targetGroup5xxPercent', 'loadBalancer5xxPercent']) {
+          const own = `alarms.${name}.${key}: `;
+          if (message.startsWith(own)) refuse(`alarms.${display(name)}.${key}`, message.slice(own.length));
+        }
         refuse(`alarms.${display(name)}`, message);
       }
     }
   } finally {
     elbv2.close();
     cloudwatch.close();
+  }
+}
+
+/**
+ * A load balancer of the file through ELBv2's own checks, the refusal naming the field: a target
+ * group that is not in the file or is another load balancer's, a priority used twice, a port twice.
+ */
+function checkLoadBalancer(elbv2: SimulatedElbv2, name: string, loadBalancer: SimLoadBalancerDescription, refuse: (field: string, message: string) => never): void {
+  const at = `loadBalancers.${display(name)}`;
+  const listeners = loadBalancer.listeners ?? [];
+  listeners.forEach((listener, index) => {
+    const forwards: Array<[string, Record<string, number>]> = [
+      ...(listener.defaultForward ? [[`${at}.listeners[${index}].defaultForward`, listener.defaultForward] as [string, Record<string, number>]] : []),
+      ...(listener.rules ?? []).map((rule, r) => [`${at}.listeners[${index}].rules[${r}].forward`, rule.forward] as [string, Record<string, number>]),
+    ];
+    for (const [field, weights] of forwards) {
+      const names = Object.keys(weights);
+      if (names.length === 0) refuse(field, 'expected at least one target group');
+      if (names.length > 5) refuse(field, `at most 5 target groups per forward action (got ${names.length})`);
+      for (const group of names) {
+        const dimensions = elbv2.metricDimensions(group);
+        if (!dimensions) refuse(`${field}.${display(group)}`, `no target group named ${group} in targetGroups`);
+        const owner = dimensions!.LoadBalancer.split('/')[1];
+        if (owner !== name) refuse(`${field}.${display(group)}`, `target group ${group} is on load balancer ${owner} (set targetGroups.${display(group)}.loadBalancer: ${name}); a target group belongs to one load balancer`);
+      }
+    }
+    const priorities = new Set<number>();
+    (listener.rules ?? []).forEach((rule, r) => {
+      if (priorities.has(rule.priority)) refuse(`${at}.listeners[${index}].rules[${r}].priority`, `priority ${rule.priority} is already used by another rule of this listener`);
+      priorities.add(rule.priority);
+    });
+    if (listeners.findIndex((other) => other.port === listener.port) !== index) refuse(`${at}.listeners[${index}].port`, `another listener of ${name} is on port ${listener.port}`);
+  });
+  try {
+    elbv2.createLoadBalancer({ ...loadBalancer, name });
+  } catch (error) {
+    refuse(at, (error as Error).message);
   }
 }
 
@@ -344,6 +397,9 @@ const KNOWN_KEYS = {
   buckets: Object.keys(bucketsSchema.shape),
   rateLimit: Object.keys(rateLimitSchema.shape),
   targetGroup: Object.keys(targetGroupsSchema.valueType.shape),
+  loadBalancer: Object.keys(loadBalancersSchema.valueType.shape),
+  listener: Object.keys(loadBalancersSchema.valueType.shape.listeners.unwrap().element.shape),
+  rule: Object.keys(loadBalancersSchema.valueType.shape.listeners.unwrap().element.shape.rules.unwrap().element.shape),
   traffic: Object.keys(trafficSchema.valueType.shape),
 };
 
@@ -356,6 +412,9 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   if (path[0] === 'rateLimits' && path[1] === 'buckets' && path.length === 2) return KNOWN_KEYS.buckets;
   if (path[0] === 'rateLimits' && path[1] === 'buckets' && path.length === 3) return KNOWN_KEYS.rateLimit;
   if (path[0] === 'targetGroups' && path.length === 2) return KNOWN_KEYS.targetGroup;
+  if (path[0] === 'loadBalancers' && path.length === 2) return KNOWN_KEYS.loadBalancer;
+  if (path[0] === 'loadBalancers' && path.length === 4 && path[2] === 'listeners') return KNOWN_KEYS.listener;
+  if (path[0] === 'loadBalancers' && path.length === 6 && path[2] === 'listeners' && path[4] === 'rules') return KNOWN_KEYS.rule;
   if (path[0] === 'traffic' && path.length === 2) return KNOWN_KEYS.traffic;
   return [];
 }

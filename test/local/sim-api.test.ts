@@ -60,12 +60,16 @@ async function startOnFirst(taskDefinition: string) {
 }
 
 describe('GET /_sim/target-groups and /_sim/target-groups/{name}/health', () => {
-  it('the default world has target group web (ELBv2 defaults), empty until a web task runs', async () => {
+  it('the default world has target groups web, web-blue, web-green, web-a, web-b (ELBv2 defaults), web empty until a web task runs', async () => {
     const { status, body } = await call('GET', '/_sim/target-groups');
     expect(status).toBe(200);
     const groups = body.TargetGroups as Array<Record<string, unknown>>;
     expect(groups.map((g) => [g.TargetGroupName, g.Protocol, g.Port, g.HealthCheckIntervalSeconds, g.HealthyThresholdCount, g.UnhealthyThresholdCount])).toEqual([
       ['web', 'HTTP', 80, 30, 5, 2],
+      ['web-blue', 'HTTP', 80, 30, 5, 2],
+      ['web-green', 'HTTP', 80, 30, 5, 2],
+      ['web-a', 'HTTP', 80, 30, 5, 2],
+      ['web-b', 'HTTP', 80, 30, 5, 2],
     ]);
     expect(await call('GET', '/_sim/target-groups/web/health')).toEqual({ status: 200, body: { TargetHealthDescriptions: [] } });
   });
@@ -96,13 +100,13 @@ describe('GET /_sim/target-groups and /_sim/target-groups/{name}/health', () => 
   it('an unknown target group is a 404 naming TargetGroup and the known ones', async () => {
     expect(await call('GET', '/_sim/target-groups/nope/health')).toEqual({
       status: 404,
-      body: { error: { code: 'TargetGroupNotFound', message: 'TargetGroup: no target group "nope" (known: web)', field: 'TargetGroup' } },
+      body: { error: { code: 'TargetGroupNotFound', message: 'TargetGroup: no target group "nope" (known: web, web-blue, web-green, web-a, web-b)', field: 'TargetGroup' } },
     });
   });
 });
 
 describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
-  it('lists web-5xx and daemon-errors in name order, DescribeAlarms-shaped; evaluated each minute', async () => {
+  it('lists web-5xx, web-alb-5xx and daemon-errors in name order, DescribeAlarms-shaped; evaluated each minute', async () => {
     const { status, body } = await call('GET', '/_sim/alarms');
     expect(status).toBe(200);
     expect(body.CompositeAlarms).toEqual([]);
@@ -110,6 +114,7 @@ describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
     expect(alarms.map((a) => [a.AlarmName, a.StateValue, a.StateReason, a.AlarmDescription])).toEqual([
       ['daemon-errors', 'INSUFFICIENT_DATA', 'Unchecked: Initial alarm creation', 'errors of task family log-daemon'],
       ['web-5xx', 'INSUFFICIENT_DATA', 'Unchecked: Initial alarm creation', '5xx rate of target group web above 5 %'],
+      ['web-alb-5xx', 'INSUFFICIENT_DATA', 'Unchecked: Initial alarm creation', '5xx rate of load balancer web-alb above 5 %'],
     ]);
     expect(alarms[1]).toMatchObject({
       AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx',
@@ -121,9 +126,10 @@ describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
       StateUpdatedTimestamp: '2024-01-01T00:00:00.000Z',
     });
     expect(alarms[0]).toMatchObject({ Namespace: 'Blox/Sim', MetricName: 'Errors', Dimensions: [{ Name: 'TaskDefinitionFamily', Value: 'log-daemon' }], Period: 60, EvaluationPeriods: 2 });
-    // No data at all, missing data not breaching: both OK at the first minute.
+    expect(alarms[2]).toMatchObject({ Metrics: [{ Id: 'e1', Expression: 'm1/m2*100' }, { Id: 'm1' }, { Id: 'm2' }], Threshold: 5, EvaluationPeriods: 3 });
+    // No data at all (web-alb's requests, with no target yet, are 503s: no RequestCount), missing data not breaching: all OK at the first minute.
     clock.runUntil(T0 + MINUTE);
-    expect(Object.values(await alarmStates()).map(([value]) => value)).toEqual(['OK', 'OK']);
+    expect(Object.values(await alarmStates()).map(([value]) => value)).toEqual(['OK', 'OK', 'OK']);
     expect((await call('GET', '/_sim/alarms?state=ALARM')).body).toEqual({ MetricAlarms: [], CompositeAlarms: [] });
   });
 
@@ -142,6 +148,7 @@ describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
     expect((await alarmStates())['web-5xx']![0]).toBe('OK');
     expect(events).toEqual([
       ['web-5xx', 'INSUFFICIENT_DATA', 'OK'],
+      ['web-alb-5xx', 'INSUFFICIENT_DATA', 'OK'],
       ['daemon-errors', 'INSUFFICIENT_DATA', 'OK'],
       ['web-5xx', 'OK', 'ALARM'],
       ['web-5xx', 'ALARM', 'OK'],
@@ -160,7 +167,7 @@ describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
     });
     expect(await call('POST', '/_sim/alarms', { AlarmName: 'nope', State: 'ALARM' })).toEqual({
       status: 404,
-      body: { error: { code: 'ResourceNotFound', message: 'AlarmName: no alarm "nope" (known: daemon-errors, web-5xx)', field: 'AlarmName' } },
+      body: { error: { code: 'ResourceNotFound', message: 'AlarmName: no alarm "nope" (known: daemon-errors, web-5xx, web-alb-5xx)', field: 'AlarmName' } },
     });
     expect(await call('GET', '/_sim/alarms?state=RED')).toEqual({
       status: 400,
@@ -259,6 +266,6 @@ describe('handleSimRequest', () => {
     await new Promise<void>((resolve) => handleSimRequest(state, 'GET', new URL('http://127.0.0.1/_sim/target-groups/'), '', res(resolve)));
     expect(answered[0]).toEqual({ status: 404, body: JSON.stringify({ error: { code: 'NotFound', message: 'no simulator route for GET /_sim/nope' } }) });
     expect(answered[1]!.status).toBe(200);
-    expect((JSON.parse(answered[1]!.body) as { TargetGroups: unknown[] }).TargetGroups).toHaveLength(1);
+    expect((JSON.parse(answered[1]!.body) as { TargetGroups: unknown[] }).TargetGroups).toHaveLength(5);
   });
 });

@@ -34,12 +34,30 @@ describe('the default world (local/cluster.yml)', () => {
     expect(world.taskBehaviour('other:1')).toMatchObject({ cpu: 512, memory: 1024 });
   });
 
-  it('has target group web in cluster default (web tasks registered), alarms web-5xx and daemon-errors: DEFAULT_SIM_SERVICES', () => {
+  it('has target group web in cluster default (web tasks registered), web-alb over web-blue / web-green, web-a and web-b, alarms web-5xx, web-alb-5xx and daemon-errors: DEFAULT_SIM_SERVICES', () => {
     expect(simServicesOf(description)).toEqual({
-      targetGroups: { web: { cluster: 'default', registerTasksOf: 'web' } },
+      targetGroups: {
+        web: { cluster: 'default', registerTasksOf: 'web' },
+        'web-blue': { loadBalancer: 'web-alb' },
+        'web-green': { loadBalancer: 'web-alb' },
+        'web-a': {},
+        'web-b': {},
+      },
+      loadBalancers: {
+        'web-alb': {
+          requestsPerSecond: 100,
+          listeners: [
+            { port: 80, rules: [{ priority: 1, forward: { 'web-blue': 100, 'web-green': 0 } }] },
+            { port: 8080, rules: [{ priority: 1, forward: { 'web-green': 100 } }] },
+          ],
+        },
+        'web-a': { requestsPerSecond: 100, listeners: [{ port: 80, defaultForward: { 'web-a': 100 } }] },
+        'web-b': { requestsPerSecond: 0, listeners: [{ port: 80, defaultForward: { 'web-b': 100 } }] },
+      },
       traffic: {},
       alarms: {
         'web-5xx': { targetGroup5xxPercent: 'web', threshold: 5, description: '5xx rate of target group web above 5 %' },
+        'web-alb-5xx': { loadBalancer5xxPercent: 'web-alb', threshold: 5, description: '5xx rate of load balancer web-alb above 5 %' },
         'daemon-errors': { taskFamilyErrors: 'log-daemon', threshold: 0, description: 'errors of task family log-daemon' },
       },
     });
@@ -90,7 +108,7 @@ taskDefinitions:
     ['clusters: { default: { instances: [ { count: 1.5 } ] } }', 'clusters.default.instances[0].count', /expected a whole number/],
     ['clusters: { default: { instances: [ { cout: 2 } ] } }', 'clusters.default.instances[0].cout', /unknown field \(expected one of count, attributes, cpu, memory/],
     ['clusters: { default: { instance: [] } }', 'clusters.default.instance', /unknown field \(expected one of instances\)/],
-    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions, rateLimits, targetGroups, traffic, alarms, quotas\)/],
+    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions, rateLimits, targetGroups, loadBalancers, traffic, alarms, quotas\)/],
     ['rateLimits: true', 'rateLimits', /expected a mapping, got true/],
     ['rateLimits: { spacing: 1 }', 'rateLimits.spacing', /unknown field \(expected one of callSpacingMs, buckets\)/],
     ['rateLimits: { buckets: { reads: {} } }', 'rateLimits.buckets.reads', /unknown field \(expected one of cluster-resource-read, cluster-resource-modify\)/],
@@ -122,7 +140,19 @@ taskDefinitions:
     ['targetGroups: { web: {} }\nalarms: { a: { targetGroup5xxPercent: web, periodSeconds: 90 } }', 'alarms.a.periodSeconds', /expected a multiple of 60/],
     ['alarms: { a: { taskFamilyErrors: log-daemon, evaluationPeriods: 1441 } }', 'alarms.a', /must not exceed 86400/],
     ['alarms: { a: { taskFamilyErrors: "log-daemon:1" } }', 'alarms.a.taskFamilyErrors', /expected a task definition family/],
-    ['alarms: { a: { treshold: 1 } }', 'alarms.a', /expected one of \{ targetGroup5xxPercent: <target group>, … \}, \{ taskFamilyErrors: <family>, … \}, \{ metricAlarm/],
+    ['alarms: { a: { treshold: 1 } }', 'alarms.a', /expected one of \{ targetGroup5xxPercent: <target group>, … \}, \{ loadBalancer5xxPercent: <load balancer>, … \}, \{ taskFamilyErrors: <family>, … \}, \{ metricAlarm/],
+    ['alarms: { a: { loadBalancer5xxPercent: alb } }', 'alarms.a.loadBalancer5xxPercent', /no load balancer named alb/],
+    ['loadBalancers: { alb: { listener: [] } }', 'loadBalancers.alb.listener', /unknown field \(expected one of requestsPerSecond, listeners\)/],
+    ['loadBalancers: { alb: { requestsPerSecond: -1 } }', 'loadBalancers.alb.requestsPerSecond', /expected a number of requests a second >= 0/],
+    ['loadBalancers: { alb: { listeners: [{ port: 0 }] } }', 'loadBalancers.alb.listeners[0].port', /expected a port, 1-65535/],
+    ['loadBalancers: { alb: { listeners: [{ port: 80, rule: [] }] } }', 'loadBalancers.alb.listeners[0].rule', /unknown field \(expected one of port, protocol, requestsPerSecond, defaultForward, rules\)/],
+    ['loadBalancers: { alb: { listeners: [{ port: 80, rules: [{ priority: 1, forward: { blue: 1000 } }] }] } }', 'loadBalancers.alb.listeners[0].rules[0].forward.blue', /expected a weight, a whole number 0-999/],
+    ['loadBalancers: { alb: { listeners: [{ port: 80, rules: [{ priority: 0, forward: {} }] }] } }', 'loadBalancers.alb.listeners[0].rules[0].priority', /expected a priority, 1-50000/],
+    ['loadBalancers: { alb: { listeners: [{ port: 80, rules: [{ priority: 1, forward: { blue: 1 } }] }] } }', 'loadBalancers.alb.listeners[0].rules[0].forward.blue', /no target group named blue in targetGroups/],
+    ['targetGroups: { blue: {} }\nloadBalancers: { alb: { listeners: [{ port: 80, defaultForward: { blue: 1 } }] } }', 'loadBalancers.alb.listeners[0].defaultForward.blue', /target group blue is on load balancer blue/],
+    ['targetGroups: { blue: { loadBalancer: alb } }\nloadBalancers: { alb: { listeners: [{ port: 80, rules: [{ priority: 1, forward: {} }] }] } }', 'loadBalancers.alb.listeners[0].rules[0].forward', /expected at least one target group/],
+    ['targetGroups: { blue: { loadBalancer: alb } }\nloadBalancers: { alb: { listeners: [{ port: 80, rules: [{ priority: 1, forward: { blue: 1 } }, { priority: 1, forward: { blue: 1 } }] }] } }', 'loadBalancers.alb.listeners[0].rules[1].priority', /priority 1 is already used/],
+    ['targetGroups: { blue: { loadBalancer: alb } }\nloadBalancers: { alb: { listeners: [{ port: 80 }, { port: 80 }] } }', 'loadBalancers.alb.listeners[1].port', /another listener of alb is on port 80/],
   ])('refuses %s naming %s', (text, field, message) => {
     let error: unknown;
     try {
@@ -135,7 +165,7 @@ taskDefinitions:
     expect((error as WorldFileError).message).toMatch(message);
     expect((error as WorldFileError).message).toContain(field.replace('x:1', '"x:1"').replace('web:1', '"web:1"'));
     // The simulated services' sections: `field` is the path as the message shows it.
-    if (/^(targetGroups|traffic|alarms)\b/.test(field)) expect((error as WorldFileError).field).toBe(field.replace('web:1', '"web:1"'));
+    if (/^(targetGroups|loadBalancers|traffic|alarms)\b/.test(field)) expect((error as WorldFileError).field).toBe(field.replace('web:1', '"web:1"'));
   });
 
   it('reads the services sections; a file without them describes none', () => {
