@@ -16,7 +16,7 @@
  * the last column unpadded; no trailing spaces.
  */
 import type { EnvironmentDescription, EnvironmentStatus, EnvironmentSummary } from './client';
-import type { SimAlarm, SimInstance, SimResources, SimTargetGroup, SimTargetHealthDescription, SimTask } from './sim-client';
+import type { SimAlarm, SimInstance, SimListenerRule, SimResources, SimTargetGroup, SimTargetHealthDescription, SimTask } from './sim-client';
 
 /** Objects with at most this many primitive values print on one line (if short enough). */
 const ONE_LINE_MAX_KEYS = 4;
@@ -274,6 +274,43 @@ export function formatTargetGroupTable(groups: readonly SimTargetGroup[]): strin
       count(group.Port),
       `every ${count(group.HealthCheckIntervalSeconds)} s, healthy ${count(group.HealthyThresholdCount)}, unhealthy ${count(group.UnhealthyThresholdCount)}`,
       (group.LoadBalancerArns ?? []).map((arn) => arn.split('/').at(-2) ?? arn).join(',') || '-',
+    ]),
+  );
+}
+
+/**
+ * `sim list-listener-rules --table`: LOAD BALANCER PORT PRIORITY FORWARD RULE ARN — FORWARD is each
+ * target group's name and weight (`web-blue=100,web-green=0`), or the fixed response's status.
+ * ```
+ * LOAD BALANCER   PORT   PRIORITY   FORWARD                    RULE ARN
+ * web-alb         80     1          web-blue=100,web-green=0   arn:aws:elasticloadbalancing:…:listener-rule/app/web-alb/…
+ * web-alb         80     default    fixed-response 404         arn:aws:elasticloadbalancing:…
+ * ```
+ */
+export function formatListenerRuleTable(rules: readonly SimListenerRule[]): string {
+  return renderTable(
+    [
+      { header: 'LOAD BALANCER', kind: 'first' },
+      { header: 'PORT', kind: 'number' },
+      { header: 'PRIORITY', kind: 'text' },
+      { header: 'FORWARD', kind: 'text' },
+      { header: 'RULE ARN', kind: 'last' },
+    ],
+    rules.map((rule) => [
+      rule.LoadBalancerName ?? '-',
+      count(rule.Port),
+      rule.Priority ?? '-',
+      (rule.Actions ?? [])
+        .map((action) => {
+          if (action.Type === 'forward') {
+            const groups = action.ForwardConfig?.TargetGroups ?? (action.TargetGroupArn ? [{ TargetGroupArn: action.TargetGroupArn, Weight: 1 }] : []);
+            return groups.map((g) => `${g.TargetGroupArn.split('/').at(-2) ?? g.TargetGroupArn}=${g.Weight ?? 1}`).join(',');
+          }
+          if (action.Type === 'fixed-response') return `fixed-response ${action.FixedResponseConfig?.StatusCode ?? '-'}`;
+          return action.Type;
+        })
+        .join(' ') || '-',
+      rule.RuleArn ?? '-',
     ]),
   );
 }

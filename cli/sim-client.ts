@@ -104,6 +104,28 @@ export interface SimTargetHealthResult {
   TargetHealthDescriptions: SimTargetHealthDescription[];
 }
 
+/** A listener rule as DescribeRules describes it, with its load balancer and listener (`GET /_sim/listener-rules`). */
+export interface SimListenerRule {
+  RuleArn: string;
+  LoadBalancerName: string;
+  LoadBalancerArn: string;
+  ListenerArn: string;
+  Port: number;
+  Priority: string;
+  IsDefault: boolean;
+  Actions: Array<{
+    Type: string;
+    TargetGroupArn?: string;
+    ForwardConfig?: { TargetGroups?: Array<{ TargetGroupArn: string; Weight?: number }> };
+    FixedResponseConfig?: { StatusCode: string };
+  }>;
+  [key: string]: unknown;
+}
+
+export interface SimListenerRulesResult {
+  Rules: SimListenerRule[];
+}
+
 /** A CloudWatch metric alarm, as DescribeAlarms describes it (the fields the CLI reads; timestamps are ISO strings). */
 export interface SimAlarm {
   AlarmName: string;
@@ -177,6 +199,11 @@ export class SimClient extends BloxClient {
   /** `GET /_sim/target-groups` (DescribeTargetGroups' shape). */
   listTargetGroups(): Promise<SimTargetGroupsResult> {
     return this.request({ method: 'GET', path: `${SIM_PREFIX}/target-groups` });
+  }
+
+  /** `GET /_sim/listener-rules[?load-balancer=NAME]`: every rule of every listener (DescribeRules' shape, with the load balancer and listener). */
+  listListenerRules(options: { loadBalancer?: string } = {}): Promise<SimListenerRulesResult> {
+    return this.request({ method: 'GET', path: `${SIM_PREFIX}/listener-rules`, query: { 'load-balancer': options.loadBalancer } });
   }
 
   /** `GET /_sim/target-groups/{name or ARN}/health` (DescribeTargetHealth's shape). */

@@ -11,6 +11,7 @@
  * blox sim list-tasks --environment-name SomeEnvironment/Prod --table
  * blox sim list-target-groups --table
  * blox sim describe-target-health --target-group web --table
+ * blox sim list-listener-rules --load-balancer web-alb --table
  * blox sim list-alarms --table
  * blox sim set-alarm --alarm-name web-5xx --state ALARM
  * ```
@@ -24,7 +25,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BloxApiError } from './client';
-import { formatAlarmTable, formatInstanceTable, formatJson, formatTargetGroupTable, formatTargetHealthTable, formatTaskTable } from './format';
+import { formatAlarmTable, formatInstanceTable, formatJson, formatListenerRuleTable, formatTargetGroupTable, formatTargetHealthTable, formatTaskTable } from './format';
 import { UsageError } from './input';
 import { nonNegativeSeconds, positiveInteger } from './options';
 import { isLoopbackUrl, SimClient, type TaskDefinitionBehaviour } from './sim-client';
@@ -255,6 +256,17 @@ export function registerSimCommands(program: Command, context: SimCommandContext
     .action(async (options: { targetGroup: string; table?: boolean }) => {
       const result = await sim((c) => c.describeTargetHealth(options.targetGroup), { TargetGroup: '--target-group' });
       if (options.table) printText(formatTargetHealthTable(result.TargetHealthDescriptions ?? []));
+      else print(result);
+    });
+
+  group
+    .command('list-listener-rules')
+    .description("list the simulated load balancers' listener rules and their forward weights (ELBv2 DescribeRules); a rule's ARN is TrafficRouting.Alb's ListenerRuleArn")
+    .option('--load-balancer <name>', 'only this load balancer, e.g. web-alb', nonEmpty)
+    .option('--table', 'print LOAD BALANCER PORT PRIORITY FORWARD RULE ARN')
+    .action(async (options: { loadBalancer?: string; table?: boolean }) => {
+      const result = await sim((c) => c.listListenerRules({ ...(options.loadBalancer !== undefined ? { loadBalancer: options.loadBalancer } : {}) }), { 'load-balancer': '--load-balancer' });
+      if (options.table) printText(formatListenerRuleTable(result.Rules ?? []));
       else print(result);
     });
 

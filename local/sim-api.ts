@@ -1,7 +1,7 @@
 /**
  * The simulator's controls, served by the local stack only (loopback, prefix `/_sim`): list, add,
  * drain and remove instances; list tasks; give a task definition faults or an error rate; the
- * simulated load balancer's target groups and target health; the CloudWatch alarms, and setting
+ * simulated load balancer's target groups, target health and listener rules; the CloudWatch alarms, and setting
  * one's state. `blox sim …` is their client. In AWS there is no `/_sim`: the CLI says so.
  *
  * | Route | Answer |
@@ -12,6 +12,7 @@
  * | `POST /_sim/task-definitions` `{ TaskDefinition, StartSeconds?, FailStart?, CrashAfterSeconds?, Unhealthy?, Healthy?, ErrorRate? }` | `{}` |
  * | `GET /_sim/target-groups` | DescribeTargetGroups' `{ TargetGroups }` |
  * | `GET /_sim/target-groups/{name or ARN}/health` | DescribeTargetHealth's `{ TargetHealthDescriptions }` |
+ * | `GET /_sim/listener-rules[?load-balancer=NAME]` | `{ Rules }`: DescribeRules' rules of every listener (DescribeLoadBalancers, DescribeListeners), each with `LoadBalancerName`, `LoadBalancerArn`, `ListenerArn`, `Port` |
  * | `GET /_sim/alarms[?state=ALARM\|OK\|INSUFFICIENT_DATA]` | DescribeAlarms' `{ MetricAlarms, CompositeAlarms }`, every page |
  * | `POST /_sim/alarms` `{ AlarmName, State: ALARM\|OK }` | `{}`: SetAlarmState, which holds until the alarm's next evaluation |
  *
@@ -253,6 +254,24 @@ async function route(state: SimApiState, method: string, path: string, url: URL,
       if (error instanceof SimulatedAwsError && (error.name === 'TargetGroupNotFoundException' || error.name === 'ValidationError')) throw await missing();
       throw error;
     }
+  }
+  if (method === 'GET' && path === '/_sim/listener-rules') {
+    const name = url.searchParams.get('load-balancer') ?? undefined;
+    const all = (await services.elbv2.describeLoadBalancers()).LoadBalancers;
+    const loadBalancers = name === undefined ? all : all.filter((lb) => lb.LoadBalancerName === name);
+    if (name !== undefined && loadBalancers.length === 0) {
+      const names = all.map((lb) => lb.LoadBalancerName);
+      throw new SimApiError(404, 'LoadBalancerNotFound', `load-balancer: no load balancer "${name}" (known: ${names.join(', ') || 'none'})`, 'load-balancer');
+    }
+    const rules = [];
+    for (const lb of loadBalancers) {
+      for (const listener of (await services.elbv2.describeListeners({ LoadBalancerArn: lb.LoadBalancerArn })).Listeners) {
+        for (const rule of (await services.elbv2.describeRules({ ListenerArn: listener.ListenerArn })).Rules) {
+          rules.push({ LoadBalancerName: lb.LoadBalancerName, LoadBalancerArn: lb.LoadBalancerArn, ListenerArn: listener.ListenerArn, Port: listener.Port, ...rule });
+        }
+      }
+    }
+    return { status: 200, body: { Rules: rules } };
   }
   if (method === 'GET' && path === '/_sim/alarms') {
     const stateValue = url.searchParams.get('state') ?? undefined;

@@ -346,6 +346,85 @@ describe('sim list-target-groups', () => {
   });
 });
 
+const ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
+const RULES = [
+  {
+    LoadBalancerName: 'web-alb',
+    LoadBalancerArn: `${ARN}:loadbalancer/app/web-alb/1111111111111111`,
+    ListenerArn: `${ARN}:listener/app/web-alb/1111111111111111/2222222222222222`,
+    Port: 80,
+    RuleArn: `${ARN}:listener-rule/app/web-alb/1111111111111111/2222222222222222/3333333333333333`,
+    Priority: '1',
+    Conditions: [{ Field: 'path-pattern', Values: ['/*'] }],
+    Actions: [
+      {
+        Type: 'forward',
+        Order: 1,
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: `${ARN}:targetgroup/web-blue/aaaaaaaaaaaaaaaa`, Weight: 100 },
+            { TargetGroupArn: `${ARN}:targetgroup/web-green/bbbbbbbbbbbbbbbb`, Weight: 0 },
+          ],
+          TargetGroupStickinessConfig: { Enabled: false },
+        },
+      },
+    ],
+    IsDefault: false,
+  },
+  {
+    LoadBalancerName: 'web-alb',
+    LoadBalancerArn: `${ARN}:loadbalancer/app/web-alb/1111111111111111`,
+    ListenerArn: `${ARN}:listener/app/web-alb/1111111111111111/2222222222222222`,
+    Port: 80,
+    RuleArn: `${ARN}:listener-rule/app/web-alb/1111111111111111/2222222222222222/4444444444444444`,
+    Priority: 'default',
+    Conditions: [],
+    Actions: [{ Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '404' } }],
+    IsDefault: true,
+  },
+  {
+    LoadBalancerName: 'web-a',
+    LoadBalancerArn: `${ARN}:loadbalancer/app/web-a/5555555555555555`,
+    ListenerArn: `${ARN}:listener/app/web-a/5555555555555555/6666666666666666`,
+    Port: 80,
+    RuleArn: `${ARN}:listener-rule/app/web-a/5555555555555555/6666666666666666/7777777777777777`,
+    Priority: 'default',
+    Conditions: [],
+    Actions: [{ Type: 'forward', Order: 1, TargetGroupArn: `${ARN}:targetgroup/web-a/cccccccccccccccc`, ForwardConfig: { TargetGroups: [{ TargetGroupArn: `${ARN}:targetgroup/web-a/cccccccccccccccc`, Weight: 100 }] } }],
+    IsDefault: true,
+  },
+];
+
+describe('sim list-listener-rules', () => {
+  it('GETs /_sim/listener-rules and prints the rules as the simulator answers them', async () => {
+    api.handle(answer(200, { Rules: RULES }));
+    const result = await blox(['sim', 'list-listener-rules']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ Rules: RULES });
+    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /_sim/listener-rules']);
+  });
+
+  it('--load-balancer filters (a query parameter); --table prints LOAD BALANCER PORT PRIORITY FORWARD RULE ARN', async () => {
+    api.handle(answer(200, { Rules: RULES }));
+    // LOAD BALANCER 26 wide; PORT 10; PRIORITY: "PRIORITY" + 4 = 12; FORWARD: "web-blue=100,web-green=0" (24) + 4 = 28.
+    expect(await blox(['sim', 'list-listener-rules', '--load-balancer', 'web-alb', '--table'])).toEqual({
+      code: 0,
+      stderr: '',
+      stdout:
+        'LOAD BALANCER             PORT      PRIORITY    FORWARD                     RULE ARN\n' +
+        `web-alb                   80        1           web-blue=100,web-green=0    ${RULES[0]!.RuleArn}\n` +
+        `web-alb                   80        default     fixed-response 404          ${RULES[1]!.RuleArn}\n` +
+        `web-a                     80        default     web-a=100                   ${RULES[2]!.RuleArn}\n`,
+    });
+    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /_sim/listener-rules?load-balancer=web-alb']);
+  });
+
+  it('an unknown load balancer: the simulator\'s refusal, naming --load-balancer', async () => {
+    api.handle(refusing(404, { code: 'LoadBalancerNotFound', message: 'load-balancer: no load balancer "nope" (known: web-alb)', field: 'load-balancer' }));
+    expect(await blox(['sim', 'list-listener-rules', '--load-balancer', 'nope'])).toEqual({ code: 1, stdout: '', stderr: 'blox: --load-balancer: no load balancer "nope" (known: web-alb)\n' });
+  });
+});
+
 describe('sim describe-target-health', () => {
   it('GETs /_sim/target-groups/{name}/health; --table prints TARGET PORT STATE REASON', async () => {
     api.handle(answer(200, { TargetHealthDescriptions: TARGETS }));
@@ -469,6 +548,7 @@ describe('away from the local stack', () => {
       ['sim', 'set-alarm', '--alarm-name', 'a', '--state', 'OK'],
       ['sim', 'list-alarms'],
       ['sim', 'list-target-groups'],
+      ['sim', 'list-listener-rules'],
       ['sim', 'describe-target-health', '--target-group', 'web'],
     ]) {
       expect(await blox(args, { BLOX_API_URL: url })).toEqual({ code: 1, stdout: '', stderr: refusal(url) });

@@ -105,6 +105,33 @@ describe('GET /_sim/target-groups and /_sim/target-groups/{name}/health', () => 
   });
 });
 
+describe('GET /_sim/listener-rules', () => {
+  it("the default world's rules: web-alb's production (80) and test (8080) rules and their defaults, web-a's and web-b's default rules", async () => {
+    const { status, body } = await call('GET', '/_sim/listener-rules');
+    expect(status).toBe(200);
+    const rules = body.Rules as Array<{ LoadBalancerName: string; Port: number; Priority: string; RuleArn: string; Actions: Array<{ Type: string; ForwardConfig?: { TargetGroups: Array<{ TargetGroupArn: string; Weight: number }> } }> }>;
+    const name = (arn: string) => arn.split('/').at(-2);
+    expect(rules.map((r) => [r.LoadBalancerName, r.Port, r.Priority, r.Actions[0]!.Type, (r.Actions[0]!.ForwardConfig?.TargetGroups ?? []).map((g) => `${name(g.TargetGroupArn)}=${g.Weight}`).join(',')])).toEqual([
+      ['web-alb', 80, '1', 'forward', 'web-blue=100,web-green=0'],
+      ['web-alb', 80, 'default', 'fixed-response', ''],
+      ['web-alb', 8080, '1', 'forward', 'web-green=100'],
+      ['web-alb', 8080, 'default', 'fixed-response', ''],
+      ['web-a', 80, 'default', 'forward', 'web-a=100'],
+      ['web-b', 80, 'default', 'forward', 'web-b=100'],
+    ]);
+    // The ARN is DescribeRules' own: the one TrafficRouting.Alb names.
+    expect((await services.elbv2.describeRules({ RuleArns: [rules[0]!.RuleArn] })).Rules[0]!.Priority).toBe('1');
+    expect((await call('GET', '/_sim/listener-rules?load-balancer=web-a')).body).toEqual({ Rules: [rules[4]] });
+  });
+
+  it('an unknown load balancer is a 404 naming load-balancer and the known ones', async () => {
+    expect(await call('GET', '/_sim/listener-rules?load-balancer=nope')).toEqual({
+      status: 404,
+      body: { error: { code: 'LoadBalancerNotFound', message: 'load-balancer: no load balancer "nope" (known: web, web-alb, web-a, web-b)', field: 'load-balancer' } },
+    });
+  });
+});
+
 describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
   it('lists web-5xx, web-alb-5xx and daemon-errors in name order, DescribeAlarms-shaped; evaluated each minute', async () => {
     const { status, body } = await call('GET', '/_sim/alarms');
