@@ -442,6 +442,53 @@ export interface TargetHealth {
   describeTargetHealth(targetGroupArn: string): Promise<TargetHealthDescription[]>;
 }
 
+// ── Listener rules (ELBv2 DescribeRules / ModifyRule) ─────────────────────────────────────────────
+
+/** A target group of a forward action and its weight (ELBv2: 0–999, relative to the action's other weights). */
+export interface ForwardWeight {
+  targetGroupArn: string;
+  weight: number;
+}
+
+/** A listener rule's forward action: its target groups and their weights, in the rule's order. */
+export interface ForwardRule {
+  ruleArn: string;
+  targetGroups: ForwardWeight[];
+}
+
+/**
+ * The weighted forward action of a listener rule (TrafficRouting.Alb's production and test rules):
+ * what a Canary step or a BlueGreen flip reads back and sets. Errors of ELBv2 propagate unchanged
+ * (by `name`: `RuleNotFoundException`, `TargetGroupNotFoundException`, `ValidationError`,
+ * `TargetGroupAssociationLimitException`, `OperationNotPermittedException` for a default rule,
+ * `ThrottlingException`, …); a rule whose action is not a forward is refused with `ListenerRuleError`.
+ */
+export interface ListenerRules {
+  /** DescribeRules of that rule: its forward action's target groups and weights (one call). */
+  describeForward(ruleArn: string): Promise<ForwardRule>;
+  /**
+   * Sets the rule's forward action to exactly these target groups and weights (the list replaces the
+   * action's: a target group left out gets no traffic and is no longer in the rule), keeping the
+   * rule's other settings (its conditions, the action's order and target group stickiness, other
+   * actions). A DescribeRules, then a ModifyRule (which replaces the whole action list); answers the
+   * rule as ModifyRule left it. Not atomic: a change made by someone else between the two calls is
+   * overwritten — read it back (`describeForward`) to verify.
+   */
+  setForwardWeights(ruleArn: string, weights: readonly ForwardWeight[]): Promise<ForwardRule>;
+}
+
+/** A listener rule that cannot be read or set as a weighted forward (no forward action, or several). */
+export class ListenerRuleError extends Error {
+  readonly code = 'ListenerRule' as const;
+  constructor(
+    readonly ruleArn: string,
+    message: string,
+  ) {
+    super(`listener rule ${ruleArn}: ${message}`);
+    this.name = 'ListenerRuleError';
+  }
+}
+
 /** `ensureService` found a service of that name that another deployment controller owns: Blox does not take it over. */
 export class ServiceControllerError extends Error {
   readonly code = 'ServiceController' as const;

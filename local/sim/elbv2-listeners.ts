@@ -57,7 +57,10 @@ export interface RuleActionInput {
   TargetGroupArn?: string | undefined;
   ForwardConfig?: ForwardActionConfig | undefined;
   FixedResponseConfig?: FixedResponseActionConfig | undefined;
-  [other: string]: unknown;
+  /** Not simulated (such actions are refused), accepted in the shape. */
+  RedirectConfig?: unknown;
+  AuthenticateOidcConfig?: unknown;
+  AuthenticateCognitoConfig?: unknown;
 }
 
 export interface RuleActionDescription {
