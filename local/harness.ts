@@ -35,6 +35,7 @@ import { CachedObservationStore } from '../functions/adapters/observation-store'
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import { CloudWatchAlarms } from '../functions/adapters/cloudwatch-alarms';
 import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
+import { Elbv2ListenerRules } from '../functions/adapters/elbv2-listener-rules';
 import type { SimServicesDescription, SimulatedClusterOptions, SimulatedEcsEvent, SimulatedServices } from './sim';
 import { createSimulatedServices, DEFAULT_SIM_SERVICES, loadBalancingOf, SimulatedCluster, VirtualClock, mulberry32 } from './sim';
 import type { EngineWiring, EngineWiringOptions, FaultCounts, LatencyModel, PlannerMode, ReconcilerStats } from './wiring';
@@ -197,7 +198,7 @@ export class Harness {
       // Tracked like the stores: the world answers its Services port through the ECS adapter, loaded
       // on first use (a real import the virtual clock must wait for).
       services: budget ? new BudgetedServices(this.tracked<Services>(this.world), budget, { budgetKey: ACCOUNT_BUDGET }) : this.tracked<Services>(this.world),
-      ...(this.services ? { targetHealth: new Elbv2TargetHealth(this.services.elbv2) } : {}),
+      ...(this.services ? { targetHealth: new Elbv2TargetHealth(this.services.elbv2), listenerRules: new Elbv2ListenerRules(this.services.elbv2) } : {}),
       notifier: { publish: async (entries) => void this.notifications.push(...entries) },
       logger: new CapturingLogger(keep),
       planner: options.planner ?? 'fifo',

@@ -33,6 +33,7 @@ import { startLocalEngine } from './engine';
 import { handleSimRequest } from './sim-api';
 import type { SimServicesDescription, SimulatedCluster, SimulatedServices } from './sim';
 import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
+import { Elbv2ListenerRules } from '../functions/adapters/elbv2-listener-rules';
 import { createSimulatedServices, createWorld, loadBalancingOf, parseSimServicesDescription, readWorldFile, RealTimeClock, simServicesOf, SimulatedCluster as World } from './sim';
 
 export const TABLE_NAME = 'blox-local';
@@ -163,6 +164,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     world,
     alarms: services.cloudwatch,
     targetHealth: new Elbv2TargetHealth(services.elbv2),
+    listenerRules: new Elbv2ListenerRules(services.elbv2),
     clock,
     logger,
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),

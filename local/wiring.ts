@@ -41,7 +41,7 @@ import type { EngineFunctionDeps } from '../functions/engine/deps';
 import { createExecutorHandler } from '../functions/engine/executor-handler';
 import { createReconcilerHandler } from '../functions/engine/reconciler-handler';
 import { createRouterHandler } from '../functions/engine/router-handler';
-import type { Alarms, Cluster, EventLog, Notifier, ObservationStore, Services, TargetHealth, TaskDefinitions } from '../functions/ports';
+import type { Alarms, Cluster, EventLog, ListenerRules, Notifier, ObservationStore, Services, TargetHealth, TaskDefinitions } from '../functions/ports';
 import type { ReceivedMessage } from './queue';
 import { InProcessActionQueue, InProcessFifoQueue, schedulerFromSim } from './queue';
 import type { SimScheduler, SimulatedCluster } from './sim';
@@ -100,6 +100,8 @@ export interface EngineWiringOptions {
   services?: Services;
   /** ELBv2 target health (Service environments behind a target group). */
   targetHealth?: TargetHealth;
+  /** ELBv2 listener rules' forward weights (Canary / BlueGreen with TrafficRouting.Alb). */
+  listenerRules?: ListenerRules;
   notifier: Notifier;
   /** The watched alarms' states (DescribeAlarms on the simulated CloudWatch); none: alarm events only. */
   alarms?: Alarms;
@@ -328,6 +330,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
     taskDefinitions: options.taskDefinitions,
     ...(options.services ? { services: options.services } : {}),
     ...(options.targetHealth ? { targetHealth: options.targetHealth } : {}),
+    ...(options.listenerRules ? { listenerRules: options.listenerRules } : {}),
     queue: actions,
     notifier: options.notifier,
     ...(options.alarms ? { alarms: options.alarms } : {}),

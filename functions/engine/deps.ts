@@ -23,6 +23,7 @@ import { BudgetedServices } from '../adapters/budgeted-services';
 import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
 import { EcsServices } from '../adapters/ecs-services';
 import { describeTargetHealthThroughSdk, Elbv2TargetHealth } from '../adapters/elbv2-target-health';
+import { Elbv2ListenerRules, listenerRulesThroughSdk } from '../adapters/elbv2-listener-rules';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
@@ -81,6 +82,8 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
     alarms: new CloudWatchAlarms(describeAlarmsThroughSdk()),
     // A Service behind a load balancer: its target group's health is what makes a task ready.
     targetHealth: new Elbv2TargetHealth(describeTargetHealthThroughSdk()),
+    // Canary / BlueGreen behind an ALB: the listener rules' weights, read back before each step (SDK client built on first use).
+    listenerRules: new Elbv2ListenerRules(listenerRulesThroughSdk()),
     wakeups: wakeupsQueueUrl ? new SqsWakeups(sqs, wakeupsQueueUrl, systemClock) : undefined,
     log: (message, fields) => logger.info(message, fields ?? {}),
     logger,

@@ -30,7 +30,7 @@ import type { AlarmReading, Observation, ObservationChange, PlannerAction, Plann
 import { afterFullLook, confirmationReason, fold, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused, truncateReason } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
-import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions } from '../ports';
+import type { ActionQueue, Alarms, Clock, Cluster, EventLog, ListenerRules, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions } from '../ports';
 import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
@@ -49,6 +49,8 @@ export interface EngineDeps {
   services?: Services | undefined;
   /** ELBv2 target health (Service environments behind a target group). */
   targetHealth?: TargetHealth | undefined;
+  /** ELBv2 listener rules' forward weights (Canary / BlueGreen with TrafficRouting.Alb); not used by the planner yet. */
+  listenerRules?: ListenerRules | undefined;
   /** Where the picture of the cluster is kept between reconciles; without it every reconcile looks in full. */
   observations?: ObservationStore | undefined;
   /**

@@ -22,6 +22,7 @@ import { EcsServices } from '../adapters/ecs-services';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
+import { Elbv2ListenerRules, listenerRulesThroughSdk } from '../adapters/elbv2-listener-rules';
 import { createEventBridgeClient, EventBridgeNotifier } from '../adapters/eventbridge-notifier';
 import { createEngineMetrics } from '../adapters/powertools-metrics';
 import { EcsTaskDefinitions } from '../adapters/task-definitions';
@@ -50,6 +51,8 @@ export function executorDeps(env: NodeJS.ProcessEnv = process.env): EngineFuncti
     taskDefinitions: new EcsTaskDefinitions(ecs),
     // Service environments: their ECS service and task sets, from the same budget.
     services: new BudgetedServices(new EcsServices(ecs), budget, { budgetKey: ACCOUNT_BUDGET }),
+    // Canary / BlueGreen behind an ALB: it moves the listener rules' weights (SDK client built on first use).
+    listenerRules: new Elbv2ListenerRules(listenerRulesThroughSdk()),
     queue: NO_ACTION_QUEUE,
     notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,

@@ -221,7 +221,7 @@ describe('serverless.yml', () => {
      *   StartTask may use (`task-definition/*` unless narrowed) are this account's and region's
      *   ARNs of that one type, with an `ecs:cluster` (or, for TagResource, `ecs:CreateAction`) condition.
      */
-    const STAR_ONLY_ACTIONS = new Set(['ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'elasticloadbalancing:DescribeTargetHealth']);
+    const STAR_ONLY_ACTIONS = new Set(['ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeRules']);
     const SCOPED_ECS_ARN = /^arn:\$\{AWS::Partition\}:ecs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:(task|container-instance|task-definition|service|task-set)\/\*$/;
     const PASS_ROLE = { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } };
 
@@ -242,6 +242,12 @@ describe('serverless.yml', () => {
             if (leaf === '*') {
               expect(actions.every((a) => STAR_ONLY_ACTIONS.has(a)), context).toBe(true);
               if (actions.includes('ecs:ListTasks')) expect(statement.Condition?.ArnEquals?.['ecs:cluster'], context).toEqual(params.clusters);
+              continue;
+            }
+            if (actions.every((a) => a === 'elasticloadbalancing:ModifyRule')) {
+              // The listener rules Canary and BlueGreen move (param `trafficListenerRuleArns`): Application Load Balancer rules only.
+              expect(leaf, context).toMatch(/^arn:\$\{AWS::Partition\}:elasticloadbalancing:\$\{AWS::Region\}:\$\{AWS::AccountId\}:listener-rule\/app\//);
+              expect(statement.Resource, context).toEqual(params.trafficListenerRuleArns);
               continue;
             }
             if (actions.every((a) => a === 'iam:PassRole')) {
@@ -525,7 +531,8 @@ describe('serverless.yml', () => {
         expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
           ['ecs:DescribeContainerInstances', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
         );
-        expect([...actions.keys()].filter((a) => a.startsWith('elasticloadbalancing:'))).toEqual(['elasticloadbalancing:DescribeTargetHealth']);
+        expect([...actions.keys()].filter((a) => a.startsWith('elasticloadbalancing:'))).toEqual(['elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeRules']);
+        expect(actions.get('elasticloadbalancing:DescribeRules')).toEqual(['*']);
         expect(actions.has('dynamodb:Query')).toBe(false);
         for (const write of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) expect(actions.get(write)).toEqual([getAtt('Table')]);
         expect(actions.get('sqs:SendMessage')).toEqual([getAtt('ActionsQueue'), getAtt('WakeupsQueue')]);
@@ -537,7 +544,11 @@ describe('serverless.yml', () => {
 
       it('executor: start, tag, stop and list tasks; services and task sets; pass the task roles; the table; receiving actions; PutEvents — and no sending', () => {
         const actions = actionsOn('executor');
-        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'events', 'iam', 'logs', 'sqs']);
+        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'iam', 'logs', 'sqs']);
+        // ModifyRule on the listener rules of param `trafficListenerRuleArns` only; DescribeRules has no resource type.
+        expect([...actions.keys()].filter((a) => a.startsWith('elasticloadbalancing:')).sort()).toEqual(['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:ModifyRule']);
+        expect(actions.get('elasticloadbalancing:ModifyRule')).toEqual(params.trafficListenerRuleArns);
+        expect(actions.get('elasticloadbalancing:DescribeRules')).toEqual(['*']);
         expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual([
           'ecs:CreateService',
           'ecs:CreateTaskSet',

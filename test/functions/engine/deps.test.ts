@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BudgetedCluster } from '../../../functions/adapters/budgeted-cluster';
 import { DynamoEcsBudget } from '../../../functions/adapters/dynamo-ecs-budget';
 import { EcsCluster } from '../../../functions/adapters/ecs-cluster';
+import { Elbv2ListenerRules } from '../../../functions/adapters/elbv2-listener-rules';
 import { DynamoEventLog } from '../../../functions/adapters/event-log';
 import { EventBridgeNotifier } from '../../../functions/adapters/eventbridge-notifier';
 import { SqsActionQueue } from '../../../functions/adapters/sqs-action-queue';
@@ -31,6 +32,8 @@ describe('engineDeps', () => {
     expect(deps.taskDefinitions).toBeInstanceOf(EcsTaskDefinitions);
     expect(deps.queue).toBeInstanceOf(SqsActionQueue);
     expect(deps.notifier).toBeInstanceOf(EventBridgeNotifier);
+    // ALB listener rules' weights (Canary / BlueGreen); the SDK client is built on first use.
+    expect(deps.listenerRules).toBeInstanceOf(Elbv2ListenerRules);
     expect(deps.wakeups).toBeInstanceOf(SqsWakeups);
     expect(deps.log).toBeTypeOf('function');
     expect(deps.metrics).toBeInstanceOf(PowertoolsEngineMetrics);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BudgetedCluster } from '../../../functions/adapters/budgeted-cluster';
 import { DynamoEcsBudget } from '../../../functions/adapters/dynamo-ecs-budget';
 import { EcsCluster } from '../../../functions/adapters/ecs-cluster';
+import { Elbv2ListenerRules } from '../../../functions/adapters/elbv2-listener-rules';
 import { DynamoEventLog } from '../../../functions/adapters/event-log';
 import { EventBridgeNotifier } from '../../../functions/adapters/eventbridge-notifier';
 import { PowertoolsEngineMetrics } from '../../../functions/adapters/powertools-metrics';
@@ -33,6 +34,8 @@ describe('executorDeps', () => {
     expect((deps.cluster as BudgetedCluster).budget).toBeInstanceOf(DynamoEcsBudget);
     expect(deps.taskDefinitions).toBeInstanceOf(EcsTaskDefinitions);
     expect(deps.notifier).toBeInstanceOf(EventBridgeNotifier);
+    // ALB listener rules' weights (Canary / BlueGreen); the SDK client is built on first use.
+    expect(deps.listenerRules).toBeInstanceOf(Elbv2ListenerRules);
     expect(deps.log).toBeTypeOf('function');
     expect(deps.metrics).toBeInstanceOf(PowertoolsEngineMetrics);
     expect(deps.queue).toBe(NO_ACTION_QUEUE);
