@@ -232,16 +232,18 @@ export interface TargetGroupSetup {
 
 // ── What the load balancer talks to ──────────────────────────────────────────────────────────────
 
-/** What answers at a port of an instance: a task that serves (failing a share of requests), one that answers 5xx to everything, or nothing. */
-export type EndpointAnswer = { kind: 'serving'; errorRate: number } | { kind: 'error'; statusCode: number } | { kind: 'refused' };
+/**
+ * What answers at a port of an instance: a task that serves (failing a share of requests), one that
+ * answers 5xx to everything, or nothing; `taskDefinition` (`family:revision`) names the task that
+ * listens there, when there is one (for `requestTotals`).
+ */
+export type EndpointAnswer = ({ kind: 'serving'; errorRate: number } | { kind: 'error'; statusCode: number } | { kind: 'refused' }) & { taskDefinition?: string };
 
 /** The tasks listening on instances' host ports (`traffic.ts` over the simulated ECS cluster). */
 export interface TargetEndpoints {
   probe(instanceId: string, port: number): EndpointAnswer;
   /** `listener(instanceId, port)` is called just before what answers at that address changes. Returns the unsubscribe function. */
   onWillChange(listener: (instanceId: string, port: number) => void): () => void;
-  /** The `family:revision` of the task listening there, if any (for `requestTotals`). */
-  taskDefinitionAt?(instanceId: string, port: number): string | undefined;
 }
 
 /** The EC2 instances: `undefined` for an id that is no instance. */
@@ -1107,6 +1109,8 @@ export class SimulatedElbv2 {
       return;
     }
     const perTarget = (offered === undefined ? group.setup.requestsPerTargetPerSecond : offered / routed.length) * seconds;
+    // By task definition: summed here, added to the totals once (a group's targets are mostly of one or two).
+    let byTaskDefinition: Map<string, { requests: number; errors: number }> | undefined;
     for (const target of routed) {
       const answer = this.endpoints.probe(target.id, target.port);
       const errors = answer.kind === 'serving' ? perTarget * answer.errorRate : perTarget;
@@ -1119,13 +1123,21 @@ export class SimulatedElbv2 {
         acc.target5xx += errors;
         group.totals.target5xx += errors;
       }
-      const taskDefinition = this.endpoints.taskDefinitionAt?.(target.id, target.port);
-      if (taskDefinition !== undefined) {
-        const totals = this.taskDefinitionTotals.get(taskDefinition) ?? { requests: 0, errors: 0 };
-        totals.requests += perTarget;
-        totals.errors += errors;
-        this.taskDefinitionTotals.set(taskDefinition, totals);
+      if (answer.taskDefinition !== undefined) {
+        byTaskDefinition ??= new Map();
+        const sum = byTaskDefinition.get(answer.taskDefinition);
+        if (sum) {
+          sum.requests += perTarget;
+          sum.errors += errors;
+        } else byTaskDefinition.set(answer.taskDefinition, { requests: perTarget, errors });
       }
+    }
+    for (const [taskDefinition, sum] of byTaskDefinition ?? []) {
+      const totals = this.taskDefinitionTotals.get(taskDefinition);
+      if (totals) {
+        totals.requests += sum.requests;
+        totals.errors += sum.errors;
+      } else this.taskDefinitionTotals.set(taskDefinition, sum);
     }
   }
 

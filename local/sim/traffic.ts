@@ -200,14 +200,10 @@ export class SimulatedTraffic implements TargetEndpoints {
   probe(instanceId: string, port: number): EndpointAnswer {
     const arn = this.ports.get(instanceId)?.get(port);
     const task = arn === undefined ? undefined : this.tasks.get(arn);
-    if (!task || task.sighting.lastStatus !== 'RUNNING') return { kind: 'refused' };
-    if (task.sighting.healthStatus === 'UNHEALTHY') return { kind: 'error', statusCode: 500 };
-    return { kind: 'serving', errorRate: this.trafficOf(task.taskDefinition).errorRate };
-  }
-
-  taskDefinitionAt(instanceId: string, port: number): string | undefined {
-    const arn = this.ports.get(instanceId)?.get(port);
-    return arn === undefined ? undefined : this.tasks.get(arn)?.taskDefinition;
+    if (!task) return { kind: 'refused' };
+    if (task.sighting.lastStatus !== 'RUNNING') return { kind: 'refused', taskDefinition: task.taskDefinition };
+    if (task.sighting.healthStatus === 'UNHEALTHY') return { kind: 'error', statusCode: 500, taskDefinition: task.taskDefinition };
+    return { kind: 'serving', errorRate: this.trafficOf(task.taskDefinition).errorRate, taskDefinition: task.taskDefinition };
   }
 
   onWillChange(listener: (instanceId: string, port: number) => void): () => void {

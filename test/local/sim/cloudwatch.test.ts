@@ -84,7 +84,12 @@ describe('simulated CloudWatch: web-5xx over the simulated load balancer', () =>
     const services = createSimulatedServices({
       world,
       clock,
-      description: { ...DEFAULT_SIM_SERVICES, targetGroups: { web: { registerTasksOf: 'web' } }, traffic: { web: { errorRate: 0.1 } } },
+      // The default world's web-5xx and daemon-errors, without its load balancers (the event ids count every alarm's events).
+      description: {
+        targetGroups: { web: { registerTasksOf: 'web' } },
+        traffic: { web: { errorRate: 0.1 } },
+        alarms: { 'web-5xx': DEFAULT_SIM_SERVICES.alarms['web-5xx']!, 'daemon-errors': DEFAULT_SIM_SERVICES.alarms['daemon-errors']! },
+      },
     });
     const events: CloudWatchAlarmStateChangeEvent[] = [];
     services.cloudwatch.onEvent((event) => events.push(event));

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/sim/clock';
 import { ELB_NAMESPACE, ELBV2_RATE_LIMITS } from '../../../local/sim/elbv2';
 import type { SimServicesDescription } from '../../../local/sim/kernel';
-import { createSimulatedServices } from '../../../local/sim/kernel';
+import { createSimulatedServices, DEFAULT_SIM_SERVICES } from '../../../local/sim/kernel';
 import { SimulatedCluster } from '../../../local/sim/world';
 import { START, T0 } from './helpers';
 
@@ -312,5 +312,39 @@ describe('simulated ELBv2: load balancers, listeners, rules', () => {
     clock.advance(334); // one token back after 1/3 s
     await elb.modifyRule({ RuleArn: rule.RuleArn, Actions: weights(50) });
     expect(elb.rateLimitTokens('non-mutating')).toBeGreaterThan(30);
+  });
+});
+
+describe('the default world: web-alb and alarm web-alb-5xx', () => {
+  it('shop:2 in web-green at 20 % errors: at weight 10 the load balancer shows 2 % (alarm OK); at weight 50, 10 % (ALARM after 3 minutes)', async () => {
+    const clock = new VirtualClock(T0);
+    const world = new SimulatedCluster({ clock, rateLimits: false, taskDefaults: { cpu: 16, memory: 16 } });
+    const instances = world.addInstances({ count: 2 });
+    const services = createSimulatedServices({ world, clock, description: { ...DEFAULT_SIM_SERVICES, traffic: { 'shop:2': { errorRate: 0.2 } } }, rateLimits: false });
+    const elb = services.elbv2;
+    const alarm = async () => (await services.cloudwatch.describeAlarms({ AlarmNames: ['web-alb-5xx'] })).MetricAlarms[0]!.StateValue;
+    // Family shop: not registered in target group web (which registers family web's tasks).
+    for (const [index, taskDefinition] of ['shop:1', 'shop:2'].entries()) await world.startTask({ ...START, taskDefinition, containerInstances: [instances[index]!.arn] });
+    clock.runUntil(T0 + 3_000);
+    await elb.registerTargets({ TargetGroupArn: elb.targetGroupArn('web-blue')!, Targets: [{ Id: instances[0]!.ec2InstanceId, Port: 32768 }] });
+    await elb.registerTargets({ TargetGroupArn: elb.targetGroupArn('web-green')!, Targets: [{ Id: instances[1]!.ec2InstanceId, Port: 32768 }] });
+    const [alb] = (await elb.describeLoadBalancers({ Names: ['web-alb'] })).LoadBalancers;
+    const [production] = (await elb.describeListeners({ LoadBalancerArn: alb!.LoadBalancerArn })).Listeners;
+    const [rule] = (await elb.describeRules({ ListenerArn: production!.ListenerArn })).Rules;
+    const weights = (blue: number, green: number) => [
+      { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: elb.targetGroupArn('web-blue')!, Weight: blue }, { TargetGroupArn: elb.targetGroupArn('web-green')!, Weight: green }] } },
+    ];
+    await elb.modifyRule({ RuleArn: rule!.RuleArn, Actions: weights(90, 10) });
+    // Healthy at 153 s. Each minute from [3, 4): 6,000 requests, 600 to green, 120 answered 5xx: 2 % ≤ 5 %.
+    clock.runUntil(T0 + 6 * MINUTE + 1);
+    expect(await alarm()).toBe('OK');
+    await elb.modifyRule({ RuleArn: rule!.RuleArn, Actions: weights(50, 50) });
+    // From 6 min: 3,000 to green a minute, 600 5xx: 10 %. Breaching [6, 7), [7, 8), [8, 9): ALARM at the 3rd.
+    clock.runUntil(T0 + 8 * MINUTE + 1);
+    expect(await alarm()).toBe('OK');
+    clock.runUntil(T0 + 9 * MINUTE + 1);
+    expect(await alarm()).toBe('ALARM');
+    // The bench's counter: shop:2's 5xx, exactly: 10/s × (360.001 − 153) s × 0.2 + 50/s × (540.001 − 360.001) s × 0.2.
+    expect(elb.requestTotals().taskDefinitions['shop:2']!.errors).toBeCloseTo(10 * 207.001 * 0.2 + 50 * 180 * 0.2, 6);
   });
 });
