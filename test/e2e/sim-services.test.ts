@@ -46,10 +46,25 @@ describe('npm start: target group web and alarm web-5xx', () => {
     await stack?.stop();
   });
 
-  it('lists the default world’s target group and alarms', async () => {
-    expect(rows(await ok(stack.url, ['sim', 'list-target-groups', '--table']))).toEqual([['web', 'HTTP', '80', 'every', '30', 's,', 'healthy', '5,', 'unhealthy', '2', 'web']]);
+  it('lists the default world’s target groups, listener rules and alarms', async () => {
+    const check = ['every', '30', 's,', 'healthy', '5,', 'unhealthy', '2'];
+    expect(rows(await ok(stack.url, ['sim', 'list-target-groups', '--table']))).toEqual([
+      ['web', 'HTTP', '80', ...check, 'web'],
+      ['web-blue', 'HTTP', '80', ...check, 'web-alb'],
+      ['web-green', 'HTTP', '80', ...check, 'web-alb'],
+      ['web-a', 'HTTP', '80', ...check, 'web-a'],
+      ['web-b', 'HTTP', '80', ...check, 'web-b'],
+    ]);
+    const rules = rows(await ok(stack.url, ['sim', 'list-listener-rules', '--load-balancer', 'web-alb', '--table']));
+    expect(rules.map((row) => row.slice(0, 4))).toEqual([
+      ['web-alb', '80', '1', 'web-blue=100,web-green=0'],
+      ['web-alb', '80', 'default', 'fixed-response'],
+      ['web-alb', '8080', '1', 'web-green=100'],
+      ['web-alb', '8080', 'default', 'fixed-response'],
+    ]);
+    expect(rules[0]!.at(-1)).toMatch(/^arn:aws:elasticloadbalancing:us-east-1:\d{12}:listener-rule\/app\/web-alb\//);
     const alarms = JSON.parse(await ok(stack.url, ['sim', 'list-alarms'])) as { MetricAlarms: Array<{ AlarmName: string }> };
-    expect(alarms.MetricAlarms.map((a) => a.AlarmName)).toEqual(['daemon-errors', 'web-5xx']);
+    expect(alarms.MetricAlarms.map((a) => a.AlarmName)).toEqual(['daemon-errors', 'web-5xx', 'web-alb-5xx']);
   });
 
   it('web tasks register and turn healthy; at 20 % errors web-5xx goes ALARM, and its event reaches the router', async () => {
@@ -83,12 +98,12 @@ describe('npm start: target group web and alarm web-5xx', () => {
     expect(await blox(stack.url, ['sim', 'set-alarm', '--alarm-name', 'nope', '--state', 'OK'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'blox: --alarm-name: no alarm "nope" (known: daemon-errors, web-5xx)\n',
+      stderr: 'blox: --alarm-name: no alarm "nope" (known: daemon-errors, web-5xx, web-alb-5xx)\n',
     });
     expect(await blox(stack.url, ['sim', 'describe-target-health', '--target-group', 'api'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'blox: --target-group: no target group "api" (known: web)\n',
+      stderr: 'blox: --target-group: no target group "api" (known: web, web-blue, web-green, web-a, web-b)\n',
     });
     const refused = await blox(stack.url, ['sim', 'set-task-definition', '--task-definition', 'web:1', '--error-rate', '1.5']);
     expect(refused.code).toBe(2);
@@ -117,16 +132,21 @@ describe('npm start --data-dir: the services across a restart', () => {
     await stack.stop();
     stack = undefined;
 
-    const saved = JSON.parse(readFileSync(join(dir, 'services.json'), 'utf8')) as { format: string; description: { targetGroups: object; traffic: object; alarms: object } };
+    const saved = JSON.parse(readFileSync(join(dir, 'services.json'), 'utf8')) as { format: string; description: { targetGroups: object; loadBalancers: object; traffic: object; alarms: object } };
     expect(saved.format).toBe('blox-sim-services');
     expect(saved.description.traffic).toEqual({ 'web:3': { errorRate: 0.25 } });
-    expect(Object.keys(saved.description.targetGroups)).toEqual(['web']);
-    expect(Object.keys(saved.description.alarms)).toEqual(['web-5xx', 'daemon-errors']);
+    expect(Object.keys(saved.description.targetGroups)).toEqual(['web', 'web-blue', 'web-green', 'web-a', 'web-b']);
+    expect(Object.keys(saved.description.loadBalancers)).toEqual(['web-alb', 'web-a', 'web-b']);
+    expect(Object.keys(saved.description.alarms)).toEqual(['web-5xx', 'web-alb-5xx', 'daemon-errors']);
 
     stack = await startStack({ port: await getFreePort(), dataDir: dir, logger });
     expect(stack.services.traffic.trafficOf('web:3').errorRate).toBe(0.25);
     expect(stack.services.elbv2.targetGroupArn('web')).toMatch(/:targetgroup\/web\//);
     const alarms = (await (await fetch(`${stack.url}/_sim/alarms`)).json()) as { MetricAlarms: Array<{ AlarmName: string }> };
-    expect(alarms.MetricAlarms.map((a) => a.AlarmName)).toEqual(['daemon-errors', 'web-5xx']);
+    expect(alarms.MetricAlarms.map((a) => a.AlarmName)).toEqual(['daemon-errors', 'web-5xx', 'web-alb-5xx']);
+    expect(stack.services.elbv2.offeredLoad('web-alb')).toEqual([
+      { port: 80, requestsPerSecond: 100 },
+      { port: 8080, requestsPerSecond: 0 },
+    ]);
   }, 120_000);
 });
