@@ -10,7 +10,7 @@ export type { SurgeInput } from './daemon-surge';
 export { relevant, JOINED_RECENTLY_MS } from './relevance';
 export type { EcsChange } from './relevance';
 export * from './observation';
-export { planScale, planService, SCALE_ACTION, scalePercent, SERVICE_POLL_MS, splitTaskSets, taskSetView, describeOperations } from './service';
+export { observeAtRest, planScale, planService, SCALE_ACTION, scalePercent, SERVICE_POLL_MS, splitTaskSets, taskSetView, describeOperations } from './service';
 export { describeRollingStep, planRolling, rollingLimits } from './service-rolling';
 export type { RollingInput, RollingLimits, RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
 export { breakerThreshold, breakerVerdict, countBreakerFailures, countsAgainstRevision, describeBreakerVerdict, MAX_BREAKER_RECORDS, newBreakerRecord, stopCause } from './circuit-breaker';
