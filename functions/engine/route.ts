@@ -69,7 +69,12 @@ export async function environmentsFor(eventLog: EventLog, trigger: EngineTrigger
           : { cluster: clusterName(trigger.clusterArn), startedBy: trigger.startedBy };
   if (!query) return [];
   const deploying = await eventLog.deployingEnvironments(query);
-  // Services at rest (Application Auto Scaling's counts): ticks and their tasks' events, not instance events.
-  const atRest = trigger.kind === 'tick' || (trigger.kind === 'task' && trigger.startedBy?.startsWith(SERVICE_GROUP_PREFIX)) ? await eventLog.servingEnvironments(query) : [];
+  // Services at rest (Application Auto Scaling's counts): ticks and their tasks' events, not instance
+  // events. A service's group is one environment's, deploying or at rest: while it deploys, its tasks'
+  // events cost the one query they always did.
+  const atRest =
+    trigger.kind === 'tick' || (trigger.kind === 'task' && deploying.length === 0 && trigger.startedBy?.startsWith(SERVICE_GROUP_PREFIX))
+      ? await eventLog.servingEnvironments(query)
+      : [];
   return [...new Set([...deploying, ...atRest].map((e) => e.environment))].sort();
 }

@@ -112,8 +112,11 @@ describe('router: EventBridge events', () => {
     const event = sample('ecs-task-running-ec2.json');
     event.detail.startedBy = 'ecs-svc/1234567890123456789';
     event.detail.group = 'service:web-prod';
+    const atRest = vi.spyOn(bed.eventLog, 'servingEnvironments');
     await handler(event, lambdaContext());
     expect(requested()).toEqual([NAME]);
+    // Found deploying: the index's partition of Services at rest is not read (one query an event, as before).
+    expect(atRest).not.toHaveBeenCalled();
     // Another service's task concerns nobody.
     bed.requests.length = 0;
     event.detail.group = 'service:web-staging';
