@@ -712,3 +712,17 @@ function sameValues(a: ResourceRecordSet, b: ResourceRecordSet): boolean {
     JSON.stringify([r.Weight ?? null, r.TTL ?? null, r.ResourceRecords?.map((v) => v.Value) ?? null, r.AliasTarget ? [stripPrefix(r.AliasTarget.HostedZoneId, '/hostedzone/'), fqdn(r.AliasTarget.DNSName), r.AliasTarget.EvaluateTargetHealth] : null]);
   return norm(a) === norm(b);
 }
+
+/**
+ * Stand-in load balancer directory until the simulated ELBv2 describes load balancers: every name
+ * is a load balancer whose DNS name is `<name>.<region>.elb.amazonaws.com` (the real ones carry a
+ * random suffix, `<name>-1234567890.<region>…`) in the canonical hosted zone of Application Load
+ * Balancers in us-east-1 (`Z35SXDOTRQ7X7K`; other Regions have their own, not modelled).
+ */
+export function nameBasedLoadBalancers(region = 'us-east-1'): LoadBalancerDirectory {
+  const suffix = `.${region}.elb.amazonaws.com`;
+  return {
+    aliasOf: (name) => ({ DNSName: `${name}${suffix}`, HostedZoneId: 'Z35SXDOTRQ7X7K' }),
+    nameOf: (dnsName) => (dnsName.endsWith(suffix) && dnsName.length > suffix.length ? dnsName.slice(0, -suffix.length) : undefined),
+  };
+}

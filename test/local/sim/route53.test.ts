@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/sim/clock';
+import { createSimulatedServices, DEFAULT_SIM_SERVICES } from '../../../local/sim/kernel';
+import { SimulatedCluster } from '../../../local/sim/world';
 import type { LoadBalancerDirectory, ResourceRecordSetInput } from '../../../local/sim/route53';
 import { ROUTE53_DEFAULTS, SimulatedRoute53 } from '../../../local/sim/route53';
 import { T0 } from './helpers';
@@ -281,5 +283,29 @@ describe('simulated Route 53: ListResourceRecordSets and throttling', () => {
     expect((await refusal(r53Throttled.listResourceRecordSets({ HostedZoneId: z.Id }))).name).toBe('Throttling');
     // (the bed's own simulator has throttling off)
     await r53.listResourceRecordSets({ HostedZoneId: zone.Id });
+  });
+});
+
+describe('the default world (kernel.ts, DEFAULT_SIM_SERVICES)', () => {
+  it('has hosted zone example.internal with web.example.internal blue → web-a 100, green → web-b 0, and hook functions smoke-ok / smoke-fail', async () => {
+    const clock = new VirtualClock(T0);
+    const world = new SimulatedCluster({ clock, rateLimits: false });
+    const offered: Array<[string, number]> = [];
+    const services = createSimulatedServices({ world, clock, description: DEFAULT_SIM_SERVICES, loadBalancerTraffic: { setOfferedLoad: (lb, rps) => offered.push([lb, rps]) } });
+    const rows = services.route53.describeRecords('example.internal').filter((r) => r.Type === 'A');
+    expect(rows.map((r) => [r.Name, r.SetIdentifier, r.Weight, r.Target, r.AliasTarget?.DNSName])).toEqual([
+      ['web.example.internal.', 'blue', 100, 'web-a', 'web-a.us-east-1.elb.amazonaws.com.'],
+      ['web.example.internal.', 'green', 0, 'web-b', 'web-b.us-east-1.elb.amazonaws.com.'],
+    ]);
+    expect(offered).toEqual([
+      ['web-a', 100],
+      ['web-b', 0],
+    ]);
+    expect(services.route53.changePropagationSeconds).toBe(60);
+    expect(services.lambda.listFunctions().map((f) => [f.FunctionName, f.Answer])).toEqual([
+      ['smoke-ok', 'SUCCEEDED'],
+      ['smoke-fail', 'FAILED'],
+    ]);
+    services.close();
   });
 });
