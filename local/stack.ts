@@ -33,6 +33,8 @@ import { startLocalEngine } from './engine';
 import { handleSimRequest } from './sim-api';
 import type { SimServicesDescription, SimulatedCluster, SimulatedServices } from './sim';
 import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
+import { LambdaHooks } from '../functions/adapters/lambda-hooks';
+import { Route53WeightedRecords } from '../functions/adapters/route53-records';
 import { createSimulatedServices, createWorld, loadBalancingOf, parseSimServicesDescription, readWorldFile, RealTimeClock, simServicesOf, SimulatedCluster as World } from './sim';
 
 export const TABLE_NAME = 'blox-local';
@@ -163,6 +165,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     world,
     alarms: services.cloudwatch,
     targetHealth: new Elbv2TargetHealth(services.elbv2),
+    // The same adapters as in AWS, over the simulated Route 53 and Lambda.
+    weightedRecords: new Route53WeightedRecords(services.route53),
+    hooks: new LambdaHooks(services.lambda),
     clock,
     logger,
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
