@@ -372,6 +372,44 @@ export function defineHostedZones(route53: SimulatedRoute53, zones: Record<strin
   }
 }
 
+/**
+ * The hosted zones as they are now, as a description (`hostedZones`): the weighted records with their
+ * current weights (what the local stack keeps in services.json). An alias to a name the directory
+ * does not know, and records that are not weighted (the apex's SOA and NS), are left out.
+ */
+export function hostedZonesOf(route53: SimulatedRoute53, requestsPerSecond: (recordName: string) => number | undefined = () => undefined): Record<string, HostedZoneDescription> {
+  const zones: Record<string, HostedZoneDescription> = {};
+  for (const zone of route53.listHostedZones()) {
+    const records: Record<string, RecordDescription> = {};
+    for (const record of route53.describeRecords(zone.Id)) {
+      if (record.SetIdentifier === undefined || record.Weight === undefined) continue;
+      const name = record.Name.replace(/\.$/, '');
+      let weighted: WeightedRecordDescription;
+      if (record.AliasTarget) {
+        if (record.Target === undefined || record.Target.includes('.')) continue;
+        weighted = { loadBalancer: record.Target, weight: record.Weight };
+      } else if (record.Type === 'CNAME' && record.ResourceRecords?.[0]) {
+        weighted = { cname: record.ResourceRecords[0].Value, ...(record.TTL !== undefined ? { ttl: record.TTL } : {}), weight: record.Weight };
+      } else continue;
+      const rps = requestsPerSecond(name);
+      records[name] ??= { ...(rps !== undefined ? { requestsPerSecond: rps } : {}), weighted: {} };
+      records[name].weighted[record.SetIdentifier] = weighted;
+    }
+    zones[zone.Name.replace(/\.$/, '')] = { id: zone.Id.replace('/hostedzone/', ''), records };
+  }
+  return zones;
+}
+
+/** The hook functions as they are now, as a description (`functions`). */
+export function functionsOf(lambda: SimulatedLambda): Record<string, FunctionDescription> {
+  return Object.fromEntries(
+    lambda.listFunctions().map((f) => [
+      f.FunctionName,
+      { answer: f.Answer, ...(f.CallBackDelaySeconds !== undefined ? { callBackDelaySeconds: f.CallBackDelaySeconds } : {}), ...(f.ReservedConcurrency !== undefined ? { reservedConcurrency: f.ReservedConcurrency } : {}) },
+    ]),
+  );
+}
+
 /** Defines the hook functions into `lambda`. */
 export function defineFunctions(lambda: SimulatedLambda, functions: Record<string, FunctionDescription>): void {
   for (const [name, fn] of Object.entries(functions)) lambda.defineFunction({ name, ...fn });

@@ -326,6 +326,7 @@ export class SimulatedRoute53 {
   /** The last load told to `traffic`, by target. */
   private readonly sent = new Map<string, number>();
   private readonly counters = { zone: 0, change: 0, request: 0 };
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(options: SimulatedRoute53Options) {
     this.clock = options.clock;
@@ -428,6 +429,12 @@ export class SimulatedRoute53 {
     });
   }
 
+  /** `listener()` after every accepted ChangeResourceRecordSets (the local stack saves the records). Returns the unsubscribe function. */
+  onRecordsChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
   /** The tokens left in the throttling bucket (undefined when throttling is off). */
   rateTokens(bucket: Route53RateBucket = 'account'): number | undefined {
     return this.buckets?.tokens(bucket);
@@ -455,6 +462,7 @@ export class SimulatedRoute53 {
     }
     this.changes.set(id, change);
     change.timer = this.clock.schedule(change.insyncAt, () => this.insync(change));
+    for (const listener of this.changeListeners) listener();
     return { ChangeInfo: this.changeInfo(change) };
   }
 

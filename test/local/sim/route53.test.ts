@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/sim/clock';
-import { createSimulatedServices, DEFAULT_SIM_SERVICES } from '../../../local/sim/kernel';
+import { createSimulatedServices, DEFAULT_SIM_SERVICES, functionsOf, hostedZonesOf, parseSimServicesDescription } from '../../../local/sim/kernel';
 import { SimulatedCluster } from '../../../local/sim/world';
 import type { LoadBalancerDirectory, ResourceRecordSetInput } from '../../../local/sim/route53';
 import { ROUTE53_DEFAULTS, SimulatedRoute53 } from '../../../local/sim/route53';
@@ -307,5 +307,30 @@ describe('the default world (kernel.ts, DEFAULT_SIM_SERVICES)', () => {
       ['smoke-fail', 'FAILED'],
     ]);
     services.close();
+  });
+
+  it('hostedZonesOf and functionsOf describe the current weights and answers; services built from them again have them (services.json)', async () => {
+    const clock = new VirtualClock(T0);
+    const world = new SimulatedCluster({ clock, rateLimits: false });
+    const first = createSimulatedServices({ world, clock, description: DEFAULT_SIM_SERVICES });
+    const zone = first.route53.hostedZone('example.internal')!;
+    let saved = 0;
+    first.route53.onRecordsChange(() => saved++);
+    await first.route53.changeResourceRecordSets({
+      HostedZoneId: zone.Id,
+      ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'web.example.internal', Type: 'A', SetIdentifier: 'green', Weight: 10, AliasTarget: first.route53.aliasTargetOf('web-b')! } }] },
+    });
+    expect(saved).toBe(1);
+    first.lambda.defineFunction({ name: 'smoke-ok', answer: 'IN_PROGRESS', callBackDelaySeconds: 20 });
+    const description = parseSimServicesDescription(JSON.parse(JSON.stringify({ ...DEFAULT_SIM_SERVICES, hostedZones: hostedZonesOf(first.route53, () => 100), functions: functionsOf(first.lambda) })));
+    expect(description.hostedZones).toEqual({
+      'example.internal': { id: zone.Id.replace('/hostedzone/', ''), records: { 'web.example.internal': { requestsPerSecond: 100, weighted: { blue: { loadBalancer: 'web-a', weight: 100 }, green: { loadBalancer: 'web-b', weight: 10 } } } } },
+    });
+    const again = createSimulatedServices({ world, clock, description });
+    expect(again.route53.hostedZone('example.internal')!.Id).toBe(zone.Id);
+    expect(again.route53.offeredLoad()['web-b']).toBeCloseTo(100 * (10 / 110), 9);
+    expect(again.lambda.describeFunction('smoke-ok')).toMatchObject({ Answer: 'IN_PROGRESS', CallBackDelaySeconds: 20 });
+    first.close();
+    again.close();
   });
 });
