@@ -16,7 +16,7 @@ import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-bud
 import type { Cluster } from '../functions/ports';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
-import type { EventLog, ObservationStore, TargetHealth } from '../functions/ports';
+import type { EventLog, Hooks, ObservationStore, TargetHealth, WeightedRecords } from '../functions/ports';
 import { CloudWatchAlarms } from '../functions/adapters/cloudwatch-alarms';
 import type { AlarmEventListener, SimScheduler, SimulatedCloudWatch, SimulatedCluster, SimulatedEcsEvent } from './sim';
 import { wireEngine } from './wiring';
@@ -30,6 +30,10 @@ export interface LocalEngineOptions {
   alarms?: { onEvent(listener: AlarmEventListener): () => void } & Pick<SimulatedCloudWatch, 'describeAlarms'>;
   /** Target health of Service environments behind a target group (the simulated ELBv2). */
   targetHealth?: TargetHealth;
+  /** Route 53 weighted records (the simulated Route 53, through the same adapter as in AWS). */
+  weightedRecords?: WeightedRecords;
+  /** Lambda lifecycle hooks (the simulated Lambda, through the same adapter as in AWS). */
+  hooks?: Hooks;
   clock: SimScheduler;
   logger: Logger;
   tickMs?: number;
@@ -95,6 +99,8 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     // ECS services and task sets: the world's (Service environments), from the same budget.
     services: new BudgetedServices(world, budget, { budgetKey: ACCOUNT_BUDGET }),
     ...(options.targetHealth ? { targetHealth: options.targetHealth } : {}),
+    ...(options.weightedRecords ? { weightedRecords: options.weightedRecords } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
     notifier: {
       publish: async (entries) => {
         for (const e of entries) {

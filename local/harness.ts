@@ -22,7 +22,7 @@ import type { PutEventsEntry } from '../events/notifications';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
 import { runCommand } from '../functions/commands';
 import { announce } from '../functions/engine/engine';
-import type { Cluster, EventLog, ObservationStore, Services } from '../functions/ports';
+import type { Cluster, EventLog, Hooks, ObservationStore, Services, WeightedRecords } from '../functions/ports';
 import { BudgetedCluster } from '../functions/adapters/budgeted-cluster';
 import { BudgetedServices } from '../functions/adapters/budgeted-services';
 import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-budget';
@@ -35,9 +35,12 @@ import { CachedObservationStore } from '../functions/adapters/observation-store'
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import { CloudWatchAlarms } from '../functions/adapters/cloudwatch-alarms';
 import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
+import { LambdaHooks } from '../functions/adapters/lambda-hooks';
+import { Route53WeightedRecords } from '../functions/adapters/route53-records';
 import type { SimServicesDescription, SimulatedClusterOptions, SimulatedEcsEvent, SimulatedServices } from './sim';
 import { createSimulatedServices, DEFAULT_SIM_SERVICES, loadBalancingOf, SimulatedCluster, VirtualClock, mulberry32 } from './sim';
 import type { EngineWiring, EngineWiringOptions, FaultCounts, LatencyModel, PlannerMode, ReconcilerStats } from './wiring';
+import type { EngineFunctionDeps } from '../functions/engine/deps';
 import { AWS_LATENCY, Invocations, wireEngine } from './wiring';
 
 export type { LatencyModel, PlannerMode } from './wiring';
@@ -198,6 +201,8 @@ export class Harness {
       // on first use (a real import the virtual clock must wait for).
       services: budget ? new BudgetedServices(this.tracked<Services>(this.world), budget, { budgetKey: ACCOUNT_BUDGET }) : this.tracked<Services>(this.world),
       ...(this.services ? { targetHealth: new Elbv2TargetHealth(this.services.elbv2) } : {}),
+      // Route 53 and hooks: the AWS adapters over the simulated services (tracked: each call is a promise the virtual clock waits for).
+      ...(this.services ? { weightedRecords: this.tracked<WeightedRecords>(new Route53WeightedRecords(this.services.route53)), hooks: this.tracked<Hooks>(new LambdaHooks(this.services.lambda)) } : {}),
       notifier: { publish: async (entries) => void this.notifications.push(...entries) },
       logger: new CapturingLogger(keep),
       planner: options.planner ?? 'fifo',
@@ -404,6 +409,11 @@ export class Harness {
     }
     this.clock.runUntil(end);
     await this.settle();
+  }
+
+  /** The engine's ports as wired (what the reconciler and executor are given). */
+  get deps(): EngineFunctionDeps {
+    return this.wiring.deps;
   }
 
   async stop(): Promise<void> {

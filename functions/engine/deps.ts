@@ -23,6 +23,8 @@ import { BudgetedServices } from '../adapters/budgeted-services';
 import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
 import { EcsServices } from '../adapters/ecs-services';
 import { describeTargetHealthThroughSdk, Elbv2TargetHealth } from '../adapters/elbv2-target-health';
+import { invokeThroughSdk, LambdaHooks } from '../adapters/lambda-hooks';
+import { route53ThroughSdk, Route53WeightedRecords } from '../adapters/route53-records';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
@@ -81,6 +83,10 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
     alarms: new CloudWatchAlarms(describeAlarmsThroughSdk()),
     // A Service behind a load balancer: its target group's health is what makes a task ready.
     targetHealth: new Elbv2TargetHealth(describeTargetHealthThroughSdk()),
+    // A Canary with TrafficRouting.Route53: the weighted records it moves (the SDK's client built on first use).
+    weightedRecords: new Route53WeightedRecords(route53ThroughSdk()),
+    // Lifecycle hooks: Lambda functions invoked synchronously (the SDK's client built on first use).
+    hooks: new LambdaHooks(invokeThroughSdk()),
     wakeups: wakeupsQueueUrl ? new SqsWakeups(sqs, wakeupsQueueUrl, systemClock) : undefined,
     log: (message, fields) => logger.info(message, fields ?? {}),
     logger,

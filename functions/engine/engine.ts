@@ -30,7 +30,7 @@ import type { AlarmReading, Observation, ObservationChange, PlannerAction, Plann
 import { afterFullLook, confirmationReason, fold, observeAtRest, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused, truncateReason } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
-import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions } from '../ports';
+import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Hooks, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions, WeightedRecords } from '../ports';
 import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
@@ -49,6 +49,10 @@ export interface EngineDeps {
   services?: Services | undefined;
   /** ELBv2 target health (Service environments behind a target group). */
   targetHealth?: TargetHealth | undefined;
+  /** Route 53 weighted records (Service Canary with `TrafficRouting.Route53`); without it such a deployment cannot move traffic. */
+  weightedRecords?: WeightedRecords | undefined;
+  /** Lambda lifecycle hooks (`DeploymentConfiguration.Hooks`); without it a deployment with hooks cannot run them. */
+  hooks?: Hooks | undefined;
   /** Where the picture of the cluster is kept between reconciles; without it every reconcile looks in full. */
   observations?: ObservationStore | undefined;
   /**

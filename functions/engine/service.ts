@@ -16,7 +16,7 @@
  *   the task set the first try made); a scale is absolute; a task set already gone counts as deleted.
  */
 import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, ServiceOperation, ServiceTarget, TargetState } from '../../domain/rollout';
-import type { Cluster, ClusterTask, Services, TargetHealth, TaskDefinitions } from '../ports';
+import type { Cluster, ClusterTask, Hooks, Services, TargetHealth, TaskDefinitions, WeightedRecords } from '../ports';
 import { allPages } from './observe';
 
 export interface ServiceDeps {
@@ -24,6 +24,8 @@ export interface ServiceDeps {
   taskDefinitions: TaskDefinitions;
   services?: Services | undefined;
   targetHealth?: TargetHealth | undefined;
+  weightedRecords?: WeightedRecords | undefined;
+  hooks?: Hooks | undefined;
 }
 
 const TARGET_STATES: readonly TargetState[] = ['initial', 'healthy', 'unhealthy', 'unused', 'draining', 'unavailable', 'unhealthy.draining'];
