@@ -461,7 +461,12 @@ function deploymentTarget(state: EnvironmentState, revision: number, given: Envi
   const configuration = effectiveDeploymentConfiguration(spec, rollback);
   if (spec.DeploymentType === 'Service' && configuration.Method !== 'Rolling') {
     throw new ConflictError(
-      `revision ${revision} of "${state.name}" deploys with Method ${configuration.Method}: only Rolling Service deployments exist so far`,
+      `revision ${revision} of "${state.name}" deploys with Method ${configuration.Method}: Method ${configuration.Method} is not implemented yet (only Rolling Service deployments run so far); nothing was started`,
+    );
+  }
+  if (configuration.Hooks) {
+    throw new ConflictError(
+      `revision ${revision} of "${state.name}" has DeploymentConfiguration.Hooks: lifecycle hooks are not implemented yet; nothing was started`,
     );
   }
   return {
@@ -478,6 +483,10 @@ export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): Service
   const given = spec.Service;
   const network = given?.NetworkConfiguration;
   const balancer = given?.LoadBalancer;
+  // With TrafficRouting the LoadBalancer may leave out its target group: the task sets register in blue
+  // and green (the Canary and BlueGreen strategies choose); until they exist, blue stands in.
+  const routing = spec.TrafficRouting;
+  const targetGroupArn = balancer?.TargetGroupArn ?? routing?.Alb?.BlueTargetGroupArn ?? routing?.Route53?.Blue.TargetGroupArn;
   return {
     name: serviceNameOf(spec),
     desiredCount: scaledTo ?? spec.DesiredCount ?? 0,
@@ -491,7 +500,7 @@ export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): Service
           },
         }
       : {}),
-    ...(balancer ? { loadBalancer: { containerName: balancer.ContainerName, containerPort: balancer.ContainerPort, targetGroupArn: balancer.TargetGroupArn } } : {}),
+    ...(balancer && targetGroupArn ? { loadBalancer: { containerName: balancer.ContainerName, containerPort: balancer.ContainerPort, targetGroupArn } } : {}),
   };
 }
 
