@@ -44,6 +44,14 @@ describe('pause: nothing moves, nothing completes, no clock runs', () => {
     expect(then.types).toEqual(['RevisionCountsChanged', 'AlarmStateObserved', 'RollbackTriggered']);
   });
 
+  it('a halted deployment does not turn Failing while paused (halted at T0 + 10 s, FailingAfterSeconds 900: at T0 + 1000 s, Failing only unpaused)', () => {
+    const halted = [...deploying({ ...config, FailingAfterSeconds: 900 }), progressAtT0, { type: 'DeploymentHalted', trigger: 'Alarm', reason: 'alarm a entered ALARM', at: T0 + 10 * S } as EnvironmentEvent];
+    expect(given(halted).when(fiveOld, T0 + 1000 * S).types).toContain('DeploymentFailing');
+    const then = given([...halted, paused(T0 + 20 * S)]).when(fiveOld, T0 + 1000 * S);
+    expect(then.types).not.toContain('DeploymentFailing');
+    expect(then.actions).toEqual([]);
+  });
+
   it('a bake does not complete while paused', () => {
     const history = [...deploying({ Method: 'Replace', BakeSeconds: 120 }), { type: 'BakeStarted', at: T0 + 10 * S } as EnvironmentEvent, paused(T0 + 20 * S)];
     expect(given(history).when(done, T0 + 500 * S).types).not.toContain('DeploymentCompleted');
