@@ -109,3 +109,44 @@ describe('controls of a running deployment on the harness', () => {
     await h.stop();
   });
 });
+
+describe('controls of a running Service deployment on the harness', () => {
+  const SERVICE_NAME = 'Web/Prod';
+  it('pause: no task set scale changes for 30 min and no Stuck; resume: it completes', async () => {
+    const h = new Harness({ seed: 11, services: true, tickMs: 60_000 });
+    h.world.addInstances({ count: 6, attributes: { stack: 'prod' } });
+    const web: EnvironmentSpec = {
+      Name: SERVICE_NAME,
+      TaskDefinition: 'web:1',
+      Cluster: 'default',
+      DeploymentType: 'Service',
+      DesiredCount: 6,
+      DeploymentConfiguration: { Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 150, StuckAfterSeconds: 300 },
+      Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: h.services!.elbv2.targetGroupArn('web')! } },
+    };
+    const active = async (revision: number) => {
+      const s = await h.state(SERVICE_NAME);
+      return s?.activeRevision === revision && !s.deployment;
+    };
+    const scales = async () => ((await h.world.describeService('default', 'Web-Prod'))?.taskSets ?? []).map((s) => [s.externalId, s.scale]);
+    await h.command({ type: 'CreateEnvironment', spec: web });
+    await h.command({ type: 'DeployRevision', name: SERVICE_NAME, revision: 1 });
+    await h.runUntil(() => active(1), 900_000);
+    await h.command({ type: 'UpdateEnvironment', name: SERVICE_NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: SERVICE_NAME, revision: 2 });
+    await h.runUntil(async () => (await scales()).some(([revision, scale]) => revision === '2' && Number(scale) > 0), 10 * 60_000);
+    await h.command({ type: 'PauseDeployment', name: SERVICE_NAME, caller: CALLER });
+    await h.runFor(60_000);
+    const held = await scales();
+    expect(Number(held.find(([revision]) => revision === '1')?.[1])).toBeGreaterThan(0); // mid-way: the old task set still has tasks
+    await h.runFor(30 * 60_000);
+    expect(await scales()).toEqual(held);
+    const events = (await h.eventLog.readEvents(SERVICE_NAME)).map((e) => e.event.type);
+    expect(events).not.toContain('DeploymentStuck');
+    await h.command({ type: 'ResumeDeployment', name: SERVICE_NAME, caller: CALLER });
+    await h.runUntil(() => active(2), 30 * 60_000);
+    expect(table(await h.state(SERVICE_NAME))).toEqual([[2, 'Active', 6, 6]]);
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+});
