@@ -395,6 +395,10 @@ function decideControl(command: DeploymentControlCommand, state: EnvironmentStat
         const why = deployment.initial ? 'it is the first deployment of the environment' : 'no revision was Active when it started';
         throw new ConflictError(`${what} of "${state.name}" has no revision to roll back to (${why}): use rollback-environment to name one`);
       }
+      if (to !== state.latestRevision && !command.targetSpec) {
+        // The API read the target's spec for the deployment it saw; another one started meanwhile.
+        throw new ConflictError(`${what} of "${state.name}" changed while abort-deployment was sent: send it again`);
+      }
       const reason = `abort-deployment by ${command.caller}${command.reason ? `: ${command.reason}` : ''}`;
       const rollback = decideRollback({ type: 'RollbackToRevision', name: state.name, revision: to, targetSpec: command.targetSpec, trigger: { kind: 'Abort', reason }, at: command.at }, state);
       return [{ type: 'DeploymentAborted', deploymentId: deployment.id, to, ...who, at: command.at }, rollback];

@@ -182,5 +182,8 @@ describe('abort-deployment', () => {
       `deployment ${first.deployment!.id} of "Fleet/Logs" has no revision to roll back to (it is the first deployment of the environment): use rollback-environment to name one`,
     );
     expect(conflict(() => decide(abort(5), activeOne()))).toMatch(/abort-deployment applies to a running deployment$/);
+    // Without the target's spec (a race with another deployment, in the API): a 409, never a 500.
+    const { targetSpec: _spec, ...withoutSpec } = abort(30) as Extract<EnvironmentCommand, { type: 'AbortDeployment' }>;
+    expect(conflict(() => decide(withoutSpec, deployingTwo()))).toMatch(/changed while abort-deployment was sent: send it again$/);
   });
 });
