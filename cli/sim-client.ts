@@ -159,6 +159,11 @@ export class SimClient extends BloxClient {
     return this.request({ method: 'GET', path: `${SIM_PREFIX}/services`, query: { service: options.service, cluster: options.cluster } });
   }
 
+  /** `POST /_sim/services/desired-count`: UpdateService desiredCount, as Application Auto Scaling calls it; the service. */
+  setDesiredCount(options: { service: string; desiredCount: number; cluster?: string | undefined }): Promise<{ service?: unknown }> {
+    return this.request({ method: 'POST', path: `${SIM_PREFIX}/services/desired-count`, body: { Service: options.service, DesiredCount: options.desiredCount, ...(options.cluster ? { Cluster: options.cluster } : {}) } });
+  }
+
   /** `POST /_sim/task-definitions`: how tasks of this task definition behave from now on. */
   async setTaskDefinition(behaviour: TaskDefinitionBehaviour): Promise<void> {
     await this.request({ method: 'POST', path: `${SIM_PREFIX}/task-definitions`, body: { ...behaviour } });

@@ -26,7 +26,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BloxApiError } from './client';
 import { formatAlarmTable, formatInstanceTable, formatJson, formatTargetGroupTable, formatTargetHealthTable, formatTaskTable } from './format';
 import { UsageError } from './input';
-import { nonNegativeSeconds, positiveInteger } from './options';
+import { nonNegativeSeconds, positiveInteger, wholeNumber } from './options';
 import { isLoopbackUrl, SimClient, type TaskDefinitionBehaviour } from './sim-client';
 
 /** The API is not the local stack: exit 1. */
@@ -198,6 +198,16 @@ export function registerSimCommands(program: Command, context: SimCommandContext
     .option('--cluster <name>', 'the cluster (default: default)')
     .action(async (options: { service: string; cluster?: string }) => {
       print(await sim((c) => c.describeServices({ service: options.service, cluster: options.cluster })));
+    });
+
+  group
+    .command('set-desired-count')
+    .description('set an ECS service\'s desired count as Application Auto Scaling does (UpdateService desiredCount); prints the service')
+    .requiredOption('--service <name>', 'the ECS service name')
+    .requiredOption('--desired-count <n>', 'tasks the service should run', wholeNumber)
+    .option('--cluster <name>', 'the cluster (default: default)')
+    .action(async (options: { service: string; desiredCount: number; cluster?: string }) => {
+      print(await sim((c) => c.setDesiredCount({ service: options.service, desiredCount: options.desiredCount, cluster: options.cluster }), { Service: '--service', DesiredCount: '--desired-count', Cluster: '--cluster' }));
     });
 
   group

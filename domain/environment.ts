@@ -155,7 +155,13 @@ export type EngineEvent =
   | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number }
   | { type: 'ServiceUpdateRefused'; key: string; operation: ServiceOperation['op']; reason: string; at: number }
   /** The service runs at the desired count scale-environment asked for (or had none to scale yet). */
-  | { type: 'ScaleApplied'; desiredCount: number; at: number };
+  | { type: 'ScaleApplied'; desiredCount: number; at: number }
+  /**
+   * A Service environment at rest: its service's desired and running counts as ECS has them, recorded
+   * when they differ from the Active revision's DESIRED/CURRENT — the desired count set outside Blox
+   * (Application Auto Scaling) is kept, never undone; `reason` says so when the desired count moved.
+   */
+  | { type: 'ServiceObserved'; revision: number; desiredCount: number; running: number; reason?: string | undefined; at: number };
 
 export type EnvironmentEventType = EnvironmentEvent['type'];
 
@@ -569,6 +575,19 @@ function deploymentTarget(state: EnvironmentState, revision: number, given: Envi
   };
 }
 
+/**
+ * The ECS service a Service environment at rest runs (it has an Active revision, no deployment and no
+ * deletion): the engine watches it between deployments, because Application Auto Scaling may change
+ * its desired count (recorded as `ServiceObserved`, never undone). Named from the latest spec, as
+ * scale-environment's is.
+ */
+export function servingService(state: EnvironmentState): { cluster: string; name: string; revision: number } | undefined {
+  // (A projection read back in part — the routing index's pass over older items — may have no spec.)
+  const spec = state.latestSpec as EnvironmentSpec | undefined;
+  if (state.engine || state.deletion || spec?.DeploymentType !== 'Service' || state.activeRevision === undefined) return undefined;
+  return { cluster: spec.Cluster ?? 'default', name: serviceNameOf(spec), revision: state.activeRevision };
+}
+
 /** What a Service revision runs as: its ECS service, from the spec. */
 export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): ServiceTarget {
   const given = spec.Service;
@@ -721,8 +740,18 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
       const engine = startEngine(started, deployment, event.target, undefined);
       return { ...started, deployment, engine: { ...engine, kind: 'delete', deleting: { force: event.force } } };
     }
-    case 'ScaleApplied':
-      return next.scale?.desiredCount === event.desiredCount ? { ...next, scale: { desiredCount: event.desiredCount, pending: false } } : next;
+    case 'ScaleApplied': {
+      if (next.scale?.desiredCount !== event.desiredCount) return next;
+      // At rest the Active revision should have that many now (its CURRENT follows: ServiceObserved).
+      const revisions = next.engine ? next.revisions : next.revisions.map((r) => (r.revision === next.activeRevision ? { ...r, desired: event.desiredCount, updatedAt: next.updatedAt } : r));
+      return { ...next, revisions, scale: { desiredCount: event.desiredCount, pending: false } };
+    }
+    case 'ServiceObserved': {
+      if (next.engine) return next; // a deployment counts its own tasks (RevisionCountsChanged)
+      const revisions = next.revisions.map((r) => (r.revision === event.revision ? { ...r, desired: event.desiredCount, current: event.running, updatedAt: next.updatedAt } : r));
+      // What the service runs at now is the environment's desired count (a pending scale-environment still wins).
+      return { ...next, revisions, scale: next.scale?.pending ? next.scale : { desiredCount: event.desiredCount, pending: false } };
+    }
     default:
       return evolveEngine(next, event);
   }
@@ -774,6 +803,7 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
       // The Service planner turns the deployment Stuck with it at its next plan (rollout/service.ts).
       return { ...state, engine: recordServiceRefusal(engine, { key: event.key, operation: event.operation, reason: event.reason, at: event.at }) };
     case 'ScaleApplied':
+    case 'ServiceObserved':
       return state; // folded in evolve
     case 'DeletionCompleted': {
       const draining = new Map(engine.draining.map((d) => [d.revision, d.status]));

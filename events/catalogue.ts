@@ -118,6 +118,14 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('DeploymentAborted'), to: revision, ...control }),
   z.object({ type: z.literal('DeletionCompleted'), at: ms }),
   z.object({ type: z.literal('ScaleApplied'), desiredCount: z.number(), at: ms }),
+  z.object({
+    type: z.literal('ServiceObserved'),
+    revision,
+    desiredCount: z.number().check(z.int(), z.gte(0)),
+    running: z.number().check(z.int(), z.gte(0)),
+    reason: z.optional(z.string()),
+    at: ms,
+  }),
   z.object({ type: z.literal('CanaryTaskChecked'), canary: z.looseObject({ phase: z.enum(['Starting', 'Registering', 'Checking', 'Passed', 'Failed']) }), at: ms }),
   z.object({ type: z.literal('CanaryTaskFailed'), reason: z.string(), at: ms }),
   // The engine: the planner's decisions…

@@ -129,6 +129,12 @@ export interface EventLog {
    * One query of an index, whatever the number of environments.
    */
   deployingEnvironments(query?: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined }): Promise<DeployingEnvironment[]>;
+  /**
+   * The Service environments at rest whose service runs (`servingService`), by name, as
+   * `deployingEnvironments` (same index, its "serving" partition): their tasks' events and the tick
+   * record the counts ECS has (a desired count Application Auto Scaling changed).
+   */
+  servingEnvironments(query?: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined }): Promise<DeployingEnvironment[]>;
   /** The environments watching a CloudWatch alarm (the alarm index, kept by every append), by name. One query, whatever the number of environments. */
   environmentsWatching(alarmName: string): Promise<string[]>;
 }

@@ -9,6 +9,7 @@
  * | `GET /_sim/instances[?cluster=C]`, `POST /_sim/instances`, `POST /_sim/instances/{id}/remove\|drain` | the instances |
  * | `GET /_sim/tasks[?environment=NAME]` | `{ Tasks }` |
  * | `GET /_sim/services?service=NAME[&cluster=C]` | ECS DescribeServices' `{ services, failures }` (the service, its task sets; `MISSING` when ECS does not know it) |
+ * | `POST /_sim/services/desired-count` `{ Service, DesiredCount, Cluster? }` | UpdateService's `{ service }`: the desired count set as Application Auto Scaling sets it |
  * | `POST /_sim/task-definitions` `{ TaskDefinition, StartSeconds?, FailStart?, CrashAfterSeconds?, Unhealthy?, Healthy?, ErrorRate? }` | `{}` |
  * | `GET /_sim/target-groups` | DescribeTargetGroups' `{ TargetGroups }` |
  * | `GET /_sim/target-groups/{name or ARN}/health` | DescribeTargetHealth's `{ TargetHealthDescriptions }` |
@@ -208,6 +209,21 @@ async function route(state: SimApiState, method: string, path: string, url: URL,
       return { status: 200, body: await world.describeServices({ cluster, services: [service] }) };
     } catch (error) {
       if (error instanceof SimulatedAwsError && error.name === 'ClusterNotFoundException') throw new SimApiError(404, 'NotFound', `cluster: no cluster "${cluster}"`, 'cluster');
+      throw error;
+    }
+  }
+  if (method === 'POST' && path === '/_sim/services/desired-count') {
+    const input = parsed();
+    if (typeof input.Service !== 'string' || input.Service === '') throw invalid('Service', 'required: the name of an ECS service');
+    if (input.Cluster !== undefined && (typeof input.Cluster !== 'string' || input.Cluster === '')) throw invalid('Cluster', 'expected a cluster name');
+    if (input.DesiredCount === undefined) throw invalid('DesiredCount', 'required: a whole number of at least 0');
+    const desiredCount = positiveNumber(input.DesiredCount, 'DesiredCount', { integer: true })!;
+    const cluster = (input.Cluster as string | undefined) ?? 'default';
+    try {
+      return { status: 200, body: await world.updateService({ cluster, service: input.Service, desiredCount }) };
+    } catch (error) {
+      if (error instanceof SimulatedAwsError && error.name === 'ClusterNotFoundException') throw new SimApiError(404, 'NotFound', `Cluster: no cluster "${cluster}"`, 'Cluster');
+      if (error instanceof SimulatedAwsError && error.name === 'ServiceNotFoundException') throw new SimApiError(404, 'NotFound', `Service: no service "${input.Service}" in cluster "${cluster}"`, 'Service');
       throw error;
     }
   }

@@ -118,10 +118,10 @@ async function ec2InstanceIds(cluster: Cluster, clusterName: string, tasks: read
 }
 
 /** The service alone (DescribeServices): what scale-environment needs at rest. */
-export async function describeServiceOnly(deps: ServiceDeps, cluster: string, target: ServiceTarget): Promise<ObservedService> {
+export async function describeServiceOnly(deps: ServiceDeps, cluster: string, target: Pick<ServiceTarget, 'name' | 'desiredCount'>): Promise<ObservedService & { runningCount: number }> {
   const described = await requireServices(deps).describeService(cluster, target.name);
-  if (!described || described.status === 'INACTIVE') return { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] };
-  return { status: described.status, deploymentController: described.deploymentController, desiredCount: described.desiredCount, taskSets: [], events: [] };
+  if (!described || described.status === 'INACTIVE') return { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, runningCount: 0, taskSets: [], events: [] };
+  return { status: described.status, deploymentController: described.deploymentController, desiredCount: described.desiredCount, runningCount: described.runningCount, taskSets: [], events: [] };
 }
 
 function requireTargetHealth(deps: ServiceDeps): TargetHealth {

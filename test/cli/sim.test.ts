@@ -503,3 +503,31 @@ describe('away from the local stack', () => {
     }
   });
 });
+
+describe('sim set-desired-count', () => {
+  it('POSTs Service, DesiredCount (and Cluster when given) and prints the service', async () => {
+    api.handle(answer(200, { service: { serviceName: 'Web-Prod', desiredCount: 5 } }));
+    const result = await blox(['sim', 'set-desired-count', '--service', 'Web-Prod', '--desired-count', '5']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ service: { serviceName: 'Web-Prod', desiredCount: 5 } });
+    await blox(['sim', 'set-desired-count', '--service', 'Web-Prod', '--desired-count', '0', '--cluster', 'blue']);
+    expect(api.requests.map((r) => [r.method, r.url, JSON.parse(r.body) as unknown])).toEqual([
+      ['POST', '/_sim/services/desired-count', { Service: 'Web-Prod', DesiredCount: 5 }],
+      ['POST', '/_sim/services/desired-count', { Service: 'Web-Prod', DesiredCount: 0, Cluster: 'blue' }],
+    ]);
+  });
+
+  it('a count that is not a whole number is a usage error naming --desired-count: exit 2, no request', async () => {
+    for (const count of ['-1', '2.5', 'many']) {
+      const result = await blox(['sim', 'set-desired-count', '--service', 'Web-Prod', '--desired-count', count]);
+      expect(result.code, count).toBe(2);
+      expect(result.stderr).toContain('--desired-count');
+    }
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('an unknown service is reported with its flag', async () => {
+    api.handle(refusing(404, { code: 'NotFound', message: 'Service: no service "api" in cluster "default"', field: 'Service' }));
+    expect(await blox(['sim', 'set-desired-count', '--service', 'api', '--desired-count', '3'])).toEqual({ code: 1, stdout: '', stderr: 'blox: --service: no service "api" in cluster "default"\n' });
+  });
+});

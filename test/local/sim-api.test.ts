@@ -60,6 +60,25 @@ async function startOnFirst(taskDefinition: string) {
 }
 
 describe('GET /_sim/target-groups and /_sim/target-groups/{name}/health', () => {
+  it('set-desired-count is UpdateService desiredCount (as Application Auto Scaling calls it); a bad field or an unknown service is named, and nothing changes', async () => {
+    await world.createService({ cluster: 'default', serviceName: 'web', desiredCount: 4, deploymentController: { type: 'EXTERNAL' } });
+    const set = await call('POST', '/_sim/services/desired-count', { Service: 'web', DesiredCount: 7 });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ service: { serviceName: 'web', desiredCount: 7 } });
+    for (const [body, status, field] of [
+      [{ DesiredCount: 3 }, 400, 'Service'],
+      [{ Service: 'web' }, 400, 'DesiredCount'],
+      [{ Service: 'web', DesiredCount: -1 }, 400, 'DesiredCount'],
+      [{ Service: 'web', DesiredCount: 2.5 }, 400, 'DesiredCount'],
+      [{ Service: 'web', DesiredCount: 3, Cluster: 'nowhere' }, 404, 'Cluster'],
+      [{ Service: 'api', DesiredCount: 3 }, 404, 'Service'],
+    ] as const) {
+      const refused = await call('POST', '/_sim/services/desired-count', body);
+      expect([refused.status, (refused.body as { error: { field?: string } }).error.field], JSON.stringify(body)).toEqual([status, field]);
+    }
+    expect((await world.describeServices({ cluster: 'default', services: ['web'] })).services?.[0]?.desiredCount).toBe(7);
+  });
+
   it('the default world has target group web (ELBv2 defaults), empty until a web task runs', async () => {
     const { status, body } = await call('GET', '/_sim/target-groups');
     expect(status).toBe(200);
