@@ -23,7 +23,8 @@
  * the planner reads (`promotedSince`). `full` also skips every remaining step: a deployment without Steps
  * behaves as a plain promote. Hook point for the Service Canary strategy: a `Pause` step that started at
  * `since` is over when `promotedSince(state, since)`; with `promoted.full`, every remaining step is skipped
- * (straight to SetWeight 100) — `promotable` must then also accept a deployment in a Pause step.
+ * (straight to SetWeight 100) — `canaryPromotion(state, stepSince)` gives planCanary's `promoted` input —
+ * and `promotable` must then also accept a deployment in a Pause step (and, with `full`, in any step).
  */
 import type { PlannerState } from './types';
 
@@ -77,6 +78,16 @@ export function promoteEngine(engine: PlannerState, at: number, full: boolean, b
 /** Whether a promote-deployment came on or after `since` (the start of the bake or pause in progress). */
 export function promotedSince(engine: PlannerState, since: number): boolean {
   return engine.promoted !== undefined && engine.promoted.at >= since;
+}
+
+/**
+ * The promotion as `planCanary` (service-canary.ts) takes it: 'full' or 'step' when a promote-deployment
+ * came on or after `stepSince` (when the step in progress started), else undefined.
+ * canaryPromotion({ promoted: { at: 50, full: true } }, 40) === 'full'; canaryPromotion(…, 60) === undefined
+ */
+export function canaryPromotion(engine: PlannerState, stepSince: number): 'step' | 'full' | undefined {
+  if (!promotedSince(engine, stepSince)) return undefined;
+  return engine.promoted?.full ? 'full' : 'step';
 }
 
 /**

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentEvent } from '../../../domain/environment';
 import type { PlannerAction } from '../../../domain/rollout';
-import { plan, staleReason } from '../../../domain/rollout';
+import { canaryPromotion, plan, staleReason } from '../../../domain/rollout';
 import { deploying, given, instances, T0, task } from './given';
 
 const S = 1000;
@@ -100,5 +100,16 @@ describe('promote: the bake in progress ends at the next plan', () => {
     // A promote before the phase started does not end a later bake.
     const early = [...deploying(config), promoted(T0 + 5 * S, 'CanaryBake'), { type: 'CanaryBakeStarted', instances: 1, at: T0 + 10 * S } as EnvironmentEvent];
     expect(given(early).when(observed, T0 + 30 * S).types).not.toContain('CanaryPassed');
+  });
+});
+
+describe('canaryPromotion: the promotion as the Canary strategy (planCanary) reads it', () => {
+  it("'step' or 'full' for a promote on or after the step's start, else undefined", () => {
+    const engine = given(deploying({ Method: 'Replace' })).state.engine!;
+    expect(canaryPromotion(engine, T0)).toBeUndefined();
+    const promotedAt = { ...engine, promoted: { at: T0 + 50 * S, full: false, by: CALLER } };
+    expect(canaryPromotion(promotedAt, T0 + 40 * S)).toBe('step');
+    expect(canaryPromotion({ ...promotedAt, promoted: { ...promotedAt.promoted, full: true } }, T0 + 50 * S)).toBe('full');
+    expect(canaryPromotion(promotedAt, T0 + 60 * S)).toBeUndefined();
   });
 });
