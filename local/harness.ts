@@ -356,6 +356,11 @@ export class Harness {
     if ((full.type === 'DeployRevision' || full.type === 'RollbackToRevision') && !full.targetSpec) {
       full.targetSpec = (await this.eventLog.getRevision(environment, full.revision))?.spec;
     }
+    if (full.type === 'AbortDeployment' && !full.targetSpec) {
+      // As api-write does: the spec of the revision the abort goes back to.
+      const to = (await this.eventLog.load(environment))?.engine?.rollbackTo;
+      if (to !== undefined) full.targetSpec = (await this.eventLog.getRevision(environment, to))?.spec;
+    }
     const reply = await runCommand(this.eventLog, {
       environment,
       command: full,
@@ -363,7 +368,8 @@ export class Harness {
       afterAppend: (before, after) => announce(this.wiring.deps, before, after),
     });
     // A deploy is an API call; api-write asks for a reconcile at once (the reconcile queue).
-    if (full.type === 'DeployRevision' || full.type === 'RollbackToRevision' || full.type === 'ThawEnvironment' || full.type === 'ScaleEnvironment' || full.type === 'DeleteEnvironment') {
+    const wakes: ReadonlyArray<EnvironmentCommand['type']> = ['DeployRevision', 'RollbackToRevision', 'ThawEnvironment', 'ScaleEnvironment', 'DeleteEnvironment', 'ResumeDeployment', 'PromoteDeployment', 'AbortDeployment'];
+    if (wakes.includes(full.type)) {
       this.wiring.wake(environment);
     }
     return reply.body;

@@ -20,5 +20,7 @@ export type { CanaryTaskRead, CanaryTaskSettings, CanaryTaskState, CanaryTaskVer
 export { canaryInstances, canaryTaskTrip, countBreaker, countServiceBreaker, readAlarms, tripEvent, watching } from './safety';
 export type { Trip } from './safety';
 export { DELETE_STOP_REASON, planDeletion } from './deletion';
+export { canaryPromotion, pauseEngine, promotable, promoteEngine, promotedSince, resumeEngine } from './controls';
+export type { ControlCaller, PauseRecord, PromoteRecord } from './controls';
 export { canarySchedule, canaryTasks, planCanary } from './service-canary';
 export type { CanaryInput, CanaryMove, CanaryPlan, CanaryStep } from './service-canary';

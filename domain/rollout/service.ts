@@ -58,6 +58,7 @@ import type { CanaryTaskRead } from './service-canary-task';
 import type { RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
 import { canaryTaskTrip, countServiceBreaker, readAlarms, safetyGate, tripEvent, watching } from './safety';
 import { MAX_SERVICE_STOPS, refusalBackoffMs, serviceRetryKey, serviceStepKey } from './keys';
+import { promotedSince } from './controls';
 
 /** The `deploymentId` of a scale-environment action (not part of any deployment). */
 export const SCALE_ACTION = 'scale-environment';
@@ -203,6 +204,8 @@ export function planService(state: PlannerState, observed: Observed, now: number
   events.push(...breaker.events);
   const stopped = safetyGate(state, alarms.trip ?? breaker.trip, events, now);
   if (stopped) return stopped;
+  // Paused (pause-deployment): nothing moves, nothing completes, no clock runs (controls.ts); resume wakes it.
+  if (state.paused) return { events, actions: [] };
 
   const blockers: string[] = [];
   const operations: ServiceOperation[] = [];
@@ -250,7 +253,8 @@ export function planService(state: PlannerState, observed: Observed, now: number
           wake(now + bakeMs);
           break;
         }
-        if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs) {
+        // promote-deployment ends the bake now.
+        if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs && !promotedSince(state, state.phase.since)) {
           wake(state.phase.since + bakeMs);
           break;
         }

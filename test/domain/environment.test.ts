@@ -258,10 +258,15 @@ describe('deploy-environment', () => {
     expect(() => then(serviceState, { type: 'ScaleEnvironment', name: NAME, desiredCount: -1, at: AT })).toThrow(/^DesiredCount: expected an integer from 0 to 10000$/);
   });
 
-  it('refuses to deploy a Service environment whose Method is not Rolling yet (Canary, BlueGreen)', () => {
-    const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3, DeploymentConfiguration: { Method: 'Canary' } };
-    const { state } = given(create(service));
-    expect(() => then(state, deploy(1))).toThrow(/only Rolling Service deployments exist so far/);
+  it('refuses (409) to deploy a Service environment whose Method is not implemented yet (Canary, BlueGreen), or with Hooks, rather than run Rolling', () => {
+    const tg = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
+    const rule = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+    const base: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3, Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80 } } };
+    const canary: EnvironmentSpec = { ...base, DeploymentConfiguration: { Method: 'Canary', Steps: [{ SetWeight: 10 }] }, TrafficRouting: { Alb: { ListenerRuleArn: rule, BlueTargetGroupArn: tg('blue'), GreenTargetGroupArn: tg('green') } } };
+    expect(() => then(given(create(canary)).state, deploy(1))).toThrow(ConflictError);
+    expect(() => then(given(create(canary)).state, deploy(1))).toThrow(/deploys with Method Canary: Method Canary is not implemented yet \(only Rolling Service deployments run so far\); nothing was started$/);
+    const hooked: EnvironmentSpec = { ...base, Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: tg('web') } }, DeploymentConfiguration: { Hooks: [{ Stage: 'PreTraffic', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke' }] } };
+    expect(() => then(given(create(hooked)).state, deploy(1))).toThrow(/has DeploymentConfiguration.Hooks: lifecycle hooks are not implemented yet; nothing was started$/);
   });
 
   it('is accepted while frozen, and does not thaw', () => {

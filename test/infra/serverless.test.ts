@@ -184,7 +184,10 @@ describe('serverless.yml', () => {
       const routes = (name: string) => httpApiEvents(config.functions[name]!).map((e) => `${e.method.toUpperCase()} ${e.path}`).sort();
       expect(routes('api-read')).toEqual(['GET /environments', 'GET /environments/{name}', 'GET /environments/{name}/status']);
       expect(routes('api-write')).toEqual(
-        ['POST /environments', ...['revisions', 'deployments', 'rollbacks', 'freeze', 'thaw', 'scale', 'deletion'].map((a) => `POST /environments/{name}/${a}`)].sort(),
+        [
+          'POST /environments',
+          ...['revisions', 'deployments', 'rollbacks', 'freeze', 'thaw', 'scale', 'deletion', 'deployment/pause', 'deployment/resume', 'deployment/promote', 'deployment/abort'].map((a) => `POST /environments/{name}/${a}`),
+        ].sort(),
       );
     });
 
