@@ -38,8 +38,9 @@
  * D = 3, SetWeight 20: ceil(0.6) = 1 task. D = 3, SetWeight 34: ceil(1.02) = 2 tasks.
  */
 
-/** One step of `Steps`. */
-export type CanaryStep = { SetWeight: number } | { Pause: { Seconds?: number | undefined } };
+import type { CanaryStep } from '../spec';
+
+export type { CanaryStep };
 
 export interface CanaryInput {
   steps: readonly CanaryStep[];
@@ -74,7 +75,11 @@ export interface CanaryPlan {
   move: CanaryMove;
 }
 
-/** `Steps` with the last step made explicit: SetWeight 100 appended unless the list already ends at 100. */
+/**
+ * The schedule the plan walks: the deployment's steps (the spec's through `canarySteps`, which adds the
+ * final SetWeight 100 when no step reaches it) ending on a SetWeight 100 — one is appended when the
+ * list ends otherwise (e.g. a pause after 100: it still ends, then the weights are verified once more).
+ */
 export function canarySchedule(steps: readonly CanaryStep[]): CanaryStep[] {
   const final = steps.at(-1);
   return final && 'SetWeight' in final && final.SetWeight === 100 ? [...steps] : [...steps, { SetWeight: 100 }];
