@@ -50,11 +50,20 @@ export interface ListEnvironmentsResult {
   NextToken?: string;
 }
 
+/** What pause-, resume- and promote-deployment answer (abort: the rollback it started). */
+export type DeploymentControlResult =
+  | { EnvironmentName: string; DeploymentId: string; Status: EnvironmentStatusName; Paused: { Since: string; By: string; Reason: string | null } | null }
+  | { AbortedDeploymentId: string; DeploymentId: string; EnvironmentRevision: number };
+
 export interface DeploymentInfo {
   DeploymentId: string;
   Revision: number;
   Kind: string;
   StartedAt?: string;
+  /** pause-deployment: since when, by whom (null: not paused). */
+  Paused?: { Since: string; By: string; Reason: string | null } | null;
+  /** A bake in progress: when it ends. */
+  BakeEndsAt?: string | null;
 }
 
 export interface EnvironmentDescription {
@@ -289,6 +298,21 @@ export class BloxClient {
   /** `POST /environments/{name}/deletion` → `{ EnvironmentName, Status: "Deleting" | "Deleted", DeletionId, Tasks }`. */
   deleteEnvironment(name: string, force: boolean, options: MutationOptions = {}): Promise<{ EnvironmentName: string; Status: string; DeletionId: string; Tasks: number }> {
     return this.request({ method: 'POST', path: `${environmentPath(name)}/deletion`, body: force ? { Force: true } : {}, idempotencyKey: options.idempotencyKey });
+  }
+
+  /**
+   * The controls of a running deployment: `POST /environments/{name}/deployment/pause|resume|promote`
+   * → `{ EnvironmentName, DeploymentId, Status, Paused }`; `…/abort` → `{ AbortedDeploymentId, DeploymentId, EnvironmentRevision }`.
+   * `reason` is recorded in the log with the caller; `full` (promote) skips every remaining Canary step.
+   */
+  controlDeployment(
+    name: string,
+    control: 'pause' | 'resume' | 'promote' | 'abort',
+    body: { reason?: string | undefined; full?: boolean | undefined } = {},
+    options: MutationOptions = {},
+  ): Promise<DeploymentControlResult> {
+    const sent = { ...(body.reason !== undefined ? { Reason: body.reason } : {}), ...(body.full ? { Full: true } : {}) };
+    return this.request({ method: 'POST', path: `${environmentPath(name)}/deployment/${control}`, body: sent, idempotencyKey: options.idempotencyKey });
   }
 
   /** `POST /environments/{name}/thaw` → `{ EnvironmentName, Status }`. */

@@ -16,7 +16,7 @@
  * the last column unpadded; no trailing spaces.
  */
 import type { EnvironmentDescription, EnvironmentStatus, EnvironmentSummary } from './client';
-import type { SimAlarm, SimInstance, SimListenerRule, SimResources, SimTargetGroup, SimTargetHealthDescription, SimTask } from './sim-client';
+import type { SimAlarm, SimFunction, SimInstance, SimListenerRule, SimRecord, SimResources, SimTargetGroup, SimTargetHealthDescription, SimTask } from './sim-client';
 
 /** Objects with at most this many primitive values print on one line (if short enough). */
 const ONE_LINE_MAX_KEYS = 4;
@@ -365,4 +365,52 @@ export function formatErrorLine(message: string): string {
     .filter((part) => part !== '')
     .join(' ');
   return `blox: ${folded || 'unknown error'}`;
+}
+
+/**
+ * `sim list-records --table`: NAME TYPE SET ID WEIGHT TARGET CHANGE (the latest change's status).
+ * ```
+ * NAME                      TYPE      SET ID    WEIGHT    TARGET    CHANGE
+ * web.example.internal.     A         blue      90        web-a     INSYNC
+ * web.example.internal.     A         green     10        web-b     PENDING
+ * ```
+ */
+export function formatRecordTable(records: readonly SimRecord[]): string {
+  return renderTable(
+    [
+      { header: 'NAME', kind: 'first' },
+      { header: 'TYPE', kind: 'text' },
+      { header: 'SET ID', kind: 'text' },
+      { header: 'WEIGHT', kind: 'number' },
+      { header: 'TARGET', kind: 'text' },
+      { header: 'CHANGE', kind: 'last' },
+    ],
+    records.map((record) => [
+      record.Name ?? '-',
+      record.Type ?? '-',
+      record.SetIdentifier ?? '-',
+      count(record.Weight),
+      record.Target ?? record.ResourceRecords?.map((r) => r.Value).join(',') ?? '-',
+      record.ChangeStatus ?? '-',
+    ]),
+  );
+}
+
+/**
+ * `sim list-functions --table`: FUNCTION ANSWER CALL BACK INVOCATIONS.
+ * ```
+ * FUNCTION                  ANSWER       CALL BACK    INVOCATIONS
+ * smoke-ok                  SUCCEEDED    -            2
+ * ```
+ */
+export function formatFunctionTable(functions: readonly SimFunction[]): string {
+  return renderTable(
+    [
+      { header: 'FUNCTION', kind: 'first' },
+      { header: 'ANSWER', kind: 'text' },
+      { header: 'CALL BACK', kind: 'text' },
+      { header: 'INVOCATIONS', kind: 'last' },
+    ],
+    functions.map((fn) => [fn.FunctionName ?? '-', fn.Answer ?? '-', fn.CallBackDelaySeconds === undefined ? '-' : `${fn.CallBackDelaySeconds} s`, count(fn.Invocations)]),
+  );
 }

@@ -246,6 +246,25 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       await api().thawEnvironment(options.environmentName, mutation(command));
     });
 
+  // The controls of a running deployment (each recorded with the caller and the --reason).
+  const controls = [
+    ['pause-deployment', 'pause', 'pause the deployment in progress: nothing moves and its clock stops (Stuck, Failing and the bake wait) until resume-deployment; alarms still roll it back'],
+    ['resume-deployment', 'resume', 'resume a paused deployment: it goes on where it stopped, its timers shifted by the pause'],
+    ['promote-deployment', 'promote', 'end the bake (or the canary\'s bake, or a Canary pause) in progress now; --full also skips every remaining step'],
+    ['abort-deployment', 'abort', 'roll the deployment in progress back to the revision that was Active when it started, now (trigger Abort)'],
+  ] as const;
+  for (const [name, control, description] of controls) {
+    const sub = program
+      .command(name)
+      .description(description)
+      .requiredOption('--environment-name <name>', 'environment name')
+      .option('--reason <text>', 'why (recorded in the log with who did it)');
+    if (control === 'promote') sub.option('--full', 'skip every remaining step as well (a deployment without Canary steps: as without --full)');
+    sub.action(async (options: { environmentName: string; reason?: string; full?: boolean }, command: Command) => {
+      print(await api().controlDeployment(options.environmentName, control, { reason: options.reason, full: options.full === true }, mutation(command)));
+    });
+  }
+
   program
     .command('describe-environment')
     .description('show an environment: status, counts, deployment, latest spec')

@@ -148,6 +148,43 @@ export interface SetAlarmRequest {
   State: 'ALARM' | 'OK';
 }
 
+/** A Route 53 record set as the simulator shows it: ListResourceRecordSets' fields plus its target and the status of its latest change. */
+export interface SimRecord {
+  Name: string;
+  Type: string;
+  SetIdentifier?: string;
+  Weight?: number;
+  TTL?: number;
+  ResourceRecords?: Array<{ Value: string }>;
+  AliasTarget?: { HostedZoneId: string; DNSName: string; EvaluateTargetHealth: boolean };
+  /** The load balancer (or DNS name) its clients go to. */
+  Target?: string;
+  ChangeId?: string;
+  ChangeStatus?: 'PENDING' | 'INSYNC';
+}
+
+export interface SimRecordsResult {
+  HostedZone: { Id: string; Name: string; [key: string]: unknown };
+  ResourceRecordSets: SimRecord[];
+}
+
+/** A simulated hook function: its answer and how often it was invoked. */
+export interface SimFunction {
+  FunctionName: string;
+  FunctionArn: string;
+  Answer: string;
+  CallBackDelaySeconds?: number;
+  ReservedConcurrency?: number;
+  Invocations: number;
+  LastInvokedAt?: string;
+}
+
+export interface SetFunctionRequest {
+  FunctionName: string;
+  Answer: 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS' | 'ERROR';
+  CallBackDelaySeconds?: number;
+}
+
 export const SIM_PREFIX = '/_sim';
 
 export class SimClient extends BloxClient {
@@ -181,6 +218,11 @@ export class SimClient extends BloxClient {
     return this.request({ method: 'GET', path: `${SIM_PREFIX}/services`, query: { service: options.service, cluster: options.cluster } });
   }
 
+  /** `POST /_sim/services/desired-count`: UpdateService desiredCount, as Application Auto Scaling calls it; the service. */
+  setDesiredCount(options: { service: string; desiredCount: number; cluster?: string | undefined }): Promise<{ service?: unknown }> {
+    return this.request({ method: 'POST', path: `${SIM_PREFIX}/services/desired-count`, body: { Service: options.service, DesiredCount: options.desiredCount, ...(options.cluster ? { Cluster: options.cluster } : {}) } });
+  }
+
   /** `POST /_sim/task-definitions`: how tasks of this task definition behave from now on. */
   async setTaskDefinition(behaviour: TaskDefinitionBehaviour): Promise<void> {
     await this.request({ method: 'POST', path: `${SIM_PREFIX}/task-definitions`, body: { ...behaviour } });
@@ -209,6 +251,21 @@ export class SimClient extends BloxClient {
   /** `GET /_sim/target-groups/{name or ARN}/health` (DescribeTargetHealth's shape). */
   describeTargetHealth(targetGroup: string): Promise<SimTargetHealthResult> {
     return this.request({ method: 'GET', path: `${SIM_PREFIX}/target-groups/${encodeURIComponent(targetGroup)}/health` });
+  }
+
+  /** `GET /_sim/hosted-zones/{name or id}/records`: the zone's records, their targets and their changes' status. */
+  listRecords(hostedZone: string): Promise<SimRecordsResult> {
+    return this.request({ method: 'GET', path: `${SIM_PREFIX}/hosted-zones/${encodeURIComponent(hostedZone)}/records` });
+  }
+
+  /** `GET /_sim/functions`: the hook functions, their answers and invocation counts. */
+  listFunctions(): Promise<{ Functions: SimFunction[] }> {
+    return this.request({ method: 'GET', path: `${SIM_PREFIX}/functions` });
+  }
+
+  /** `POST /_sim/functions`: what a hook function answers from now on. */
+  setFunction(request: SetFunctionRequest): Promise<SimFunction> {
+    return this.request({ method: 'POST', path: `${SIM_PREFIX}/functions`, body: { ...request } });
   }
 }
 

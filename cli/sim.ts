@@ -14,6 +14,9 @@
  * blox sim list-listener-rules --load-balancer web-alb --table
  * blox sim list-alarms --table
  * blox sim set-alarm --alarm-name web-5xx --state ALARM
+ * blox sim list-records --hosted-zone example.internal --table
+ * blox sim list-functions --table
+ * blox sim set-function --function-name smoke-ok --answer IN_PROGRESS --call-back-delay 30
  * ```
  *
  * A refusal of the simulator that names a field of the request is reported with the flag that
@@ -25,9 +28,9 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BloxApiError } from './client';
-import { formatAlarmTable, formatInstanceTable, formatJson, formatListenerRuleTable, formatTargetGroupTable, formatTargetHealthTable, formatTaskTable } from './format';
+import { formatAlarmTable, formatFunctionTable, formatInstanceTable, formatJson, formatListenerRuleTable, formatRecordTable, formatTargetGroupTable, formatTargetHealthTable, formatTaskTable } from './format';
 import { UsageError } from './input';
-import { nonNegativeSeconds, positiveInteger } from './options';
+import { nonNegativeSeconds, positiveInteger, wholeNumber } from './options';
 import { isLoopbackUrl, SimClient, type TaskDefinitionBehaviour } from './sim-client';
 
 /** The API is not the local stack: exit 1. */
@@ -117,7 +120,7 @@ export function registerSimCommands(program: Command, context: SimCommandContext
     .summary("drive the local stack's simulated cluster (npm start only)")
     .description(
       "drive the local stack's simulated ECS cluster: instances, tasks, task definition behaviour,\n" +
-        'target groups, alarms\n' +
+        'target groups, alarms, DNS records, hook functions\n' +
         '(only against the local stack, `npm start`)',
     )
     .helpCommand(false);
@@ -199,6 +202,16 @@ export function registerSimCommands(program: Command, context: SimCommandContext
     .option('--cluster <name>', 'the cluster (default: default)')
     .action(async (options: { service: string; cluster?: string }) => {
       print(await sim((c) => c.describeServices({ service: options.service, cluster: options.cluster })));
+    });
+
+  group
+    .command('set-desired-count')
+    .description('set an ECS service\'s desired count as Application Auto Scaling does (UpdateService desiredCount); prints the service')
+    .requiredOption('--service <name>', 'the ECS service name')
+    .requiredOption('--desired-count <n>', 'tasks the service should run', wholeNumber)
+    .option('--cluster <name>', 'the cluster (default: default)')
+    .action(async (options: { service: string; desiredCount: number; cluster?: string }) => {
+      print(await sim((c) => c.setDesiredCount({ service: options.service, desiredCount: options.desiredCount, cluster: options.cluster }), { Service: '--service', DesiredCount: '--desired-count', Cluster: '--cluster' }));
     });
 
   group
@@ -289,6 +302,49 @@ export function registerSimCommands(program: Command, context: SimCommandContext
     .action(async (options: { alarmName: string; state: 'ALARM' | 'OK' }) => {
       await sim((c) => c.setAlarm({ AlarmName: options.alarmName, State: options.state }), { AlarmName: '--alarm-name', State: '--state' });
     });
+
+  group
+    .command('list-records')
+    .description("list a hosted zone's records (Route 53): name, type, set identifier, weight, target, and whether the latest change is PENDING or INSYNC")
+    .requiredOption('--hosted-zone <zone>', 'hosted zone name or id, e.g. example.internal', nonEmpty)
+    .option('--table', 'print NAME TYPE SET ID WEIGHT TARGET CHANGE')
+    .action(async (options: { hostedZone: string; table?: boolean }) => {
+      const result = await sim((c) => c.listRecords(options.hostedZone), { HostedZone: '--hosted-zone' });
+      if (options.table) printText(formatRecordTable(result.ResourceRecordSets ?? []));
+      else print(result);
+    });
+
+  group
+    .command('list-functions')
+    .description('list the simulated Lambda hook functions: their answers and how often each was invoked')
+    .option('--table', 'print FUNCTION ANSWER CALL BACK INVOCATIONS')
+    .action(async (options: { table?: boolean }) => {
+      const result = await sim((c) => c.listFunctions());
+      if (options.table) printText(formatFunctionTable(result.Functions ?? []));
+      else print(result);
+    });
+
+  group
+    .command('set-function')
+    .description('set what a simulated hook function answers from now on (ERROR: it throws, a FunctionError); prints the function')
+    .requiredOption('--function-name <name>', 'function name, e.g. smoke-ok', nonEmpty)
+    .addOption(new Option('--answer <status>', 'its hookStatus').choices(['SUCCEEDED', 'FAILED', 'IN_PROGRESS', 'ERROR']).makeOptionMandatory())
+    .option('--call-back-delay <s>', 'with IN_PROGRESS: the callBackDelaySeconds it answers', wholeSeconds)
+    .action(async (options: { functionName: string; answer: 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS' | 'ERROR'; callBackDelay?: number }) => {
+      if (options.callBackDelay !== undefined && options.answer !== 'IN_PROGRESS') throw new UsageError('--call-back-delay: only with --answer IN_PROGRESS');
+      const result = await sim(
+        (c) => c.setFunction({ FunctionName: options.functionName, Answer: options.answer, ...(options.callBackDelay !== undefined ? { CallBackDelaySeconds: options.callBackDelay } : {}) }),
+        { FunctionName: '--function-name', Answer: '--answer', CallBackDelaySeconds: '--call-back-delay' },
+      );
+      print(result);
+    });
+}
+
+/** A whole number of seconds, 0 or more. */
+function wholeSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\s*[0-9]+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of seconds (e.g. 30)');
+  return n;
 }
 
 /** A 404 from /_sim can be an unknown instance as well as a missing simulator: ask the list. */

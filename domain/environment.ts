@@ -26,7 +26,7 @@ import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
 import { displayStatus, isRetired } from './revision-status';
 import type { PlannerEvent, PlannerState, SafetyTrigger, ServiceOperation, ServiceTarget } from './rollout';
-import { applyPlannerEvent, recordLaunchFailures, recordServiceRefusal } from './rollout';
+import { applyPlannerEvent, pauseEngine, promotable, promoteEngine, recordLaunchFailures, recordServiceRefusal, resumeEngine } from './rollout';
 import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
 import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, serviceNameOf, specSchemas } from './spec';
 import { isoFromMs, msFromIso } from './time';
@@ -48,7 +48,19 @@ export type EnvironmentCommand =
    * delete-environment: refused while the environment runs tasks (or deploys) unless `force`.
    * `deployedSpec`: the spec of the newest deployed revision when it is not the latest (its cluster and service).
    */
-  | { type: 'DeleteEnvironment'; name: string; force: boolean; deployedSpec?: EnvironmentSpec | undefined; at: string };
+  | { type: 'DeleteEnvironment'; name: string; force: boolean; deployedSpec?: EnvironmentSpec | undefined; at: string }
+  | DeploymentControlCommand;
+
+/**
+ * Controls of a running deployment (DESIGN.md; domain/rollout/controls.ts), each with who used it
+ * (`caller`: the IAM identity the API saw) and why. `AbortDeployment` carries the spec of the revision
+ * it rolls back to when that is not the latest (from the revision table).
+ */
+export type DeploymentControlCommand =
+  | { type: 'PauseDeployment'; name: string; caller: string; reason?: string | undefined; at: string }
+  | { type: 'ResumeDeployment'; name: string; caller: string; reason?: string | undefined; at: string }
+  | { type: 'PromoteDeployment'; name: string; full: boolean; caller: string; reason?: string | undefined; at: string }
+  | { type: 'AbortDeployment'; name: string; caller: string; reason?: string | undefined; targetSpec?: EnvironmentSpec | undefined; at: string };
 
 // ── Events (past tense) ─────────────────────────────────────────────────────────────────────────
 
@@ -95,11 +107,29 @@ export type EnvironmentEvent =
   | { type: 'EnvironmentDeleted'; at: string }
   /** delete-environment --force while a deletion without it is in progress: it may now stop tasks. */
   | { type: 'DeletionForced'; at: string }
+  | DeploymentControlEvent
   | EngineEvent;
 
-/** What acted on a deployment by itself: `alarm daemon-errors entered ALARM at …`, `circuit breaker: 3 of 3 new tasks …`. */
+/**
+ * The controls, as recorded: who, why, and what they did. `DeploymentAborted` is followed in the same
+ * append by the `RollbackStarted` it decided (trigger `Abort`).
+ */
+export type DeploymentControlEvent =
+  /** pause-deployment: nothing moves, the deployment's clock stops. */
+  | { type: 'DeploymentPaused'; deploymentId: string; caller: string; reason?: string | undefined; at: string }
+  /** resume-deployment: the deployment goes on; its timers are shifted by the time spent paused. */
+  | { type: 'DeploymentUnpaused'; deploymentId: string; caller: string; reason?: string | undefined; at: string }
+  /** promote-deployment: the bake (Bake) or the Daemon canary's bake (CanaryBake) in progress ends now; `full` skips every remaining step. */
+  | { type: 'DeploymentPromoted'; deploymentId: string; full: boolean; ends: 'Bake' | 'CanaryBake'; caller: string; reason?: string | undefined; at: string }
+  /** abort-deployment: the deployment rolls back to `to`, the revision Active when it started. */
+  | { type: 'DeploymentAborted'; deploymentId: string; to: number; caller: string; reason?: string | undefined; at: string };
+
+/**
+ * What acted on a deployment by itself: `alarm daemon-errors entered ALARM at …`, `circuit breaker: 3 of 3 new tasks …`;
+ * or `Abort`: abort-deployment (`abort-deployment by <caller>: <reason>`), an automatic rollback a person asked for.
+ */
 export interface DeploymentTrigger {
-  kind: SafetyTrigger;
+  kind: SafetyTrigger | 'Abort';
   reason: string;
 }
 
@@ -125,7 +155,13 @@ export type EngineEvent =
   | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number }
   | { type: 'ServiceUpdateRefused'; key: string; operation: ServiceOperation['op']; reason: string; at: number }
   /** The service runs at the desired count scale-environment asked for (or had none to scale yet). */
-  | { type: 'ScaleApplied'; desiredCount: number; at: number };
+  | { type: 'ScaleApplied'; desiredCount: number; at: number }
+  /**
+   * A Service environment at rest: its service's desired and running counts as ECS has them, recorded
+   * when they differ from the Active revision's DESIRED/CURRENT — the desired count set outside Blox
+   * (Application Auto Scaling) is kept, never undone; `reason` says so when the desired count moved.
+   */
+  | { type: 'ServiceObserved'; revision: number; desiredCount: number; running: number; reason?: string | undefined; at: number };
 
 export type EnvironmentEventType = EnvironmentEvent['type'];
 
@@ -233,6 +269,11 @@ export function decide(command: EnvironmentCommand, state: EnvironmentState | un
       return existing(state, command.name).frozen ? [] : [{ type: 'EnvironmentFrozen', at: command.at }];
     case 'ThawEnvironment':
       return existing(state, command.name).frozen ? [{ type: 'EnvironmentThawed', at: command.at }] : [];
+    case 'PauseDeployment':
+    case 'ResumeDeployment':
+    case 'PromoteDeployment':
+    case 'AbortDeployment':
+      return decideControl(command, existing(state, command.name));
     case 'ScaleEnvironment': {
       const current = existing(state, command.name);
       if (current.latestSpec.DeploymentType !== 'Service') {
@@ -255,6 +296,10 @@ const COMMAND_NAMES: Record<Exclude<EnvironmentCommand['type'], 'CreateEnvironme
   FreezeEnvironment: 'freeze-environment',
   ThawEnvironment: 'thaw-environment',
   ScaleEnvironment: 'scale-environment',
+  PauseDeployment: 'pause-deployment',
+  ResumeDeployment: 'resume-deployment',
+  PromoteDeployment: 'promote-deployment',
+  AbortDeployment: 'abort-deployment',
 };
 
 /** Nothing but delete-environment (and create, once Deleted) applies to a deleted or deleting environment. */
@@ -315,6 +360,58 @@ function decideDelete(command: Extract<EnvironmentCommand, { type: 'DeleteEnviro
       at: command.at,
     },
   ];
+}
+
+/**
+ * pause-, resume-, promote- and abort-deployment (domain/rollout/controls.ts). Each is refused (409) when
+ * it does not apply: no deployment in progress; pause when paused; resume when not paused; promote with
+ * no bake (or pause) in progress; abort of a rollback, or of a deployment with no revision to go back to
+ * (none was Active when it started: the first deployment, or one that replaced a deployment in progress).
+ * Abort: `DeploymentAborted`, then the `RollbackStarted` of rollback-environment to that revision, with
+ * trigger `Abort` (an automatic rollback a person asked for: RollbackConfiguration applies).
+ */
+function decideControl(command: DeploymentControlCommand, state: EnvironmentState): EnvironmentEvent[] {
+  const verb = COMMAND_NAMES[command.type];
+  if (!state.engine || !state.deployment) {
+    const last = state.lastDeployment ? ` (the last one, ${state.lastDeployment.id}, completed at ${state.lastDeployment.completedAt})` : '';
+    throw new ConflictError(`"${state.name}" has no deployment in progress${last}: ${verb} applies to a running deployment`);
+  }
+  const { deployment, engine } = state;
+  const who = { caller: command.caller, ...(command.reason !== undefined ? { reason: command.reason } : {}) };
+  const what = `${deployment.kind === 'rollback' ? 'rollback' : 'deployment'} ${deployment.id}`;
+  const pausedSince = engine.paused ? `paused since ${isoFromMs(engine.paused.since)} by ${engine.paused.by}` : undefined;
+  switch (command.type) {
+    case 'PauseDeployment':
+      if (pausedSince) throw new ConflictError(`${what} of "${state.name}" is already ${pausedSince}: resume-deployment to go on`);
+      return [{ type: 'DeploymentPaused', deploymentId: deployment.id, ...who, at: command.at }];
+    case 'ResumeDeployment':
+      if (!pausedSince) throw new ConflictError(`${what} of "${state.name}" is not paused (it is ${environmentSummary(state).status}): nothing to resume`);
+      return [{ type: 'DeploymentUnpaused', deploymentId: deployment.id, ...who, at: command.at }];
+    case 'PromoteDeployment': {
+      const verdict = promotable(engine);
+      if (!verdict.ok) throw new ConflictError(`${what} of "${state.name}" has nothing to promote: ${verdict.why}`);
+      return [{ type: 'DeploymentPromoted', deploymentId: deployment.id, full: command.full, ends: verdict.ends, ...who, at: command.at }];
+    }
+    case 'AbortDeployment': {
+      if (deployment.kind === 'rollback') {
+        throw new ConflictError(`${what} of "${state.name}" is a rollback: abort-deployment rolls a deployment back (use rollback-environment or deploy-environment to go elsewhere)`);
+      }
+      const to = engine.rollbackTo;
+      if (to === undefined) {
+        const why = deployment.initial ? 'it is the first deployment of the environment' : 'no revision was Active when it started';
+        throw new ConflictError(`${what} of "${state.name}" has no revision to roll back to (${why}): use rollback-environment to name one`);
+      }
+      if (to !== state.latestRevision && !command.targetSpec) {
+        // The API read the target's spec for the deployment it saw; another one started meanwhile.
+        throw new ConflictError(`${what} of "${state.name}" changed while abort-deployment was sent: send it again`);
+      }
+      const reason = `abort-deployment by ${command.caller}${command.reason ? `: ${command.reason}` : ''}`;
+      const rollback = decideRollback({ type: 'RollbackToRevision', name: state.name, revision: to, targetSpec: command.targetSpec, trigger: { kind: 'Abort', reason }, at: command.at }, state);
+      return [{ type: 'DeploymentAborted', deploymentId: deployment.id, to, ...who, at: command.at }, rollback];
+    }
+    default:
+      return assertNever(command);
+  }
 }
 
 function existing(state: EnvironmentState | undefined, name: string): EnvironmentState {
@@ -461,7 +558,12 @@ function deploymentTarget(state: EnvironmentState, revision: number, given: Envi
   const configuration = effectiveDeploymentConfiguration(spec, rollback);
   if (spec.DeploymentType === 'Service' && configuration.Method !== 'Rolling') {
     throw new ConflictError(
-      `revision ${revision} of "${state.name}" deploys with Method ${configuration.Method}: only Rolling Service deployments exist so far`,
+      `revision ${revision} of "${state.name}" deploys with Method ${configuration.Method}: Method ${configuration.Method} is not implemented yet (only Rolling Service deployments run so far); nothing was started`,
+    );
+  }
+  if (configuration.Hooks) {
+    throw new ConflictError(
+      `revision ${revision} of "${state.name}" has DeploymentConfiguration.Hooks: lifecycle hooks are not implemented yet; nothing was started`,
     );
   }
   return {
@@ -473,11 +575,28 @@ function deploymentTarget(state: EnvironmentState, revision: number, given: Envi
   };
 }
 
+/**
+ * The ECS service a Service environment at rest runs (it has an Active revision, no deployment and no
+ * deletion): the engine watches it between deployments, because Application Auto Scaling may change
+ * its desired count (recorded as `ServiceObserved`, never undone). Named from the latest spec, as
+ * scale-environment's is.
+ */
+export function servingService(state: EnvironmentState): { cluster: string; name: string; revision: number } | undefined {
+  // (A projection read back in part — the routing index's pass over older items — may have no spec.)
+  const spec = state.latestSpec as EnvironmentSpec | undefined;
+  if (state.engine || state.deletion || spec?.DeploymentType !== 'Service' || state.activeRevision === undefined) return undefined;
+  return { cluster: spec.Cluster ?? 'default', name: serviceNameOf(spec), revision: state.activeRevision };
+}
+
 /** What a Service revision runs as: its ECS service, from the spec. */
 export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): ServiceTarget {
   const given = spec.Service;
   const network = given?.NetworkConfiguration;
   const balancer = given?.LoadBalancer;
+  // With TrafficRouting the LoadBalancer may leave out its target group: the task sets register in blue
+  // and green (the Canary and BlueGreen strategies choose); until they exist, blue stands in.
+  const routing = spec.TrafficRouting;
+  const targetGroupArn = balancer?.TargetGroupArn ?? routing?.Alb?.BlueTargetGroupArn ?? routing?.Route53?.Blue.TargetGroupArn;
   return {
     name: serviceNameOf(spec),
     desiredCount: scaledTo ?? spec.DesiredCount ?? 0,
@@ -491,7 +610,7 @@ export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): Service
           },
         }
       : {}),
-    ...(balancer ? { loadBalancer: { containerName: balancer.ContainerName, containerPort: balancer.ContainerPort, targetGroupArn: balancer.TargetGroupArn } } : {}),
+    ...(balancer && targetGroupArn ? { loadBalancer: { containerName: balancer.ContainerName, containerPort: balancer.ContainerPort, targetGroupArn } } : {}),
   };
 }
 
@@ -587,6 +706,14 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
     }
     case 'EnvironmentScaled':
       return { ...next, scale: { desiredCount: event.desiredCount, pending: true } };
+    case 'DeploymentPaused':
+      return next.engine ? { ...next, engine: pauseEngine(next.engine, msFromIso(event.at), event) } : next;
+    case 'DeploymentUnpaused':
+      return next.engine ? { ...next, engine: resumeEngine(next.engine, msFromIso(event.at)) } : next;
+    case 'DeploymentPromoted':
+      return next.engine ? { ...next, engine: promoteEngine(next.engine, msFromIso(event.at), event.full, event) } : next;
+    case 'DeploymentAborted':
+      return next; // the RollbackStarted that follows does the work
     case 'EnvironmentDeleted':
       return { ...next, deletion: { id: `${next.name}:delete@${stamp(event.at)}`, startedAt: event.at, force: false, tasks: 0, completedAt: event.at } };
     case 'DeletionForced': {
@@ -613,8 +740,18 @@ export function evolve(state: EnvironmentState | undefined, event: EnvironmentEv
       const engine = startEngine(started, deployment, event.target, undefined);
       return { ...started, deployment, engine: { ...engine, kind: 'delete', deleting: { force: event.force } } };
     }
-    case 'ScaleApplied':
-      return next.scale?.desiredCount === event.desiredCount ? { ...next, scale: { desiredCount: event.desiredCount, pending: false } } : next;
+    case 'ScaleApplied': {
+      if (next.scale?.desiredCount !== event.desiredCount) return next;
+      // At rest the Active revision should have that many now (its CURRENT follows: ServiceObserved).
+      const revisions = next.engine ? next.revisions : next.revisions.map((r) => (r.revision === next.activeRevision ? { ...r, desired: event.desiredCount, updatedAt: next.updatedAt } : r));
+      return { ...next, revisions, scale: { desiredCount: event.desiredCount, pending: false } };
+    }
+    case 'ServiceObserved': {
+      if (next.engine) return next; // a deployment counts its own tasks (RevisionCountsChanged)
+      const revisions = next.revisions.map((r) => (r.revision === event.revision ? { ...r, desired: event.desiredCount, current: event.running, updatedAt: next.updatedAt } : r));
+      // What the service runs at now is the environment's desired count (a pending scale-environment still wins).
+      return { ...next, revisions, scale: next.scale?.pending ? next.scale : { desiredCount: event.desiredCount, pending: false } };
+    }
     default:
       return evolveEngine(next, event);
   }
@@ -666,6 +803,7 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
       // The Service planner turns the deployment Stuck with it at its next plan (rollout/service.ts).
       return { ...state, engine: recordServiceRefusal(engine, { key: event.key, operation: event.operation, reason: event.reason, at: event.at }) };
     case 'ScaleApplied':
+    case 'ServiceObserved':
       return state; // folded in evolve
     case 'DeletionCompleted': {
       const draining = new Map(engine.draining.map((d) => [d.revision, d.status]));

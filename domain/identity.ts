@@ -26,8 +26,11 @@ export function startedByOf(environment: string): string {
  * events to the environment. serviceGroupOf('web-prod') === 'service:web-prod'
  */
 export function serviceGroupOf(serviceName: string): string {
-  return `service:${serviceName}`;
+  return `${SERVICE_GROUP_PREFIX}${serviceName}`;
 }
+
+/** The prefix of a service's task group (`serviceGroupOf`). */
+export const SERVICE_GROUP_PREFIX = 'service:';
 
 /** The `startedBy` prefix of the tasks ECS's service scheduler starts (the task set id). */
 export const SERVICE_STARTED_BY_PREFIX = 'ecs-svc/';

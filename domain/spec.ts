@@ -40,6 +40,27 @@ const CLUSTER_PATTERN = /^(?:[A-Za-z0-9_-]{1,255}|arn:aws(?:-cn|-us-gov|-iso|-is
 export const MAX_QUERY_LENGTH = 2048;
 const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
 const TARGET_GROUP_ARN_PATTERN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
+const TARGET_GROUP_ARN_ERROR = 'expected a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)';
+/** An Application Load Balancer's listener rule (weighted forwarding is an ALB feature). */
+const LISTENER_RULE_ARN_PATTERN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener-rule\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}\/[0-9a-f]{16}\/[0-9a-f]{16}$/;
+const LISTENER_RULE_ARN_ERROR = 'expected an Application Load Balancer listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<load balancer>/<id>/<listener id>/<rule id>)';
+const LOAD_BALANCER_ARN_PATTERN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer\/(?:app|net)\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
+const LOAD_BALANCER_ARN_ERROR = 'expected a load balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>, or net/…)';
+/** A Lambda function: its ARN, optionally qualified by a version or an alias. */
+const FUNCTION_ARN_PATTERN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(?::(?:\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
+const FUNCTION_ARN_ERROR = 'expected a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>, optionally :<version or alias>)';
+const HOSTED_ZONE_ID_PATTERN = /^Z[A-Z0-9]{1,31}$/;
+/** A DNS name (labels of letters, digits, "-" and "_"; an optional trailing dot), at most 253 characters. */
+const RECORD_NAME_PATTERN = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)+[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$/;
+// eslint-disable-next-line no-control-regex -- control characters are what Route 53 refuses in a set identifier
+const SET_IDENTIFIER_PATTERN = /^[^\u0000-\u001f\u007f]{1,128}$/;
+/** At most this many Steps, and Hooks, per configuration. */
+export const MAX_STEPS = 50;
+export const MAX_HOOKS = 10;
+/** The stages a lifecycle hook is called at (DESIGN.md, Safety). */
+export const HOOK_STAGES = ['PreTraffic', 'PostTestTraffic', 'PostTraffic', 'PreRollback', 'PostRollback'] as const;
+export type HookStage = (typeof HOOK_STAGES)[number];
+export const DEFAULT_HOOK_TIMEOUT_SECONDS = 300;
 
 /**
  * The ECS service of a Service environment: the spec's ServiceName, else the Name with every
@@ -147,6 +168,49 @@ function buildSchemas() {
   const rollbackFlag = (description: string) => described(z.boolean({ error: 'expected true or false' }), description);
   const alarmName = z.string({ error: ALARM_NAME_ERROR }).check(z.regex(ALARM_NAME_PATTERN, { error: ALARM_NAME_ERROR }));
 
+  /** One step of a Service Canary (Argo-style): exactly one of SetWeight and Pause. */
+  const step = z
+    .strictObject({
+      SetWeight: z.optional(integer(0, 100, 'The share of the traffic the new revision gets from this step on, 0 to 100 (its task set is scaled to match, at least one task). Weights never go down from one step to the next.')),
+      Pause: z.optional(
+        described(
+          z.strictObject({
+            Seconds: z.optional(integer(1, 604800, 'How long to wait, 1 to 604800 seconds. Without it, the pause lasts until promote-deployment.')),
+          }),
+          'Wait before the next step: { Seconds: N } for N seconds, {} until promote-deployment. The deployment\'s alarms are watched meanwhile.',
+        ),
+      ),
+    })
+    .check(
+      z.superRefine((given: { SetWeight?: number | undefined; Pause?: unknown }, ctx) => {
+        if ((given.SetWeight === undefined) === (given.Pause === undefined)) {
+          ctx.addIssue({ code: 'custom', message: 'expected exactly one of SetWeight, Pause (e.g. { SetWeight: 10 } or { Pause: { Seconds: 300 } })' });
+        }
+      }),
+    );
+  const stepsError = `expected a list of 1 to ${MAX_STEPS} steps ({ SetWeight: N } or { Pause: { Seconds: N } } or { Pause: {} })`;
+  const steps = described(
+    z.array(step, { error: stepsError }).check(z.minLength(1, { error: stepsError }), z.maxLength(MAX_STEPS, { error: stepsError })),
+    `Service Canary: the weight schedule, in order (1 to ${MAX_STEPS} steps): { SetWeight: 0 to 100 }, { Pause: { Seconds: N } }, or { Pause: {} } (until promote-deployment). Weights never go down; when the last SetWeight is below 100, a final SetWeight 100 is implied.`,
+  );
+
+  const hookStageError = `expected one of ${HOOK_STAGES.join(', ')}`;
+  const hook = z.strictObject({
+    Stage: described(
+      z.enum(HOOK_STAGES, { error: hookStageError }),
+      'When the function is called: PreTraffic (before any production traffic moves), PostTestTraffic (BlueGreen: green serves the test listener rule), PostTraffic (all traffic moved), PreRollback, PostRollback.',
+    ),
+    FunctionArn: patterned(FUNCTION_ARN_PATTERN, FUNCTION_ARN_ERROR, 'The Lambda function to call (its ARN, optionally with a version or alias).'),
+    TimeoutSeconds: z.optional(
+      integer(1, 3600, `How long the hook may take, answers IN_PROGRESS included, 1 to 3600 seconds; past it, it counts as FAILED. Default: ${DEFAULT_HOOK_TIMEOUT_SECONDS}.`),
+    ),
+  });
+  const hooksError = `expected a list of 1 to ${MAX_HOOKS} hooks ({ Stage, FunctionArn, TimeoutSeconds? })`;
+  const hooks = described(
+    z.array(hook, { error: hooksError }).check(z.minLength(1, { error: hooksError }), z.maxLength(MAX_HOOKS, { error: hooksError })),
+    `Service: Lambda functions called around stages (1 to ${MAX_HOOKS}), each with { EnvironmentName, Revision, DeploymentId, Stage }; it answers SUCCEEDED, FAILED or IN_PROGRESS (call again later). FAILED, or past TimeoutSeconds, rolls the deployment back.`,
+  );
+
   const deploymentConfiguration = z.strictObject({
     Method: z.optional(
       described(
@@ -242,6 +306,8 @@ function buildSchemas() {
         'Daemon: when more than MaxInstancesWithout instances of the group have no ready task of the deploying revision for ForSeconds, the deployment is Failing (and notified) while it keeps trying; it is Deploying again once coverage recovers.',
       ),
     ),
+    Steps: z.optional(steps),
+    Hooks: z.optional(hooks),
   });
 
   const query = described(
@@ -292,13 +358,51 @@ function buildSchemas() {
         z.strictObject({
           ContainerName: patterned(/^[A-Za-z0-9_-]{1,255}$/, 'expected a container name of the task definition', 'The container that receives the traffic.'),
           ContainerPort: integer(1, 65535, 'Its port, 1 to 65535.'),
-          TargetGroupArn: patterned(
-            TARGET_GROUP_ARN_PATTERN,
-            'expected a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)',
-            'The production target group: every task set registers there; a task is ready when its target is healthy.',
+          TargetGroupArn: z.optional(
+            patterned(
+              TARGET_GROUP_ARN_PATTERN,
+              TARGET_GROUP_ARN_ERROR,
+              'The production target group: every task set registers there; a task is ready when its target is healthy. Required without TrafficRouting; with it, absent or one of its two target groups (the task sets register in blue and green).',
+            ),
           ),
         }),
-        'The one production target group of the service.',
+        'The container and port that receive the traffic, and (without TrafficRouting) the one production target group of the service.',
+      ),
+    ),
+  });
+
+  const targetGroupArn = (description: string) => patterned(TARGET_GROUP_ARN_PATTERN, TARGET_GROUP_ARN_ERROR, description);
+  const listenerRuleArn = (description: string) => patterned(LISTENER_RULE_ARN_PATTERN, LISTENER_RULE_ARN_ERROR, description);
+  const weightedRecord = (colour: 'Blue' | 'Green') =>
+    described(
+      z.strictObject({
+        SetIdentifier: patterned(SET_IDENTIFIER_PATTERN, 'expected a set identifier (1 to 128 characters, no control characters)', `The SetIdentifier of the ${colour.toLowerCase()} weighted record.`),
+        TargetGroupArn: targetGroupArn(`The target group behind the ${colour.toLowerCase()} load balancer, where that side's task set registers.`),
+        LoadBalancerArn: z.optional(patterned(LOAD_BALANCER_ARN_PATTERN, LOAD_BALANCER_ARN_ERROR, `The ${colour.toLowerCase()} load balancer the record points at (an alias record).`)),
+      }),
+      `The ${colour.toLowerCase()} side: its weighted record and target group.`,
+    );
+  const trafficRouting = z.strictObject({
+    Alb: z.optional(
+      described(
+        z.strictObject({
+          ListenerRuleArn: listenerRuleArn('The production listener rule, which forwards to blue and green with weights.'),
+          TestListenerRuleArn: z.optional(listenerRuleArn('BlueGreen (required there): the test listener rule, where green is tested (PostTestTraffic hooks) before the production rule flips.')),
+          BlueTargetGroupArn: targetGroupArn('One of the two target groups the rule forwards to.'),
+          GreenTargetGroupArn: targetGroupArn('The other one (a different target group from BlueTargetGroupArn).'),
+        }),
+        'An Application Load Balancer listener rule with weighted forwarding between two target groups: the new task set goes to the one that is not live.',
+      ),
+    ),
+    Route53: z.optional(
+      described(
+        z.strictObject({
+          HostedZoneId: patterned(HOSTED_ZONE_ID_PATTERN, 'expected a Route 53 hosted zone id (Z followed by capital letters and digits)', 'The hosted zone of the record.'),
+          RecordName: patterned(RECORD_NAME_PATTERN, 'expected a DNS name (e.g. web.example.com), at most 253 characters', 'The name of the two weighted records.'),
+          Blue: weightedRecord('Blue'),
+          Green: weightedRecord('Green'),
+        }),
+        'Canary only: two weighted Route 53 records, one per load balancer; each step moves the weights (0 to 255, from the percentages) and its clock starts once the change is INSYNC.',
       ),
     ),
   });
@@ -335,6 +439,10 @@ function buildSchemas() {
       'The deployment configuration a rollback uses, over DeploymentConfiguration; every field is optional.',
     ),
     Service: described(service, 'Service only: the ECS service and how its task sets run.'),
+    TrafficRouting: described(
+      trafficRouting,
+      'Service Canary and BlueGreen (required there, not allowed otherwise): how traffic moves between the old and the new task set — exactly one of Alb and Route53 (Canary only).',
+    ),
   };
 
   const specObject = z.strictObject({
@@ -347,6 +455,7 @@ function buildSchemas() {
     DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
     RollbackConfiguration: z.optional(fields.RollbackConfiguration),
     Service: z.optional(fields.Service),
+    TrafficRouting: z.optional(fields.TrafficRouting),
   });
 
   /** Rules that span fields: what each DeploymentType allows. */
@@ -397,6 +506,122 @@ function buildSchemas() {
     if (spec.DeploymentType === 'Service' && spec.DesiredCount === undefined) {
       ctx.addIssue({ code: 'custom', path: ['DesiredCount'], message: 'is required when DeploymentType is Service' });
     }
+    checkProgressiveRules(spec, ctx);
+  }
+
+  /**
+   * Steps, Hooks and TrafficRouting (Service Canary and BlueGreen):
+   * - Steps only for a Service Canary's DeploymentConfiguration; weights never go down. A final
+   *   SetWeight 100 is implied when the last one is below (`effectiveDeploymentConfiguration` adds it).
+   * - Hooks only for a Service, in DeploymentConfiguration (PreRollback and PostRollback run on
+   *   rollbacks from there); PostTestTraffic only with BlueGreen (only it has a test listener rule).
+   * - TrafficRouting required when a Method (DeploymentConfiguration's, or RollbackConfiguration's) is
+   *   Canary or BlueGreen, refused otherwise; exactly one of Alb and Route53; Route53 not with BlueGreen;
+   *   Alb.TestListenerRuleArn required with BlueGreen; blue and green differ.
+   * - Service.LoadBalancer is required with TrafficRouting (its ContainerName and ContainerPort take the
+   *   traffic); its TargetGroupArn is then absent or one of the two target groups (the task sets register
+   *   in blue and green, never in a third one); without TrafficRouting it is required.
+   */
+  function checkProgressiveRules(spec: z.output<typeof specObject>, ctx: z.core.$RefinementCtx<z.output<typeof specObject>>): void {
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const service = spec.DeploymentType === 'Service';
+    const deployMethod = spec.DeploymentConfiguration?.Method ?? (service ? 'Rolling' : 'Replace');
+    const rollbackMethod = spec.RollbackConfiguration?.Method ?? deployMethod;
+    const shifts = (method: string) => method === 'Canary' || method === 'BlueGreen';
+    const kind = `${spec.DeploymentType} ${deployMethod}`;
+
+    const deploying = spec.DeploymentConfiguration;
+    if (deploying?.Steps !== undefined) {
+      if (!service || deployMethod !== 'Canary') {
+        issue(['DeploymentConfiguration', 'Steps'], `only allowed when DeploymentType is Service and Method is Canary (this one is ${kind})`);
+      } else {
+        let highest = 0;
+        let from = -1;
+        deploying.Steps.forEach((s, i) => {
+          if (s.SetWeight === undefined) return;
+          if (s.SetWeight < highest) {
+            issue(['DeploymentConfiguration', 'Steps', i, 'SetWeight'], `expected at least ${highest}: weights never go down (step ${from + 1} set ${highest})`);
+          } else {
+            highest = s.SetWeight;
+            from = i;
+          }
+        });
+      }
+    }
+    if (spec.RollbackConfiguration?.Steps !== undefined) {
+      issue(['RollbackConfiguration', 'Steps'], 'only allowed in DeploymentConfiguration (a rollback restores the traffic at once)');
+    }
+    if (deploying?.Hooks !== undefined) {
+      if (!service) {
+        issue(['DeploymentConfiguration', 'Hooks'], `only allowed when DeploymentType is Service (this one is ${kind})`);
+      } else {
+        deploying.Hooks.forEach((h, i) => {
+          if (h.Stage === 'PostTestTraffic' && deployMethod !== 'BlueGreen') {
+            issue(['DeploymentConfiguration', 'Hooks', i, 'Stage'], `PostTestTraffic is only allowed when Method is BlueGreen (this one is ${kind}): only BlueGreen has test traffic`);
+          }
+        });
+      }
+    }
+    if (spec.RollbackConfiguration?.Hooks !== undefined) {
+      issue(['RollbackConfiguration', 'Hooks'], 'only allowed in DeploymentConfiguration (its PreRollback and PostRollback hooks run on rollbacks)');
+    }
+
+    const traffic = spec.TrafficRouting;
+    const balancer = spec.Service?.LoadBalancer;
+    if (traffic === undefined) {
+      if (service) {
+        const needs = (['DeploymentConfiguration', 'RollbackConfiguration'] as const).find((key) => shifts(key === 'DeploymentConfiguration' ? deployMethod : rollbackMethod) && spec[key]?.Method !== undefined);
+        if (needs) issue(['TrafficRouting'], `is required when ${needs}.Method is ${spec[needs]!.Method} (TrafficRouting.Alb or TrafficRouting.Route53: how the traffic moves)`);
+      }
+      if (balancer && balancer.TargetGroupArn === undefined) {
+        issue(['Service', 'LoadBalancer', 'TargetGroupArn'], 'is required without TrafficRouting (every task set registers in this production target group)');
+      }
+      return;
+    }
+    if (!service) {
+      issue(['TrafficRouting'], 'only allowed when DeploymentType is Service and Method is Canary or BlueGreen');
+      return;
+    }
+    if (!shifts(deployMethod) && !shifts(rollbackMethod)) {
+      issue(['TrafficRouting'], `only allowed when Method is Canary or BlueGreen (this one is ${kind})`);
+    }
+    const given = (['Alb', 'Route53'] as const).filter((key) => traffic[key] !== undefined);
+    if (given.length !== 1) {
+      issue(['TrafficRouting'], `expected exactly one of Alb, Route53 (${given.length === 0 ? 'neither' : 'both'} given)`);
+    }
+    const blueGreen = deployMethod === 'BlueGreen' || rollbackMethod === 'BlueGreen';
+    let sides: string[] = [];
+    if (traffic.Alb) {
+      const alb = traffic.Alb;
+      sides = [alb.BlueTargetGroupArn, alb.GreenTargetGroupArn];
+      if (blueGreen && alb.TestListenerRuleArn === undefined) {
+        issue(['TrafficRouting', 'Alb', 'TestListenerRuleArn'], 'is required when Method is BlueGreen (green is tested behind it before the production rule flips)');
+      }
+      if (alb.TestListenerRuleArn !== undefined && alb.TestListenerRuleArn === alb.ListenerRuleArn) {
+        issue(['TrafficRouting', 'Alb', 'TestListenerRuleArn'], 'expected a different listener rule from ListenerRuleArn');
+      }
+      if (alb.GreenTargetGroupArn === alb.BlueTargetGroupArn) {
+        issue(['TrafficRouting', 'Alb', 'GreenTargetGroupArn'], 'expected a different target group from BlueTargetGroupArn');
+      }
+    }
+    if (traffic.Route53) {
+      const dns = traffic.Route53;
+      if (!traffic.Alb) sides = [dns.Blue.TargetGroupArn, dns.Green.TargetGroupArn];
+      if (blueGreen) {
+        issue(['TrafficRouting', 'Route53'], 'only allowed when Method is Canary (BlueGreen flips a listener rule: use TrafficRouting.Alb)');
+      }
+      if (dns.Green.SetIdentifier === dns.Blue.SetIdentifier) {
+        issue(['TrafficRouting', 'Route53', 'Green', 'SetIdentifier'], 'expected a different SetIdentifier from Blue.SetIdentifier');
+      }
+      if (dns.Green.TargetGroupArn === dns.Blue.TargetGroupArn) {
+        issue(['TrafficRouting', 'Route53', 'Green', 'TargetGroupArn'], 'expected a different target group from Blue.TargetGroupArn');
+      }
+    }
+    if (!balancer) {
+      issue(['Service', 'LoadBalancer'], 'is required with TrafficRouting (its ContainerName and ContainerPort receive the traffic)');
+    } else if (balancer.TargetGroupArn !== undefined && sides.length > 0 && !sides.includes(balancer.TargetGroupArn)) {
+      issue(['Service', 'LoadBalancer', 'TargetGroupArn'], 'expected nothing, or one of the two target groups of TrafficRouting (the task sets register in blue and green)');
+    }
   }
 
   const environmentSpecSchema = specObject.check(z.superRefine(checkTypeRules));
@@ -412,6 +637,7 @@ function buildSchemas() {
     DeploymentConfiguration: z.optional(fields.DeploymentConfiguration),
     RollbackConfiguration: z.optional(fields.RollbackConfiguration),
     Service: z.optional(fields.Service),
+    TrafficRouting: z.optional(fields.TrafficRouting),
   });
 
   return { deploymentConfiguration, fields, specObject, environmentSpecSchema, specPatchSchema };
@@ -453,6 +679,25 @@ export interface EffectiveDeploymentConfiguration {
   CircuitBreaker?: { FailedTasks?: number | `${number}%` | undefined; Rollback: boolean } | undefined;
   /** Daemon: these instances first, then their bake, then the rest. */
   Canary?: { Instances: number | `${number}%`; BakeSeconds: number } | undefined;
+  /** Service Canary: the weight schedule, ending at SetWeight 100 (added when the spec's last weight is below). */
+  Steps?: CanaryStep[] | undefined;
+  /** Service: the lifecycle hooks, TimeoutSeconds filled in. */
+  Hooks?: Array<{ Stage: HookStage; FunctionArn: string; TimeoutSeconds: number }> | undefined;
+}
+
+/** A step of a Service Canary: a weight, or a pause (no Seconds: until promote-deployment). */
+export type CanaryStep = { SetWeight: number } | { Pause: { Seconds?: number | undefined } };
+
+/**
+ * The steps a Canary runs: the spec's, each as exactly one key, and a final SetWeight 100 when the
+ * highest weight given is below it (the canary always ends with all the traffic).
+ * canarySteps([{ SetWeight: 10 }, { Pause: {} }]) → [{ SetWeight: 10 }, { Pause: {} }, { SetWeight: 100 }]
+ */
+export function canarySteps(steps: ReadonlyArray<{ SetWeight?: number | undefined; Pause?: { Seconds?: number | undefined } | undefined }>): CanaryStep[] {
+  const out: CanaryStep[] = steps.map((s) => (s.SetWeight !== undefined ? { SetWeight: s.SetWeight } : { Pause: s.Pause?.Seconds !== undefined ? { Seconds: s.Pause.Seconds } : {} }));
+  const highest = Math.max(0, ...out.map((s) => ('SetWeight' in s ? s.SetWeight : 0)));
+  if (highest < 100) out.push({ SetWeight: 100 });
+  return out;
 }
 
 export const DEFAULT_STUCK_AFTER_SECONDS = 300;
@@ -490,6 +735,8 @@ export function effectiveDeploymentConfiguration(
       ? { CircuitBreaker: { ...(given.CircuitBreaker.FailedTasks !== undefined ? { FailedTasks: given.CircuitBreaker.FailedTasks } : {}), Rollback: given.CircuitBreaker.Rollback ?? true } }
       : {}),
     ...(given.Canary ? { Canary: given.Canary } : {}),
+    ...(given.Steps ? { Steps: canarySteps(given.Steps) } : {}),
+    ...(given.Hooks ? { Hooks: given.Hooks.map((h) => ({ Stage: h.Stage, FunctionArn: h.FunctionArn, TimeoutSeconds: h.TimeoutSeconds ?? DEFAULT_HOOK_TIMEOUT_SECONDS })) } : {}),
   };
 }
 
@@ -536,25 +783,28 @@ function isMissing(issue: z.core.$ZodIssue): boolean {
   );
 }
 
-/** The fields allowed at a path of the spec, to list after "unknown field". */
+/** The fields allowed at a path of the spec (through nested objects and list items), to list after "unknown field". */
 function knownKeys(path: readonly PropertyKey[]): readonly string[] {
-  const { specObject, fields, deploymentConfiguration } = specSchemas();
-  if (path.length === 0) return Object.keys(specObject.shape);
-  if (path.length === 2) return nestedKeys(path);
-  if (path.length !== 1) return [];
-  if (path[0] === 'InstanceGroup') return Object.keys(fields.InstanceGroup.shape);
-  if (path[0] === 'Service') return Object.keys(fields.Service.shape);
-  if (path[0] === 'DeploymentConfiguration' || path[0] === 'RollbackConfiguration') return Object.keys(deploymentConfiguration.shape);
-  return [];
+  let schema: z.ZodMiniType | undefined = specSchemas().specObject;
+  for (const key of path) {
+    const def = unwrapped(schema)?._zod.def as { type: string; shape?: Record<string, z.ZodMiniType>; element?: z.ZodMiniType } | undefined;
+    if (def?.type === 'object') schema = def.shape?.[String(key)];
+    else if (def?.type === 'array') schema = def.element;
+    else return [];
+  }
+  const def = unwrapped(schema)?._zod.def as { type: string; shape?: Record<string, unknown> } | undefined;
+  return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
 }
 
-/** The fields of an object nested in a deployment configuration (`DeploymentConfiguration.Alarms`, …). */
-function nestedKeys(path: readonly PropertyKey[]): readonly string[] {
-  const { deploymentConfiguration } = specSchemas();
-  if (path.length !== 2 || (path[0] !== 'DeploymentConfiguration' && path[0] !== 'RollbackConfiguration')) return [];
-  const field = (deploymentConfiguration.shape as Record<string, z.ZodMiniType | undefined>)[String(path[1])];
-  const inner = (field?._zod.def as { innerType?: { _zod: { def: { shape?: Record<string, unknown> } } } } | undefined)?.innerType;
-  return Object.keys(inner?._zod.def.shape ?? {});
+/** A schema without its optional and pipe wrappers. */
+function unwrapped(schema: z.ZodMiniType | undefined): z.ZodMiniType | undefined {
+  let current = schema;
+  for (;;) {
+    const def = current?._zod.def as { type: string; innerType?: z.ZodMiniType; in?: z.ZodMiniType } | undefined;
+    if (def?.type === 'optional' && def.innerType) current = def.innerType;
+    else if (def?.type === 'pipe' && def.in) current = def.in;
+    else return current;
+  }
 }
 
 /** An unknown key as it is shown in a field path: as is when plain, else quoted (and cut short). */
@@ -605,7 +855,8 @@ export function isWholeSpec(patch: SpecPatch): boolean {
 
 /**
  * Applies a partial update to the spec it is based on. Nested objects merge one level deep, so
- * `{ DeploymentConfiguration: { MinHealthyPercent: 80 } }` keeps the base's `Method`.
+ * `{ DeploymentConfiguration: { MinHealthyPercent: 80 } }` keeps the base's `Method` (and a list such
+ * as `Steps` is replaced whole); `TrafficRouting` is replaced whole.
  *
  * mergeSpec({ Name: 'A', TaskDefinition: 'd:1', DeploymentType: 'Daemon' }, { TaskDefinition: 'd:2' })
  *   → { Name: 'A', TaskDefinition: 'd:2', DeploymentType: 'Daemon' }
@@ -624,8 +875,9 @@ export function mergeSpec(base: EnvironmentSpec, patch: SpecPatch): EnvironmentS
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     const current = merged[key];
+    // TrafficRouting is replaced whole: it is one of Alb and Route53, and a switch must not keep the other.
     merged[key] =
-      typeof value === 'object' && value !== null && typeof current === 'object' && current !== null
+      key !== 'TrafficRouting' && typeof value === 'object' && value !== null && typeof current === 'object' && current !== null
         ? { ...current, ...value }
         : value;
   }

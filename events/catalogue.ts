@@ -51,7 +51,10 @@ const target = z.object({
   service: z.optional(z.looseObject({ name: z.string(), desiredCount: z.number() })),
 });
 
-const trigger = z.object({ kind: z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask']), reason: z.string() });
+/** A rollback's trigger: a safety trigger, or `Abort` (abort-deployment). */
+const trigger = z.object({ kind: z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask', 'Abort']), reason: z.string() });
+/** Who used a control of a running deployment, and why. */
+const control = { deploymentId: z.string(), caller: z.string().check(z.minLength(1)), reason: z.optional(z.string()), at };
 const breakerRecord = z.object({
   failed: z.number(),
   since: z.number(),
@@ -108,8 +111,21 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('EnvironmentDeleted'), at }),
   z.object({ type: z.literal('DeletionForced'), at }),
+  // Controls of a running deployment.
+  z.object({ type: z.literal('DeploymentPaused'), ...control }),
+  z.object({ type: z.literal('DeploymentUnpaused'), ...control }),
+  z.object({ type: z.literal('DeploymentPromoted'), full: z.boolean(), ends: z.enum(['Bake', 'CanaryBake']), ...control }),
+  z.object({ type: z.literal('DeploymentAborted'), to: revision, ...control }),
   z.object({ type: z.literal('DeletionCompleted'), at: ms }),
   z.object({ type: z.literal('ScaleApplied'), desiredCount: z.number(), at: ms }),
+  z.object({
+    type: z.literal('ServiceObserved'),
+    revision,
+    desiredCount: z.number().check(z.int(), z.gte(0)),
+    running: z.number().check(z.int(), z.gte(0)),
+    reason: z.optional(z.string()),
+    at: ms,
+  }),
   z.object({ type: z.literal('CanaryTaskChecked'), canary: z.looseObject({ phase: z.enum(['Starting', 'Registering', 'Checking', 'Passed', 'Failed']) }), at: ms }),
   z.object({ type: z.literal('CanaryTaskFailed'), reason: z.string(), at: ms }),
   // The engine: the planner's decisions…

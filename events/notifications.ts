@@ -52,10 +52,11 @@ export const deploymentStateChangeDetailSchema = z.object({
   at: z.iso.datetime(),
   /**
    * What acted by itself, when a trigger caused the change: `Alarm`, `CircuitBreaker` or `CanaryTask`
-   * (the reason says which alarm, how many tasks, or how the Service's canary task failed): the revisions an automatic rollback abandons (Reverting,
+   * (the reason says which alarm, how many tasks, or how the Service's canary task failed), or `Abort`
+   * (abort-deployment; the reason names who): the revisions an automatic rollback abandons (Reverting,
    * Reverted) and the one it deploys again, and a deployment a trigger halted (Stuck).
    */
-  trigger: z.optional(z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask'])),
+  trigger: z.optional(z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask', 'Abort'])),
 });
 
 export type DeploymentStateChangeDetail = z.infer<typeof deploymentStateChangeDetailSchema>;

@@ -129,6 +129,12 @@ export interface EventLog {
    * One query of an index, whatever the number of environments.
    */
   deployingEnvironments(query?: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined }): Promise<DeployingEnvironment[]>;
+  /**
+   * The Service environments at rest whose service runs (`servingService`), by name, as
+   * `deployingEnvironments` (same index, its "serving" partition): their tasks' events and the tick
+   * record the counts ECS has (a desired count Application Auto Scaling changed).
+   */
+  servingEnvironments(query?: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined }): Promise<DeployingEnvironment[]>;
   /** The environments watching a CloudWatch alarm (the alarm index, kept by every append), by name. One query, whatever the number of environments. */
   environmentsWatching(alarmName: string): Promise<string[]>;
 }
@@ -487,6 +493,66 @@ export class ListenerRuleError extends Error {
     super(`listener rule ${ruleArn}: ${message}`);
     this.name = 'ListenerRuleError';
   }
+}
+
+// ── Weighted DNS records (Route 53 ChangeResourceRecordSets, GetChange, ListResourceRecordSets) ────
+
+/** One record of a weighted group, as Route 53 lists it. */
+export interface WeightedRecord {
+  setIdentifier: string;
+  /** 0–255. */
+  weight: number;
+  /** A, AAAA or CNAME. */
+  type: string;
+  /** Where its clients go: the alias target's DNS name (a load balancer's, no trailing dot) or the CNAME's value. */
+  target: string;
+}
+
+/** PENDING until the change has reached every Route 53 DNS server, then INSYNC. */
+export type DnsChangeStatus = 'PENDING' | 'INSYNC';
+
+export interface WeightedRecords {
+  /** The weighted records named `recordName` in the zone (every page of that name; records without a Weight left out), sorted by set identifier. */
+  read(hostedZoneId: string, recordName: string): Promise<WeightedRecord[]>;
+  /**
+   * One UPSERT batch setting the weights of the set identifiers named (whole numbers 0–255): each
+   * record is sent back as read — type, alias target or TTL and values — with only its Weight
+   * changed. Throws (nothing sent) for a set identifier that is not a weighted record of that name,
+   * or a weight out of range.
+   */
+  setWeights(hostedZoneId: string, recordName: string, weights: Readonly<Record<string, number>>): Promise<{ changeId: string; status: DnsChangeStatus }>;
+  /** GetChange: whether resolvers see the change yet (a step's clock starts at INSYNC). */
+  changeStatus(changeId: string): Promise<DnsChangeStatus>;
+}
+
+// ── Lifecycle hooks (Lambda Invoke, RequestResponse) ───────────────────────────────────────────────
+
+export type HookStage = 'PreTraffic' | 'PostTestTraffic' | 'PostTraffic' | 'PreRollback' | 'PostRollback';
+
+/** What a hook function is invoked with (DESIGN.md, "Safety"). */
+export interface HookPayload {
+  EnvironmentName: string;
+  Revision: number;
+  DeploymentId: string;
+  Stage: HookStage;
+}
+
+/** IN_PROGRESS without a delay: call again after this many seconds. */
+export const DEFAULT_HOOK_CALL_BACK_SECONDS = 30;
+
+/**
+ * A hook's answer. `FAILED` also stands for an answer that is no answer — the function threw
+ * (`FunctionError`), answered something that is not `{ hookStatus }`, or does not exist — with
+ * `reason` saying which; the planner treats every FAILED alike (roll back) and shows the reason.
+ */
+export type HookResult =
+  | { hookStatus: 'SUCCEEDED' }
+  | { hookStatus: 'IN_PROGRESS'; callBackDelaySeconds: number }
+  | { hookStatus: 'FAILED'; reason: string };
+
+export interface Hooks {
+  /** Invokes the function synchronously. Throttling and other transient errors throw (the reconcile is retried). */
+  invoke(functionArn: string, payload: HookPayload): Promise<HookResult>;
 }
 
 /** `ensureService` found a service of that name that another deployment controller owns: Blox does not take it over. */

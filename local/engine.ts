@@ -16,7 +16,7 @@ import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-bud
 import type { Cluster } from '../functions/ports';
 import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
-import type { EventLog, ListenerRules, ObservationStore, TargetHealth } from '../functions/ports';
+import type { EventLog, Hooks, ListenerRules, ObservationStore, TargetHealth, WeightedRecords } from '../functions/ports';
 import { CloudWatchAlarms } from '../functions/adapters/cloudwatch-alarms';
 import type { AlarmEventListener, SimScheduler, SimulatedCloudWatch, SimulatedCluster, SimulatedEcsEvent } from './sim';
 import { wireEngine } from './wiring';
@@ -32,6 +32,10 @@ export interface LocalEngineOptions {
   targetHealth?: TargetHealth;
   /** Listener rules' forward weights of Canary / BlueGreen Service environments (the simulated ELBv2). */
   listenerRules?: ListenerRules;
+  /** Route 53 weighted records (the simulated Route 53, through the same adapter as in AWS). */
+  weightedRecords?: WeightedRecords;
+  /** Lambda lifecycle hooks (the simulated Lambda, through the same adapter as in AWS). */
+  hooks?: Hooks;
   clock: SimScheduler;
   logger: Logger;
   tickMs?: number;
@@ -98,6 +102,8 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     services: new BudgetedServices(world, budget, { budgetKey: ACCOUNT_BUDGET }),
     ...(options.targetHealth ? { targetHealth: options.targetHealth } : {}),
     ...(options.listenerRules ? { listenerRules: options.listenerRules } : {}),
+    ...(options.weightedRecords ? { weightedRecords: options.weightedRecords } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
     notifier: {
       publish: async (entries) => {
         for (const e of entries) {

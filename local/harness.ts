@@ -22,7 +22,7 @@ import type { PutEventsEntry } from '../events/notifications';
 import type { ReconcileRequest } from '../functions/adapters/sqs-reconcile-queue';
 import { runCommand } from '../functions/commands';
 import { announce } from '../functions/engine/engine';
-import type { Cluster, EventLog, ObservationStore, Services } from '../functions/ports';
+import type { Cluster, EventLog, Hooks, ListenerRules, ObservationStore, Services, WeightedRecords } from '../functions/ports';
 import { BudgetedCluster } from '../functions/adapters/budgeted-cluster';
 import { BudgetedServices } from '../functions/adapters/budgeted-services';
 import { ACCOUNT_BUDGET, InMemoryEcsBudget } from '../functions/adapters/ecs-budget';
@@ -36,9 +36,12 @@ import type { InProcessActionQueue, InProcessFifoQueue } from './queue';
 import { CloudWatchAlarms } from '../functions/adapters/cloudwatch-alarms';
 import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
 import { Elbv2ListenerRules } from '../functions/adapters/elbv2-listener-rules';
+import { LambdaHooks } from '../functions/adapters/lambda-hooks';
+import { Route53WeightedRecords } from '../functions/adapters/route53-records';
 import type { SimServicesDescription, SimulatedClusterOptions, SimulatedEcsEvent, SimulatedServices } from './sim';
 import { createSimulatedServices, DEFAULT_SIM_SERVICES, loadBalancingOf, SimulatedCluster, VirtualClock, mulberry32 } from './sim';
 import type { EngineWiring, EngineWiringOptions, FaultCounts, LatencyModel, PlannerMode, ReconcilerStats } from './wiring';
+import type { EngineFunctionDeps } from '../functions/engine/deps';
 import { AWS_LATENCY, Invocations, wireEngine } from './wiring';
 
 export type { LatencyModel, PlannerMode } from './wiring';
@@ -198,7 +201,11 @@ export class Harness {
       // Tracked like the stores: the world answers its Services port through the ECS adapter, loaded
       // on first use (a real import the virtual clock must wait for).
       services: budget ? new BudgetedServices(this.tracked<Services>(this.world), budget, { budgetKey: ACCOUNT_BUDGET }) : this.tracked<Services>(this.world),
-      ...(this.services ? { targetHealth: new Elbv2TargetHealth(this.services.elbv2), listenerRules: new Elbv2ListenerRules(this.services.elbv2) } : {}),
+      ...(this.services ? { targetHealth: new Elbv2TargetHealth(this.services.elbv2) } : {}),
+      // ALB listener rules: the AWS adapter over the simulated ELBv2 (tracked, like Route 53 and hooks).
+      ...(this.services ? { listenerRules: this.tracked<ListenerRules>(new Elbv2ListenerRules(this.services.elbv2)) } : {}),
+      // Route 53 and hooks: the AWS adapters over the simulated services (tracked: each call is a promise the virtual clock waits for).
+      ...(this.services ? { weightedRecords: this.tracked<WeightedRecords>(new Route53WeightedRecords(this.services.route53)), hooks: this.tracked<Hooks>(new LambdaHooks(this.services.lambda)) } : {}),
       notifier: { publish: async (entries) => void this.notifications.push(...entries) },
       logger: new CapturingLogger(keep),
       planner: options.planner ?? 'fifo',
@@ -352,6 +359,11 @@ export class Harness {
     if ((full.type === 'DeployRevision' || full.type === 'RollbackToRevision') && !full.targetSpec) {
       full.targetSpec = (await this.eventLog.getRevision(environment, full.revision))?.spec;
     }
+    if (full.type === 'AbortDeployment' && !full.targetSpec) {
+      // As api-write does: the spec of the revision the abort goes back to.
+      const to = (await this.eventLog.load(environment))?.engine?.rollbackTo;
+      if (to !== undefined) full.targetSpec = (await this.eventLog.getRevision(environment, to))?.spec;
+    }
     const reply = await runCommand(this.eventLog, {
       environment,
       command: full,
@@ -359,7 +371,8 @@ export class Harness {
       afterAppend: (before, after) => announce(this.wiring.deps, before, after),
     });
     // A deploy is an API call; api-write asks for a reconcile at once (the reconcile queue).
-    if (full.type === 'DeployRevision' || full.type === 'RollbackToRevision' || full.type === 'ThawEnvironment' || full.type === 'ScaleEnvironment' || full.type === 'DeleteEnvironment') {
+    const wakes: ReadonlyArray<EnvironmentCommand['type']> = ['DeployRevision', 'RollbackToRevision', 'ThawEnvironment', 'ScaleEnvironment', 'DeleteEnvironment', 'ResumeDeployment', 'PromoteDeployment', 'AbortDeployment'];
+    if (wakes.includes(full.type)) {
       this.wiring.wake(environment);
     }
     return reply.body;
@@ -405,6 +418,11 @@ export class Harness {
     }
     this.clock.runUntil(end);
     await this.settle();
+  }
+
+  /** The engine's ports as wired (what the reconciler and executor are given). */
+  get deps(): EngineFunctionDeps {
+    return this.wiring.deps;
   }
 
   async stop(): Promise<void> {

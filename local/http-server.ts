@@ -30,6 +30,10 @@ export const ROUTES: RouteDef[] = [
   { method: 'POST', template: '/environments/{name}/thaw', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/scale', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/deletion', function: 'api-write' },
+  { method: 'POST', template: '/environments/{name}/deployment/pause', function: 'api-write' },
+  { method: 'POST', template: '/environments/{name}/deployment/resume', function: 'api-write' },
+  { method: 'POST', template: '/environments/{name}/deployment/promote', function: 'api-write' },
+  { method: 'POST', template: '/environments/{name}/deployment/abort', function: 'api-write' },
 ];
 
 /** API Gateway refuses bodies over 10 MB itself; the handlers' own limit is lower. */

@@ -15,7 +15,7 @@ import { ValidationError } from '../domain/errors';
 import type { EnvironmentState } from '../domain/environment';
 import type { NativeItem } from '../functions/adapters/dynamodb-limits';
 import { MAX_ITEM_BYTES, MESSAGES, itemSize, resultingItem, transactionViolation } from '../functions/adapters/dynamodb-limits';
-import { DEPLOYING, appendTransaction, byName, deployingPrefix, revisionAfter, revisionToken } from '../functions/adapters/event-log';
+import { DEPLOYING, SERVING, appendTransaction, byName, deployingPrefix, revisionAfter, revisionToken } from '../functions/adapters/event-log';
 import type {
   AppendRequest,
   EnvironmentListing,
@@ -45,8 +45,8 @@ export class MemoryEventLog implements EventLog {
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   /** The stored items of revision rows, as DynamoDB would hold them. */
   private readonly items = new Map<string, NativeItem>();
-  /** The deploying index (gsi2): what the projection items written carry, by environment. */
-  private readonly deploying = new Map<string, { gsi2sk: string; cluster: string }>();
+  /** The routing index (gsi2): what the projection items written carry, by environment (gsi2pk "deploying" or "serving"). */
+  private readonly deploying = new Map<string, { gsi2pk: string; gsi2sk: string; cluster: string }>();
   /** The alarm index: alarm name → the environments watching it. */
   private readonly watching = new Map<string, Set<string>>();
   appends = 0;
@@ -77,12 +77,14 @@ export class MemoryEventLog implements EventLog {
     }
     // …and the size of the items its updates leave.
     const patched: Array<[string, NativeItem]> = [];
-    let indexed: { gsi2sk: string; cluster: string } | undefined;
+    let indexed: { gsi2pk: string; gsi2sk: string; cluster: string } | undefined;
     for (const action of actions) {
       if ('Put' in action) {
         const item = action.Put.Item;
         if (item.__edb_e__ === PATCHED_ENTITY) patched.push([itemKey(item), item]);
-        if (item.__edb_e__ === 'environment' && item.gsi2pk === DEPLOYING) indexed = { gsi2sk: String(item.gsi2sk), cluster: String(item.deployingOn) };
+        if (item.__edb_e__ === 'environment' && (item.gsi2pk === DEPLOYING || item.gsi2pk === SERVING)) {
+          indexed = { gsi2pk: String(item.gsi2pk), gsi2sk: String(item.gsi2sk), cluster: String(item.deployingOn) };
+        }
         continue;
       }
       if ('Delete' in action) continue; // an alarm index entry (applied below)
@@ -151,10 +153,18 @@ export class MemoryEventLog implements EventLog {
   async deployingEnvironments(
     query: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined } = {},
   ): Promise<DeployingEnvironment[]> {
+    return this.routed(DEPLOYING, query);
+  }
+
+  async servingEnvironments(query: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined } = {}): Promise<DeployingEnvironment[]> {
+    return this.routed(SERVING, query);
+  }
+
+  private routed(partition: string, query: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined }): DeployingEnvironment[] {
     const prefix = query.cluster === undefined ? undefined : deployingPrefix(query.cluster, query.startedBy);
     const found: DeployingEnvironment[] = [];
-    for (const [environment, { gsi2sk, cluster }] of this.deploying) {
-      if (prefix === undefined || gsi2sk.startsWith(prefix)) found.push({ environment, cluster });
+    for (const [environment, { gsi2pk, gsi2sk, cluster }] of this.deploying) {
+      if (gsi2pk === partition && (prefix === undefined || gsi2sk.startsWith(prefix))) found.push({ environment, cluster });
     }
     return byName(found);
   }

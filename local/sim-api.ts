@@ -9,15 +9,21 @@
  * | `GET /_sim/instances[?cluster=C]`, `POST /_sim/instances`, `POST /_sim/instances/{id}/remove\|drain` | the instances |
  * | `GET /_sim/tasks[?environment=NAME]` | `{ Tasks }` |
  * | `GET /_sim/services?service=NAME[&cluster=C]` | ECS DescribeServices' `{ services, failures }` (the service, its task sets; `MISSING` when ECS does not know it) |
+ * | `POST /_sim/services/desired-count` `{ Service, DesiredCount, Cluster? }` | UpdateService's `{ service }`: the desired count set as Application Auto Scaling sets it |
  * | `POST /_sim/task-definitions` `{ TaskDefinition, StartSeconds?, FailStart?, CrashAfterSeconds?, Unhealthy?, Healthy?, ErrorRate? }` | `{}` |
  * | `GET /_sim/target-groups` | DescribeTargetGroups' `{ TargetGroups }` |
  * | `GET /_sim/target-groups/{name or ARN}/health` | DescribeTargetHealth's `{ TargetHealthDescriptions }` |
  * | `GET /_sim/listener-rules[?load-balancer=NAME]` | `{ Rules }`: DescribeRules' rules of every listener (DescribeLoadBalancers, DescribeListeners), each with `LoadBalancerName`, `LoadBalancerArn`, `ListenerArn`, `Port` |
  * | `GET /_sim/alarms[?state=ALARM\|OK\|INSUFFICIENT_DATA]` | DescribeAlarms' `{ MetricAlarms, CompositeAlarms }`, every page |
  * | `POST /_sim/alarms` `{ AlarmName, State: ALARM\|OK }` | `{}`: SetAlarmState, which holds until the alarm's next evaluation |
+ * | `GET /_sim/hosted-zones/{name or id}/records` | `{ HostedZone, ResourceRecordSets }`: each record with its `Target` and the `ChangeStatus` (PENDING\|INSYNC) of the latest change that touched it |
+ * | `GET /_sim/functions` | `{ Functions }`: each hook function's answer and invocation count |
+ * | `POST /_sim/functions` `{ FunctionName, Answer: SUCCEEDED\|FAILED\|IN_PROGRESS\|ERROR, CallBackDelaySeconds? }` | the function |
  *
  * The ELBv2 and CloudWatch routes are calls to the simulated services' APIs, so they count against
  * those services' request rates as an operator's `aws` calls would (a throttled one answers 429).
+ * The Route 53 and Lambda routes read and set the simulation's state (a record's change status is
+ * not in the API): they take nothing from Route 53's five requests a second.
  * An error is `{ error: { code, message, field? } }`, `field` naming the offending body field or
  * query parameter; a refused request changes nothing.
  */
@@ -26,6 +32,8 @@ import { TAG_ENVIRONMENT, TAG_REVISION } from '../domain/identity';
 import type { ContainerInstance, ClusterTask } from '../functions/ports';
 import type { MetricAlarm, SimulatedCluster, SimulatedServices } from './sim';
 import { SimulatedAwsError, STATE_VALUES } from './sim';
+import type { HookAnswer } from './sim/lambda';
+import { HOOK_ANSWERS } from './sim/lambda';
 
 export interface SimApiState {
   world: SimulatedCluster;
@@ -212,6 +220,21 @@ async function route(state: SimApiState, method: string, path: string, url: URL,
       throw error;
     }
   }
+  if (method === 'POST' && path === '/_sim/services/desired-count') {
+    const input = parsed();
+    if (typeof input.Service !== 'string' || input.Service === '') throw invalid('Service', 'required: the name of an ECS service');
+    if (input.Cluster !== undefined && (typeof input.Cluster !== 'string' || input.Cluster === '')) throw invalid('Cluster', 'expected a cluster name');
+    if (input.DesiredCount === undefined) throw invalid('DesiredCount', 'required: a whole number of at least 0');
+    const desiredCount = positiveNumber(input.DesiredCount, 'DesiredCount', { integer: true })!;
+    const cluster = (input.Cluster as string | undefined) ?? 'default';
+    try {
+      return { status: 200, body: await world.updateService({ cluster, service: input.Service, desiredCount }) };
+    } catch (error) {
+      if (error instanceof SimulatedAwsError && error.name === 'ClusterNotFoundException') throw new SimApiError(404, 'NotFound', `Cluster: no cluster "${cluster}"`, 'Cluster');
+      if (error instanceof SimulatedAwsError && error.name === 'ServiceNotFoundException') throw new SimApiError(404, 'NotFound', `Service: no service "${input.Service}" in cluster "${cluster}"`, 'Service');
+      throw error;
+    }
+  }
   if (method === 'POST' && path === '/_sim/task-definitions') {
     const input = parsed();
     const td = input.TaskDefinition;
@@ -293,6 +316,38 @@ async function route(state: SimApiState, method: string, path: string, url: URL,
     }
     state.onChange?.();
     return { status: 200, body: {} };
+  }
+  if (method === 'GET' && segments[0] === 'hosted-zones' && segments.length === 3 && segments[2] === 'records') {
+    const zone = decodeURIComponent(segments[1]!);
+    const hostedZone = services.route53.hostedZone(zone);
+    if (!hostedZone) {
+      const names = services.route53.listHostedZones().map((z) => `${z.Name.replace(/\.$/, '')} (${z.Id.replace('/hostedzone/', '')})`);
+      throw new SimApiError(404, 'NoSuchHostedZone', `HostedZone: no hosted zone "${zone}"${names.length === 0 ? ' (there are none)' : ` (known: ${names.join(', ')})`}`, 'HostedZone');
+    }
+    return { status: 200, body: { HostedZone: hostedZone, ResourceRecordSets: services.route53.describeRecords(hostedZone.Id) } };
+  }
+  if (method === 'GET' && path === '/_sim/functions') {
+    return { status: 200, body: { Functions: services.lambda.listFunctions() } };
+  }
+  if (method === 'POST' && path === '/_sim/functions') {
+    const input = parsed();
+    if (typeof input.FunctionName !== 'string' || input.FunctionName === '') throw invalid('FunctionName', 'expected a function name');
+    if (typeof input.Answer !== 'string' || !(HOOK_ANSWERS as readonly string[]).includes(input.Answer)) throw invalid('Answer', `expected one of ${HOOK_ANSWERS.join(', ')}`);
+    const delay = input.CallBackDelaySeconds === undefined ? undefined : positiveNumber(input.CallBackDelaySeconds, 'CallBackDelaySeconds', { integer: true });
+    const name = input.FunctionName;
+    const existing = services.lambda.describeFunction(name);
+    if (!existing) {
+      const names = services.lambda.listFunctions().map((f) => f.FunctionName);
+      throw new SimApiError(404, 'ResourceNotFoundException', `FunctionName: no function "${name}"${names.length === 0 ? ' (there are none)' : ` (known: ${names.join(', ')})`}`, 'FunctionName');
+    }
+    const view = services.lambda.defineFunction({
+      name: existing.FunctionName,
+      answer: input.Answer as HookAnswer,
+      ...(delay !== undefined ? { callBackDelaySeconds: delay } : {}),
+      ...(existing.ReservedConcurrency !== undefined ? { reservedConcurrency: existing.ReservedConcurrency } : {}),
+    });
+    state.onChange?.();
+    return { status: 200, body: view };
   }
   throw new SimApiError(404, 'NotFound', `no simulator route for ${method} ${path}`);
 }

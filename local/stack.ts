@@ -11,9 +11,10 @@
  * from the world file's `targetGroups`, `traffic` and `alarms`): target groups, the tasks'
  * traffic, CloudWatch metrics and alarms, whose `CloudWatch Alarm State Change` events reach the
  * engine's router as the ECS events do. With `dataDir` their description is kept in
- * `services.json` — the target groups, the alarms, and every task definition's error rate
- * (including those set by `blox sim set-task-definition --error-rate`) — and they are built again
- * from it on a restart. Not persisted (the snapshot format of these services does not exist yet):
+ * `services.json` — the target groups, the alarms, every task definition's error rate
+ * (including those set by `blox sim set-task-definition --error-rate`), the hosted zones' weighted
+ * records with their current weights, and the hook functions' answers (`blox sim set-function`) —
+ * and they are built again from it on a restart (a Route 53 change still PENDING is INSYNC then). Not persisted (the snapshot format of these services does not exist yet):
  * metric datapoints, alarm states and their history (alarms start again at INSUFFICIENT_DATA, as
  * newly created ones do, and are evaluated on fresh data), target registrations and their health
  * (tasks still running are registered again and start `initial`), host ports, and the services'
@@ -34,7 +35,9 @@ import { handleSimRequest } from './sim-api';
 import type { SimServicesDescription, SimulatedCluster, SimulatedServices } from './sim';
 import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
 import { Elbv2ListenerRules } from '../functions/adapters/elbv2-listener-rules';
-import { createSimulatedServices, createWorld, loadBalancingOf, parseSimServicesDescription, readWorldFile, RealTimeClock, simServicesOf, SimulatedCluster as World } from './sim';
+import { LambdaHooks } from '../functions/adapters/lambda-hooks';
+import { Route53WeightedRecords } from '../functions/adapters/route53-records';
+import { createSimulatedServices, createWorld, functionsOf, hostedZonesOf, loadBalancingOf, parseSimServicesDescription, readWorldFile, RealTimeClock, simServicesOf, SimulatedCluster as World } from './sim';
 
 export const TABLE_NAME = 'blox-local';
 
@@ -106,7 +109,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const saveNow = () => {
     if (worldFile) writeAtomically(worldFile, world.toJSON());
-    if (servicesFile) writeAtomically(servicesFile, { format: SERVICES_FORMAT, formatVersion: 1, description: { ...servicesDescription, traffic } });
+    if (servicesFile) {
+      // The records' weights and the functions' answers as they are now (set by the engine and `blox sim set-function`).
+      const rps = (name: string) => Object.values(servicesDescription.hostedZones ?? {}).find((zone) => zone.records[name])?.records[name]?.requestsPerSecond;
+      const description = { ...servicesDescription, traffic, hostedZones: hostedZonesOf(services.route53, rps), functions: functionsOf(services.lambda) };
+      writeAtomically(servicesFile, { format: SERVICES_FORMAT, formatVersion: 1, description });
+    }
   };
   const save = () => {
     if (!worldFile || saveTimer) return;
@@ -116,6 +124,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }, 100);
   };
   world.onEvent(save);
+  services.route53.onRecordsChange(save);
 
   const dynamo = await startDynamoDbLocal(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {});
   logger.info('DynamoDB Local started', { endpoint: dynamo.endpoint, dataDir: options.dataDir ?? 'in memory', pid: dynamo.pid, guardianPid: dynamo.guardianPid });
@@ -165,6 +174,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     alarms: services.cloudwatch,
     targetHealth: new Elbv2TargetHealth(services.elbv2),
     listenerRules: new Elbv2ListenerRules(services.elbv2),
+    // The same adapters as in AWS, over the simulated Route 53 and Lambda.
+    weightedRecords: new Route53WeightedRecords(services.route53),
+    hooks: new LambdaHooks(services.lambda),
     clock,
     logger,
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),

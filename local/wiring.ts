@@ -41,7 +41,7 @@ import type { EngineFunctionDeps } from '../functions/engine/deps';
 import { createExecutorHandler } from '../functions/engine/executor-handler';
 import { createReconcilerHandler } from '../functions/engine/reconciler-handler';
 import { createRouterHandler } from '../functions/engine/router-handler';
-import type { Alarms, Cluster, EventLog, ListenerRules, Notifier, ObservationStore, Services, TargetHealth, TaskDefinitions } from '../functions/ports';
+import type { Alarms, Cluster, EventLog, Hooks, ListenerRules, Notifier, ObservationStore, Services, TargetHealth, TaskDefinitions, WeightedRecords } from '../functions/ports';
 import type { ReceivedMessage } from './queue';
 import { InProcessActionQueue, InProcessFifoQueue, schedulerFromSim } from './queue';
 import type { SimScheduler, SimulatedCluster } from './sim';
@@ -102,6 +102,10 @@ export interface EngineWiringOptions {
   targetHealth?: TargetHealth;
   /** ELBv2 listener rules' forward weights (Canary / BlueGreen with TrafficRouting.Alb). */
   listenerRules?: ListenerRules;
+  /** Route 53 weighted records (a Canary with TrafficRouting.Route53; the simulated Route 53). */
+  weightedRecords?: WeightedRecords;
+  /** Lambda lifecycle hooks (the simulated Lambda). */
+  hooks?: Hooks;
   notifier: Notifier;
   /** The watched alarms' states (DescribeAlarms on the simulated CloudWatch); none: alarm events only. */
   alarms?: Alarms;
@@ -331,6 +335,8 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
     ...(options.services ? { services: options.services } : {}),
     ...(options.targetHealth ? { targetHealth: options.targetHealth } : {}),
     ...(options.listenerRules ? { listenerRules: options.listenerRules } : {}),
+    ...(options.weightedRecords ? { weightedRecords: options.weightedRecords } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
     queue: actions,
     notifier: options.notifier,
     ...(options.alarms ? { alarms: options.alarms } : {}),

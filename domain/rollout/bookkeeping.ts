@@ -8,6 +8,7 @@
  */
 import type { LaunchBatch, LaunchFailure, PlannerAction, PlannerEvent, PlannerState, ServiceRefusal, StopBatch } from './types';
 import { LAUNCH_TIMEOUT_MS, MAX_FAILURES_KEPT, serviceStepKey, shortId, truncateReason } from './keys';
+import { isoFromMs } from '../time';
 
 function withoutInstances(batches: LaunchBatch[], ids: ReadonlySet<string>): LaunchBatch[] {
   return batches.flatMap((b) => {
@@ -141,6 +142,7 @@ export function staleReason(engine: PlannerState | undefined, action: PlannerAct
   if (engine.deploymentId !== action.deploymentId) return `deployment ${engine.deploymentId} replaced ${action.deploymentId}`;
   if (engine.epoch !== action.epoch) return `planned in epoch ${action.epoch}, the environment is in epoch ${engine.epoch}`;
   if (engine.frozen) return 'the environment is frozen';
+  if (engine.paused) return `the deployment is paused (since ${isoFromMs(engine.paused.since)}, by ${engine.paused.by})`;
   if (action.type !== 'StartTasks') return undefined;
   const batch = engine.launches.find((l) => l.key === action.key);
   if (!batch) return 'the launches are no longer on record (settled, failed or given up)';

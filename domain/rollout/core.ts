@@ -54,6 +54,7 @@ import type { ReplaceCandidate } from './daemon-replace';
 import { planSurge } from './daemon-surge';
 import { canaryInstances, countBreaker, readAlarms, safetyGate, watching } from './safety';
 import { planService } from './service';
+import { promotedSince } from './controls';
 
 type StartKind = 'retry' | 'lost' | 'replaced' | 'new';
 const START_ORDER: readonly StartKind[] = ['retry', 'lost', 'replaced', 'new'];
@@ -133,7 +134,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
       const task = taskById.get(id);
       if (task?.desiredStatus !== 'RUNNING') {
         settledStops.push(id);
-      } else if (now - batch.at >= STOP_TIMEOUT_MS && !state.frozen) {
+      } else if (now - batch.at >= STOP_TIMEOUT_MS && !state.frozen && !state.paused) {
         settledStops.push(id);
         resendStops.push(task);
         stopInFlight.add(task.arn);
@@ -175,6 +176,8 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
   events.push(...breaker.events);
   const stopped = safetyGate(state, alarms.trip ?? breaker.trip, events, now);
   if (stopped) return stopped;
+  // Paused (pause-deployment): nothing moves, nothing completes, no clock runs (controls.ts); resume wakes it.
+  if (state.paused) return { events, actions: [] };
 
   // ── Completion ──
   // A revision whose tasks keep exiting is not done, even at an instant when every copy is up.
@@ -190,7 +193,8 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
       events.push({ type: 'BakeStarted', at: now });
       return { events, actions: [], wakeAt: now + bakeMs };
     }
-    if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs) {
+    // promote-deployment ends the bake now.
+    if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs && !promotedSince(state, state.phase.since)) {
       return { events, actions: [], wakeAt: state.phase.since + bakeMs };
     }
     events.push({
@@ -212,7 +216,7 @@ export function plan(state: PlannerState, observed: Observed, now: number): Plan
       phase = { phase: 'CanaryBaking', instances: k, since: now };
     }
   }
-  if (canaryRule && phase?.phase === 'CanaryBaking' && now >= phase.since + canaryRule.BakeSeconds * 1000) {
+  if (canaryRule && phase?.phase === 'CanaryBaking' && (now >= phase.since + canaryRule.BakeSeconds * 1000 || promotedSince(state, phase.since))) {
     events.push({ type: 'CanaryPassed', at: now });
     phase = { phase: 'Rolling' };
   }

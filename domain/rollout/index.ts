@@ -10,7 +10,7 @@ export type { SurgeInput } from './daemon-surge';
 export { relevant, JOINED_RECENTLY_MS } from './relevance';
 export type { EcsChange } from './relevance';
 export * from './observation';
-export { planScale, planService, SCALE_ACTION, scalePercent, SERVICE_POLL_MS, splitTaskSets, taskSetView, describeOperations } from './service';
+export { observeAtRest, planScale, planService, SCALE_ACTION, scalePercent, SERVICE_POLL_MS, splitTaskSets, taskSetView, describeOperations } from './service';
 export { describeRollingStep, planRolling, rollingLimits } from './service-rolling';
 export type { RollingInput, RollingLimits, RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
 export { breakerThreshold, breakerVerdict, countBreakerFailures, countsAgainstRevision, describeBreakerVerdict, MAX_BREAKER_RECORDS, newBreakerRecord, stopCause } from './circuit-breaker';
@@ -20,3 +20,7 @@ export type { CanaryTaskRead, CanaryTaskSettings, CanaryTaskState, CanaryTaskVer
 export { canaryInstances, canaryTaskTrip, countBreaker, countServiceBreaker, readAlarms, tripEvent, watching } from './safety';
 export type { Trip } from './safety';
 export { DELETE_STOP_REASON, planDeletion } from './deletion';
+export { canaryPromotion, pauseEngine, promotable, promoteEngine, promotedSince, resumeEngine } from './controls';
+export type { ControlCaller, PauseRecord, PromoteRecord } from './controls';
+export { canarySchedule, canaryTasks, planCanary } from './service-canary';
+export type { CanaryInput, CanaryMove, CanaryPlan, CanaryStep } from './service-canary';

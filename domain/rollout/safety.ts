@@ -152,7 +152,8 @@ export function safetyGate(state: PlannerState, trip: Trip | undefined, events: 
     events.push(tripEvent(state, trip, now));
     return { events, actions: [] };
   }
-  if (state.phase?.phase !== 'Halted') return undefined;
+  // Paused, a halted deployment's clock stops too (the plan stops right after this gate: controls.ts).
+  if (state.phase?.phase !== 'Halted' || state.paused) return undefined;
   const halted = state.health;
   const failingAt = halted?.status === 'Stuck' ? halted.since + state.configuration.FailingAfterSeconds * 1000 : undefined;
   if (halted?.status === 'Stuck' && failingAt !== undefined && now >= failingAt) {

@@ -58,6 +58,7 @@ import type { CanaryTaskRead } from './service-canary-task';
 import type { RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
 import { canaryTaskTrip, countServiceBreaker, readAlarms, safetyGate, tripEvent, watching } from './safety';
 import { MAX_SERVICE_STOPS, refusalBackoffMs, serviceRetryKey, serviceStepKey } from './keys';
+import { promotedSince } from './controls';
 
 /** The `deploymentId` of a scale-environment action (not part of any deployment). */
 export const SCALE_ACTION = 'scale-environment';
@@ -97,6 +98,41 @@ export function planScale(
     ],
     wakeAt: now + SERVICE_POLL_MS,
   };
+}
+
+/**
+ * A Service environment at rest (no deployment): the service's desired and running counts, as
+ * DescribeServices has them, against what the Active revision records (DESIRED, CURRENT). When they
+ * differ, `ServiceObserved` records ECS's — a desired count changed outside Blox (Application Auto
+ * Scaling, or a person in the console) is kept, never undone, and the event says so. Nothing while a
+ * scale-environment is pending (`planScale` sets the count and records `ScaleApplied`), nor while the
+ * service is not ACTIVE.
+ *
+ * Worked examples (Active revision 2 recorded at DESIRED 8, CURRENT 8):
+ *   service ACTIVE, desired 5, running 8 → ServiceObserved { revision 2, desiredCount 5, running 8,
+ *     reason 'desired count 8 → 5, set outside Blox (Application Auto Scaling?): kept' }
+ *   then desired 5, running 5 (recorded 5/8) → ServiceObserved { desiredCount 5, running 5 } (no reason)
+ *   then desired 5, running 5 (recorded 5/5) → nothing
+ */
+export function observeAtRest(
+  recorded: { revision: number; desired: number; current: number },
+  scale: { desiredCount: number; pending: boolean } | undefined,
+  service: { status: ObservedService['status']; desiredCount: number; runningCount: number },
+  now: number,
+): Array<{ type: 'ServiceObserved'; revision: number; desiredCount: number; running: number; reason?: string; at: number }> {
+  if (scale?.pending || service.status !== 'ACTIVE') return [];
+  if (service.desiredCount === recorded.desired && service.runningCount === recorded.current) return [];
+  const moved = service.desiredCount !== recorded.desired;
+  return [
+    {
+      type: 'ServiceObserved',
+      revision: recorded.revision,
+      desiredCount: service.desiredCount,
+      running: service.runningCount,
+      ...(moved ? { reason: `desired count ${recorded.desired} → ${service.desiredCount}, set outside Blox (Application Auto Scaling?): kept` } : {}),
+      at: now,
+    },
+  ];
 }
 
 /** How soon to look again while waiting for something ECS sends no event for (target health, an executed call). */
@@ -168,6 +204,8 @@ export function planService(state: PlannerState, observed: Observed, now: number
   events.push(...breaker.events);
   const stopped = safetyGate(state, alarms.trip ?? breaker.trip, events, now);
   if (stopped) return stopped;
+  // Paused (pause-deployment): nothing moves, nothing completes, no clock runs (controls.ts); resume wakes it.
+  if (state.paused) return { events, actions: [] };
 
   const blockers: string[] = [];
   const operations: ServiceOperation[] = [];
@@ -215,7 +253,8 @@ export function planService(state: PlannerState, observed: Observed, now: number
           wake(now + bakeMs);
           break;
         }
-        if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs) {
+        // promote-deployment ends the bake now.
+        if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs && !promotedSince(state, state.phase.since)) {
           wake(state.phase.since + bakeMs);
           break;
         }

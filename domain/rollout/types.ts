@@ -11,6 +11,7 @@
 import type { EffectiveDeploymentConfiguration } from '../spec';
 import type { BreakerRecord } from './circuit-breaker';
 import type { CanaryTaskState } from './service-canary-task';
+import type { PauseRecord, PromoteRecord } from './controls';
 
 export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED';
 
@@ -238,6 +239,13 @@ export interface PlannerState {
   canaryTask?: CanaryTaskState | undefined;
   /** Service: the step ECS last refused (none: no refusal since the last progress). */
   serviceRefusal?: ServiceRefusal | undefined;
+  /** pause-deployment: nothing moves and the clock stops until resume-deployment (controls.ts). */
+  paused?: PauseRecord | undefined;
+  /**
+   * promote-deployment: the bake (or, with Steps, the Pause) in progress then ends; `full` skips every
+   * remaining step (the Canary strategy reads it: controls.ts `promotedSince`).
+   */
+  promoted?: PromoteRecord | undefined;
 }
 
 export interface RevisionCount {

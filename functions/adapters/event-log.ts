@@ -23,7 +23,10 @@
  * `environment` and `deployingOn` (the cluster's name). A tick reads all of it, a container-instance
  * event begins_with `${cluster}#`, a task event begins_with `${cluster}#${startedBy}#`. One index serves
  * the three (CloudFormation adds one index per stack update to an existing table); its entries are
- * small (keys, name, cluster) and change only when a deployment starts or ends.
+ * small (keys, name, cluster) and change only when a deployment starts or ends. A Service environment
+ * at rest whose service runs is in the same index under gsi2pk = "serving" (same gsi2sk, startedBy its
+ * service's group): a tick and a task event of a service's group also read that partition
+ * (`servingEnvironments`), container-instance events do not (ECS places a service's tasks itself).
  * Every projection also carries `startedBy`. A projection without it was written before this index
  * existed: it is indexed when it is next written (any append). Until then the tick finds it: the
  * query of every deploying environment also pages through gsi1 for such projections with a
@@ -38,6 +41,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dyn
 import { ValidationError } from '../../domain/errors';
 import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
 import { serviceGroupOf, startedByOf } from '../../domain/identity';
+import { servingService } from '../../domain/environment';
 import type { EnvironmentSpec } from '../../domain/spec';
 import { encodeEvent } from '../../events/encoding';
 import { clusterName } from '../engine/route';
@@ -64,6 +68,12 @@ export const SEQUENCE_PADDING = { length: 12, char: '0' } as const;
 /** The value of gsi2pk on every projection with a deployment in progress. */
 export const DEPLOYING = 'deploying';
 
+/**
+ * The value of gsi2pk on a Service environment at rest whose service runs (`servingService`): its
+ * tasks' events and the tick reach it, so a desired count Application Auto Scaling changed is recorded.
+ */
+export const SERVING = 'serving';
+
 /** The gsi2sk prefix of the environments deploying on a cluster (and, given, whose tasks carry `startedBy`). */
 export function deployingPrefix(cluster: string, startedBy?: string): string {
   return startedBy === undefined ? `${cluster}#` : `${cluster}#${startedBy}#`;
@@ -75,11 +85,12 @@ export function deployingPrefix(cluster: string, startedBy?: string): string {
  */
 export function routingAttributes(state: EnvironmentState) {
   // A Service deployment's tasks are ECS's (startedBy its task set): they are routed by their group.
-  const startedBy = state.engine?.service ? serviceGroupOf(state.engine.service.name) : startedByOf(state.name);
-  const cluster = state.engine ? clusterName(state.engine.cluster) : undefined;
+  const serving = servingService(state);
+  const startedBy = state.engine?.service ? serviceGroupOf(state.engine.service.name) : serving ? serviceGroupOf(serving.name) : startedByOf(state.name);
+  const cluster = state.engine ? clusterName(state.engine.cluster) : serving ? clusterName(serving.cluster) : undefined;
   return {
     startedBy,
-    ...(cluster === undefined ? {} : { deployingOn: cluster, gsi2pk: DEPLOYING, gsi2sk: `${deployingPrefix(cluster, startedBy)}${state.name}` }),
+    ...(cluster === undefined ? {} : { deployingOn: cluster, gsi2pk: state.engine ? DEPLOYING : SERVING, gsi2sk: `${deployingPrefix(cluster, startedBy)}${state.name}` }),
   };
 }
 
@@ -261,6 +272,18 @@ export class DynamoEventLog implements EventLog {
     query: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined } = {},
   ): Promise<DeployingEnvironment[]> {
     const prefix = query.cluster === undefined ? undefined : deployingPrefix(query.cluster, query.startedBy);
+    const indexed = await this.queryRouting(DEPLOYING, prefix);
+    // Projections written before the index: found by the tick (see the module comment).
+    const unindexed = prefix === undefined ? (await this.unindexedProjections()).filter((item) => item.gsi2pk === DEPLOYING) : [];
+    return byName([...indexed, ...unindexed.map((item) => ({ environment: item.environment, cluster: item.deployingOn! }))]);
+  }
+
+  async servingEnvironments(query: { cluster?: undefined } | { cluster: string; startedBy?: string | undefined } = {}): Promise<DeployingEnvironment[]> {
+    return byName(await this.queryRouting(SERVING, query.cluster === undefined ? undefined : deployingPrefix(query.cluster, query.startedBy)));
+  }
+
+  /** Every entry of one partition of the routing index (gsi2), those whose sort key begins with `prefix` if given. */
+  private async queryRouting(partition: string, prefix: string | undefined): Promise<DeployingEnvironment[]> {
     const indexed: DeployingEnvironment[] = [];
     let ExclusiveStartKey: QueryCommandInput['ExclusiveStartKey'];
     do {
@@ -270,7 +293,7 @@ export class DynamoEventLog implements EventLog {
           IndexName: 'gsi2',
           KeyConditionExpression: prefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
           ExpressionAttributeNames: { '#pk': 'gsi2pk', ...(prefix === undefined ? {} : { '#sk': 'gsi2sk' }) },
-          ExpressionAttributeValues: { ':pk': DEPLOYING, ...(prefix === undefined ? {} : { ':prefix': prefix }) },
+          ExpressionAttributeValues: { ':pk': partition, ...(prefix === undefined ? {} : { ':prefix': prefix }) },
           ExclusiveStartKey,
         }),
       );
@@ -279,9 +302,7 @@ export class DynamoEventLog implements EventLog {
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    // Projections written before the index: found by the tick (see the module comment).
-    const unindexed = prefix === undefined ? (await this.unindexedProjections()).filter((item) => item.gsi2sk !== undefined) : [];
-    return byName([...indexed, ...unindexed.map((item) => ({ environment: item.environment, cluster: item.deployingOn! }))]);
+    return indexed;
   }
 
   /** One item by its keys (a consistent read), if it is one of `entity`'s. */

@@ -42,6 +42,10 @@ export function environmentDescription(state: EnvironmentState) {
           Kind: state.deployment.kind,
           StartedAt: state.deployment.startedAt,
           Phase: state.engine?.phase?.phase ?? 'Rolling',
+          /** pause-deployment: since when, by whom and why (null: not paused). */
+          Paused: state.engine?.paused ? { Since: isoFromMs(state.engine.paused.since), By: state.engine.paused.by, Reason: state.engine.paused.reason ?? null } : null,
+          /** The bake (or the Daemon canary's bake) in progress: when it ends (paused, it ends later by the time paused; promoted, at the next plan). */
+          BakeEndsAt: bakeEndsAt(state),
           ...triggerView(state.deployment.trigger),
           Alarms: (state.engine?.configuration.Alarms?.AlarmNames ?? []).map((name) => {
             const known = state.engine?.alarms?.[name];
@@ -79,7 +83,18 @@ export function environmentDescription(state: EnvironmentState) {
   };
 }
 
-/** `Trigger` (Alarm, CircuitBreaker, CanaryTask; User when someone started it) and `Reason` (null for a user's). */
+/** When the bake in progress ends (null: no bake in progress); a pause moves it later by the time paused, when resumed. */
+function bakeEndsAt(state: EnvironmentState): string | null {
+  const engine = state.engine;
+  const phase = engine?.phase;
+  if (!engine || !phase) return null;
+  const seconds = phase.phase === 'Baking' ? engine.configuration.BakeSeconds : phase.phase === 'CanaryBaking' ? engine.configuration.Canary?.BakeSeconds : undefined;
+  if (seconds === undefined || (phase.phase !== 'Baking' && phase.phase !== 'CanaryBaking')) return null;
+  if (engine.promoted && engine.promoted.at >= phase.since) return isoFromMs(engine.promoted.at);
+  return isoFromMs(phase.since + seconds * 1000);
+}
+
+/** `Trigger` (Alarm, CircuitBreaker, CanaryTask, Abort; User when someone started it) and `Reason` (null for a user's). */
 function triggerView(trigger: { kind: string; reason: string; at: string } | undefined) {
   return trigger ? { Trigger: trigger.kind, Reason: trigger.reason, TriggeredAt: trigger.at } : { Trigger: 'User', Reason: null, TriggeredAt: null };
 }

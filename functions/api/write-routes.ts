@@ -12,12 +12,13 @@ import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../
 import { environmentSummary } from '../../domain/environment';
 import { ValidationError } from '../../domain/errors';
 import { parseEnvironmentSpec, parseSpecPatch } from '../../domain/spec';
+import { isoFromMs } from '../../domain/time';
 import type { CommandReply } from '../commands';
 import { runCommand } from '../commands';
 import { announce } from '../engine/engine';
 import { httpApi } from '../http/middleware';
 import { readObjectBody } from '../http/body';
-import { environmentName, idempotencyOf, onlyFields, revisionNumber } from '../http/request';
+import { callerOf, environmentName, idempotencyOf, onlyFields, reasonOf, revisionNumber } from '../http/request';
 import type { ApiDeps } from './deps';
 
 type Reply = (events: EnvironmentEvent[], state: EnvironmentState) => CommandReply;
@@ -35,8 +36,42 @@ const frozenStatus: Reply = (_events, state) => ({
   body: { EnvironmentName: state.name, Status: environmentSummary(state).status },
 });
 
+/** pause-, resume- and promote-deployment: the deployment and where it stands now. */
+const deploymentControlled: Reply = (_events, state) => ({
+  statusCode: 200,
+  body: {
+    EnvironmentName: state.name,
+    DeploymentId: state.deployment?.id,
+    Status: environmentSummary(state).status,
+    Paused: state.engine?.paused ? { Since: isoFromMs(state.engine.paused.since), By: state.engine.paused.by, Reason: state.engine.paused.reason ?? null } : null,
+  },
+});
+/** abort-deployment: the deployment aborted, and the rollback it started. */
+const aborted: Reply = (events) => {
+  const abort = events.find((e) => e.type === 'DeploymentAborted');
+  const rollback = events.find((e) => e.type === 'RollbackStarted');
+  return {
+    statusCode: 201,
+    body: {
+      AbortedDeploymentId: abort?.type === 'DeploymentAborted' ? abort.deploymentId : undefined,
+      DeploymentId: rollback?.type === 'RollbackStarted' ? rollback.deploymentId : undefined,
+      EnvironmentRevision: rollback?.type === 'RollbackStarted' ? rollback.revision : undefined,
+    },
+  };
+};
+
 /** Commands after which the planner should look at the environment at once. */
-const WAKES_THE_PLANNER: ReadonlySet<EnvironmentCommand['type']> = new Set(['DeployRevision', 'RollbackToRevision', 'ThawEnvironment', 'ScaleEnvironment', 'DeleteEnvironment']);
+const WAKES_THE_PLANNER: ReadonlySet<EnvironmentCommand['type']> = new Set([
+  'DeployRevision',
+  'RollbackToRevision',
+  'ThawEnvironment',
+  'ScaleEnvironment',
+  'DeleteEnvironment',
+  // The controls: a resumed deployment goes on, a promoted bake ends, an abort's rollback starts — now, not at the tick.
+  'ResumeDeployment',
+  'PromoteDeployment',
+  'AbortDeployment',
+]);
 /** delete-environment: `Deleting` (the engine scales it to zero) or `Deleted` (nothing ran), and the tasks it ran. */
 const deletion: Reply = (_events, state) => ({
   statusCode: 202,
@@ -133,6 +168,37 @@ export function createWriteHandler({ eventLog, clock, logger, notifier, wakeups 
       const newest = current ? (current.deployment?.revision ?? current.activeRevision) : undefined;
       const deployedSpec = current && newest !== undefined && newest !== current.latestRevision ? (await eventLog.getRevision(name, newest))?.spec : undefined;
       return run(event, name, { type: 'DeleteEnvironment', name, force, deployedSpec, at: at() }, deletion);
+    },
+    // Controls of a running deployment: body { Reason? } (promote: { Full?, Reason? }); the caller is the IAM identity.
+    'POST /environments/{name}/deployment/pause': async (event) => {
+      const name = environmentName(event);
+      const body = readObjectBody(event, { optional: true });
+      onlyFields(body, ['Reason']);
+      return run(event, name, { type: 'PauseDeployment', name, caller: callerOf(event), reason: reasonOf(body), at: at() }, deploymentControlled);
+    },
+    'POST /environments/{name}/deployment/resume': async (event) => {
+      const name = environmentName(event);
+      const body = readObjectBody(event, { optional: true });
+      onlyFields(body, ['Reason']);
+      return run(event, name, { type: 'ResumeDeployment', name, caller: callerOf(event), reason: reasonOf(body), at: at() }, deploymentControlled);
+    },
+    'POST /environments/{name}/deployment/promote': async (event) => {
+      const name = environmentName(event);
+      const body = readObjectBody(event, { optional: true });
+      onlyFields(body, ['Full', 'Reason']);
+      if (body.Full !== undefined && typeof body.Full !== 'boolean') throw new ValidationError('Full: expected true or false', 'Full');
+      return run(event, name, { type: 'PromoteDeployment', name, full: body.Full === true, caller: callerOf(event), reason: reasonOf(body), at: at() }, deploymentControlled);
+    },
+    'POST /environments/{name}/deployment/abort': async (event) => {
+      const name = environmentName(event);
+      const body = readObjectBody(event, { optional: true });
+      onlyFields(body, ['Reason']);
+      const reason = reasonOf(body);
+      // The spec of the revision the abort goes back to, when it is not the latest (from the revision table).
+      const current = await eventLog.load(name);
+      const to = current?.engine?.rollbackTo;
+      const targetSpec = current && to !== undefined && to !== current.latestRevision ? (await eventLog.getRevision(name, to))?.spec : undefined;
+      return run(event, name, { type: 'AbortDeployment', name, caller: callerOf(event), reason, targetSpec, at: at() }, aborted);
     },
     'POST /environments/{name}/thaw': async (event) => {
       const name = environmentName(event);

@@ -23,14 +23,14 @@
  * fails, so the refusal is never silent.
  */
 import type { EngineEvent, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
-import { decide, fold as foldEvents, serviceTarget, statusChanges } from '../../domain/environment';
+import { decide, fold as foldEvents, serviceTarget, servingService, statusChanges } from '../../domain/environment';
 import { isoFromMs } from '../../domain/time';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { AlarmReading, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
-import { afterFullLook, confirmationReason, fold, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused, truncateReason } from '../../domain/rollout';
+import { afterFullLook, confirmationReason, fold, observeAtRest, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused, truncateReason } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
-import type { ActionQueue, Alarms, Clock, Cluster, EventLog, ListenerRules, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions } from '../ports';
+import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Hooks, ListenerRules, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions, WeightedRecords } from '../ports';
 import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
@@ -51,6 +51,10 @@ export interface EngineDeps {
   targetHealth?: TargetHealth | undefined;
   /** ELBv2 listener rules' forward weights (Canary / BlueGreen with TrafficRouting.Alb); not used by the planner yet. */
   listenerRules?: ListenerRules | undefined;
+  /** Route 53 weighted records (Service Canary with `TrafficRouting.Route53`); without it such a deployment cannot move traffic. */
+  weightedRecords?: WeightedRecords | undefined;
+  /** Lambda lifecycle hooks (`DeploymentConfiguration.Hooks`); without it a deployment with hooks cannot run them. */
+  hooks?: Hooks | undefined;
   /** Where the picture of the cluster is kept between reconciles; without it every reconcile looks in full. */
   observations?: ObservationStore | undefined;
   /**
@@ -204,14 +208,22 @@ export async function reconcile(
       rolledBack = false;
       const now = deps.clock.now().getTime();
       if (!state.engine) {
-        // At rest, only scale-environment has anything to do.
-        if (!state.scale?.pending || state.latestSpec.DeploymentType !== 'Service') return [];
-        const target = serviceTarget(state.latestSpec, state.scale.desiredCount);
+        // At rest, a Service environment: scale-environment's step, or the counts ECS has (Application
+        // Auto Scaling's desired count recorded, never undone). A Daemon at rest has nothing to do.
+        if (state.latestSpec.DeploymentType !== 'Service') return [];
+        const serving = servingService(state);
+        if (!state.scale?.pending && !serving) return [];
+        const target = serviceTarget(state.latestSpec, state.scale?.desiredCount);
         const cluster = state.latestSpec.Cluster ?? 'default';
+        const service = await describeServiceOnly(deps, cluster, target);
+        if (!state.scale?.pending) {
+          const recorded = serving && state.revisions.find((r) => r.revision === serving.revision);
+          return recorded ? observeAtRest(recorded, state.scale, service, now) : [];
+        }
         const scaled = planScale(
           { name: state.name, epoch: state.epoch, revision: state.activeRevision ?? state.latestRevision, cluster, service: target },
           state.scale,
-          await describeServiceOnly(deps, cluster, target),
+          service,
           now,
         );
         actions = scaled.actions;

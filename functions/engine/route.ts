@@ -6,8 +6,8 @@
  * progress (`adapters/event-log.ts`, "Routing"), or the alarm index (alarm name → environments).
  */
 import type { EnvironmentState } from '../../domain/environment';
-import { watchedAlarms } from '../../domain/environment';
-import { serviceGroupOf, startedByOf } from '../../domain/identity';
+import { servingService, watchedAlarms } from '../../domain/environment';
+import { SERVICE_GROUP_PREFIX, serviceGroupOf, startedByOf } from '../../domain/identity';
 import type { EventLog } from '../ports';
 
 export type EngineTrigger =
@@ -25,7 +25,13 @@ export function clusterName(clusterOrArn: string): string {
 
 export function concerns(state: EnvironmentState, trigger: EngineTrigger): boolean {
   const engine = state.engine;
-  if (!engine) return false;
+  if (!engine) {
+    // A Service at rest: its tasks' events and the tick (the counts ECS has; Application Auto Scaling).
+    const serving = servingService(state);
+    if (!serving) return false;
+    if (trigger.kind === 'tick') return true;
+    return trigger.kind === 'task' && clusterName(serving.cluster) === clusterName(trigger.clusterArn) && trigger.startedBy === serviceGroupOf(serving.name);
+  }
   switch (trigger.kind) {
     case 'tick':
       return true;
@@ -62,5 +68,13 @@ export async function environmentsFor(eventLog: EventLog, trigger: EngineTrigger
           ? undefined
           : { cluster: clusterName(trigger.clusterArn), startedBy: trigger.startedBy };
   if (!query) return [];
-  return (await eventLog.deployingEnvironments(query)).map((e) => e.environment);
+  const deploying = await eventLog.deployingEnvironments(query);
+  // Services at rest (Application Auto Scaling's counts): ticks and their tasks' events, not instance
+  // events. A service's group is one environment's, deploying or at rest: while it deploys, its tasks'
+  // events cost the one query they always did.
+  const atRest =
+    trigger.kind === 'tick' || (trigger.kind === 'task' && deploying.length === 0 && trigger.startedBy?.startsWith(SERVICE_GROUP_PREFIX))
+      ? await eventLog.servingEnvironments(query)
+      : [];
+  return [...new Set([...deploying, ...atRest].map((e) => e.environment))].sort();
 }

@@ -27,7 +27,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { lambdaOptions } from './lambda-options';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { SERVICE_STARTED_BY_PREFIX } from '../../domain/identity';
+import { SERVICE_GROUP_PREFIX, SERVICE_STARTED_BY_PREFIX } from '../../domain/identity';
 import type { AlarmReading, EcsChange } from '../../domain/rollout';
 import { relevant } from '../../domain/rollout';
 import type { InboundEvent } from '../../events/aws';
@@ -131,7 +131,7 @@ export function createRouterHandler(deps: RouterDeps) {
       logger.info('event ignored: no route for this kind', cause);
       return;
     }
-    if (trigger.kind === 'task' && !trigger.startedBy?.startsWith(STARTED_BY_PREFIX) && !trigger.startedBy?.startsWith('service:')) {
+    if (trigger.kind === 'task' && !trigger.startedBy?.startsWith(STARTED_BY_PREFIX) && !trigger.startedBy?.startsWith(SERVICE_GROUP_PREFIX)) {
       logger.debug('event ignored: not a task Blox started', { ...cause, startedBy: trigger.startedBy });
       return;
     }

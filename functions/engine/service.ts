@@ -16,7 +16,7 @@
  *   the task set the first try made); a scale is absolute; a task set already gone counts as deleted.
  */
 import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, ServiceOperation, ServiceTarget, TargetState } from '../../domain/rollout';
-import type { Cluster, ClusterTask, ListenerRules, Services, TargetHealth, TaskDefinitions } from '../ports';
+import type { Cluster, ClusterTask, Hooks, ListenerRules, Services, TargetHealth, TaskDefinitions, WeightedRecords } from '../ports';
 import { allPages } from './observe';
 
 export interface ServiceDeps {
@@ -26,6 +26,8 @@ export interface ServiceDeps {
   targetHealth?: TargetHealth | undefined;
   /** Listener rules' forward weights (TrafficRouting.Alb): read back before a Canary step (not observed yet). */
   listenerRules?: ListenerRules | undefined;
+  weightedRecords?: WeightedRecords | undefined;
+  hooks?: Hooks | undefined;
 }
 
 const TARGET_STATES: readonly TargetState[] = ['initial', 'healthy', 'unhealthy', 'unused', 'draining', 'unavailable', 'unhealthy.draining'];
@@ -120,10 +122,10 @@ async function ec2InstanceIds(cluster: Cluster, clusterName: string, tasks: read
 }
 
 /** The service alone (DescribeServices): what scale-environment needs at rest. */
-export async function describeServiceOnly(deps: ServiceDeps, cluster: string, target: ServiceTarget): Promise<ObservedService> {
+export async function describeServiceOnly(deps: ServiceDeps, cluster: string, target: Pick<ServiceTarget, 'name' | 'desiredCount'>): Promise<ObservedService & { runningCount: number }> {
   const described = await requireServices(deps).describeService(cluster, target.name);
-  if (!described || described.status === 'INACTIVE') return { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] };
-  return { status: described.status, deploymentController: described.deploymentController, desiredCount: described.desiredCount, taskSets: [], events: [] };
+  if (!described || described.status === 'INACTIVE') return { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, runningCount: 0, taskSets: [], events: [] };
+  return { status: described.status, deploymentController: described.deploymentController, desiredCount: described.desiredCount, runningCount: described.runningCount, taskSets: [], events: [] };
 }
 
 function requireTargetHealth(deps: ServiceDeps): TargetHealth {

@@ -78,6 +78,29 @@ export function queryInteger(event: APIGatewayProxyEventV2, name: string, min: n
   return n;
 }
 
+/**
+ * Who sent the request: the IAM identity API Gateway authenticated (`requestContext.authorizer.iam.userArn`,
+ * every route has IAM authorization); the local stack has none and says `local`.
+ */
+export function callerOf(event: APIGatewayProxyEventV2): string {
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: string | null; callerId?: string | null } } } | undefined;
+  const iam = context?.authorizer?.iam;
+  return iam?.userArn || iam?.callerId || 'local';
+}
+
+export const MAX_REASON_LENGTH = 512;
+
+/** An optional `Reason` of a body: a string of 1 to MAX_REASON_LENGTH characters, no control characters but newlines. */
+export function reasonOf(body: Record<string, unknown>): string | undefined {
+  const value = body.Reason;
+  if (value === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_REASON_LENGTH || /[\u0000-\u0009\u000b-\u001f\u007f]/.test(value)) {
+    throw new ValidationError(`Reason: expected a string of 1 to ${MAX_REASON_LENGTH} characters (no control characters)`, 'Reason');
+  }
+  return value.trim();
+}
+
 /** The Idempotency-Key header with a fingerprint of the request it came with, if given. */
 export function idempotencyOf(event: APIGatewayProxyEventV2, scope: string): { key: string; fingerprint: string } | undefined {
   const key = header(event, 'idempotency-key');

@@ -50,6 +50,20 @@
  *   web-5xx: { targetGroup5xxPercent: web, threshold: 5 }
  *   daemon-errors: { taskFamilyErrors: log-daemon, threshold: 0 }
  *   other: { metricAlarm: { Namespace: …, MetricName: …, Statistic: Sum, Period: 60, … } }   # PutMetricAlarm's fields
+ * hostedZones:                         # Route 53 (`route53.ts`); records INSYNC from the start
+ *   example.internal:
+ *     id: Z0EXAMPLE                    # optional (default: derived from the seed)
+ *     records:
+ *       web.example.internal:
+ *         requestsPerSecond: 100       # what the record's clients send (default 100)
+ *         weighted:                    # by set identifier: an A alias to a load balancer, or a CNAME
+ *           blue: { loadBalancer: web-a, weight: 100 }
+ *           green: { loadBalancer: web-b, weight: 0 }
+ *           other: { cname: other.example.com, ttl: 60, weight: 0 }
+ * route53: { changePropagationSeconds: 60 }   # how long a change stays PENDING (simulated seconds)
+ * functions:                           # Lambda hook functions (`lambda.ts`) and their answers
+ *   smoke-ok: { answer: SUCCEEDED }    # SUCCEEDED | FAILED | IN_PROGRESS | ERROR
+ *   slow: { answer: IN_PROGRESS, callBackDelaySeconds: 30 }
  * ```
  *
  * Alarm shorthands (each also takes `threshold`, `evaluationPeriods`, `datapointsToAlarm`,
@@ -83,6 +97,10 @@ import type { ServiceLoadBalancing } from './ecs-services';
 import type { TargetGroupSetup } from './elbv2';
 import type { LoadBalancerSetup } from './elbv2-listeners';
 import { ELB_NAMESPACE, SimulatedElbv2 } from './elbv2';
+import type { HookAnswer } from './lambda';
+import { HOOK_ANSWERS, SimulatedLambda } from './lambda';
+import type { LoadBalancerDirectory, LoadBalancerTraffic, ResourceRecordSetInput } from './route53';
+import { nameBasedLoadBalancers, ROUTE53_DEFAULTS, SimulatedRoute53 } from './route53';
 import type { TaskTraffic } from './traffic';
 import { SIM_METRICS_NAMESPACE, SimulatedTraffic } from './traffic';
 
@@ -110,8 +128,43 @@ export interface SimTargetGroupDescription extends Omit<TargetGroupSetup, 'name'
 
 /** A load balancer with listeners and rules (`elbv2-listeners.ts`' `LoadBalancerSetup` without its name). */
 export type SimLoadBalancerDescription = Omit<LoadBalancerSetup, 'name'>;
+/** One record of a hosted zone's weighted group: an A alias to a load balancer, or a CNAME. */
+export interface WeightedRecordDescription {
+  weight: number;
+  /** A: alias to this load balancer (by name). */
+  loadBalancer?: string | undefined;
+  /** CNAME: this DNS name (with `ttl`, default 60). */
+  cname?: string | undefined;
+  ttl?: number | undefined;
+}
+
+export interface RecordDescription {
+  /** The requests a second the record's clients send (default 100). */
+  requestsPerSecond?: number | undefined;
+  /** By set identifier. */
+  weighted: Record<string, WeightedRecordDescription>;
+}
+
+export interface HostedZoneDescription {
+  /** A fixed id (`Z…`); default: derived from the seed. */
+  id?: string | undefined;
+  /** By record name (`web.example.internal`). */
+  records: Record<string, RecordDescription>;
+}
+
+export interface FunctionDescription {
+  answer: HookAnswer;
+  callBackDelaySeconds?: number | undefined;
+  reservedConcurrency?: number | undefined;
+}
 
 export interface SimServicesDescription {
+  /** Route 53 hosted zones by name (`example.internal`), with weighted records (absent: none). */
+  hostedZones?: Record<string, HostedZoneDescription> | undefined;
+  /** Route 53's settings: how long a change stays PENDING (default 60 s of simulated time). */
+  route53?: { changePropagationSeconds?: number | undefined } | undefined;
+  /** Lambda functions for hooks, by name, with the answer each gives (absent: none). */
+  functions?: Record<string, FunctionDescription> | undefined;
   targetGroups: Record<string, SimTargetGroupDescription>;
   /** Load balancers with listeners and weighted forward rules over `targetGroups` (absent: none; a target group's `loadBalancer` is then one without listeners). */
   loadBalancers?: Record<string, SimLoadBalancerDescription> | undefined;
@@ -132,9 +185,25 @@ export interface SimServicesDescription {
  * set: `web-green` 100) for Canary and BlueGreen; load balancers `web-a` (100 requests a second) and
  * `web-b` (0), each forwarding everything to its target group of the same name, for Route 53
  * weighted records (`setOfferedLoad`); alarms `web-5xx` (5xx rate of `web` above 5 %), `web-alb-5xx`
- * (5xx rate of `web-alb` above 5 %) and `daemon-errors` (errors of family `log-daemon`).
+ * (5xx rate of `web-alb` above 5 %) and `daemon-errors` (errors of family `log-daemon`); hosted zone
+ * `example.internal` with the weighted record `web.example.internal` (set identifiers `blue` → load
+ * balancer `web-a` at weight 100, `green` → `web-b` at 0: with weights summing to 100 a percentage is
+ * its weight, 10 % is 10 / 90 exactly, where 255-based weights would round); hook functions
+ * `smoke-ok` (SUCCEEDED) and `smoke-fail` (FAILED).
  */
 export const DEFAULT_SIM_SERVICES: SimServicesDescription = Object.freeze({
+  hostedZones: {
+    'example.internal': {
+      records: {
+        'web.example.internal': {
+          requestsPerSecond: ROUTE53_DEFAULTS.requestsPerSecond,
+          weighted: { blue: { loadBalancer: 'web-a', weight: 100 }, green: { loadBalancer: 'web-b', weight: 0 } },
+        },
+      },
+    },
+  },
+  route53: { changePropagationSeconds: ROUTE53_DEFAULTS.changePropagationSeconds },
+  functions: { 'smoke-ok': { answer: 'SUCCEEDED' }, 'smoke-fail': { answer: 'FAILED' } },
   targetGroups: {
     web: { cluster: 'default', registerTasksOf: 'web' },
     'web-blue': { loadBalancer: 'web-alb' },
@@ -177,8 +246,49 @@ const alarmCommon = {
   description: z.string().max(1024).optional(),
 };
 
-/** The world file's `targetGroups`, `traffic` and `alarms` (to compose into `worldFileSchema`). */
+const weightedRecordSchema = z
+  .strictObject({
+    weight: positiveInt('a whole number 0-255').min(0, { error: 'expected a whole number 0-255' }).max(255, { error: 'expected a whole number 0-255' }),
+    loadBalancer: z.string().min(1).optional(),
+    cname: z.string().min(1).optional(),
+    ttl: positiveInt('a whole number of seconds').min(0, { error: 'expected a whole number of seconds >= 0' }).optional(),
+  })
+  .refine((r) => (r.loadBalancer === undefined) !== (r.cname === undefined), { error: 'expected exactly one of loadBalancer (an A alias) or cname' });
+
+/** The world file's `targetGroups`, `traffic`, `alarms`, `hostedZones`, `route53` and `functions` (to compose into `worldFileSchema`). */
 export const simServicesFileSchema = z.strictObject({
+  hostedZones: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        id: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { error: 'expected Z and 1-31 capital letters or digits' }).optional(),
+        records: z
+          .record(
+            z.string().min(1),
+            z.strictObject({
+              requestsPerSecond: z.number({ error: 'expected a number >= 0' }).min(0, { error: 'expected a number >= 0' }).optional(),
+              weighted: z.record(z.string().min(1).max(128), weightedRecordSchema),
+            }),
+          )
+          .default({}),
+      }),
+    )
+    .optional(),
+  route53: z
+    .strictObject({
+      changePropagationSeconds: z.number({ error: 'expected a number of seconds >= 0' }).min(0, { error: 'expected a number of seconds >= 0' }).optional(),
+    })
+    .optional(),
+  functions: z
+    .record(
+      z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, { error: 'expected a function name: 1-64 letters, digits, "-" and "_"' }),
+      z.strictObject({
+        answer: z.enum(HOOK_ANSWERS, { error: `expected one of ${HOOK_ANSWERS.join(', ')}` }),
+        callBackDelaySeconds: positiveInt('a whole number of seconds >= 0').min(0, { error: 'expected a whole number of seconds >= 0' }).optional(),
+        reservedConcurrency: positiveInt('a whole number >= 0').min(0, { error: 'expected a whole number >= 0' }).optional(),
+      }),
+    )
+    .optional(),
   targetGroups: z
     .record(
       z.string(),
@@ -320,6 +430,73 @@ export function alarmInput(name: string, alarm: AlarmDescription, elbv2: Simulat
   };
 }
 
+/** The record sets a hosted zone description stands for (ChangeResourceRecordSets' shapes). */
+export function recordSetsOf(zone: HostedZoneDescription, route53: Pick<SimulatedRoute53, 'aliasTargetOf'>): ResourceRecordSetInput[] {
+  return Object.entries(zone.records).flatMap(([name, record]) =>
+    Object.entries(record.weighted).map(([setIdentifier, r]): ResourceRecordSetInput => {
+      const common = { Name: name, SetIdentifier: setIdentifier, Weight: r.weight };
+      if (r.cname !== undefined) return { ...common, Type: 'CNAME', TTL: r.ttl ?? 60, ResourceRecords: [{ Value: r.cname }] };
+      const alias = route53.aliasTargetOf(r.loadBalancer!);
+      if (!alias) throw new Error(`records.${name}.weighted.${setIdentifier}.loadBalancer: no load balancer named ${r.loadBalancer}`);
+      return { ...common, Type: 'A', AliasTarget: alias };
+    }),
+  );
+}
+
+/** Builds the hosted zones (records INSYNC from the start) and their clients' loads into `route53`. */
+export function defineHostedZones(route53: SimulatedRoute53, zones: Record<string, HostedZoneDescription>): void {
+  for (const [name, zone] of Object.entries(zones)) {
+    route53.createHostedZone({ name, ...(zone.id !== undefined ? { id: zone.id } : {}) });
+    route53.seedRecords(name, recordSetsOf(zone, route53));
+    for (const [recordName, record] of Object.entries(zone.records)) {
+      if (record.requestsPerSecond !== undefined) route53.setOfferedLoad(recordName, record.requestsPerSecond);
+    }
+  }
+}
+
+/**
+ * The hosted zones as they are now, as a description (`hostedZones`): the weighted records with their
+ * current weights (what the local stack keeps in services.json). An alias to a name the directory
+ * does not know, and records that are not weighted (the apex's SOA and NS), are left out.
+ */
+export function hostedZonesOf(route53: SimulatedRoute53, requestsPerSecond: (recordName: string) => number | undefined = () => undefined): Record<string, HostedZoneDescription> {
+  const zones: Record<string, HostedZoneDescription> = {};
+  for (const zone of route53.listHostedZones()) {
+    const records: Record<string, RecordDescription> = {};
+    for (const record of route53.describeRecords(zone.Id)) {
+      if (record.SetIdentifier === undefined || record.Weight === undefined) continue;
+      const name = record.Name.replace(/\.$/, '');
+      let weighted: WeightedRecordDescription;
+      if (record.AliasTarget) {
+        if (record.Target === undefined || record.Target.includes('.')) continue;
+        weighted = { loadBalancer: record.Target, weight: record.Weight };
+      } else if (record.Type === 'CNAME' && record.ResourceRecords?.[0]) {
+        weighted = { cname: record.ResourceRecords[0].Value, ...(record.TTL !== undefined ? { ttl: record.TTL } : {}), weight: record.Weight };
+      } else continue;
+      const rps = requestsPerSecond(name);
+      records[name] ??= { ...(rps !== undefined ? { requestsPerSecond: rps } : {}), weighted: {} };
+      records[name].weighted[record.SetIdentifier] = weighted;
+    }
+    zones[zone.Name.replace(/\.$/, '')] = { id: zone.Id.replace('/hostedzone/', ''), records };
+  }
+  return zones;
+}
+
+/** The hook functions as they are now, as a description (`functions`). */
+export function functionsOf(lambda: SimulatedLambda): Record<string, FunctionDescription> {
+  return Object.fromEntries(
+    lambda.listFunctions().map((f) => [
+      f.FunctionName,
+      { answer: f.Answer, ...(f.CallBackDelaySeconds !== undefined ? { callBackDelaySeconds: f.CallBackDelaySeconds } : {}), ...(f.ReservedConcurrency !== undefined ? { reservedConcurrency: f.ReservedConcurrency } : {}) },
+    ]),
+  );
+}
+
+/** Defines the hook functions into `lambda`. */
+export function defineFunctions(lambda: SimulatedLambda, functions: Record<string, FunctionDescription>): void {
+  for (const [name, fn] of Object.entries(functions)) lambda.defineFunction({ name, ...fn });
+}
+
 // ── The factory ──────────────────────────────────────────────────────────────────────────────────
 
 /** What the services need of the simulated ECS cluster (`SimulatedCluster` has it). */
@@ -340,12 +517,24 @@ export interface CreateSimulatedServicesOptions {
   rateLimits?: false;
   /** Delay of alarm events. Default 0. */
   eventDelayMs?: number;
+  /**
+   * Where the weighted records' clients send their requests (the load balancers' offered load).
+   * Until the simulated ELBv2 has load balancers of its own, none: Route 53 only computes the split
+   * (`route53.offeredLoad()`).
+   */
+  loadBalancerTraffic?: LoadBalancerTraffic;
+  /** The load balancers aliases may name (default: any name, `nameBasedLoadBalancers`). */
+  loadBalancers?: LoadBalancerDirectory;
 }
 
 export interface SimulatedServices {
   elbv2: SimulatedElbv2;
   cloudwatch: SimulatedCloudWatch;
   traffic: SimulatedTraffic;
+  /** Hosted zones with weighted records. */
+  route53: SimulatedRoute53;
+  /** Hook functions. */
+  lambda: SimulatedLambda;
   /** Registrations ECS could not make on a service's behalf (e.g. `TooManyTargets`), as ECS reports them in its service events. */
   registrationFailures: Array<{ targetGroup: string; taskArn: string; error: string }>;
   /** Unsubscribes from the world and stops the services' timers. */
@@ -382,6 +571,17 @@ export function createSimulatedServices(options: CreateSimulatedServicesOptions)
   }
   for (const [name, loadBalancer] of Object.entries(description.loadBalancers ?? {})) elbv2.createLoadBalancer({ ...loadBalancer, name });
   for (const [name, alarm] of Object.entries(description.alarms)) cloudwatch.defineAlarm(alarmInput(name, alarm, elbv2));
+  const route53 = new SimulatedRoute53({
+    clock,
+    loadBalancers: options.loadBalancers ?? nameBasedLoadBalancers(options.region),
+    ...(options.loadBalancerTraffic ? { traffic: options.loadBalancerTraffic } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
+    ...(description.route53?.changePropagationSeconds !== undefined ? { changePropagationSeconds: description.route53.changePropagationSeconds } : {}),
+  });
+  defineHostedZones(route53, description.hostedZones ?? {});
+  const lambda = new SimulatedLambda({ clock, ...(options.account !== undefined ? { account: options.account } : {}), ...(options.region !== undefined ? { region: options.region } : {}) });
+  defineFunctions(lambda, description.functions ?? {});
   cloudwatch.addProducer(elbv2);
   cloudwatch.addProducer(traffic);
 
@@ -419,10 +619,13 @@ export function createSimulatedServices(options: CreateSimulatedServicesOptions)
     elbv2,
     cloudwatch,
     traffic,
+    route53,
+    lambda,
     registrationFailures,
     close: () => {
       stopFollowing();
       stopLifecycle();
+      route53.close();
       elbv2.close();
       cloudwatch.close();
     },

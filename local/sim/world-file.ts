@@ -49,6 +49,14 @@
  *   daemon-errors: { taskFamilyErrors: log-daemon, threshold: 0 }
  * quotas:                             # ELBv2 quotas raised through Service Quotas
  *   targetsPerTargetGroup: 2000       #   (default 1,000: a 1,000-task Service at MaxPercent 200 needs 2,000)
+ * hostedZones:                        # Route 53 hosted zones and weighted records (kernel.ts)
+ *   example.internal:
+ *     records:
+ *       web.example.internal:
+ *         weighted: { blue: { loadBalancer: web-a, weight: 100 }, green: { loadBalancer: web-b, weight: 0 } }
+ * route53: { changePropagationSeconds: 60 }
+ * functions:                          # Lambda hook functions and their answers
+ *   smoke-ok: { answer: SUCCEEDED }
  * ```
  *
  * Beyond their types, these sections are checked the way ELBv2 and CloudWatch would check them (a
@@ -66,6 +74,8 @@ import { SimulatedCloudWatch } from './cloudwatch';
 import type { SimRateLimitsConfig, SimRateLimitsOption } from './ecs-rate-limits';
 import { SimulatedElbv2 } from './elbv2';
 import type { AlarmDescription, SimLoadBalancerDescription, SimServicesDescription, SimTargetGroupDescription } from './kernel';
+import { recordSetsOf } from './kernel';
+import { nameBasedLoadBalancers, SimulatedRoute53 } from './route53';
 import { alarmInput, simServicesFileSchema } from './kernel';
 import type { TaskTraffic } from './traffic';
 import type { SimulatedClusterOptions } from './world';
@@ -139,6 +149,9 @@ const loadBalancersSchema = simServicesFileSchema.shape.loadBalancers.unwrap();
 const trafficSchema = simServicesFileSchema.shape.traffic.unwrap();
 const alarmsSchema = simServicesFileSchema.shape.alarms.unwrap();
 const quotasSchema = simServicesFileSchema.shape.quotas.unwrap();
+const hostedZonesSchema = simServicesFileSchema.shape.hostedZones.unwrap();
+const route53Schema = simServicesFileSchema.shape.route53.unwrap();
+const functionsSchema = simServicesFileSchema.shape.functions.unwrap();
 
 export const worldFileSchema = z.strictObject({
   clusters: z.record(z.string(), clusterSchema).default({}),
@@ -149,6 +162,9 @@ export const worldFileSchema = z.strictObject({
   traffic: trafficSchema.optional(),
   alarms: alarmsSchema.optional(),
   quotas: quotasSchema.optional(),
+  hostedZones: hostedZonesSchema.optional(),
+  route53: route53Schema.optional(),
+  functions: functionsSchema.optional(),
 });
 
 export interface InstanceGroupDescription {
@@ -175,6 +191,12 @@ export interface WorldDescription {
   alarms?: Record<string, AlarmDescription> | undefined;
   /** ELBv2 quotas raised through Service Quotas (absent: ELBv2's defaults). */
   quotas?: SimServicesDescription['quotas'];
+  /** Route 53 hosted zones with weighted records (absent: none). */
+  hostedZones?: SimServicesDescription['hostedZones'];
+  /** Route 53's settings (absent: a change is PENDING for 60 s). */
+  route53?: SimServicesDescription['route53'];
+  /** Lambda hook functions (absent: none). */
+  functions?: SimServicesDescription['functions'];
 }
 
 /** The description's simulated services (`createSimulatedServices`' description): absent sections are empty. */
@@ -185,6 +207,9 @@ export function simServicesOf(description: WorldDescription): SimServicesDescrip
     traffic: description.traffic ?? {},
     alarms: description.alarms ?? {},
     ...(description.quotas ? { quotas: description.quotas } : {}),
+    ...(description.hostedZones ? { hostedZones: description.hostedZones } : {}),
+    ...(description.route53 ? { route53: description.route53 } : {}),
+    ...(description.functions ? { functions: description.functions } : {}),
   };
 }
 
@@ -304,6 +329,24 @@ function checkServices(description: WorldDescription, source: string): void {
         refuse(`alarms.${display(name)}`, message);
       }
     }
+    // Route 53: each zone created and its records written as ChangeResourceRecordSets checks them.
+    const route53 = new SimulatedRoute53({ clock, rateLimits: false, loadBalancers: nameBasedLoadBalancers() });
+    for (const [name, zone] of Object.entries(description.hostedZones ?? {})) {
+      try {
+        route53.createHostedZone({ name, ...(zone.id !== undefined ? { id: zone.id } : {}) });
+      } catch (error) {
+        refuse(`hostedZones.${display(name)}`, (error as Error).message);
+      }
+      try {
+        route53.seedRecords(name, recordSetsOf(zone, route53));
+      } catch (error) {
+        const { message, messages } = error as Error & { messages?: string[] };
+        const record = (messages ?? [message]).map((m) => /name='([^']+)\.'(?:, type='[^']+')?(?:, set-identifier='([^']+)')?/.exec(m) ?? /DNS name ([^ ,]+)\./.exec(m)).find(Boolean);
+        const field = record ? `hostedZones.${display(name)}.records.${display(record[1]!)}${record[2] !== undefined ? `.weighted.${display(record[2])}` : ''}` : `hostedZones.${display(name)}`;
+        refuse(field, messages ? messages.join('; ') : message);
+      }
+    }
+    route53.close();
   } finally {
     elbv2.close();
     cloudwatch.close();
@@ -401,6 +444,10 @@ const KNOWN_KEYS = {
   listener: Object.keys(loadBalancersSchema.valueType.shape.listeners.unwrap().element.shape),
   rule: Object.keys(loadBalancersSchema.valueType.shape.listeners.unwrap().element.shape.rules.unwrap().element.shape),
   traffic: Object.keys(trafficSchema.valueType.shape),
+  hostedZone: Object.keys(hostedZonesSchema.valueType.shape),
+  record: Object.keys(hostedZonesSchema.valueType.shape.records.unwrap().valueType.shape),
+  route53: Object.keys(route53Schema.shape),
+  function: Object.keys(functionsSchema.valueType.shape),
 };
 
 function knownKeys(path: readonly PropertyKey[]): string[] {
@@ -416,6 +463,11 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   if (path[0] === 'loadBalancers' && path.length === 4 && path[2] === 'listeners') return KNOWN_KEYS.listener;
   if (path[0] === 'loadBalancers' && path.length === 6 && path[2] === 'listeners' && path[4] === 'rules') return KNOWN_KEYS.rule;
   if (path[0] === 'traffic' && path.length === 2) return KNOWN_KEYS.traffic;
+  if (path[0] === 'hostedZones' && path.length === 2) return KNOWN_KEYS.hostedZone;
+  if (path[0] === 'hostedZones' && path.length === 4 && path[2] === 'records') return KNOWN_KEYS.record;
+  if (path[0] === 'hostedZones' && path.length === 6 && path[4] === 'weighted') return ['weight', 'loadBalancer', 'cname', 'ttl'];
+  if (path[0] === 'route53' && path.length === 1) return KNOWN_KEYS.route53;
+  if (path[0] === 'functions' && path.length === 2) return KNOWN_KEYS.function;
   return [];
 }
 

@@ -583,3 +583,99 @@ describe('away from the local stack', () => {
     }
   });
 });
+
+describe('sim set-desired-count', () => {
+  it('POSTs Service, DesiredCount (and Cluster when given) and prints the service', async () => {
+    api.handle(answer(200, { service: { serviceName: 'Web-Prod', desiredCount: 5 } }));
+    const result = await blox(['sim', 'set-desired-count', '--service', 'Web-Prod', '--desired-count', '5']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ service: { serviceName: 'Web-Prod', desiredCount: 5 } });
+    await blox(['sim', 'set-desired-count', '--service', 'Web-Prod', '--desired-count', '0', '--cluster', 'blue']);
+    expect(api.requests.map((r) => [r.method, r.url, JSON.parse(r.body) as unknown])).toEqual([
+      ['POST', '/_sim/services/desired-count', { Service: 'Web-Prod', DesiredCount: 5 }],
+      ['POST', '/_sim/services/desired-count', { Service: 'Web-Prod', DesiredCount: 0, Cluster: 'blue' }],
+    ]);
+  });
+
+  it('a count that is not a whole number is a usage error naming --desired-count: exit 2, no request', async () => {
+    for (const count of ['-1', '2.5', 'many']) {
+      const result = await blox(['sim', 'set-desired-count', '--service', 'Web-Prod', '--desired-count', count]);
+      expect(result.code, count).toBe(2);
+      expect(result.stderr).toContain('--desired-count');
+    }
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('an unknown service is reported with its flag', async () => {
+    api.handle(refusing(404, { code: 'NotFound', message: 'Service: no service "api" in cluster "default"', field: 'Service' }));
+    expect(await blox(['sim', 'set-desired-count', '--service', 'api', '--desired-count', '3'])).toEqual({ code: 1, stdout: '', stderr: 'blox: --service: no service "api" in cluster "default"\n' });
+  });
+});
+
+const RECORDS = [
+  { Name: 'example.internal.', Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-1.awsdns-08.com.' }] },
+  { Name: 'web.example.internal.', Type: 'A', SetIdentifier: 'blue', Weight: 90, AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'web-a.us-east-1.elb.amazonaws.com.', EvaluateTargetHealth: false }, Target: 'web-a', ChangeId: '/change/C1', ChangeStatus: 'INSYNC' },
+  { Name: 'web.example.internal.', Type: 'A', SetIdentifier: 'green', Weight: 10, AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'web-b.us-east-1.elb.amazonaws.com.', EvaluateTargetHealth: false }, Target: 'web-b', ChangeId: '/change/C2', ChangeStatus: 'PENDING' },
+];
+
+describe('sim list-records', () => {
+  it('GETs /_sim/hosted-zones/{zone}/records and prints the answer; --table prints NAME TYPE SET ID WEIGHT TARGET CHANGE', async () => {
+    const body = { HostedZone: { Id: '/hostedzone/ZEXAMPLE', Name: 'example.internal.' }, ResourceRecordSets: RECORDS };
+    api.handle(answer(200, body));
+    const json = await blox(['sim', 'list-records', '--hosted-zone', 'example.internal']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(body);
+    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /_sim/hosted-zones/example.internal/records']);
+    // NAME: the longest (21) + 4 = 25, at least 26; TYPE, SET ID: at least 10; WEIGHT 10; TARGET: the longest (19) + 4 = 23.
+    expect(await blox(['sim', 'list-records', '--hosted-zone', 'example.internal', '--table'])).toEqual({
+      code: 0,
+      stderr: '',
+      stdout:
+        'NAME                      TYPE      SET ID    WEIGHT    TARGET                 CHANGE\n' +
+        'example.internal.         NS        -         -         ns-1.awsdns-08.com.    -\n' +
+        'web.example.internal.     A         blue      90        web-a                  INSYNC\n' +
+        'web.example.internal.     A         green     10        web-b                  PENDING\n',
+    });
+  });
+
+  it('an unknown zone: the refusal names --hosted-zone', async () => {
+    api.handle(refusing(404, { code: 'NoSuchHostedZone', message: 'HostedZone: no hosted zone "nope" (known: example.internal (ZEXAMPLE))', field: 'HostedZone' }));
+    const result = await blox(['sim', 'list-records', '--hosted-zone', 'nope']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('blox: --hosted-zone: no hosted zone "nope" (known: example.internal (ZEXAMPLE))\n');
+  });
+});
+
+describe('sim list-functions and set-function', () => {
+  const FUNCTIONS = [
+    { FunctionName: 'smoke-ok', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke-ok', Answer: 'SUCCEEDED', Invocations: 2 },
+    { FunctionName: 'smoke-fail', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke-fail', Answer: 'IN_PROGRESS', CallBackDelaySeconds: 30, Invocations: 0 },
+  ];
+
+  it('list-functions GETs /_sim/functions; --table prints FUNCTION ANSWER CALL BACK INVOCATIONS', async () => {
+    api.handle(answer(200, { Functions: FUNCTIONS }));
+    expect(JSON.parse((await blox(['sim', 'list-functions'])).stdout)).toEqual({ Functions: FUNCTIONS });
+    expect(await blox(['sim', 'list-functions', '--table'])).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: 'FUNCTION                  ANSWER         CALL BACK    INVOCATIONS\n' + 'smoke-ok                  SUCCEEDED      -            2\n' + 'smoke-fail                IN_PROGRESS    30 s         0\n',
+    });
+  });
+
+  it('set-function POSTs { FunctionName, Answer, CallBackDelaySeconds } and prints the function', async () => {
+    api.handle(answer(200, FUNCTIONS[1]));
+    const result = await blox(['sim', 'set-function', '--function-name', 'smoke-fail', '--answer', 'IN_PROGRESS', '--call-back-delay', '30']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(FUNCTIONS[1]);
+    expect(api.requests.map((r) => [`${r.method} ${r.url}`, JSON.parse(r.body) as unknown])).toEqual([['POST /_sim/functions', { FunctionName: 'smoke-fail', Answer: 'IN_PROGRESS', CallBackDelaySeconds: 30 }]]);
+  });
+
+  it('refuses an answer not in the list, a delay without IN_PROGRESS, a delay that is no whole number — sending nothing; an unknown function names --function-name', async () => {
+    expect((await blox(['sim', 'set-function', '--function-name', 'smoke-ok', '--answer', 'MAYBE'])).code).not.toBe(0);
+    expect((await blox(['sim', 'set-function', '--function-name', 'smoke-ok', '--answer', 'FAILED', '--call-back-delay', '5'])).stderr).toBe('blox: --call-back-delay: only with --answer IN_PROGRESS\n');
+    expect((await blox(['sim', 'set-function', '--function-name', 'smoke-ok', '--answer', 'IN_PROGRESS', '--call-back-delay', '1.5'])).code).not.toBe(0);
+    expect(api.requests).toHaveLength(0);
+    api.handle(refusing(404, { code: 'ResourceNotFoundException', message: 'FunctionName: no function "nope" (known: smoke-ok)', field: 'FunctionName' }));
+    expect((await blox(['sim', 'set-function', '--function-name', 'nope', '--answer', 'FAILED'])).stderr).toBe('blox: --function-name: no function "nope" (known: smoke-ok)\n');
+  });
+});

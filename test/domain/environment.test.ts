@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
-import { changedRevisions, compact, decide, deploymentId, environmentSummary, evolve, fold } from '../../domain/environment';
+import { changedRevisions, compact, decide, deploymentId, environmentSummary, evolve, fold, servingService } from '../../domain/environment';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
@@ -228,6 +228,28 @@ describe('deploy-environment', () => {
     expect(fold([{ type: 'ScaleApplied', desiredCount: 7, at: 0 }], state)!.scale).toEqual({ desiredCount: 7, pending: false });
   });
 
+  it('a Service at rest: ServiceObserved sets the Active revision\'s DESIRED/CURRENT and the desired count it keeps; ScaleApplied sets DESIRED; a Daemon, or a Service deploying, is not a serving one', () => {
+    const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3, Cluster: 'blue' };
+    const deploying = fold([{ type: 'RevisionCountsChanged', counts: [{ revision: 1, desired: 3, current: 3 }], at: 0 }], given(create(service), deploy(1)).state)!;
+    expect(servingService(deploying)).toBeUndefined();
+    const atRest = completed(deploying);
+    expect(servingService(atRest)).toEqual({ cluster: 'blue', name: 'SomeEnvironment-Prod', revision: 1 });
+    expect(servingService(completed(given(create(), deploy(1)).state))).toBeUndefined();
+
+    // Application Auto Scaling: 3 → 5, two tasks still starting.
+    const observed = fold([{ type: 'ServiceObserved', revision: 1, desiredCount: 5, running: 3, reason: 'desired count 3 → 5, set outside Blox (Application Auto Scaling?): kept', at: 0 }], atRest)!;
+    expect(observed.revisions.map((r) => [r.revision, r.status, r.desired, r.current])).toEqual([[1, 'Active', 5, 3]]);
+    expect(observed.scale).toEqual({ desiredCount: 5, pending: false });
+    // A pending scale-environment still wins over what was observed before the engine applied it…
+    const scaling = given(create(service), deploy(1)).state;
+    const pending = fold([{ type: 'ServiceObserved', revision: 1, desiredCount: 5, running: 5, at: 0 }], { ...completed(scaling), scale: { desiredCount: 8, pending: true } })!;
+    expect(pending.scale).toEqual({ desiredCount: 8, pending: true });
+    // …and once applied, the Active revision should have 8.
+    expect(fold([{ type: 'ScaleApplied', desiredCount: 8, at: 0 }], pending)!.revisions.map((r) => [r.revision, r.desired, r.current])).toEqual([[1, 8, 5]]);
+    // During a deployment the rollout counts its own tasks: ServiceObserved changes nothing.
+    expect(fold([{ type: 'ServiceObserved', revision: 1, desiredCount: 9, running: 9, at: 0 }], deploying)!.revisions.map((r) => [r.revision, r.desired, r.current])).toEqual([[1, 3, 3]]);
+  });
+
   it('scale-environment: refused for a Daemon (409) and for a count outside 0..10000 (naming DesiredCount)', () => {
     const { state } = given(create());
     expect(() => then(state, { type: 'ScaleEnvironment', name: NAME, desiredCount: 3, at: AT })).toThrow(ConflictError);
@@ -236,10 +258,15 @@ describe('deploy-environment', () => {
     expect(() => then(serviceState, { type: 'ScaleEnvironment', name: NAME, desiredCount: -1, at: AT })).toThrow(/^DesiredCount: expected an integer from 0 to 10000$/);
   });
 
-  it('refuses to deploy a Service environment whose Method is not Rolling yet (Canary, BlueGreen)', () => {
-    const service: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3, DeploymentConfiguration: { Method: 'Canary' } };
-    const { state } = given(create(service));
-    expect(() => then(state, deploy(1))).toThrow(/only Rolling Service deployments exist so far/);
+  it('refuses (409) to deploy a Service environment whose Method is not implemented yet (Canary, BlueGreen), or with Hooks, rather than run Rolling', () => {
+    const tg = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
+    const rule = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+    const base: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3, Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80 } } };
+    const canary: EnvironmentSpec = { ...base, DeploymentConfiguration: { Method: 'Canary', Steps: [{ SetWeight: 10 }] }, TrafficRouting: { Alb: { ListenerRuleArn: rule, BlueTargetGroupArn: tg('blue'), GreenTargetGroupArn: tg('green') } } };
+    expect(() => then(given(create(canary)).state, deploy(1))).toThrow(ConflictError);
+    expect(() => then(given(create(canary)).state, deploy(1))).toThrow(/deploys with Method Canary: Method Canary is not implemented yet \(only Rolling Service deployments run so far\); nothing was started$/);
+    const hooked: EnvironmentSpec = { ...base, Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: tg('web') } }, DeploymentConfiguration: { Hooks: [{ Stage: 'PreTraffic', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke' }] } };
+    expect(() => then(given(create(hooked)).state, deploy(1))).toThrow(/has DeploymentConfiguration.Hooks: lifecycle hooks are not implemented yet; nothing was started$/);
   });
 
   it('is accepted while frozen, and does not thaw', () => {

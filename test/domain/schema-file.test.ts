@@ -100,6 +100,7 @@ describe('schema/environment.schema.json', () => {
       'DeploymentConfiguration',
       'RollbackConfiguration',
       'Service',
+      'TrafficRouting',
     ]);
     expect(schema.required).toEqual(['Name', 'TaskDefinition', 'DeploymentType']);
     const objects = objectSchemas(schema);
@@ -121,6 +122,11 @@ describe('schema/environment.schema.json', () => {
       'Service',
       'NetworkConfiguration',
       'LoadBalancer',
+      'TrafficRouting',
+      'Alb',
+      'Route53',
+      'Blue',
+      'Green',
     ]);
     for (const [path, object] of objects) {
       expect(object.additionalProperties, path).toBe(false);

@@ -30,6 +30,18 @@ const WALKTHROUGH = {
 const DAEMON = { Name: 'Fleet/Logs', TaskDefinition: 'log-daemon:1', DeploymentType: 'Daemon' } as const;
 const SERVICE = { Name: 'Web/Prod', TaskDefinition: 'web:7', DeploymentType: 'Service', DesiredCount: 4 } as const;
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
+/** What a Service Canary or BlueGreen needs besides its Method (spec-traffic.test.ts tests these keys). */
+const TRAFFIC = {
+  Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80 } },
+  TrafficRouting: {
+    Alb: {
+      ListenerRuleArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+      TestListenerRuleArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/1111b2d02a6cabee',
+      BlueTargetGroupArn: TG,
+      GreenTargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/0123456789abcdef',
+    },
+  },
+} as const;
 
 /** The error `fn` throws; fails the test when it returns or throws anything but a `ValidationError`. */
 function validationError(fn: () => unknown): ValidationError {
@@ -93,8 +105,8 @@ describe('parseEnvironmentSpec: accepted specs', () => {
   const others: [string, Record<string, unknown>, Partial<EnvironmentSpec>][] = [
     ['DesiredCount as a numeric string', { ...SERVICE, DesiredCount: '2' }, { DesiredCount: 2 }],
     ['DesiredCount 0', { ...SERVICE, DesiredCount: 0 }, { DesiredCount: 0 }],
-    ['a Service method', { ...SERVICE, DeploymentConfiguration: { Method: 'BlueGreen' } }, { DeploymentConfiguration: { Method: 'BlueGreen' } }],
-    ['a Canary rollback of a Service', { ...SERVICE, RollbackConfiguration: { Method: 'Canary' } }, { RollbackConfiguration: { Method: 'Canary' } }],
+    ['a Service method', { ...SERVICE, ...TRAFFIC, DeploymentConfiguration: { Method: 'BlueGreen' } }, { DeploymentConfiguration: { Method: 'BlueGreen' } }],
+    ['a Canary rollback of a Service', { ...SERVICE, ...TRAFFIC, RollbackConfiguration: { Method: 'Canary' } }, { RollbackConfiguration: { Method: 'Canary' } }],
     [
       'a task definition ARN',
       { ...DAEMON, TaskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/log-daemon:12' },
@@ -146,7 +158,7 @@ describe('parseEnvironmentSpec: refused specs name the field, in the message and
   const { TaskDefinition: _dropped, ...withoutTaskDefinition } = WALKTHROUGH;
 
   const cases: [string, unknown, string, RegExp][] = [
-    ['an unknown top-level key', { ...WALKTHROUGH, Foo: 1 }, 'Foo', /^Foo: unknown field \(expected one of Name, TaskDefinition, .*RollbackConfiguration, Service\)$/],
+    ['an unknown top-level key', { ...WALKTHROUGH, Foo: 1 }, 'Foo', /^Foo: unknown field \(expected one of Name, TaskDefinition, .*RollbackConfiguration, Service, TrafficRouting\)$/],
     ['a key that differs only in case', { ...DAEMON, cluster: 'default' }, 'cluster', /unknown field/],
     ['an unknown nested key', { ...WALKTHROUGH, DeploymentConfiguration: { Foo: 1 } }, 'DeploymentConfiguration.Foo', /unknown field \(expected one of Method, MinHealthyPercent, MaxOver/],
     ['an unknown rollback key', { ...DAEMON, RollbackConfiguration: { MinHealthy: 0 } }, 'RollbackConfiguration.MinHealthy', /unknown field/],
@@ -194,12 +206,12 @@ describe('parseEnvironmentSpec: refused specs name the field, in the message and
     ['a Service block on a Daemon', { ...DAEMON, Service: { ServiceName: 'x' } }, 'Service', /^Service: only allowed when DeploymentType is Service$/],
     ['an InstanceGroup on a Service', { ...SERVICE, InstanceGroup: { Query: '' } }, 'InstanceGroup', /^InstanceGroup: only allowed when DeploymentType is Daemon/],
     ['MaxPercent on a Daemon', withConfiguration({ MaxPercent: 150 }), 'DeploymentConfiguration.MaxPercent', /only allowed when DeploymentType is Service and Method is Rolling \(this one is Daemon Replace\)/],
-    ['MaxPercent on a Service Canary', { ...SERVICE, DeploymentConfiguration: { Method: 'Canary', MaxPercent: 150 } }, 'DeploymentConfiguration.MaxPercent', /only allowed when DeploymentType is Service and Method is Rolling \(this one is Service Canary\)/],
+    ['MaxPercent on a Service Canary', { ...SERVICE, ...TRAFFIC, DeploymentConfiguration: { Method: 'Canary', MaxPercent: 150 } }, 'DeploymentConfiguration.MaxPercent', /only allowed when DeploymentType is Service and Method is Rolling \(this one is Service Canary\)/],
     ['MaxPercent 99', { ...SERVICE, DeploymentConfiguration: { MaxPercent: 99 } }, 'DeploymentConfiguration.MaxPercent', /expected an integer from 100 to 400/],
     ['MaxPercent "lots"', { ...SERVICE, DeploymentConfiguration: { MaxPercent: 'lots' } }, 'DeploymentConfiguration.MaxPercent', /expected an integer from 100 to 400/],
     ['MaxOver on a Service', { ...SERVICE, DeploymentConfiguration: { MaxOver: 1 } }, 'DeploymentConfiguration.MaxOver', /only allowed when DeploymentType is Daemon/],
     ['a canary task on a Daemon', withConfiguration({ CanaryTask: { HealthyChecks: 3 } }), 'DeploymentConfiguration.CanaryTask', /only allowed when DeploymentType is Service and Method is Rolling/],
-    ['a canary task on a rollback that turns BlueGreen', { ...SERVICE, RollbackConfiguration: { Method: 'BlueGreen', CanaryTask: { HealthyChecks: 3 } } }, 'RollbackConfiguration.CanaryTask', /this one is Service BlueGreen/],
+    ['a canary task on a rollback that turns BlueGreen', { ...SERVICE, ...TRAFFIC, RollbackConfiguration: { Method: 'BlueGreen', CanaryTask: { HealthyChecks: 3 } } }, 'RollbackConfiguration.CanaryTask', /this one is Service BlueGreen/],
     ['HealthyChecks 0', { ...SERVICE, DeploymentConfiguration: { CanaryTask: { HealthyChecks: 0 } } }, 'DeploymentConfiguration.CanaryTask.HealthyChecks', /expected an integer from 1 to 100/],
     ['an unknown canary task key', { ...SERVICE, DeploymentConfiguration: { CanaryTask: { HealthyChecks: 3, Weight: 1 } } }, 'DeploymentConfiguration.CanaryTask.Weight', /unknown field/],
     ['a service name with a slash', { ...SERVICE, Service: { ServiceName: 'web/prod' } }, 'Service.ServiceName', /expected 1 to 255 characters from A-Z a-z 0-9 _ -/],
@@ -304,7 +316,7 @@ describe('isWholeSpec', () => {
 
 describe('mergeSpec', () => {
   const base = parseEnvironmentSpec(WALKTHROUGH);
-  const service = parseEnvironmentSpec({ ...SERVICE, DeploymentConfiguration: { Method: 'Canary', StuckAfterSeconds: 60 } });
+  const service = parseEnvironmentSpec({ ...SERVICE, ...TRAFFIC, DeploymentConfiguration: { Method: 'Canary', StuckAfterSeconds: 60 } });
 
   const merges: [string, EnvironmentSpec, Record<string, unknown>, Partial<EnvironmentSpec>][] = [
     ['replaces a top-level field', base, { TaskDefinition: 'log-daemon:2' }, { TaskDefinition: 'log-daemon:2' }],

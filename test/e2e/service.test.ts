@@ -3,7 +3,8 @@
  * processes. Six web tasks behind target group `web` (ECS's EXTERNAL controller, one task set per
  * revision) roll from revision 1 to 2; `wait environment-stable` returns once 2 is Active, and the
  * target group then holds six healthy targets, all of revision 2's task set; `scale-environment`
- * then takes it to 8 without a deployment.
+ * then takes it to 8 without a deployment, and a desired count of 5 set outside Blox (as Application
+ * Auto Scaling does, `blox sim set-desired-count`) is recorded (Active 5 5), not undone.
  *
  * Then safety, as for a Daemon: another Service of 6 tasks behind `web` watching web-5xx deploys a
  * revision whose task definition serves 20 % errors (`blox sim set-task-definition --error-rate 0.2`):
@@ -125,6 +126,16 @@ describe('npm start: a Service environment of 6 tasks behind target group web', 
       healthy = rows(await ok(stack.url, ['sim', 'describe-target-health', '--target-group', 'web', '--table'])).filter((t) => t[2] === 'healthy').length;
     }
     expect(healthy).toBe(8);
+    const revisions = async () =>
+      (JSON.parse(await ok(stack.url, ['describe-environment-status', '--environment-name', NAME])) as Status).Revisions.map((r) => [r.EnvironmentRevision, r.Status, r.Desired, r.Current]);
+    await until('Active 8 8', async () => ((await revisions()).some((r) => r[2] === 8 && r[3] === 8) ? true : undefined), 60_000);
+
+    // Application Auto Scaling sets 5 (UpdateService desiredCount): recorded (Active 5 5, the log says why), never undone.
+    const set = JSON.parse(await ok(stack.url, ['sim', 'set-desired-count', '--service', 'Web-Prod', '--desired-count', '5'])) as { service: { desiredCount: number } };
+    expect(set.service.desiredCount).toBe(5);
+    await until('Active 5 5', async () => ((await revisions()).some((r) => r[1] === 'Active' && r[2] === 5 && r[3] === 5) ? true : undefined), 90_000);
+    const service = JSON.parse(await ok(stack.url, ['sim', 'describe-services', '--service', 'Web-Prod'])) as { services: Array<{ desiredCount: number }> };
+    expect(service.services[0]!.desiredCount).toBe(5);
   }, 300_000);
 
   const webArn = async () => {

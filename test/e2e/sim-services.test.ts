@@ -120,7 +120,7 @@ describe('npm start --data-dir: the services across a restart', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps the target groups, the alarms and the error rates set while running (services.json)', async () => {
+  it('keeps the target groups, the alarms, the error rates, hook answers and record weights set while running (services.json)', async () => {
     stack = await startStack({ port: await getFreePort(), dataDir: dir, logger });
     const post = await fetch(`${stack.url}/_sim/task-definitions`, {
       method: 'POST',
@@ -129,6 +129,13 @@ describe('npm start --data-dir: the services across a restart', () => {
     });
     expect(post.status).toBe(200);
     expect(stack.services.traffic.trafficOf('web:3').errorRate).toBe(0.25);
+    // A hook function's answer and a weight moved (as the engine moves them) are kept too.
+    expect((await fetch(`${stack.url}/_sim/functions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'smoke-ok', Answer: 'FAILED' }) })).status).toBe(200);
+    const route53 = stack.services.route53;
+    await route53.changeResourceRecordSets({
+      HostedZoneId: route53.hostedZone('example.internal')!.Id,
+      ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'web.example.internal', Type: 'A', SetIdentifier: 'green', Weight: 10, AliasTarget: route53.aliasTargetOf('web-b')! } }] },
+    });
     await stack.stop();
     stack = undefined;
 
@@ -142,6 +149,11 @@ describe('npm start --data-dir: the services across a restart', () => {
     stack = await startStack({ port: await getFreePort(), dataDir: dir, logger });
     expect(stack.services.traffic.trafficOf('web:3').errorRate).toBe(0.25);
     expect(stack.services.elbv2.targetGroupArn('web')).toMatch(/:targetgroup\/web\//);
+    expect(stack.services.lambda.describeFunction('smoke-ok')!.Answer).toBe('FAILED');
+    expect(stack.services.route53.describeRecords('example.internal').filter((r) => r.Type === 'A').map((r) => [r.SetIdentifier, r.Weight])).toEqual([
+      ['blue', 100],
+      ['green', 10],
+    ]);
     const alarms = (await (await fetch(`${stack.url}/_sim/alarms`)).json()) as { MetricAlarms: Array<{ AlarmName: string }> };
     expect(alarms.MetricAlarms.map((a) => a.AlarmName)).toEqual(['daemon-errors', 'web-5xx', 'web-alb-5xx']);
     expect(stack.services.elbv2.offeredLoad('web-alb')).toEqual([

@@ -179,16 +179,28 @@ describe('a Service environment on the harness', () => {
     await h.stop();
   });
 
-  it('scale-environment at rest: the service goes to 8 tasks, all healthy; an outside change afterwards is not undone', async () => {
+  it('scale-environment at rest: the service goes to 8 tasks, all healthy, Active 8 8; an outside change afterwards is recorded (Active 5 5, with the reason), not undone', async () => {
     const h = await setUp();
     await h.command({ type: 'ScaleEnvironment', name: NAME, desiredCount: 8 });
     await h.runUntil(async () => (await h.state(NAME))?.scale?.pending === false, 600_000);
     await h.runUntil(async () => (await census(h)).healthy['1'] === 8, 600_000);
     expect((await h.world.describeService('default', SERVICE))!.desiredCount).toBe(8);
-    // Application Auto Scaling sets 5: nothing sets it back.
+    // The revision table follows the service at rest: DESIRED from scale-environment, CURRENT as the tasks run.
+    await h.runUntil(async () => table(await h.state(NAME))[0]?.[3] === 8, 120_000);
+    expect(table(await h.state(NAME))).toEqual([[1, 'Active', 8, 8]]);
+    // Application Auto Scaling sets 5: recorded from the tasks' events (or the tick), nothing sets it back.
+    const before = (await h.eventLog.readEvents(NAME)).length;
     await h.world.setDesiredCount('default', SERVICE, 5);
+    await h.runUntil(async () => table(await h.state(NAME))[0]?.[3] === 5, 300_000);
     await h.runFor(300_000);
     expect((await h.world.describeService('default', SERVICE))!.desiredCount).toBe(5);
+    expect(table(await h.state(NAME))).toEqual([[1, 'Active', 5, 5]]);
+    expect((await h.state(NAME))?.scale).toEqual({ desiredCount: 5, pending: false });
+    const observed = (await h.eventLog.readEvents(NAME)).slice(before).map((e) => e.event).filter((e) => e.type === 'ServiceObserved');
+    // The first says why (8 → 5 set outside Blox); the CURRENT count follows as ECS stops the 3 tasks.
+    expect(observed[0]).toMatchObject({ revision: 1, desiredCount: 5, reason: 'desired count 8 → 5, set outside Blox (Application Auto Scaling?): kept' });
+    expect(observed.at(-1)).toMatchObject({ revision: 1, desiredCount: 5, running: 5 });
+    expect(observed.filter((e) => 'reason' in e && e.reason !== undefined)).toHaveLength(1);
     expect(h.errors).toEqual([]);
     await h.stop();
   });

@@ -24,7 +24,7 @@ const stores: Array<[string, () => Promise<EventLog>]> = [
   ['DynamoDB adapter on DynamoDB Local', async () => (await freshEventLog()).eventLog],
 ];
 
-/** A projection the store only stores (it never looks inside but for `name` and `engine`). */
+/** A projection the store only stores (it never looks inside but for what routes it: `name`, `engine`, and a Service's `latestSpec` and `activeRevision`). */
 const mini = (name: string, version: number, extra: Record<string, unknown> = {}) =>
   ({ name, version, updatedAt: T, ...extra }) as unknown as EnvironmentState;
 
@@ -300,6 +300,38 @@ describe.each(stores)('EventLog contract: %s', (_, open) => {
     await log.append(request('a', 1, frozen(1)));
     await log.append(request('idle', 1, frozen(1), { state: mini('idle', 2, deploying('blue')) }));
     expect((await log.deployingEnvironments({ cluster: 'blue' })).map((e) => e.environment)).toEqual(['blue/x', 'idle']);
+  });
+
+  it('answers the routing query for Services at rest from the index\'s "serving" partition: a Service with an Active revision and no deployment, by cluster and its service\'s group', async () => {
+    const log = await open();
+    const service = (name: string, cluster: string, more: Record<string, unknown> = {}) => ({
+      latestSpec: { Name: name, DeploymentType: 'Service', Cluster: cluster, Service: { ServiceName: `svc-${name}` } },
+      activeRevision: 1,
+      ...more,
+    });
+    // "web" serves on blue; "api" serves on blue too; "new" is a Service never deployed (no Active revision);
+    // "busy" is a Service deploying (in the deploying partition only); "gone" is being deleted.
+    await create(log, 'web', { state: mini('web', 1, service('web', 'blue')) });
+    await create(log, 'api', { state: mini('api', 1, service('api', 'arn:aws:ecs:us-east-1:123456789012:cluster/blue')) });
+    await create(log, 'new', { state: mini('new', 1, service('new', 'blue', { activeRevision: undefined })) });
+    await create(log, 'busy', { state: mini('busy', 1, service('busy', 'blue', { engine: { cluster: 'blue', service: { name: 'svc-busy' } } })) });
+    await create(log, 'gone', { state: mini('gone', 1, service('gone', 'blue', { deletion: { id: 'x', startedAt: T, force: false, tasks: 0 } })) });
+
+    expect(await log.servingEnvironments()).toEqual([
+      { environment: 'api', cluster: 'blue' },
+      { environment: 'web', cluster: 'blue' },
+    ]);
+    expect(await log.servingEnvironments({ cluster: 'blue', startedBy: 'service:svc-web' })).toEqual([{ environment: 'web', cluster: 'blue' }]);
+    expect(await log.servingEnvironments({ cluster: 'green', startedBy: 'service:svc-web' })).toEqual([]);
+    expect(await log.deployingEnvironments({ cluster: 'blue', startedBy: 'service:svc-busy' })).toEqual([{ environment: 'busy', cluster: 'blue' }]);
+    expect(await log.servingEnvironments({ cluster: 'blue', startedBy: 'service:svc-busy' })).toEqual([]);
+    expect((await log.deployingEnvironments()).map((e) => e.environment)).toEqual(['busy']);
+
+    // "web" starts a deployment: it moves to the deploying partition; "busy" completes: it serves.
+    await log.append(request('web', 1, frozen(1), { state: mini('web', 2, service('web', 'blue', { engine: { cluster: 'blue', service: { name: 'svc-web' } } })) }));
+    await log.append(request('busy', 1, frozen(1), { state: mini('busy', 2, service('busy', 'blue')) }));
+    expect((await log.servingEnvironments({ cluster: 'blue' })).map((e) => e.environment)).toEqual(['api', 'busy']);
+    expect((await log.deployingEnvironments({ cluster: 'blue' })).map((e) => e.environment)).toEqual(['web']);
   });
 
   it('keeps the alarm index with the appends: alarm name → the environments watching it', async () => {

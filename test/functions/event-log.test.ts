@@ -210,10 +210,10 @@ describe('DynamoEventLog', () => {
     expect(await environmentsFor(eventLog, task('old-idle'))).toEqual([]);
     const send = vi.spyOn(client, 'send');
     expect(await environmentsFor(eventLog, { kind: 'tick' })).toEqual(['new', 'old']);
-    expect(send).toHaveBeenCalledTimes(2); // the index, and one last pass that finds nothing left
+    expect(send).toHaveBeenCalledTimes(3); // the index's two partitions (deploying, serving), and one last pass that finds nothing left
     send.mockClear();
     expect(await environmentsFor(eventLog, { kind: 'tick' })).toEqual(['new', 'old']);
-    expect(send).toHaveBeenCalledTimes(1); // the index alone, from now on
+    expect(send).toHaveBeenCalledTimes(2); // the index alone (deploying, serving), from now on
   });
 
   it('ensureTable adds the indexes a table made before them lacks, and the projections written since are found', async () => {

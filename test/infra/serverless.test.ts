@@ -184,7 +184,10 @@ describe('serverless.yml', () => {
       const routes = (name: string) => httpApiEvents(config.functions[name]!).map((e) => `${e.method.toUpperCase()} ${e.path}`).sort();
       expect(routes('api-read')).toEqual(['GET /environments', 'GET /environments/{name}', 'GET /environments/{name}/status']);
       expect(routes('api-write')).toEqual(
-        ['POST /environments', ...['revisions', 'deployments', 'rollbacks', 'freeze', 'thaw', 'scale', 'deletion'].map((a) => `POST /environments/{name}/${a}`)].sort(),
+        [
+          'POST /environments',
+          ...['revisions', 'deployments', 'rollbacks', 'freeze', 'thaw', 'scale', 'deletion', 'deployment/pause', 'deployment/resume', 'deployment/promote', 'deployment/abort'].map((a) => `POST /environments/{name}/${a}`),
+        ].sort(),
       );
     });
 
@@ -237,6 +240,17 @@ describe('serverless.yml', () => {
             // CloudWatch alarms: any alarm of the account and Region (the ones watched are named at run time).
             if (actions.every((a) => a === 'cloudwatch:DescribeAlarms')) {
               expect(leaf, context).toBe('arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*');
+              continue;
+            }
+            // Route 53 changes: GetChange's resource type `change`, whose ids are random.
+            if (actions.every((a) => a === 'route53:GetChange')) {
+              expect(leaf, context).toBe('arn:${AWS::Partition}:route53:::change/*');
+              continue;
+            }
+            // Lifecycle hooks: the functions of the param `hookFunctions` (a name prefix by default).
+            if (actions.every((a) => a === 'lambda:InvokeFunction')) {
+              expect(statement.Resource, context).toEqual(params.hookFunctions);
+              expect(leaf, context).toMatch(/^arn:\$\{AWS::Partition\}:lambda:\$\{AWS::Region\}:\$\{AWS::AccountId\}:function:[A-Za-z0-9_-]+\*$/);
               continue;
             }
             if (leaf === '*') {
@@ -526,7 +540,7 @@ describe('serverless.yml', () => {
 
       it('reconciler: the table, ECS reads, target health, sending actions and wake-ups, receiving (and backing off) reconcile requests, PutEvents', () => {
         const actions = actionsOn('reconciler');
-        expect(servicePrefixes('reconciler')).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'logs', 'sqs']);
+        expect(servicePrefixes('reconciler')).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'lambda', 'logs', 'route53', 'sqs']);
         expect([...actions.keys()].filter((a) => a.startsWith('cloudwatch:'))).toEqual(['cloudwatch:DescribeAlarms']);
         expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
           ['ecs:DescribeContainerInstances', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
@@ -540,6 +554,19 @@ describe('serverless.yml', () => {
           expect(actions.get(receive)).toEqual([getAtt('ReconcileQueue')]);
         }
         expect(actions.get('events:PutEvents')).toEqual([bus]);
+      });
+
+      it('reconciler: Route 53 weighted records of the hosted zones named (param `hostedZones`), GetChange on changes, hooks of the param `hookFunctions`', () => {
+        const actions = actionsOn('reconciler');
+        expect([...actions.keys()].filter((a) => a.startsWith('route53:')).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets']);
+        const zones = params.hostedZones as unknown[];
+        expect(Array.isArray(zones) && zones.length > 0).toBe(true);
+        for (const zone of zones) expect(stringLeaves(zone).join('')).toMatch(/^arn:.*:route53:::hostedzone\/Z[A-Z0-9]+$/);
+        expect(actions.get('route53:ListResourceRecordSets')).toEqual(zones);
+        expect(actions.get('route53:ChangeResourceRecordSets')).toEqual(zones);
+        expect(actions.get('route53:GetChange')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:route53:::change/*' }]);
+        expect(actions.get('lambda:InvokeFunction')).toEqual(params.hookFunctions);
+        for (const fn of ['api-read', 'api-write', 'router', 'executor']) expect(servicePrefixes(fn).filter((p) => p === 'route53' || p === 'lambda'), fn).toEqual([]);
       });
 
       it('executor: start, tag, stop and list tasks; services and task sets; pass the task roles; the table; receiving actions; PutEvents — and no sending', () => {

@@ -60,6 +60,25 @@ async function startOnFirst(taskDefinition: string) {
 }
 
 describe('GET /_sim/target-groups and /_sim/target-groups/{name}/health', () => {
+  it('set-desired-count is UpdateService desiredCount (as Application Auto Scaling calls it); a bad field or an unknown service is named, and nothing changes', async () => {
+    await world.createService({ cluster: 'default', serviceName: 'web', desiredCount: 4, deploymentController: { type: 'EXTERNAL' } });
+    const set = await call('POST', '/_sim/services/desired-count', { Service: 'web', DesiredCount: 7 });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ service: { serviceName: 'web', desiredCount: 7 } });
+    for (const [body, status, field] of [
+      [{ DesiredCount: 3 }, 400, 'Service'],
+      [{ Service: 'web' }, 400, 'DesiredCount'],
+      [{ Service: 'web', DesiredCount: -1 }, 400, 'DesiredCount'],
+      [{ Service: 'web', DesiredCount: 2.5 }, 400, 'DesiredCount'],
+      [{ Service: 'web', DesiredCount: 3, Cluster: 'nowhere' }, 404, 'Cluster'],
+      [{ Service: 'api', DesiredCount: 3 }, 404, 'Service'],
+    ] as const) {
+      const refused = await call('POST', '/_sim/services/desired-count', body);
+      expect([refused.status, (refused.body as { error: { field?: string } }).error.field], JSON.stringify(body)).toEqual([status, field]);
+    }
+    expect((await world.describeServices({ cluster: 'default', services: ['web'] })).services?.[0]?.desiredCount).toBe(7);
+  });
+
   it('the default world has target groups web, web-blue, web-green, web-a, web-b (ELBv2 defaults), web empty until a web task runs', async () => {
     const { status, body } = await call('GET', '/_sim/target-groups');
     expect(status).toBe(200);
@@ -270,6 +289,63 @@ describe('POST /_sim/task-definitions: ErrorRate', () => {
       'Threshold Crossed: 3 out of the last 3 datapoints [20.0 (01/01/24 00:04:00), 20.0 (01/01/24 00:03:00), 20.0 (01/01/24 00:02:00)] were greater than the threshold (5.0) (minimum 3 datapoints for OK -> ALARM transition).',
     );
     expect(events.at(-1)).toEqual(['web-5xx', 'OK', 'ALARM']);
+  });
+});
+
+describe('GET /_sim/hosted-zones/{zone}/records', () => {
+  it('the default world: web.example.internal blue → web-a 100, green → web-b 0, no change yet; a change shows PENDING, then INSYNC at 60 s', async () => {
+    const rows = (body: Record<string, unknown>) =>
+      (body.ResourceRecordSets as Array<Record<string, unknown>>).filter((r) => r.Type === 'A').map((r) => [r.Name, r.SetIdentifier, r.Weight, r.Target, r.ChangeStatus ?? '-']);
+    const before = await call('GET', '/_sim/hosted-zones/example.internal/records');
+    expect(before.status).toBe(200);
+    expect((before.body.HostedZone as { Name: string }).Name).toBe('example.internal.');
+    expect(rows(before.body)).toEqual([
+      ['web.example.internal.', 'blue', 100, 'web-a', '-'],
+      ['web.example.internal.', 'green', 0, 'web-b', '-'],
+    ]);
+    const zoneId = (before.body.HostedZone as { Id: string }).Id;
+    const alias = services.route53.aliasTargetOf('web-b')!;
+    await services.route53.changeResourceRecordSets({
+      HostedZoneId: zoneId,
+      ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'web.example.internal', Type: 'A', SetIdentifier: 'green', Weight: 10, AliasTarget: alias } }] },
+    });
+    expect(rows((await call('GET', `/_sim/hosted-zones/${encodeURIComponent(zoneId)}/records`)).body)[1]).toEqual(['web.example.internal.', 'green', 10, 'web-b', 'PENDING']);
+    clock.advance(MINUTE);
+    expect(rows((await call('GET', '/_sim/hosted-zones/example.internal./records')).body)[1]).toEqual(['web.example.internal.', 'green', 10, 'web-b', 'INSYNC']);
+  });
+
+  it('an unknown zone is a 404 naming HostedZone and the known ones', async () => {
+    const answer = await call('GET', '/_sim/hosted-zones/nope.internal/records');
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toMatchObject({ code: 'NoSuchHostedZone', field: 'HostedZone' });
+    expect((answer.body.error as { message: string }).message).toMatch(/^HostedZone: no hosted zone "nope.internal" \(known: example.internal \(Z[0-9A-F]+\)\)$/);
+  });
+});
+
+describe('GET and POST /_sim/functions', () => {
+  it('lists smoke-ok and smoke-fail; set-function changes the answer (IN_PROGRESS with a delay), which Invoke then gives', async () => {
+    expect((await call('GET', '/_sim/functions')).body.Functions).toEqual([
+      { FunctionName: 'smoke-ok', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke-ok', Answer: 'SUCCEEDED', Invocations: 0 },
+      { FunctionName: 'smoke-fail', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke-fail', Answer: 'FAILED', Invocations: 0 },
+    ]);
+    const set = await call('POST', '/_sim/functions', { FunctionName: 'smoke-ok', Answer: 'IN_PROGRESS', CallBackDelaySeconds: 45 });
+    expect(set).toMatchObject({ status: 200, body: { FunctionName: 'smoke-ok', Answer: 'IN_PROGRESS', CallBackDelaySeconds: 45 } });
+    expect(changes).toBe(1);
+    const out = await services.lambda.invoke({ FunctionName: 'smoke-ok', Payload: '{}' });
+    expect(JSON.parse(new TextDecoder().decode(out.Payload))).toEqual({ hookStatus: 'IN_PROGRESS', callBackDelaySeconds: 45 });
+    expect(((await call('GET', '/_sim/functions')).body.Functions as Array<{ Invocations: number }>)[0]!.Invocations).toBe(1);
+  });
+
+  it('refuses an unknown function (404) and a bad answer or delay (400), naming the field, changing nothing', async () => {
+    expect((await call('POST', '/_sim/functions', { FunctionName: 'nope', Answer: 'FAILED' })).body.error).toEqual({
+      code: 'ResourceNotFoundException',
+      message: 'FunctionName: no function "nope" (known: smoke-ok, smoke-fail)',
+      field: 'FunctionName',
+    });
+    expect((await call('POST', '/_sim/functions', { FunctionName: 'smoke-ok', Answer: 'MAYBE' })).body.error).toMatchObject({ field: 'Answer' });
+    expect((await call('POST', '/_sim/functions', { FunctionName: 'smoke-ok', Answer: 'IN_PROGRESS', CallBackDelaySeconds: -1 })).body.error).toMatchObject({ field: 'CallBackDelaySeconds' });
+    expect(services.lambda.describeFunction('smoke-ok')!.Answer).toBe('SUCCEEDED');
+    expect(changes).toBe(0);
   });
 });
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../../../domain/environment';
 import { decide, fold } from '../../../domain/environment';
 import type { Observed, ObservedServiceTask, ObservedTaskSet, Plan, PlannerState, ServiceOperation } from '../../../domain/rollout';
-import { plan, rollingLimits, scalePercent } from '../../../domain/rollout';
+import { observeAtRest, plan, rollingLimits, scalePercent } from '../../../domain/rollout';
 import type { DeploymentConfiguration, EnvironmentSpec } from '../../../domain/spec';
 
 const NAME = 'Web/Prod';
@@ -543,3 +543,21 @@ describe('property: over random D, MinHealthyPercent, MaxPercent and the pace of
     );
   });
 });
+
+describe('observeAtRest: a Service at rest records the counts ECS has (Application Auto Scaling kept, never undone)', () => {
+  const recorded = { revision: 2, desired: 8, current: 8 };
+  const active = (desiredCount: number, runningCount: number) => ({ status: 'ACTIVE' as const, desiredCount, runningCount });
+  const at = 1_000;
+  it.each([
+    ['desired 8 → 5 outside Blox, 8 still running: recorded, with the reason', recorded, undefined, active(5, 8), [{ type: 'ServiceObserved', revision: 2, desiredCount: 5, running: 8, reason: 'desired count 8 → 5, set outside Blox (Application Auto Scaling?): kept', at }]],
+    ['then the tasks stop (recorded 5/8, ECS 5/5): CURRENT follows, no reason', { revision: 2, desired: 5, current: 8 }, undefined, active(5, 5), [{ type: 'ServiceObserved', revision: 2, desiredCount: 5, running: 5, at }]],
+    ['nothing changed (8/8): nothing', recorded, undefined, active(8, 8), []],
+    ['a scale-environment pending: planScale\'s business, nothing here', recorded, { desiredCount: 10, pending: true }, active(5, 8), []],
+    ['a scale-environment applied (not pending): observed as usual', recorded, { desiredCount: 8, pending: false }, active(12, 8), [{ type: 'ServiceObserved', revision: 2, desiredCount: 12, running: 8, reason: 'desired count 8 → 12, set outside Blox (Application Auto Scaling?): kept', at }]],
+    ['the service is DRAINING (deleted outside Blox): nothing', recorded, undefined, { status: 'DRAINING' as const, desiredCount: 0, runningCount: 3 }, []],
+    ['the service is MISSING: nothing', recorded, undefined, { status: 'MISSING' as const, desiredCount: 8, runningCount: 0 }, []],
+  ])('%s', (_name, rec, scale, service, expected) => {
+    expect(observeAtRest(rec, scale, service, at)).toEqual(expected);
+  });
+});
+

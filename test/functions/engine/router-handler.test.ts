@@ -112,12 +112,34 @@ describe('router: EventBridge events', () => {
     const event = sample('ecs-task-running-ec2.json');
     event.detail.startedBy = 'ecs-svc/1234567890123456789';
     event.detail.group = 'service:web-prod';
+    const atRest = vi.spyOn(bed.eventLog, 'servingEnvironments');
     await handler(event, lambdaContext());
     expect(requested()).toEqual([NAME]);
+    // Found deploying: the index's partition of Services at rest is not read (one query an event, as before).
+    expect(atRest).not.toHaveBeenCalled();
     // Another service's task concerns nobody.
     bed.requests.length = 0;
     event.detail.group = 'service:web-staging';
     await handler({ ...event, id: 'other-service' }, lambdaContext());
+    expect(bed.requests).toEqual([]);
+  });
+
+  it("a Service at rest (its service runs): its tasks' events and the tick reach it (Application Auto Scaling's counts are recorded); a container instance event does not; a Daemon at rest gets nothing", async () => {
+    const service = { DeploymentType: 'Service', DesiredCount: 2, InstanceGroup: undefined, DeploymentConfiguration: { Method: 'Rolling' }, Service: { ServiceName: 'web-prod' } } as Partial<EnvironmentSpec>;
+    await bed.deploying(NAME, service);
+    await bed.completed(NAME);
+    await bed.deploying(OTHER);
+    await bed.completed(OTHER);
+    const event = sample('ecs-task-running-ec2.json');
+    event.detail.startedBy = 'ecs-svc/1234567890123456789';
+    event.detail.group = 'service:web-prod';
+    await handler(event, lambdaContext());
+    expect(bed.requests.map((r) => [r.environment, r.trigger])).toEqual([[NAME, 'task']]);
+    bed.requests.length = 0;
+    await handler(sample('scheduled-event.json'), lambdaContext());
+    expect(bed.requests.map((r) => [r.environment, r.trigger])).toEqual([[NAME, 'tick']]);
+    bed.requests.length = 0;
+    await handler(sample('ecs-container-instance-draining.json'), lambdaContext());
     expect(bed.requests).toEqual([]);
   });
 

@@ -11,7 +11,7 @@ import type { EnvironmentCommand } from '../../../domain/environment';
 import type { PlannerAction } from '../../../domain/rollout';
 import type { EnvironmentSpec } from '../../../domain/spec';
 import type { PutEventsEntry } from '../../../events/notifications';
-import { runCommand } from '../../../functions/commands';
+import { appendWithRetry, runCommand } from '../../../functions/commands';
 import type { ReconcileRequest } from '../../../functions/adapters/sqs-reconcile-queue';
 import type { EngineFunctionDeps } from '../../../functions/engine/deps';
 import type { RouterDeps } from '../../../functions/engine/router-handler';
@@ -121,6 +121,11 @@ export class Bed {
   async run(command: EnvironmentCommand): Promise<void> {
     const environment = command.type === 'CreateEnvironment' ? command.spec.Name : command.name;
     await runCommand(this.eventLog, { environment, command, reply: () => ({ statusCode: 200, body: null }) });
+  }
+
+  /** Records the deployment in progress as completed (the engine's `DeploymentCompleted`): the environment is at rest, revision 1 Active. */
+  async completed(name = NAME): Promise<void> {
+    await appendWithRetry(this.eventLog, name, (before) => ({ events: [{ type: 'DeploymentCompleted', revision: before!.deployment!.revision, retired: [], at: this.clock.now() }] }), { attempts: 1 });
   }
 
   /** Creates the environment and starts deploying revision 1. */

@@ -34,7 +34,7 @@ describe('the default world (local/cluster.yml)', () => {
     expect(world.taskBehaviour('other:1')).toMatchObject({ cpu: 512, memory: 1024 });
   });
 
-  it('has target group web in cluster default (web tasks registered), web-alb over web-blue / web-green, web-a and web-b, alarms web-5xx, web-alb-5xx and daemon-errors: DEFAULT_SIM_SERVICES', () => {
+  it('has target group web in cluster default (web tasks registered), web-alb over web-blue / web-green, web-a and web-b, alarms web-5xx, web-alb-5xx and daemon-errors, hosted zone example.internal (web: blue 100 / green 0), functions smoke-ok and smoke-fail: DEFAULT_SIM_SERVICES', () => {
     expect(simServicesOf(description)).toEqual({
       targetGroups: {
         web: { cluster: 'default', registerTasksOf: 'web' },
@@ -60,6 +60,13 @@ describe('the default world (local/cluster.yml)', () => {
         'web-alb-5xx': { loadBalancer5xxPercent: 'web-alb', threshold: 5, description: '5xx rate of load balancer web-alb above 5 %' },
         'daemon-errors': { taskFamilyErrors: 'log-daemon', threshold: 0, description: 'errors of task family log-daemon' },
       },
+      hostedZones: {
+        'example.internal': {
+          records: { 'web.example.internal': { requestsPerSecond: 100, weighted: { blue: { loadBalancer: 'web-a', weight: 100 }, green: { loadBalancer: 'web-b', weight: 0 } } } },
+        },
+      },
+      route53: { changePropagationSeconds: 60 },
+      functions: { 'smoke-ok': { answer: 'SUCCEEDED' }, 'smoke-fail': { answer: 'FAILED' } },
     });
     expect(simServicesOf(description)).toEqual(DEFAULT_SIM_SERVICES);
   });
@@ -108,7 +115,7 @@ taskDefinitions:
     ['clusters: { default: { instances: [ { count: 1.5 } ] } }', 'clusters.default.instances[0].count', /expected a whole number/],
     ['clusters: { default: { instances: [ { cout: 2 } ] } }', 'clusters.default.instances[0].cout', /unknown field \(expected one of count, attributes, cpu, memory/],
     ['clusters: { default: { instance: [] } }', 'clusters.default.instance', /unknown field \(expected one of instances\)/],
-    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions, rateLimits, targetGroups, loadBalancers, traffic, alarms, quotas\)/],
+    ['clusterz: {}', 'clusterz', /unknown field \(expected one of clusters, taskDefinitions, rateLimits, targetGroups, loadBalancers, traffic, alarms, quotas, hostedZones, route53, functions\)/],
     ['rateLimits: true', 'rateLimits', /expected a mapping, got true/],
     ['rateLimits: { spacing: 1 }', 'rateLimits.spacing', /unknown field \(expected one of callSpacingMs, buckets\)/],
     ['rateLimits: { buckets: { reads: {} } }', 'rateLimits.buckets.reads', /unknown field \(expected one of cluster-resource-read, cluster-resource-modify\)/],
@@ -197,6 +204,57 @@ alarms:
     expect(simServicesOf(parseWorldDescription('quotas: { targetsPerTargetGroup: 2000 }')).quotas).toEqual({ targetsPerTargetGroup: 2000 });
     expect(() => parseWorldDescription('quotas: { targetsPerTargetGroup: 0 }')).toThrow(/quotas\.targetsPerTargetGroup: expected a whole number >= 1/);
     expect(() => parseWorldDescription('quotas: { targetsPerLoadBalancer: 5 }')).toThrow(/quotas/);
+  });
+
+  it('hostedZones, route53 and functions: read as written', () => {
+    const description = parseWorldDescription(`
+hostedZones:
+  example.internal:
+    id: ZFIXED1
+    records:
+      web.example.internal:
+        weighted:
+          blue: { loadBalancer: web-a, weight: 255 }
+      old.example.internal:
+        weighted:
+          legacy: { cname: old.example.com, ttl: 30, weight: 0 }
+route53: { changePropagationSeconds: 5 }
+functions:
+  slow: { answer: IN_PROGRESS, callBackDelaySeconds: 45 }
+`);
+    expect(simServicesOf(description)).toMatchObject({
+      hostedZones: { 'example.internal': { id: 'ZFIXED1', records: { 'web.example.internal': { weighted: { blue: { loadBalancer: 'web-a', weight: 255 } } }, 'old.example.internal': { weighted: { legacy: { cname: 'old.example.com', ttl: 30, weight: 0 } } } } } },
+      route53: { changePropagationSeconds: 5 },
+      functions: { slow: { answer: 'IN_PROGRESS', callBackDelaySeconds: 45 } },
+    });
+  });
+
+  it('hostedZones, route53 and functions: a refusal names the field', () => {
+    const refused = (yaml: string) => {
+      try {
+        parseWorldDescription(yaml, 'cluster.yml');
+      } catch (error) {
+        return [(error as WorldFileError).field, (error as Error).message];
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(refused('hostedZones: { example.internal: { records: { web.example.internal: { weighted: { blue: { loadBalancer: web-a, weight: 256 } } } } } }')).toEqual([
+      'hostedZones."example.internal".records."web.example.internal".weighted.blue.weight',
+      'cluster.yml: hostedZones."example.internal".records."web.example.internal".weighted.blue.weight: expected a whole number 0-255',
+    ]);
+    expect(refused('hostedZones: { example.internal: { records: { web.example.internal: { weighted: { blue: { weight: 1 } } } } } }')[1]).toBe(
+      'cluster.yml: hostedZones."example.internal".records."web.example.internal".weighted.blue: expected exactly one of loadBalancer (an A alias) or cname',
+    );
+    expect(refused('hostedZones: { example.internal: { records: { web.other.internal: { weighted: { blue: { loadBalancer: web-a, weight: 1 } } } } } }')).toEqual([
+      'hostedZones."example.internal".records."web.other.internal"',
+      'cluster.yml: hostedZones."example.internal".records."web.other.internal": RRSet with DNS name web.other.internal. is not permitted in zone example.internal.',
+    ]);
+    expect(refused('hostedZones: { example.internal: { records: { web.example.internal: { weighted: { blue: { loadBalancer: web-a, weight: 1, colour: blue } } } } } }')[1]).toMatch(
+      /weighted\.blue\.colour: unknown field \(expected one of weight, loadBalancer, cname, ttl\)/,
+    );
+    expect(refused('route53: { changePropagationSeconds: -1 }')[1]).toBe('cluster.yml: route53.changePropagationSeconds: expected a number of seconds >= 0');
+    expect(refused('functions: { smoke: { answer: MAYBE } }')[1]).toBe('cluster.yml: functions.smoke.answer: expected one of SUCCEEDED, FAILED, IN_PROGRESS, ERROR');
+    expect(refused('functions: { smoke: { answer: IN_PROGRESS, callBackDelaySeconds: 1.5 } }')[0]).toBe('functions.smoke.callBackDelaySeconds');
   });
 
   it('refuses YAML that does not parse, and a missing file', () => {

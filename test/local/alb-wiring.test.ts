@@ -1,0 +1,28 @@
+/**
+ * The ListenerRules port as the harness wires it (the AWS adapter over the simulated ELBv2 of the
+ * default services): read web-alb's production rule, move its weights, read them back.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness } from '../../local/harness';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+describe('the harness wires ListenerRules over the simulated ELBv2', () => {
+  it("reads web-alb's production rule (web-blue 100 / web-green 0), sets 90/10, reads it back", async () => {
+    h = new Harness({ seed: 3, services: true });
+    const { listenerRules } = h.deps;
+    const elb = h.services!.elbv2;
+    const [alb] = (await elb.describeLoadBalancers({ Names: ['web-alb'] })).LoadBalancers;
+    const [production] = (await elb.describeListeners({ LoadBalancerArn: alb!.LoadBalancerArn })).Listeners;
+    const [rule] = (await elb.describeRules({ ListenerArn: production!.ListenerArn })).Rules;
+    const blue = elb.targetGroupArn('web-blue')!;
+    const green = elb.targetGroupArn('web-green')!;
+    expect(await listenerRules!.describeForward(rule!.RuleArn)).toEqual({ ruleArn: rule!.RuleArn, targetGroups: [{ targetGroupArn: blue, weight: 100 }, { targetGroupArn: green, weight: 0 }] });
+    await listenerRules!.setForwardWeights(rule!.RuleArn, [{ targetGroupArn: blue, weight: 90 }, { targetGroupArn: green, weight: 10 }]);
+    expect((await listenerRules!.describeForward(rule!.RuleArn)).targetGroups.map((g) => g.weight)).toEqual([90, 10]);
+  });
+});
