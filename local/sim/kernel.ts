@@ -519,8 +519,8 @@ export interface CreateSimulatedServicesOptions {
   eventDelayMs?: number;
   /**
    * Where the weighted records' clients send their requests (the load balancers' offered load).
-   * Until the simulated ELBv2 has load balancers of its own, none: Route 53 only computes the split
-   * (`route53.offeredLoad()`).
+   * Default: the simulated ELBv2's load balancers with listeners (`setOfferedLoad` of their first
+   * listener); targets it does not know are only counted by Route 53 (`route53.offeredLoad()`).
    */
   loadBalancerTraffic?: LoadBalancerTraffic;
   /** The load balancers aliases may name (default: any name, `nameBasedLoadBalancers`). */
@@ -574,7 +574,13 @@ export function createSimulatedServices(options: CreateSimulatedServicesOptions)
   const route53 = new SimulatedRoute53({
     clock,
     loadBalancers: options.loadBalancers ?? nameBasedLoadBalancers(options.region),
-    ...(options.loadBalancerTraffic ? { traffic: options.loadBalancerTraffic } : {}),
+    // The records' clients send their requests to the simulated load balancers (web-a, web-b): a target
+    // ELBv2 does not know (a DNS name outside the world) is only counted by Route 53.
+    traffic: options.loadBalancerTraffic ?? {
+      setOfferedLoad: (target, requestsPerSecond) => {
+        if ((elbv2.offeredLoad(target)?.length ?? 0) > 0) elbv2.setOfferedLoad(target, requestsPerSecond);
+      },
+    },
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
     ...(description.route53?.changePropagationSeconds !== undefined ? { changePropagationSeconds: description.route53.changePropagationSeconds } : {}),

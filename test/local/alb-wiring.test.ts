@@ -26,3 +26,19 @@ describe('the harness wires ListenerRules over the simulated ELBv2', () => {
     expect((await listenerRules!.describeForward(rule!.RuleArn)).targetGroups.map((g) => g.weight)).toEqual([90, 10]);
   });
 });
+
+describe('Route 53 weighted records drive the simulated load balancers web-a and web-b', () => {
+  it('blue 90 / green 10, once INSYNC (60 s): web-a is offered 90 requests a second, web-b 10', async () => {
+    h = new Harness({ seed: 3, services: true });
+    const { weightedRecords } = h.deps;
+    const services = h.services!;
+    expect(services.elbv2.offeredLoad('web-a')).toEqual([{ port: 80, requestsPerSecond: 100 }]);
+    expect(services.elbv2.offeredLoad('web-b')).toEqual([{ port: 80, requestsPerSecond: 0 }]);
+    const zone = services.route53.hostedZone('example.internal')!.Id;
+    await weightedRecords!.setWeights(zone, 'web.example.internal', { blue: 90, green: 10 });
+    expect(services.elbv2.offeredLoad('web-b')).toEqual([{ port: 80, requestsPerSecond: 0 }]); // PENDING: resolvers see the old weights
+    await h.runFor(60_000);
+    expect(services.elbv2.offeredLoad('web-a')).toEqual([{ port: 80, requestsPerSecond: 90 }]);
+    expect(services.elbv2.offeredLoad('web-b')).toEqual([{ port: 80, requestsPerSecond: 10 }]);
+  });
+});
