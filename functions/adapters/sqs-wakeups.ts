@@ -24,9 +24,10 @@ export interface Wakeups {
   schedule(environment: string, atMs: number): Promise<void>;
 }
 
-/** The message body. */
-export const wakeupSchema = z.object({ environment: z.string().check(z.minLength(1)) });
-export type Wakeup = z.infer<typeof wakeupSchema>;
+/** The message body's schema. Built on the first `parseWakeup` (the router's): the reconciler and api-write only send wake-ups. */
+const buildWakeupSchema = () => z.object({ environment: z.string().check(z.minLength(1)) });
+let wakeupSchema: ReturnType<typeof buildWakeupSchema> | undefined;
+export type Wakeup = z.infer<ReturnType<typeof buildWakeupSchema>>;
 
 /** Seconds from `nowMs` until `atMs`, rounded up, clamped to 0..900. */
 export function delaySeconds(atMs: number, nowMs: number): number {
@@ -45,7 +46,7 @@ export function parseWakeup(body: string): Wakeup {
   } catch {
     throw new Error('wake-up body is not JSON');
   }
-  const parsed = wakeupSchema.safeParse(json, ENGLISH);
+  const parsed = (wakeupSchema ??= buildWakeupSchema()).safeParse(json, ENGLISH);
   if (!parsed.success) throw new Error(`wake-up body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
