@@ -2,7 +2,6 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { createEventBridgeClient } from '../../../functions/adapters/eventbridge-notifier';
 import { lazyClient } from '../../../functions/adapters/lazy-client';
 import { createSqsClient } from '../../../functions/adapters/sqs-action-queue';
 
@@ -34,13 +33,12 @@ describe('lazyClient', () => {
     expect(Counter.built).toBe(1);
   });
 
-  it("stands for the adapters' SQS and EventBridge clients: configured as before, sends through the client (and its mocks)", async () => {
+  it("stands for the adapters' SQS client: configured as before, sends through the client (and its mocks)", async () => {
     const sqs = createSqsClient({ region: 'eu-west-1' });
     expect(sqs).toBeInstanceOf(SQSClient);
     expect(await sqs.config.region()).toBe('eu-west-1');
     expect(await sqs.config.maxAttempts()).toBe(5);
     expect(sqs.config.retryMode).toBe('adaptive');
-    expect(await createEventBridgeClient({ region: 'eu-west-1' }).config.maxAttempts()).toBe(5);
     const mock = mockClient(SQSClient);
     mock.on(SendMessageCommand).resolves({ MessageId: 'm1' });
     try {
