@@ -9,11 +9,11 @@
  * wake-up. Duplicates (standard queues deliver at least once, and every reconcile may schedule one)
  * are harmless: a reconcile is idempotent.
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import { systemClock } from './clock';
+import { sqsSdk } from './sqs-action-queue';
+import type { SqsClient } from './sqs-action-queue';
 import type { Clock } from '../ports';
 
 /** SQS `DelaySeconds`: 0..900. */
@@ -53,13 +53,14 @@ export function parseWakeup(body: string): Wakeup {
 
 export class SqsWakeups implements Wakeups {
   constructor(
-    private readonly client: SQSClient,
+    private readonly client: SqsClient,
     private readonly queueUrl: string,
     private readonly clock: Clock = systemClock,
   ) {}
 
   async schedule(environment: string, atMs: number): Promise<void> {
     const body: Wakeup = { environment };
+    const { SendMessageCommand } = await sqsSdk();
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,

@@ -206,7 +206,7 @@ describe(`the function bundles (SDK ${SDK_MODE})`, () => {
     }
   }, 60_000);
 
-  it('the reconciler does not load the CloudWatch and ELBv2 clients at cold start: they are in chunks imported on first use', async () => {
+  it('the reconciler does not load the CloudWatch, ELBv2, EventBridge and SQS clients at cold start: they are in chunks imported on first use', async () => {
     const outputs = await metaOf(bundle('reconciler'));
     const entry = Object.keys(outputs).find((f) => f.endsWith('/index.mjs'))!;
     const cold = new Set<string>();
@@ -218,10 +218,11 @@ describe(`the function bundles (SDK ${SDK_MODE})`, () => {
       for (const i of outputs[file]!.imports ?? []) if (i.kind === 'import-statement' && !i.external) pending.push(i.path);
     }
     const inputsOf = (files: Iterable<string>) => [...files].flatMap((f) => Object.keys(outputs[f]!.inputs));
-    const lazy = /node_modules\/@aws-sdk\/client-(cloudwatch|elastic-load-balancing-v2)\//;
+    const lazy = /node_modules\/@aws-sdk\/client-(cloudwatch|elastic-load-balancing-v2|eventbridge|sqs)\//;
     expect(inputsOf(cold).filter((path) => lazy.test(path))).toEqual([]);
     // …and they are in the bundle, for when they are needed.
-    expect(inputsOf(Object.keys(outputs)).filter((path) => lazy.test(path)).length).toBeGreaterThan(0);
+    const packages = new Set(inputsOf(Object.keys(outputs)).flatMap((path) => lazy.exec(path)?.[1] ?? []));
+    expect([...packages].sort()).toEqual(['cloudwatch', 'elastic-load-balancing-v2', 'eventbridge', 'sqs']);
   });
 
   it('api-read answers GET /environments through its SDK: credentials from the environment as Lambda sets them, SigV4, the Node HTTP handler', async () => {
