@@ -22,7 +22,7 @@ import { EcsServices } from '../adapters/ecs-services';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
-import { createEventBridgeClient, EventBridgeNotifier } from '../adapters/eventbridge-notifier';
+import { EventBridgeNotifier, putEventsThroughSdk } from '../adapters/eventbridge-notifier';
 import { createEngineMetrics } from '../adapters/powertools-metrics';
 import { EcsTaskDefinitions } from '../adapters/task-definitions';
 import type { ActionQueue } from '../ports';
@@ -51,7 +51,7 @@ export function executorDeps(env: NodeJS.ProcessEnv = process.env): EngineFuncti
     // Service environments: their ECS service and task sets, from the same budget.
     services: new BudgetedServices(new EcsServices(ecs), budget, { budgetKey: ACCOUNT_BUDGET }),
     queue: NO_ACTION_QUEUE,
-    notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
+    notifier: new EventBridgeNotifier(putEventsThroughSdk(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,
     log: (message, fields) => logger.info(message, fields ?? {}),
     logger,
