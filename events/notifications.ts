@@ -33,48 +33,65 @@ type Drift = Exclude<DisplayStatus, PreviousStatus> | Exclude<PreviousStatus, Di
 const _inSync: [Drift] extends [never] ? true : Drift = true;
 void _inSync;
 
-const count = z.number().check(z.int(), z.gte(0));
+/**
+ * The schemas, built on first use (`notificationSchemas()`) rather than when the module loads: the
+ * engine functions import this module at cold start, and building them is zod work that only a
+ * status change needs (a minority of reconciles; the executor's failures).
+ */
+function buildSchemas() {
+  const count = z.number().check(z.int(), z.gte(0));
 
-export const deploymentStateChangeDetailSchema = z.object({
-  environment: z.string().check(z.minLength(1)),
-  revision: z.number().check(z.int(), z.gte(1)),
-  deploymentId: z.string().check(z.minLength(1)),
-  status: z.enum(NOTIFIED_STATUSES),
-  /** `null` only if the previous status is not known. */
-  previousStatus: z.nullable(z.enum(PREVIOUS_STATUSES)),
-  /** Why the status changed, in words (e.g. "no progress for 300 s: 2 of 4 tasks failed to start"). */
-  reason: z.string(),
-  /** How many tasks the revision should have now. */
-  desired: count,
-  /** How many it has running. */
-  current: count,
-  /** When the status changed (ISO 8601, UTC). */
-  at: z.iso.datetime(),
-  /**
-   * What acted by itself, when a trigger caused the change: `Alarm`, `CircuitBreaker` or `CanaryTask`
-   * (the reason says which alarm, how many tasks, or how the Service's canary task failed), or `Abort`
-   * (abort-deployment; the reason names who): the revisions an automatic rollback abandons (Reverting,
-   * Reverted) and the one it deploys again, and a deployment a trigger halted (Stuck).
-   */
-  trigger: z.optional(z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask', 'Abort'])),
-});
+  const detail = z.object({
+    environment: z.string().check(z.minLength(1)),
+    revision: z.number().check(z.int(), z.gte(1)),
+    deploymentId: z.string().check(z.minLength(1)),
+    status: z.enum(NOTIFIED_STATUSES),
+    /** `null` only if the previous status is not known. */
+    previousStatus: z.nullable(z.enum(PREVIOUS_STATUSES)),
+    /** Why the status changed, in words (e.g. "no progress for 300 s: 2 of 4 tasks failed to start"). */
+    reason: z.string(),
+    /** How many tasks the revision should have now. */
+    desired: count,
+    /** How many it has running. */
+    current: count,
+    /** When the status changed (ISO 8601, UTC). */
+    at: z.iso.datetime(),
+    /**
+     * What acted by itself, when a trigger caused the change: `Alarm`, `CircuitBreaker` or `CanaryTask`
+     * (the reason says which alarm, how many tasks, or how the Service's canary task failed), or `Abort`
+     * (abort-deployment; the reason names who): the revisions an automatic rollback abandons (Reverting,
+     * Reverted) and the one it deploys again, and a deployment a trigger halted (Stuck).
+     */
+    trigger: z.optional(z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask', 'Abort'])),
+  });
 
-export type DeploymentStateChangeDetail = z.infer<typeof deploymentStateChangeDetailSchema>;
+  /** The event as a subscriber receives it (EventBridge wraps the detail in its envelope). */
+  const event = z.looseObject({
+    version: z.string(),
+    id: z.string(),
+    'detail-type': z.literal(DEPLOYMENT_STATE_CHANGE),
+    source: z.literal(DEPLOYMENT_EVENT_SOURCE),
+    account: z.string(),
+    time: z.string(),
+    region: z.string(),
+    resources: z.array(z.string()),
+    detail,
+  });
 
-/** The event as a subscriber receives it (EventBridge wraps the detail in its envelope). */
-export const deploymentStateChangeEventSchema = z.looseObject({
-  version: z.string(),
-  id: z.string(),
-  'detail-type': z.literal(DEPLOYMENT_STATE_CHANGE),
-  source: z.literal(DEPLOYMENT_EVENT_SOURCE),
-  account: z.string(),
-  time: z.string(),
-  region: z.string(),
-  resources: z.array(z.string()),
-  detail: deploymentStateChangeDetailSchema,
-});
+  return { detail, event };
+}
 
-export type DeploymentStateChangeEvent = z.infer<typeof deploymentStateChangeEventSchema>;
+type NotificationSchemas = ReturnType<typeof buildSchemas>;
+let schemas: NotificationSchemas | undefined;
+
+/** The notification's schemas: `detail` (what `deploymentStateChange` checks) and `event` (as a subscriber receives it); built once, on the first call. */
+export function notificationSchemas(): NotificationSchemas {
+  return (schemas ??= buildSchemas());
+}
+
+export type DeploymentStateChangeDetail = z.infer<NotificationSchemas['detail']>;
+
+export type DeploymentStateChangeEvent = z.infer<NotificationSchemas['event']>;
 
 /**
  * One entry of a `PutEvents` request, typed here so this module needs no SDK. Structurally the
@@ -126,7 +143,7 @@ const parse = _parse(ZodError);
  */
 export function deploymentStateChange(input: DeploymentStateChangeInput): PutEventsEntry {
   const { resources = [], eventBusName, ...rest } = input;
-  const detail = parse(deploymentStateChangeDetailSchema, rest, ENGLISH);
+  const detail = parse(notificationSchemas().detail, rest, ENGLISH);
   const entry: PutEventsEntry = {
     Source: DEPLOYMENT_EVENT_SOURCE,
     DetailType: DEPLOYMENT_STATE_CHANGE,

@@ -1,5 +1,7 @@
 /**
- * Bundles every Lambda function into `.build/<name>/index.mjs` (+ `index.mjs.map`, + `meta.json`).
+ * Bundles every Lambda function into `.build/<name>/index.mjs` and the chunks beside it
+ * (`chunk-<hash>.mjs`: what the function imports with `import()`, loaded on first use, and the code
+ * such chunks share with the entry), each with its `.map`, + `meta.json`.
  *
  * `serverless.yml` packages each function from its own `.build/<name>/` folder only, so this
  * list and the `functions:` section there must stay in step (test/infra/serverless.test.ts
@@ -11,7 +13,7 @@
  * use (`npx tsx bench/bundle.ts --compare` measures both; the figures are in bench/README.md). It also pins the SDK to the version in package-lock.json, the one
  * the tests run against. The credential provider chain comes along whole (environment variables as
  * Lambda sets them, container credentials, web identity, SSO, …: the providers it loads lazily are
- * inlined, loaded on first use) and so does the Node HTTP handler; `test/infra/bundles.test.ts`
+ * in chunks, loaded on first use) and so does the Node HTTP handler; `test/infra/bundles.test.ts`
  * runs a bundle away from node_modules against a local DynamoDB endpoint both ways.
  *
  * Usage: `tsx scripts/build.ts` (also the first half of `npm run package`).
@@ -40,7 +42,10 @@ export interface BuiltFunction {
   readonly name: string;
   /** Absolute path of the bundle (`.build/<name>/index.mjs`). */
   readonly outfile: string;
-  /** Size of the minified bundle in bytes (the source map is not counted). */
+  /**
+   * What a cold start loads, in bytes: the entry and the chunks it imports statically (not the chunks
+   * loaded with `import()` on first use, nor the source maps).
+   */
   readonly bytes: number;
 }
 
@@ -92,6 +97,14 @@ export function bundleOptions(sdk: SdkMode): esbuild.BuildOptions {
     // ESM first: the SDK's `dist-es` builds tree-shake, its `dist-cjs` bundles do not.
     mainFields: ['module', 'main'],
     banner: { js: REQUIRE_SHIM },
+    // What a function loads only with `import()` (the CloudWatch and ELBv2 clients) goes into chunks of
+    // its own beside the entry, read when first imported, not at cold start (without splitting esbuild
+    // inlines a dynamic import into the entry: parsed with it, run on first use). Code the entry and a
+    // chunk share stays with the entry or goes into a chunk the entry imports statically.
+    splitting: true,
+    entryNames: '[name]',
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
     metafile: true,
     external: sdk === 'external' ? ['@aws-sdk/*'] : [],
     logLevel: 'warning',
@@ -109,12 +122,32 @@ export async function build(options: BuildOptions = {}): Promise<BuiltFunction[]
     await rm(outdir, { recursive: true, force: true });
     await mkdir(outdir, { recursive: true });
     const outfile = join(outdir, 'index.mjs');
-    const result = await esbuild.build({ ...bundleOptions(sdk), absWorkingDir: root, entryPoints: [join(root, fn.entry)], outfile });
-    await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
-    const { size } = await stat(outfile);
-    results.push({ name: fn.name, outfile, bytes: size });
+    const result = await esbuild.build({ ...bundleOptions(sdk), absWorkingDir: root, entryPoints: { index: join(root, fn.entry) }, outdir });
+    const { metafile } = result;
+    if (!metafile) throw new Error(`${fn.name}: esbuild wrote no metafile`);
+    await writeFile(join(outdir, 'meta.json'), JSON.stringify(metafile));
+    results.push({ name: fn.name, outfile, bytes: await coldStartBytes(metafile, root, outfile) });
   }
   return results;
+}
+
+/**
+ * The bytes a cold start loads: the entry and the chunks it imports statically, transitively (not
+ * the chunks it loads with `import()`, nor the source maps).
+ */
+async function coldStartBytes(metafile: esbuild.Metafile, root: string, outfile: string): Promise<number> {
+  const key = (file: string) => relative(root, file).split('\\').join('/');
+  const seen = new Set<string>();
+  const pending = [key(outfile)];
+  let bytes = 0;
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    bytes += (await stat(join(root, file))).size;
+    for (const i of metafile.outputs[file]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) pending.push(i.path);
+  }
+  return bytes;
 }
 
 function formatSize(bytes: number): string {
@@ -126,7 +159,7 @@ const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pat
 if (invokedDirectly) {
   try {
     for (const built of await build()) {
-      console.log(`${built.name.padEnd(12)} ${relative(process.cwd(), built.outfile).padEnd(28)} ${formatSize(built.bytes).padStart(10)} (${built.bytes} bytes)`);
+      console.log(`${built.name.padEnd(12)} ${relative(process.cwd(), built.outfile).padEnd(28)} ${formatSize(built.bytes).padStart(10)} (${built.bytes} bytes at cold start)`);
     }
   } catch (error) {
     // esbuild has already printed the diagnostics.

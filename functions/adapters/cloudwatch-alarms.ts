@@ -31,8 +31,8 @@ export type DescribeAlarms = (input: { AlarmNames: string[]; AlarmTypes: Array<'
 }>;
 
 /**
- * DescribeAlarms through the SDK's CloudWatch client, which is loaded (a dynamic import: esbuild keeps
- * `sdk/cloudwatch.ts` in the bundle but runs it only then) and built on the first call: only a deployment that
+ * DescribeAlarms through the SDK's CloudWatch client, which is loaded (a dynamic import: esbuild puts
+ * `sdk/cloudwatch.ts` and the client in a chunk of their own, read only then) and built on the first call: only a deployment that
  * watches alarms reads them, and a reconciler that never does pays nothing for the client at cold
  * start. The client is kept for the life of the container.
  */

@@ -30,7 +30,7 @@ export interface DescribeTargetHealthClient {
 
 /**
  * DescribeTargetHealth through the SDK's ELBv2 client, which is loaded (a dynamic import: esbuild
- * keeps `sdk/elbv2.ts` in the bundle but runs it only then) and built on the first call: only a Service
+ * puts `sdk/elbv2.ts` and the client in a chunk of their own, read only then) and built on the first call: only a Service
  * behind a load balancer reads target health, and a reconciler that never does pays nothing for it
  * at cold start. The client is kept for the life of the container.
  */

@@ -6,19 +6,40 @@
  *
  * The bus: the entry's own `EventBusName` when it has one, else the bus given to the constructor,
  * else (neither) the account's default bus.
+ *
+ * The notifier sends through a `PutEvents` function: `putEventsThroughSdk()` in the functions (the
+ * SDK's client, loaded on first use), `putEventsClient(client)` of `sdk/eventbridge.ts` over a client
+ * of your own.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeClientConfig, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { PutEventsEntry } from '../../events/notifications';
 import type { Notifier } from '../ports';
-import { lazyClient } from './lazy-client';
+import type { putEventsClient } from './sdk/eventbridge';
 
 /** PutEvents: at most 10 entries a call. */
 export const PUT_EVENTS_BATCH_SIZE = 10;
 
-/** An EventBridge client for the notifier: adaptive retries, 5 attempts; built on its first use (lazy-client.ts). */
-export function createEventBridgeClient(config: EventBridgeClientConfig = {}): EventBridgeClient {
-  return lazyClient(() => new EventBridgeClient({ retryMode: 'adaptive', maxAttempts: 5, ...config }));
+/** PutEvents in the SDK's shapes (the fields sent and read here). */
+export type PutEvents = (input: { Entries: PutEventsRequestEntry[] }) => Promise<{
+  FailedEntryCount?: number | undefined;
+  Entries?: Array<{ ErrorCode?: string | undefined; ErrorMessage?: string | undefined }> | undefined;
+}>;
+
+/**
+ * PutEvents through the SDK's EventBridge client (adaptive retries, 5 attempts), which is loaded (a
+ * dynamic import: esbuild puts `sdk/eventbridge.ts` and the client in a chunk of their own, read only
+ * then) and built on the first call: only a status change is announced, and a function that announces
+ * none pays nothing for the client at cold start. The client is kept for the life of the container.
+ */
+export function putEventsThroughSdk(config: EventBridgeClientConfig = {}): PutEvents {
+  let send: ReturnType<typeof putEventsClient> | undefined;
+  return async (input) => {
+    if (send === undefined) {
+      const sdk = await import('./sdk/eventbridge');
+      send ??= sdk.putEventsClient(sdk.createEventBridgeClient(config));
+    }
+    return send(input);
+  };
 }
 
 export interface FailedNotification {
@@ -41,7 +62,7 @@ export class NotificationPublishError extends Error {
 
 export class EventBridgeNotifier implements Notifier {
   constructor(
-    private readonly client: EventBridgeClient,
+    private readonly putEvents: PutEvents,
     private readonly eventBusName?: string | undefined,
   ) {}
 
@@ -68,7 +89,7 @@ export class EventBridgeNotifier implements Notifier {
         ...(bus !== undefined ? { EventBusName: bus } : {}),
       };
     });
-    const output = await this.client.send(new PutEventsCommand({ Entries: request }));
+    const output = await this.putEvents({ Entries: request });
     if (!output.FailedEntryCount) return [];
     const failed: FailedNotification[] = [];
     // Result entries are positional: the n-th result is the n-th request entry.

@@ -15,12 +15,10 @@
  *   `ActionQueueSendError`, which names them.
  */
 import { createHash } from 'node:crypto';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SendMessageBatchRequestEntry, SQSClientConfig } from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { PlannerAction } from '../../domain/rollout';
 import { actionGroup } from '../../domain/rollout';
 import type { ActionQueue } from '../ports';
-import { lazyClient } from './lazy-client';
 
 /** SendMessageBatch: at most 10 entries. */
 export const SQS_BATCH_SIZE = 10;
@@ -44,9 +42,40 @@ export function fifoId(value: string): string {
   return `${prefix}#${hash}`;
 }
 
-/** An SQS client for the adapters: adaptive retries, 5 attempts; built on its first use (lazy-client.ts). */
-export function createSqsClient(config: SQSClientConfig = {}): SQSClient {
-  return lazyClient(() => new SQSClient({ retryMode: 'adaptive', maxAttempts: 5, ...config }));
+/**
+ * The SQS SDK: the client and the commands the adapters send (`sdk/sqs.ts`), imported on first use —
+ * a dynamic import, which esbuild puts in a chunk of its own, read on the first send rather than at
+ * cold start (actions to queue, wake-ups, back-offs come with some invocations only).
+ */
+export const sqsSdk = () => import('./sdk/sqs');
+
+/** What the SQS adapters need of a client: `send` (an `SQSClient`, or `createSqsClient()`). */
+export type SqsClient = Pick<SQSClient, 'send'>;
+
+/** The adapters' SQS client configuration: adaptive retries, 5 attempts. */
+export function sqsClientConfig(config: SQSClientConfig = {}): SQSClientConfig {
+  return { retryMode: 'adaptive', maxAttempts: 5, ...config };
+}
+
+/**
+ * An SQS client for the adapters (`sqsClientConfig`), loaded (`sqsSdk()`) and built on its first
+ * send, then kept for the life of the container like the client it stands for.
+ */
+export function createSqsClient(config: SQSClientConfig = {}): SqsClient {
+  let client: Promise<SQSClient> | undefined;
+  const load = (): Promise<SQSClient> =>
+    (client ??= sqsSdk().then(
+      (sdk) => new sdk.SQSClient(sqsClientConfig(config)),
+      (error: unknown) => {
+        client = undefined;
+        throw error;
+      },
+    ));
+  const send = async (...args: unknown[]): Promise<unknown> => {
+    const real = await load();
+    return (real.send as (...a: unknown[]) => Promise<unknown>).apply(real, args);
+  };
+  return { send: send as SQSClient['send'] };
 }
 
 export interface FailedAction {
@@ -71,7 +100,7 @@ export class ActionQueueSendError extends Error {
 
 export class SqsActionQueue implements ActionQueue {
   constructor(
-    private readonly client: SQSClient,
+    private readonly client: SqsClient,
     private readonly queueUrl: string,
   ) {}
 
@@ -97,6 +126,7 @@ export class SqsActionQueue implements ActionQueue {
       MessageGroupId: fifoId(actionGroup(action)),
       MessageDeduplicationId: fifoId(action.key),
     }));
+    const { SendMessageBatchCommand } = await sqsSdk();
     const output = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
     const failed: Array<{ action: PlannerAction; code: string; message: string; senderFault: boolean }> = [];
     for (const failure of output.Failed ?? []) {

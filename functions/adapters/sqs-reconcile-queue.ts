@@ -19,12 +19,12 @@
  *   also makes the reconciler read the watched alarms (the backstop); the event id is for logs.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import { observationChangeSchema } from '../engine/changes';
-import { fifoId, SQS_BATCH_SIZE } from './sqs-action-queue';
+import { fifoId, SQS_BATCH_SIZE, sqsSdk } from './sqs-action-queue';
+import type { SqsClient } from './sqs-action-queue';
 import type { Wakeups } from './sqs-wakeups';
 
 /** What caused a request (for logs): the inbound event's kind, a delayed wake-up, or an API command. */
@@ -101,7 +101,7 @@ export class ReconcileQueueSendError extends Error {
 
 export class SqsReconcileQueue implements ReconcileRequests {
   constructor(
-    private readonly client: SQSClient,
+    private readonly client: SqsClient,
     private readonly queueUrl: string,
   ) {}
 
@@ -124,6 +124,7 @@ export class SqsReconcileQueue implements ReconcileRequests {
       MessageGroupId: fifoId(request.environment),
       MessageDeduplicationId: reconcileDeduplicationId(request),
     }));
+    const { SendMessageBatchCommand } = await sqsSdk();
     const output = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
     const failed: Array<FailedRequest & { index: number }> = [];
     for (const failure of output.Failed ?? []) {

@@ -12,9 +12,8 @@
  * A visibility change that fails is not retried: the message then comes back after the queue's
  * visibility timeout, which is only later, never sooner or twice.
  */
-import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { SQS_BATCH_SIZE } from './sqs-action-queue';
+import { SQS_BATCH_SIZE, sqsSdk } from './sqs-action-queue';
+import type { SqsClient } from './sqs-action-queue';
 
 /** SQS's ceiling on a visibility timeout (12 hours). */
 export const MAX_VISIBILITY_SECONDS = 43_200;
@@ -42,12 +41,13 @@ export class RedeliveryError extends Error {
 
 export class SqsRedelivery implements Redelivery {
   constructor(
-    private readonly client: SQSClient,
+    private readonly client: SqsClient,
     private readonly queueUrl: string,
   ) {}
 
   async later(messages: Array<{ receiptHandle: string; delaySeconds: number }>): Promise<void> {
     const failed: RedeliveryError['failed'] = [];
+    const { ChangeMessageVisibilityBatchCommand } = await sqsSdk();
     for (let i = 0; i < messages.length; i += SQS_BATCH_SIZE) {
       const batch = messages.slice(i, i + SQS_BATCH_SIZE);
       const output = await this.client.send(

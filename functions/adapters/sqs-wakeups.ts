@@ -9,11 +9,11 @@
  * wake-up. Duplicates (standard queues deliver at least once, and every reconcile may schedule one)
  * are harmless: a reconcile is idempotent.
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import { systemClock } from './clock';
+import { sqsSdk } from './sqs-action-queue';
+import type { SqsClient } from './sqs-action-queue';
 import type { Clock } from '../ports';
 
 /** SQS `DelaySeconds`: 0..900. */
@@ -24,9 +24,10 @@ export interface Wakeups {
   schedule(environment: string, atMs: number): Promise<void>;
 }
 
-/** The message body. */
-export const wakeupSchema = z.object({ environment: z.string().check(z.minLength(1)) });
-export type Wakeup = z.infer<typeof wakeupSchema>;
+/** The message body's schema. Built on the first `parseWakeup` (the router's): the reconciler and api-write only send wake-ups. */
+const buildWakeupSchema = () => z.object({ environment: z.string().check(z.minLength(1)) });
+let wakeupSchema: ReturnType<typeof buildWakeupSchema> | undefined;
+export type Wakeup = z.infer<ReturnType<typeof buildWakeupSchema>>;
 
 /** Seconds from `nowMs` until `atMs`, rounded up, clamped to 0..900. */
 export function delaySeconds(atMs: number, nowMs: number): number {
@@ -45,20 +46,21 @@ export function parseWakeup(body: string): Wakeup {
   } catch {
     throw new Error('wake-up body is not JSON');
   }
-  const parsed = wakeupSchema.safeParse(json, ENGLISH);
+  const parsed = (wakeupSchema ??= buildWakeupSchema()).safeParse(json, ENGLISH);
   if (!parsed.success) throw new Error(`wake-up body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 
 export class SqsWakeups implements Wakeups {
   constructor(
-    private readonly client: SQSClient,
+    private readonly client: SqsClient,
     private readonly queueUrl: string,
     private readonly clock: Clock = systemClock,
   ) {}
 
   async schedule(environment: string, atMs: number): Promise<void> {
     const body: Wakeup = { environment };
+    const { SendMessageCommand } = await sqsSdk();
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,

@@ -2,7 +2,7 @@
  * api-write's dependencies: `defaultDeps` plus the hand-off to the engine. Kept out of deps.ts so
  * that api-read's bundle has no EventBridge or SQS adapter code.
  */
-import { createEventBridgeClient, EventBridgeNotifier } from '../adapters/eventbridge-notifier';
+import { EventBridgeNotifier, putEventsThroughSdk } from '../adapters/eventbridge-notifier';
 import { createSqsClient } from '../adapters/sqs-action-queue';
 import { reconcileNow, SqsReconcileQueue } from '../adapters/sqs-reconcile-queue';
 import type { ApiDeps } from './deps';
@@ -18,7 +18,7 @@ import { defaultDeps } from './deps';
 export function writeDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   return {
     ...defaultDeps(env),
-    notifier: env.EVENT_BUS_NAME ? new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME) : undefined,
+    notifier: env.EVENT_BUS_NAME ? new EventBridgeNotifier(putEventsThroughSdk(), env.EVENT_BUS_NAME) : undefined,
     wakeups: env.RECONCILE_QUEUE_URL ? reconcileNow(new SqsReconcileQueue(createSqsClient(), env.RECONCILE_QUEUE_URL)) : undefined,
   };
 }

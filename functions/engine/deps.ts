@@ -30,7 +30,7 @@ import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
 import { CachedObservationStore, DynamoObservationStore } from '../adapters/observation-store';
-import { createEventBridgeClient, EventBridgeNotifier } from '../adapters/eventbridge-notifier';
+import { EventBridgeNotifier, putEventsThroughSdk } from '../adapters/eventbridge-notifier';
 import type { EngineMetrics } from '../adapters/powertools-metrics';
 import { createEngineMetrics } from '../adapters/powertools-metrics';
 import { createSqsClient, SqsActionQueue } from '../adapters/sqs-action-queue';
@@ -78,7 +78,7 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
     // Service environments: their ECS service and task sets, from the same budget.
     services: new BudgetedServices(new EcsServices(ecs), budget, { budgetKey: ACCOUNT_BUDGET }),
     queue: new SqsActionQueue(sqs, actionsQueueUrl),
-    notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
+    notifier: new EventBridgeNotifier(putEventsThroughSdk(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,
     // The watched alarms' states: read when a deployment starts and on each tick (the backstop for a lost alarm event).
     alarms: new CloudWatchAlarms(describeAlarmsThroughSdk()),

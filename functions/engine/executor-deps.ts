@@ -23,7 +23,7 @@ import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
 import { Elbv2ListenerRules, listenerRulesThroughSdk } from '../adapters/elbv2-listener-rules';
-import { createEventBridgeClient, EventBridgeNotifier } from '../adapters/eventbridge-notifier';
+import { EventBridgeNotifier, putEventsThroughSdk } from '../adapters/eventbridge-notifier';
 import { createEngineMetrics } from '../adapters/powertools-metrics';
 import { EcsTaskDefinitions } from '../adapters/task-definitions';
 import type { ActionQueue } from '../ports';
@@ -54,7 +54,7 @@ export function executorDeps(env: NodeJS.ProcessEnv = process.env): EngineFuncti
     // Canary / BlueGreen behind an ALB: it moves the listener rules' weights (SDK client built on first use).
     listenerRules: new Elbv2ListenerRules(listenerRulesThroughSdk()),
     queue: NO_ACTION_QUEUE,
-    notifier: new EventBridgeNotifier(createEventBridgeClient(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
+    notifier: new EventBridgeNotifier(putEventsThroughSdk(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,
     log: (message, fields) => logger.info(message, fields ?? {}),
     logger,

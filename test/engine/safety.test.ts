@@ -13,7 +13,7 @@ import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
 import type { HarnessOptions } from '../../local/harness';
 import { Harness } from '../../local/harness';
-import { deploymentStateChangeDetailSchema } from '../../events/notifications';
+import { notificationSchemas } from '../../events/notifications';
 import { environmentDescription } from '../../functions/api/views';
 import { DEFAULT_SIM_SERVICES } from '../../local/sim';
 
@@ -85,7 +85,7 @@ describe('safety on the harness', () => {
     expect(row?.status).toBe('Reverted');
     expect(row?.statusReason).toMatch(/^alarm daemon-errors entered ALARM at /);
     // The notification of the abandoned revision names the trigger.
-    const details = h.notifications.map((n) => deploymentStateChangeDetailSchema.parse(JSON.parse(n.Detail)));
+    const details = h.notifications.map((n) => notificationSchemas().detail.parse(JSON.parse(n.Detail)));
     const reverting = details.find((d) => d.revision === 2 && d.status === 'Reverting');
     expect(reverting).toMatchObject({ trigger: 'Alarm', reason: expect.stringMatching(/^alarm daemon-errors entered ALARM at /) });
     expect(details.find((d) => d.revision === 2 && d.status === 'Reverted')).toMatchObject({ trigger: 'Alarm', reason: reverting?.reason });

@@ -9,7 +9,7 @@ import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
 import { Harness } from '../../local/harness';
 import { DEFAULT_SIM_SERVICES } from '../../local/sim';
-import { deploymentStateChangeDetailSchema } from '../../events/notifications';
+import { notificationSchemas } from '../../events/notifications';
 import { environmentStatus } from '../../functions/api/views';
 
 const NAME = 'Web/Prod';
@@ -274,7 +274,7 @@ describe('a Service environment on the harness', () => {
     const started = (await h.eventLog.readEvents(NAME)).find((e) => e.event.type === 'RollbackStarted');
     expect(started?.event).toMatchObject({ revision: 1, reverting: [2], trigger: { kind: 'CanaryTask', reason: failed?.event.type === 'CanaryTaskFailed' ? failed.event.reason : '' } });
     expect((await h.state(NAME))?.lastDeployment).toMatchObject({ kind: 'rollback', trigger: { kind: 'CanaryTask' } });
-    const details = h.notifications.map((n) => deploymentStateChangeDetailSchema.parse(JSON.parse(n.Detail)));
+    const details = h.notifications.map((n) => notificationSchemas().detail.parse(JSON.parse(n.Detail)));
     expect(details.find((d) => d.revision === 2 && d.status === 'Reverted')).toMatchObject({ trigger: 'CanaryTask', reason: expect.stringMatching(/^canary task/) });
     const service = await h.world.describeService('default', SERVICE);
     expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 6]]);
@@ -299,7 +299,7 @@ describe('a Service environment on the harness', () => {
     const service = await h.world.describeService('default', SERVICE);
     expect(service!.taskSets.filter((s) => s.status !== 'DRAINING').map((s) => [s.externalId, s.status, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 6]]);
     expect((await census(h)).healthy).toEqual({ '1': 6 });
-    const details = h.notifications.map((n) => deploymentStateChangeDetailSchema.parse(JSON.parse(n.Detail)));
+    const details = h.notifications.map((n) => notificationSchemas().detail.parse(JSON.parse(n.Detail)));
     expect(details.find((d) => d.revision === 2 && d.status === 'Reverted')).toMatchObject({ trigger: 'Alarm', reason: expect.stringMatching(/^alarm web-5xx entered ALARM at /) });
     expect(h.errors).toEqual([]);
     await h.stop();

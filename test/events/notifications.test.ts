@@ -4,8 +4,7 @@ import {
   DEPLOYMENT_EVENT_SOURCE,
   DEPLOYMENT_STATE_CHANGE,
   deploymentStateChange,
-  deploymentStateChangeDetailSchema,
-  deploymentStateChangeEventSchema,
+  notificationSchemas,
   type DeploymentStateChangeDetail,
 } from '../../events/notifications';
 
@@ -90,8 +89,8 @@ describe('the event a subscriber receives', () => {
       resources: entry.Resources,
       detail: JSON.parse(entry.Detail) as unknown,
     };
-    const parsed = deploymentStateChangeEventSchema.parse(delivered);
+    const parsed = notificationSchemas().event.parse(delivered);
     expect(parsed.detail).toEqual(detail);
-    expect(deploymentStateChangeDetailSchema.parse(parsed.detail).status).toBe('Failing');
+    expect(notificationSchemas().detail.parse(parsed.detail).status).toBe('Failing');
   });
 });

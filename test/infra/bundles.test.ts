@@ -13,7 +13,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, FUNCTIONS, SDK_MODE, type BuiltFunction } from '../../scripts/build';
@@ -113,10 +113,22 @@ function lambdaEnv(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
+type MetaOutputs = Record<string, { inputs: Record<string, unknown>; imports?: Array<{ path: string; kind: string; external?: boolean }> }>;
+
+/** esbuild's metafile outputs of a bundle: its entry, its chunks and their source maps. */
+async function metaOf(b: BuiltFunction): Promise<MetaOutputs> {
+  return (JSON.parse(await readFile(join(dirname(b.outfile), 'meta.json'), 'utf8')) as { outputs: MetaOutputs }).outputs;
+}
+
 function runBundle(outfile: string, env: Record<string, string>, event?: unknown): Promise<unknown> {
+  return runScript(CHILD_SCRIPT, dirname(outfile), env, [pathToFileURL(outfile).href, ...(event === undefined ? [] : [JSON.stringify(event)])]);
+}
+
+/** Runs `script` (ESM) in a fresh Node process in `cwd`; resolves with what it prints after `RESULT:`. */
+function runScript(script: string, cwd: string, env: Record<string, string>, argv: string[] = []): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const args = ['--input-type=module', '-e', CHILD_SCRIPT, pathToFileURL(outfile).href, ...(event === undefined ? [] : [JSON.stringify(event)])];
-    const child = spawn(process.execPath, args, { cwd: dirname(outfile), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['--input-type=module', '-e', script, ...argv];
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -124,7 +136,7 @@ function runBundle(outfile: string, env: Record<string, string>, event?: unknown
     child.on('error', reject);
     child.on('close', (code) => {
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT:'));
-      if (code !== 0 || !line) reject(new Error(`${outfile}: exit ${code}\n${stdout}\n${stderr}`));
+      if (code !== 0 || !line) reject(new Error(`${argv[0] ?? cwd}: exit ${code}\n${stdout}\n${stderr}`));
       else resolve(JSON.parse(line.slice('RESULT:'.length)));
     });
   });
@@ -162,9 +174,10 @@ describe(`the function bundles (SDK ${SDK_MODE})`, () => {
     const builtins = new Set(builtinModules);
     for (const b of bundles) {
       const meta = JSON.parse(await readFile(join(dirname(b.outfile), 'meta.json'), 'utf8')) as {
-        outputs: Record<string, { imports?: Array<{ path: string; external?: boolean }> }>;
+        outputs: Record<string, { imports?: Array<{ path: string; kind: string; external?: boolean }> }>;
       };
-      const imports = Object.values(meta.outputs).flatMap((o) => (o.imports ?? []).map((i) => i.path));
+      // What the bundle's files import from outside it (not their own chunks, which are beside them).
+      const imports = Object.values(meta.outputs).flatMap((o) => (o.imports ?? []).filter((i) => i.external).map((i) => i.path));
       const foreign = imports.filter((p) => !p.startsWith('node:') && !builtins.has(p) && !(SDK_MODE === 'external' && p.startsWith('@aws-sdk/')));
       expect(foreign, b.name).toEqual([]);
       if (SDK_MODE === 'bundled') expect(imports.some((p) => p.startsWith('@aws-sdk/') || p.startsWith('@smithy/')), b.name).toBe(false);
@@ -181,6 +194,36 @@ describe(`the function bundles (SDK ${SDK_MODE})`, () => {
   it(`each loads in a fresh Node process from a folder outside the repository${SDK_MODE === 'external' ? ' (the SDK beside it, as the runtime has it)' : ', without node_modules'}, and exports a handler`, async () => {
     for (const b of bundles) await expect(runBundle(b.outfile, lambdaEnv()), b.name).resolves.toEqual({ loaded: true });
   }, 60_000);
+
+  it('each loads its chunks (what it imports on first use, and what they share) from beside it', async () => {
+    for (const b of bundles) {
+      const files = Object.keys(await metaOf(b)).filter((f) => f.endsWith('.mjs'));
+      expect(files.length, b.name).toBeGreaterThan(1);
+      // Every chunk, in one process: its imports resolve within the folder.
+      const urls = files.map((f) => pathToFileURL(join(dirname(b.outfile), basename(f))).href);
+      const script = `for (const url of ${JSON.stringify(urls)}) await import(url); process.stdout.write('RESULT:{"loaded":true}\\n', () => process.exit(0));`;
+      await expect(runScript(script, dirname(b.outfile), lambdaEnv()), b.name).resolves.toEqual({ loaded: true });
+    }
+  }, 60_000);
+
+  it('the reconciler does not load the CloudWatch, ELBv2, EventBridge and SQS clients at cold start: they are in chunks imported on first use', async () => {
+    const outputs = await metaOf(bundle('reconciler'));
+    const entry = Object.keys(outputs).find((f) => f.endsWith('/index.mjs'))!;
+    const cold = new Set<string>();
+    const pending = [entry];
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (cold.has(file)) continue;
+      cold.add(file);
+      for (const i of outputs[file]!.imports ?? []) if (i.kind === 'import-statement' && !i.external) pending.push(i.path);
+    }
+    const inputsOf = (files: Iterable<string>) => [...files].flatMap((f) => Object.keys(outputs[f]!.inputs));
+    const lazy = /node_modules\/@aws-sdk\/client-(cloudwatch|elastic-load-balancing-v2|eventbridge|sqs)\//;
+    expect(inputsOf(cold).filter((path) => lazy.test(path))).toEqual([]);
+    // …and they are in the bundle, for when they are needed.
+    const packages = new Set(inputsOf(Object.keys(outputs)).flatMap((path) => lazy.exec(path)?.[1] ?? []));
+    expect([...packages].sort()).toEqual(['cloudwatch', 'elastic-load-balancing-v2', 'eventbridge', 'sqs']);
+  });
 
   it('api-read answers GET /environments through its SDK: credentials from the environment as Lambda sets them, SigV4, the Node HTTP handler', async () => {
     requests.length = 0;

@@ -1,7 +1,7 @@
 /**
  * The ELBv2 SDK calls the TargetHealth and ListenerRules adapters make, in a module of their own so it can be imported
  * on first use (`elbv2-target-health.ts`): esbuild keeps only what is named here (a dynamic import of
- * the package itself would bundle every command) and runs it only when imported.
+ * the package itself would bundle every command) and puts it in a chunk read only when imported.
  */
 import { DescribeRulesCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type {

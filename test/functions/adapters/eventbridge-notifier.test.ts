@@ -8,10 +8,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deploymentStateChange } from '../../../events/notifications';
 import type { PutEventsEntry } from '../../../events/notifications';
-import { createEventBridgeClient, EventBridgeNotifier, NotificationPublishError } from '../../../functions/adapters/eventbridge-notifier';
+import { EventBridgeNotifier, NotificationPublishError, putEventsThroughSdk } from '../../../functions/adapters/eventbridge-notifier';
+import { createEventBridgeClient, putEventsClient } from '../../../functions/adapters/sdk/eventbridge';
 
 const eventBridge = mockClient(EventBridgeClient);
-const client = () => new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const client = () => putEventsClient(new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
 
 beforeEach(() => eventBridge.reset());
 
@@ -37,6 +38,17 @@ const allOk = (input: { Entries?: PutEventsRequestEntry[] }) => ({ FailedEntryCo
 describe('createEventBridgeClient', () => {
   it('uses the adaptive retry mode', () => {
     expect(createEventBridgeClient({ region: 'us-east-1' }).config.retryMode).toBe('adaptive');
+  });
+});
+
+describe('putEventsThroughSdk', () => {
+  it("sends through the SDK's client, loaded and built on the first call and kept", async () => {
+    eventBridge.on(PutEventsCommand).callsFake(allOk);
+    const notifier = new EventBridgeNotifier(putEventsThroughSdk({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), 'blox-bus');
+    await notifier.publish([entry(1)]);
+    await notifier.publish([entry(2)]);
+    expect(eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.map((e) => e.EventBusName))).toEqual([['blox-bus'], ['blox-bus']]);
+    expect(new Set(eventBridge.commandCalls(PutEventsCommand).map((c) => c.thisValue)).size).toBe(1);
   });
 });
 

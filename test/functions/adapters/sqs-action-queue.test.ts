@@ -2,12 +2,12 @@
  * The SQS FIFO action queue against a mocked SQS client: group and deduplication ids, batches of
  * 10 in order, one retry of the entries SQS reports failed, then an error naming them.
  */
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PlannerAction } from '../../../domain/rollout';
-import { ActionQueueSendError, createSqsClient, fifoId, SqsActionQueue } from '../../../functions/adapters/sqs-action-queue';
+import { ActionQueueSendError, createSqsClient, fifoId, SqsActionQueue, sqsClientConfig } from '../../../functions/adapters/sqs-action-queue';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/blox-actions.fifo';
 const sqs = mockClient(SQSClient);
@@ -82,8 +82,21 @@ describe('fifoId', () => {
 });
 
 describe('createSqsClient', () => {
-  it('uses the adaptive retry mode', () => {
-    expect(createSqsClient({ region: 'us-east-1' }).config.retryMode).toBe('adaptive');
+  it('builds nothing until the first send, then one SQS client (adaptive retries, 5 attempts) for every send, through its mocks', async () => {
+    expect(sqsClientConfig({ region: 'eu-west-1' })).toEqual({ retryMode: 'adaptive', maxAttempts: 5, region: 'eu-west-1' });
+    const client = createSqsClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    expect(sqs.calls()).toHaveLength(0);
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+    const send = () => client.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: '{}' }));
+    expect(await send()).toMatchObject({ MessageId: 'm1' });
+    expect(await send()).toMatchObject({ MessageId: 'm1' });
+    const built = new Set(sqs.commandCalls(SendMessageCommand).map((c) => c.thisValue as SQSClient));
+    expect(built.size).toBe(1);
+    const [real] = [...built];
+    expect(real).toBeInstanceOf(SQSClient);
+    expect(real!.config.retryMode).toBe('adaptive');
+    expect(await real!.config.maxAttempts()).toBe(5);
+    expect(await real!.config.region()).toBe('eu-west-1');
   });
 });
 
