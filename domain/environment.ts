@@ -25,9 +25,9 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
 import { displayStatus, isRetired } from './revision-status';
-import type { PlannerEvent, PlannerState, SafetyTrigger, ServiceOperation, ServiceTarget } from './rollout';
-import { applyPlannerEvent, pauseEngine, promotable, promoteEngine, recordLaunchFailures, recordServiceRefusal, resumeEngine } from './rollout';
-import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
+import type { HookStatus, PlannerEvent, PlannerState, SafetyTrigger, ServiceOperation, ServiceTarget } from './rollout';
+import { applyPlannerEvent, pauseEngine, promotable, promoteEngine, recordHookAnswer, recordLaunchFailures, recordServiceRefusal, recordTrafficChange, resumeEngine } from './rollout';
+import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, HookStage, SpecPatch } from './spec';
 import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, serviceNameOf, specSchemas } from './spec';
 import { isoFromMs, msFromIso } from './time';
 
@@ -154,6 +154,10 @@ export type EngineEvent =
   | PlannerEvent
   | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number }
   | { type: 'ServiceUpdateRefused'; key: string; operation: ServiceOperation['op']; reason: string; at: number }
+  /** Route 53 accepted a weight change (`changeId`, PENDING until INSYNC): the next plans ask GetChange. */
+  | { type: 'TrafficChangeSubmitted'; key: string; changeId: string; at: number }
+  /** A lifecycle hook answered (or could not be invoked: FAILED with the reason). */
+  | { type: 'HookAnswered'; hook: number; stage: HookStage; attempt: number; status: HookStatus; callBackDelaySeconds?: number | undefined; reason?: string | undefined; at: number }
   /** The service runs at the desired count scale-environment asked for (or had none to scale yet). */
   | { type: 'ScaleApplied'; desiredCount: number; at: number }
   /**
@@ -611,6 +615,27 @@ export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): Service
         }
       : {}),
     ...(balancer && targetGroupArn ? { loadBalancer: { containerName: balancer.ContainerName, containerPort: balancer.ContainerPort, targetGroupArn } } : {}),
+    ...(routing?.Alb
+      ? {
+          traffic: {
+            kind: 'Alb' as const,
+            listenerRuleArn: routing.Alb.ListenerRuleArn,
+            ...(routing.Alb.TestListenerRuleArn ? { testListenerRuleArn: routing.Alb.TestListenerRuleArn } : {}),
+            blueTargetGroupArn: routing.Alb.BlueTargetGroupArn,
+            greenTargetGroupArn: routing.Alb.GreenTargetGroupArn,
+          },
+        }
+      : routing?.Route53
+        ? {
+            traffic: {
+              kind: 'Route53' as const,
+              hostedZoneId: routing.Route53.HostedZoneId,
+              recordName: routing.Route53.RecordName,
+              blue: { setIdentifier: routing.Route53.Blue.SetIdentifier, targetGroupArn: routing.Route53.Blue.TargetGroupArn },
+              green: { setIdentifier: routing.Route53.Green.SetIdentifier, targetGroupArn: routing.Route53.Green.TargetGroupArn },
+            },
+          }
+        : {}),
   };
 }
 
@@ -802,6 +827,10 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
     case 'ServiceUpdateRefused':
       // The Service planner turns the deployment Stuck with it at its next plan (rollout/service.ts).
       return { ...state, engine: recordServiceRefusal(engine, { key: event.key, operation: event.operation, reason: event.reason, at: event.at }) };
+    case 'TrafficChangeSubmitted':
+      return { ...state, engine: recordTrafficChange(engine, event.changeId, event.at) };
+    case 'HookAnswered':
+      return { ...state, engine: recordHookAnswer(engine, event) };
     case 'ScaleApplied':
     case 'ServiceObserved':
       return state; // folded in evolve
@@ -865,6 +894,10 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
     case 'CanaryPassed':
     case 'BakeStarted':
     case 'RollbackTriggered':
+    case 'TrafficStepStarted':
+    case 'TrafficWeightsObserved':
+    case 'TrafficInSync':
+    case 'HookInvoked':
       return { ...state, engine: applyPlannerEvent(engine, event) };
     default:
       return assertNever(event);

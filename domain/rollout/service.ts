@@ -487,6 +487,8 @@ export function describeOperations(operations: readonly ServiceOperation[]): str
           return `set the desired count to ${o.desiredCount}`;
         case 'DeleteService':
           return 'delete the service';
+        case 'SetWeights':
+          return `${o.rule === 'test' ? 'test traffic' : 'traffic'} ${o.weights.map((w) => `${targetGroupName(w.targetGroupArn)} ${w.weight} %`).join(', ')}`;
         default: {
           const never: never = o;
           return JSON.stringify(never);
@@ -494,6 +496,12 @@ export function describeOperations(operations: readonly ServiceOperation[]): str
       }
     })
     .join('; ');
+}
+
+/** A target group's name, from its ARN (`arn:…:targetgroup/web-blue/0123` → `web-blue`), or the ARN as given. */
+export function targetGroupName(arn: string): string {
+  const match = /targetgroup\/([^/]+)/.exec(arn);
+  return match?.[1] ?? arn;
 }
 
 function countRevisions(state: PlannerState, service: ObservedService): RevisionCount[] {

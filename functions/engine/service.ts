@@ -17,6 +17,7 @@
  */
 import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, ServiceOperation, ServiceTarget, TargetState } from '../../domain/rollout';
 import type { Cluster, ClusterTask, Hooks, ListenerRules, Services, TargetHealth, TaskDefinitions, WeightedRecords } from '../ports';
+import { ListenerRuleError, WeightedRecordError } from '../ports';
 import { allPages } from './observe';
 
 export interface ServiceDeps {
@@ -210,10 +211,11 @@ export class ServiceOperationRefused extends Error {
 export async function executeServiceUpdate(
   deps: ServiceDeps & { log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined },
   action: Extract<PlannerAction, { type: 'UpdateService' }>,
-): Promise<void> {
+): Promise<ServiceUpdateResult> {
   const services = requireServices(deps);
+  let result: ServiceUpdateResult;
   try {
-    await runOperations(deps, services, action);
+    result = await runOperations(deps, services, action);
   } catch (error) {
     // delete-environment: a service already deleted (DRAINING, INACTIVE or unknown) is what was asked for.
     const deleting = action.operations.some((o) => o.op === 'DeleteService');
@@ -221,23 +223,71 @@ export async function executeServiceUpdate(
     const gone = name === 'ServiceNotActiveException' || name === 'ServiceNotFoundException';
     if (!deleting || !gone) throw error;
     deps.log?.('UpdateService: the service is already deleted', { key: action.key, serviceName: action.service.name });
-    return;
+    return {};
   }
   deps.log?.('UpdateService', { key: action.key, serviceName: action.service.name, reason: action.reason });
+  return result;
 }
 
-async function runOperations(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>): Promise<void> {
+/** What an UpdateService action leaves to record: a Route 53 change (PENDING until INSYNC). */
+export interface ServiceUpdateResult {
+  trafficChangeId?: string | undefined;
+}
+
+async function runOperations(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>): Promise<ServiceUpdateResult> {
+  const result: ServiceUpdateResult = {};
   for (const operation of action.operations) {
     try {
-      await runOperation(deps, services, action, operation);
+      const changeId = await runOperation(deps, services, action, operation);
+      if (changeId !== undefined) result.trafficChangeId = changeId;
     } catch (error) {
-      if (isRefusal(error)) throw new ServiceOperationRefused(operation.op, error as Error);
+      // A rule or record that cannot be set as asked is refused like ECS's client errors: asking again will not cure it.
+      if (isRefusal(error) || error instanceof ListenerRuleError || error instanceof WeightedRecordError) throw new ServiceOperationRefused(operation.op, error as Error);
       throw error;
+    }
+  }
+  return result;
+}
+
+/**
+ * The traffic of a SetWeights operation: ALB — the production (or test) rule's forward weights, both
+ * groups named (one left out would leave the rule); Route 53 — one UPSERT of both records' weights
+ * (percentages are valid weights, 0–100 of 0–255), answering the change id to record.
+ */
+async function setWeights(deps: ServiceDeps, service: ServiceTarget, operation: Extract<ServiceOperation, { op: 'SetWeights' }>): Promise<string | undefined> {
+  const route = service.traffic;
+  if (!route) throw new Error(`SetWeights: service ${service.name} has no TrafficRouting`);
+  switch (route.kind) {
+    case 'Alb': {
+      if (!deps.listenerRules) throw new Error('TrafficRouting.Alb needs the ListenerRules port (ELBv2), and none is wired');
+      const rule = operation.rule === 'test' ? route.testListenerRuleArn : route.listenerRuleArn;
+      if (!rule) throw new Error(`SetWeights: service ${service.name} has no test listener rule`);
+      await deps.listenerRules.setForwardWeights(rule, operation.weights);
+      return undefined;
+    }
+    case 'Route53': {
+      if (!deps.weightedRecords) throw new Error('TrafficRouting.Route53 needs the WeightedRecords port (Route 53), and none is wired');
+      const ids = new Map([
+        [route.blue.targetGroupArn, route.blue.setIdentifier],
+        [route.green.targetGroupArn, route.green.setIdentifier],
+      ]);
+      const weights: Record<string, number> = {};
+      for (const w of operation.weights) {
+        const id = ids.get(w.targetGroupArn);
+        if (id === undefined) throw new WeightedRecordError(`SetWeights: target group ${w.targetGroupArn} is neither Blue's nor Green's of ${route.recordName}`);
+        weights[id] = w.weight;
+      }
+      const change = await deps.weightedRecords.setWeights(route.hostedZoneId, route.recordName, weights);
+      return change.changeId;
+    }
+    default: {
+      const never: never = route;
+      throw new Error(`unexpected traffic route ${JSON.stringify(never)}`);
     }
   }
 }
 
-async function runOperation(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>, operation: ServiceOperation): Promise<void> {
+async function runOperation(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>, operation: ServiceOperation): Promise<string | undefined> {
   const { cluster } = action;
   const name = action.service.name;
   switch (operation.op) {
@@ -279,9 +329,12 @@ async function runOperation(deps: ServiceDeps, services: Services, action: Extra
       // After the scale-down; `force` in case Application Auto Scaling raised the count in between.
       await services.removeService(cluster, name, { force: true });
       break;
+    case 'SetWeights':
+      return setWeights(deps, action.service, operation);
     default: {
       const never: never = operation;
       throw new Error(`unexpected service operation ${JSON.stringify(never)}`);
     }
   }
+  return undefined;
 }
