@@ -4,6 +4,7 @@
  */
 import type { EnvironmentEvent, EnvironmentEventType, EnvironmentState, RevisionSummary } from '../domain/environment';
 import type { AlarmReading, Observation, PlannerAction } from '../domain/rollout';
+import type { TaskDefinitionSummary } from '../domain/revision-diff';
 import type { EnvironmentSpec } from '../domain/spec';
 import type { PutEventsEntry } from '../events/notifications';
 
@@ -323,6 +324,18 @@ export interface Alarms {
 export interface TaskDefinitions {
   /** Whether any container of the task definition has a health check (then "ready" means HEALTHY). */
   hasHealthCheck(taskDefinition: string): Promise<boolean>;
+}
+
+/**
+ * What diff-revisions shows of a task definition (DescribeTaskDefinition; the same adapter as
+ * `TaskDefinitions`, apart so that the engine's stand-ins need not describe).
+ */
+export interface TaskDefinitionDescriptions {
+  /**
+   * The task definition's containers (image, environment, CPU and memory, port mappings) and task-level
+   * CPU and memory. ECS's errors propagate unchanged (`ClientException: Unable to describe task definition.`).
+   */
+  describe(taskDefinition: string): Promise<TaskDefinitionSummary>;
 }
 
 // ── Services (ECS services with the EXTERNAL deployment controller and their task sets) ─────────────
