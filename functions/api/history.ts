@@ -18,6 +18,8 @@ import { foldBack, HISTORY_EVENT_TYPES } from '../../domain/history';
 /** Deployments a page holds, by default and at most. */
 export const DEFAULT_DEPLOYMENT_PAGE = 25;
 export const MAX_DEPLOYMENT_PAGE = 100;
+const STARTS: ReadonlySet<string> = new Set(['DeploymentStarted', 'RollbackStarted', 'DeletionStarted']);
+
 /** Pages of the log (Query pages, at most 1 MB each) one request reads at most. */
 export const MAX_LOG_PAGES = 8;
 
@@ -42,13 +44,16 @@ export async function deploymentPage(
   const deployments: DeploymentRecord[] = [];
   for (let pages = 0; pages < (options.maxLogPages ?? MAX_LOG_PAGES); pages++) {
     const page = await eventLog.readEventsBackward(environment, { types: HISTORY_EVENT_TYPES, before, limit: options.eventsPerRead });
-    for (const { sequence, event } of page.events) {
+    for (const [i, { sequence, event }] of page.events.entries()) {
       const step = foldBack(cursor, event);
       cursor = step.cursor;
       if (!step.record) continue;
       deployments.push(step.record);
-      // Full: the next page goes on below this start (its cursor: this deployment ended the older one).
-      if (deployments.length === options.limit) return { deployments, nextToken: sequence > 1 ? tokenOf({ before: sequence, cursor }) : undefined };
+      if (deployments.length < options.limit) continue;
+      // Full: the next page goes on below this start (its cursor: this deployment ended the older one),
+      // unless this read was the log's last and nothing older starts a deployment.
+      const more = page.before !== undefined || page.events.slice(i + 1).some((e) => STARTS.has(e.event.type));
+      return { deployments, nextToken: more ? tokenOf({ before: sequence, cursor }) : undefined };
     }
     if (page.before === undefined) return { deployments };
     before = page.before;
