@@ -12,8 +12,8 @@
  * It takes an `ECSClient`, or the one call it makes as a function of the SDK's input and output shapes
  * (the local stack's simulated ECS answers it).
  */
-import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import type { DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput, ECSClient, TaskDefinition } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import type { DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { TaskDefinitionSummary } from '../../domain/revision-diff';
 import type { TaskDefinitionDescriptions, TaskDefinitions } from '../ports';
 
@@ -56,6 +56,14 @@ export class EcsTaskDefinitions implements TaskDefinitions, TaskDefinitionDescri
     if (!definition?.containerDefinitions) throw new Error(`DescribeTaskDefinition ${taskDefinition}: no task definition in the answer`);
     return definition;
   }
+}
+
+/**
+ * The adapter on its own ECS client (adaptive retries, 5 attempts, as `createEcsClient`'s): what api-read
+ * loads on its first diff-revisions, without the cluster adapter (and the query parser) beside it.
+ */
+export function ecsTaskDefinitions(): EcsTaskDefinitions {
+  return new EcsTaskDefinitions(new ECSClient({ retryMode: 'adaptive', maxAttempts: 5 }));
 }
 
 /** What a diff shows of DescribeTaskDefinition's `taskDefinition` (environment variables by name; ports as mapped). */

@@ -43,8 +43,6 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
 function taskDefinitionsOnFirstUse(): TaskDefinitionDescriptions {
   let adapter: Promise<TaskDefinitionDescriptions> | undefined;
   const load = () =>
-    (adapter ??= Promise.all([import('../adapters/task-definitions'), import('../adapters/ecs-cluster')]).then(
-      ([{ EcsTaskDefinitions }, { createEcsClient }]) => new EcsTaskDefinitions(createEcsClient()),
-    ));
+    (adapter ??= import('../adapters/task-definitions').then(({ ecsTaskDefinitions }) => ecsTaskDefinitions()));
   return { describe: async (taskDefinition) => (await load()).describe(taskDefinition) };
 }
