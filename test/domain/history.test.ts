@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentTarget, EnvironmentEvent } from '../../domain/environment';
 import type { DeploymentRecord, HistoryCursor } from '../../domain/history';
+import { decide, fold } from '../../domain/environment';
 import { deploymentHistory, foldBack } from '../../domain/history';
 
 const T0 = Date.parse('2026-11-30T12:00:00.000Z');
@@ -191,5 +192,34 @@ describe('foldBack: stopping anywhere and going on from the cursor gives the sam
       }
       expect(records, `split at ${split}`).toEqual(whole);
     }
+  });
+});
+
+describe('the decider records who started a deployment (the history\'s Trigger.By)', () => {
+  const spec = { Name: 'Fleet', TaskDefinition: 'log-daemon:1', DeploymentType: 'Daemon' as const };
+  const created = fold([
+    { type: 'EnvironmentCreated', name: 'Fleet', at: iso(0) },
+    { type: 'RevisionCreated', revision: 1, spec, at: iso(0) },
+    { type: 'RevisionCreated', revision: 2, spec: { ...spec, TaskDefinition: 'log-daemon:2' }, basedOn: 1, at: iso(1) },
+  ])!;
+
+  it('deploy-environment, rollback-environment and delete-environment carry the caller; without one, none', () => {
+    const deployed = decide({ type: 'DeployRevision', name: 'Fleet', revision: 1, targetSpec: spec, caller: OPS, at: iso(10) }, created);
+    expect(deployed).toMatchObject([{ type: 'DeploymentStarted', revision: 1, caller: OPS }]);
+    const deploying = fold([...deployed, { type: 'DeploymentCompleted', revision: 1, retired: [], at: ms(20) }], created)!;
+    const second = decide({ type: 'DeployRevision', name: 'Fleet', revision: 2, at: iso(30) }, deploying);
+    expect(second[0]).not.toHaveProperty('caller');
+    const rollback = decide({ type: 'RollbackToRevision', name: 'Fleet', revision: 1, targetSpec: spec, caller: OPS, at: iso(40) }, fold(second, deploying)!);
+    expect(rollback).toMatchObject([{ type: 'RollbackStarted', revision: 1, caller: OPS }]);
+    const deletion = decide({ type: 'DeleteEnvironment', name: 'Fleet', force: true, caller: OPS, at: iso(50) }, fold(rollback, fold(second, deploying)!)!);
+    expect(deletion).toMatchObject([{ type: 'DeletionStarted', caller: OPS }]);
+  });
+
+  it('abort-deployment: the rollback it starts carries the caller too', () => {
+    const active = fold([...decide({ type: 'DeployRevision', name: 'Fleet', revision: 1, targetSpec: spec, at: iso(10) }, created), { type: 'DeploymentCompleted', revision: 1, retired: [], at: ms(20) }], created)!;
+    const deploying = fold(decide({ type: 'DeployRevision', name: 'Fleet', revision: 2, at: iso(30) }, active), active)!;
+    const events = decide({ type: 'AbortDeployment', name: 'Fleet', caller: OPS, reason: 'bad build', targetSpec: spec, at: iso(40) }, deploying);
+    expect(events).toMatchObject([{ type: 'DeploymentAborted', caller: OPS }, { type: 'RollbackStarted', revision: 1, caller: OPS, trigger: { kind: 'Abort' } }]);
+    expect(deploymentHistory([...events])[0]).toMatchObject({ kind: 'rollback', trigger: { kind: 'Abort', by: OPS, reason: `abort-deployment by ${OPS}: bad build` } });
   });
 });
