@@ -82,6 +82,9 @@ describe('blox list-deployments', () => {
     const rest = await blox(['list-deployments', '--environment-name', NAME, '--starting-token', '2']);
     expect(JSON.parse(rest.stdout)).toEqual({ EnvironmentName: NAME, Deployments: HISTORY.slice(2) });
     expect(api.requests.map((r) => [r.query.get('limit'), r.query.get('nextToken')])).toEqual([['2', null], ['100', '2']]);
+    // With --table the rows go to stdout and the token to stderr.
+    const table = await blox(['list-deployments', '--environment-name', NAME, '--max-items', '1', '--table']);
+    expect([table.code, table.stdout.trimEnd().split('\n').length, table.stderr]).toEqual([0, 2, 'NextToken: 1\n']);
   });
 
   it('--table: one row per deployment, the trigger the person or what triggered it, durations readable', async () => {
