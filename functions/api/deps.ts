@@ -43,6 +43,12 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ApiDeps {
 function taskDefinitionsOnFirstUse(): TaskDefinitionDescriptions {
   let adapter: Promise<TaskDefinitionDescriptions> | undefined;
   const load = () =>
-    (adapter ??= import('../adapters/task-definitions').then(({ ecsTaskDefinitions }) => ecsTaskDefinitions()));
+    (adapter ??= import('../adapters/task-definitions').then(
+      ({ ecsTaskDefinitions }) => ecsTaskDefinitions(),
+      (error: unknown) => {
+        adapter = undefined; // a chunk that failed to load is tried again by the next request
+        throw error;
+      },
+    ));
   return { describe: async (taskDefinition) => (await load()).describe(taskDefinition) };
 }
