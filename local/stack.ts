@@ -27,6 +27,7 @@ import { createDocumentClient } from '../functions/adapters/dynamo';
 import { CachedObservationStore, DynamoObservationStore } from '../functions/adapters/observation-store';
 import type { LocalApi } from './api';
 import { startLocalApi } from './api';
+import { buildDashboard } from './dashboard';
 import type { DynamoDbLocal } from './dynamodb-local';
 import { startDynamoDbLocal } from './dynamodb-local';
 import type { LocalEngine } from './engine';
@@ -137,7 +138,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   let api: LocalApi;
   try {
+    const dashboard = await buildDashboard();
     api = await startLocalApi({
+      dashboard,
       dynamoEndpoint: dynamo.endpoint,
       tableName: TABLE_NAME,
       port: options.port,

@@ -10,7 +10,7 @@ import { systemClock } from '../adapters/clock';
 import { createDocumentClient } from '../adapters/dynamo';
 import { DynamoEventLog } from '../adapters/event-log';
 import type { Wakeups } from '../adapters/sqs-wakeups';
-import type { Clock, EventLog, Notifier } from '../ports';
+import type { Clock, EventLog, Notifier, ObservationStore } from '../ports';
 
 export interface ApiDeps {
   eventLog: EventLog;
@@ -20,6 +20,8 @@ export interface ApiDeps {
   notifier?: Notifier | undefined;
   /** Asks the planner to reconcile at once after a deploy, rollback or thaw; else it waits for the tick. */
   wakeups?: Wakeups | undefined;
+  /** The engine's pictures of the clusters (GET …/instances); without it, that route answers an empty picture. */
+  observations?: ObservationStore | undefined;
 }
 
 /** From the environment: `TABLE_NAME` (required). No notifier, no wake-ups (see `writeDeps`). */
