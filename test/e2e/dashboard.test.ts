@@ -9,12 +9,14 @@
  *
  * Chromium: `/usr/bin/chromium` (Debian: `apt-get install -y chromium`), or CHROMIUM_PATH.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackProcess } from '../support/stack-process';
+import { getFreePort } from '../../local/dynamodb-local';
 import { ROOT, startStackProcess } from '../support/stack-process';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -173,5 +175,40 @@ describe('the dashboard in chromium', () => {
     await page.locator('[data-legend-revision="2"]').getByText('5000').waitFor();
     await grid.screenshot({ path: join(SHOTS, 'ten-thousand.png') });
     await page.unroute('**/instances?**');
+  }, 60_000);
+
+  it('blox dashboard: the same page on another port, its API calls forwarded to BLOX_API_URL (the stack); Freeze and Thaw go through', async () => {
+    // Given `blox dashboard` pointed at the stack
+    const port = await getFreePort();
+    const child = spawn(process.execPath, [join(ROOT, 'bin/blox.js'), 'dashboard', '--port', String(port)], { cwd: ROOT, env: { ...process.env, BLOX_API_URL: stack.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!output.includes('Blox dashboard on')) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`blox dashboard did not start:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const forwarder = `http://127.0.0.1:${port}`;
+      // When the page is opened there and Freeze is confirmed
+      await page.goto(`${forwarder}/#/`);
+      await page.locator(`tr[data-environment="${NAME}"] [data-field=current]`).getByText('5').waitFor();
+      await page.locator(`a[href="#/environments/${encodeURIComponent(NAME)}"]`).click();
+      await page.locator('button[data-control=freeze]').click();
+      await page.locator('.dialog button[data-action=confirm]').click();
+      // Then the stack's environment is frozen, and the page shows it
+      await page.locator('.title').getByText('Suspended').waitFor();
+      expect(await api(stack.url, 'GET', envPath(NAME))).toMatchObject({ Frozen: true, Status: 'Suspended' });
+      await page.screenshot({ path: join(SHOTS, 'forwarded-frozen.png'), fullPage: true });
+      await page.locator('button[data-control=thaw]').click();
+      await page.locator('.dialog button[data-action=confirm]').click();
+      await page.locator('.title').getByText('Active').waitFor();
+      expect(await api(stack.url, 'GET', envPath(NAME))).toMatchObject({ Frozen: false, Status: 'Active' });
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
   }, 60_000);
 });
