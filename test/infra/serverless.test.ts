@@ -182,7 +182,7 @@ describe('serverless.yml', () => {
 
     it('routes reads to api-read and writes to api-write', () => {
       const routes = (name: string) => httpApiEvents(config.functions[name]!).map((e) => `${e.method.toUpperCase()} ${e.path}`).sort();
-      expect(routes('api-read')).toEqual(['GET /environments', 'GET /environments/{name}', 'GET /environments/{name}/status']);
+      expect(routes('api-read')).toEqual(['GET /environments', 'GET /environments/{name}', 'GET /environments/{name}/events', 'GET /environments/{name}/instances', 'GET /environments/{name}/status']);
       expect(routes('api-write')).toEqual(
         [
           'POST /environments',
