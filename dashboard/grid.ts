@@ -38,6 +38,18 @@ export function cellsOf(instances: InstanceView[]): Cell[] {
   });
 }
 
+/** A Service task set's tasks from its counts: CURRENT running, the rest of DESIRED starting, those above DESIRED stopping. */
+export function taskSetCells(row: { EnvironmentRevision: number; Revision: string; Desired: number; Current: number }): Cell[] {
+  const running = Math.min(row.Current, row.Desired);
+  const cells: Cell[] = [];
+  const total = Math.max(row.Current, row.Desired);
+  for (let i = 0; i < total; i++) {
+    const state: CellState = i < running ? 'running' : row.Current > row.Desired ? 'stopping' : 'starting';
+    cells.push({ id: `${row.Revision}#${i + 1}`, revision: row.EnvironmentRevision, state, draining: false, label: `${row.Revision} · task ${i + 1} of ${total} · ${state}` });
+  }
+  return cells;
+}
+
 export interface Layout {
   cell: number;
   gap: number;

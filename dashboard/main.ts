@@ -5,14 +5,14 @@
  */
 import { h, render } from 'preact';
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import type { Control, EnvironmentDescription, EnvironmentSummary, InstancesPicture, LogEvent, RevisionRow, TrafficView } from './api';
 import { ApiError, control, describeEnvironment, eventsFrom, instances, listEnvironments, revisions } from './api';
 import type { DeploymentRun } from './deployments';
 import { deploymentsOf, sparkBars } from './deployments';
 import type { Cell, Layout } from './grid';
-import { cellAt, cellsOf, drawGrid, PALETTE, revisionColour } from './grid';
+import { cellAt, cellsOf, drawGrid, PALETTE, revisionColour, taskSetCells } from './grid';
 
 const html = htm.bind(h);
 
@@ -259,14 +259,14 @@ function RevisionTable({ rows }: { rows: RevisionRow[] }) {
   </table>`;
 }
 
-function InstanceGrid({ picture }: { picture: InstancesPicture }) {
+/** Cells on a canvas: hover says what a cell is, a click keeps it in the line below. */
+function CellGrid({ cells, idle }: { cells: Cell[]; idle: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const box = useRef<HTMLDivElement>(null);
   const layout = useRef<Layout | undefined>(undefined);
   const [selected, setSelected] = useState(-1);
   const [hover, setHover] = useState<string | undefined>(undefined);
   const [width, setWidth] = useState(800);
-  const cells: Cell[] = useMemo(() => cellsOf(picture.Instances), [picture]);
   useEffect(() => {
     const element = box.current;
     if (!element) return;
@@ -277,31 +277,12 @@ function InstanceGrid({ picture }: { picture: InstancesPicture }) {
   useEffect(() => {
     if (canvas.current) layout.current = drawGrid(canvas.current, cells, width, selected);
   }, [cells, width, selected]);
-  const at = useCallback(
-    (e: MouseEvent) => {
-      const rect = (e.target as HTMLCanvasElement).getBoundingClientRect();
-      return layout.current ? cellAt(layout.current, cells.length, e.clientX - rect.left, e.clientY - rect.top) : -1;
-    },
-    [cells],
-  );
-  const counts = new Map<string, number>();
-  for (const cell of cells) {
-    const key = cell.revision === null ? 'none' : String(cell.revision);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const states = new Map<string, number>();
-  for (const cell of cells) states.set(cell.state, (states.get(cell.state) ?? 0) + 1);
+  const at = (e: MouseEvent) => {
+    const rect = (e.target as HTMLCanvasElement).getBoundingClientRect();
+    return layout.current ? cellAt(layout.current, cells.length, e.clientX - rect.left, e.clientY - rect.top) : -1;
+  };
   const chosen = selected >= 0 ? cells[selected] : undefined;
   return html`<div>
-    <div class="legend">
-      ${[...counts.entries()]
-        .sort()
-        .map(
-          ([revision, n]) =>
-            html`<span class="legend-item" data-legend-revision=${revision}><span class="swatch" style=${`background:${revision === 'none' ? '#e5e7eb' : revisionColour(Number(revision))}`}></span>${revision === 'none' ? 'no task' : `revision ${revision}`}: <b>${n}</b></span>`,
-        )}
-      <span class="legend-states">${[...states.entries()].map(([s, n]) => html`<span class="legend-item">${s} ${n}</span>`)}</span>
-    </div>
     <div ref=${box} class="grid-box">
       <canvas
         ref=${canvas}
@@ -315,9 +296,53 @@ function InstanceGrid({ picture }: { picture: InstancesPicture }) {
         onClick=${(e: MouseEvent) => setSelected(at(e))}
       ></canvas>
     </div>
-    <div class="grid-info" data-testid="grid-info">${chosen ? chosen.label : (hover ?? `${cells.length} instances · click one for its task`)}</div>
-    <p class="muted-text small">As the engine last saw them${picture.LookedAt ? ` (full look at ${time(picture.LookedAt)})` : ''}; kept current while a deployment runs.
-      Faded: starting · half white: stopping · red border: unhealthy · slash: draining.</p>
+    <div class="grid-info" data-testid="grid-info">${chosen ? chosen.label : (hover ?? idle)}</div>
+  </div>`;
+}
+
+function Legend({ cells }: { cells: Cell[] }) {
+  const counts = new Map<string, number>();
+  const states = new Map<string, number>();
+  for (const cell of cells) {
+    const key = cell.revision === null ? 'none' : String(cell.revision);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    states.set(cell.state, (states.get(cell.state) ?? 0) + 1);
+  }
+  return html`<div class="legend">
+    ${[...counts.entries()]
+      .sort()
+      .map(
+        ([revision, n]) =>
+          html`<span class="legend-item" data-legend-revision=${revision}><span class="swatch" style=${`background:${revision === 'none' ? '#e5e7eb' : revisionColour(Number(revision))}`}></span>${revision === 'none' ? 'no task' : `revision ${revision}`}: <b>${n}</b></span>`,
+      )}
+    <span class="legend-states">${[...states.entries()].map(([s, n]) => html`<span class="legend-item" data-legend-state=${s}>${s} ${n}</span>`)}</span>
+  </div>`;
+}
+
+const GRID_KEY = 'Faded: starting · half white: stopping · red border: unhealthy · slash: draining.';
+
+function InstanceGrid({ picture }: { picture: InstancesPicture }) {
+  const cells: Cell[] = useMemo(() => cellsOf(picture.Instances), [picture]);
+  return html`<div>
+    <${Legend} cells=${cells} />
+    <${CellGrid} cells=${cells} idle=${`${cells.length} instances · click one for its task`} />
+    <p class="muted-text small">As the engine last saw them${picture.LookedAt ? ` (full look at ${time(picture.LookedAt)})` : ''}; kept current while a deployment runs. ${GRID_KEY}</p>
+  </div>`;
+}
+
+/** A Service: one grid per task set (revision), from its counts: CURRENT running, the rest of DESIRED starting, any above it stopping. */
+function TaskSets({ rows }: { rows: RevisionRow[] }) {
+  const live = rows.filter((r) => r.Desired > 0 || r.Current > 0).reverse();
+  if (live.length === 0) return html`<p class="muted-text">No task set runs tasks.</p>`;
+  return html`<div>
+    ${live.map((r) => {
+      const cells = taskSetCells(r);
+      return html`<div class="task-set" data-task-set=${r.EnvironmentRevision}>
+        <div class="task-set-head"><span class="swatch" style=${`background:${revisionColour(r.EnvironmentRevision)}`}></span><b>${r.Revision}</b> <${Badge} status=${r.Status} /> <span class="muted-text">${r.Current} running of ${r.Desired} desired</span></div>
+        <${CellGrid} cells=${cells} idle=${`${cells.length} tasks`} />
+      </div>`;
+    })}
+    <p class="muted-text small">One row per task set, from its counts. ${GRID_KEY}</p>
   </div>`;
 }
 
@@ -397,6 +422,7 @@ function Timeline({ events }: { events: LogEvent[] }) {
 function EnvironmentPage({ name }: { name: string }) {
   const description = usePoll(() => describeEnvironment(name), `d:${name}`);
   const table = usePoll(() => revisions(name), `r:${name}`);
+  // The instance picture is a Daemon's (a Service's task sets are drawn from the revision table).
   const picture = usePoll(() => instances(name), `i:${name}`);
   const log = usePoll(() => allEvents(name), `e:${name}`);
   const [actionError, setActionError] = useState<string | undefined>(undefined);
@@ -436,13 +462,15 @@ function EnvironmentPage({ name }: { name: string }) {
     <div class="columns">
       <div class="col-main">
         <${Section} title="Revisions">${table.value ? html`<${RevisionTable} rows=${table.value} />` : html`<p class="muted-text">Loading…</p>`}</${Section}>
-        <${Section} title=${env?.DeploymentType === 'Service' ? 'Tasks' : 'Instances'}>
-          ${picture.value
-            ? picture.value.Instances.length > 0
-              ? html`<${InstanceGrid} picture=${picture.value} />`
-              : html`<p class="muted-text">No picture of the cluster yet: the engine takes one when a deployment starts${env?.DeploymentType === 'Service' ? ' (task sets are not pictured yet)' : ''}.</p>`
-            : html`<p class="muted-text">Loading…</p>`}
-        </${Section}>
+        ${(env?.DeploymentType ?? env?.Spec.DeploymentType) === 'Service'
+          ? html`<${Section} title="Tasks by task set">${table.value ? html`<${TaskSets} rows=${table.value} />` : html`<p class="muted-text">Loading…</p>`}</${Section}>`
+          : html`<${Section} title="Instances">
+              ${picture.value
+                ? picture.value.Instances.length > 0
+                  ? html`<${InstanceGrid} picture=${picture.value} />`
+                  : html`<p class="muted-text">No picture of the cluster yet: the engine takes one when a deployment starts.</p>`
+                : html`<p class="muted-text">Loading…</p>`}
+            </${Section}>`}
         ${traffic && html`<${Section} title="Traffic"><${Traffic} traffic=${traffic} /></${Section}>`}
         ${env && html`<${Section} title="Alarms"><${Alarms} env=${env} /></${Section}>`}
       </div>
