@@ -180,6 +180,24 @@ describe('the dashboard in chromium', () => {
     await page.unroute('**/instances?**');
   }, 60_000);
 
+  it("shows a traffic rollout's step and weights when the deployment carries them", async () => {
+    // Given describe-environment answering a deployment with a traffic object (a Service Canary's, here grafted onto the real answer)
+    const tg = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/${name}/0123456789abcdef`;
+    const described = (url: URL) => url.pathname === envPath(NAME);
+    await page.route(described, async (route) => {
+      const answer = (await (await route.fetch()).json()) as Record<string, unknown>;
+      const deployment = { DeploymentId: `${NAME}:2@x`, Revision: 2, Kind: 'deploy', Phase: 'Rolling', Paused: null, Trigger: 'User', Reason: null, Alarms: [] };
+      await route.fulfill({ json: { ...answer, Deployment: { ...deployment, traffic: { step: '3/5', weights: [{ targetGroupArn: tg('web-blue'), weight: 80 }, { targetGroupArn: tg('web-green'), weight: 20 }] } } } });
+    });
+    await page.goto(`${stack.url}/#/environments/${encodeURIComponent(NAME)}`);
+    // Then the step and each target group's share show
+    const traffic = page.locator('[data-testid=traffic]');
+    await traffic.getByText('3/5').waitFor();
+    expect(await traffic.locator('.weight').allTextContents()).toEqual(['web-blue 80 %', 'web-green 20 %']);
+    await page.locator('[data-testid=traffic]').screenshot({ path: join(SHOTS, 'traffic.png') });
+    await page.unroute(described);
+  });
+
   it('blox dashboard: the same page on another port, its API calls forwarded to BLOX_API_URL (the stack); Freeze and Thaw go through', async () => {
     // Given `blox dashboard` pointed at the stack
     const port = await getFreePort();
