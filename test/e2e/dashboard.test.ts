@@ -41,22 +41,37 @@ describe('the dashboard in chromium', () => {
   let browser: Browser;
   let page: Page;
 
+  /** Why the browser or the stack could not start: every test fails with it (none is skipped). */
+  let setupError: Error | undefined;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`no chromium at ${CHROMIUM}: install it (Debian: sudo apt-get install -y chromium) or set CHROMIUM_PATH`);
+    try {
+      if (!existsSync(CHROMIUM)) {
+        throw new Error(`no chromium at ${CHROMIUM}: install it (Debian: sudo apt-get install -y chromium) or set CHROMIUM_PATH`);
+      }
+      mkdirSync(SHOTS, { recursive: true });
+      stack = await startStackProcess(['--speed', '10']);
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    } catch (error) {
+      setupError = error as Error;
     }
-    mkdirSync(SHOTS, { recursive: true });
-    stack = await startStackProcess(['--speed', '10']);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   }, 120_000);
+  const test = (name: string, body: () => Promise<void>, timeout?: number) =>
+    it(
+      name,
+      async () => {
+        if (setupError) throw setupError;
+        await body();
+      },
+      timeout,
+    );
 
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
   });
 
-  it('serves the page and its bundle from the stack (nothing from elsewhere)', async () => {
+  test('serves the page and its bundle from the stack (nothing from elsewhere)', async () => {
     const outside: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith(stack.url)) outside.push(request.url());
@@ -68,7 +83,7 @@ describe('the dashboard in chromium', () => {
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
   });
 
-  it('shows a Daemon deployment as the cluster moves: counts change and the grid fills with the revision', async () => {
+  test('shows a Daemon deployment as the cluster moves: counts change and the grid fills with the revision', async () => {
     // Given a Daemon environment over the 5 prod instances, created through the API
     await api(
       stack.url,
@@ -102,7 +117,7 @@ describe('the dashboard in chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'environment-active.png'), fullPage: true });
   }, 120_000);
 
-  it("shows the API's message when a control is refused", async () => {
+  test("shows the API's message when a control is refused", async () => {
     // When Deploy is confirmed for a revision that does not exist
     await page.locator('button[data-control=deploy]').click();
     await page.locator('.dialog input[name=revision]').fill('99');
@@ -114,7 +129,7 @@ describe('the dashboard in chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'refused.png') });
   });
 
-  it("deploys from the page's button; the circuit breaker's rollback appears in the timeline with its reason", async () => {
+  test("deploys from the page's button; the circuit breaker's rollback appears in the timeline with its reason", async () => {
     // Given revision 2, whose task definition cannot start
     await api(stack.url, 'POST', '/_sim/task-definitions', { TaskDefinition: 'log-daemon:3', FailStart: 'CannotPullContainerError: image not found', StartSeconds: 10 });
     await api(stack.url, 'POST', `${envPath(NAME)}/revisions`, { Revision: 1, TaskDefinition: 'log-daemon:3' });
@@ -142,7 +157,7 @@ describe('the dashboard in chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'rolled-back.png'), fullPage: true });
   }, 180_000);
 
-  it('lists every environment with its status, counts and a sparkline of its deployments', async () => {
+  test('lists every environment with its status, counts and a sparkline of its deployments', async () => {
     await page.goto(`${stack.url}/#/`);
     const row = page.locator(`tr[data-environment="${NAME}"]`);
     await row.waitFor();
@@ -152,7 +167,7 @@ describe('the dashboard in chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'environments.png'), fullPage: true });
   });
 
-  it('draws 10,000 instances and still answers a click', async () => {
+  test('draws 10,000 instances and still answers a click', async () => {
     // Given the API's picture of 10,000 instances, half on revision 1 and half starting revision 2
     const instances = Array.from({ length: 10_000 }, (_, i) => ({
       InstanceId: `i-${String(i).padStart(17, '0')}`,
@@ -180,7 +195,7 @@ describe('the dashboard in chromium', () => {
     await page.unroute('**/instances?**');
   }, 60_000);
 
-  it("shows a traffic rollout's step and weights when the deployment carries them", async () => {
+  test("shows a traffic rollout's step and weights when the deployment carries them", async () => {
     // Given describe-environment answering a deployment with a traffic object (a Service Canary's, here grafted onto the real answer)
     const tg = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/${name}/0123456789abcdef`;
     const described = (url: URL) => url.pathname === envPath(NAME);
@@ -198,7 +213,7 @@ describe('the dashboard in chromium', () => {
     await page.unroute(described);
   });
 
-  it('blox dashboard: the same page on another port, its API calls forwarded to BLOX_API_URL (the stack); Freeze and Thaw go through', async () => {
+  test('blox dashboard: the same page on another port, its API calls forwarded to BLOX_API_URL (the stack); Freeze and Thaw go through', async () => {
     // Given `blox dashboard` pointed at the stack
     const port = await getFreePort();
     const child = spawn(process.execPath, [join(ROOT, 'bin/blox.js'), 'dashboard', '--port', String(port)], { cwd: ROOT, env: { ...process.env, BLOX_API_URL: stack.url }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -233,7 +248,7 @@ describe('the dashboard in chromium', () => {
     }
   }, 60_000);
 
-  it('a Service: one grid per task set, filling as its tasks start', async () => {
+  test('a Service: one grid per task set, filling as its tasks start', async () => {
     // Given a Service of 4 tasks behind target group web, deployed through the API
     const name = 'Web/Prod';
     const groups = (await api(stack.url, 'GET', '/_sim/target-groups')) as { TargetGroups: Array<{ TargetGroupName: string; TargetGroupArn: string }> };
