@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { apiBench } from './api';
 import { bundleBench } from './bundle';
+import { dashboardBench } from './dashboard';
 import { alarmToRollbackBench, engineBench } from './engine';
 import { ensureTable } from '../functions/adapters/create-table';
 import { createDocumentClient } from '../functions/adapters/dynamo';
@@ -21,7 +22,7 @@ import { ratioBench } from './ratio';
 import { emit, progress } from './stats';
 
 /** In the order they run. */
-const PARTS = ['bundle', 'api', 'ratio', 'engine', 'alarm', 'stack'] as const;
+const PARTS = ['bundle', 'api', 'ratio', 'engine', 'alarm', 'stack', 'dashboard'] as const;
 /** The parts that talk to DynamoDB Local. */
 const DYNAMO_PARTS: readonly Part[] = ['api', 'ratio'];
 type Part = (typeof PARTS)[number];
@@ -133,6 +134,11 @@ async function main(config: BenchConfig): Promise<void> {
           if (config.quick) break;
           progress('stack: the local stack in real time, 4 Replace deployments over 5 instances');
           for (const result of await stackBench()) emit(result);
+          break;
+        case 'dashboard':
+          // The dashboard's 10,000-cell grid in Chromium (bench/dashboard.ts).
+          progress('dashboard: 10,000 instances drawn in chromium');
+          for (const result of await dashboardBench()) emit(result);
           break;
       }
       progress(`${part}: done in ${((performance.now() - partStarted) / 1000).toFixed(1)} s`);

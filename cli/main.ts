@@ -387,6 +387,22 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       else print(diff);
     });
 
+  program
+    .command('dashboard')
+    .description(`serve the dashboard on http://127.0.0.1:PORT, its API calls forwarded to $BLOX_API_URL (https: signed with SigV4); Ctrl-C stops it`)
+    .option('--port <port>', 'port on 127.0.0.1 (default 3001)', wholeNumber, 3001)
+    .action(async (options: { port: number }) => {
+      if (options.port > 65535) throw new UsageError('--port: expected a port number from 0 to 65535');
+      const { startDashboardServer } = await import('./dashboard');
+      const server = await startDashboardServer({ apiUrl: apiUrl(), port: options.port, env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}) });
+      io.stderr(`Blox dashboard on ${server.url} (API: ${apiUrl()}); Ctrl-C stops it.\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
   registerWaitCommands(program, {
     api,
     stderr: io.stderr,

@@ -28,6 +28,7 @@ import { CachedObservationStore, DynamoObservationStore } from '../functions/ada
 import type { LocalApi } from './api';
 import { EcsTaskDefinitions } from '../functions/adapters/task-definitions';
 import { startLocalApi } from './api';
+import { buildDashboard } from './dashboard';
 import type { DynamoDbLocal } from './dynamodb-local';
 import { startDynamoDbLocal } from './dynamodb-local';
 import type { LocalEngine } from './engine';
@@ -144,7 +145,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   let api: LocalApi;
   try {
+    const dashboard = await buildDashboard();
     api = await startLocalApi({
+      dashboard,
       dynamoEndpoint: dynamo.endpoint,
       tableName: TABLE_NAME,
       port: options.port,

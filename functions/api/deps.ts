@@ -10,7 +10,7 @@ import { systemClock } from '../adapters/clock';
 import { createDocumentClient } from '../adapters/dynamo';
 import { DynamoEventLog } from '../adapters/event-log';
 import type { Wakeups } from '../adapters/sqs-wakeups';
-import type { Clock, EventLog, Notifier, TaskDefinitionDescriptions } from '../ports';
+import type { Clock, EventLog, Notifier, ObservationStore, TaskDefinitionDescriptions } from '../ports';
 
 export interface ApiDeps {
   eventLog: EventLog;
@@ -22,6 +22,8 @@ export interface ApiDeps {
   wakeups?: Wakeups | undefined;
   /** diff-revisions: DescribeTaskDefinition (none: the answer says the task definitions could not be read). */
   taskDefinitions?: TaskDefinitionDescriptions | undefined;
+  /** The engine's pictures of the clusters (GET …/instances); without it, that route answers an empty picture. */
+  observations?: ObservationStore | undefined;
 }
 
 /** From the environment: `TABLE_NAME` (required). No notifier, no wake-ups (see `writeDeps`). */

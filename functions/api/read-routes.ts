@@ -5,6 +5,10 @@
  * GET /environments/{name}/deployments: a page of the deployment history (history.ts), read from the
  * log backwards. GET /environments/{name}/revision-diff?from=A&to=B: the two revisions' rows, their
  * specs' diff, and their task definitions' (DescribeTaskDefinition, two calls when they differ).
+ *
+ * For the dashboard: GET /environments/{name}/events (the revision log, `limit` events from
+ * `fromSequence`) and GET /environments/{name}/instances (the engine's last picture of the
+ * environment's instances and tasks, `limit` instances a page).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { EnvironmentState } from '../../domain/environment';
@@ -15,11 +19,17 @@ import type { EventLog, RevisionRow, TaskDefinitionDescriptions } from '../ports
 import { specDiff, taskDefinitionDiff } from '../../domain/revision-diff';
 import type { ApiDeps } from './deps';
 import { DEFAULT_DEPLOYMENT_PAGE, deploymentPage, MAX_DEPLOYMENT_PAGE } from './history';
-import { changeView, deploymentView, environmentDescription, environmentListItem, environmentStatus } from './views';
+import { changeView, deploymentView, environmentDescription, environmentListItem, environmentStatus, instancesPage, logEventView } from './views';
 
 /** Revision rows a page of `describe-environment-status --all` holds, by default and at most. */
 export const DEFAULT_REVISION_PAGE = 100;
 export const MAX_REVISION_PAGE = 1000;
+/** Log events a page of GET …/events holds, by default and at most. */
+export const DEFAULT_EVENT_PAGE = 200;
+export const MAX_EVENT_PAGE = 1000;
+/** Instances a page of GET …/instances holds, by default and at most (10,000 instances: two pages). */
+export const DEFAULT_INSTANCE_PAGE = 1000;
+export const MAX_INSTANCE_PAGE = 5000;
 
 async function existing(eventLog: EventLog, event: APIGatewayProxyEventV2): Promise<EnvironmentState> {
   const name = environmentName(event);
@@ -49,7 +59,7 @@ async function taskDefinitionChanges(taskDefinitions: TaskDefinitionDescriptions
 
 const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-export function createReadHandler({ eventLog, logger, taskDefinitions }: Pick<ApiDeps, 'eventLog' | 'logger'> & Partial<Pick<ApiDeps, 'taskDefinitions'>>) {
+export function createReadHandler({ eventLog, logger, taskDefinitions, observations }: Pick<ApiDeps, 'eventLog' | 'logger' | 'observations'> & Partial<Pick<ApiDeps, 'taskDefinitions'>>) {
   return httpApi(logger, {
     'GET /environments': async (event) => {
       const limit = queryInteger(event, 'limit', 1, 100, 50);
@@ -92,6 +102,22 @@ export function createReadHandler({ eventLog, logger, taskDefinitions }: Pick<Ap
         statusCode: 200,
         body: { EnvironmentName: state.name, From: from, To: to, SpecChanges: specDiff(a.spec, b.spec).map(changeView), TaskDefinition: taskDefinition },
       };
+    },
+    'GET /environments/{name}/events': async (event) => {
+      const limit = queryInteger(event, 'limit', 1, MAX_EVENT_PAGE, DEFAULT_EVENT_PAGE);
+      const fromSequence = queryInteger(event, 'fromSequence', 1, 999_999, 1);
+      const state = await existing(eventLog, event);
+      const events = fromSequence > state.version ? [] : await eventLog.readEvents(state.name, fromSequence);
+      const page = events.slice(0, limit);
+      const next = page.length < events.length ? page.at(-1)!.sequence + 1 : undefined;
+      return { statusCode: 200, body: { EnvironmentName: state.name, Events: page.map(logEventView), ...(next !== undefined ? { NextSequence: next } : {}) } };
+    },
+    'GET /environments/{name}/instances': async (event) => {
+      const limit = queryInteger(event, 'limit', 1, MAX_INSTANCE_PAGE, DEFAULT_INSTANCE_PAGE);
+      const nextToken = event.queryStringParameters?.nextToken;
+      const state = await existing(eventLog, event);
+      const stored = observations ? await observations.load(state.name) : undefined;
+      return { statusCode: 200, body: instancesPage(state, stored?.observation, { limit, nextToken }) };
     },
   });
 }

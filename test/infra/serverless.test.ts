@@ -186,6 +186,8 @@ describe('serverless.yml', () => {
         'GET /environments',
         'GET /environments/{name}',
         'GET /environments/{name}/deployments',
+        'GET /environments/{name}/events',
+        'GET /environments/{name}/instances',
         'GET /environments/{name}/revision-diff',
         'GET /environments/{name}/status',
       ]);
