@@ -24,3 +24,5 @@ export { canaryPromotion, pauseEngine, promotable, promoteEngine, promotedSince,
 export type { ControlCaller, PauseRecord, PromoteRecord } from './controls';
 export { canarySchedule, canaryTasks, planCanary } from './service-canary';
 export type { CanaryInput, CanaryMove, CanaryPlan, CanaryStep } from './service-canary';
+export { HOOK_POLL_FIRST_MS, HOOK_RESEND_MS, hookFunctionName, hookInvocationKey, runHooks } from './hooks';
+export type { HookGate } from './hooks';
