@@ -117,7 +117,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   // Controls of a running deployment.
   z.object({ type: z.literal('DeploymentPaused'), ...control }),
   z.object({ type: z.literal('DeploymentUnpaused'), ...control }),
-  z.object({ type: z.literal('DeploymentPromoted'), full: z.boolean(), ends: z.enum(['Bake', 'CanaryBake']), ...control }),
+  z.object({ type: z.literal('DeploymentPromoted'), full: z.boolean(), ends: z.enum(['Bake', 'CanaryBake', 'Pause', 'Steps']), ...control }),
   z.object({ type: z.literal('DeploymentAborted'), to: revision, ...control }),
   z.object({ type: z.literal('DeletionCompleted'), at: ms }),
   z.object({ type: z.literal('ScaleApplied'), desiredCount: z.number(), at: ms }),
@@ -171,7 +171,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     reason: z.string(),
     at: ms,
   }),
-  z.object({ type: z.literal('TrafficChangeSubmitted'), key: z.string(), changeId: z.string(), at: ms }),
+  z.object({ type: z.literal('TrafficChangeSubmitted'), key: z.string(), changeId: z.string(), weights: groupWeights, at: ms }),
   z.object({
     type: z.literal('HookAnswered'),
     hook: z.number().check(z.int(), z.gte(0)),

@@ -6,7 +6,7 @@
  * its batch when its outcome is known (its task showed up, ECS refused it, it was given up as lost),
  * and an empty batch is dropped. So the bookkeeping holds what is in flight, never history.
  */
-import type { HookStatus, LaunchBatch, LaunchFailure, PlannerAction, PlannerEvent, PlannerState, ServiceRefusal, StopBatch } from './types';
+import type { GroupWeight, HookStatus, LaunchBatch, LaunchFailure, PlannerAction, PlannerEvent, PlannerState, ServiceRefusal, StopBatch } from './types';
 import { LAUNCH_TIMEOUT_MS, MAX_FAILURES_KEPT, serviceStepKey, shortId, truncateReason } from './keys';
 import { isoFromMs } from '../time';
 
@@ -91,9 +91,9 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
       return { ...state, health: { status: 'Stuck', since: event.at, reason: event.reason } };
     case 'TrafficStepStarted':
       // A new step: its clock starts now; the change of the step before, if any, is kept (its INSYNC is still read).
-      return { ...state, traffic: { ...state.traffic, step: event.step, since: event.at } };
+      return { ...state, traffic: { ...state.traffic, step: { index: event.step, since: event.at } } };
     case 'TrafficWeightsObserved':
-      return { ...state, traffic: { step: 0, since: event.at, ...state.traffic, weights: event.weights } };
+      return { ...state, traffic: { ...state.traffic, weights: event.weights } };
     case 'TrafficInSync': {
       const change = state.traffic?.change;
       if (!state.traffic || change?.id !== event.changeId) return state;
@@ -112,8 +112,8 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
 }
 
 /** Route 53 accepted a weight change (the executor's `TrafficChangeSubmitted`): PENDING until the planner reads INSYNC. */
-export function recordTrafficChange(state: PlannerState, changeId: string, at: number): PlannerState {
-  return { ...state, traffic: { step: 0, since: at, ...state.traffic, change: { id: changeId, at, inSync: false } } };
+export function recordTrafficChange(state: PlannerState, changeId: string, weights: GroupWeight[], at: number): PlannerState {
+  return { ...state, traffic: { ...state.traffic, change: { id: changeId, at, weights, inSync: false } } };
 }
 
 /** A hook's answer (the executor's `HookAnswered`), kept when it answers the latest invocation (an older attempt's answer is late). */

@@ -123,6 +123,8 @@ export interface ObservedTraffic {
   inSync: boolean;
   /** BlueGreen: the target group the test listener rule forwards to (all of its traffic), if any. */
   testTargetGroupArn?: string | undefined;
+  /** The rule or records could not be read as a weighted route (not found, no forward action, access denied): why. */
+  error?: string | undefined;
 }
 
 /** ELBv2's target health states, and `absent` when the target is not listed. */
@@ -175,7 +177,7 @@ export type ServiceOperation =
   /** Create the service (EXTERNAL controller, this desired count) unless one of its name exists: adopt it. */
   | { op: 'EnsureService'; desiredCount: number }
   /** CreateTaskSet of the action's revision (externalId), at `scale` percent; `clientToken` makes a retry return the same one. */
-  | { op: 'CreateTaskSet'; taskDefinition: string; scale: number; clientToken: string }
+  | { op: 'CreateTaskSet'; taskDefinition: string; scale: number; clientToken: string; targetGroupArn?: string | undefined }
   /** Stop these tasks (the ones the plan chose: not ready first), then UpdateTaskSet to `scale` percent. */
   | { op: 'ScaleTaskSet'; taskSet: string; scale: number; stopTasks: string[] }
   | { op: 'SetPrimaryTaskSet'; taskSet: string }
@@ -293,11 +295,10 @@ export interface PlannerState {
 
 /** Where a traffic rollout stands (service-canary.ts's schedule). */
 export interface TrafficProgress {
-  /** Index into the schedule (`canarySchedule`), and when that step started (epoch ms). */
-  step: number;
-  since: number;
+  /** The step in progress: its index into the schedule (`canarySchedule`), and when it started (epoch ms). None before the first plan. */
+  step?: { index: number; since: number } | undefined;
   /** Route 53: the latest change Blox submitted, and whether it was seen INSYNC. */
-  change?: { id: string; at: number; inSync: boolean } | undefined;
+  change?: { id: string; at: number; weights: GroupWeight[]; inSync: boolean } | undefined;
   /** The production weights as last read back. */
   weights?: GroupWeight[] | undefined;
 }

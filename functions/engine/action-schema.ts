@@ -51,7 +51,7 @@ const HOOK_STAGES = ['PreTraffic', 'PostTestTraffic', 'PostTraffic', 'PreRollbac
 
 const serviceOperation = z.discriminatedUnion('op', [
   z.object({ op: z.literal('EnsureService'), desiredCount: z.number().check(z.int(), z.gte(0)) }),
-  z.object({ op: z.literal('CreateTaskSet'), taskDefinition: nonEmpty(), scale: percent(), clientToken: nonEmpty() }),
+  z.object({ op: z.literal('CreateTaskSet'), taskDefinition: nonEmpty(), scale: percent(), clientToken: nonEmpty(), targetGroupArn: z.optional(nonEmpty()) }),
   z.object({ op: z.literal('ScaleTaskSet'), taskSet: nonEmpty(), scale: percent(), stopTasks: strings() }),
   z.object({ op: z.literal('SetPrimaryTaskSet'), taskSet: nonEmpty() }),
   z.object({ op: z.literal('DeleteTaskSet'), taskSet: nonEmpty() }),

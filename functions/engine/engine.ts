@@ -26,7 +26,7 @@ import type { EngineEvent, EnvironmentEvent, EnvironmentState } from '../../doma
 import { decide, fold as foldEvents, serviceTarget, servingService, statusChanges } from '../../domain/environment';
 import { isoFromMs } from '../../domain/time';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
-import type { AlarmReading, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
+import type { AlarmReading, GroupWeight, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
 import { afterFullLook, confirmationReason, fold, observeAtRest, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused, truncateReason } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
@@ -361,10 +361,10 @@ async function recordServiceRefusal(deps: EngineDeps, action: Extract<PlannerAct
 }
 
 /** Route 53 accepted a weight change: recorded (while the action stands) so the planner asks GetChange until it is INSYNC. */
-async function recordTrafficChange(deps: EngineDeps, action: Extract<PlannerAction, { type: 'UpdateService' }>, changeId: string): Promise<void> {
+async function recordTrafficChange(deps: EngineDeps, action: Extract<PlannerAction, { type: 'UpdateService' }>, changeId: string, weights: GroupWeight[]): Promise<void> {
   const at = deps.clock.now().getTime();
   const recorded = await record(deps, action.environment, (state) =>
-    staleReason(state.engine, action, at) !== undefined ? [] : [{ type: 'TrafficChangeSubmitted', key: action.key, changeId, at } satisfies EngineEvent],
+    staleReason(state.engine, action, at) !== undefined ? [] : [{ type: 'TrafficChangeSubmitted', key: action.key, changeId, weights, at } satisfies EngineEvent],
   );
   deps.log?.('TrafficChangeSubmitted', { key: action.key, environment: action.environment, changeId, recorded: recorded.events.length > 0 });
 }
@@ -436,7 +436,7 @@ export async function execute(deps: EngineDeps, action: PlannerAction, delivery:
       await recordServiceRefusal(deps, action, error);
       return 'refused';
     }
-    if (result.trafficChangeId !== undefined) await recordTrafficChange(deps, action, result.trafficChangeId);
+    if (result.trafficChange !== undefined) await recordTrafficChange(deps, action, result.trafficChange.id, result.trafficChange.weights);
     deps.metrics?.add('ActionsCarriedOut', 'Count', action.operations.length, action.environment);
     return 'done';
   }
