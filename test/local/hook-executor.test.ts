@@ -1,17 +1,12 @@
 /**
- * An InvokeHook action through the harness's in-process action queue: the executor handler carries it
- * out with the simulated Lambda of the default services (smoke-ok answers SUCCEEDED, smoke-fail FAILED),
- * and its answer is in the log for the planner's next look (`runHooks`). The deployment with hooks is
- * started as the Service planner will start it (deploy-environment still refuses Hooks: environment.ts).
+ * Lifecycle hooks end to end on the harness: the Service planner's gate (runHooks) plans InvokeHook
+ * actions, the in-process action queue delivers them, the executor invokes the simulated Lambda of the
+ * default services (smoke-ok answers SUCCEEDED, smoke-fail FAILED) and records the answers, and the
+ * planner reads them at its next look (the executor wakes nobody, as in AWS).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../domain/environment';
-import { decide } from '../../domain/environment';
-import type { HookGate } from '../../domain/rollout';
-import { runHooks } from '../../domain/rollout';
+import type { EnvironmentEvent } from '../../domain/environment';
 import type { EnvironmentSpec } from '../../domain/spec';
-import { effectiveDeploymentConfiguration } from '../../domain/spec';
-import { appendWithRetry } from '../../functions/commands';
 import { Harness } from '../../local/harness';
 
 const NAME = 'Web/Prod';
@@ -21,67 +16,52 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** The PreTraffic gate now, its events appended and its action sent, as a plan's. */
-async function planGate(harness: Harness): Promise<HookGate> {
-  let gate: HookGate | undefined;
-  await appendWithRetry(
-    harness.eventLog,
-    NAME,
-    (before) => {
-      gate = runHooks(before!.engine!, 'PreTraffic', harness.clock.now());
-      return { events: gate.kind === 'Waiting' ? (gate.events as EngineEvent[]) : [] };
-    },
-    { attempts: 1 },
-  );
-  if (gate!.kind === 'Waiting') await harness.queue.enqueue(gate!.actions);
-  return gate!;
+function spec(harness: Harness, taskDefinition: string, hooks: Array<{ Stage: string; FunctionArn: string }>): EnvironmentSpec {
+  return {
+    Name: NAME,
+    TaskDefinition: taskDefinition,
+    Cluster: 'default',
+    DeploymentType: 'Service',
+    DesiredCount: 2,
+    DeploymentConfiguration: { Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 200, Hooks: hooks },
+    Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: harness.services!.elbv2.targetGroupArn('web')! } },
+  } as EnvironmentSpec;
 }
 
-describe('the harness’s executor invokes lifecycle hooks on the simulated Lambda', () => {
-  it('smoke-ok SUCCEEDED, then smoke-fail FAILED: each answer recorded; the gate then fails the stage', async () => {
+const events = async (harness: Harness): Promise<EnvironmentEvent[]> => (await harness.eventLog.readEvents(NAME)).map((e) => e.event);
+
+describe('lifecycle hooks on the harness: planned, invoked by the executor on the simulated Lambda, answered', () => {
+  it('revision 1 with PreTraffic and PostTraffic smoke-ok: both invoked once, SUCCEEDED, Active; revision 2 with PreTraffic smoke-fail: rolled back (trigger Hook)', async () => {
     h = new Harness({ seed: 11, services: true, tickMs: 60_000 });
-    const lambda = h.services!.lambda;
-    h.world.addInstances({ count: 2, attributes: { stack: 'prod' } });
-    const spec = {
-      Name: NAME,
-      TaskDefinition: 'web:1',
-      Cluster: 'default',
-      DeploymentType: 'Service',
-      DesiredCount: 2,
-      DeploymentConfiguration: {
-        Method: 'Rolling',
-        Hooks: [
-          { Stage: 'PreTraffic', FunctionArn: lambda.functionArn('smoke-ok') },
-          { Stage: 'PreTraffic', FunctionArn: lambda.functionArn('smoke-fail') },
-        ],
-      },
-      Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: h.services!.elbv2.targetGroupArn('web')! } },
-    } as EnvironmentSpec;
-    await h.command({ type: 'CreateEnvironment', spec });
-    const configuration = effectiveDeploymentConfiguration(spec);
-    const { DeploymentConfiguration: _hooks, ...plain } = spec;
-    await appendWithRetry(
-      h.eventLog,
-      NAME,
-      (before) => ({
-        events: decide({ type: 'DeployRevision', name: NAME, revision: 1, targetSpec: plain as EnvironmentSpec, at: new Date(h!.clock.now()).toISOString() }, { ...before!, latestSpec: plain as EnvironmentSpec }).map((e) =>
-          e.type === 'DeploymentStarted' ? { ...e, target: { ...e.target, configuration } } : e,
-        ),
-      }),
-      { attempts: 1 },
-    );
-    const deploymentId = (await h.state(NAME))!.deployment!.id;
-    const answerOf = async (hook: number) => (await h!.state(NAME))?.engine?.hooks?.[String(hook)]?.answer;
+    const harness = h;
+    const lambda = harness.services!.lambda;
+    harness.world.addInstances({ count: 4, attributes: { stack: 'prod' } });
+    await harness.command({ type: 'CreateEnvironment', spec: spec(harness, 'web:1', [
+      { Stage: 'PreTraffic', FunctionArn: lambda.functionArn('smoke-ok') },
+      { Stage: 'PostTraffic', FunctionArn: lambda.functionArn('smoke-ok') },
+    ]) });
+    await harness.command({ type: 'DeployRevision', name: NAME, revision: 1 });
+    await harness.runUntil(async () => {
+      const s = await harness.state(NAME);
+      return s?.activeRevision === 1 && !s.deployment;
+    }, 900_000);
 
-    expect(await planGate(h)).toMatchObject({ kind: 'Waiting', actions: [{ type: 'InvokeHook', hook: 0, attempt: 1 }] });
-    await h.runUntil(async () => (await answerOf(0)) !== undefined, 60_000);
-    expect((await answerOf(0))?.status).toBe('SUCCEEDED');
-    expect(lambda.invocations('smoke-ok').map((i) => i.payload)).toEqual([{ EnvironmentName: NAME, Revision: 1, DeploymentId: deploymentId, Stage: 'PreTraffic' }]);
+    const deploymentId = (await events(harness)).find((e) => e.type === 'DeploymentStarted' && e.revision === 1) as Extract<EnvironmentEvent, { type: 'DeploymentStarted' }>;
+    expect(lambda.invocations('smoke-ok').map((i) => i.payload)).toEqual([
+      { EnvironmentName: NAME, Revision: 1, DeploymentId: deploymentId.deploymentId, Stage: 'PreTraffic' },
+      { EnvironmentName: NAME, Revision: 1, DeploymentId: deploymentId.deploymentId, Stage: 'PostTraffic' },
+    ]);
+    expect((await events(harness)).filter((e) => e.type === 'HookAnswered').map((e) => e.type === 'HookAnswered' && [e.hook, e.stage, e.attempt, e.status])).toEqual([
+      [0, 'PreTraffic', 1, 'SUCCEEDED'],
+      [1, 'PostTraffic', 1, 'SUCCEEDED'],
+    ]);
 
-    expect(await planGate(h)).toMatchObject({ kind: 'Waiting', actions: [{ type: 'InvokeHook', hook: 1, attempt: 1 }] });
-    await h.runUntil(async () => (await answerOf(1)) !== undefined, 60_000);
-    expect(await answerOf(1)).toMatchObject({ status: 'FAILED' });
-    expect(await planGate(h)).toEqual({ kind: 'Failed', events: [], reason: 'hook smoke-fail (PreTraffic) answered FAILED' });
-    expect(lambda.invocations().map((i) => i.functionName)).toEqual(['smoke-ok', 'smoke-fail']);
+    await harness.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2', DeploymentConfiguration: { Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 200, Hooks: [{ Stage: 'PreTraffic', FunctionArn: lambda.functionArn('smoke-fail') }] } } });
+    await harness.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await harness.runUntil(async () => (await events(harness)).some((e) => e.type === 'RollbackTriggered'), 900_000);
+
+    expect((await events(harness)).find((e) => e.type === 'RollbackTriggered')).toMatchObject({ trigger: 'Hook', reason: 'hook smoke-fail (PreTraffic) answered FAILED', to: 1 });
+    expect(lambda.invocations('smoke-fail').map((i) => (i.payload as { Revision: number; Stage: string }))).toMatchObject([{ Revision: 2, Stage: 'PreTraffic' }]);
+    expect(harness.errors).toEqual([]);
   });
 });

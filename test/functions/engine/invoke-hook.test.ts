@@ -7,11 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, EnvironmentEvent } from '../../../domain/environment';
-import { decide } from '../../../domain/environment';
 import type { HookGate, PlannerAction } from '../../../domain/rollout';
 import { runHooks } from '../../../domain/rollout';
-import type { EnvironmentSpec, HookStage } from '../../../domain/spec';
-import { effectiveDeploymentConfiguration } from '../../../domain/spec';
+import type { HookStage } from '../../../domain/spec';
 import { LambdaHooks } from '../../../functions/adapters/lambda-hooks';
 import { appendWithRetry } from '../../../functions/commands';
 import type { EngineFunctionDeps } from '../../../functions/engine/deps';
@@ -51,20 +49,7 @@ async function deployingWithHooks(hooks?: (lambda: SimulatedLambda) => Hooks) {
     },
   });
   await bed.run({ type: 'CreateEnvironment', spec: hooked, at: bed.at() });
-  // deploy-environment refuses Hooks until the Service planner runs them (environment.ts): the deployment
-  // is started as it will be, its configuration with the hooks.
-  const configuration = effectiveDeploymentConfiguration(hooked);
-  const { DeploymentConfiguration: _hooks, ...plain } = hooked;
-  await appendWithRetry(
-    bed.eventLog,
-    WEB,
-    (before) => ({
-      events: decide({ type: 'DeployRevision', name: WEB, revision: 1, targetSpec: plain as EnvironmentSpec, at: bed.at() }, { ...before!, latestSpec: plain as EnvironmentSpec }).map((e) =>
-        e.type === 'DeploymentStarted' ? { ...e, target: { ...e.target, configuration } } : e,
-      ),
-    }),
-    { attempts: 1 },
-  );
+  await bed.run({ type: 'DeployRevision', name: WEB, revision: 1, targetSpec: hooked, at: bed.at() });
   expect((await bed.eventLog.load(WEB))?.engine?.configuration.Hooks).toHaveLength(3);
   const deploymentId = (await bed.eventLog.load(WEB))!.deployment!.id;
 
