@@ -2,6 +2,8 @@
  * The API's response shapes (docs/api.md), from the projection. Presentation only.
  */
 import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
+import type { DeploymentRecord } from '../../domain/history';
+import type { FieldChange } from '../../domain/revision-diff';
 import { environmentSummary } from '../../domain/environment';
 import { displayStatus, isRetired } from '../../domain/revision-status';
 import { isoFromMs } from '../../domain/time';
@@ -128,4 +130,25 @@ export function environmentStatus(state: EnvironmentState, rows?: RevisionRow[],
     Revisions: revisions.map((r) => revisionView(state.name, r)),
     ...(nextToken ? { NextToken: nextToken } : {}),
   };
+}
+
+/** list-deployments: one deployment of the history (domain/history.ts). */
+export function deploymentView(record: DeploymentRecord) {
+  return {
+    DeploymentId: record.id,
+    EnvironmentRevision: record.revision,
+    Kind: record.kind,
+    Trigger: { Kind: record.trigger.kind, By: record.trigger.by, Reason: record.trigger.reason },
+    StartedAt: record.startedAt,
+    EndedAt: record.endedAt,
+    Outcome: record.outcome,
+    DurationSeconds: record.durationSeconds,
+    Reason: record.reason,
+    EndedBy: record.endedBy,
+  };
+}
+
+/** diff-revisions: one changed field, old → new (null: absent). */
+export function changeView(change: FieldChange) {
+  return { Field: change.field, From: change.from, To: change.to };
 }

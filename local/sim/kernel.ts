@@ -70,7 +70,9 @@
  * `periodSeconds`, `treatMissingData`, `description`):
  * - `loadBalancer5xxPercent: <load balancer>`: as `targetGroup5xxPercent`, on the load balancer's
  *   {LoadBalancer} metrics (its targets' 5xx over its requests; the load balancer's own 502/503 are
- *   not in it, as they are not in `HTTPCode_Target_5XX_Count`).
+ *   not in it, as they are not in `HTTPCode_Target_5XX_Count`). A list of load balancers (at most 4:
+ *   the two behind a weighted record) is their 5xx over their requests together,
+ *   `(FILL(m1,0)+FILL(m3,0))/(FILL(m2,0)+FILL(m4,0))*100`.
  * - `targetGroup5xxPercent: <target group>`: the metric math alarm `m1/m2*100` on the target group's
  *   `HTTPCode_Target_5XX_Count` (m1) and `RequestCount` (m2), Sum, above `threshold` % (default 5),
  *   3 of 3 periods of 60 s, missing data not breaching (the load balancer sends no 5xx count for a
@@ -117,7 +119,7 @@ interface AlarmCommon {
 
 export type AlarmDescription =
   | (AlarmCommon & { targetGroup5xxPercent: string })
-  | (AlarmCommon & { loadBalancer5xxPercent: string })
+  | (AlarmCommon & { loadBalancer5xxPercent: string | string[] })
   | (AlarmCommon & { taskFamilyErrors: string })
   | { metricAlarm: Omit<PutMetricAlarmInput, 'AlarmName'> };
 
@@ -226,6 +228,7 @@ export const DEFAULT_SIM_SERVICES: SimServicesDescription = Object.freeze({
   alarms: {
     'web-5xx': { targetGroup5xxPercent: 'web', threshold: 5, description: '5xx rate of target group web above 5 %' },
     'web-alb-5xx': { loadBalancer5xxPercent: 'web-alb', threshold: 5, description: '5xx rate of load balancer web-alb above 5 %' },
+    'web-dns-5xx': { loadBalancer5xxPercent: ['web-a', 'web-b'], threshold: 5, description: '5xx rate of load balancers web-a and web-b (behind web.example.internal) above 5 %' },
     'daemon-errors': { taskFamilyErrors: 'log-daemon', threshold: 0, description: 'errors of task family log-daemon' },
   },
 }) as SimServicesDescription;
@@ -351,7 +354,7 @@ export const simServicesFileSchema = z.strictObject({
       z.union(
         [
           z.strictObject({ targetGroup5xxPercent: z.string().min(1), ...alarmCommon }),
-          z.strictObject({ loadBalancer5xxPercent: z.string().min(1), ...alarmCommon }),
+          z.strictObject({ loadBalancer5xxPercent: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4)]), ...alarmCommon }),
           z.strictObject({ taskFamilyErrors: z.string().min(1), ...alarmCommon }),
           z.strictObject({ metricAlarm: z.record(z.string(), z.unknown()) }),
         ],
@@ -382,6 +385,31 @@ export function alarmInput(name: string, alarm: AlarmDescription, elbv2: Simulat
   if ('metricAlarm' in alarm) return { ...alarm.metricAlarm, AlarmName: name } as PutMetricAlarmInput;
   const period = alarm.periodSeconds ?? 60;
   const description = alarm.description !== undefined ? { AlarmDescription: alarm.description } : {};
+  if ('loadBalancer5xxPercent' in alarm && Array.isArray(alarm.loadBalancer5xxPercent)) {
+    const period = alarm.periodSeconds ?? 60;
+    const balancers = alarm.loadBalancer5xxPercent;
+    const metrics = balancers.flatMap((balancer, i) => {
+      const dimension = elbv2.loadBalancerDimension(balancer);
+      if (!dimension) throw new Error(`alarms.${name}.loadBalancer5xxPercent: no load balancer named ${balancer}`);
+      const metric = (MetricName: string) => ({ Namespace: ELB_NAMESPACE, MetricName, Dimensions: [{ Name: 'LoadBalancer', Value: dimension }] });
+      return [
+        { Id: `m${2 * i + 1}`, MetricStat: { Metric: metric('HTTPCode_Target_5XX_Count'), Period: period, Stat: 'Sum' }, ReturnData: false },
+        { Id: `m${2 * i + 2}`, MetricStat: { Metric: metric('RequestCount'), Period: period, Stat: 'Sum' }, ReturnData: false },
+      ];
+    });
+    const sum = (odd: boolean) => balancers.map((_, i) => `FILL(m${2 * i + (odd ? 1 : 2)},0)`).join('+');
+    const evaluationPeriods = alarm.evaluationPeriods ?? 3;
+    return {
+      AlarmName: name,
+      ...description,
+      Metrics: [{ Id: 'e1', Expression: `(${sum(true)})/(${sum(false)})*100`, Label: '5xx rate (%)', ReturnData: true }, ...metrics],
+      EvaluationPeriods: evaluationPeriods,
+      DatapointsToAlarm: alarm.datapointsToAlarm ?? evaluationPeriods,
+      Threshold: alarm.threshold ?? 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: alarm.treatMissingData ?? 'notBreaching',
+    };
+  }
   if ('targetGroup5xxPercent' in alarm || 'loadBalancer5xxPercent' in alarm) {
     let metricDimensions: Array<{ Name: string; Value: string }>;
     if ('targetGroup5xxPercent' in alarm) {
@@ -392,8 +420,9 @@ export function alarmInput(name: string, alarm: AlarmDescription, elbv2: Simulat
         { Name: 'TargetGroup', Value: dimensions.TargetGroup },
       ];
     } else {
-      const dimension = elbv2.loadBalancerDimension(alarm.loadBalancer5xxPercent);
-      if (!dimension) throw new Error(`alarms.${name}.loadBalancer5xxPercent: no load balancer named ${alarm.loadBalancer5xxPercent}`);
+      const balancer = String(alarm.loadBalancer5xxPercent);
+      const dimension = elbv2.loadBalancerDimension(balancer);
+      if (!dimension) throw new Error(`alarms.${name}.loadBalancer5xxPercent: no load balancer named ${balancer}`);
       metricDimensions = [{ Name: 'LoadBalancer', Value: dimension }];
     }
     const metric = (MetricName: string) => ({ Namespace: ELB_NAMESPACE, MetricName, Dimensions: metricDimensions });

@@ -182,7 +182,13 @@ describe('serverless.yml', () => {
 
     it('routes reads to api-read and writes to api-write', () => {
       const routes = (name: string) => httpApiEvents(config.functions[name]!).map((e) => `${e.method.toUpperCase()} ${e.path}`).sort();
-      expect(routes('api-read')).toEqual(['GET /environments', 'GET /environments/{name}', 'GET /environments/{name}/status']);
+      expect(routes('api-read')).toEqual([
+        'GET /environments',
+        'GET /environments/{name}',
+        'GET /environments/{name}/deployments',
+        'GET /environments/{name}/revision-diff',
+        'GET /environments/{name}/status',
+      ]);
       expect(routes('api-write')).toEqual(
         [
           'POST /environments',
@@ -316,7 +322,9 @@ describe('serverless.yml', () => {
       expect(actionsOf('executor')).toEqual(
         expect.arrayContaining(['ecs:DescribeServices', 'ecs:CreateService', 'ecs:UpdateService', 'ecs:DeleteService', 'ecs:CreateTaskSet', 'ecs:UpdateTaskSet', 'ecs:UpdateServicePrimaryTaskSet', 'ecs:DeleteTaskSet']),
       );
-      for (const fn of ['api-read', 'api-write', 'router']) expect(actionsOf(fn).filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')), fn).toEqual([]);
+      for (const fn of ['api-write', 'router']) expect(actionsOf(fn).filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')), fn).toEqual([]);
+      // diff-revisions reads the two revisions' task definitions, nothing else of ECS.
+      expect(actionsOf('api-read').filter((a) => a.startsWith('ecs:') || a.startsWith('iam:'))).toEqual(['ecs:DescribeTaskDefinition']);
     });
 
     it('gives every function its own role defined in this file, and no shared provider role statements', () => {
@@ -611,7 +619,7 @@ describe('serverless.yml', () => {
         expect(write.get('events:PutEvents')).toEqual([bus]);
         expect(write.get('sqs:SendMessage')).toEqual([getAtt('ReconcileQueue')]);
         expect([...write.keys()].filter((a) => a.startsWith('sqs:') || a.startsWith('ecs:'))).toEqual(['sqs:SendMessage']);
-        expect(servicePrefixes('api-read')).toEqual(['dynamodb', 'logs']);
+        expect(servicePrefixes('api-read')).toEqual(['dynamodb', 'ecs', 'logs']);
       });
 
       it('grants SQS actions on the queues only, and PutEvents on the bus only', () => {

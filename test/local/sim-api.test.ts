@@ -152,7 +152,7 @@ describe('GET /_sim/listener-rules', () => {
 });
 
 describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
-  it('lists web-5xx, web-alb-5xx and daemon-errors in name order, DescribeAlarms-shaped; evaluated each minute', async () => {
+  it('lists web-5xx, web-alb-5xx, web-dns-5xx and daemon-errors in name order, DescribeAlarms-shaped; evaluated each minute', async () => {
     const { status, body } = await call('GET', '/_sim/alarms');
     expect(status).toBe(200);
     expect(body.CompositeAlarms).toEqual([]);
@@ -161,6 +161,7 @@ describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
       ['daemon-errors', 'INSUFFICIENT_DATA', 'Unchecked: Initial alarm creation', 'errors of task family log-daemon'],
       ['web-5xx', 'INSUFFICIENT_DATA', 'Unchecked: Initial alarm creation', '5xx rate of target group web above 5 %'],
       ['web-alb-5xx', 'INSUFFICIENT_DATA', 'Unchecked: Initial alarm creation', '5xx rate of load balancer web-alb above 5 %'],
+      ['web-dns-5xx', 'INSUFFICIENT_DATA', 'Unchecked: Initial alarm creation', '5xx rate of load balancers web-a and web-b (behind web.example.internal) above 5 %'],
     ]);
     expect(alarms[1]).toMatchObject({
       AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx',
@@ -173,9 +174,11 @@ describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
     });
     expect(alarms[0]).toMatchObject({ Namespace: 'Blox/Sim', MetricName: 'Errors', Dimensions: [{ Name: 'TaskDefinitionFamily', Value: 'log-daemon' }], Period: 60, EvaluationPeriods: 2 });
     expect(alarms[2]).toMatchObject({ Metrics: [{ Id: 'e1', Expression: 'm1/m2*100' }, { Id: 'm1' }, { Id: 'm2' }], Threshold: 5, EvaluationPeriods: 3 });
+    // Two load balancers: their 5xx over their requests, together (a missing count is 0).
+    expect(alarms[3]).toMatchObject({ Metrics: [{ Id: 'e1', Expression: '(FILL(m1,0)+FILL(m3,0))/(FILL(m2,0)+FILL(m4,0))*100' }, { Id: 'm1' }, { Id: 'm2' }, { Id: 'm3' }, { Id: 'm4' }], Threshold: 5 });
     // No data at all (web-alb's requests, with no target yet, are 503s: no RequestCount), missing data not breaching: all OK at the first minute.
     clock.runUntil(T0 + MINUTE);
-    expect(Object.values(await alarmStates()).map(([value]) => value)).toEqual(['OK', 'OK', 'OK']);
+    expect(Object.values(await alarmStates()).map(([value]) => value)).toEqual(['OK', 'OK', 'OK', 'OK']);
     expect((await call('GET', '/_sim/alarms?state=ALARM')).body).toEqual({ MetricAlarms: [], CompositeAlarms: [] });
   });
 
@@ -195,6 +198,7 @@ describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
     expect(events).toEqual([
       ['web-5xx', 'INSUFFICIENT_DATA', 'OK'],
       ['web-alb-5xx', 'INSUFFICIENT_DATA', 'OK'],
+      ['web-dns-5xx', 'INSUFFICIENT_DATA', 'OK'],
       ['daemon-errors', 'INSUFFICIENT_DATA', 'OK'],
       ['web-5xx', 'OK', 'ALARM'],
       ['web-5xx', 'ALARM', 'OK'],
@@ -213,7 +217,7 @@ describe('GET /_sim/alarms and POST /_sim/alarms (SetAlarmState)', () => {
     });
     expect(await call('POST', '/_sim/alarms', { AlarmName: 'nope', State: 'ALARM' })).toEqual({
       status: 404,
-      body: { error: { code: 'ResourceNotFound', message: 'AlarmName: no alarm "nope" (known: daemon-errors, web-5xx, web-alb-5xx)', field: 'AlarmName' } },
+      body: { error: { code: 'ResourceNotFound', message: 'AlarmName: no alarm "nope" (known: daemon-errors, web-5xx, web-alb-5xx, web-dns-5xx)', field: 'AlarmName' } },
     });
     expect(await call('GET', '/_sim/alarms?state=RED')).toEqual({
       status: 400,

@@ -34,7 +34,7 @@ describe('the default world (local/cluster.yml)', () => {
     expect(world.taskBehaviour('other:1')).toMatchObject({ cpu: 512, memory: 1024 });
   });
 
-  it('has target group web in cluster default (web tasks registered), web-alb over web-blue / web-green, web-a and web-b, alarms web-5xx, web-alb-5xx and daemon-errors, hosted zone example.internal (web: blue 100 / green 0), functions smoke-ok and smoke-fail: DEFAULT_SIM_SERVICES', () => {
+  it('has target group web in cluster default (web tasks registered), web-alb over web-blue / web-green, web-a and web-b, alarms web-5xx, web-alb-5xx, web-dns-5xx and daemon-errors, hosted zone example.internal (web: blue 100 / green 0), functions smoke-ok and smoke-fail: DEFAULT_SIM_SERVICES', () => {
     expect(simServicesOf(description)).toEqual({
       targetGroups: {
         web: { cluster: 'default', registerTasksOf: 'web' },
@@ -58,6 +58,7 @@ describe('the default world (local/cluster.yml)', () => {
       alarms: {
         'web-5xx': { targetGroup5xxPercent: 'web', threshold: 5, description: '5xx rate of target group web above 5 %' },
         'web-alb-5xx': { loadBalancer5xxPercent: 'web-alb', threshold: 5, description: '5xx rate of load balancer web-alb above 5 %' },
+        'web-dns-5xx': { loadBalancer5xxPercent: ['web-a', 'web-b'], threshold: 5, description: '5xx rate of load balancers web-a and web-b (behind web.example.internal) above 5 %' },
         'daemon-errors': { taskFamilyErrors: 'log-daemon', threshold: 0, description: 'errors of task family log-daemon' },
       },
       hostedZones: {
