@@ -578,7 +578,8 @@ export const DEFAULT_HOOK_CALL_BACK_SECONDS = 30;
 /**
  * A hook's answer. `FAILED` also stands for an answer that is no answer — the function threw
  * (`FunctionError`), answered something that is not `{ hookStatus }`, or does not exist — with
- * `reason` saying which; the planner treats every FAILED alike (roll back) and shows the reason.
+ * `reason` saying which (empty when the function itself answered FAILED); the planner treats every
+ * FAILED alike (roll back) and shows the reason after the hook's name and stage.
  */
 export type HookResult =
   | { hookStatus: 'SUCCEEDED' }

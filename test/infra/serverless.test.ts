@@ -550,7 +550,7 @@ describe('serverless.yml', () => {
 
       it('reconciler: the table, ECS reads, target health, sending actions and wake-ups, receiving (and backing off) reconcile requests, PutEvents', () => {
         const actions = actionsOn('reconciler');
-        expect(servicePrefixes('reconciler')).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'lambda', 'logs', 'route53', 'sqs']);
+        expect(servicePrefixes('reconciler')).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'logs', 'route53', 'sqs']);
         expect([...actions.keys()].filter((a) => a.startsWith('cloudwatch:'))).toEqual(['cloudwatch:DescribeAlarms']);
         expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
           ['ecs:DescribeContainerInstances', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
@@ -566,7 +566,7 @@ describe('serverless.yml', () => {
         expect(actions.get('events:PutEvents')).toEqual([bus]);
       });
 
-      it('reconciler: Route 53 weighted records of the hosted zones named (param `hostedZones`), GetChange on changes, hooks of the param `hookFunctions`', () => {
+      it('reconciler: Route 53 weighted records of the hosted zones named (param `hostedZones`), GetChange on changes', () => {
         const actions = actionsOn('reconciler');
         expect([...actions.keys()].filter((a) => a.startsWith('route53:')).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets']);
         const zones = params.hostedZones as unknown[];
@@ -575,13 +575,19 @@ describe('serverless.yml', () => {
         expect(actions.get('route53:ListResourceRecordSets')).toEqual(zones);
         expect(actions.get('route53:ChangeResourceRecordSets')).toEqual(zones);
         expect(actions.get('route53:GetChange')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:route53:::change/*' }]);
+        for (const fn of ['api-read', 'api-write', 'router', 'executor']) expect(servicePrefixes(fn).filter((p) => p === 'route53'), fn).toEqual([]);
+      });
+
+      it('executor: invokes the lifecycle hooks of the param `hookFunctions` (InvokeHook actions), and no other function does', () => {
+        const actions = actionsOn('executor');
+        expect([...actions.keys()].filter((a) => a.startsWith('lambda:'))).toEqual(['lambda:InvokeFunction']);
         expect(actions.get('lambda:InvokeFunction')).toEqual(params.hookFunctions);
-        for (const fn of ['api-read', 'api-write', 'router', 'executor']) expect(servicePrefixes(fn).filter((p) => p === 'route53' || p === 'lambda'), fn).toEqual([]);
+        for (const fn of ['api-read', 'api-write', 'router', 'reconciler']) expect(servicePrefixes(fn).filter((p) => p === 'lambda'), fn).toEqual([]);
       });
 
       it('executor: start, tag, stop and list tasks; services and task sets; pass the task roles; the table; receiving actions; PutEvents — and no sending', () => {
         const actions = actionsOn('executor');
-        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'iam', 'logs', 'sqs']);
+        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'iam', 'lambda', 'logs', 'sqs']);
         // ModifyRule on the listener rules of param `trafficListenerRuleArns` only; DescribeRules has no resource type.
         expect([...actions.keys()].filter((a) => a.startsWith('elasticloadbalancing:')).sort()).toEqual(['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:ModifyRule']);
         expect(actions.get('elasticloadbalancing:ModifyRule')).toEqual(params.trafficListenerRuleArns);
