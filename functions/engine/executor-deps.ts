@@ -26,6 +26,7 @@ import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
 import { Elbv2ListenerRules, listenerRulesThroughSdk } from '../adapters/elbv2-listener-rules';
 import { invokeThroughSdk, LambdaHooks } from '../adapters/lambda-hooks';
+import { route53ThroughSdk, Route53WeightedRecords } from '../adapters/route53-records';
 import { EventBridgeNotifier, putEventsThroughSdk } from '../adapters/eventbridge-notifier';
 import { createEngineMetrics } from '../adapters/powertools-metrics';
 import { EcsTaskDefinitions } from '../adapters/task-definitions';
@@ -59,6 +60,8 @@ export function executorDeps(env: NodeJS.ProcessEnv = process.env): EngineFuncti
     // Lifecycle hooks (InvokeHook): Lambda functions invoked synchronously, the SDK's client loaded and
     // built on the first invocation (a container that invokes none never loads it).
     hooks: new LambdaHooks(invokeThroughSdk()),
+    // Canary over Route 53 (SetWeights): the weighted records UPSERTed (SDK client built on first use).
+    weightedRecords: new Route53WeightedRecords(route53ThroughSdk()),
     queue: NO_ACTION_QUEUE,
     notifier: new EventBridgeNotifier(putEventsThroughSdk(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,

@@ -566,16 +566,19 @@ describe('serverless.yml', () => {
         expect(actions.get('events:PutEvents')).toEqual([bus]);
       });
 
-      it('reconciler: Route 53 weighted records of the hosted zones named (param `hostedZones`), GetChange on changes', () => {
-        const actions = actionsOn('reconciler');
-        expect([...actions.keys()].filter((a) => a.startsWith('route53:')).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets']);
+      it('Route 53: the reconciler reads the weighted records of the hosted zones named (param `hostedZones`) and GetChange on changes; the executor reads and changes them; no other function touches Route 53', () => {
         const zones = params.hostedZones as unknown[];
         expect(Array.isArray(zones) && zones.length > 0).toBe(true);
         for (const zone of zones) expect(stringLeaves(zone).join('')).toMatch(/^arn:.*:route53:::hostedzone\/Z[A-Z0-9]+$/);
-        expect(actions.get('route53:ListResourceRecordSets')).toEqual(zones);
-        expect(actions.get('route53:ChangeResourceRecordSets')).toEqual(zones);
-        expect(actions.get('route53:GetChange')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:route53:::change/*' }]);
-        for (const fn of ['api-read', 'api-write', 'router', 'executor']) expect(servicePrefixes(fn).filter((p) => p === 'route53'), fn).toEqual([]);
+        const reconciler = actionsOn('reconciler');
+        expect([...reconciler.keys()].filter((a) => a.startsWith('route53:')).sort()).toEqual(['route53:GetChange', 'route53:ListResourceRecordSets']);
+        expect(reconciler.get('route53:ListResourceRecordSets')).toEqual(zones);
+        expect(reconciler.get('route53:GetChange')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:route53:::change/*' }]);
+        const executor = actionsOn('executor');
+        expect([...executor.keys()].filter((a) => a.startsWith('route53:')).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets']);
+        expect(executor.get('route53:ListResourceRecordSets')).toEqual(zones);
+        expect(executor.get('route53:ChangeResourceRecordSets')).toEqual(zones);
+        for (const fn of ['api-read', 'api-write', 'router']) expect(servicePrefixes(fn).filter((p) => p === 'route53'), fn).toEqual([]);
       });
 
       it('executor: invokes the lifecycle hooks of the param `hookFunctions` (InvokeHook actions), and no other function does', () => {
@@ -587,7 +590,7 @@ describe('serverless.yml', () => {
 
       it('executor: start, tag, stop and list tasks; services and task sets; pass the task roles; the table; receiving actions; PutEvents — and no sending', () => {
         const actions = actionsOn('executor');
-        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'iam', 'lambda', 'logs', 'sqs']);
+        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'iam', 'lambda', 'logs', 'route53', 'sqs']);
         // ModifyRule on the listener rules of param `trafficListenerRuleArns` only; DescribeRules has no resource type.
         expect([...actions.keys()].filter((a) => a.startsWith('elasticloadbalancing:')).sort()).toEqual(['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:ModifyRule']);
         expect(actions.get('elasticloadbalancing:ModifyRule')).toEqual(params.trafficListenerRuleArns);
