@@ -23,6 +23,7 @@ export const ROUTES: RouteDef[] = [
   { method: 'POST', template: '/environments', function: 'api-write' },
   { method: 'GET', template: '/environments/{name}', function: 'api-read' },
   { method: 'GET', template: '/environments/{name}/status', function: 'api-read' },
+  { method: 'GET', template: '/environments/{name}/plan', function: 'api-read' },
   { method: 'POST', template: '/environments/{name}/revisions', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/deployments', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/rollbacks', function: 'api-write' },

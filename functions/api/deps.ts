@@ -11,6 +11,7 @@ import { createDocumentClient } from '../adapters/dynamo';
 import { DynamoEventLog } from '../adapters/event-log';
 import type { Wakeups } from '../adapters/sqs-wakeups';
 import type { Clock, EventLog, Notifier } from '../ports';
+import type { PlanningPorts } from './plan-deployment';
 
 export interface ApiDeps {
   eventLog: EventLog;
@@ -20,6 +21,8 @@ export interface ApiDeps {
   notifier?: Notifier | undefined;
   /** Asks the planner to reconcile at once after a deploy, rollback or thaw; else it waits for the tick. */
   wakeups?: Wakeups | undefined;
+  /** What plan-deployment observes ECS through (read-only calls); without it, the route answers 501. */
+  planning?: PlanningPorts | undefined;
 }
 
 /** From the environment: `TABLE_NAME` (required). No notifier, no wake-ups (see `writeDeps`). */
