@@ -17,11 +17,12 @@ import { createDocumentClient } from '../functions/adapters/dynamo';
 import { DynamoEventLog } from '../functions/adapters/event-log';
 import { DynamoObservationStore } from '../functions/adapters/observation-store';
 import { stackBench } from './stack';
+import { dryRunBench } from './dryrun';
 import { ratioBench } from './ratio';
 import { emit, progress } from './stats';
 
 /** In the order they run. */
-const PARTS = ['bundle', 'api', 'ratio', 'engine', 'alarm', 'stack'] as const;
+const PARTS = ['bundle', 'api', 'ratio', 'engine', 'alarm', 'stack', 'dryrun'] as const;
 /** The parts that talk to DynamoDB Local. */
 const DYNAMO_PARTS: readonly Part[] = ['api', 'ratio'];
 type Part = (typeof PARTS)[number];
@@ -133,6 +134,12 @@ async function main(config: BenchConfig): Promise<void> {
           if (config.quick) break;
           progress('stack: the local stack in real time, 4 Replace deployments over 5 instances');
           for (const result of await stackBench()) emit(result);
+          break;
+        case 'dryrun':
+          // plan-deployment's estimate against the real deployment on the local stack: ~3 minutes, skipped by --quick.
+          if (config.quick) break;
+          progress('dryrun: plan-deployment estimates against real deployments on the local stack (replace, surge, rolling)');
+          for (const result of await dryRunBench()) emit(result);
           break;
       }
       progress(`${part}: done in ${((performance.now() - partStarted) / 1000).toFixed(1)} s`);
