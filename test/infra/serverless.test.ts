@@ -182,7 +182,7 @@ describe('serverless.yml', () => {
 
     it('routes reads to api-read and writes to api-write', () => {
       const routes = (name: string) => httpApiEvents(config.functions[name]!).map((e) => `${e.method.toUpperCase()} ${e.path}`).sort();
-      expect(routes('api-read')).toEqual(['GET /environments', 'GET /environments/{name}', 'GET /environments/{name}/status']);
+      expect(routes('api-read')).toEqual(['GET /environments', 'GET /environments/{name}', 'GET /environments/{name}/plan', 'GET /environments/{name}/status']);
       expect(routes('api-write')).toEqual(
         [
           'POST /environments',
@@ -309,14 +309,18 @@ describe('serverless.yml', () => {
       expect(roleStatements(roleId(config.functions.executor!)).some((s) => asArray(s.Action).includes('iam:PassRole'))).toBe(true);
     });
 
-    it('Service environments: the reconciler reads services and target health; the executor manages services and task sets; the API none', () => {
+    it('Service environments: the reconciler reads services and target health; the executor manages services and task sets; the API reads only (plan-deployment)', () => {
       const actionsOf = (fn: string) => roleStatements(roleId(config.functions[fn]!)).flatMap((s) => asArray(s.Action));
       expect(actionsOf('reconciler')).toEqual(expect.arrayContaining(['ecs:DescribeServices', 'elasticloadbalancing:DescribeTargetHealth']));
       expect(actionsOf('reconciler')).not.toContain('ecs:CreateTaskSet');
       expect(actionsOf('executor')).toEqual(
         expect.arrayContaining(['ecs:DescribeServices', 'ecs:CreateService', 'ecs:UpdateService', 'ecs:DeleteService', 'ecs:CreateTaskSet', 'ecs:UpdateTaskSet', 'ecs:UpdateServicePrimaryTaskSet', 'ecs:DeleteTaskSet']),
       );
-      for (const fn of ['api-read', 'api-write', 'router']) expect(actionsOf(fn).filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')), fn).toEqual([]);
+      for (const fn of ['api-write', 'router']) expect(actionsOf(fn).filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')), fn).toEqual([]);
+      // api-read's plan-deployment looks at ECS, read-only: these six and nothing else.
+      expect(actionsOf('api-read').filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')).sort()).toEqual(
+        ['ecs:DescribeContainerInstances', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
+      );
     });
 
     it('gives every function its own role defined in this file, and no shared provider role statements', () => {
@@ -605,7 +609,7 @@ describe('serverless.yml', () => {
         expect(write.get('events:PutEvents')).toEqual([bus]);
         expect(write.get('sqs:SendMessage')).toEqual([getAtt('ReconcileQueue')]);
         expect([...write.keys()].filter((a) => a.startsWith('sqs:') || a.startsWith('ecs:'))).toEqual(['sqs:SendMessage']);
-        expect(servicePrefixes('api-read')).toEqual(['dynamodb', 'logs']);
+        expect(servicePrefixes('api-read')).toEqual(['dynamodb', 'ecs', 'logs']);
       });
 
       it('grants SQS actions on the queues only, and PutEvents on the bus only', () => {
