@@ -25,9 +25,9 @@
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import type { Health, LifecycleStatus, DisplayStatus } from './revision-status';
 import { displayStatus, isRetired } from './revision-status';
-import type { PlannerEvent, PlannerState, SafetyTrigger, ServiceOperation, ServiceTarget } from './rollout';
-import { applyPlannerEvent, pauseEngine, promotable, promoteEngine, recordLaunchFailures, recordServiceRefusal, resumeEngine } from './rollout';
-import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, SpecPatch } from './spec';
+import type { GroupWeight, HookStatus, PlannerEvent, PromotionEnds, PlannerState, SafetyTrigger, ServiceOperation, ServiceTarget } from './rollout';
+import { applyPlannerEvent, pauseEngine, promotable, promoteEngine, recordHookAnswer, recordLaunchFailures, recordServiceRefusal, recordTrafficChange, resumeEngine } from './rollout';
+import type { DeploymentConfiguration, EffectiveDeploymentConfiguration, EnvironmentSpec, HookStage, SpecPatch } from './spec';
 import { effectiveDeploymentConfiguration, isWholeSpec, mergeSpec, describeIssues, serviceNameOf, specSchemas } from './spec';
 import { isoFromMs, msFromIso } from './time';
 
@@ -120,7 +120,7 @@ export type DeploymentControlEvent =
   /** resume-deployment: the deployment goes on; its timers are shifted by the time spent paused. */
   | { type: 'DeploymentUnpaused'; deploymentId: string; caller: string; reason?: string | undefined; at: string }
   /** promote-deployment: the bake (Bake) or the Daemon canary's bake (CanaryBake) in progress ends now; `full` skips every remaining step. */
-  | { type: 'DeploymentPromoted'; deploymentId: string; full: boolean; ends: 'Bake' | 'CanaryBake'; caller: string; reason?: string | undefined; at: string }
+  | { type: 'DeploymentPromoted'; deploymentId: string; full: boolean; ends: PromotionEnds; caller: string; reason?: string | undefined; at: string }
   /** abort-deployment: the deployment rolls back to `to`, the revision Active when it started. */
   | { type: 'DeploymentAborted'; deploymentId: string; to: number; caller: string; reason?: string | undefined; at: string };
 
@@ -154,6 +154,10 @@ export type EngineEvent =
   | PlannerEvent
   | { type: 'LaunchesFailed'; key: string; failures: Array<{ instance: string; reason: string }>; at: number }
   | { type: 'ServiceUpdateRefused'; key: string; operation: ServiceOperation['op']; reason: string; at: number }
+  /** Route 53 accepted a weight change (`changeId`, PENDING until INSYNC): the next plans ask GetChange. */
+  | { type: 'TrafficChangeSubmitted'; key: string; changeId: string; weights: GroupWeight[]; at: number }
+  /** A lifecycle hook answered (or could not be invoked: FAILED with the reason). */
+  | { type: 'HookAnswered'; hook: number; stage: HookStage; attempt: number; status: HookStatus; callBackDelaySeconds?: number | undefined; reason?: string | undefined; at: number }
   /** The service runs at the desired count scale-environment asked for (or had none to scale yet). */
   | { type: 'ScaleApplied'; desiredCount: number; at: number }
   /**
@@ -388,7 +392,7 @@ function decideControl(command: DeploymentControlCommand, state: EnvironmentStat
       if (!pausedSince) throw new ConflictError(`${what} of "${state.name}" is not paused (it is ${environmentSummary(state).status}): nothing to resume`);
       return [{ type: 'DeploymentUnpaused', deploymentId: deployment.id, ...who, at: command.at }];
     case 'PromoteDeployment': {
-      const verdict = promotable(engine);
+      const verdict = promotable(engine, command.full);
       if (!verdict.ok) throw new ConflictError(`${what} of "${state.name}" has nothing to promote: ${verdict.why}`);
       return [{ type: 'DeploymentPromoted', deploymentId: deployment.id, full: command.full, ends: verdict.ends, ...who, at: command.at }];
     }
@@ -556,16 +560,6 @@ function deploymentTarget(state: EnvironmentState, revision: number, given: Envi
   const spec = revision === state.latestRevision ? state.latestSpec : given;
   if (!spec) throw new Error(`deploying revision ${revision} of "${state.name}" needs its spec from the revision table`);
   const configuration = effectiveDeploymentConfiguration(spec, rollback);
-  if (spec.DeploymentType === 'Service' && configuration.Method !== 'Rolling') {
-    throw new ConflictError(
-      `revision ${revision} of "${state.name}" deploys with Method ${configuration.Method}: Method ${configuration.Method} is not implemented yet (only Rolling Service deployments run so far); nothing was started`,
-    );
-  }
-  if (configuration.Hooks) {
-    throw new ConflictError(
-      `revision ${revision} of "${state.name}" has DeploymentConfiguration.Hooks: lifecycle hooks are not implemented yet; nothing was started`,
-    );
-  }
   return {
     taskDefinition: spec.TaskDefinition,
     cluster: spec.Cluster ?? 'default',
@@ -611,6 +605,27 @@ export function serviceTarget(spec: EnvironmentSpec, scaledTo?: number): Service
         }
       : {}),
     ...(balancer && targetGroupArn ? { loadBalancer: { containerName: balancer.ContainerName, containerPort: balancer.ContainerPort, targetGroupArn } } : {}),
+    ...(routing?.Alb
+      ? {
+          traffic: {
+            kind: 'Alb' as const,
+            listenerRuleArn: routing.Alb.ListenerRuleArn,
+            ...(routing.Alb.TestListenerRuleArn ? { testListenerRuleArn: routing.Alb.TestListenerRuleArn } : {}),
+            blueTargetGroupArn: routing.Alb.BlueTargetGroupArn,
+            greenTargetGroupArn: routing.Alb.GreenTargetGroupArn,
+          },
+        }
+      : routing?.Route53
+        ? {
+            traffic: {
+              kind: 'Route53' as const,
+              hostedZoneId: routing.Route53.HostedZoneId,
+              recordName: routing.Route53.RecordName,
+              blue: { setIdentifier: routing.Route53.Blue.SetIdentifier, targetGroupArn: routing.Route53.Blue.TargetGroupArn },
+              green: { setIdentifier: routing.Route53.Green.SetIdentifier, targetGroupArn: routing.Route53.Green.TargetGroupArn },
+            },
+          }
+        : {}),
   };
 }
 
@@ -802,6 +817,10 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
     case 'ServiceUpdateRefused':
       // The Service planner turns the deployment Stuck with it at its next plan (rollout/service.ts).
       return { ...state, engine: recordServiceRefusal(engine, { key: event.key, operation: event.operation, reason: event.reason, at: event.at }) };
+    case 'TrafficChangeSubmitted':
+      return { ...state, engine: recordTrafficChange(engine, event.changeId, event.weights, event.at) };
+    case 'HookAnswered':
+      return { ...state, engine: recordHookAnswer(engine, event) };
     case 'ScaleApplied':
     case 'ServiceObserved':
       return state; // folded in evolve
@@ -865,6 +884,10 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
     case 'CanaryPassed':
     case 'BakeStarted':
     case 'RollbackTriggered':
+    case 'TrafficStepStarted':
+    case 'TrafficWeightsObserved':
+    case 'TrafficInSync':
+    case 'HookInvoked':
       return { ...state, engine: applyPlannerEvent(engine, event) };
     default:
       return assertNever(event);

@@ -52,7 +52,10 @@ const target = z.object({
 });
 
 /** A rollback's trigger: a safety trigger, or `Abort` (abort-deployment). */
-const trigger = z.object({ kind: z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask', 'Abort']), reason: z.string() });
+const SAFETY_TRIGGERS = ['Alarm', 'CircuitBreaker', 'CanaryTask', 'Hook'] as const;
+const trigger = z.object({ kind: z.enum([...SAFETY_TRIGGERS, 'Abort']), reason: z.string() });
+const HOOK_STAGE = z.enum(['PreTraffic', 'PostTestTraffic', 'PostTraffic', 'PreRollback', 'PostRollback']);
+const groupWeights = z.array(z.object({ targetGroupArn: z.string(), weight: z.number().check(z.gte(0), z.lte(100)) }));
 /** Who used a control of a running deployment, and why. */
 const control = { deploymentId: z.string(), caller: z.string().check(z.minLength(1)), reason: z.optional(z.string()), at };
 const breakerRecord = z.object({
@@ -69,7 +72,7 @@ const count = z.object({ revision, desired: z.number(), current: z.number() });
 const ids = z.array(z.string());
 
 /** Every Service operation (checked below: none missing). */
-const SERVICE_OPERATIONS = ['EnsureService', 'CreateTaskSet', 'ScaleTaskSet', 'SetPrimaryTaskSet', 'DeleteTaskSet', 'SetDesiredCount', 'DeleteService'] as const satisfies ReadonlyArray<ServiceOperation['op']>;
+const SERVICE_OPERATIONS = ['EnsureService', 'CreateTaskSet', 'ScaleTaskSet', 'SetPrimaryTaskSet', 'DeleteTaskSet', 'SetDesiredCount', 'DeleteService', 'SetWeights'] as const satisfies ReadonlyArray<ServiceOperation['op']>;
 type MissingOperation = Exclude<ServiceOperation['op'], (typeof SERVICE_OPERATIONS)[number]>;
 const _operations: [MissingOperation] extends [never] ? true : MissingOperation = true;
 void _operations;
@@ -114,7 +117,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   // Controls of a running deployment.
   z.object({ type: z.literal('DeploymentPaused'), ...control }),
   z.object({ type: z.literal('DeploymentUnpaused'), ...control }),
-  z.object({ type: z.literal('DeploymentPromoted'), full: z.boolean(), ends: z.enum(['Bake', 'CanaryBake']), ...control }),
+  z.object({ type: z.literal('DeploymentPromoted'), full: z.boolean(), ends: z.enum(['Bake', 'CanaryBake', 'Pause', 'Steps']), ...control }),
   z.object({ type: z.literal('DeploymentAborted'), to: revision, ...control }),
   z.object({ type: z.literal('DeletionCompleted'), at: ms }),
   z.object({ type: z.literal('ScaleApplied'), desiredCount: z.number(), at: ms }),
@@ -147,8 +150,12 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('CanaryBakeStarted'), instances: z.number(), at: ms }),
   z.object({ type: z.literal('CanaryPassed'), at: ms }),
   z.object({ type: z.literal('BakeStarted'), at: ms }),
-  z.object({ type: z.literal('DeploymentHalted'), trigger: z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask']), reason: z.string(), at: ms }),
-  z.object({ type: z.literal('RollbackTriggered'), trigger: z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask']), reason: z.string(), to: revision, at: ms }),
+  z.object({ type: z.literal('DeploymentHalted'), trigger: z.enum(SAFETY_TRIGGERS), reason: z.string(), at: ms }),
+  z.object({ type: z.literal('RollbackTriggered'), trigger: z.enum(SAFETY_TRIGGERS), reason: z.string(), to: revision, at: ms }),
+  z.object({ type: z.literal('TrafficStepStarted'), step: z.number().check(z.int(), z.gte(0)), steps: z.number().check(z.int(), z.gte(1)), description: z.string(), at: ms }),
+  z.object({ type: z.literal('TrafficWeightsObserved'), weights: groupWeights, at: ms }),
+  z.object({ type: z.literal('TrafficInSync'), changeId: z.string(), at: ms }),
+  z.object({ type: z.literal('HookInvoked'), hook: z.number().check(z.int(), z.gte(0)), stage: HOOK_STAGE, functionArn: z.string(), attempt: z.number().check(z.int(), z.gte(1)), at: ms }),
   z.object({
     type: z.literal('DeploymentCompleted'),
     revision,
@@ -162,6 +169,17 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     key: z.string(),
     operation: z.enum(SERVICE_OPERATIONS),
     reason: z.string(),
+    at: ms,
+  }),
+  z.object({ type: z.literal('TrafficChangeSubmitted'), key: z.string(), changeId: z.string(), weights: groupWeights, at: ms }),
+  z.object({
+    type: z.literal('HookAnswered'),
+    hook: z.number().check(z.int(), z.gte(0)),
+    stage: HOOK_STAGE,
+    attempt: z.number().check(z.int(), z.gte(1)),
+    status: z.enum(['SUCCEEDED', 'FAILED', 'IN_PROGRESS']),
+    callBackDelaySeconds: z.optional(z.number().check(z.gte(0))),
+    reason: z.optional(z.string()),
     at: ms,
   }),
 ]);

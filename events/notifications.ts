@@ -57,12 +57,12 @@ function buildSchemas() {
     /** When the status changed (ISO 8601, UTC). */
     at: z.iso.datetime(),
     /**
-     * What acted by itself, when a trigger caused the change: `Alarm`, `CircuitBreaker` or `CanaryTask`
+     * What acted by itself, when a trigger caused the change: `Alarm`, `CircuitBreaker`, `CanaryTask` or `Hook`
      * (the reason says which alarm, how many tasks, or how the Service's canary task failed), or `Abort`
      * (abort-deployment; the reason names who): the revisions an automatic rollback abandons (Reverting,
      * Reverted) and the one it deploys again, and a deployment a trigger halted (Stuck).
      */
-    trigger: z.optional(z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask', 'Abort'])),
+    trigger: z.optional(z.enum(['Alarm', 'CircuitBreaker', 'CanaryTask', 'Hook', 'Abort'])),
   });
 
   /** The event as a subscriber receives it (EventBridge wraps the detail in its envelope). */

@@ -527,6 +527,15 @@ export interface WeightedRecords {
   changeStatus(changeId: string): Promise<DnsChangeStatus>;
 }
 
+/** The weighted records cannot be set as asked (no weighted record with that set identifier): asking again will not cure it. */
+export class WeightedRecordError extends Error {
+  readonly code = 'WeightedRecord' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'WeightedRecordError';
+  }
+}
+
 // ── Lifecycle hooks (Lambda Invoke, RequestResponse) ───────────────────────────────────────────────
 
 export type HookStage = 'PreTraffic' | 'PostTestTraffic' | 'PostTraffic' | 'PreRollback' | 'PostRollback';

@@ -6,7 +6,7 @@
  * its batch when its outcome is known (its task showed up, ECS refused it, it was given up as lost),
  * and an empty batch is dropped. So the bookkeeping holds what is in flight, never history.
  */
-import type { LaunchBatch, LaunchFailure, PlannerAction, PlannerEvent, PlannerState, ServiceRefusal, StopBatch } from './types';
+import type { GroupWeight, HookStatus, LaunchBatch, LaunchFailure, PlannerAction, PlannerEvent, PlannerState, ServiceRefusal, StopBatch } from './types';
 import { LAUNCH_TIMEOUT_MS, MAX_FAILURES_KEPT, serviceStepKey, shortId, truncateReason } from './keys';
 import { isoFromMs } from '../time';
 
@@ -89,11 +89,39 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
       return { ...state, canaryTask: event.canary };
     case 'CanaryTaskFailed':
       return { ...state, health: { status: 'Stuck', since: event.at, reason: event.reason } };
+    case 'TrafficStepStarted':
+      // A new step: its clock starts now; the change of the step before, if any, is kept (its INSYNC is still read).
+      return { ...state, traffic: { ...state.traffic, step: { index: event.step, since: event.at } } };
+    case 'TrafficWeightsObserved':
+      return { ...state, traffic: { ...state.traffic, weights: event.weights } };
+    case 'TrafficInSync': {
+      const change = state.traffic?.change;
+      if (!state.traffic || change?.id !== event.changeId) return state;
+      return { ...state, traffic: { ...state.traffic, change: { ...change, inSync: true } } };
+    }
+    case 'HookInvoked': {
+      const previous = state.hooks?.[String(event.hook)];
+      const startedAt = event.attempt > 1 && previous ? previous.startedAt : event.at;
+      return { ...state, hooks: { ...state.hooks, [String(event.hook)]: { stage: event.stage, functionArn: event.functionArn, startedAt, invokedAt: event.at, attempt: event.attempt } } };
+    }
     default: {
       const never: never = event;
       throw new Error(`unexpected planner event ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** Route 53 accepted a weight change (the executor's `TrafficChangeSubmitted`): PENDING until the planner reads INSYNC. */
+export function recordTrafficChange(state: PlannerState, changeId: string, weights: GroupWeight[], at: number): PlannerState {
+  return { ...state, traffic: { ...state.traffic, change: { id: changeId, at, weights, inSync: false } } };
+}
+
+/** A hook's answer (the executor's `HookAnswered`), kept when it answers the latest invocation (an older attempt's answer is late). */
+export function recordHookAnswer(state: PlannerState, answer: { hook: number; attempt: number; status: HookStatus; callBackDelaySeconds?: number | undefined; reason?: string | undefined; at: number }): PlannerState {
+  const record = state.hooks?.[String(answer.hook)];
+  if (!record || record.attempt !== answer.attempt) return state;
+  const { hook: _hook, attempt: _attempt, ...rest } = answer;
+  return { ...state, hooks: { ...state.hooks, [String(answer.hook)]: { ...record, answer: rest } } };
 }
 
 /**
@@ -143,6 +171,12 @@ export function staleReason(engine: PlannerState | undefined, action: PlannerAct
   if (engine.epoch !== action.epoch) return `planned in epoch ${action.epoch}, the environment is in epoch ${engine.epoch}`;
   if (engine.frozen) return 'the environment is frozen';
   if (engine.paused) return `the deployment is paused (since ${isoFromMs(engine.paused.since)}, by ${engine.paused.by})`;
+  if (action.type === 'InvokeHook') {
+    const record = engine.hooks?.[String(action.hook)];
+    if (!record || record.attempt !== action.attempt) return `hook ${action.hook} (${action.stage}) attempt ${action.attempt} is not the invocation on record`;
+    if (record.answer) return `hook ${action.hook} (${action.stage}) attempt ${action.attempt} already answered ${record.answer.status}`;
+    return undefined;
+  }
   if (action.type !== 'StartTasks') return undefined;
   const batch = engine.launches.find((l) => l.key === action.key);
   if (!batch) return 'the launches are no longer on record (settled, failed or given up)';

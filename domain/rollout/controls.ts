@@ -27,6 +27,7 @@
  * and `promotable` must then also accept a deployment in a Pause step (and, with `full`, in any step).
  */
 import type { PlannerState } from './types';
+import { canarySchedule } from './service-canary';
 
 /** Who used a control, and why (shown in the log and in describe-environment). */
 export interface ControlCaller {
@@ -68,12 +69,17 @@ export function resumeEngine(engine: PlannerState, at: number): PlannerState {
     ...(rest.health ? { health: { ...rest.health, since: rest.health.since + shift } } : {}),
     ...(rest.coverage ? { coverage: { ...rest.coverage, since: rest.coverage.since + shift } } : {}),
     ...(phase?.phase === 'Baking' || phase?.phase === 'CanaryBaking' ? { phase: { ...phase, since: phase.since + shift } } : {}),
+    // A traffic step's clock (a timed Pause) stops too.
+    ...(rest.traffic?.step ? { traffic: { ...rest.traffic, step: { ...rest.traffic.step, since: rest.traffic.step.since + shift } } } : {}),
   };
 }
 
 export function promoteEngine(engine: PlannerState, at: number, full: boolean, by: ControlCaller): PlannerState {
   return { ...engine, promoted: { at, full, by: by.caller } };
 }
+
+/** What a promote-deployment ends: the bake, the Daemon canary's bake, a Canary's Pause step, or (--full) every remaining traffic step. */
+export type PromotionEnds = 'Bake' | 'CanaryBake' | 'Pause' | 'Steps';
 
 /** Whether a promote-deployment came on or after `since` (the start of the bake or pause in progress). */
 export function promotedSince(engine: PlannerState, since: number): boolean {
@@ -95,8 +101,21 @@ export function canaryPromotion(engine: PlannerState, stepSince: number): 'step'
  * promotable({ phase: { phase: 'Baking', since } }) → { ok: true, ends: 'Bake' }
  * promotable({ phase: { phase: 'Rolling' } }) → { ok: false, why: 'it is rolling out (no bake or pause in progress)' }
  */
-export function promotable(engine: PlannerState): { ok: true; ends: 'Bake' | 'CanaryBake' } | { ok: false; why: string } {
+export function promotable(engine: PlannerState, full = false): { ok: true; ends: PromotionEnds } | { ok: false; why: string } {
   const phase = engine.phase;
+  // A Service Canary's traffic steps: a Pause step ends; with --full, any step before the last one skips to it.
+  const steps = engine.service?.traffic && engine.configuration.Method === 'Canary' && engine.kind !== 'rollback' && !engine.initial ? canarySchedule(engine.configuration.Steps ?? []) : undefined;
+  const step = engine.traffic?.step;
+  if (steps && step && phase?.phase !== 'Baking' && phase?.phase !== 'Halted') {
+    const current = steps[step.index];
+    const last = step.index >= steps.length - 1;
+    if (promotedSince(engine, step.since) && (engine.promoted?.full || !full)) {
+      return { ok: false, why: `it was already promoted (by ${engine.promoted?.by ?? 'someone'}); step ${step.index + 1}/${steps.length} ends at the next plan` };
+    }
+    if (full && !last) return { ok: true, ends: 'Steps' };
+    if (current && 'Pause' in current) return { ok: true, ends: 'Pause' };
+    return { ok: false, why: `step ${step.index + 1}/${steps.length} (SetWeight ${current && 'SetWeight' in current ? current.SetWeight : 100}) is moving traffic, not paused${last ? '' : ': --full skips to the last step'}` };
+  }
   if (engine.promoted && phase && (phase.phase === 'Baking' || phase.phase === 'CanaryBaking') && promotedSince(engine, phase.since)) {
     return { ok: false, why: `it was already promoted (by ${engine.promoted.by}); the ${phase.phase === 'Baking' ? 'bake' : "canary's bake"} ends at the next plan` };
   }

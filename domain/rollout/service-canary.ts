@@ -14,7 +14,8 @@
  *   SetWeight w — the canary needs `canaryTasks(D, w)` = max(1, ceil(D × w / 100)) ready tasks (at most
  *     D) before any traffic moves: first it is scaled to that (`ScaleCanary`), then, with that many
  *     ready, the weights are set (`SetWeight`), then read back (ALB: DescribeRules; Route 53: the change
- *     INSYNC); the step is done when the read-back weight is w and in sync.
+ *     INSYNC); the step is done when the read-back weight is w and in sync and the canary has its
+ *     share of ready tasks (checked first: a weight already at w does not end the step without them).
  *   Pause { Seconds: s } — done s seconds after it started, or when promoted.
  *   Pause {} — done only when promoted (`promote-deployment`).
  * `promote-deployment` ends the current pause; `--full` goes straight to the implied last step
@@ -124,6 +125,15 @@ export function planCanary(input: CanaryInput): CanaryPlan {
     }
     const w = current.SetWeight;
     const label = `step ${step + 1}/${schedule.length} (SetWeight ${w})`;
+    const needed = canaryTasks(input.desiredCount, w);
+    // The canary's size first, even when the weight is already there (a first deployment's group is live
+    // from the start; D may have grown): a step is done only with its share of ready tasks.
+    if (input.canary.scale < needed) {
+      return { step, stepStartedAt: startedAt, move: { kind: 'ScaleCanary', to: needed, reason: `${label}: the canary needs ${needed} ready task${needed === 1 ? '' : 's'} before traffic moves` } };
+    }
+    if (input.canary.ready < needed) {
+      return { step, stepStartedAt: startedAt, move: { kind: 'Wait', reason: `${label}: ${input.canary.ready} of ${needed} canary tasks ready; no traffic moves before` } };
+    }
     if (input.weight.value === w && input.weight.inSync) {
       if (last) return { step, stepStartedAt: startedAt, move: { kind: 'Shifted' } };
       step += 1;
@@ -132,13 +142,6 @@ export function planCanary(input: CanaryInput): CanaryPlan {
     }
     if (input.weight.value === w) {
       return { step, stepStartedAt: startedAt, move: { kind: 'Wait', reason: `${label}: the weights are set, waiting for the change to be in sync` } };
-    }
-    const needed = canaryTasks(input.desiredCount, w);
-    if (input.canary.scale < needed) {
-      return { step, stepStartedAt: startedAt, move: { kind: 'ScaleCanary', to: needed, reason: `${label}: the canary needs ${needed} ready task${needed === 1 ? '' : 's'} before traffic moves` } };
-    }
-    if (input.canary.ready < needed) {
-      return { step, stepStartedAt: startedAt, move: { kind: 'Wait', reason: `${label}: ${input.canary.ready} of ${needed} canary tasks ready; no traffic moves before` } };
     }
     return { step, stepStartedAt: startedAt, move: { kind: 'SetWeight', weight: w, reason: `${label}: canary ${w} %, stable ${100 - w} %` } };
   }

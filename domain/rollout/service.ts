@@ -50,7 +50,12 @@
  * no task set for revision 2): planRolling → old 4 → 2 (budget 4 − 2), new 0 → 2 (room 6 − 4):
  * `UpdateService [ScaleTaskSet s1 50 % stopping two ready tasks, CreateTaskSet web:2 at 50 %]`.
  */
-import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, Plan, PlannerAction, PlannerEvent, PlannerState, RevisionCount, ServiceOperation, ServiceTarget } from './types';
+import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, Plan, PlannerAction, PlannerEvent, PlannerState, RevisionCount, ServiceOperation, ServiceTarget, TrafficRoute } from './types';
+import type { HookStage } from '../spec';
+import { canarySchedule, planCanary } from './service-canary';
+import type { CanaryStep } from './service-canary';
+import { planBlueGreen } from './blue-green';
+import { runHooks } from './hooks';
 import { fnv1a64 } from '../identity';
 import { planRolling } from './service-rolling';
 import { CANARY_TASK_START, stepCanaryTask } from './service-canary-task';
@@ -58,7 +63,7 @@ import type { CanaryTaskRead } from './service-canary-task';
 import type { RollingStep, TaskSetMove, TaskSetView } from './service-rolling';
 import { canaryTaskTrip, countServiceBreaker, readAlarms, safetyGate, tripEvent, watching } from './safety';
 import { MAX_SERVICE_STOPS, refusalBackoffMs, serviceRetryKey, serviceStepKey } from './keys';
-import { promotedSince } from './controls';
+import { canaryPromotion, promotedSince } from './controls';
 
 /** The `deploymentId` of a scale-environment action (not part of any deployment). */
 export const SCALE_ACTION = 'scale-environment';
@@ -209,13 +214,88 @@ export function planService(state: PlannerState, observed: Observed, now: number
 
   const blockers: string[] = [];
   const operations: ServiceOperation[] = [];
+  /** Hook invocations (InvokeHook actions) of this plan. */
+  const hookActions: PlannerAction[] = [];
   let step: RollingStep | undefined;
-  /** Converged and held by the bake (or finishing after it): the bake is not "no progress". */
+  /** Converged and held by the bake (or finishing after it), a pause step or a hook: not "no progress". */
   let baking = false;
+  /** A blocker nothing will clear by waiting (the traffic route cannot be read): Stuck at once. */
+  let stuckNow: string | undefined;
+  /** The traffic schedule moved on (a step started): progress. */
+  let advanced = false;
+  const rollback = state.kind === 'rollback';
+
+  /**
+   * A stage's lifecycle hooks (hooks.ts): 'go' once every one answered SUCCEEDED; 'wait' while one runs
+   * (its invocation planned, the plan holds); 'trip' when one failed or timed out — a deploy rolls back
+   * (trigger Hook); a rollback's own hooks (PreRollback, PostRollback) cannot stop it: it goes on.
+   */
+  let hookTrip: string | undefined;
+  const gate = (stage: HookStage): 'go' | 'wait' | 'trip' => {
+    const g = runHooks(state, stage, now);
+    if (g.kind === 'Passed') return 'go';
+    if (g.kind === 'Failed') {
+      if (stage === 'PreRollback' || stage === 'PostRollback') return 'go';
+      events.push(...g.events);
+      hookTrip = g.reason;
+      return 'trip';
+    }
+    baking = true;
+    blockers.push(g.reason);
+    wake(g.wakeAt);
+    if (state.frozen) return 'wait'; // nothing is invoked while frozen
+    events.push(...g.events);
+    hookActions.push(...g.actions);
+    return 'wait';
+  };
+
+  /** Converged (Rolling), or Shifted (traffic): the bake, then the target PRIMARY and every old task set deleted, then DeploymentCompleted. */
+  const finish = (): 'completed' | 'going' => {
+    if (gate(rollback ? 'PostRollback' : 'PostTraffic') !== 'go') return 'going';
+    // The bake: the alarms are watched BakeSeconds more; the old task sets stay until then (Rolling: at 0
+    // tasks; traffic: at full size, with no traffic), so a rollback uses the old revision's own task set.
+    const bakeMs = watching(state) ? (config.BakeSeconds ?? 0) * 1000 : 0;
+    baking = baking || bakeMs > 0;
+    if (bakeMs > 0 && state.phase?.phase !== 'Baking') {
+      events.push({ type: 'BakeStarted', at: now });
+      wake(now + bakeMs);
+      return 'going';
+    }
+    // promote-deployment ends the bake now.
+    if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs && !promotedSince(state, state.phase.since)) {
+      wake(state.phase.since + bakeMs);
+      return 'going';
+    }
+    const live = olds.filter((o) => o.status !== 'DRAINING');
+    if (set && set.status !== 'PRIMARY') operations.push({ op: 'SetPrimaryTaskSet', taskSet: set.id });
+    for (const old of live) operations.push({ op: 'DeleteTaskSet', taskSet: old.id });
+    if (operations.length > 0) return 'going';
+    events.push({
+      type: 'DeploymentCompleted',
+      revision: T,
+      retired: state.draining.map((d) => ({ revision: d.revision, status: d.status === 'Reverting' ? 'Reverted' : 'Inactive' })),
+      at: now,
+    });
+    return 'completed';
+  };
+
   if (service.status === 'DRAINING') {
     blockers.push(`service ${target.name} is DRAINING (being deleted): it cannot run task sets until it is INACTIVE`);
   } else if (exists && service.deploymentController !== undefined && service.deploymentController !== 'EXTERNAL') {
     blockers.push(`service ${target.name} has the ${service.deploymentController} deployment controller; Blox only manages services with the EXTERNAL controller`);
+  } else if (rollback && gate('PreRollback') !== 'go') {
+    // A rollback's PreRollback hooks run before anything moves.
+  } else if (target.traffic) {
+    if (!exists) operations.push({ op: 'EnsureService', desiredCount: D });
+    const t = trafficStep(state, target.traffic, observed, set, D, now, gate);
+    events.push(...t.events);
+    operations.push(...t.operations);
+    blockers.push(...t.blockers);
+    if (t.wakeAt !== undefined) wake(t.wakeAt);
+    if (t.holding) baking = true;
+    stuckNow = t.stuckNow;
+    advanced = t.advanced;
+    if (t.shifted && finish() === 'completed') return { events, actions: [] };
   } else {
     const empty: TaskSetView = { id: NEW_TASK_SET, scale: 0, running: 0, ready: 0 };
     const canary = canaryStep(state, set, D, now);
@@ -230,48 +310,25 @@ export function planService(state: PlannerState, observed: Observed, now: number
       if (canary.wakeAt !== undefined) wake(canary.wakeAt);
       if (canary.reason) blockers.push(canary.reason);
     }
-    step = canary
-      ? undefined
-      : planRolling({
-      desiredCount: D,
-      minHealthyPercent: state.initial ? 0 : config.MinHealthyPercent,
-      maxPercent: config.MaxPercent ?? 200,
-      target: set ? taskSetView(set) : empty,
-      olds: olds.map(taskSetView),
-    });
+    // PreTraffic hooks run before the first task of the revision (a rollback's do not).
+    const preflight = !canary && !set && !rollback ? gate('PreTraffic') : 'go';
+    step =
+      canary || preflight !== 'go'
+        ? undefined
+        : planRolling({
+            desiredCount: D,
+            minHealthyPercent: state.initial ? 0 : config.MinHealthyPercent,
+            maxPercent: config.MaxPercent ?? 200,
+            target: set ? taskSetView(set) : empty,
+            olds: olds.map(taskSetView),
+          });
     if (!exists) operations.unshift({ op: 'EnsureService', desiredCount: D });
     switch (step?.kind) {
       case undefined:
-        break; // the canary task's phase
-      case 'Converged': {
-        // The bake: the alarms are watched BakeSeconds more; the old task sets (at 0 tasks) stay until then,
-        // so a rollback scales the old revision's own task set back up.
-        const bakeMs = watching(state) ? (config.BakeSeconds ?? 0) * 1000 : 0;
-        baking = bakeMs > 0;
-        if (bakeMs > 0 && state.phase?.phase !== 'Baking') {
-          events.push({ type: 'BakeStarted', at: now });
-          wake(now + bakeMs);
-          break;
-        }
-        // promote-deployment ends the bake now.
-        if (bakeMs > 0 && state.phase?.phase === 'Baking' && now < state.phase.since + bakeMs && !promotedSince(state, state.phase.since)) {
-          wake(state.phase.since + bakeMs);
-          break;
-        }
-        const live = olds.filter((o) => o.status !== 'DRAINING');
-        if (set && set.status !== 'PRIMARY') operations.push({ op: 'SetPrimaryTaskSet', taskSet: set.id });
-        for (const old of live) operations.push({ op: 'DeleteTaskSet', taskSet: old.id });
-        if (operations.length === 0) {
-          events.push({
-            type: 'DeploymentCompleted',
-            revision: T,
-            retired: state.draining.map((d) => ({ revision: d.revision, status: d.status === 'Reverting' ? 'Reverted' : 'Inactive' })),
-            at: now,
-          });
-          return { events, actions: [] };
-        }
+        break; // the canary task's phase, or a PreTraffic hook
+      case 'Converged':
+        if (finish() === 'completed') return { events, actions: [] };
         break;
-      }
       case 'Scale': {
         const byId = new Map(olds.map((o) => [o.id, o]));
         // Old sets give way first (their tasks named), then the target grows.
@@ -301,13 +358,18 @@ export function planService(state: PlannerState, observed: Observed, now: number
       }
     }
   }
+  // A lifecycle hook failed or timed out: the same trip as any trigger (a rollback, or a halt).
+  if (hookTrip !== undefined && watching(state)) {
+    events.push(tripEvent(state, { trigger: 'Hook', reason: hookTrip, rollback: true }, now));
+    return { events, actions: [] };
+  }
 
   // ── Progress and health ──
   const mark = {
     ready: set ? set.tasks.filter((t) => wantsToRun(t) && t.ready).length : 0,
     old: olds.reduce((n, o) => n + o.tasks.filter((t) => t.lastStatus !== 'STOPPED').length, 0),
   };
-  const progressed = mark.ready > state.progressMark.ready || mark.old < state.progressMark.old;
+  const progressed = mark.ready > state.progressMark.ready || mark.old < state.progressMark.old || advanced;
   if (mark.ready !== state.progressMark.ready || mark.old !== state.progressMark.old) {
     events.push({ type: 'DeploymentProgressed', ready: mark.ready, old: mark.old, at: now });
   }
@@ -325,7 +387,7 @@ export function planService(state: PlannerState, observed: Observed, now: number
   const retryAt = refusal ? refusal.at + refusalBackoffMs(refusal.count) : undefined;
   const holding = retryAt !== undefined && now < retryAt;
 
-  const actions: PlannerAction[] = [];
+  const actions: PlannerAction[] = [...hookActions];
   if (!state.frozen && operations.length > 0 && !holding) {
     const reason = describeOperations(operations);
     actions.push({
@@ -353,7 +415,7 @@ export function planService(state: PlannerState, observed: Observed, now: number
   // those tasks never turn ready, so waiting for them is no progress — Stuck at once, with ECS's reason.
   const registration = registrationFailure(service.events);
   if (registration) blockers.unshift(registration);
-  const blockedNow = step?.kind === 'Blocked' ? step.reason : step?.kind === 'Wait' && !progressed ? registration : undefined;
+  const blockedNow = stuckNow ?? (step?.kind === 'Blocked' ? step.reason : step?.kind === 'Wait' && !progressed ? registration : undefined);
   const stuckFor = now - lastProgressAt;
   const refused = refusal ? `${refusal.operation} refused by ECS: ${refusal.reason}` : undefined;
   if (refused && health && health.reason !== refused) {
@@ -377,6 +439,192 @@ export function planService(state: PlannerState, observed: Observed, now: number
     wake(lastProgressAt + config.StuckAfterSeconds * 1000);
   }
   return { events, actions: state.frozen ? [] : actions, wakeAt };
+}
+
+/** What the traffic strategies decided in one plan (service.ts turns it into the plan). */
+interface TrafficOutcome {
+  events: PlannerEvent[];
+  operations: ServiceOperation[];
+  blockers: string[];
+  wakeAt?: number | undefined;
+  /** A pause step, or a hook running: not "no progress". */
+  holding: boolean;
+  /** The schedule moved on: progress. */
+  advanced: boolean;
+  /** The target has all the traffic, verified: the plan finishes (PostTraffic hooks, bake, retire the old sets). */
+  shifted: boolean;
+  /** Stuck at once with this reason (the route cannot be read, or the task set is in a third group). */
+  stuckNow?: string | undefined;
+}
+
+/** `SetWeight 10`, `Pause 300 s`, `Pause until promoted`. */
+export function describeTrafficStep(step: CanaryStep): string {
+  if ('SetWeight' in step) return `SetWeight ${step.SetWeight}`;
+  return step.Pause.Seconds === undefined ? 'Pause until promoted' : `Pause ${step.Pause.Seconds} s`;
+}
+
+/** The production groups of a route: blue and green. */
+export function routeGroups(route: TrafficRoute): { blue: string; green: string } {
+  return route.kind === 'Alb' ? { blue: route.blueTargetGroupArn, green: route.greenTargetGroupArn } : { blue: route.blue.targetGroupArn, green: route.green.targetGroupArn };
+}
+
+/**
+ * A deployment with TrafficRouting (Canary, BlueGreen; and every rollback of such a service), over two
+ * target groups, blue and green:
+ * - The target revision's task set (T's) is in its *group*: the group of its task set when it has one (a
+ *   rollback's target still runs in its own group), else the group with no (or less) production traffic
+ *   — a first deployment takes the live one (nothing to protect). The other group is the *stable* one.
+ * - Canary (service-canary.ts `planCanary`): the Steps, their scale and weights; every rollback, and a
+ *   first deployment, walk the one step `SetWeight 100` — the target's task set at D ready tasks, then
+ *   all the traffic to it (a rollback: the old revision's task set never shrank while it had traffic,
+ *   so the weights go back at once, before anything is scaled down).
+ * - BlueGreen (blue-green.ts `planBlueGreen`): green at D, the test rule, the PostTestTraffic and
+ *   PreTraffic hooks, the flip.
+ * - PreTraffic hooks (Canary) run before the first weight moves to the canary.
+ * - Once the target has 100 % in effect (`shifted`), the plan finishes: PostTraffic hooks, the bake
+ *   (the old task sets still at full size), then they are deleted. Old task sets are never scaled down
+ *   before: a task set whose group has weight keeps its size.
+ * Weights are read back every plan (ALB DescribeRules; Route 53 records and GetChange), recorded when
+ * they change (`TrafficWeightsObserved`); a step's change in effect starts the next step's clock.
+ */
+function trafficStep(
+  state: PlannerState,
+  route: TrafficRoute,
+  observed: Observed,
+  set: ObservedTaskSet | undefined,
+  D: number,
+  now: number,
+  gate: (stage: HookStage) => 'go' | 'wait' | 'trip',
+): TrafficOutcome {
+  const out: TrafficOutcome = { events: [], operations: [], blockers: [], holding: false, advanced: false, shifted: false };
+  const traffic = observed.traffic;
+  if (!traffic || traffic.error !== undefined) {
+    const reason = traffic?.error ?? 'the traffic route was not read';
+    out.blockers.push(reason);
+    out.stuckNow = reason;
+    return out;
+  }
+  const previous = state.traffic?.weights;
+  if (!previous || previous.length !== traffic.weights.length || previous.some((w, i) => w.targetGroupArn !== traffic.weights[i]?.targetGroupArn || w.weight !== traffic.weights[i]?.weight)) {
+    out.events.push({ type: 'TrafficWeightsObserved', weights: traffic.weights, at: now });
+  }
+  const change = state.traffic?.change;
+  if (change && !change.inSync && traffic.inSync) out.events.push({ type: 'TrafficInSync', changeId: change.id, at: now });
+
+  const { blue, green } = routeGroups(route);
+  const weightOf = (g: string) => traffic.weights.find((w) => w.targetGroupArn === g)?.weight ?? 0;
+  const live = weightOf(green) > weightOf(blue) ? green : blue;
+  const group = set?.targetGroupArn ?? (state.initial ? live : live === blue ? green : blue);
+  if (group !== blue && group !== green) {
+    const reason = `task set ${set?.id ?? ''} of revision ${state.revision} registers in ${group}, neither blue (${targetGroupName(blue)}) nor green (${targetGroupName(green)})`;
+    out.blockers.push(reason);
+    out.stuckNow = reason;
+    return out;
+  }
+  const other = group === blue ? green : blue;
+  const ready = set ? taskSetView(set).ready : 0;
+  const canary = { scale: set ? set.computedDesiredCount : 0, ready };
+  const weight = { value: weightOf(group), inSync: traffic.inSync };
+  const production = (w: number): ServiceOperation => ({
+    op: 'SetWeights',
+    rule: 'production',
+    weights: [
+      { targetGroupArn: group, weight: w },
+      { targetGroupArn: other, weight: 100 - w },
+    ],
+  });
+  const scaleTo = (tasks: number): ServiceOperation[] => {
+    if (!set) return [{ op: 'CreateTaskSet', taskDefinition: state.taskDefinition, scale: scalePercent(tasks, D), clientToken: clientToken(state, state.revision), targetGroupArn: group }];
+    return set.computedDesiredCount >= tasks ? [] : [{ op: 'ScaleTaskSet', taskSet: set.id, scale: scalePercent(tasks, D), stopTasks: [] }];
+  };
+  const rollback = state.kind === 'rollback';
+
+  if (state.configuration.Method === 'BlueGreen' && !rollback && !state.initial && route.kind === 'Alb') {
+    const stagePassed = (stage: HookStage) => (state.configuration.Hooks ?? []).every((h, i) => h.Stage !== stage || state.hooks?.[String(i)]?.answer?.status === 'SUCCEEDED');
+    const move = planBlueGreen({
+      desiredCount: D,
+      green: canary,
+      greenTargetGroupArn: group,
+      testTargetGroupArn: traffic.testTargetGroupArn,
+      weight,
+      hooksPassed: { PostTestTraffic: stagePassed('PostTestTraffic'), PreTraffic: stagePassed('PreTraffic') },
+    });
+    switch (move.kind) {
+      case 'ScaleGreen':
+        out.operations.push(...scaleTo(move.to));
+        out.blockers.push(move.reason);
+        break;
+      case 'Wait':
+        out.blockers.push(move.reason);
+        break;
+      case 'SetTestTraffic':
+        out.operations.push({ op: 'SetWeights', rule: 'test', weights: [{ targetGroupArn: group, weight: 100 }, { targetGroupArn: other, weight: 0 }] });
+        out.blockers.push(move.reason);
+        break;
+      case 'Hooks':
+        gate(move.stage);
+        break;
+      case 'Flip':
+        out.operations.push(production(100));
+        out.blockers.push(move.reason);
+        break;
+      case 'Shifted':
+        out.shifted = true;
+        break;
+      default: {
+        const never: never = move;
+        throw new Error(`unexpected blue/green move ${JSON.stringify(never)}`);
+      }
+    }
+    return out;
+  }
+
+  // Canary (and every rollback, and a first deployment: the one step SetWeight 100).
+  const steps = rollback || state.initial || state.configuration.Method !== 'Canary' ? [] : (state.configuration.Steps ?? []);
+  const schedule = canarySchedule(steps);
+  const progress = state.traffic?.step;
+  const planned = planCanary({
+    steps,
+    step: progress?.index ?? 0,
+    stepStartedAt: progress?.since ?? now,
+    promoted: progress ? canaryPromotion(state, progress.since) : undefined,
+    desiredCount: D,
+    canary,
+    weight,
+    now,
+  });
+  if (!progress || planned.step !== progress.index) {
+    out.events.push({ type: 'TrafficStepStarted', step: planned.step, steps: schedule.length, description: describeTrafficStep(schedule[planned.step]!), at: planned.stepStartedAt });
+    out.advanced = progress !== undefined;
+  }
+  const move = planned.move;
+  switch (move.kind) {
+    case 'ScaleCanary':
+      out.operations.push(...scaleTo(move.to));
+      out.blockers.push(move.reason);
+      break;
+    case 'SetWeight':
+      // PreTraffic hooks before the first production request reaches the new revision (not on a rollback).
+      if (weight.value === 0 && !rollback && gate('PreTraffic') !== 'go') break;
+      out.operations.push(production(move.weight));
+      out.blockers.push(move.reason);
+      break;
+    case 'Wait': {
+      out.blockers.push(move.reason);
+      if (move.until !== undefined) out.wakeAt = move.until;
+      const current = schedule[planned.step];
+      if (current && 'Pause' in current) out.holding = true;
+      break;
+    }
+    case 'Shifted':
+      out.shifted = true;
+      break;
+    default: {
+      const never: never = move;
+      throw new Error(`unexpected canary move ${JSON.stringify(never)}`);
+    }
+  }
+  return out;
 }
 
 /**
@@ -487,6 +735,8 @@ export function describeOperations(operations: readonly ServiceOperation[]): str
           return `set the desired count to ${o.desiredCount}`;
         case 'DeleteService':
           return 'delete the service';
+        case 'SetWeights':
+          return `${o.rule === 'test' ? 'test traffic' : 'traffic'} ${o.weights.map((w) => `${targetGroupName(w.targetGroupArn)} ${w.weight} %`).join(', ')}`;
         default: {
           const never: never = o;
           return JSON.stringify(never);
@@ -494,6 +744,12 @@ export function describeOperations(operations: readonly ServiceOperation[]): str
       }
     })
     .join('; ');
+}
+
+/** A target group's name, from its ARN (`arn:…:targetgroup/web-blue/0123` → `web-blue`), or the ARN as given. */
+export function targetGroupName(arn: string): string {
+  const match = /targetgroup\/([^/]+)/.exec(arn);
+  return match?.[1] ?? arn;
 }
 
 function countRevisions(state: PlannerState, service: ObservedService): RevisionCount[] {

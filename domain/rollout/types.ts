@@ -8,7 +8,7 @@
  * `MAX_LAUNCHES_IN_FLIGHT` launches and `MAX_STOPS_IN_FLIGHT` stops at once. The projection that
  * stores this state is one DynamoDB item (≤ 400 KB); see `core.ts` for the arithmetic.
  */
-import type { EffectiveDeploymentConfiguration } from '../spec';
+import type { EffectiveDeploymentConfiguration, HookStage } from '../spec';
 import type { BreakerRecord } from './circuit-breaker';
 import type { CanaryTaskState } from './service-canary-task';
 import type { PauseRecord, PromoteRecord } from './controls';
@@ -45,6 +45,8 @@ export interface Observed {
   alarms?: AlarmReading[] | undefined;
   /** A Service environment: its ECS service and task sets (then `instances` and `tasks` are empty). */
   service?: ObservedService | undefined;
+  /** A Service with TrafficRouting: the weights as read back. */
+  traffic?: ObservedTraffic | undefined;
 }
 
 export type AlarmValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -65,8 +67,8 @@ export interface KnownAlarm {
   reason: string;
 }
 
-/** What acts on a deployment by itself (CanaryTask: a Service's canary task failing its checks). */
-export type SafetyTrigger = 'Alarm' | 'CircuitBreaker' | 'CanaryTask';
+/** What acts on a deployment by itself (CanaryTask: a Service's canary task failing its checks; Hook: a lifecycle hook answering FAILED or timing out). */
+export type SafetyTrigger = 'Alarm' | 'CircuitBreaker' | 'CanaryTask' | 'Hook';
 
 /**
  * Where a deployment is, beyond its counts. Canary → CanaryBaking → Rolling → Baking → completed (a
@@ -89,8 +91,40 @@ export interface ServiceTarget {
   desiredCount: number;
   launchType?: 'EC2' | 'FARGATE' | undefined;
   networkConfiguration?: { subnets: string[]; securityGroups?: string[] | undefined; assignPublicIp?: 'ENABLED' | 'DISABLED' | undefined } | undefined;
-  /** The one production target group every task set registers in. */
+  /** The one production target group every task set registers in (with `traffic`: blue, until the strategy chooses). */
   loadBalancer?: { containerName: string; containerPort: number; targetGroupArn: string } | undefined;
+  /** TrafficRouting (Canary, BlueGreen): the task sets register in blue or green, and the traffic moves between them. */
+  traffic?: TrafficRoute | undefined;
+}
+
+/** Where a target group's traffic comes from (the spec's TrafficRouting). */
+export type TrafficRoute =
+  /** The production listener rule's forward weights (and, for BlueGreen, the test rule's). */
+  | { kind: 'Alb'; listenerRuleArn: string; testListenerRuleArn?: string | undefined; blueTargetGroupArn: string; greenTargetGroupArn: string }
+  /** Two weighted records of `recordName`, one per load balancer (weights 0–255; Blox sets percentages, 0–100). */
+  | {
+      kind: 'Route53';
+      hostedZoneId: string;
+      recordName: string;
+      blue: { setIdentifier: string; targetGroupArn: string };
+      green: { setIdentifier: string; targetGroupArn: string };
+    };
+
+/** A target group's share of the production traffic, in percent (the two of a route sum to 100). */
+export interface GroupWeight {
+  targetGroupArn: string;
+  weight: number;
+}
+
+/** The traffic as read back: the production weights (ALB DescribeRules, Route 53 ListResourceRecordSets), and whether they are in effect. */
+export interface ObservedTraffic {
+  weights: GroupWeight[];
+  /** Route 53: the latest change Blox submitted is INSYNC (or none is pending). ALB: always (ModifyRule is in effect when it answers). */
+  inSync: boolean;
+  /** BlueGreen: the target group the test listener rule forwards to (all of its traffic), if any. */
+  testTargetGroupArn?: string | undefined;
+  /** The rule or records could not be read as a weighted route (not found, no forward action, access denied): why. */
+  error?: string | undefined;
 }
 
 /** ELBv2's target health states, and `absent` when the target is not listed. */
@@ -115,6 +149,8 @@ export interface ObservedServiceTask {
 
 export interface ObservedTaskSet {
   id: string;
+  /** The target group its tasks register in (its load balancer), if any. */
+  targetGroupArn?: string | undefined;
   /** The environment's revision it runs (its externalId), undefined for a task set Blox did not make. */
   revision?: number | undefined;
   status: 'PRIMARY' | 'ACTIVE' | 'DRAINING';
@@ -141,7 +177,7 @@ export type ServiceOperation =
   /** Create the service (EXTERNAL controller, this desired count) unless one of its name exists: adopt it. */
   | { op: 'EnsureService'; desiredCount: number }
   /** CreateTaskSet of the action's revision (externalId), at `scale` percent; `clientToken` makes a retry return the same one. */
-  | { op: 'CreateTaskSet'; taskDefinition: string; scale: number; clientToken: string }
+  | { op: 'CreateTaskSet'; taskDefinition: string; scale: number; clientToken: string; targetGroupArn?: string | undefined }
   /** Stop these tasks (the ones the plan chose: not ready first), then UpdateTaskSet to `scale` percent. */
   | { op: 'ScaleTaskSet'; taskSet: string; scale: number; stopTasks: string[] }
   | { op: 'SetPrimaryTaskSet'; taskSet: string }
@@ -149,7 +185,12 @@ export type ServiceOperation =
   /** UpdateService desiredCount (scale-environment): every task set's computed count follows. */
   | { op: 'SetDesiredCount'; desiredCount: number }
   /** DeleteService (delete-environment, after the scale-down): DRAINING, then INACTIVE once its tasks stop. */
-  | { op: 'DeleteService' };
+  | { op: 'DeleteService' }
+  /**
+   * The traffic (the service's TrafficRoute): the production rule's (or records') weights, or the test
+   * rule's forward (BlueGreen; one group at 100). Route 53 answers a change id (recorded: TrafficChangeSubmitted).
+   */
+  | { op: 'SetWeights'; rule: 'production' | 'test'; weights: GroupWeight[] };
 
 /** Launches of the target revision sent in one executor message (one StartTask call). */
 export interface LaunchBatch {
@@ -246,6 +287,33 @@ export interface PlannerState {
    * remaining step (the Canary strategy reads it: controls.ts `promotedSince`).
    */
   promoted?: PromoteRecord | undefined;
+  /** Service with TrafficRouting: the step of the traffic schedule in progress, and the weights as last read. */
+  traffic?: TrafficProgress | undefined;
+  /** Lifecycle hooks of this deployment so far, by their index in DeploymentConfiguration.Hooks (hooks.ts). */
+  hooks?: Record<string, HookRecord> | undefined;
+}
+
+/** Where a traffic rollout stands (service-canary.ts's schedule). */
+export interface TrafficProgress {
+  /** The step in progress: its index into the schedule (`canarySchedule`), and when it started (epoch ms). None before the first plan. */
+  step?: { index: number; since: number } | undefined;
+  /** Route 53: the latest change Blox submitted, and whether it was seen INSYNC. */
+  change?: { id: string; at: number; weights: GroupWeight[]; inSync: boolean } | undefined;
+  /** The production weights as last read back. */
+  weights?: GroupWeight[] | undefined;
+}
+
+export type HookStatus = 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS';
+
+/** A lifecycle hook of the deployment: its invocations so far and its latest answer. */
+export interface HookRecord {
+  stage: HookStage;
+  functionArn: string;
+  /** The first invocation (TimeoutSeconds counts from it), and the latest one. */
+  startedAt: number;
+  invokedAt: number;
+  attempt: number;
+  answer?: { status: HookStatus; at: number; callBackDelaySeconds?: number | undefined; reason?: string | undefined } | undefined;
 }
 
 export interface RevisionCount {
@@ -270,7 +338,9 @@ export type PlannerAction =
   /** StopTask of up to ACTION_BATCH tasks (one ECS call each; `revision` is the deployment's target). */
   | (ActionCommon & { type: 'StopTasks'; taskArns: string[] })
   /** A Service environment's ECS calls of one plan, in order (`revision` is the deployment's target). */
-  | (ActionCommon & { type: 'UpdateService'; service: ServiceTarget; operations: ServiceOperation[] });
+  | (ActionCommon & { type: 'UpdateService'; service: ServiceTarget; operations: ServiceOperation[] })
+  /** Invoke a lifecycle hook (Lambda, RequestResponse); the executor records its answer (HookAnswered). */
+  | (ActionCommon & { type: 'InvokeHook'; hook: number; stage: HookStage; functionArn: string; attempt: number });
 
 export type PlannerEvent =
   /** One event per reason and plan: every batch of launches it sends. */
@@ -313,7 +383,15 @@ export type PlannerEvent =
   /** …it failed (`reason` says why): the same plan trips the deployment (`RollbackTriggered` or `DeploymentHalted`, trigger CanaryTask). */
   | { type: 'CanaryTaskFailed'; reason: string; at: number }
   /** delete-environment: no task of the environment is left (Service: its ECS service is INACTIVE). */
-  | { type: 'DeletionCompleted'; at: number };
+  | { type: 'DeletionCompleted'; at: number }
+  /** Traffic: step `step` (0-based) of `steps` of the schedule starts (`description`: `SetWeight 10`, `Pause 300 s`, `Pause until promoted`). */
+  | { type: 'TrafficStepStarted'; step: number; steps: number; description: string; at: number }
+  /** Traffic: the production weights read back differ from the last ones on record. */
+  | { type: 'TrafficWeightsObserved'; weights: GroupWeight[]; at: number }
+  /** Route 53: the change is INSYNC (GetChange): the step's clock starts. */
+  | { type: 'TrafficInSync'; changeId: string; at: number }
+  /** A lifecycle hook is invoked (attempt 1, or again after IN_PROGRESS's call-back delay); the action goes with it. */
+  | { type: 'HookInvoked'; hook: number; stage: HookStage; functionArn: string; attempt: number; at: number };
 
 export interface Plan {
   events: PlannerEvent[];

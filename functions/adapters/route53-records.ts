@@ -33,6 +33,7 @@
  */
 import type { ChangeResourceRecordSetsCommandInput, ListResourceRecordSetsCommandInput, Route53ClientConfig } from '@aws-sdk/client-route-53';
 import type { DnsChangeStatus, WeightedRecord, WeightedRecords } from '../ports';
+import { WeightedRecordError } from '../ports';
 import type { Route53Calls } from './sdk/route53';
 
 /** A record set in the SDK's shape (every member optional, as the SDK's output types have them). */
@@ -114,7 +115,7 @@ export class Route53WeightedRecords implements WeightedRecords {
     const missing = Object.keys(weights).filter((id) => !sets.some(({ record }) => record.setIdentifier === id));
     if (missing.length > 0) {
       const found = sets.map(({ record }) => record.setIdentifier).join(', ') || 'none';
-      throw new Error(`${recordName} in hosted zone ${hostedZoneId} has no weighted record with set identifier ${missing.map((id) => `"${id}"`).join(', ')} (found: ${found})`);
+      throw new WeightedRecordError(`${recordName} in hosted zone ${hostedZoneId} has no weighted record with set identifier ${missing.map((id) => `"${id}"`).join(', ')} (found: ${found})`);
     }
     const changed = sets.filter(({ record }) => weights[record.setIdentifier] !== undefined);
     const comment = `blox: ${fqdn(recordName)} weights ${changed.map(({ record }) => `${record.setIdentifier}=${weights[record.setIdentifier]}`).join(' ')}`.slice(0, 256);

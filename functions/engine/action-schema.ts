@@ -33,22 +33,42 @@ const serviceTarget = z.object({
     z.object({ subnets: strings(), securityGroups: z.optional(strings()), assignPublicIp: z.optional(z.enum(['ENABLED', 'DISABLED'])) }),
   ),
   loadBalancer: z.optional(z.object({ containerName: nonEmpty(), containerPort: z.number().check(z.int(), z.gte(1), z.lte(65535)), targetGroupArn: nonEmpty() })),
+  traffic: z.optional(
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('Alb'), listenerRuleArn: nonEmpty(), testListenerRuleArn: z.optional(nonEmpty()), blueTargetGroupArn: nonEmpty(), greenTargetGroupArn: nonEmpty() }),
+      z.object({
+        kind: z.literal('Route53'),
+        hostedZoneId: nonEmpty(),
+        recordName: nonEmpty(),
+        blue: z.object({ setIdentifier: nonEmpty(), targetGroupArn: nonEmpty() }),
+        green: z.object({ setIdentifier: nonEmpty(), targetGroupArn: nonEmpty() }),
+      }),
+    ]),
+  ),
 });
+
+const HOOK_STAGES = ['PreTraffic', 'PostTestTraffic', 'PostTraffic', 'PreRollback', 'PostRollback'] as const;
 
 const serviceOperation = z.discriminatedUnion('op', [
   z.object({ op: z.literal('EnsureService'), desiredCount: z.number().check(z.int(), z.gte(0)) }),
-  z.object({ op: z.literal('CreateTaskSet'), taskDefinition: nonEmpty(), scale: percent(), clientToken: nonEmpty() }),
+  z.object({ op: z.literal('CreateTaskSet'), taskDefinition: nonEmpty(), scale: percent(), clientToken: nonEmpty(), targetGroupArn: z.optional(nonEmpty()) }),
   z.object({ op: z.literal('ScaleTaskSet'), taskSet: nonEmpty(), scale: percent(), stopTasks: strings() }),
   z.object({ op: z.literal('SetPrimaryTaskSet'), taskSet: nonEmpty() }),
   z.object({ op: z.literal('DeleteTaskSet'), taskSet: nonEmpty() }),
   z.object({ op: z.literal('SetDesiredCount'), desiredCount: z.number().check(z.int(), z.gte(0)) }),
   z.object({ op: z.literal('DeleteService') }),
+  z.object({
+    op: z.literal('SetWeights'),
+    rule: z.enum(['production', 'test']),
+    weights: z.array(z.object({ targetGroupArn: nonEmpty(), weight: z.number().check(z.gte(0), z.lte(100)) })).check(z.minLength(1), z.maxLength(2)),
+  }),
 ]);
 
 export const plannerActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('StartTasks'), ...common, taskDefinition: nonEmpty(), instanceArns: batch() }),
   z.object({ type: z.literal('StopTasks'), ...common, taskArns: batch() }),
   z.object({ type: z.literal('UpdateService'), ...common, service: serviceTarget, operations: z.array(serviceOperation).check(z.minLength(1)) }),
+  z.object({ type: z.literal('InvokeHook'), ...common, hook: z.number().check(z.int(), z.gte(0)), stage: z.enum(HOOK_STAGES), functionArn: nonEmpty(), attempt: z.number().check(z.int(), z.gte(1)) }),
 ]);
 
 // The schema and the domain type must describe the same thing (checked both ways at compile time).

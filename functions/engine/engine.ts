@@ -26,7 +26,7 @@ import type { EngineEvent, EnvironmentEvent, EnvironmentState } from '../../doma
 import { decide, fold as foldEvents, serviceTarget, servingService, statusChanges } from '../../domain/environment';
 import { isoFromMs } from '../../domain/time';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
-import type { AlarmReading, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
+import type { AlarmReading, GroupWeight, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
 import { afterFullLook, confirmationReason, fold, observeAtRest, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused, truncateReason } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
@@ -35,6 +35,7 @@ import { ObservationConflictError } from '../ports';
 import type { Look } from './observe';
 import { observe } from './observe';
 import { describeServiceOnly, executeServiceUpdate, observeService, ServiceOperationRefused } from './service';
+import type { ServiceUpdateResult } from './service';
 
 /** What the engine reports to Powertools Metrics (EMF) per environment; see functions/adapters. */
 export interface EngineMetrics {
@@ -359,6 +360,41 @@ async function recordServiceRefusal(deps: EngineDeps, action: Extract<PlannerAct
   if (recorded.events.length > 0) await announceSafely(deps, recorded.before, recorded.after);
 }
 
+/** Route 53 accepted a weight change: recorded (while the action stands) so the planner asks GetChange until it is INSYNC. */
+async function recordTrafficChange(deps: EngineDeps, action: Extract<PlannerAction, { type: 'UpdateService' }>, changeId: string, weights: GroupWeight[]): Promise<void> {
+  const at = deps.clock.now().getTime();
+  const recorded = await record(deps, action.environment, (state) =>
+    staleReason(state.engine, action, at) !== undefined ? [] : [{ type: 'TrafficChangeSubmitted', key: action.key, changeId, weights, at } satisfies EngineEvent],
+  );
+  deps.log?.('TrafficChangeSubmitted', { key: action.key, environment: action.environment, changeId, recorded: recorded.events.length > 0 });
+}
+
+/**
+ * A lifecycle hook (Lambda, RequestResponse) with `{ EnvironmentName, Revision, DeploymentId, Stage }`; its
+ * answer recorded as `HookAnswered` while the invocation is still the one on record (a late answer of an
+ * older attempt, or of a deployment since replaced, is not). A throttle or another transient error throws:
+ * SQS delivers the action again.
+ */
+async function invokeHook(deps: EngineDeps, action: Extract<PlannerAction, { type: 'InvokeHook' }>): Promise<void> {
+  if (!deps.hooks) throw new Error('a deployment with lifecycle hooks needs the Hooks port (Lambda), and none is wired');
+  const answer = await deps.hooks.invoke(action.functionArn, { EnvironmentName: action.environment, Revision: action.revision, DeploymentId: action.deploymentId, Stage: action.stage });
+  const at = deps.clock.now().getTime();
+  const event: EngineEvent = {
+    type: 'HookAnswered',
+    hook: action.hook,
+    stage: action.stage,
+    attempt: action.attempt,
+    status: answer.hookStatus,
+    ...(answer.hookStatus === 'IN_PROGRESS' ? { callBackDelaySeconds: answer.callBackDelaySeconds } : {}),
+    ...(answer.hookStatus === 'FAILED' ? { reason: truncateReason(answer.reason) } : {}),
+    at,
+  };
+  const recorded = await record(deps, action.environment, (state) => (staleReason(state.engine, action, at) !== undefined ? [] : [event]));
+  deps.log?.('InvokeHook', { key: action.key, environment: action.environment, stage: action.stage, functionArn: action.functionArn, status: answer.hookStatus, recorded: recorded.events.length > 0 });
+  // The answer is news for the planner: plan at once (not at the next tick).
+  if (recorded.events.length > 0 && deps.wakeups) await deps.wakeups.schedule(action.environment, at);
+}
+
 export interface Delivery {
   /** SQS's ApproximateReceiveCount: 1 on the first delivery. */
   receiveCount: number;
@@ -392,14 +428,20 @@ export async function execute(deps: EngineDeps, action: PlannerAction, delivery:
     return 'done';
   }
   if (action.type === 'UpdateService') {
+    let result: ServiceUpdateResult;
     try {
-      await executeServiceUpdate(deps, action);
+      result = await executeServiceUpdate(deps, action);
     } catch (error) {
       if (!(error instanceof ServiceOperationRefused)) throw error;
       await recordServiceRefusal(deps, action, error);
       return 'refused';
     }
+    if (result.trafficChange !== undefined) await recordTrafficChange(deps, action, result.trafficChange.id, result.trafficChange.weights);
     deps.metrics?.add('ActionsCarriedOut', 'Count', action.operations.length, action.environment);
+    return 'done';
+  }
+  if (action.type === 'InvokeHook') {
+    await invokeHook(deps, action);
     return 'done';
   }
   const startedBy = startedByOf(action.environment);

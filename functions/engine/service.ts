@@ -15,8 +15,9 @@
  *   EnsureService adopts the service of that name; CreateTaskSet carries a clientToken (a retry returns
  *   the task set the first try made); a scale is absolute; a task set already gone counts as deleted.
  */
-import type { Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, PlannerAction, PlannerState, ServiceOperation, ServiceTarget, TargetState } from '../../domain/rollout';
+import type { GroupWeight, Observed, ObservedService, ObservedServiceTask, ObservedTaskSet, ObservedTraffic, PlannerAction, PlannerState, ServiceOperation, ServiceTarget, TargetState, TrafficRoute } from '../../domain/rollout';
 import type { Cluster, ClusterTask, Hooks, ListenerRules, Services, TargetHealth, TaskDefinitions, WeightedRecords } from '../ports';
+import { ListenerRuleError, WeightedRecordError } from '../ports';
 import { allPages } from './observe';
 
 export interface ServiceDeps {
@@ -49,22 +50,29 @@ export async function observeService(deps: ServiceDeps, engine: PlannerState): P
   const described = await services.describeService(engine.cluster, target.name);
   const empty: Observed = { instances: [], tasks: [], targetHealthChecked: false };
   if (!described || described.status === 'INACTIVE') {
-    return { ...empty, service: { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] } };
+    const traffic = target.traffic ? await observeTraffic(deps, engine, target.traffic) : undefined;
+    return { ...empty, service: { status: described ? 'INACTIVE' : 'MISSING', desiredCount: target.desiredCount, taskSets: [], events: [] }, ...(traffic ? { traffic } : {}) };
   }
   const balancer = target.loadBalancer;
   // Page by page (each page taken from the ECS budget before it is asked for): a task set of 10,000 tasks
   // is 200 calls, more than ECS's burst of cluster reads; one listing taken at once would be throttled.
   const taskLists: ClusterTask[][] = [];
   for (const set of described.taskSets) taskLists.push(await listSetTasks(deps.cluster, engine.cluster, set.id));
-  const [targets, ec2Ids] = await Promise.all([
-    balancer ? requireTargetHealth(deps).describeTargetHealth(balancer.targetGroupArn) : Promise.resolve(undefined),
+  // Each task set's target group (with TrafficRouting: blue or green; else the one production group): one DescribeTargetHealth each.
+  const groupOf = (set: (typeof described.taskSets)[number]) => set.loadBalancers[0]?.targetGroupArn ?? balancer?.targetGroupArn;
+  const groups = balancer ? [...new Set(described.taskSets.map(groupOf).filter((g): g is string => g !== undefined))] : [];
+  const [healthByGroup, ec2Ids, traffic] = await Promise.all([
+    Promise.all(groups.map((g) => requireTargetHealth(deps).describeTargetHealth(g))),
     balancer ? ec2InstanceIds(deps.cluster, engine.cluster, taskLists.flat()) : Promise.resolve(undefined),
+    target.traffic ? observeTraffic(deps, engine, target.traffic) : Promise.resolve(undefined),
   ]);
   const health = new Map<string, { state: TargetState; reason?: string | undefined }>();
-  for (const t of targets ?? []) {
-    const state = (TARGET_STATES as readonly string[]).includes(t.state) ? (t.state as TargetState) : 'unavailable';
-    health.set(`${t.id}:${t.port ?? ''}`, { state, ...(t.reason ? { reason: t.reason } : {}) });
-  }
+  groups.forEach((group, i) => {
+    for (const t of healthByGroup[i] ?? []) {
+      const state = (TARGET_STATES as readonly string[]).includes(t.state) ? (t.state as TargetState) : 'unavailable';
+      health.set(`${group}\0${t.id}:${t.port ?? ''}`, { state, ...(t.reason ? { reason: t.reason } : {}) });
+    }
+  });
   const checked = new Map<string, boolean>();
   for (const set of described.taskSets) {
     const name = taskDefinitionName(set.taskDefinitionArn);
@@ -73,13 +81,15 @@ export async function observeService(deps: ServiceDeps, engine: PlannerState): P
   const taskSets: ObservedTaskSet[] = described.taskSets.map((set, i) => {
     const healthChecked = checked.get(taskDefinitionName(set.taskDefinitionArn)) ?? false;
     const revision = Number(set.externalId);
+    const group = groupOf(set);
     return {
       id: set.id,
+      ...(set.loadBalancers[0] ? { targetGroupArn: set.loadBalancers[0].targetGroupArn } : {}),
       ...(Number.isInteger(revision) && revision >= 1 ? { revision } : {}),
       status: set.status,
       scale: set.scale,
       computedDesiredCount: set.computedDesiredCount,
-      tasks: (taskLists[i] ?? []).map((task) => serviceTask(task, healthChecked, balancer ? targetOf(task, ec2Ids, health) : undefined)),
+      tasks: (taskLists[i] ?? []).map((task) => serviceTask(task, healthChecked, balancer && group ? targetOf(task, group, ec2Ids, health) : undefined)),
     };
   });
   const service: ObservedService = {
@@ -89,7 +99,79 @@ export async function observeService(deps: ServiceDeps, engine: PlannerState): P
     taskSets,
     events: described.events.slice(0, 5).map((e) => e.message),
   };
-  return { ...empty, service };
+  return { ...empty, service, ...(traffic ? { traffic } : {}) };
+}
+
+/**
+ * The traffic as read back (TrafficRouting), in percent of the production traffic per target group:
+ * ALB — the production rule's forward weights (DescribeRules; weights 0–999, as shares), and for
+ * BlueGreen the group the test rule sends all of its traffic to; Route 53 — the two weighted records
+ * (ListResourceRecordSets), in sync once GetChange says the latest change Blox submitted is INSYNC and
+ * the records still carry its weights (a newer change, not yet recorded, is not in sync). A route
+ * that cannot be read as asked (no such rule or record, no forward action, access denied) is not
+ * thrown: `error` says why, and the deployment is Stuck with it.
+ * percentWeights([{ tg blue, 9 }, { tg green, 1 }]) → blue 90, green 10.
+ */
+async function observeTraffic(deps: ServiceDeps, engine: PlannerState, route: TrafficRoute): Promise<ObservedTraffic> {
+  try {
+    switch (route.kind) {
+      case 'Alb': {
+        if (!deps.listenerRules) throw new Error('TrafficRouting.Alb needs the ListenerRules port (ELBv2), and none is wired');
+        const rules = deps.listenerRules;
+        const [production, test] = await Promise.all([
+          rules.describeForward(route.listenerRuleArn),
+          route.testListenerRuleArn ? rules.describeForward(route.testListenerRuleArn) : Promise.resolve(undefined),
+        ]);
+        const groups = [route.blueTargetGroupArn, route.greenTargetGroupArn];
+        const stray = production.targetGroups.find((g) => g.weight > 0 && !groups.includes(g.targetGroupArn));
+        if (stray) return { weights: [], inSync: false, error: `listener rule ${route.listenerRuleArn} forwards to ${stray.targetGroupArn}, neither blue nor green` };
+        const testGroups = test?.targetGroups.filter((g) => g.weight > 0) ?? [];
+        const testTargetGroupArn = testGroups.length === 1 ? testGroups[0]?.targetGroupArn : undefined;
+        return { weights: percentWeights(groups, production.targetGroups), inSync: true, ...(testTargetGroupArn ? { testTargetGroupArn } : {}) };
+      }
+      case 'Route53': {
+        if (!deps.weightedRecords) throw new Error('TrafficRouting.Route53 needs the WeightedRecords port (Route 53), and none is wired');
+        const records = await deps.weightedRecords.read(route.hostedZoneId, route.recordName);
+        const sides = [route.blue, route.green];
+        const missing = sides.filter((side) => !records.some((r) => r.setIdentifier === side.setIdentifier));
+        if (missing.length > 0) {
+          return { weights: [], inSync: false, error: `${route.recordName} in hosted zone ${route.hostedZoneId} has no weighted record with set identifier ${missing.map((m) => `"${m.setIdentifier}"`).join(', ')}` };
+        }
+        const raw = sides.map((side) => ({ targetGroupArn: side.targetGroupArn, weight: records.find((r) => r.setIdentifier === side.setIdentifier)?.weight ?? 0 }));
+        const weights = percentWeights(sides.map((side) => side.targetGroupArn), raw);
+        const change = engine.traffic?.change;
+        let inSync = true;
+        if (change && !change.inSync) {
+          const same = change.weights.every((w) => weights.find((o) => o.targetGroupArn === w.targetGroupArn)?.weight === w.weight);
+          inSync = same && (await deps.weightedRecords.changeStatus(change.id)) === 'INSYNC';
+        }
+        return { weights, inSync };
+      }
+      default: {
+        const never: never = route;
+        throw new Error(`unexpected traffic route ${JSON.stringify(never)}`);
+      }
+    }
+  } catch (error) {
+    if (error instanceof ListenerRuleError || error instanceof WeightedRecordError || isRefusal(error)) {
+      const e = error as Error;
+      return { weights: [], inSync: false, error: `${e.name}: ${e.message}` };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Weights (ALB 0–999, Route 53 0–255) as percentages of their sum, for the two groups named (in that
+ * order; a group not listed has 0). Rounded; the two always sum to 100 (or both 0 when nothing has weight).
+ * percentWeights([a, b], [{ a, 1 }, { b, 2 }]) → a 33, b 67
+ */
+export function percentWeights(groups: readonly string[], weights: ReadonlyArray<{ targetGroupArn: string; weight: number }>): GroupWeight[] {
+  const of = (g: string) => weights.filter((w) => w.targetGroupArn === g).reduce((n, w) => n + w.weight, 0);
+  const total = groups.reduce((n, g) => n + of(g), 0);
+  if (total === 0) return groups.map((g) => ({ targetGroupArn: g, weight: 0 }));
+  const first = Math.round((of(groups[0]!) * 100) / total);
+  return groups.map((g, i) => ({ targetGroupArn: g, weight: i === 0 ? first : i === 1 ? 100 - first : 0 }));
 }
 
 /** A task set's tasks: those desired RUNNING, then those desired STOPPED (stopping, and stopped ones ECS still shows), a page (≤ 100) at a time. */
@@ -135,12 +217,13 @@ function requireTargetHealth(deps: ServiceDeps): TargetHealth {
 
 function targetOf(
   task: ClusterTask,
+  group: string,
   ec2Ids: Map<string, string> | undefined,
   health: Map<string, { state: TargetState; reason?: string | undefined }>,
 ): { state: TargetState; reason?: string | undefined } {
   const ec2 = ec2Ids?.get(task.containerInstanceArn);
   if (ec2 === undefined || task.hostPort === undefined) return { state: 'absent' };
-  return health.get(`${ec2}:${task.hostPort}`) ?? { state: 'absent' };
+  return health.get(`${group}\0${ec2}:${task.hostPort}`) ?? { state: 'absent' };
 }
 
 function serviceTask(task: ClusterTask, healthChecked: boolean, target: ObservedServiceTask['target']): ObservedServiceTask {
@@ -210,10 +293,11 @@ export class ServiceOperationRefused extends Error {
 export async function executeServiceUpdate(
   deps: ServiceDeps & { log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined },
   action: Extract<PlannerAction, { type: 'UpdateService' }>,
-): Promise<void> {
+): Promise<ServiceUpdateResult> {
   const services = requireServices(deps);
+  let result: ServiceUpdateResult;
   try {
-    await runOperations(deps, services, action);
+    result = await runOperations(deps, services, action);
   } catch (error) {
     // delete-environment: a service already deleted (DRAINING, INACTIVE or unknown) is what was asked for.
     const deleting = action.operations.some((o) => o.op === 'DeleteService');
@@ -221,23 +305,71 @@ export async function executeServiceUpdate(
     const gone = name === 'ServiceNotActiveException' || name === 'ServiceNotFoundException';
     if (!deleting || !gone) throw error;
     deps.log?.('UpdateService: the service is already deleted', { key: action.key, serviceName: action.service.name });
-    return;
+    return {};
   }
   deps.log?.('UpdateService', { key: action.key, serviceName: action.service.name, reason: action.reason });
+  return result;
 }
 
-async function runOperations(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>): Promise<void> {
+/** What an UpdateService action leaves to record: a Route 53 change (PENDING until INSYNC). */
+export interface ServiceUpdateResult {
+  trafficChange?: { id: string; weights: GroupWeight[] } | undefined;
+}
+
+async function runOperations(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>): Promise<ServiceUpdateResult> {
+  const result: ServiceUpdateResult = {};
   for (const operation of action.operations) {
     try {
-      await runOperation(deps, services, action, operation);
+      const changeId = await runOperation(deps, services, action, operation);
+      if (changeId !== undefined && operation.op === 'SetWeights') result.trafficChange = { id: changeId, weights: operation.weights };
     } catch (error) {
-      if (isRefusal(error)) throw new ServiceOperationRefused(operation.op, error as Error);
+      // A rule or record that cannot be set as asked is refused like ECS's client errors: asking again will not cure it.
+      if (isRefusal(error) || error instanceof ListenerRuleError || error instanceof WeightedRecordError) throw new ServiceOperationRefused(operation.op, error as Error);
       throw error;
+    }
+  }
+  return result;
+}
+
+/**
+ * The traffic of a SetWeights operation: ALB — the production (or test) rule's forward weights, both
+ * groups named (one left out would leave the rule); Route 53 — one UPSERT of both records' weights
+ * (percentages are valid weights, 0–100 of 0–255), answering the change id to record.
+ */
+async function setWeights(deps: ServiceDeps, service: ServiceTarget, operation: Extract<ServiceOperation, { op: 'SetWeights' }>): Promise<string | undefined> {
+  const route = service.traffic;
+  if (!route) throw new Error(`SetWeights: service ${service.name} has no TrafficRouting`);
+  switch (route.kind) {
+    case 'Alb': {
+      if (!deps.listenerRules) throw new Error('TrafficRouting.Alb needs the ListenerRules port (ELBv2), and none is wired');
+      const rule = operation.rule === 'test' ? route.testListenerRuleArn : route.listenerRuleArn;
+      if (!rule) throw new Error(`SetWeights: service ${service.name} has no test listener rule`);
+      await deps.listenerRules.setForwardWeights(rule, operation.weights);
+      return undefined;
+    }
+    case 'Route53': {
+      if (!deps.weightedRecords) throw new Error('TrafficRouting.Route53 needs the WeightedRecords port (Route 53), and none is wired');
+      const ids = new Map([
+        [route.blue.targetGroupArn, route.blue.setIdentifier],
+        [route.green.targetGroupArn, route.green.setIdentifier],
+      ]);
+      const weights: Record<string, number> = {};
+      for (const w of operation.weights) {
+        const id = ids.get(w.targetGroupArn);
+        if (id === undefined) throw new WeightedRecordError(`SetWeights: target group ${w.targetGroupArn} is neither Blue's nor Green's of ${route.recordName}`);
+        weights[id] = w.weight;
+      }
+      const change = await deps.weightedRecords.setWeights(route.hostedZoneId, route.recordName, weights);
+      return change.changeId;
+    }
+    default: {
+      const never: never = route;
+      throw new Error(`unexpected traffic route ${JSON.stringify(never)}`);
     }
   }
 }
 
-async function runOperation(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>, operation: ServiceOperation): Promise<void> {
+async function runOperation(deps: ServiceDeps, services: Services, action: Extract<PlannerAction, { type: 'UpdateService' }>, operation: ServiceOperation): Promise<string | undefined> {
   const { cluster } = action;
   const name = action.service.name;
   switch (operation.op) {
@@ -251,7 +383,8 @@ async function runOperation(deps: ServiceDeps, services: Services, action: Extra
         taskDefinition: operation.taskDefinition,
         externalId: String(action.revision),
         scale: operation.scale,
-        loadBalancer: action.service.loadBalancer,
+        // With TrafficRouting the plan names the task set's group (blue or green).
+        loadBalancer: action.service.loadBalancer && operation.targetGroupArn ? { ...action.service.loadBalancer, targetGroupArn: operation.targetGroupArn } : action.service.loadBalancer,
         launchType: action.service.launchType,
         networkConfiguration: action.service.networkConfiguration,
         clientToken: operation.clientToken,
@@ -279,9 +412,12 @@ async function runOperation(deps: ServiceDeps, services: Services, action: Extra
       // After the scale-down; `force` in case Application Auto Scaling raised the count in between.
       await services.removeService(cluster, name, { force: true });
       break;
+    case 'SetWeights':
+      return setWeights(deps, action.service, operation);
     default: {
       const never: never = operation;
       throw new Error(`unexpected service operation ${JSON.stringify(never)}`);
     }
   }
+  return undefined;
 }

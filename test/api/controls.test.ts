@@ -3,8 +3,8 @@
  * POST /environments/{name}/deployment/pause|resume|promote|abort — bad input is a 400 naming the
  * field, a control that does not apply a 409 naming the state, and neither writes anything; each
  * accepted control is in the log with its caller (locally `local`) and reason; describe-environment
- * shows the pause; abort starts the rollback to the Active revision (trigger Abort). Deploying a
- * Service Canary is a 409 "not implemented yet", not a Rolling deployment.
+ * shows the pause; abort starts the rollback to the Active revision (trigger Abort). A Service
+ * Canary deploys; promoting it before a Pause step is a 409.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentEvent } from '../../domain/environment';
@@ -104,7 +104,7 @@ describe('POST /environments/{name}/deployment/…', () => {
     expect((await control('abort')).body.error.message).toMatch(/is a rollback: abort-deployment rolls a deployment back/);
   });
 
-  it('deploying a Service Canary is refused (409) as not implemented yet, and nothing starts', async () => {
+  it('a Service Canary deploys (202); promote-deployment before any Pause step is a 409 saying so', async () => {
     const tg = (n: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`;
     const canary = {
       Name: 'Api/Canary',
@@ -117,9 +117,12 @@ describe('POST /environments/{name}/deployment/…', () => {
     };
     expect((await api.call('POST', '/environments', canary)).status).toBe(201);
     const deploy = await api.call('POST', `${env('Api/Canary')}/deployments`, { EnvironmentRevision: 1 });
-    expect(deploy.status).toBe(409);
-    expect(deploy.body.error.message).toMatch(/Method Canary is not implemented yet/);
-    expect((await api.call('GET', env('Api/Canary'))).body).toMatchObject({ Status: 'Created', Deployment: null });
+    expect(deploy.status).toBe(202);
+    expect((await api.call('GET', env('Api/Canary'))).body).toMatchObject({ Status: 'Deploying' });
+    // No plan ran yet (no engine here): no step in progress, nothing to promote.
+    const promote = await api.call('POST', `${env('Api/Canary')}/deployment/promote`, {});
+    expect(promote.status).toBe(409);
+    expect(promote.body.error.message).toMatch(/has nothing to promote: it is rolling out \(no bake or pause in progress\)/);
   });
 });
 

@@ -258,15 +258,18 @@ describe('deploy-environment', () => {
     expect(() => then(serviceState, { type: 'ScaleEnvironment', name: NAME, desiredCount: -1, at: AT })).toThrow(/^DesiredCount: expected an integer from 0 to 10000$/);
   });
 
-  it('refuses (409) to deploy a Service environment whose Method is not implemented yet (Canary, BlueGreen), or with Hooks, rather than run Rolling', () => {
+  it('deploys a Service Canary with its traffic route and hooks in the target (the planner moves the weights)', () => {
     const tg = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
     const rule = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
     const base: EnvironmentSpec = { Name: NAME, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 3, Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80 } } };
     const canary: EnvironmentSpec = { ...base, DeploymentConfiguration: { Method: 'Canary', Steps: [{ SetWeight: 10 }] }, TrafficRouting: { Alb: { ListenerRuleArn: rule, BlueTargetGroupArn: tg('blue'), GreenTargetGroupArn: tg('green') } } };
-    expect(() => then(given(create(canary)).state, deploy(1))).toThrow(ConflictError);
-    expect(() => then(given(create(canary)).state, deploy(1))).toThrow(/deploys with Method Canary: Method Canary is not implemented yet \(only Rolling Service deployments run so far\); nothing was started$/);
+    const started = then(given(create(canary)).state, deploy(1)).find((e) => e.type === 'DeploymentStarted');
+    expect(started?.type === 'DeploymentStarted' && started.target.service?.traffic).toEqual({ kind: 'Alb', listenerRuleArn: rule, blueTargetGroupArn: tg('blue'), greenTargetGroupArn: tg('green') });
+    // Without TargetGroupArn, the task sets' load balancer starts on blue (the strategy names the group of each task set).
+    expect(started?.type === 'DeploymentStarted' && started.target.service?.loadBalancer).toEqual({ containerName: 'web', containerPort: 80, targetGroupArn: tg('blue') });
     const hooked: EnvironmentSpec = { ...base, Service: { LoadBalancer: { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: tg('web') } }, DeploymentConfiguration: { Hooks: [{ Stage: 'PreTraffic', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke' }] } };
-    expect(() => then(given(create(hooked)).state, deploy(1))).toThrow(/has DeploymentConfiguration.Hooks: lifecycle hooks are not implemented yet; nothing was started$/);
+    const hookedStart = then(given(create(hooked)).state, deploy(1)).find((e) => e.type === 'DeploymentStarted');
+    expect(hookedStart?.type === 'DeploymentStarted' && hookedStart.target.configuration.Hooks).toEqual([{ Stage: 'PreTraffic', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke', TimeoutSeconds: 300 }]);
   });
 
   it('is accepted while frozen, and does not thaw', () => {

@@ -331,6 +331,8 @@ class Ecs {
         }
         case 'DeleteService':
           throw new Error('a deployment never deletes the service (delete-environment does)');
+        case 'SetWeights':
+          throw new Error('a Rolling deployment moves no traffic');
         default: {
           const never: never = o;
           throw new Error(`unexpected ${JSON.stringify(never)}`);

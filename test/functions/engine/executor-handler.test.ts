@@ -39,7 +39,7 @@ const failures = (...ids: string[]) => ({ batchItemFailures: ids.map((itemIdenti
 /** The action keys of the tasks started, one per task. */
 const started = () => bed.world.describeTasks().map((t) => t.tags['blox:action']);
 const startedBy = (key: string) => started().filter((k) => k === key).length;
-const size = (action: PlannerAction) => (action.type === 'StartTasks' ? action.instanceArns.length : action.type === 'StopTasks' ? action.taskArns.length : action.operations.length);
+const size = (action: PlannerAction) => (action.type === 'StartTasks' ? action.instanceArns.length : action.type === 'StopTasks' ? action.taskArns.length : action.type === 'UpdateService' ? action.operations.length : 1);
 const throttleOn = (key: string) => {
   const startTask = bed.world.startTask.bind(bed.world);
   vi.spyOn(bed.world, 'startTask').mockImplementation(async (input) => {
