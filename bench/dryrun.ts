@@ -14,7 +14,11 @@
  *
  * Methods: `replace` (Daemon Replace, MinHealthyPercent 80, over 5 instances: one at a time),
  * `surge` (Daemon Surge, MaxOver 2, over 5 instances), `rolling` (Service Rolling, 6 tasks,
- * MinHealthyPercent 100, MaxPercent 150, no load balancer: ready is RUNNING and HEALTHY).
+ * MinHealthyPercent 100, MaxPercent 150, no load balancer: ready is RUNNING and HEALTHY) — on one
+ * stack at `--speed` (default 1) — and `canary` (Service Canary over the stack's load balancer
+ * web-alb, blue/green target groups web-blue/web-green, 4 tasks, steps 25 %, pause 60 s, 50 %,
+ * pause 60 s, then 100 %) on a stack of its own at 10× (`--speed` overrides), its pauses and
+ * target health checks taking minutes.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { resolve } from 'node:path';
@@ -26,10 +30,12 @@ import { etaError, eventMs } from '../domain/dry-run';
 import { getFreePort } from '../local/dynamodb-local';
 import type { Stack } from '../local/stack';
 import { startStack } from '../local/stack';
+import type { SimulatedTraffic } from '../local/dry-run';
+import { simulatedTraffic } from '../local/dry-run';
 import { progress, round } from './stats';
 import type { BenchResult } from './stats';
 
-export const DRYRUN_METHODS = ['replace', 'surge', 'rolling'] as const;
+export const DRYRUN_METHODS = ['replace', 'surge', 'rolling', 'canary'] as const;
 export type DryRunMethod = (typeof DRYRUN_METHODS)[number];
 
 interface Case {
@@ -37,7 +43,7 @@ interface Case {
   cluster: string;
   /** The instances it gets to itself. */
   instances: { count: number; attributes: Record<string, string> };
-  spec(revision: number): Record<string, unknown>;
+  spec(revision: number, traffic: SimulatedTraffic): Record<string, unknown>;
 }
 
 const CASES: Record<DryRunMethod, Case> = {
@@ -78,7 +84,25 @@ const CASES: Record<DryRunMethod, Case> = {
       DeploymentConfiguration: { Method: 'Rolling', MinHealthyPercent: 100, MaxPercent: 150 },
     }),
   },
+  canary: {
+    name: 'DryRun/Canary',
+    cluster: 'dryrun-canary',
+    instances: { count: 4, attributes: { stack: 'dryrun-canary' } },
+    spec: (revision, traffic) => ({
+      Name: 'DryRun/Canary',
+      TaskDefinition: `dr-canary:${revision}`,
+      Cluster: 'dryrun-canary',
+      DeploymentType: 'Service',
+      DesiredCount: 4,
+      DeploymentConfiguration: { Method: 'Canary', Steps: [{ SetWeight: 25 }, { Pause: { Seconds: 60 } }, { SetWeight: 50 }, { Pause: { Seconds: 60 } }] },
+      Service: { LoadBalancer: { ContainerName: 'dr-canary', ContainerPort: 80 } },
+      TrafficRouting: { Alb: { ListenerRuleArn: traffic.listenerRuleArn, BlueTargetGroupArn: traffic.blueTargetGroupArn, GreenTargetGroupArn: traffic.greenTargetGroupArn } },
+    }),
+  },
 };
+
+/** The canary's pauses and target health checks (30 s apart) take minutes: its stack runs this much faster. */
+const CANARY_SPEED = 10;
 
 async function atRest(stack: Stack, name: string, revision: number, limitMs = 600_000): Promise<void> {
   const started = Date.now();
@@ -113,9 +137,10 @@ export async function measureMethod(stack: Stack, method: DryRunMethod): Promise
   const c = CASES[method];
   stack.world.addInstances({ count: c.instances.count, attributes: c.instances.attributes, cluster: c.cluster });
   const api = new BloxClient({ baseUrl: stack.url });
-  await api.createEnvironment(c.spec(1));
+  const traffic = await simulatedTraffic(stack.services);
+  await api.createEnvironment(c.spec(1, traffic));
   for (let revision = 1; revision <= 3; revision++) {
-    if (revision > 1) await api.updateEnvironment(c.name, c.spec(revision));
+    if (revision > 1) await api.updateEnvironment(c.name, c.spec(revision, traffic));
     if (revision === 3) break;
     await api.deployEnvironment(c.name, revision);
     await atRest(stack, c.name, revision);
@@ -128,14 +153,23 @@ export async function measureMethod(stack: Stack, method: DryRunMethod): Promise
 }
 
 export async function dryRunBench(options: { methods?: readonly DryRunMethod[]; speed?: number } = {}): Promise<BenchResult[]> {
-  const stack = await startStack({ port: await getFreePort(), logger: new Logger({ logLevel: 'SILENT' }), speed: options.speed ?? 1 });
+  const results: BenchResult[] = [];
+  const methods = options.methods ?? DRYRUN_METHODS;
+  const quick = methods.filter((m) => m !== 'canary');
+  if (quick.length > 0) results.push(...(await onStack(quick, options.speed ?? 1)));
+  if (methods.includes('canary')) results.push(...(await onStack(['canary'], options.speed ?? CANARY_SPEED)));
+  return results;
+}
+
+async function onStack(methods: readonly DryRunMethod[], speed: number): Promise<BenchResult[]> {
+  const stack = await startStack({ port: await getFreePort(), logger: new Logger({ logLevel: 'SILENT' }), speed });
   const results: BenchResult[] = [];
   try {
-    for (const method of options.methods ?? DRYRUN_METHODS) {
+    for (const method of methods) {
       const m = await measureMethod(stack, method);
       const t = m.plan.Seed.Timings;
       progress(
-        `dryrun ${method}: estimate ${m.plan.EstimatedDurationSeconds} s, actual ${round(m.actualSeconds)} s, error ${round(m.error * 100, 1)} %` +
+        `dryrun ${method} (stack at ${speed}×): estimate ${m.plan.EstimatedDurationSeconds} s, actual ${round(m.actualSeconds)} s, error ${round(m.error * 100, 1)} %` +
           ` (timings start ${t.StartSeconds} s ${t.Sources.start}, ready ${t.ReadySeconds} s ${t.Sources.ready}, stop ${t.StopSeconds} s ${t.Sources.stop};` +
           ` lowest ready ${m.plan.LowestReadyCount}/${m.plan.DesiredCount}, most extra ${m.plan.MostExtraTasks}, ${m.plan.Steps.length} steps)`,
       );
@@ -155,9 +189,9 @@ const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pat
 
 if (invokedDirectly) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { values } = parseArgs({ options: { speed: { type: 'string', default: '1' }, only: { type: 'string' } }, strict: true });
-  const speed = Number(values.speed);
-  if (!(speed > 0)) throw new Error(`--speed: a positive number (got "${values.speed}")`);
+  const { values } = parseArgs({ options: { speed: { type: 'string' }, only: { type: 'string' } }, strict: true });
+  const speed = values.speed === undefined ? undefined : Number(values.speed);
+  if (speed !== undefined && !(speed > 0)) throw new Error(`--speed: a positive number (got "${values.speed}")`);
   const methods = values.only === undefined ? [...DRYRUN_METHODS] : values.only.split(',').map((m) => m.trim());
   const unknown = methods.filter((m) => !(DRYRUN_METHODS as readonly string[]).includes(m));
   if (unknown.length > 0) throw new Error(`--only: expected some of ${DRYRUN_METHODS.join(', ')} (got "${values.only}")`);

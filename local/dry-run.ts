@@ -9,9 +9,12 @@
  * and live tasks), and the simulated log gives the waves or steps (`domain/dry-run.ts`).
  *
  * What the simulation leaves out, and says so in `assumptions`: alarms stay OK (they are not
- * watched), hooks answer at once, and a Service's readiness behind a load balancer is modelled as the
- * task's own (RUNNING, then ready after the observed delay): the simulated ECS service has no target
- * group. Timed pauses and bakes elapse on the simulated clock.
+ * watched), hooks answer at once, and a Service's readiness behind its one target group is modelled as
+ * the task's own (RUNNING, then ready after the observed delay). A Canary or BlueGreen with
+ * TrafficRouting runs on the simulator's own load balancer `web-alb` (its production and test rules,
+ * target groups `web-blue` and `web-green`, their health checks the simulator's), the spec's ARNs
+ * swapped for those: the planner's traffic steps move real (simulated) weights, and timed pauses
+ * and bakes elapse on the simulated clock.
  */
 import type { EnvironmentState } from '../domain/environment';
 import type { PlanStep, RunSample, RunSummary, Timings } from '../domain/dry-run';
@@ -19,6 +22,7 @@ import { eventMs, stepsOf, summarizeRun } from '../domain/dry-run';
 import type { EnvironmentSpec } from '../domain/spec';
 import type { LatencyModel } from './wiring';
 import { Harness } from './harness';
+import type { SimulatedServices } from './sim';
 
 export interface DryRunInstance {
   /** The instance's attributes (custom and `ecs.*`): the environment's query is evaluated on them. */
@@ -62,20 +66,67 @@ export interface DryRunOutcome extends RunSummary {
   assumptions: string[];
 }
 
+/** The simulator's load balancer a TrafficRouting is played on: `web-alb`'s rules and its two target groups. */
+export interface SimulatedTraffic {
+  listenerRuleArn: string;
+  testListenerRuleArn: string;
+  blueTargetGroupArn: string;
+  greenTargetGroupArn: string;
+}
+
+export async function simulatedTraffic(services: SimulatedServices): Promise<SimulatedTraffic> {
+  const { elbv2 } = services;
+  const balancer = (await elbv2.describeLoadBalancers({ Names: ['web-alb'] })).LoadBalancers[0];
+  if (!balancer) throw new Error('the simulated world has no load balancer web-alb');
+  const rules: Record<number, string> = {};
+  for (const listener of (await elbv2.describeListeners({ LoadBalancerArn: balancer.LoadBalancerArn })).Listeners) {
+    const rule = (await elbv2.describeRules({ ListenerArn: listener.ListenerArn })).Rules.find((r) => !r.IsDefault);
+    if (rule && listener.Port !== undefined) rules[listener.Port] = rule.RuleArn!;
+  }
+  return {
+    listenerRuleArn: rules[80]!,
+    testListenerRuleArn: rules[8080]!,
+    blueTargetGroupArn: elbv2.targetGroupArn('web-blue')!,
+    greenTargetGroupArn: elbv2.targetGroupArn('web-green')!,
+  };
+}
+
+function isIndefinitePause(step: Record<string, unknown>): boolean {
+  const pause = step.Pause as { Seconds?: unknown } | undefined;
+  return pause !== undefined && pause.Seconds === undefined;
+}
+
 /** The spec as the simulation runs it: what the simulated world lacks taken out (see the module comment). */
-export function simulatedSpec(spec: EnvironmentSpec): { spec: EnvironmentSpec; assumptions: string[] } {
+export function simulatedSpec(spec: EnvironmentSpec, traffic?: SimulatedTraffic): { spec: EnvironmentSpec; assumptions: string[] } {
   const assumptions: string[] = [];
   const config = { ...spec.DeploymentConfiguration } as Record<string, unknown>;
   if (config.Alarms) {
     delete config.Alarms;
     assumptions.push('the watched alarms stay OK');
   }
+  if (Array.isArray(config.Steps) && (config.Steps as Array<Record<string, unknown>>).some((step) => isIndefinitePause(step))) {
+    const steps = (config.Steps as Array<Record<string, unknown>>).filter((step) => !isIndefinitePause(step));
+    config.Steps = steps.length > 0 ? steps : [{ SetWeight: 100 }];
+    assumptions.push('each Pause without Seconds is promoted at once (the time until promote-deployment is not in the estimate)');
+  }
   if (config.Hooks) {
     delete config.Hooks;
     assumptions.push('the hooks answer SUCCEEDED at once');
   }
-  const copy = { ...spec, DeploymentConfiguration: config } as EnvironmentSpec & { Service?: Record<string, unknown> };
-  if (copy.Service?.LoadBalancer) {
+  const copy = { ...spec, DeploymentConfiguration: config } as EnvironmentSpec & { Service?: Record<string, unknown>; TrafficRouting?: unknown };
+  if (copy.TrafficRouting && traffic) {
+    copy.TrafficRouting = {
+      Alb: {
+        ListenerRuleArn: traffic.listenerRuleArn,
+        TestListenerRuleArn: traffic.testListenerRuleArn,
+        BlueTargetGroupArn: traffic.blueTargetGroupArn,
+        GreenTargetGroupArn: traffic.greenTargetGroupArn,
+      },
+    };
+    const { TargetGroupArn: _tg, ...balancer } = (copy.Service?.LoadBalancer ?? {}) as Record<string, unknown>;
+    (copy as { Service?: Record<string, unknown> }).Service = { ...copy.Service, LoadBalancer: balancer };
+    assumptions.push("the traffic moves on the simulator's load balancer: its target groups' health checks (5 passed checks 30 s apart) decide when a task is ready");
+  } else if (copy.Service?.LoadBalancer) {
     const { LoadBalancer: _lb, ...service } = copy.Service;
     (copy as { Service?: Record<string, unknown> }).Service = service;
     assumptions.push("a task is ready its observed ready time after RUNNING (the target group's health checks, modelled as the task's own)");
@@ -98,9 +149,19 @@ export async function simulateDeployment(input: DryRunInput): Promise<DryRunOutc
       healthyAfterSeconds: task.waitsForReady ? timings.readySeconds : 0,
     };
   }
-  const h = new Harness({ seed: 1, latency: input.latency, tickMs: input.tickMs ?? 60_000, world: { taskDefinitions } });
-  const target = simulatedSpec(input.target);
-  const active = input.active ? simulatedSpec(input.active) : undefined;
+  const routed = (spec: EnvironmentSpec | undefined) => (spec as { TrafficRouting?: unknown } | undefined)?.TrafficRouting !== undefined;
+  const withTraffic = routed(input.target) || routed(input.active);
+  if (withTraffic) {
+    // The task sets register their tasks' container in blue or green: the container the spec names.
+    for (const spec of [input.active, input.target]) {
+      const container = spec?.Service?.LoadBalancer?.ContainerName;
+      if (spec && container && taskDefinitions[spec.TaskDefinition]) Object.assign(taskDefinitions[spec.TaskDefinition]!, { containerName: container });
+    }
+  }
+  const h = new Harness({ seed: 1, latency: input.latency, tickMs: input.tickMs ?? 60_000, world: { taskDefinitions }, ...(withTraffic ? { services: true } : {}) });
+  const traffic = withTraffic ? await simulatedTraffic(h.services!) : undefined;
+  const target = simulatedSpec(input.target, traffic);
+  const active = input.active ? simulatedSpec(input.active, traffic) : undefined;
   const cluster = input.target.Cluster ?? 'default';
   for (const instance of input.instances) h.world.addInstances({ count: 1, cluster, attributes: instance.attributes, cpu: instance.cpu, memory: instance.memory });
   const name = SIM_NAME(input.target);
