@@ -136,7 +136,8 @@ export interface DryRunMeasure {
 export async function measureMethod(stack: Stack, method: DryRunMethod): Promise<DryRunMeasure> {
   const c = CASES[method];
   stack.world.addInstances({ count: c.instances.count, attributes: c.instances.attributes, cluster: c.cluster });
-  const api = new BloxClient({ baseUrl: stack.url });
+  // A plan runs a whole simulated deployment: longer than an ordinary call, more so on a busy machine.
+  const api = new BloxClient({ baseUrl: stack.url, timeoutMs: 300_000 });
   const traffic = await simulatedTraffic(stack.services);
   await api.createEnvironment(c.spec(1, traffic));
   for (let revision = 1; revision <= 3; revision++) {
