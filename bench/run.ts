@@ -136,9 +136,9 @@ async function main(config: BenchConfig): Promise<void> {
           for (const result of await stackBench()) emit(result);
           break;
         case 'dryrun':
-          // plan-deployment's estimate against the real deployment on the local stack: ~3 minutes, skipped by --quick.
+          // plan-deployment's estimate against the real deployment on the local stack: ~3 minutes (and the canary's ~10 at 10×), skipped by --quick.
           if (config.quick) break;
-          progress('dryrun: plan-deployment estimates against real deployments on the local stack (replace, surge, rolling)');
+          progress('dryrun: plan-deployment estimates against real deployments on the local stack (replace, surge, rolling; canary at 10×)');
           for (const result of await dryRunBench()) emit(result);
           break;
       }
