@@ -18,12 +18,13 @@ import { createDocumentClient } from '../functions/adapters/dynamo';
 import { DynamoEventLog } from '../functions/adapters/event-log';
 import { DynamoObservationStore } from '../functions/adapters/observation-store';
 import { stackBench } from './stack';
+import { dryRunBench } from './dryrun';
 import { ratioBench } from './ratio';
 import { trafficBench } from './traffic';
 import { emit, progress } from './stats';
 
 /** In the order they run. */
-const PARTS = ['bundle', 'api', 'ratio', 'engine', 'alarm', 'traffic', 'stack', 'dashboard'] as const;
+const PARTS = ['bundle', 'api', 'ratio', 'engine', 'alarm', 'traffic', 'stack', 'dashboard', 'dryrun'] as const;
 /** The parts that talk to DynamoDB Local. */
 const DYNAMO_PARTS: readonly Part[] = ['api', 'ratio'];
 type Part = (typeof PARTS)[number];
@@ -147,6 +148,12 @@ async function main(config: BenchConfig): Promise<void> {
           // The dashboard's 10,000-cell grid in Chromium (bench/dashboard.ts).
           progress('dashboard: 10,000 instances drawn in chromium');
           for (const result of await dashboardBench()) emit(result);
+          break;
+        case 'dryrun':
+          // plan-deployment's estimate against the real deployment on the local stack: ~3 minutes (and the canary's ~10 at 10×), skipped by --quick.
+          if (config.quick) break;
+          progress('dryrun: plan-deployment estimates against real deployments on the local stack (replace, surge, rolling; canary at 10×)');
+          for (const result of await dryRunBench()) emit(result);
           break;
       }
       progress(`${part}: done in ${((performance.now() - partStarted) / 1000).toFixed(1)} s`);

@@ -153,6 +153,46 @@ export interface FreezeResult {
 
 // ---- request bodies ----
 
+/** One move of a planned rollout (`plan-deployment`), seconds after the deployment starts. */
+export interface PlanStep {
+  AtSeconds: number;
+  Kind: 'Wave' | 'Scale' | 'Bake';
+  Launches?: number;
+  Stops?: number;
+  Revision?: number;
+  DesiredCount?: number;
+}
+
+/** `GET /environments/{name}/plan?revision=N`: the dry run of deploying revision N. */
+export interface DeploymentPlan {
+  EnvironmentName: string;
+  EnvironmentRevision: number;
+  ActiveRevision: number | null;
+  DeploymentType: 'Daemon' | 'Service';
+  Method: string;
+  Completes: boolean;
+  Reason?: string;
+  EstimatedDurationSeconds: number;
+  DesiredCount: number;
+  LowestReadyCount: number;
+  LowestReadyPercent: number;
+  MostExtraTasks: number;
+  Steps: PlanStep[];
+  Seed: {
+    Instances: number;
+    TaskNeeds: { Cpu: number; Memory: number; HealthCheck: boolean };
+    Headroom: { MostOnOneInstance: number; LeastOnOneInstance: number; Total: number };
+    Timings: {
+      StartSeconds: number;
+      ReadySeconds: number;
+      StopSeconds: number;
+      Sources: { start: 'observed' | 'default'; ready: 'observed' | 'default'; stop: 'observed' | 'default' };
+      Samples: { start: number; ready: number; stop: number };
+    };
+  };
+  Assumptions: string[];
+}
+
 export type DocumentContentType = 'application/yaml' | 'application/json';
 
 /** A body sent exactly as written (a spec file), with its content type. */
@@ -354,6 +394,11 @@ export class BloxClient {
   /** `POST /environments/{name}/thaw` → `{ EnvironmentName, Status }`. */
   thawEnvironment(name: string, options: MutationOptions = {}): Promise<FreezeResult> {
     return this.request({ method: 'POST', path: `${environmentPath(name)}/thaw`, idempotencyKey: options.idempotencyKey });
+  }
+
+  /** `GET /environments/{name}/plan?revision=N`: what deploying revision N would do (a dry run; nothing changes). */
+  planDeployment(name: string, revision: number): Promise<DeploymentPlan> {
+    return this.request({ method: 'GET', path: `${environmentPath(name)}/plan`, query: { revision: String(revision) } });
   }
 
   /** `GET /environments/{name}`. */

@@ -15,7 +15,7 @@
  * numeric columns max(10, longest + 2), other text columns (identifiers, attributes) max(10, longest + 4),
  * the last column unpadded; no trailing spaces.
  */
-import type { DeploymentHistoryItem, EnvironmentDescription, EnvironmentStatus, EnvironmentSummary, FieldChangeView, RevisionDiff } from './client';
+import type { DeploymentHistoryItem, DeploymentPlan, EnvironmentDescription, EnvironmentStatus, EnvironmentSummary, FieldChangeView, PlanStep, RevisionDiff } from './client';
 import type { SimAlarm, SimFunction, SimInstance, SimListenerRule, SimRecord, SimResources, SimTargetGroup, SimTargetHealthDescription, SimTask } from './sim-client';
 
 /** Objects with at most this many primitive values print on one line (if short enough). */
@@ -144,6 +144,54 @@ export function formatEnvironmentTable(description: EnvironmentDescription): str
     ],
     [[description.EnvironmentName, description.Status, count(description.Desired), count(description.Current)]],
   );
+}
+
+function planStepChange(step: PlanStep): string {
+  switch (step.Kind) {
+    case 'Wave':
+      return [step.Stops ? `stop ${step.Stops}` : '', step.Launches ? `launch ${step.Launches}` : ''].filter(Boolean).join(', ');
+    case 'Scale':
+      return `revision ${step.Revision ?? '?'} to ${step.DesiredCount ?? '?'} tasks`;
+    case 'Bake':
+      return 'bake (alarms watched)';
+    default: {
+      const never: never = step.Kind;
+      return String(never);
+    }
+  }
+}
+
+/**
+ * `plan-deployment --table`: the estimate, then one line per step.
+ *
+ *   Fleet/Logs:2 (Daemon Replace, from Active 1)
+ *   Estimated duration   20 s
+ *   Lowest ready         4 of 5 (80 %)
+ *   Most extra tasks     0
+ *   Timings              start 2 s (observed), ready 1 s (observed), stop 1 s (observed)
+ *
+ *   AT (S)    STEP      CHANGE
+ *   0         Wave      stop 1
+ */
+export function formatPlanTable(plan: DeploymentPlan): string {
+  const t = plan.Seed.Timings;
+  const summary = [
+    `${plan.EnvironmentName}:${plan.EnvironmentRevision} (${plan.DeploymentType} ${plan.Method}${plan.ActiveRevision === null ? ', first deployment' : `, from Active ${plan.ActiveRevision}`})`,
+    `Estimated duration   ${plan.EstimatedDurationSeconds} s${plan.Completes ? '' : ` — does not complete: ${plan.Reason ?? ''}`}`,
+    `Lowest ready         ${plan.LowestReadyCount} of ${plan.DesiredCount} (${plan.LowestReadyPercent} %)`,
+    `Most extra tasks     ${plan.MostExtraTasks}`,
+    `Timings              start ${t.StartSeconds} s (${t.Sources.start}), ready ${t.ReadySeconds} s (${t.Sources.ready}), stop ${t.StopSeconds} s (${t.Sources.stop})`,
+    ...plan.Assumptions.map((a, i) => `${i === 0 ? 'Assuming            ' : '                    '} ${a}`),
+  ];
+  const steps = renderTable(
+    [
+      { header: 'AT (S)', kind: 'number' },
+      { header: 'STEP', kind: 'number' },
+      { header: 'CHANGE', kind: 'last' },
+    ],
+    plan.Steps.map((step) => [String(step.AtSeconds), step.Kind, planStepChange(step)]),
+  );
+  return `${summary.join('\n')}\n\n${steps}`;
 }
 
 /**

@@ -35,6 +35,7 @@ import {
   formatErrorLine,
   formatJson,
   formatRevisionDiff,
+  formatPlanTable,
   formatStatusTable,
   statusTablePrinter,
 } from './format';
@@ -343,6 +344,18 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
         }
       },
     );
+
+  program
+    .command('plan-deployment')
+    .description('what deploying a revision would do (a dry run on a simulated copy of the cluster; nothing changes): steps, lowest ready count, most extra tasks, duration')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .requiredOption('--environment-revision <n>', 'the revision to plan', positiveInteger)
+    .option('--table', 'print the estimate and the steps readably')
+    .action(async (options: { environmentName: string; environmentRevision: number; table?: boolean }) => {
+      const plan = await api().planDeployment(options.environmentName, options.environmentRevision);
+      if (options.table) printText(formatPlanTable(plan));
+      else print(plan);
+    });
 
   program
     .command('list-environments')

@@ -193,6 +193,8 @@ export interface ClusterTask {
   stoppedReason?: string | undefined;
   createdAt: string;
   startedAt?: string | undefined;
+  /** When ECS began stopping it (a StopTask, or its service scaling in). */
+  stoppingAt?: string | undefined;
   stoppedAt?: string | undefined;
   /** ECS's `version` of the task: incremented on every change (events carry it too), so the newer of two sightings wins. */
   version: number;

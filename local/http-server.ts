@@ -29,6 +29,7 @@ export const ROUTES: RouteDef[] = [
   { method: 'GET', template: '/environments/{name}/revision-diff', function: 'api-read' },
   { method: 'GET', template: '/environments/{name}/events', function: 'api-read' },
   { method: 'GET', template: '/environments/{name}/instances', function: 'api-read' },
+  { method: 'GET', template: '/environments/{name}/plan', function: 'api-read' },
   { method: 'POST', template: '/environments/{name}/revisions', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/deployments', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/rollbacks', function: 'api-write' },

@@ -34,6 +34,7 @@ import { startDynamoDbLocal } from './dynamodb-local';
 import type { LocalEngine } from './engine';
 import { startLocalEngine } from './engine';
 import { handleSimRequest } from './sim-api';
+import type { TaskDefinitionNeeds } from '../functions/api/plan-deployment';
 import type { SimServicesDescription, SimulatedCluster, SimulatedServices } from './sim';
 import { Elbv2TargetHealth } from '../functions/adapters/elbv2-target-health';
 import { Elbv2ListenerRules } from '../functions/adapters/elbv2-listener-rules';
@@ -64,6 +65,12 @@ export interface Stack {
   dynamo: DynamoDbLocal;
   clock: RealTimeClock;
   stop(): Promise<void>;
+}
+
+/** DescribeTaskDefinition's answer, from the simulated world's task definitions. */
+export function simulatedTaskNeeds(world: Pick<SimulatedCluster, 'taskBehaviour'>, taskDefinition: string): TaskDefinitionNeeds {
+  const behaviour = world.taskBehaviour(taskDefinition);
+  return { cpu: behaviour.cpu, memory: behaviour.memory, healthCheck: behaviour.health !== 'none' };
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -141,6 +148,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     taskDefinitions: {
       describe: (taskDefinition: string) =>
         new EcsTaskDefinitions(async (input) => ({ $metadata: {}, ...(await world.describeTaskDefinition(input)) })).describe(taskDefinition),
+    },
+    // plan-deployment: read-only looks at the simulated ECS (the world answers as ECS does), and the
+    // simulation run with this stack's engine settings (no AWS latencies, its tick).
+    planning: {
+      cluster: world,
+      services: world,
+      serviceTasks: async (cluster: string, serviceName: string) => world.describeTasks(cluster).filter((t) => t.group === `service:${serviceName}`),
+      taskDefinitions: { needsOf: async (taskDefinition: string) => simulatedTaskNeeds(world, taskDefinition) },
+      simulation: { latency: { eventBridgeMs: 0, lambdaMs: 0, sqsMs: 0 }, tickMs: options.tickMs ?? 1000 },
     },
   };
   let api: LocalApi;

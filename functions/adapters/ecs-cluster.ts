@@ -257,6 +257,8 @@ function toClusterTask(task: EcsTask): ClusterTask {
   if (hostPort !== undefined) result.hostPort = hostPort;
   const startedAt = iso(task.startedAt);
   if (startedAt !== undefined) result.startedAt = startedAt;
+  const stoppingAt = iso(task.stoppingAt);
+  if (stoppingAt !== undefined) result.stoppingAt = stoppingAt;
   const stoppedAt = iso(task.stoppedAt);
   if (stoppedAt !== undefined) result.stoppedAt = stoppedAt;
   return result;

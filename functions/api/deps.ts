@@ -11,6 +11,7 @@ import { createDocumentClient } from '../adapters/dynamo';
 import { DynamoEventLog } from '../adapters/event-log';
 import type { Wakeups } from '../adapters/sqs-wakeups';
 import type { Clock, EventLog, Notifier, ObservationStore, TaskDefinitionDescriptions } from '../ports';
+import type { PlanningPorts } from './plan-deployment';
 
 export interface ApiDeps {
   eventLog: EventLog;
@@ -24,6 +25,8 @@ export interface ApiDeps {
   taskDefinitions?: TaskDefinitionDescriptions | undefined;
   /** The engine's pictures of the clusters (GET …/instances); without it, that route answers an empty picture. */
   observations?: ObservationStore | undefined;
+  /** What plan-deployment observes ECS through (read-only calls); without it, the route answers 501. */
+  planning?: PlanningPorts | undefined;
 }
 
 /** From the environment: `TABLE_NAME` (required). No notifier, no wake-ups (see `writeDeps`). */

@@ -9,17 +9,22 @@
  * For the dashboard: GET /environments/{name}/events (the revision log, `limit` events from
  * `fromSequence`) and GET /environments/{name}/instances (the engine's last picture of the
  * environment's instances and tasks, `limit` instances a page).
+ *
+ * GET /environments/{name}/plan?revision=N: the dry run of deploying N (plan-deployment.ts), from
+ * read-only ECS calls and the log.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { EnvironmentState } from '../../domain/environment';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import { httpApi } from '../http/middleware';
+import { HttpError } from '../http/errors';
 import { environmentName, queryFlag, queryInteger, revisionNumber } from '../http/request';
 import type { EventLog, RevisionRow, TaskDefinitionDescriptions } from '../ports';
 import { specDiff, taskDefinitionDiff } from '../../domain/revision-diff';
 import type { ApiDeps } from './deps';
 import { DEFAULT_DEPLOYMENT_PAGE, deploymentPage, MAX_DEPLOYMENT_PAGE } from './history';
 import { changeView, deploymentView, environmentDescription, environmentListItem, environmentStatus, instancesPage, logEventView } from './views';
+import { planDeployment } from './plan-deployment';
 
 /** Revision rows a page of `describe-environment-status --all` holds, by default and at most. */
 export const DEFAULT_REVISION_PAGE = 100;
@@ -59,7 +64,7 @@ async function taskDefinitionChanges(taskDefinitions: TaskDefinitionDescriptions
 
 const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-export function createReadHandler({ eventLog, logger, taskDefinitions, observations }: Pick<ApiDeps, 'eventLog' | 'logger' | 'observations'> & Partial<Pick<ApiDeps, 'taskDefinitions'>>) {
+export function createReadHandler({ eventLog, logger, taskDefinitions, observations, planning }: Pick<ApiDeps, 'eventLog' | 'logger' | 'observations'> & Partial<Pick<ApiDeps, 'taskDefinitions' | 'planning'>>) {
   return httpApi(logger, {
     'GET /environments': async (event) => {
       const limit = queryInteger(event, 'limit', 1, 100, 50);
@@ -118,6 +123,15 @@ export function createReadHandler({ eventLog, logger, taskDefinitions, observati
       const state = await existing(eventLog, event);
       const stored = observations ? await observations.load(state.name) : undefined;
       return { statusCode: 200, body: instancesPage(state, stored?.observation, { limit, nextToken }) };
+    },
+    'GET /environments/{name}/plan': async (event) => {
+      const query = event.queryStringParameters ?? {};
+      const unknown = Object.keys(query).find((key) => key !== 'revision');
+      if (unknown !== undefined) throw new ValidationError(`${unknown}: unknown parameter (expected revision)`, unknown);
+      const revision = revisionNumber(query.revision, 'revision') as number;
+      const state = await existing(eventLog, event);
+      if (!planning) throw new HttpError(501, 'NotImplemented', 'plan-deployment: this API has no read access to ECS configured');
+      return { statusCode: 200, body: await planDeployment(planning, eventLog, state, revision) };
     },
   });
 }

@@ -1430,6 +1430,7 @@ export class SimulatedCluster implements Cluster, Services {
       stoppedReason: task.stoppedReason,
       createdAt: iso(task.createdAt)!,
       startedAt: iso(task.startedAt),
+      stoppingAt: iso(task.stoppingAt),
       stoppedAt: iso(task.stoppedAt),
       version: task.version,
       tags: { ...task.tags },

@@ -188,6 +188,7 @@ describe('serverless.yml', () => {
         'GET /environments/{name}/deployments',
         'GET /environments/{name}/events',
         'GET /environments/{name}/instances',
+        'GET /environments/{name}/plan',
         'GET /environments/{name}/revision-diff',
         'GET /environments/{name}/status',
       ]);
@@ -317,7 +318,7 @@ describe('serverless.yml', () => {
       expect(roleStatements(roleId(config.functions.executor!)).some((s) => asArray(s.Action).includes('iam:PassRole'))).toBe(true);
     });
 
-    it('Service environments: the reconciler reads services and target health; the executor manages services and task sets; the API none', () => {
+    it('Service environments: the reconciler reads services and target health; the executor manages services and task sets; the API reads only (plan-deployment)', () => {
       const actionsOf = (fn: string) => roleStatements(roleId(config.functions[fn]!)).flatMap((s) => asArray(s.Action));
       expect(actionsOf('reconciler')).toEqual(expect.arrayContaining(['ecs:DescribeServices', 'elasticloadbalancing:DescribeTargetHealth']));
       expect(actionsOf('reconciler')).not.toContain('ecs:CreateTaskSet');
@@ -325,8 +326,10 @@ describe('serverless.yml', () => {
         expect.arrayContaining(['ecs:DescribeServices', 'ecs:CreateService', 'ecs:UpdateService', 'ecs:DeleteService', 'ecs:CreateTaskSet', 'ecs:UpdateTaskSet', 'ecs:UpdateServicePrimaryTaskSet', 'ecs:DeleteTaskSet']),
       );
       for (const fn of ['api-write', 'router']) expect(actionsOf(fn).filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')), fn).toEqual([]);
-      // diff-revisions reads the two revisions' task definitions, nothing else of ECS.
-      expect(actionsOf('api-read').filter((a) => a.startsWith('ecs:') || a.startsWith('iam:'))).toEqual(['ecs:DescribeTaskDefinition']);
+      // diff-revisions and plan-deployment read ECS, nothing else: these six.
+      expect(actionsOf('api-read').filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')).sort()).toEqual(
+        ['ecs:DescribeContainerInstances', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
+      );
     });
 
     it('gives every function its own role defined in this file, and no shared provider role statements', () => {
