@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.build/**', '.serverless/**', 'coverage/**', '.data/**'] },
+  { ignores: ['node_modules/**', '.build/**', '.serverless/**', 'coverage/**', '.data/**', 'test-output/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': 'off',
     },
+  },
+  {
+    // The dashboard runs in the browser.
+    files: ['dashboard/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // domain/ is pure: no SDK, no I/O, no clock, no randomness.

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only api,ratio,bundle,engine] [-- --quick]`
+ * `npm run bench [-- --only api,ratio,bundle,engine,alarm,traffic,stack] [-- --quick]`
  *
  * Prints one JSON line per figure on stdout — `{"name":…,"value":…,"unit":…}` and nothing else —
  * and progress on stderr. Starts its own in-memory DynamoDB Local for the `api` and `ratio` parts
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { apiBench } from './api';
 import { bundleBench } from './bundle';
+import { dashboardBench } from './dashboard';
 import { alarmToRollbackBench, engineBench } from './engine';
 import { ensureTable } from '../functions/adapters/create-table';
 import { createDocumentClient } from '../functions/adapters/dynamo';
@@ -18,10 +19,11 @@ import { DynamoEventLog } from '../functions/adapters/event-log';
 import { DynamoObservationStore } from '../functions/adapters/observation-store';
 import { stackBench } from './stack';
 import { ratioBench } from './ratio';
+import { trafficBench } from './traffic';
 import { emit, progress } from './stats';
 
 /** In the order they run. */
-const PARTS = ['bundle', 'api', 'ratio', 'engine', 'alarm', 'stack'] as const;
+const PARTS = ['bundle', 'api', 'ratio', 'engine', 'alarm', 'traffic', 'stack', 'dashboard'] as const;
 /** The parts that talk to DynamoDB Local. */
 const DYNAMO_PARTS: readonly Part[] = ['api', 'ratio'];
 type Part = (typeof PARTS)[number];
@@ -128,11 +130,23 @@ async function main(config: BenchConfig): Promise<void> {
           // The virtual time from an alarm's state change to the first rollback action (bench/engine.ts).
           for (const result of await alarmToRollbackBench(config.quick ? 3 : 9)) emit(result);
           break;
+        case 'traffic':
+          // A bad revision's blast radius: Canary 5/25/100 against an all-at-once Rolling (bench/traffic.ts),
+          // 12 deployments on the harness (~30 s of wall time), skipped by --quick (test/bench/traffic.test.ts runs it small).
+          if (config.quick) break;
+          progress('traffic: a revision answering 20 % 5xx, Canary 5/25/100 against Rolling all at once, web-alb-5xx above 0.5 % for 1 minute');
+          for (const result of await trafficBench()) emit(result);
+          break;
         case 'stack':
           // The local stack in real time (its own DynamoDB Local): ~2 minutes, skipped by --quick.
           if (config.quick) break;
           progress('stack: the local stack in real time, 4 Replace deployments over 5 instances');
           for (const result of await stackBench()) emit(result);
+          break;
+        case 'dashboard':
+          // The dashboard's 10,000-cell grid in Chromium (bench/dashboard.ts).
+          progress('dashboard: 10,000 instances drawn in chromium');
+          for (const result of await dashboardBench()) emit(result);
           break;
       }
       progress(`${part}: done in ${((performance.now() - partStarted) / 1000).toFixed(1)} s`);

@@ -50,6 +50,42 @@ export interface ListEnvironmentsResult {
   NextToken?: string;
 }
 
+/** list-deployments: one deployment of the history (docs/api.md, "DeploymentHistory"). */
+export interface DeploymentHistoryItem {
+  DeploymentId: string;
+  EnvironmentRevision: number;
+  Kind: 'deploy' | 'rollback' | 'delete';
+  Trigger: { Kind: string; By: string | null; Reason: string | null };
+  StartedAt: string;
+  EndedAt: string | null;
+  Outcome: string;
+  DurationSeconds: number | null;
+  Reason: string | null;
+  EndedBy: string | null;
+}
+
+export interface ListDeploymentsResult {
+  EnvironmentName: string;
+  Deployments: DeploymentHistoryItem[];
+  NextToken?: string;
+}
+
+/** diff-revisions: a changed field, old → new (null: absent). */
+export interface FieldChangeView {
+  Field: string;
+  From: unknown;
+  To: unknown;
+}
+
+export interface RevisionDiff {
+  EnvironmentName: string;
+  From: number;
+  To: number;
+  SpecChanges: FieldChangeView[];
+  /** `Changes` null and `Error` set when a task definition could not be described. */
+  TaskDefinition: { From: string; To: string; Changes: FieldChangeView[] | null; Error: string | null };
+}
+
 /** What pause-, resume- and promote-deployment answer (abort: the rollback it started). */
 export type DeploymentControlResult =
   | { EnvironmentName: string; DeploymentId: string; Status: EnvironmentStatusName; Paused: { Since: string; By: string; Reason: string | null } | null }
@@ -429,6 +465,44 @@ export class BloxClient {
     }
     const { NextToken, ...envelope } = last!;
     return { ...envelope, Revisions: revisions, ...(NextToken ? { NextToken } : {}) };
+  }
+
+  /** One page of the deployment history, newest first: `GET /environments/{name}/deployments?limit=N&nextToken=T`. */
+  listDeployments(name: string, options: { limit?: number; nextToken?: string } = {}): Promise<ListDeploymentsResult> {
+    return this.request({
+      method: 'GET',
+      path: `${environmentPath(name)}/deployments`,
+      query: { limit: options.limit === undefined ? undefined : String(options.limit), nextToken: options.nextToken },
+    });
+  }
+
+  /**
+   * The whole history, following `NextToken` — or at most `maxItems` deployments, the result then
+   * carrying the `NextToken` to resume from (pass it back as `startingToken`) when more remain. Each
+   * page asks for no more than is still wanted (at most `pageSize`, default 100, the API's most); a
+   * page may hold fewer than asked (the API reads a bounded part of the log per request).
+   */
+  async listAllDeployments(name: string, options: { maxItems?: number; startingToken?: string; pageSize?: number } = {}): Promise<ListDeploymentsResult> {
+    const { maxItems } = options;
+    const deployments: DeploymentHistoryItem[] = [];
+    const seen = new Set<string>();
+    let token = options.startingToken;
+    for (;;) {
+      const size = options.pageSize ?? 100;
+      const limit = maxItems === undefined ? size : Math.min(maxItems - deployments.length, size);
+      const page = await this.listDeployments(name, { limit, nextToken: token });
+      deployments.push(...(page.Deployments ?? []));
+      token = page.NextToken ?? undefined;
+      if (!token) return { EnvironmentName: page.EnvironmentName, Deployments: deployments };
+      if (maxItems !== undefined && deployments.length >= maxItems) return { EnvironmentName: page.EnvironmentName, Deployments: deployments, NextToken: token };
+      if (seen.has(token)) throw new Error(`the API returned the same NextToken twice (${token})`);
+      seen.add(token);
+    }
+  }
+
+  /** `GET /environments/{name}/revision-diff?from=A&to=B`. */
+  diffRevisions(name: string, from: number, to: number): Promise<RevisionDiff> {
+    return this.request({ method: 'GET', path: `${environmentPath(name)}/revision-diff`, query: { from: String(from), to: String(to) } });
   }
 
   /** One page: `GET /environments?limit=N&nextToken=T`. */

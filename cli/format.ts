@@ -15,7 +15,7 @@
  * numeric columns max(10, longest + 2), other text columns (identifiers, attributes) max(10, longest + 4),
  * the last column unpadded; no trailing spaces.
  */
-import type { DeploymentInfo, EnvironmentDescription, EnvironmentStatus, EnvironmentSummary, TrafficInfo } from './client';
+import type { DeploymentHistoryItem, DeploymentInfo, EnvironmentDescription, EnvironmentStatus, EnvironmentSummary, FieldChangeView, RevisionDiff, TrafficInfo } from './client';
 import type { SimAlarm, SimFunction, SimInstance, SimListenerRule, SimRecord, SimResources, SimTargetGroup, SimTargetHealthDescription, SimTask } from './sim-client';
 
 /** Objects with at most this many primitive values print on one line (if short enough). */
@@ -476,4 +476,79 @@ export function formatFunctionTable(functions: readonly SimFunction[]): string {
     ],
     functions.map((fn) => [fn.FunctionName ?? '-', fn.Answer ?? '-', fn.CallBackDelaySeconds === undefined ? '-' : `${fn.CallBackDelaySeconds} s`, count(fn.Invocations)]),
   );
+}
+
+/** A duration in seconds as `1h02m03s`, `2m05s`, `41.5s`; `-` when there is none (still running). */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${Math.round(seconds * 10) / 10}s`;
+  const whole = Math.round(seconds);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const sec = String(whole % 60).padStart(2, '0');
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m${sec}s` : `${m}m${sec}s`;
+}
+
+/**
+ * `list-deployments --table`: DEPLOYMENT KIND REVISION TRIGGER STARTED DURATION OUTCOME, newest first.
+ * TRIGGER is the person (the caller) for a command, else what triggered it (Alarm, CircuitBreaker, Abort by …).
+ * ```
+ * DEPLOYMENT                          KIND        REVISION    TRIGGER    STARTED                     DURATION    OUTCOME
+ * Web/Prod:2@2026113012013000         deploy      2           local      2026-11-30T12:01:30.000Z    30s         RolledBack
+ * ```
+ */
+export function formatDeploymentsTable(deployments: readonly DeploymentHistoryItem[]): string {
+  return renderTable(
+    [
+      { header: 'DEPLOYMENT', kind: 'first' },
+      { header: 'KIND', kind: 'status' },
+      { header: 'REVISION', kind: 'number' },
+      { header: 'TRIGGER', kind: 'text' },
+      { header: 'STARTED', kind: 'text' },
+      { header: 'DURATION', kind: 'number' },
+      { header: 'OUTCOME', kind: 'last' },
+    ],
+    deployments.map((d) => [
+      d.DeploymentId,
+      d.Kind,
+      String(d.EnvironmentRevision),
+      d.Trigger.Kind === 'User' ? (d.Trigger.By ?? 'User') : d.Trigger.By ? `${d.Trigger.Kind} by ${d.Trigger.By}` : d.Trigger.Kind,
+      d.StartedAt,
+      formatDuration(d.DurationSeconds),
+      d.Outcome,
+    ]),
+  );
+}
+
+function changeValue(value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * `diff-revisions --table`: the spec's changed fields, then the task definitions', one per line,
+ * `FIELD  FROM → TO`, under a heading each.
+ * ```
+ * Web/Prod: revision 1 → 2
+ * Spec:
+ *   TaskDefinition    web:1 → web:2
+ * Task definition web:1 → web:2:
+ *   containers.web.image    registry/web:1.0 → registry/web:1.1
+ * ```
+ */
+export function formatRevisionDiff(diff: RevisionDiff): string {
+  const block = (changes: readonly FieldChangeView[]) => {
+    if (changes.length === 0) return ['  (no changes)'];
+    const width = Math.max(...changes.map((c) => c.Field.length)) + 4;
+    return changes.map((c) => `  ${c.Field.padEnd(width)}${changeValue(c.From)} → ${changeValue(c.To)}`);
+  };
+  const td = diff.TaskDefinition;
+  const lines = [
+    `${diff.EnvironmentName}: revision ${diff.From} → ${diff.To}`,
+    'Spec:',
+    ...block(diff.SpecChanges),
+    `Task definition ${td.From === td.To ? td.From : `${td.From} → ${td.To}`}:`,
+    ...(td.Changes ? block(td.Changes) : [`  (not described: ${td.Error ?? 'unknown error'})`]),
+  ];
+  return lines.join('\n');
 }

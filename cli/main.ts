@@ -6,6 +6,8 @@
  * blox deploy-environment --environment-name SomeEnvironment/Prod --environment-revision 1
  *                                                          → { "DeploymentId": "SomeEnvironment/Prod:1@2017090611472301" }
  * blox describe-environment-status --all --environment-name SomeEnvironment/Prod --table
+ * blox list-deployments --environment-name SomeEnvironment/Prod --table    (newest first)
+ * blox diff-revisions --environment-name SomeEnvironment/Prod --from 1 --to 2
  * ```
  * `--all` follows every page of the revision table (`--max-items N` stops after N, printing the
  * NextToken to resume from with `--starting-token`), as list-environments does.
@@ -28,10 +30,12 @@ import {
 } from './client';
 import {
   formatDeploymentLines,
+  formatDeploymentsTable,
   formatEnvironmentListTable,
   formatEnvironmentTable,
   formatErrorLine,
   formatJson,
+  formatRevisionDiff,
   formatStatusTable,
   statusTablePrinter,
 } from './format';
@@ -359,6 +363,50 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       });
       if (options.table) printText(formatEnvironmentListTable(result.Environments));
       else print(result);
+    });
+
+  program
+    .command('list-deployments')
+    .description('list every deployment, rollback and deletion of the environment, newest first (every page, unless --max-items)')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .option('--table', 'print DEPLOYMENT KIND REVISION TRIGGER STARTED DURATION OUTCOME')
+    .option('--max-items <n>', 'return at most N deployments (and a NextToken if there are more)', positiveInteger)
+    .option('--starting-token <token>', 'continue from the NextToken of an earlier --max-items call')
+    .action(async (options: { environmentName: string; table?: boolean; maxItems?: number; startingToken?: string }) => {
+      const result = await api().listAllDeployments(options.environmentName, { maxItems: options.maxItems, startingToken: options.startingToken });
+      if (options.table) {
+        printText(formatDeploymentsTable(result.Deployments));
+        if (result.NextToken) io.stderr(`NextToken: ${result.NextToken}\n`);
+      } else print(result);
+    });
+
+  program
+    .command('diff-revisions')
+    .description('show what changed between two revisions: the spec, and the task definitions (DescribeTaskDefinition)')
+    .requiredOption('--environment-name <name>', 'environment name')
+    .requiredOption('--from <revision>', 'the revision to compare from', positiveInteger)
+    .requiredOption('--to <revision>', 'the revision to compare to', positiveInteger)
+    .option('--table', 'print the changed fields, FROM → TO, one per line')
+    .action(async (options: { environmentName: string; from: number; to: number; table?: boolean }) => {
+      const diff = await api().diffRevisions(options.environmentName, options.from, options.to);
+      if (options.table) printText(formatRevisionDiff(diff));
+      else print(diff);
+    });
+
+  program
+    .command('dashboard')
+    .description(`serve the dashboard on http://127.0.0.1:PORT, its API calls forwarded to $BLOX_API_URL (https: signed with SigV4); Ctrl-C stops it`)
+    .option('--port <port>', 'port on 127.0.0.1 (default 3001)', wholeNumber, 3001)
+    .action(async (options: { port: number }) => {
+      if (options.port > 65535) throw new UsageError('--port: expected a port number from 0 to 65535');
+      const { startDashboardServer } = await import('./dashboard');
+      const server = await startDashboardServer({ apiUrl: apiUrl(), port: options.port, env: io.env, ...(io.fetch ? { fetch: io.fetch } : {}) });
+      io.stderr(`Blox dashboard on ${server.url} (API: ${apiUrl()}); Ctrl-C stops it.\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     });
 
   registerWaitCommands(program, {

@@ -37,9 +37,9 @@ export type EnvironmentCommand =
   | { type: 'CreateEnvironment'; spec: EnvironmentSpec; at: string }
   | { type: 'UpdateEnvironment'; name: string; baseRevision?: number | undefined; patch: SpecPatch; at: string }
   /** `targetSpec`: the spec of the revision to deploy, from the revision table (not needed for the latest). */
-  | { type: 'DeployRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; at: string }
+  | { type: 'DeployRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; caller?: string | undefined; at: string }
   /** `trigger`: an automatic rollback (the engine, on an alarm or the circuit breaker), with its reason. */
-  | { type: 'RollbackToRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; trigger?: DeploymentTrigger | undefined; at: string }
+  | { type: 'RollbackToRevision'; name: string; revision: number; targetSpec?: EnvironmentSpec | undefined; trigger?: DeploymentTrigger | undefined; caller?: string | undefined; at: string }
   | { type: 'FreezeEnvironment'; name: string; at: string }
   | { type: 'ThawEnvironment'; name: string; at: string }
   /** scale-environment (Service): the service's desired count, without a deployment. */
@@ -48,7 +48,7 @@ export type EnvironmentCommand =
    * delete-environment: refused while the environment runs tasks (or deploys) unless `force`.
    * `deployedSpec`: the spec of the newest deployed revision when it is not the latest (its cluster and service).
    */
-  | { type: 'DeleteEnvironment'; name: string; force: boolean; deployedSpec?: EnvironmentSpec | undefined; at: string }
+  | { type: 'DeleteEnvironment'; name: string; force: boolean; deployedSpec?: EnvironmentSpec | undefined; caller?: string | undefined; at: string }
   | DeploymentControlCommand;
 
 /**
@@ -76,6 +76,8 @@ export type EnvironmentEvent =
       /** The environment's first deployment: MinHealthyPercent does not apply. */
       initial: boolean;
       target: DeploymentTarget;
+      /** Who ran deploy-environment (the IAM identity the API saw; absent in logs written before it was recorded). */
+      caller?: string | undefined;
       at: string;
     }
   | {
@@ -91,6 +93,8 @@ export type EnvironmentEvent =
       /** An automatic rollback: what triggered it, and why. */
       trigger?: DeploymentTrigger | undefined;
       target: DeploymentTarget;
+      /** Who ran rollback-environment or abort-deployment (none for a rollback the engine triggered). */
+      caller?: string | undefined;
       at: string;
     }
   | { type: 'EnvironmentFrozen'; at: string }
@@ -102,7 +106,7 @@ export type EnvironmentEvent =
    * desired count and task sets to 0, then deletes the task sets and the service) and records
    * `DeletionCompleted`. `tasks`: what it ran when the deletion started; `revision`: the revision in focus.
    */
-  | { type: 'DeletionStarted'; deletionId: string; revision: number; force: boolean; tasks: number; target: DeploymentTarget; at: string }
+  | { type: 'DeletionStarted'; deletionId: string; revision: number; force: boolean; tasks: number; target: DeploymentTarget; caller?: string | undefined; at: string }
   /** delete-environment of an environment that never deployed anything: deleted at once, nothing to stop. */
   | { type: 'EnvironmentDeleted'; at: string }
   /** delete-environment --force while a deletion without it is in progress: it may now stop tasks. */
@@ -361,6 +365,7 @@ function decideDelete(command: Extract<EnvironmentCommand, { type: 'DeleteEnviro
         configuration: effectiveDeploymentConfiguration(spec),
         ...(spec.DeploymentType === 'Service' ? { service: serviceTarget(spec, 0) } : {}),
       },
+      ...(command.caller ? { caller: command.caller } : {}),
       at: command.at,
     },
   ];
@@ -410,7 +415,10 @@ function decideControl(command: DeploymentControlCommand, state: EnvironmentStat
         throw new ConflictError(`${what} of "${state.name}" changed while abort-deployment was sent: send it again`);
       }
       const reason = `abort-deployment by ${command.caller}${command.reason ? `: ${command.reason}` : ''}`;
-      const rollback = decideRollback({ type: 'RollbackToRevision', name: state.name, revision: to, targetSpec: command.targetSpec, trigger: { kind: 'Abort', reason }, at: command.at }, state);
+      const rollback = decideRollback(
+        { type: 'RollbackToRevision', name: state.name, revision: to, targetSpec: command.targetSpec, trigger: { kind: 'Abort', reason }, caller: command.caller, at: command.at },
+        state,
+      );
       return [{ type: 'DeploymentAborted', deploymentId: deployment.id, to, ...who, at: command.at }, rollback];
     }
     default:
@@ -515,6 +523,7 @@ function decideDeploy(command: Extract<EnvironmentCommand, { type: 'DeployRevisi
     undeploying,
     initial: !state.hasBeenActive,
     target: deploymentTarget(state, revision, command.targetSpec),
+    ...(command.caller ? { caller: command.caller } : {}),
     at: command.at,
   };
 }
@@ -547,6 +556,7 @@ function decideRollback(command: Extract<EnvironmentCommand, { type: 'RollbackTo
     rollbackConfiguration: state.latestSpec.RollbackConfiguration,
     ...(command.trigger ? { trigger: command.trigger } : {}),
     target: deploymentTarget(state, revision, command.targetSpec, state.latestSpec.RollbackConfiguration),
+    ...(command.caller ? { caller: command.caller } : {}),
     at: command.at,
   };
 }

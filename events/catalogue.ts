@@ -87,6 +87,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     undeploying: z.array(revision),
     initial: z.boolean(),
     target,
+    caller: z.optional(z.string()),
     at,
   }),
   z.object({
@@ -98,6 +99,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     rollbackConfiguration: z.optional(storedConfiguration),
     trigger: z.optional(trigger),
     target,
+    caller: z.optional(z.string()),
     at,
   }),
   z.object({ type: z.literal('EnvironmentFrozen'), at }),
@@ -110,6 +112,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
     force: z.boolean(),
     tasks: z.number().check(z.int(), z.gte(0)),
     target,
+    caller: z.optional(z.string()),
     at,
   }),
   z.object({ type: z.literal('EnvironmentDeleted'), at }),

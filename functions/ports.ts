@@ -2,8 +2,9 @@
  * The narrow ports the handlers talk to. Adapters: `adapters/event-log.ts` (DynamoDB via electrodb),
  * `adapters/clock.ts`. The local stack and the tests wire the same adapters to DynamoDB Local.
  */
-import type { EnvironmentEvent, EnvironmentState, RevisionSummary } from '../domain/environment';
+import type { EnvironmentEvent, EnvironmentEventType, EnvironmentState, RevisionSummary } from '../domain/environment';
 import type { AlarmReading, Observation, PlannerAction } from '../domain/rollout';
+import type { TaskDefinitionSummary } from '../domain/revision-diff';
 import type { EnvironmentSpec } from '../domain/spec';
 import type { PutEventsEntry } from '../events/notifications';
 
@@ -48,6 +49,12 @@ export class StoreLimitError extends Error {
 export interface StoredEvent {
   sequence: number;
   event: EnvironmentEvent;
+}
+
+/** One page of a backward read of the log: newest first; `before` where the next page starts (absent: nothing older is left). */
+export interface BackwardEventPage {
+  events: StoredEvent[];
+  before?: number | undefined;
 }
 
 /** A row of the revision table. */
@@ -109,6 +116,13 @@ export interface EventLog {
   append(request: AppendRequest): Promise<void>;
   /** Events in order, from a sequence number on (audit, rebuilding projections, tests). */
   readEvents(environment: string, fromSequence?: number): Promise<StoredEvent[]>;
+  /**
+   * ONE page of the environment's events of the given types, newest first, with sequence numbers below
+   * `before` (from the newest without): a Query read backwards, at most `limit` events of any type
+   * (default: as many as DynamoDB's 1 MB page holds) read and the other types filtered out, so a page
+   * may hold none and still have a `before` (the history of list-deployments).
+   */
+  readEventsBackward(environment: string, options: { types: readonly EnvironmentEventType[]; before?: number | undefined; limit?: number | undefined }): Promise<BackwardEventPage>;
   /** One revision row (its spec: what a deploy or rollback of an older revision moves to). */
   getRevision(environment: string, revision: number): Promise<RevisionRow | undefined>;
   /** Every revision row, ascending (reads every page: for tests and small environments). */
@@ -310,6 +324,18 @@ export interface Alarms {
 export interface TaskDefinitions {
   /** Whether any container of the task definition has a health check (then "ready" means HEALTHY). */
   hasHealthCheck(taskDefinition: string): Promise<boolean>;
+}
+
+/**
+ * What diff-revisions shows of a task definition (DescribeTaskDefinition; the same adapter as
+ * `TaskDefinitions`, apart so that the engine's stand-ins need not describe).
+ */
+export interface TaskDefinitionDescriptions {
+  /**
+   * The task definition's containers (image, environment, CPU and memory, port mappings) and task-level
+   * CPU and memory. ECS's errors propagate unchanged (`ClientException: Unable to describe task definition.`).
+   */
+  describe(taskDefinition: string): Promise<TaskDefinitionSummary>;
 }
 
 // ── Services (ECS services with the EXTERNAL deployment controller and their task sets) ─────────────
@@ -552,7 +578,8 @@ export const DEFAULT_HOOK_CALL_BACK_SECONDS = 30;
 /**
  * A hook's answer. `FAILED` also stands for an answer that is no answer — the function threw
  * (`FunctionError`), answered something that is not `{ hookStatus }`, or does not exist — with
- * `reason` saying which; the planner treats every FAILED alike (roll back) and shows the reason.
+ * `reason` saying which (empty when the function itself answered FAILED); the planner treats every
+ * FAILED alike (roll back) and shows the reason after the hook's name and stage.
  */
 export type HookResult =
   | { hookStatus: 'SUCCEEDED' }

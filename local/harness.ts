@@ -420,9 +420,14 @@ export class Harness {
     await this.settle();
   }
 
-  /** The engine's ports as wired (what the reconciler and executor are given). */
+  /** The reconciler's ports as wired. */
   get deps(): EngineFunctionDeps {
     return this.wiring.deps;
+  }
+
+  /** The executor's ports as wired: the reconciler's, the lifecycle hooks, and no wake-ups (as in AWS). */
+  get executorDeps(): EngineFunctionDeps {
+    return this.wiring.executorDeps;
   }
 
   async stop(): Promise<void> {

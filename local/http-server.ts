@@ -7,6 +7,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DashboardFiles } from './dashboard';
+import { isDashboardPath, serveDashboard } from './dashboard';
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -23,6 +25,10 @@ export const ROUTES: RouteDef[] = [
   { method: 'POST', template: '/environments', function: 'api-write' },
   { method: 'GET', template: '/environments/{name}', function: 'api-read' },
   { method: 'GET', template: '/environments/{name}/status', function: 'api-read' },
+  { method: 'GET', template: '/environments/{name}/deployments', function: 'api-read' },
+  { method: 'GET', template: '/environments/{name}/revision-diff', function: 'api-read' },
+  { method: 'GET', template: '/environments/{name}/events', function: 'api-read' },
+  { method: 'GET', template: '/environments/{name}/instances', function: 'api-read' },
   { method: 'POST', template: '/environments/{name}/revisions', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/deployments', function: 'api-write' },
   { method: 'POST', template: '/environments/{name}/rollbacks', function: 'api-write' },
@@ -83,10 +89,15 @@ function send(res: http.ServerResponse, statusCode: number, body: unknown, heade
 /** Local-only routes (the simulator's controls): return true when the request was handled. */
 export type ExtraRoutes = (method: string, url: URL, body: string, res: http.ServerResponse) => boolean;
 
-export function createApiServer(handlers: Record<RouteDef['function'], LambdaHttpHandler>, extra?: ExtraRoutes): http.Server {
+export function createApiServer(handlers: Record<RouteDef['function'], LambdaHttpHandler>, extra?: ExtraRoutes, dashboard?: DashboardFiles): http.Server {
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (dashboard && isDashboardPath(req.method, path)) {
+      req.resume();
+      serveDashboard(dashboard, path, res);
+      return;
+    }
     if (extra && path.startsWith('/_sim')) {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));

@@ -12,12 +12,13 @@
  * The local stack never uses it.
  */
 import { ValidationError } from '../domain/errors';
-import type { EnvironmentState } from '../domain/environment';
+import type { EnvironmentEventType, EnvironmentState } from '../domain/environment';
 import type { NativeItem } from '../functions/adapters/dynamodb-limits';
 import { MAX_ITEM_BYTES, MESSAGES, itemSize, resultingItem, transactionViolation } from '../functions/adapters/dynamodb-limits';
 import { DEPLOYING, SERVING, appendTransaction, byName, deployingPrefix, revisionAfter, revisionToken } from '../functions/adapters/event-log';
 import type {
   AppendRequest,
+  BackwardEventPage,
   EnvironmentListing,
   EventLog,
   IdempotencyRecord,
@@ -116,6 +117,20 @@ export class MemoryEventLog implements EventLog {
 
   async readEvents(environment: string, fromSequence = 1): Promise<StoredEvent[]> {
     return clone((this.logs.get(environment) ?? []).filter((e) => e.sequence >= fromSequence));
+  }
+
+  async readEventsBackward(
+    environment: string,
+    options: { types: readonly EnvironmentEventType[]; before?: number | undefined; limit?: number | undefined },
+  ): Promise<BackwardEventPage> {
+    const log = this.logs.get(environment) ?? [];
+    const older = log.filter((e) => options.before === undefined || e.sequence < options.before).reverse();
+    // As DynamoDB's Query: `limit` events read, then filtered; a page that stopped at its limit resumes
+    // after its last read event (even when nothing older is left: then the next page is empty).
+    const read = options.limit === undefined ? older : older.slice(0, options.limit);
+    const types = new Set<string>(options.types);
+    const events = clone(read.filter((e) => types.has(e.event.type)));
+    return { events, before: options.limit !== undefined && read.length === options.limit ? read.at(-1)!.sequence : undefined };
   }
 
   async getRevision(environment: string, revision: number): Promise<RevisionRow | undefined> {

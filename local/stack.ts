@@ -26,7 +26,9 @@ import { join } from 'node:path';
 import { createDocumentClient } from '../functions/adapters/dynamo';
 import { CachedObservationStore, DynamoObservationStore } from '../functions/adapters/observation-store';
 import type { LocalApi } from './api';
+import { EcsTaskDefinitions } from '../functions/adapters/task-definitions';
 import { startLocalApi } from './api';
+import { buildDashboard } from './dashboard';
 import type { DynamoDbLocal } from './dynamodb-local';
 import { startDynamoDbLocal } from './dynamodb-local';
 import type { LocalEngine } from './engine';
@@ -134,10 +136,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const extraDeps = {
     notifier: { publish: async (entries: Parameters<LocalEngine['deps']['notifier']['publish']>[0]) => engineRef.current?.deps.notifier.publish(entries) },
     wakeups: { schedule: async (environment: string, atMs: number) => engineRef.current?.wake(environment, atMs) },
+    // diff-revisions: the simulated ECS's DescribeTaskDefinition through the real adapter (a fresh one per
+    // call, uncached: `blox sim set-task-definition` changes what the world answers).
+    taskDefinitions: {
+      describe: (taskDefinition: string) =>
+        new EcsTaskDefinitions(async (input) => ({ $metadata: {}, ...(await world.describeTaskDefinition(input)) })).describe(taskDefinition),
+    },
   };
   let api: LocalApi;
   try {
+    const dashboard = await buildDashboard();
     api = await startLocalApi({
+      dashboard,
       dynamoEndpoint: dynamo.endpoint,
       tableName: TABLE_NAME,
       port: options.port,

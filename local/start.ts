@@ -5,6 +5,7 @@
  *   the HTTP API on 127.0.0.1:3000 (PORT or --port), the same handlers as the Lambda functions
  *   the engine (planner + executor) driving a simulated ECS cluster (local/cluster.yml) in real time
  *   the simulator's controls under /_sim (blox sim …), on loopback only
+ *   the dashboard at / (dashboard/, bundled by esbuild as the stack starts)
  *
  * Ctrl-C or SIGTERM stops everything, DynamoDB Local included.
  */
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   logger.info('Blox API listening', { url: stack.url, speed: options.speed });
   console.log(
     `\nBlox Deployments is running on ${stack.url} with a simulated ECS cluster (${stack.world.describeInstances().length} instances).\n` +
+      `The dashboard: ${stack.url}/\n` +
       `In another terminal:\n  npx blox list-environments\n  npx blox sim list-instances --table\nCtrl-C stops it.\n`,
   );
 

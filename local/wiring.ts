@@ -104,7 +104,7 @@ export interface EngineWiringOptions {
   listenerRules?: ListenerRules;
   /** Route 53 weighted records (a Canary with TrafficRouting.Route53; the simulated Route 53). */
   weightedRecords?: WeightedRecords;
-  /** Lambda lifecycle hooks (the simulated Lambda). */
+  /** Lambda lifecycle hooks (the simulated Lambda): the executor's, as in AWS (it carries out InvokeHook actions). */
   hooks?: Hooks;
   notifier: Notifier;
   /** The watched alarms' states (DescribeAlarms on the simulated CloudWatch); none: alarm events only. */
@@ -152,8 +152,13 @@ export interface ReconcilerStats {
 }
 
 export interface EngineWiring {
-  /** The reconciler's (and executor's) ports. */
+  /** The reconciler's ports. */
   deps: EngineFunctionDeps;
+  /**
+   * The executor's: the reconciler's, with its cluster (`executorCluster`), the hooks, and — as in AWS
+   * (functions/engine/executor-deps.ts) — no wake-ups: the planner looks for a hook's answer itself.
+   */
+  executorDeps: EngineFunctionDeps;
   reconciler: ReconcilerStats;
   actions: InProcessActionQueue;
   reconciles: InProcessFifoQueue<ReconcileRequest>;
@@ -336,7 +341,6 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
     ...(options.targetHealth ? { targetHealth: options.targetHealth } : {}),
     ...(options.listenerRules ? { listenerRules: options.listenerRules } : {}),
     ...(options.weightedRecords ? { weightedRecords: options.weightedRecords } : {}),
-    ...(options.hooks ? { hooks: options.hooks } : {}),
     queue: actions,
     notifier: options.notifier,
     ...(options.alarms ? { alarms: options.alarms } : {}),
@@ -351,7 +355,12 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
       },
     },
   };
-  const executorDeps: EngineFunctionDeps = options.executorCluster ? { ...deps, cluster: options.executorCluster } : deps;
+  const { wakeups: _wakeups, ...executorBase } = deps;
+  const executorDeps: EngineFunctionDeps = {
+    ...executorBase,
+    ...(options.executorCluster ? { cluster: options.executorCluster } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  };
 
   const reconciler = createReconcilerHandler(deps, { wallClockTimeout: false });
   const executor = createExecutorHandler(executorDeps, { wallClockTimeout: false });
@@ -493,6 +502,7 @@ export function wireEngine(options: EngineWiringOptions): EngineWiring {
   let apiIds = 0;
   return {
     deps,
+    executorDeps,
     reconciler: reconcilerStats,
     actions,
     reconciles,

@@ -120,8 +120,14 @@ export function recordTrafficChange(state: PlannerState, changeId: string, weigh
 export function recordHookAnswer(state: PlannerState, answer: { hook: number; attempt: number; status: HookStatus; callBackDelaySeconds?: number | undefined; reason?: string | undefined; at: number }): PlannerState {
   const record = state.hooks?.[String(answer.hook)];
   if (!record || record.attempt !== answer.attempt) return state;
-  const { hook: _hook, attempt: _attempt, ...rest } = answer;
-  return { ...state, hooks: { ...state.hooks, [String(answer.hook)]: { ...record, answer: rest } } };
+  // Only the answer's own fields (the environment passes the whole HookAnswered event: its type and stage are not kept).
+  const kept = {
+    status: answer.status,
+    at: answer.at,
+    ...(answer.callBackDelaySeconds !== undefined ? { callBackDelaySeconds: answer.callBackDelaySeconds } : {}),
+    ...(answer.reason !== undefined ? { reason: answer.reason } : {}),
+  };
+  return { ...state, hooks: { ...state.hooks, [String(answer.hook)]: { ...record, answer: kept } } };
 }
 
 /**

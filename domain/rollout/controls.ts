@@ -11,7 +11,8 @@
  *
  * Resume: the clock starts again where it stopped — every timer of the deployment is shifted by the time
  * spent paused: the Stuck clock (`lastProgressAt`), Stuck → Failing (`health.since`), coverage
- * (`coverage.since`) and the bake or the Daemon canary's bake (`phase.since`).
+ * (`coverage.since`), the bake or the Daemon canary's bake (`phase.since`) and each lifecycle hook's
+ * timeout (`hooks[…].startedAt`; an invocation the pause dropped is sent again: hooks.ts).
  *
  * Worked example: StuckAfterSeconds 300, last progress at 12:00:00, paused at 12:02:00, resumed at
  * 12:12:00 (600 s paused) → `lastProgressAt` 12:10:00: Stuck at 12:15:00 if nothing moves, not at once
@@ -71,6 +72,8 @@ export function resumeEngine(engine: PlannerState, at: number): PlannerState {
     ...(phase?.phase === 'Baking' || phase?.phase === 'CanaryBaking' ? { phase: { ...phase, since: phase.since + shift } } : {}),
     // A traffic step's clock (a timed Pause) stops too.
     ...(rest.traffic?.step ? { traffic: { ...rest.traffic, step: { ...rest.traffic.step, since: rest.traffic.step.since + shift } } } : {}),
+    // A lifecycle hook's TimeoutSeconds counts from its first invocation (hooks.ts): not while paused.
+    ...(rest.hooks ? { hooks: Object.fromEntries(Object.entries(rest.hooks).map(([id, h]) => [id, { ...h, startedAt: h.startedAt + shift }])) } : {}),
   };
 }
 

@@ -25,6 +25,6 @@ export type { ControlCaller, PauseRecord, PromoteRecord, PromotionEnds } from '.
 export { canarySchedule, canaryTasks, planCanary } from './service-canary';
 export { planBlueGreen } from './blue-green';
 export type { BlueGreenInput, BlueGreenMove } from './blue-green';
-export { runHooks } from './hooks';
-export type { HookGate } from './hooks';
 export type { CanaryInput, CanaryMove, CanaryPlan, CanaryStep } from './service-canary';
+export { HOOK_POLL_FIRST_MS, HOOK_RESEND_MS, hookFunctionName, hookInvocationKey, runHooks } from './hooks';
+export type { HookGate } from './hooks';

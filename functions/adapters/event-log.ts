@@ -39,7 +39,7 @@
 import type { DynamoDBDocumentClient, QueryCommandInput, QueryCommandOutput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../domain/errors';
-import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
+import type { EnvironmentEventType, EnvironmentState, RevisionSummary } from '../../domain/environment';
 import { serviceGroupOf, startedByOf } from '../../domain/identity';
 import { servingService } from '../../domain/environment';
 import type { EnvironmentSpec } from '../../domain/spec';
@@ -47,6 +47,7 @@ import { encodeEvent } from '../../events/encoding';
 import { clusterName } from '../engine/route';
 import type {
   AppendRequest,
+  BackwardEventPage,
   EnvironmentListing,
   EventLog,
   IdempotencyRecord,
@@ -154,6 +155,28 @@ function revisionQuery(table: string, environment: string, after?: number): Quer
 }
 
 /**
+ * The Query of a backward page of an environment's events (`readEventsBackward`): sequences below
+ * `before`, newest first, the types filtered (after the read: a page may hold none of them).
+ */
+export function backwardEventQuery(
+  table: string,
+  environment: string,
+  options: { types: readonly string[]; before?: number | undefined; limit?: number | undefined },
+): QueryCommandInput {
+  const types = Object.fromEntries(options.types.map((type, i) => [`:type${i}`, type]));
+  const highest = options.before === undefined ? 10 ** SEQUENCE_PADDING.length - 1 : options.before - 1;
+  return {
+    TableName: table,
+    ExpressionAttributeNames: { '#pk': 'pk', '#sk1': 'sk', '#type': 'type' },
+    ExpressionAttributeValues: { ':pk': environmentPk(environment), ':from': `${EVENT_SK}${pad(0)}`, ':to': `${EVENT_SK}${pad(highest)}`, ...types },
+    KeyConditionExpression: '#pk = :pk and #sk1 between :from and :to',
+    FilterExpression: `#type IN (${Object.keys(types).join(', ')})`,
+    ScanIndexForward: false,
+    ...(options.limit === undefined ? {} : { Limit: options.limit }),
+  };
+}
+
+/**
  * The key a listing page resumes after, from a `nextToken` (electrodb's cursor: base64url of the
  * LastEvaluatedKey's JSON); a ValidationError naming `nextToken` for anything else.
  */
@@ -212,6 +235,19 @@ export class DynamoEventLog implements EventLog {
       'event',
     );
     return items.map((item) => ({ sequence: item.sequence as number, event: decodeEvent(item.type as string, item.schemaVersion as number, item.data) }));
+  }
+
+  async readEventsBackward(
+    environment: string,
+    options: { types: readonly EnvironmentEventType[]; before?: number | undefined; limit?: number | undefined },
+  ): Promise<BackwardEventPage> {
+    const { decodeEvent } = await import('../../events/catalogue');
+    const page = await this.client.send(new QueryCommand(backwardEventQuery(this.table, environment, options)));
+    const events = (page.Items ?? [])
+      .filter((item) => isEntity(item, 'event'))
+      .map((item) => ({ sequence: item.sequence as number, event: decodeEvent(item.type as string, item.schemaVersion as number, item.data) }));
+    const last = page.LastEvaluatedKey?.sk;
+    return { events, before: typeof last === 'string' ? Number(last.slice(EVENT_SK.length)) : undefined };
   }
 
   async environmentsWatching(alarmName: string): Promise<string[]> {

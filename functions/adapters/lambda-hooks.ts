@@ -71,8 +71,9 @@ const PERMANENT = new Set([
 const STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'IN_PROGRESS']);
 const MAX_REASON = 512;
 
-function failed(functionArn: string, why: string): HookResult {
-  return { hookStatus: 'FAILED', reason: `hook ${functionArn}: ${why}`.slice(0, MAX_REASON) };
+/** FAILED with why (the planner names the hook and its stage: `hook smoke (PreTraffic) answered FAILED: <why>`). */
+function failed(why: string): HookResult {
+  return { hookStatus: 'FAILED', reason: why.slice(0, MAX_REASON) };
 }
 
 export class LambdaHooks implements Hooks {
@@ -84,7 +85,7 @@ export class LambdaHooks implements Hooks {
       answer = await this.client.invoke({ FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(payload)) });
     } catch (error) {
       const { name, message } = error as Error;
-      if (PERMANENT.has(name)) return failed(functionArn, `${name}: ${message}`);
+      if (PERMANENT.has(name)) return failed(`${name}: ${message}`);
       throw error;
     }
     const text = answer.Payload ? new TextDecoder().decode(answer.Payload) : '';
@@ -96,23 +97,24 @@ export class LambdaHooks implements Hooks {
       } catch {
         // the raw payload is the detail
       }
-      return failed(functionArn, `function error (${answer.FunctionError})${detail ? `: ${detail}` : ''}`);
+      return failed(`function error (${answer.FunctionError})${detail ? `: ${detail}` : ''}`);
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      return failed(functionArn, `answered ${text ? `${JSON.stringify(text.slice(0, 100))}` : 'nothing'}, not JSON { hookStatus }`);
+      return failed(`answered ${text ? `${JSON.stringify(text.slice(0, 100))}` : 'nothing'}, not JSON { hookStatus }`);
     }
     const body = parsed as { hookStatus?: unknown; callBackDelaySeconds?: unknown } | null;
     if (typeof body !== 'object' || body === null || typeof body.hookStatus !== 'string' || !STATUSES.has(body.hookStatus)) {
-      return failed(functionArn, `answered ${JSON.stringify(parsed).slice(0, 100)}, expected { hookStatus: SUCCEEDED | FAILED | IN_PROGRESS }`);
+      return failed(`answered ${JSON.stringify(parsed).slice(0, 100)}, expected { hookStatus: SUCCEEDED | FAILED | IN_PROGRESS }`);
     }
     if (body.hookStatus === 'SUCCEEDED') return { hookStatus: 'SUCCEEDED' };
-    if (body.hookStatus === 'FAILED') return failed(functionArn, 'answered FAILED');
+    // The function's own FAILED needs no more words (an empty reason).
+    if (body.hookStatus === 'FAILED') return failed('');
     const delay = body.callBackDelaySeconds;
     if (delay === undefined || delay === null) return { hookStatus: 'IN_PROGRESS', callBackDelaySeconds: DEFAULT_HOOK_CALL_BACK_SECONDS };
-    if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0) return failed(functionArn, `answered IN_PROGRESS with callBackDelaySeconds ${JSON.stringify(delay)}, expected a whole number of seconds >= 0`);
+    if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0) return failed(`answered IN_PROGRESS with callBackDelaySeconds ${JSON.stringify(delay)}, expected a whole number of seconds >= 0`);
     return { hookStatus: 'IN_PROGRESS', callBackDelaySeconds: delay };
   }
 }

@@ -2,10 +2,14 @@
  * The API's response shapes (docs/api.md), from the projection. Presentation only.
  */
 import type { EnvironmentState, RevisionSummary } from '../../domain/environment';
+import type { DeploymentRecord } from '../../domain/history';
+import type { FieldChange } from '../../domain/revision-diff';
 import { environmentSummary } from '../../domain/environment';
+import { ValidationError } from '../../domain/errors';
 import { displayStatus, isRetired } from '../../domain/revision-status';
+import type { Observation, TaskSighting } from '../../domain/rollout';
 import { isoFromMs } from '../../domain/time';
-import type { RevisionRow } from '../ports';
+import type { RevisionRow, StoredEvent } from '../ports';
 import { hooksInProgress, trafficView } from './traffic-view';
 
 export function environmentListItem(state: EnvironmentState) {
@@ -150,5 +154,129 @@ export function environmentStatus(state: EnvironmentState, rows?: RevisionRow[],
     Deployment: deploymentProgress(state),
     Revisions: revisions.map((r) => revisionView(state.name, r)),
     ...(nextToken ? { NextToken: nextToken } : {}),
+  };
+}
+
+/** list-deployments: one deployment of the history (domain/history.ts). */
+export function deploymentView(record: DeploymentRecord) {
+  return {
+    DeploymentId: record.id,
+    EnvironmentRevision: record.revision,
+    Kind: record.kind,
+    Trigger: { Kind: record.trigger.kind, By: record.trigger.by, Reason: record.trigger.reason },
+    StartedAt: record.startedAt,
+    EndedAt: record.endedAt,
+    Outcome: record.outcome,
+    DurationSeconds: record.durationSeconds,
+    Reason: record.reason,
+    EndedBy: record.endedBy,
+  };
+}
+
+/** diff-revisions: one changed field, old → new (null: absent). */
+export function changeView(change: FieldChange) {
+  return { Field: change.field, From: change.from, To: change.to };
+}
+
+/** An array longer than this is given as its length in an event's `Detail` (a batch of 100 ids says "100"). */
+const DETAIL_ARRAY_MAX = 10;
+
+/**
+ * A revision log event for the timeline (GET …/events): its type, time, revision, what set it off
+ * (`Trigger`: a safety trigger, `Abort`, or the caller of a control) and its `Reason`, with the rest
+ * of its fields in `Detail` (specs left out, long id lists as their length).
+ */
+export function logEventView({ sequence, event }: StoredEvent) {
+  const fields = event as unknown as Record<string, unknown>;
+  const at = fields.at;
+  const trigger = fields.trigger;
+  const triggerKind = typeof trigger === 'string' ? trigger : trigger && typeof trigger === 'object' ? (trigger as { kind?: string }).kind : undefined;
+  const triggerReason = trigger && typeof trigger === 'object' ? (trigger as { reason?: string }).reason : undefined;
+  const reason = typeof fields.reason === 'string' ? fields.reason : triggerReason;
+  const revision = typeof fields.revision === 'number' ? fields.revision : typeof fields.to === 'number' ? fields.to : null;
+  const detail: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (['type', 'at', 'reason', 'trigger', 'revision', 'spec', 'target', 'rollbackConfiguration', 'caller'].includes(key)) continue;
+    detail[key] = Array.isArray(value) && value.length > DETAIL_ARRAY_MAX ? value.length : value;
+  }
+  return {
+    Sequence: sequence,
+    Type: event.type,
+    At: typeof at === 'number' ? isoFromMs(at) : String(at),
+    Revision: revision,
+    Trigger: triggerKind ?? (typeof fields.caller === 'string' ? 'User' : null),
+    By: typeof fields.caller === 'string' ? fields.caller : null,
+    Reason: reason ?? null,
+    Detail: detail,
+  };
+}
+
+/** Tasks of one instance a page gives at most: those that want to run first, then the newest stopped. */
+const TASKS_PER_INSTANCE = 4;
+
+function lastSegment(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+function instancesToken(after: string): string {
+  return Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
+}
+
+function afterOf(nextToken: string): string {
+  try {
+    const decoded = JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof decoded.after === 'string' && decoded.after !== '') return decoded.after;
+  } catch {
+    // not ours
+  }
+  throw new ValidationError('nextToken: not a token this API gave out', 'nextToken');
+}
+
+/**
+ * GET …/instances: a page of the engine's last picture of the environment's instances (those in its
+ * instance group, ACTIVE or DRAINING, by ARN) with their tasks. The picture is kept up to date while
+ * a deployment runs; at rest it is the one the last deployment left (`LookedAt`). No picture yet (or
+ * a Service environment, whose task sets are not pictured): no instances.
+ */
+export function instancesPage(state: EnvironmentState, observation: Observation | undefined, options: { limit: number; nextToken?: string | undefined }) {
+  const after = options.nextToken === undefined ? undefined : afterOf(options.nextToken);
+  const tasksByInstance = new Map<string, TaskSighting[]>();
+  for (const task of observation?.tasks.values() ?? []) {
+    const list = tasksByInstance.get(task.instanceArn);
+    if (list) list.push(task);
+    else tasksByInstance.set(task.instanceArn, [task]);
+  }
+  const arns = [...(observation?.instances.entries() ?? [])]
+    .filter(([, sighting]) => sighting.status === 'ACTIVE' || sighting.status === 'DRAINING')
+    .map(([arn]) => arn)
+    .sort();
+  const start = after === undefined ? 0 : arns.findIndex((arn) => arn > after);
+  const page = start < 0 ? [] : arns.slice(start, start + options.limit);
+  const more = start >= 0 && start + options.limit < arns.length;
+  return {
+    EnvironmentName: state.name,
+    DeploymentType: state.latestSpec.DeploymentType,
+    DeploymentId: observation?.deploymentId ?? null,
+    LookedAt: observation ? isoFromMs(observation.lookedAt) : null,
+    InstanceCount: arns.length,
+    Instances: page.map((arn) => {
+      const tasks = (tasksByInstance.get(arn) ?? [])
+        .slice()
+        .sort((a, b) => (a.lastStatus === 'STOPPED' ? 1 : 0) - (b.lastStatus === 'STOPPED' ? 1 : 0) || (b.stoppedAt ?? 0) - (a.stoppedAt ?? 0) || b.revision - a.revision)
+        .slice(0, TASKS_PER_INSTANCE);
+      return {
+        InstanceId: lastSegment(arn),
+        Status: observation!.instances.get(arn)!.status,
+        Tasks: tasks.map((t) => ({
+          TaskId: lastSegment(t.arn),
+          Revision: t.revision,
+          LastStatus: t.lastStatus,
+          DesiredStatus: t.desiredStatus,
+          Health: t.health,
+          ...(t.stoppedReason ? { StoppedReason: t.stoppedReason } : {}),
+        })),
+      };
+    }),
+    ...(more ? { NextToken: instancesToken(page.at(-1)!) } : {}),
   };
 }

@@ -134,13 +134,13 @@ export function createWriteHandler({ eventLog, clock, logger, notifier, wakeups 
       const name = environmentName(event);
       const revision = targetRevision(event);
       const targetSpec = (await eventLog.getRevision(name, revision))?.spec;
-      return run(event, name, { type: 'DeployRevision', name, revision, targetSpec, at: at() }, deploymentStarted);
+      return run(event, name, { type: 'DeployRevision', name, revision, targetSpec, caller: callerOf(event), at: at() }, deploymentStarted);
     },
     'POST /environments/{name}/rollbacks': async (event) => {
       const name = environmentName(event);
       const revision = targetRevision(event);
       const targetSpec = (await eventLog.getRevision(name, revision))?.spec;
-      return run(event, name, { type: 'RollbackToRevision', name, revision, targetSpec, at: at() }, deploymentStarted);
+      return run(event, name, { type: 'RollbackToRevision', name, revision, targetSpec, caller: callerOf(event), at: at() }, deploymentStarted);
     },
     'POST /environments/{name}/freeze': async (event) => {
       const name = environmentName(event);
@@ -167,7 +167,7 @@ export function createWriteHandler({ eventLog, clock, logger, notifier, wakeups 
       const current = await eventLog.load(name);
       const newest = current ? (current.deployment?.revision ?? current.activeRevision) : undefined;
       const deployedSpec = current && newest !== undefined && newest !== current.latestRevision ? (await eventLog.getRevision(name, newest))?.spec : undefined;
-      return run(event, name, { type: 'DeleteEnvironment', name, force, deployedSpec, at: at() }, deletion);
+      return run(event, name, { type: 'DeleteEnvironment', name, force, deployedSpec, caller: callerOf(event), at: at() }, deletion);
     },
     // Controls of a running deployment: body { Reason? } (promote: { Full?, Reason? }); the caller is the IAM identity.
     'POST /environments/{name}/deployment/pause': async (event) => {

@@ -24,7 +24,6 @@ import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
 import { EcsServices } from '../adapters/ecs-services';
 import { describeTargetHealthThroughSdk, Elbv2TargetHealth } from '../adapters/elbv2-target-health';
 import { Elbv2ListenerRules, listenerRulesThroughSdk } from '../adapters/elbv2-listener-rules';
-import { invokeThroughSdk, LambdaHooks } from '../adapters/lambda-hooks';
 import { route53ThroughSdk, Route53WeightedRecords } from '../adapters/route53-records';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
@@ -88,8 +87,6 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
     listenerRules: new Elbv2ListenerRules(listenerRulesThroughSdk()),
     // A Canary with TrafficRouting.Route53: the weighted records it moves (the SDK's client built on first use).
     weightedRecords: new Route53WeightedRecords(route53ThroughSdk()),
-    // Lifecycle hooks: Lambda functions invoked synchronously (the SDK's client built on first use).
-    hooks: new LambdaHooks(invokeThroughSdk()),
     wakeups: wakeupsQueueUrl ? new SqsWakeups(sqs, wakeupsQueueUrl, systemClock) : undefined,
     log: (message, fields) => logger.info(message, fields ?? {}),
     logger,

@@ -386,7 +386,7 @@ async function invokeHook(deps: EngineDeps, action: Extract<PlannerAction, { typ
     attempt: action.attempt,
     status: answer.hookStatus,
     ...(answer.hookStatus === 'IN_PROGRESS' ? { callBackDelaySeconds: answer.callBackDelaySeconds } : {}),
-    ...(answer.hookStatus === 'FAILED' ? { reason: truncateReason(answer.reason) } : {}),
+    ...(answer.hookStatus === 'FAILED' && answer.reason ? { reason: truncateReason(answer.reason) } : {}),
     at,
   };
   const recorded = await record(deps, action.environment, (state) => (staleReason(state.engine, action, at) !== undefined ? [] : [event]));

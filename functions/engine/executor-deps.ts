@@ -7,10 +7,12 @@
  * - `POWERTOOLS_SERVICE_NAME`: the logger's and the metrics' `service`.
  *
  * The executor carries out actions (`execute` in engine.ts): it reads the log, calls ECS through the
- * account's budget, records and announces what failed. It queues no action, schedules no wake-up and
- * backs off on no queue, so unlike the reconciler's (deps.ts) its set has no SQS adapter, and its
- * bundle no SQS client: ~25 KB and ~10 ms less of every cold start. `execute` takes the engine's
- * ports, the action queue among them: the executor's refuses (it is never called).
+ * account's budget, invokes lifecycle hooks (Lambda) and records their answers, records and announces
+ * what failed. It queues no action, schedules no wake-up and backs off on no queue, so unlike the
+ * reconciler's (deps.ts) its set has no SQS adapter, and its bundle no SQS client: ~25 KB and ~10 ms
+ * less of every cold start. `execute` takes the engine's ports, the action queue among them: the
+ * executor's refuses (it is never called). A hook's answer is read by the planner's own next look
+ * (domain/rollout/hooks.ts polls for it), not by a wake-up from here.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../adapters/clock';
@@ -23,6 +25,8 @@ import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
 import { DynamoEcsBudget } from '../adapters/dynamo-ecs-budget';
 import { DynamoEventLog } from '../adapters/event-log';
 import { Elbv2ListenerRules, listenerRulesThroughSdk } from '../adapters/elbv2-listener-rules';
+import { invokeThroughSdk, LambdaHooks } from '../adapters/lambda-hooks';
+import { route53ThroughSdk, Route53WeightedRecords } from '../adapters/route53-records';
 import { EventBridgeNotifier, putEventsThroughSdk } from '../adapters/eventbridge-notifier';
 import { createEngineMetrics } from '../adapters/powertools-metrics';
 import { EcsTaskDefinitions } from '../adapters/task-definitions';
@@ -53,6 +57,11 @@ export function executorDeps(env: NodeJS.ProcessEnv = process.env): EngineFuncti
     services: new BudgetedServices(new EcsServices(ecs), budget, { budgetKey: ACCOUNT_BUDGET }),
     // Canary / BlueGreen behind an ALB: it moves the listener rules' weights (SDK client built on first use).
     listenerRules: new Elbv2ListenerRules(listenerRulesThroughSdk()),
+    // Lifecycle hooks (InvokeHook): Lambda functions invoked synchronously, the SDK's client loaded and
+    // built on the first invocation (a container that invokes none never loads it).
+    hooks: new LambdaHooks(invokeThroughSdk()),
+    // Canary over Route 53 (SetWeights): the weighted records UPSERTed (SDK client built on first use).
+    weightedRecords: new Route53WeightedRecords(route53ThroughSdk()),
     queue: NO_ACTION_QUEUE,
     notifier: new EventBridgeNotifier(putEventsThroughSdk(), env.EVENT_BUS_NAME || DEFAULT_EVENT_BUS),
     clock: systemClock,

@@ -32,6 +32,12 @@ export const taskBehaviourSchema = z.object({
   crashExitCode: z.number().int(),
   /** The name of the task's (single, essential) container. */
   containerName: z.string().min(1),
+  /** What DescribeTaskDefinition answers of the container (diff-revisions): its image (default `sim.local/<family>:<revision>`), */
+  image: z.string().min(1).optional(),
+  /** its environment variables, */
+  environment: z.record(z.string(), z.string()).optional(),
+  /** and its port mappings. */
+  portMappings: z.array(z.object({ containerPort: z.number().int().min(1).max(65535), hostPort: z.number().int().min(0).max(65535).optional(), protocol: z.enum(['tcp', 'udp']).optional() })).optional(),
 });
 export type TaskBehaviour = z.infer<typeof taskBehaviourSchema>;
 

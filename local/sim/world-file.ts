@@ -20,7 +20,9 @@
  *
  * Task definition fields: `cpu`, `memory`, `startSeconds`, `stopSeconds`,
  * `health` (healthy | unhealthy | none), `healthyAfterSeconds`, `failStart` (a stopped reason),
- * `crashAfterSeconds`, `crashExitCode`, `containerName`. Unlisted task definitions behave as
+ * `crashAfterSeconds`, `crashExitCode`, `containerName`; and what DescribeTaskDefinition answers of
+ * its container: `image` (default `sim.local/<family>:<revision>`), `environment` (name: value),
+ * `portMappings` (`[{ containerPort, hostPort?, protocol? }]`). Unlisted task definitions behave as
  * `DEFAULT_TASK_BEHAVIOUR` (512 CPU units, 1024 MiB, 2 s to start, 1 s to stop, healthy).
  *
  * `rateLimits` (optional): ECS's request rate limits, on with ECS's documented figures when absent
@@ -128,6 +130,17 @@ const taskDefinitionSchema = z.strictObject({
   crashAfterSeconds: seconds().optional(),
   crashExitCode: z.number().int({ error: 'expected a whole number' }).optional(),
   containerName: z.string().min(1).optional(),
+  image: z.string().min(1, { error: 'expected an image name (text)' }).optional(),
+  environment: z.record(z.string(), z.string({ error: (issue) => `expected a text value, got ${describe(issue.input)}` })).optional(),
+  portMappings: z
+    .array(
+      z.strictObject({
+        containerPort: z.number().int().min(1, { error: 'expected a port from 1 to 65535' }).max(65535, { error: 'expected a port from 1 to 65535' }),
+        hostPort: z.number().int().min(0, { error: 'expected a port from 0 to 65535' }).max(65535, { error: 'expected a port from 0 to 65535' }).optional(),
+        protocol: z.enum(['tcp', 'udp'], { error: 'expected tcp or udp' }).optional(),
+      }),
+    )
+    .optional(),
 });
 
 const rateLimitSchema = z.strictObject({

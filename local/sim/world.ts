@@ -78,6 +78,8 @@ import type {
   UpdateServiceResponse,
   UpdateTaskSetRequest,
   UpdateTaskSetResponse,
+  DescribeTaskDefinitionRequest,
+  DescribeTaskDefinitionResponse,
 } from '@aws-sdk/client-ecs';
 import type {
   AddTaskSetInput,
@@ -358,6 +360,43 @@ export class SimulatedCluster implements Cluster, Services {
     const { key, family } = this.resolveTaskDefinition(taskDefinition);
     const defaults = { ...DEFAULT_TASK_BEHAVIOUR, containerName: family, ...this.settings.taskDefaults };
     return { ...defaults, ...this.taskDefinitions.get(family), ...this.taskDefinitions.get(key) } as TaskBehaviour;
+  }
+
+  /**
+   * ECS's DescribeTaskDefinition, in the SDK's shapes: the task definition as the world runs it — one
+   * essential container (`containerName`) reserving the behaviour's CPU and memory, with the configured
+   * `image` (default `sim.local/<family>:<revision>`), `environment` and `portMappings`, and a health
+   * check unless its health is `none`. Every well-formed `family:revision` or ARN is registered in the
+   * simulated world (StartTask takes any); a family alone is its latest configured revision; anything
+   * else is ECS's `ClientException`, as is a missing `taskDefinition`.
+   */
+  async describeTaskDefinition(input: DescribeTaskDefinitionRequest): Promise<DescribeTaskDefinitionResponse> {
+    if (!input.taskDefinition) throw clientException('Unable to describe task definition.');
+    const { key, family } = this.resolveTaskDefinition(input.taskDefinition);
+    const behaviour = this.taskBehaviour(key);
+    const revision = Number(key.slice(family.length + 1));
+    return {
+      taskDefinition: {
+        taskDefinitionArn: `arn:aws:ecs:${this.region}:${this.account}:task-definition/${key}`,
+        family,
+        revision,
+        status: 'ACTIVE',
+        networkMode: 'bridge',
+        requiresCompatibilities: ['EC2'],
+        containerDefinitions: [
+          {
+            name: behaviour.containerName,
+            image: behaviour.image ?? `sim.local/${family}:${revision}`,
+            cpu: behaviour.cpu,
+            memory: behaviour.memory,
+            essential: true,
+            environment: Object.entries(behaviour.environment ?? {}).map(([name, value]) => ({ name, value })),
+            portMappings: (behaviour.portMappings ?? []).map((mapping) => ({ ...mapping, protocol: mapping.protocol ?? 'tcp' })),
+            ...(behaviour.health === 'none' ? {} : { healthCheck: { command: ['CMD-SHELL', 'exit 0'], interval: 30, timeout: 5, retries: 3, startPeriod: 0 } }),
+          },
+        ],
+      },
+    };
   }
 
   createCluster(name: string): void {

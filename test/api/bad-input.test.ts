@@ -12,6 +12,7 @@ import { createDocumentClient } from '../../functions/adapters/dynamo';
 import type { TestApi } from '../support/api';
 import { env, startTestApi } from '../support/api';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { positionOf } from '../../functions/api/history';
 import { createReadHandler } from '../../functions/api/read-routes';
 import { createWriteHandler } from '../../functions/api/write-routes';
 import { systemClock } from '../../functions/adapters/clock';
@@ -62,6 +63,16 @@ async function send(e: APIGatewayProxyEventV2): Promise<number> {
   statuses.set(status, (statuses.get(status) ?? 0) + 1);
   return status;
 }
+
+/** Whether list-deployments would take the token (a forged one can be well-formed). */
+const isPosition = (token: string) => {
+  try {
+    positionOf(token);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const expect4xx = (status: number) => {
   if (status < 400 || status >= 500) throw new Error(`expected a 4xx, got ${status}`);
@@ -175,6 +186,8 @@ describe('generated bad input', () => {
         fc.constantFrom(
           'GET /environments/{name}',
           'GET /environments/{name}/status',
+          'GET /environments/{name}/deployments',
+          'GET /environments/{name}/revision-diff',
           'POST /environments/{name}/revisions',
           'POST /environments/{name}/deployments',
           'POST /environments/{name}/rollbacks',
@@ -230,6 +243,28 @@ describe('generated bad input', () => {
         // Tokens the API gives out are base64url("after:<revision>"): anything else is refused.
         fc.pre(!/^after:[1-9][0-9]{0,11}$/.test(Buffer.from(nextToken, 'base64url').toString('utf8')) || !all);
         expect4xx(await send(route({ ...(all ? { all: 'true' } : {}), nextToken })));
+      }),
+      { numRuns: 500 },
+    );
+    // 9. list-deployments: a bad limit, or a token the API did not give out (any string; any JSON,
+    //    base64url'd, that is not a position in the log).
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 10 }), fc.oneof(fc.string({ maxLength: 60 }), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null').toString('base64url'))), async (limit, nextToken) => {
+        const route = (query: Record<string, string>) => event('GET /environments/{name}/deployments', { name: encodeURIComponent(NAME), query });
+        const goodLimit = /^[0-9]{1,6}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 100;
+        if (!goodLimit) expect4xx(await send(route({ limit })));
+        fc.pre(!isPosition(nextToken));
+        expect4xx(await send(route({ nextToken })));
+      }),
+      { numRuns: 500 },
+    );
+    // 10. diff-revisions: from and to missing, malformed, or past the latest revision.
+    await fc.assert(
+      fc.asyncProperty(fc.option(fc.oneof(fc.string({ maxLength: 12 }), fc.integer({ min: -5, max: 5_000_000 }).map(String)), { nil: undefined }), fc.option(fc.oneof(fc.string({ maxLength: 12 }), fc.integer({ min: -5, max: 5_000_000 }).map(String)), { nil: undefined }), async (from, to) => {
+        const existing = (v: string | undefined) => v !== undefined && /^\s*[0-9]{1,10}\s*$/.test(v) && Number(v) >= 1 && Number(v) <= 1000;
+        fc.pre(!(existing(from) && existing(to)));
+        const query = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+        expect4xx(await send(event('GET /environments/{name}/revision-diff', { name: encodeURIComponent(NAME), query })));
       }),
       { numRuns: 500 },
     );

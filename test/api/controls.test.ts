@@ -104,7 +104,7 @@ describe('POST /environments/{name}/deployment/…', () => {
     expect((await control('abort')).body.error.message).toMatch(/is a rollback: abort-deployment rolls a deployment back/);
   });
 
-  it('a Service Canary deploys (202); promote-deployment before any Pause step is a 409 saying so', async () => {
+  it('a Service Canary deploys (201); promote-deployment before any Pause step is a 409 saying so', async () => {
     const tg = (n: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`;
     const canary = {
       Name: 'Api/Canary',
@@ -117,7 +117,7 @@ describe('POST /environments/{name}/deployment/…', () => {
     };
     expect((await api.call('POST', '/environments', canary)).status).toBe(201);
     const deploy = await api.call('POST', `${env('Api/Canary')}/deployments`, { EnvironmentRevision: 1 });
-    expect(deploy.status).toBe(202);
+    expect(deploy.status).toBe(201);
     expect((await api.call('GET', env('Api/Canary'))).body).toMatchObject({ Status: 'Deploying' });
     // No plan ran yet (no engine here): no step in progress, nothing to promote.
     const promote = await api.call('POST', `${env('Api/Canary')}/deployment/promote`, {});

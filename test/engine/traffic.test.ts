@@ -236,3 +236,113 @@ describe("seed 001's flow: Route 53 weights between two load balancers, a bad re
     await h.stop();
   });
 });
+
+describe('Service BlueGreen over the ALB (harness)', () => {
+  async function blueGreen(hook: 'smoke-ok' | 'smoke-fail', seed: number) {
+    const h = new Harness({ seed, services: true, tickMs: 60_000 });
+    h.world.addInstances({ count: 8, attributes: { stack: 'prod' } });
+    const rules = await albRules(h);
+    const hooks = [{ Stage: 'PostTestTraffic', FunctionArn: h.services!.lambda.functionArn(hook) }];
+    await h.command({ type: 'CreateEnvironment', spec: albSpec(h, rules, { Method: 'BlueGreen', BakeSeconds: 120, Hooks: hooks }) });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
+    await h.runUntil(() => activeOn(h, 1), 900_000);
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    return { h, rules };
+  }
+
+  it('green at full size behind the test rule, PostTestTraffic smoke-ok, one flip, a bake with blue at full size, then blue deleted', async () => {
+    const { h, rules } = await blueGreen('smoke-ok', 31);
+    const production: Array<Record<string, number>> = [];
+    await h.runUntil(async () => {
+      const w = await weights(h, rules.production);
+      if (JSON.stringify(production.at(-1)) !== JSON.stringify(w)) production.push(w);
+      return (await h.state(NAME))?.engine?.phase?.phase === 'Baking';
+    }, 900_000);
+    // One change of the production rule: blue 100 → green 100, nothing in between.
+    expect(production).toEqual([
+      { 'web-blue': 100, 'web-green': 0 },
+      { 'web-blue': 0, 'web-green': 100 },
+    ]);
+    expect(await weights(h, rules.test)).toEqual({ 'web-green': 100 });
+    // The bake: blue still at full size, no traffic.
+    expect(await taskSets(h)).toEqual([
+      ['1', 'PRIMARY', 4, 'web-blue'],
+      ['2', 'ACTIVE', 4, 'web-green'],
+    ]);
+    const invoked = (await events(h)).filter((e) => e.type === 'HookInvoked' || e.type === 'HookAnswered').map((e) => e.type);
+    expect(invoked).toEqual(['HookInvoked', 'HookAnswered']);
+    await h.runUntil(() => activeOn(h, 2), 900_000);
+    expect((await taskSets(h)).filter(([, status]) => status !== 'DRAINING')).toEqual([['2', 'PRIMARY', 4, 'web-green']]);
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it('a failing PostTestTraffic hook rolls back before any production request reached green (trigger Hook)', async () => {
+    const { h, rules } = await blueGreen('smoke-fail', 32);
+    let touched = false;
+    await h.runUntil(async () => {
+      if ((await weights(h, rules.production))['web-green'] !== 0) touched = true;
+      return activeOn(h, 1);
+    }, 900_000);
+    expect(touched).toBe(false);
+    const trigger = (await events(h)).find((e) => e.type === 'RollbackTriggered');
+    expect(trigger).toMatchObject({ trigger: 'Hook', to: 1 });
+    expect((trigger as { reason: string }).reason).toMatch(/^hook smoke-fail \(PostTestTraffic\) answered FAILED/);
+    expect(await weights(h, rules.production)).toEqual({ 'web-blue': 100, 'web-green': 0 });
+    expect((await taskSets(h)).filter(([, status]) => status !== 'DRAINING')).toEqual([['1', 'PRIMARY', 4, 'web-blue']]);
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+});
+
+describe('controls of a traffic rollout (harness)', () => {
+  async function canaryAt50(seed: number) {
+    const h = new Harness({ seed, services: true, tickMs: 60_000 });
+    h.world.addInstances({ count: 8, attributes: { stack: 'prod' } });
+    const rules = await albRules(h);
+    const steps = [{ SetWeight: 25 }, { Pause: {} }, { SetWeight: 50 }, { Pause: {} }];
+    await h.command({ type: 'CreateEnvironment', spec: albSpec(h, rules, { Steps: steps }) });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
+    await h.runUntil(() => activeOn(h, 1), 900_000);
+    await h.command({ type: 'UpdateEnvironment', name: NAME, baseRevision: 1, patch: { TaskDefinition: 'web:2' } });
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 2 });
+    await h.runUntil(async () => (await h.state(NAME))?.engine?.traffic?.step?.index === 1, 900_000);
+    return { h, rules };
+  }
+
+  it('promote --full at the first pause: straight to 100 (the canary scaled to D first), the later steps skipped', async () => {
+    const { h, rules } = await canaryAt50(41);
+    expect(await weights(h, rules.production)).toEqual({ 'web-blue': 75, 'web-green': 25 });
+    await h.command({ type: 'PromoteDeployment', name: NAME, full: true, caller: 'test' });
+    const seen = new Set<string>();
+    await h.runUntil(async () => {
+      seen.add(JSON.stringify(await weights(h, rules.production)));
+      return activeOn(h, 2);
+    }, 900_000);
+    // Never 50: the step was skipped.
+    expect([...seen].map((w) => JSON.parse(w) as Record<string, number>)).toEqual([
+      { 'web-blue': 75, 'web-green': 25 },
+      { 'web-blue': 0, 'web-green': 100 },
+    ]);
+    const started = (await events(h)).filter((e) => e.type === 'TrafficStepStarted' && e.steps === 5).map((e) => (e as { description: string }).description);
+    expect(started).toEqual(['SetWeight 25', 'Pause until promoted', 'SetWeight 100']);
+    await h.stop();
+  });
+
+  it('abort-deployment at 25 %: the weights go back to blue before the canary set is deleted; trigger Abort', async () => {
+    const { h, rules } = await canaryAt50(42);
+    await h.command({ type: 'AbortDeployment', name: NAME, caller: 'test', reason: 'errors in the canary' });
+    await h.runUntil(async () => (await weights(h, rules.production))['web-green'] === 0, 900_000);
+    // Traffic first: the canary's task set still has its task when blue has all the traffic back.
+    expect((await taskSets(h)).map(([revision, status, tasks]) => [revision, status, tasks])).toEqual([
+      ['1', 'PRIMARY', 4],
+      ['2', 'ACTIVE', 1],
+    ]);
+    await h.runUntil(() => activeOn(h, 1), 900_000);
+    const completed = (await events(h)).filter((e) => e.type === 'DeploymentCompleted').at(-1);
+    expect(completed).toMatchObject({ revision: 1, retired: [{ revision: 2, status: 'Reverted' }] });
+    expect((await h.state(NAME))?.lastDeployment?.trigger).toMatchObject({ kind: 'Abort' });
+    await h.stop();
+  });
+});

@@ -264,6 +264,35 @@ describe.each(stores)('EventLog contract: %s', (_, open) => {
     }
   });
 
+  it('reads events backwards a page at a time, the types asked for only; a page stopped at its limit resumes below its last read event', async () => {
+    const log = await open();
+    // Sequences: 1 created, 2 frozen, 3 thawed, 4 frozen, 5 thawed, 6 frozen.
+    await create(log, 'back');
+    await log.append(request('back', 1, [{ type: 'EnvironmentFrozen', at: T }, { type: 'EnvironmentThawed', at: T }, { type: 'EnvironmentFrozen', at: T }]));
+    await log.append(request('back', 4, [{ type: 'EnvironmentThawed', at: T }, { type: 'EnvironmentFrozen', at: T }]));
+    const types = ['EnvironmentThawed', 'EnvironmentCreated'] as const;
+
+    const all = await log.readEventsBackward('back', { types });
+    expect([all.events.map((e) => e.sequence), all.before]).toEqual([[5, 3, 1], undefined]);
+    expect(all.events[0]!.event).toEqual({ type: 'EnvironmentThawed', at: T });
+
+    // Two events read a page (of any type): [6 frozen, 5 thawed], [4 frozen, 3 thawed], [2 frozen, 1 created], then an empty page.
+    const pages: Array<[number[], number | undefined]> = [];
+    let before: number | undefined;
+    do {
+      const page = await log.readEventsBackward('back', { types, before, limit: 2 });
+      pages.push([page.events.map((e) => e.sequence), page.before]);
+      before = page.before;
+    } while (before !== undefined && pages.length < 10);
+    expect(pages).toEqual([[[5], 5], [[3], 3], [[1], 1], [[], undefined]]);
+
+    // Below 4, one event a page: 3 is a thaw; 2 (frozen) is read and filtered out.
+    expect(await log.readEventsBackward('back', { types, before: 4, limit: 1 })).toMatchObject({ before: 3 });
+    const filtered = await log.readEventsBackward('back', { types, before: 3, limit: 1 });
+    expect([filtered.events, filtered.before]).toEqual([[], 2]);
+    expect(await log.readEventsBackward('nothing', { types })).toEqual({ events: [], before: undefined });
+  });
+
   it('lists environments a page at a time; a token it did not give out is refused naming nextToken', async () => {
     const log = await open();
     for (const name of ['b', 'a', 'c']) await create(log, name);

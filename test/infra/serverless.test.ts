@@ -182,7 +182,15 @@ describe('serverless.yml', () => {
 
     it('routes reads to api-read and writes to api-write', () => {
       const routes = (name: string) => httpApiEvents(config.functions[name]!).map((e) => `${e.method.toUpperCase()} ${e.path}`).sort();
-      expect(routes('api-read')).toEqual(['GET /environments', 'GET /environments/{name}', 'GET /environments/{name}/status']);
+      expect(routes('api-read')).toEqual([
+        'GET /environments',
+        'GET /environments/{name}',
+        'GET /environments/{name}/deployments',
+        'GET /environments/{name}/events',
+        'GET /environments/{name}/instances',
+        'GET /environments/{name}/revision-diff',
+        'GET /environments/{name}/status',
+      ]);
       expect(routes('api-write')).toEqual(
         [
           'POST /environments',
@@ -316,7 +324,9 @@ describe('serverless.yml', () => {
       expect(actionsOf('executor')).toEqual(
         expect.arrayContaining(['ecs:DescribeServices', 'ecs:CreateService', 'ecs:UpdateService', 'ecs:DeleteService', 'ecs:CreateTaskSet', 'ecs:UpdateTaskSet', 'ecs:UpdateServicePrimaryTaskSet', 'ecs:DeleteTaskSet']),
       );
-      for (const fn of ['api-read', 'api-write', 'router']) expect(actionsOf(fn).filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')), fn).toEqual([]);
+      for (const fn of ['api-write', 'router']) expect(actionsOf(fn).filter((a) => a.startsWith('ecs:') || a.startsWith('iam:')), fn).toEqual([]);
+      // diff-revisions reads the two revisions' task definitions, nothing else of ECS.
+      expect(actionsOf('api-read').filter((a) => a.startsWith('ecs:') || a.startsWith('iam:'))).toEqual(['ecs:DescribeTaskDefinition']);
     });
 
     it('gives every function its own role defined in this file, and no shared provider role statements', () => {
@@ -540,7 +550,7 @@ describe('serverless.yml', () => {
 
       it('reconciler: the table, ECS reads, target health, sending actions and wake-ups, receiving (and backing off) reconcile requests, PutEvents', () => {
         const actions = actionsOn('reconciler');
-        expect(servicePrefixes('reconciler')).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'lambda', 'logs', 'route53', 'sqs']);
+        expect(servicePrefixes('reconciler')).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'logs', 'route53', 'sqs']);
         expect([...actions.keys()].filter((a) => a.startsWith('cloudwatch:'))).toEqual(['cloudwatch:DescribeAlarms']);
         expect([...actions.keys()].filter((a) => a.startsWith('ecs:')).sort()).toEqual(
           ['ecs:DescribeContainerInstances', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks', 'ecs:ListContainerInstances', 'ecs:ListTasks'],
@@ -556,22 +566,31 @@ describe('serverless.yml', () => {
         expect(actions.get('events:PutEvents')).toEqual([bus]);
       });
 
-      it('reconciler: Route 53 weighted records of the hosted zones named (param `hostedZones`), GetChange on changes, hooks of the param `hookFunctions`', () => {
-        const actions = actionsOn('reconciler');
-        expect([...actions.keys()].filter((a) => a.startsWith('route53:')).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets']);
+      it('Route 53: the reconciler reads the weighted records of the hosted zones named (param `hostedZones`) and GetChange on changes; the executor reads and changes them; no other function touches Route 53', () => {
         const zones = params.hostedZones as unknown[];
         expect(Array.isArray(zones) && zones.length > 0).toBe(true);
         for (const zone of zones) expect(stringLeaves(zone).join('')).toMatch(/^arn:.*:route53:::hostedzone\/Z[A-Z0-9]+$/);
-        expect(actions.get('route53:ListResourceRecordSets')).toEqual(zones);
-        expect(actions.get('route53:ChangeResourceRecordSets')).toEqual(zones);
-        expect(actions.get('route53:GetChange')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:route53:::change/*' }]);
+        const reconciler = actionsOn('reconciler');
+        expect([...reconciler.keys()].filter((a) => a.startsWith('route53:')).sort()).toEqual(['route53:GetChange', 'route53:ListResourceRecordSets']);
+        expect(reconciler.get('route53:ListResourceRecordSets')).toEqual(zones);
+        expect(reconciler.get('route53:GetChange')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:route53:::change/*' }]);
+        const executor = actionsOn('executor');
+        expect([...executor.keys()].filter((a) => a.startsWith('route53:')).sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets']);
+        expect(executor.get('route53:ListResourceRecordSets')).toEqual(zones);
+        expect(executor.get('route53:ChangeResourceRecordSets')).toEqual(zones);
+        for (const fn of ['api-read', 'api-write', 'router']) expect(servicePrefixes(fn).filter((p) => p === 'route53'), fn).toEqual([]);
+      });
+
+      it('executor: invokes the lifecycle hooks of the param `hookFunctions` (InvokeHook actions), and no other function does', () => {
+        const actions = actionsOn('executor');
+        expect([...actions.keys()].filter((a) => a.startsWith('lambda:'))).toEqual(['lambda:InvokeFunction']);
         expect(actions.get('lambda:InvokeFunction')).toEqual(params.hookFunctions);
-        for (const fn of ['api-read', 'api-write', 'router', 'executor']) expect(servicePrefixes(fn).filter((p) => p === 'route53' || p === 'lambda'), fn).toEqual([]);
+        for (const fn of ['api-read', 'api-write', 'router', 'reconciler']) expect(servicePrefixes(fn).filter((p) => p === 'lambda'), fn).toEqual([]);
       });
 
       it('executor: start, tag, stop and list tasks; services and task sets; pass the task roles; the table; receiving actions; PutEvents — and no sending', () => {
         const actions = actionsOn('executor');
-        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'iam', 'logs', 'sqs']);
+        expect(servicePrefixes('executor')).toEqual(['dynamodb', 'ecs', 'elasticloadbalancing', 'events', 'iam', 'lambda', 'logs', 'route53', 'sqs']);
         // ModifyRule on the listener rules of param `trafficListenerRuleArns` only; DescribeRules has no resource type.
         expect([...actions.keys()].filter((a) => a.startsWith('elasticloadbalancing:')).sort()).toEqual(['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:ModifyRule']);
         expect(actions.get('elasticloadbalancing:ModifyRule')).toEqual(params.trafficListenerRuleArns);
@@ -605,7 +624,7 @@ describe('serverless.yml', () => {
         expect(write.get('events:PutEvents')).toEqual([bus]);
         expect(write.get('sqs:SendMessage')).toEqual([getAtt('ReconcileQueue')]);
         expect([...write.keys()].filter((a) => a.startsWith('sqs:') || a.startsWith('ecs:'))).toEqual(['sqs:SendMessage']);
-        expect(servicePrefixes('api-read')).toEqual(['dynamodb', 'logs']);
+        expect(servicePrefixes('api-read')).toEqual(['dynamodb', 'ecs', 'logs']);
       });
 
       it('grants SQS actions on the queues only, and PutEvents on the bus only', () => {

@@ -1,7 +1,8 @@
 /**
  * The WeightedRecords and Hooks ports as the harness wires them (the AWS adapters over the simulated
  * Route 53 and Lambda of the default services): read the default world's weights, move them, see
- * the change INSYNC 60 s later on the virtual clock, invoke smoke-ok and smoke-fail.
+ * the change INSYNC 60 s later on the virtual clock, invoke smoke-ok and smoke-fail. The hooks are the
+ * executor's (it carries out InvokeHook), as in AWS: not the reconciler's, and the executor has no wake-ups.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness } from '../../local/harness';
@@ -15,7 +16,10 @@ afterEach(async () => {
 describe('the harness wires WeightedRecords and Hooks over the simulated services', () => {
   it('reads web.example.internal (blue 100, green 0), sets 90/10 (PENDING), INSYNC after 60 s; hooks answer as the functions are set', async () => {
     h = new Harness({ seed: 3, services: true });
-    const { weightedRecords, hooks } = h.deps;
+    const { weightedRecords } = h.deps;
+    const { hooks } = h.executorDeps;
+    expect(h.deps.hooks).toBeUndefined();
+    expect(h.executorDeps.wakeups).toBeUndefined();
     const zone = h.services!.route53.hostedZone('example.internal')!.Id;
     expect((await weightedRecords!.read(zone, 'web.example.internal')).map((r) => [r.setIdentifier, r.weight, r.target])).toEqual([
       ['blue', 100, 'web-a.us-east-1.elb.amazonaws.com'],
@@ -41,6 +45,6 @@ describe('the harness wires WeightedRecords and Hooks over the simulated service
   it('without services, neither port is wired', async () => {
     h = new Harness({ seed: 3 });
     expect(h.deps.weightedRecords).toBeUndefined();
-    expect(h.deps.hooks).toBeUndefined();
+    expect(h.executorDeps.hooks).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 /** Test support: the real API handlers served on a fresh table of the test run's DynamoDB Local. */
-import type { LocalApi } from '../../local/api';
+import type { LocalApi, LocalApiOptions } from '../../local/api';
 import { startLocalApi } from '../../local/api';
 import { freshTable } from './store';
 
@@ -10,9 +10,9 @@ export interface TestApi extends LocalApi {
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
 }
 
-export async function startTestApi(): Promise<TestApi> {
+export async function startTestApi(options: Pick<LocalApiOptions, 'extraDeps' | 'clock'> = {}): Promise<TestApi> {
   const { tableName, endpoint } = await freshTable();
-  const api = await startLocalApi({ dynamoEndpoint: endpoint, tableName });
+  const api = await startLocalApi({ dynamoEndpoint: endpoint, tableName, ...options });
   const call: TestApi['call'] = async (method, path, body, headers = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {

@@ -1,5 +1,5 @@
 /**
- * The TaskDefinitions adapter against a mocked ECS client: `hasHealthCheck` from
+ * The TaskDefinitions adapter against a mocked ECS client: `hasHealthCheck` and `describe` from
  * DescribeTaskDefinition, one call per pinned revision (immutable: cached), failures not cached.
  */
 import { ClientException, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
@@ -66,5 +66,67 @@ describe('EcsTaskDefinitions', () => {
   it('refuses an answer without a task definition', async () => {
     ecs.on(DescribeTaskDefinitionCommand).resolves({});
     await expect(taskDefinitions.hasHealthCheck('log-daemon:1')).rejects.toThrow(/no task definition/);
+  });
+
+  it('describes the containers: images, environment by name, CPU and memory, port mappings; task CPU and memory (one call for both questions)', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7',
+        family: 'web',
+        revision: 7,
+        cpu: '512',
+        memory: '1024',
+        networkMode: 'awsvpc',
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2',
+            cpu: 256,
+            memory: 512,
+            environment: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'EMPTY' }],
+            portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }],
+            healthCheck,
+          },
+          { name: 'envoy', image: 'envoyproxy/envoy:v1.30', memoryReservation: 128 },
+        ],
+      },
+    });
+    const arn = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7';
+    expect(await taskDefinitions.describe(arn)).toEqual({
+      arn,
+      family: 'web',
+      revision: 7,
+      cpu: '512',
+      memory: '1024',
+      networkMode: 'awsvpc',
+      containers: [
+        {
+          name: 'web',
+          image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2',
+          cpu: 256,
+          memory: 512,
+          environment: { LOG_LEVEL: 'info', EMPTY: '' },
+          portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }],
+        },
+        { name: 'envoy', image: 'envoyproxy/envoy:v1.30', memoryReservation: 128, environment: {}, portMappings: [] },
+      ],
+    });
+    expect(await taskDefinitions.hasHealthCheck(arn)).toBe(true);
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand).map((call) => call.args[0].input)).toEqual([{ taskDefinition: arn }]);
+  });
+
+  it('passes ECS\'s refusal of an unknown task definition through from describe', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).rejects(new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }));
+    await expect(taskDefinitions.describe('gone:3')).rejects.toMatchObject({ name: 'ClientException', message: 'Unable to describe task definition.' });
+  });
+
+  it('takes the call as a function of the SDK shapes instead of a client (the simulated ECS)', async () => {
+    const asked: unknown[] = [];
+    const fromFunction = new EcsTaskDefinitions(async (input) => {
+      asked.push(input);
+      return { $metadata: {}, taskDefinition: { family: 'web', revision: 2, containerDefinitions: [{ name: 'web', image: 'web:2' }] } };
+    });
+    expect(await fromFunction.describe('web:2')).toEqual({ arn: 'web:2', family: 'web', revision: 2, containers: [{ name: 'web', image: 'web:2', environment: {}, portMappings: [] }] });
+    expect(asked).toEqual([{ taskDefinition: 'web:2' }]);
   });
 });

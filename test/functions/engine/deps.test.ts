@@ -38,6 +38,8 @@ describe('engineDeps', () => {
     expect(deps.log).toBeTypeOf('function');
     expect(deps.metrics).toBeInstanceOf(PowertoolsEngineMetrics);
     expect(deps.redelivery).toBeUndefined();
+    // Lifecycle hooks are invoked by the executor (executor-deps.ts), not the reconciler.
+    expect(deps.hooks).toBeUndefined();
   });
 
   it('backs off on the reconcile queue when RECONCILE_QUEUE_URL is set (the reconciler)', () => {

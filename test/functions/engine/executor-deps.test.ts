@@ -8,6 +8,7 @@ import { DynamoEcsBudget } from '../../../functions/adapters/dynamo-ecs-budget';
 import { EcsCluster } from '../../../functions/adapters/ecs-cluster';
 import { Elbv2ListenerRules } from '../../../functions/adapters/elbv2-listener-rules';
 import { DynamoEventLog } from '../../../functions/adapters/event-log';
+import { LambdaHooks } from '../../../functions/adapters/lambda-hooks';
 import { EventBridgeNotifier } from '../../../functions/adapters/eventbridge-notifier';
 import { PowertoolsEngineMetrics } from '../../../functions/adapters/powertools-metrics';
 import { EcsTaskDefinitions } from '../../../functions/adapters/task-definitions';
@@ -36,6 +37,8 @@ describe('executorDeps', () => {
     expect(deps.notifier).toBeInstanceOf(EventBridgeNotifier);
     // ALB listener rules' weights (Canary / BlueGreen); the SDK client is built on first use.
     expect(deps.listenerRules).toBeInstanceOf(Elbv2ListenerRules);
+    // Lifecycle hooks (InvokeHook actions): Lambda Invoke, the SDK client built on first use.
+    expect(deps.hooks).toBeInstanceOf(LambdaHooks);
     expect(deps.log).toBeTypeOf('function');
     expect(deps.metrics).toBeInstanceOf(PowertoolsEngineMetrics);
     expect(deps.queue).toBe(NO_ACTION_QUEUE);
