@@ -91,15 +91,48 @@ export type DeploymentControlResult =
   | { EnvironmentName: string; DeploymentId: string; Status: EnvironmentStatusName; Paused: { Since: string; By: string; Reason: string | null } | null }
   | { AbortedDeploymentId: string; DeploymentId: string; EnvironmentRevision: number };
 
+/** A traffic rollout (TrafficRouting), as the API shows it (docs/api.md). */
+export interface TrafficInfo {
+  Routing: 'Alb' | 'Route53';
+  Strategy: 'Canary' | 'BlueGreen';
+  /** `3/5`; null: BlueGreen, or no step started yet. */
+  Step: string | null;
+  StepDescription: string | null;
+  StepStartedAt?: string | null;
+  Weights: Array<{ TargetGroupName: string; TargetGroupArn: string; Weight: number }>;
+  InEffect: boolean;
+  Change?: { Id: string; SubmittedAt: string; Status: 'PENDING' | 'INSYNC' } | null;
+  /** A Pause step: when it ends (ISO), or `until promote-deployment`. */
+  PauseEndsAt: string | null;
+}
+
+/** A lifecycle hook invoked and not answered SUCCEEDED or FAILED yet. */
+export interface HookInfo {
+  Stage: string;
+  FunctionName: string;
+  FunctionArn?: string;
+  Attempt: number;
+  StartedAt?: string;
+  InvokedAt?: string;
+  LastAnswer: { Status: string; At: string; Reason: string | null } | null;
+  NextAttemptAt: string | null;
+  TimesOutAt: string | null;
+}
+
 export interface DeploymentInfo {
   DeploymentId: string;
   Revision: number;
   Kind: string;
   StartedAt?: string;
+  Phase?: string;
   /** pause-deployment: since when, by whom (null: not paused). */
   Paused?: { Since: string; By: string; Reason: string | null } | null;
   /** A bake in progress: when it ends. */
   BakeEndsAt?: string | null;
+  /** TrafficRouting: the step, the weights, in effect, a pause's end (null: none). */
+  Traffic?: TrafficInfo | null;
+  /** Lifecycle hooks in progress. */
+  Hooks?: HookInfo[];
 }
 
 export interface EnvironmentDescription {
@@ -133,6 +166,8 @@ export interface EnvironmentStatus {
   EnvironmentName: string;
   Status: EnvironmentStatusName;
   Frozen: boolean;
+  /** The deployment in progress, compactly (its phase, pause, bake, traffic and hooks); null: none. */
+  Deployment?: DeploymentInfo | null;
   Revisions: RevisionStatusRow[];
   /** With `all`: there are more revisions; pass it back as `nextToken` for the next page. */
   NextToken?: string;

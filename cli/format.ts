@@ -15,7 +15,7 @@
  * numeric columns max(10, longest + 2), other text columns (identifiers, attributes) max(10, longest + 4),
  * the last column unpadded; no trailing spaces.
  */
-import type { DeploymentHistoryItem, DeploymentPlan, EnvironmentDescription, EnvironmentStatus, EnvironmentSummary, FieldChangeView, PlanStep, RevisionDiff } from './client';
+import type { DeploymentHistoryItem, DeploymentInfo, DeploymentPlan, EnvironmentDescription, EnvironmentStatus, EnvironmentSummary, FieldChangeView, PlanStep, RevisionDiff, TrafficInfo } from './client';
 import type { SimAlarm, SimFunction, SimInstance, SimListenerRule, SimRecord, SimResources, SimTargetGroup, SimTargetHealthDescription, SimTask } from './sim-client';
 
 /** Objects with at most this many primitive values print on one line (if short enough). */
@@ -104,9 +104,71 @@ function statusRows(status: EnvironmentStatus): string[][] {
   ]);
 }
 
-/** `describe-environment-status --table`: REVISION STATUS DESIRED CURRENT, one row per revision. */
+/**
+ * `describe-environment-status --table`: REVISION STATUS DESIRED CURRENT, one row per revision, then
+ * the deployment in progress's lines (`formatDeploymentLines`: traffic, pause, bake, hooks), if any.
+ */
 export function formatStatusTable(status: EnvironmentStatus): string {
-  return renderTable(STATUS_COLUMNS, statusRows(status));
+  return withDeploymentLines(renderTable(STATUS_COLUMNS, statusRows(status)), status.Deployment);
+}
+
+function withDeploymentLines(table: string, deployment: DeploymentInfo | null | undefined): string {
+  return [table, ...formatDeploymentLines(deployment)].join('\n');
+}
+
+/**
+ * A time as a person watching reads it: `12:05:00Z` on the day of `reference` (the deployment's
+ * start), the whole `2026-12-02T12:05:00Z` on another day; milliseconds dropped; anything else as given.
+ * clockTime('2026-12-01T12:05:00.250Z', '2026-12-01T11:58:00.000Z') === '12:05:00Z'
+ * clockTime('2026-12-02T00:05:00.000Z', '2026-12-01T11:58:00.000Z') === '2026-12-02T00:05:00Z'
+ */
+export function clockTime(iso: string, reference?: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso);
+  if (!match) return iso;
+  return reference?.startsWith(`${match[1]}T`) ? `${match[2]}Z` : `${match[1]}T${match[2]}Z`;
+}
+
+/** `step 3/5 SetWeight 50 · web-blue 50 % / web-green 50 % · in effect` (after `Traffic: `). */
+function trafficLine(traffic: TrafficInfo): string {
+  const step = traffic.Step !== null ? `step ${traffic.Step}${traffic.StepDescription ? ` ${traffic.StepDescription}` : ''}` : traffic.Strategy === 'BlueGreen' ? 'BlueGreen' : 'no step started yet';
+  const weights = traffic.Weights.length > 0 ? traffic.Weights.map((w) => `${w.TargetGroupName} ${w.Weight} %`).join(' / ') : 'weights not read yet';
+  const effect = traffic.InEffect ? 'in effect' : traffic.Change ? `not in effect yet (Route 53 change ${traffic.Change.Status})` : 'not in effect yet';
+  return `Traffic: ${step} · ${weights} · ${effect}`;
+}
+
+/**
+ * What `--table` (and `--watch`) shows of the deployment in progress under its table, one line each:
+ * ```
+ * Traffic: step 2/5 Pause 300 s · web-blue 90 % / web-green 10 % · in effect
+ * Pause ends 12:06:00Z
+ * Bake ends 12:40:00Z
+ * Paused by alice since 12:03:00Z: looking at the logs
+ * Hook PreTraffic smoke-ok: attempt 1, IN_PROGRESS (warming up), next call 12:01:11Z, times out 12:05:10Z
+ * ```
+ * A pause or bake end while pause-deployment holds the deployment comes later by the time paused (its
+ * clock stops), and says so. No deployment, or nothing of these: no lines.
+ */
+export function formatDeploymentLines(deployment: DeploymentInfo | null | undefined): string[] {
+  if (!deployment) return [];
+  const time = (iso: string) => clockTime(iso, deployment.StartedAt);
+  const held = deployment.Paused ? ' (later by the time paused)' : '';
+  const lines: string[] = [];
+  const traffic = deployment.Traffic;
+  if (traffic) {
+    lines.push(trafficLine(traffic));
+    if (traffic.PauseEndsAt === 'until promote-deployment') lines.push('Pause until promote-deployment');
+    else if (traffic.PauseEndsAt) lines.push(`Pause ends ${time(traffic.PauseEndsAt)}${held}`);
+  }
+  if (deployment.BakeEndsAt) lines.push(`${deployment.Phase === 'CanaryBaking' ? 'Canary bake' : 'Bake'} ends ${time(deployment.BakeEndsAt)}${held}`);
+  const paused = deployment.Paused;
+  if (paused) lines.push(`Paused by ${paused.By} since ${time(paused.Since)}${paused.Reason ? `: ${paused.Reason}` : ''}`);
+  for (const hook of deployment.Hooks ?? []) {
+    const answer = hook.LastAnswer ? `${hook.LastAnswer.Status}${hook.LastAnswer.Reason ? ` (${hook.LastAnswer.Reason})` : ''}` : 'waiting for its answer';
+    const next = hook.NextAttemptAt ? `, next call ${time(hook.NextAttemptAt)}` : '';
+    const timeout = hook.TimesOutAt ? `, times out ${time(hook.TimesOutAt)}` : '';
+    lines.push(`Hook ${hook.Stage} ${hook.FunctionName}: attempt ${hook.Attempt}, ${answer}${next}${timeout}`);
+  }
+  return lines;
 }
 
 /**
@@ -133,9 +195,9 @@ export function statusTablePrinter(options: { widestRevision?: string } = {}): (
   };
 }
 
-/** `describe-environment --table`: ENVIRONMENT STATUS DESIRED CURRENT. */
+/** `describe-environment --table`: ENVIRONMENT STATUS DESIRED CURRENT, then the deployment's lines (`formatDeploymentLines`). */
 export function formatEnvironmentTable(description: EnvironmentDescription): string {
-  return renderTable(
+  const table = renderTable(
     [
       { header: 'ENVIRONMENT', kind: 'first' },
       { header: 'STATUS', kind: 'status' },
@@ -144,6 +206,7 @@ export function formatEnvironmentTable(description: EnvironmentDescription): str
     ],
     [[description.EnvironmentName, description.Status, count(description.Desired), count(description.Current)]],
   );
+  return withDeploymentLines(table, description.Deployment);
 }
 
 function planStepChange(step: PlanStep): string {

@@ -29,6 +29,7 @@ import {
   type EnvironmentStatus,
 } from './client';
 import {
+  formatDeploymentLines,
   formatDeploymentsTable,
   formatEnvironmentListTable,
   formatEnvironmentTable,
@@ -332,7 +333,9 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
         // A table of every revision: printed as the pages arrive, in the columns the whole table would have.
         let print: ((status: EnvironmentStatus) => string) | undefined;
         let rows = 0;
+        let last: EnvironmentStatus | undefined;
         for await (const page of api().environmentStatusPages(name, paging)) {
+          last = page;
           rows += (page.Revisions ?? []).length;
           if (!print) {
             const more = page.NextToken !== undefined && (options.maxItems === undefined || rows < options.maxItems);
@@ -342,6 +345,9 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
           const text = print(page);
           if (text !== '') printText(text);
         }
+        // The deployment in progress as the last page saw it (traffic, pause, bake, hooks), under the table.
+        const lines = formatDeploymentLines(last?.Deployment);
+        if (lines.length > 0) printText(lines.join('\n'));
       },
     );
 

@@ -10,6 +10,7 @@ import { displayStatus, isRetired } from '../../domain/revision-status';
 import type { Observation, TaskSighting } from '../../domain/rollout';
 import { isoFromMs } from '../../domain/time';
 import type { RevisionRow, StoredEvent } from '../ports';
+import { hooksInProgress, trafficView } from './traffic-view';
 
 export function environmentListItem(state: EnvironmentState) {
   const summary = environmentSummary(state);
@@ -30,6 +31,7 @@ export function environmentListItem(state: EnvironmentState) {
 
 export function environmentDescription(state: EnvironmentState) {
   const { EnvironmentName, Status, Desired, Current, Frozen, LatestRevision, ActiveRevision, DeployingRevision } = environmentListItem(state);
+  const progress = deploymentProgress(state);
   return {
     EnvironmentName,
     Status,
@@ -39,18 +41,16 @@ export function environmentDescription(state: EnvironmentState) {
     LatestRevision,
     ActiveRevision,
     DeployingRevision,
-    Deployment: state.deployment && state.deployment.kind !== 'delete'
+    /**
+     * The deployment in progress: Phase; Paused (pause-deployment: since when, by whom and why; null: not
+     * paused); BakeEndsAt (the bake, or the Daemon canary's bake, in progress: when it ends — paused, later
+     * by the time paused; promoted, at the next plan); Traffic (TrafficRouting: step, weights, in effect,
+     * a Pause step's end; null without); Hooks (lifecycle hooks not answered yet); the trigger; the alarms.
+     */
+    Deployment: progress
       ? {
-          DeploymentId: state.deployment.id,
-          Revision: state.deployment.revision,
-          Kind: state.deployment.kind,
-          StartedAt: state.deployment.startedAt,
-          Phase: state.engine?.phase?.phase ?? 'Rolling',
-          /** pause-deployment: since when, by whom and why (null: not paused). */
-          Paused: state.engine?.paused ? { Since: isoFromMs(state.engine.paused.since), By: state.engine.paused.by, Reason: state.engine.paused.reason ?? null } : null,
-          /** The bake (or the Daemon canary's bake) in progress: when it ends (paused, it ends later by the time paused; promoted, at the next plan). */
-          BakeEndsAt: bakeEndsAt(state),
-          ...triggerView(state.deployment.trigger),
+          ...progress,
+          ...triggerView(state.deployment?.trigger),
           Alarms: (state.engine?.configuration.Alarms?.AlarmNames ?? []).map((name) => {
             const known = state.engine?.alarms?.[name];
             return known
@@ -103,6 +103,28 @@ function triggerView(trigger: { kind: string; reason: string; at: string } | und
   return trigger ? { Trigger: trigger.kind, Reason: trigger.reason, TriggeredAt: trigger.at } : { Trigger: 'User', Reason: null, TriggeredAt: null };
 }
 
+/**
+ * describe-environment-status's compact view of the deployment in progress (what `--watch` redraws):
+ * its id, phase, pause, bake end, traffic and hooks in progress, as describe-environment shows them;
+ * null when none is in progress (a deletion is shown by the environment's status).
+ */
+function deploymentProgress(state: EnvironmentState) {
+  const deployment = state.deployment;
+  if (!deployment || deployment.kind === 'delete') return null;
+  const engine = state.engine;
+  return {
+    DeploymentId: deployment.id,
+    Revision: deployment.revision,
+    Kind: deployment.kind,
+    StartedAt: deployment.startedAt,
+    Phase: engine?.phase?.phase ?? 'Rolling',
+    Paused: engine?.paused ? { Since: isoFromMs(engine.paused.since), By: engine.paused.by, Reason: engine.paused.reason ?? null } : null,
+    BakeEndsAt: bakeEndsAt(state),
+    Traffic: trafficView(engine),
+    Hooks: hooksInProgress(engine),
+  };
+}
+
 function revisionView(name: string, r: RevisionSummary) {
   return {
     EnvironmentRevision: r.revision,
@@ -129,6 +151,7 @@ export function environmentStatus(state: EnvironmentState, rows?: RevisionRow[],
     EnvironmentName: state.name,
     Status: environmentSummary(state).status,
     Frozen: state.frozen,
+    Deployment: deploymentProgress(state),
     Revisions: revisions.map((r) => revisionView(state.name, r)),
     ...(nextToken ? { NextToken: nextToken } : {}),
   };

@@ -38,7 +38,7 @@ describe('describe-environment-status --all, a page at a time', () => {
   it('answers 100 revisions and a NextToken, then the rest without one', async () => {
     const first = await api.call('GET', path('all=true'));
     expect(first.status).toBe(200);
-    expect(Object.keys(first.body)).toEqual(['EnvironmentName', 'Status', 'Frozen', 'Revisions', 'NextToken']);
+    expect(Object.keys(first.body)).toEqual(['EnvironmentName', 'Status', 'Frozen', 'Deployment', 'Revisions', 'NextToken']);
     expect(numbers(first.body)).toEqual(range(1, 100));
     const rest = await api.call('GET', path(`all=true&nextToken=${encodeURIComponent(first.body.NextToken)}`));
     expect(numbers(rest.body)).toEqual([101, 102]);
@@ -65,7 +65,7 @@ describe('describe-environment-status --all, a page at a time', () => {
 
   it('without all=true: the live revisions only, no token, as before', async () => {
     const live = await api.call('GET', `${env(NAME)}/status`);
-    expect(Object.keys(live.body)).toEqual(['EnvironmentName', 'Status', 'Frozen', 'Revisions']);
+    expect(Object.keys(live.body)).toEqual(['EnvironmentName', 'Status', 'Frozen', 'Deployment', 'Revisions']);
     expect(numbers(live.body)).toEqual([102]);
   });
 
