@@ -61,15 +61,18 @@
  *   `unused` / `Target.NotRegistered` ("Target is not registered to the target group").
  *   A draining target nothing answers at any more (its task stopped, or its instance is not
  *   running) has no in-flight requests and no connections left, so its deregistration completes at
- *   once, without waiting for the delay — ALB User Guide, "Deregistration delay": "If a deregistering
- *   target has no in-flight requests and no active connections, Elastic Load Balancing immediately
- *   completes the deregistration process, without waiting for the deregistration delay to elapse."
+ *   once, without waiting for the delay — ELB's "Deregistration delay" (the section the
+ *   DeregisterTargets API reference links to; this wording as quoted from it in
+ *   kubernetes-sigs/aws-load-balancer-controller#3270): "If a deregistering target has no in-flight
+ *   requests and no active connections, Elastic Load Balancing immediately completes the
+ *   deregistration process, without waiting for the deregistration delay to elapse."
  *   The simulated requests take no time, so "nothing answers" is the only "no connections" there is:
  *   at DeregisterTargets when the endpoint already refuses, or as soon as it stops answering.
  * - RegisterTargets of a target that is draining (its task still answering) starts it over as a new
  *   registration: `initial` (`Elb.RegistrationInProgress`), checked from the registration, `healthy`
  *   only after HealthyThresholdCount passed checks (30 s × 5: 150 s), as for a target never
- *   registered. "Register targets with your target group" (ALB User Guide): "The load balancer starts
+ *   registered. "Register targets with your target group" (ALB User Guide,
+ *   application/target-group-register-targets.html): "The load balancer starts
  *   routing requests to the target as soon as the registration process completes and the target
  *   passes the initial health checks" and, of a deregistered target, "When the target is ready to
  *   receive requests, you can register it with the target group again." The stored documentation
