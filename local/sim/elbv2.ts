@@ -59,7 +59,27 @@
  * - DeregisterTargets makes a target `draining` (`Target.DeregistrationInProgress`) for the target
  *   group's deregistration delay; then it is gone, and DescribeTargetHealth naming it answers
  *   `unused` / `Target.NotRegistered` ("Target is not registered to the target group").
- *   Registering a draining target again cancels the deregistration: it keeps the health it had.
+ *   A draining target nothing answers at any more (its task stopped, or its instance is not
+ *   running) has no in-flight requests and no connections left, so its deregistration completes at
+ *   once, without waiting for the delay — ELB's "Deregistration delay" (the section the
+ *   DeregisterTargets API reference links to; this wording as quoted from it in
+ *   kubernetes-sigs/aws-load-balancer-controller#3270): "If a deregistering target has no in-flight
+ *   requests and no active connections, Elastic Load Balancing immediately completes the
+ *   deregistration process, without waiting for the deregistration delay to elapse."
+ *   The simulated requests take no time, so "nothing answers" is the only "no connections" there is:
+ *   at DeregisterTargets when the endpoint already refuses, or as soon as it stops answering.
+ * - RegisterTargets of a target that is draining (its task still answering) starts it over as a new
+ *   registration: `initial` (`Elb.RegistrationInProgress`), checked from the registration, `healthy`
+ *   only after HealthyThresholdCount passed checks (30 s × 5: 150 s), as for a target never
+ *   registered. "Register targets with your target group" (ALB User Guide,
+ *   application/target-group-register-targets.html): "The load balancer starts
+ *   routing requests to the target as soon as the registration process completes and the target
+ *   passes the initial health checks" and, of a deregistered target, "When the target is ready to
+ *   receive requests, you can register it with the target group again." The stored documentation
+ *   says nothing else about registering a target while it drains (its one restriction — wait out the
+ *   delay before registering the same IP address again — is for `ip` targets; these are `instance`),
+ *   so no earlier health is kept. This is what happens when ECS gives a new task the host port an
+ *   old task just stopped on (the lowest free one): the old target is gone, the new one is `initial`.
  * - Every target group is taken to be attached to a load balancer (of its own unless `loadBalancer`
  *   names a shared one): the `unused` / `Target.NotInUse` state of a target group that no listener
  *   uses is not simulated, nor `unavailable` (health checks disabled), nor `unhealthy.draining`.
@@ -284,10 +304,10 @@ interface TargetState {
   successes: number;
   failures: number;
   checked: boolean;
-  /** The health a draining target goes back to if registered again. */
-  beforeDraining?: Omit<TargetState, 'beforeDraining' | 'checkTimer' | 'drainTimer'>;
   checkTimer?: ScheduledTimer;
   drainTimer?: ScheduledTimer;
+  /** A look, right after what answers at its address changed, at whether a draining target has anything left to drain. */
+  settleTimer?: ScheduledTimer;
 }
 
 interface Accumulated {
@@ -432,7 +452,17 @@ export class SimulatedElbv2 {
     this.targetsPerTargetGroup = options.targetsPerTargetGroup ?? ELBV2_LIMITS.targetsPerTargetGroup;
     if (options.rateLimits !== false) this.buckets = new TokenBuckets({ ...ELBV2_RATE_LIMITS, ...options.rateLimits }, this.clock);
     this.unsubscribe = this.endpoints.onWillChange((id, port) => {
-      for (const group of this.byAddress.get(`${id}:${port}`) ?? []) this.accrue(group);
+      for (const group of this.byAddress.get(`${id}:${port}`) ?? []) {
+        this.accrue(group);
+        const target = group.targets.get(`${id}:${port}`);
+        // Called just before the change: look once it is made (same instant, the scheduler's next turn).
+        if (target?.state === 'draining' && !target.settleTimer) {
+          target.settleTimer = this.clock.schedule(this.clock.now(), () => {
+            delete target.settleTimer;
+            if (target.state === 'draining' && group.targets.get(`${target.id}:${target.port}`) === target && this.drained(target)) this.completeDeregistration(group, target);
+          });
+        }
+      }
     });
   }
 
@@ -820,17 +850,8 @@ export class SimulatedElbv2 {
     for (const { id, port } of fresh) {
       const key = `${id}:${port}`;
       const draining = group.targets.get(key);
-      if (draining?.beforeDraining) {
-        // Registered again while draining: the deregistration is called off, the health it had is kept.
-        this.cancelTimers(draining);
-        const health = draining.beforeDraining;
-        delete draining.beforeDraining;
-        delete draining.reason;
-        delete draining.description;
-        Object.assign(draining, health);
-        this.scheduleCheck(group, draining, now + group.setup.healthCheckIntervalSeconds * 1000);
-        continue;
-      }
+      // Registered again while draining: a new registration (initial, a fresh count) in its place, nothing of the old health kept.
+      if (draining) this.cancelTimers(draining);
       const target: TargetState = {
         id,
         port,
@@ -859,17 +880,26 @@ export class SimulatedElbv2 {
     const until = this.clock.now() + group.setup.deregistrationDelaySeconds * 1000;
     for (const target of leaving) {
       this.cancelTimers(target);
-      const { checkTimer: _check, drainTimer: _drain, beforeDraining: _before, ...health } = target;
-      target.beforeDraining = health;
       target.state = 'draining';
       target.reason = 'Target.DeregistrationInProgress';
       target.description = 'Target deregistration is in progress';
-      target.drainTimer = this.clock.schedule(until, () => {
-        this.accrue(group);
-        group.targets.delete(`${target.id}:${target.port}`);
-        this.byAddress.get(`${target.id}:${target.port}`)?.delete(group);
-      });
+      if (this.drained(target)) this.completeDeregistration(group, target);
+      else target.drainTimer = this.clock.schedule(until, () => this.completeDeregistration(group, target));
     }
+  }
+
+  /** Whether a draining target has no in-flight requests and no connections left: nothing answers at its address. */
+  private drained(target: TargetState): boolean {
+    return this.instances.instanceState(target.id) !== 'running' || this.endpoints.probe(target.id, target.port).kind === 'refused';
+  }
+
+  /** The deregistration completes: the target is no longer in the group. */
+  private completeDeregistration(group: GroupState, target: TargetState): void {
+    this.cancelTimers(target);
+    this.accrue(group);
+    const key = `${target.id}:${target.port}`;
+    group.targets.delete(key);
+    this.byAddress.get(key)?.delete(group);
   }
 
   private registrationsOf(id: string, loadBalancer: string): number {
@@ -942,8 +972,10 @@ export class SimulatedElbv2 {
   private cancelTimers(target: TargetState): void {
     target.checkTimer?.cancel();
     target.drainTimer?.cancel();
+    target.settleTimer?.cancel();
     delete target.checkTimer;
     delete target.drainTimer;
+    delete target.settleTimer;
   }
 
   // ── Load balancers, listeners, rules ───────────────────────────────────────────────────────────

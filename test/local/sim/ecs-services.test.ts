@@ -378,12 +378,9 @@ describe('load balancers: ECS registers a task set`s RUNNING tasks in its target
       [instance!.ec2InstanceId, 32769, 'initial'],
     ]);
     await world.updateTaskSet({ cluster: 'default', service: 'web', taskSet: taskSet!.id!, scale: { unit: 'PERCENT', value: 50 } });
-    clock.advance(0); // one stopped (the newest: port 32769): deregistered, draining for the delay
+    clock.advance(0); // one stopped (the newest: port 32769): deregistered, and at once gone (nothing answers there to drain)
     const after = (await sim.elbv2.describeTargetHealth({ TargetGroupArn: web })).TargetHealthDescriptions;
-    expect(after.map((d) => [d.Target.Port, d.TargetHealth.State])).toEqual([
-      [32768, 'initial'],
-      [32769, 'draining'],
-    ]);
+    expect(after.map((d) => [d.Target.Port, d.TargetHealth.State])).toEqual([[32768, 'initial']]);
     const { services } = await world.describeServices({ cluster: 'default', services: ['web'] });
     expect(services![0]!.events!.slice(0, 3).map((e) => e.message)).toEqual([
       `(service web) deregistered 1 targets in (target-group ${web})`,

@@ -131,19 +131,75 @@ describe('simulated ELBv2: target health', () => {
     await expect(elb.deregisterTargets({ TargetGroupArn: arn, Targets: [{ Id: ec2[0]!, Port: 32768 }] })).resolves.toEqual({});
   });
 
-  it('registering a draining target again calls the deregistration off: it stays healthy', async () => {
+  it('registering a target again while it drains (its task still answering) starts it over: initial, healthy 150 s after the new registration', async () => {
     const { clock, elb, arn, start, health, ec2 } = bed();
-    await start();
+    await start(); // RUNNING at 2 s on 32768, and stays so
+    clock.advance(3_000);
+    const target = { Id: ec2[0]!, Port: 32768 };
+    await elb.registerTargets({ TargetGroupArn: arn, Targets: [target] });
+    clock.advance(150_000); // healthy at 153 s
+    expect((await health())[0]!.TargetHealth).toEqual({ State: 'healthy' });
+    const D = clock.now();
+    await elb.deregisterTargets({ TargetGroupArn: arn, Targets: [target] });
+    clock.runUntil(D + 10_000);
+    expect((await health())[0]!.TargetHealth.State).toBe('draining'); // the task answers: it drains for the delay
+    const R = clock.now();
+    await elb.registerTargets({ TargetGroupArn: arn, Targets: [target] });
+    expect((await health())[0]!.TargetHealth).toEqual({ State: 'initial', Reason: 'Elb.RegistrationInProgress', Description: 'Target registration is in progress' });
+    clock.runUntil(R + 30_000); // checked from the new registration: 1 passed check, not the 5 it had
+    expect((await health())[0]!.TargetHealth).toEqual({ State: 'initial', Reason: 'Elb.InitialHealthChecking', Description: 'Initial health checks in progress' });
+    clock.runUntil(R + 149_999); // 4 passed checks (R+30 … R+120)
+    expect((await health())[0]!.TargetHealth.State).toBe('initial');
+    clock.runUntil(R + 150_000); // the 5th
+    expect((await health())[0]!.TargetHealth).toEqual({ State: 'healthy' });
+    clock.runUntil(D + 400_000); // past the old deregistration's 300 s: it was called off, still registered
+    expect(await health()).toEqual([{ Target: target, HealthCheckPort: '32768', TargetHealth: { State: 'healthy' } }]);
+  });
+
+  it('a draining target whose task stops has nothing left to drain: its deregistration completes at once, not after the 300 s delay', async () => {
+    const { clock, world, elb, arn, start, health, ec2 } = bed();
+    const task = await start();
     clock.advance(3_000);
     const target = { Id: ec2[0]!, Port: 32768 };
     await elb.registerTargets({ TargetGroupArn: arn, Targets: [target] });
     clock.advance(150_000);
     await elb.deregisterTargets({ TargetGroupArn: arn, Targets: [target] });
     clock.advance(10_000);
-    await elb.registerTargets({ TargetGroupArn: arn, Targets: [target] });
-    expect((await health())[0]!.TargetHealth).toEqual({ State: 'healthy' });
-    clock.advance(400_000); // past the 300 s delay: still registered
-    expect((await health())[0]!.TargetHealth).toEqual({ State: 'healthy' });
+    expect((await health())[0]!.TargetHealth.State).toBe('draining');
+    await world.stopTask('default', task.arn, 'gone'); // STOPPING: the port refuses connections
+    clock.advance(0); // the same instant
+    expect(await health()).toEqual([]);
+    expect((await health([target]))[0]!.TargetHealth).toEqual({ State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' });
+  });
+
+  it('deregistering a target nothing answers at (task stopped, or instance terminated) completes at once', async () => {
+    const { clock, world, elb, arn, start, health, ec2, instances } = bed();
+    const task = await start(0);
+    await start(1);
+    clock.advance(3_000);
+    const targets = [
+      { Id: ec2[0]!, Port: 32768 },
+      { Id: ec2[1]!, Port: 32768 },
+    ];
+    await elb.registerTargets({ TargetGroupArn: arn, Targets: targets });
+    clock.advance(150_000);
+    await world.stopTask('default', task.arn, 'gone');
+    world.removeInstance(instances[1]!.arn);
+    await elb.deregisterTargets({ TargetGroupArn: arn, Targets: targets });
+    expect(await health()).toEqual([]);
+  });
+
+  it('a draining target on an instance that is terminated is deregistered at once', async () => {
+    const { clock, world, elb, arn, start, health, ec2, instances } = bed();
+    await start();
+    clock.advance(3_000);
+    await elb.registerTargets({ TargetGroupArn: arn, Targets: [{ Id: ec2[0]!, Port: 32768 }] });
+    clock.advance(150_000);
+    await elb.deregisterTargets({ TargetGroupArn: arn, Targets: [{ Id: ec2[0]!, Port: 32768 }] });
+    expect((await health())[0]!.TargetHealth.State).toBe('draining');
+    world.removeInstance(instances[0]!.arn); // its task stops at once
+    clock.advance(0);
+    expect(await health()).toEqual([]);
   });
 
   it('a terminated instance makes its target unused (Target.InvalidState) at the next check', async () => {
@@ -164,7 +220,30 @@ describe('simulated ELBv2: target health', () => {
     clock.advance(2_000); // RUNNING: registered
     expect((await health()).map((d) => [d.Target, d.TargetHealth.State])).toEqual([[{ Id: ec2[0], Port: 32768 }, 'initial']]);
     await world.stopTask('default', task.arn, 'replaced');
-    expect((await health()).map((d) => d.TargetHealth.State)).toEqual(['draining']);
+    // Deregistered as it stops; nothing answers on its port any more, so the deregistration completes at once.
+    expect(await health()).toEqual([]);
+  });
+
+  it('a new task on the host port an old one just stopped on is registered anew: initial, healthy 150 s after its registration (a rollback)', async () => {
+    const { clock, world, services, start, health, ec2 } = bed({ targetGroups: { web: { registerTasksOf: 'web' } } });
+    const old = await start(0, 'web:2');
+    clock.advance(2_000); // RUNNING on 32768: registered
+    clock.advance(150_000); // healthy 150 s later
+    expect((await health()).map((d) => [d.Target, d.TargetHealth.State])).toEqual([[{ Id: ec2[0], Port: 32768 }, 'healthy']]);
+    await world.stopTask('default', old.arn, 'rolled back');
+    while (services.traffic.endpointOf(old.arn)) clock.advance(100); // until STOPPED: its port is free again
+    await start(0, 'web:1'); // the lowest free host port: 32768 again
+    clock.advance(1_999);
+    expect(await health()).toEqual([]); // not RUNNING yet: nothing registered (the old target is gone, not draining)
+    clock.advance(1);
+    const R = clock.now(); // RUNNING: registered
+    expect((await health()).map((d) => [d.Target, d.TargetHealth])).toEqual([
+      [{ Id: ec2[0], Port: 32768 }, { State: 'initial', Reason: 'Elb.RegistrationInProgress', Description: 'Target registration is in progress' }],
+    ]);
+    clock.runUntil(R + 149_999);
+    expect((await health())[0]!.TargetHealth.State).toBe('initial');
+    clock.runUntil(R + 150_000);
+    expect((await health())[0]!.TargetHealth).toEqual({ State: 'healthy' });
   });
 });
 
