@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, FUNCTIONS, SDK_MODE, type BuiltFunction } from '../../scripts/build';
+import { build, FUNCTIONS, MIDDY_WEB_STREAMS, SDK_MODE, type BuiltFunction } from '../../scripts/build';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -206,7 +206,7 @@ describe(`the function bundles (SDK ${SDK_MODE})`, () => {
     }
   }, 60_000);
 
-  it('the reconciler does not load the CloudWatch, ELBv2, EventBridge and SQS clients at cold start: they are in chunks imported on first use', async () => {
+  it('the reconciler does not load the CloudWatch, ECS, ELBv2, EventBridge and SQS clients at cold start: they are in chunks imported on first use', async () => {
     const outputs = await metaOf(bundle('reconciler'));
     const entry = Object.keys(outputs).find((f) => f.endsWith('/index.mjs'))!;
     const cold = new Set<string>();
@@ -218,11 +218,27 @@ describe(`the function bundles (SDK ${SDK_MODE})`, () => {
       for (const i of outputs[file]!.imports ?? []) if (i.kind === 'import-statement' && !i.external) pending.push(i.path);
     }
     const inputsOf = (files: Iterable<string>) => [...files].flatMap((f) => Object.keys(outputs[f]!.inputs));
-    const lazy = /node_modules\/@aws-sdk\/client-(cloudwatch|elastic-load-balancing-v2|eventbridge|sqs)\//;
+    const lazy = /node_modules\/@aws-sdk\/client-(cloudwatch|ecs|elastic-load-balancing-v2|eventbridge|sqs)\//;
     expect(inputsOf(cold).filter((path) => lazy.test(path))).toEqual([]);
     // …and they are in the bundle, for when they are needed.
     const packages = new Set(inputsOf(Object.keys(outputs)).flatMap((path) => lazy.exec(path)?.[1] ?? []));
-    expect([...packages].sort()).toEqual(['cloudwatch', 'elastic-load-balancing-v2', 'eventbridge', 'sqs']);
+    expect([...packages].sort()).toEqual(['cloudwatch', 'ecs', 'elastic-load-balancing-v2', 'eventbridge', 'sqs']);
+  });
+
+  it("none loads Node's web streams at cold start (@middy/core's `node:stream/web` import is resolved to MIDDY_WEB_STREAMS)", async () => {
+    // What the import loads beyond what the process had loaded before it.
+    const script = `const before = new Set(process.moduleLoadList); await import(process.argv[1]); const loaded = process.moduleLoadList.filter((m) => !before.has(m) && /webstreams|stream\\/web/.test(m)); process.stdout.write('RESULT:' + JSON.stringify(loaded) + '\\n', () => process.exit(0));`;
+    for (const b of bundles) await expect(runScript(script, dirname(b.outfile), lambdaEnv(), [pathToFileURL(b.outfile).href]), b.name).resolves.toEqual([]);
+  }, 60_000);
+
+  it("MIDDY_WEB_STREAMS's ReadableStream answers `instanceof` as node:stream/web's does", async () => {
+    const { ReadableStream: WebReadableStream } = await import('node:stream/web');
+    const { Readable } = await import('node:stream');
+    const { ReadableStream: Shim } = (await import(`data:text/javascript,${encodeURIComponent(MIDDY_WEB_STREAMS)}`)) as { ReadableStream: new () => unknown };
+    expect(new WebReadableStream() instanceof Shim).toBe(true);
+    expect(Readable.from(['x']) instanceof Shim).toBe(false);
+    expect({ getReader() {} } instanceof Shim).toBe(false);
+    expect(('body' as unknown) instanceof Shim).toBe(false);
   });
 
   it('api-read answers GET /environments through its SDK: credentials from the environment as Lambda sets them, SigV4, the Node HTTP handler', async () => {
