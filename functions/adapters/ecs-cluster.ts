@@ -21,13 +21,18 @@
  *
  * Throttling and transient errors are retried by the SDK (adaptive retry mode); whatever still fails
  * propagates unchanged: the executor decides.
- *
- * The SDK's commands come from `ecsSdk()` (`sdk/ecs.ts`, imported on first use): a function that
- * builds its client with `lazyEcsClient()` loads the ECS client with its first call, not at cold start.
  */
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  StartTaskCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
 import type {
   ContainerInstance as EcsContainerInstance,
-  ECSClient,
   ECSClientConfig,
   Failure as EcsFailure,
   Resource as EcsResource,
@@ -59,35 +64,9 @@ export const ECS_STOP_REASON_MAX = 255;
 const LISTED_INSTANCE_STATUSES: ReadonlySet<string> = new Set<ContainerInstanceStatus>(['ACTIVE', 'DRAINING']);
 const EPOCH_ISO = new Date(0).toISOString();
 
-/**
- * The ECS SDK: the client and the commands the adapters send (`sdk/ecs.ts`), imported on first use —
- * a dynamic import, which esbuild puts in a chunk of its own unless the function imports the module
- * statically too (the executor: `createEcsClient`), then it is already loaded.
- */
-export const ecsSdk = () => import('./sdk/ecs');
-
-/** What the ECS adapters need of a client: `send` (an `ECSClient`, or `lazyEcsClient()`). */
-export type EcsClient = Pick<ECSClient, 'send'>;
-
-/**
- * An ECS client for the adapters (`ecsClientConfig` in sdk/ecs.ts), loaded (`ecsSdk()`) and built on
- * its first send, then kept for the life of the container like the client it stands for.
- */
-export function lazyEcsClient(config: ECSClientConfig = {}): EcsClient {
-  let client: Promise<ECSClient> | undefined;
-  const load = (): Promise<ECSClient> =>
-    (client ??= ecsSdk().then(
-      (sdk) => sdk.createEcsClient(config),
-      (error: unknown) => {
-        client = undefined;
-        throw error;
-      },
-    ));
-  const send = async (...args: unknown[]): Promise<unknown> => {
-    const real = await load();
-    return (real.send as (...a: unknown[]) => Promise<unknown>).apply(real, args);
-  };
-  return { send: send as ECSClient['send'] };
+/** An ECS client for the adapter: adaptive retries (backs off on throttling), 5 attempts. */
+export function createEcsClient(config: ECSClientConfig = {}): ECSClient {
+  return new ECSClient({ retryMode: 'adaptive', maxAttempts: 5, ...config });
 }
 
 /**
@@ -104,10 +83,9 @@ export function normaliseFilter(filter: string | undefined): string | undefined 
 }
 
 export class EcsCluster implements Cluster {
-  constructor(private readonly client: EcsClient) {}
+  constructor(private readonly client: ECSClient) {}
 
   async listContainerInstances(cluster: string, filter?: string): Promise<ContainerInstance[]> {
-    const { ListContainerInstancesCommand, DescribeContainerInstancesCommand } = await ecsSdk();
     const normalised = normaliseFilter(filter);
     const arns: string[] = [];
     let nextToken: string | undefined;
@@ -135,7 +113,6 @@ export class EcsCluster implements Cluster {
   }
 
   async listTasks(cluster: string, startedBy: string): Promise<ClusterTask[]> {
-    const { ListTasksCommand, DescribeTasksCommand } = await ecsSdk();
     const arns: string[] = [];
     for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
       let nextToken: string | undefined;
@@ -164,7 +141,6 @@ export class EcsCluster implements Cluster {
   }
 
   async listContainerInstanceArnPage(cluster: string, filter: string | undefined, status: 'ACTIVE' | 'DRAINING', nextToken?: string): Promise<Page<string>> {
-    const { ListContainerInstancesCommand } = await ecsSdk();
     const normalised = normaliseFilter(filter);
     const page = await this.client.send(
       new ListContainerInstancesCommand({
@@ -179,7 +155,6 @@ export class EcsCluster implements Cluster {
   }
 
   async listTaskPage(cluster: string, startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED', nextToken?: string): Promise<Page<ClusterTask>> {
-    const { ListTasksCommand } = await ecsSdk();
     const page = await this.client.send(
       new ListTasksCommand({ cluster, startedBy, desiredStatus, maxResults: ECS_PAGE_SIZE, ...(nextToken !== undefined ? { nextToken } : {}) }),
     );
@@ -187,7 +162,6 @@ export class EcsCluster implements Cluster {
   }
 
   async listTaskArnPage(cluster: string, startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED', nextToken?: string): Promise<Page<string>> {
-    const { ListTasksCommand } = await ecsSdk();
     const page = await this.client.send(
       new ListTasksCommand({ cluster, startedBy, desiredStatus, maxResults: ECS_PAGE_SIZE, ...(nextToken !== undefined ? { nextToken } : {}) }),
     );
@@ -195,7 +169,6 @@ export class EcsCluster implements Cluster {
   }
 
   async lookUpTasks(cluster: string, taskArns: string[]): Promise<ClusterTask[]> {
-    const { DescribeTasksCommand } = await ecsSdk();
     const tasks: ClusterTask[] = [];
     for (const chunk of chunks(unique(taskArns), ECS_DESCRIBE_CHUNK)) {
       const described = await this.client.send(new DescribeTasksCommand({ cluster, tasks: chunk, include: ['TAGS'] }));
@@ -208,7 +181,6 @@ export class EcsCluster implements Cluster {
     if (input.containerInstances.length < 1 || input.containerInstances.length > ECS_START_TASK_MAX_INSTANCES) {
       throw new RangeError(`StartTask takes 1 to ${ECS_START_TASK_MAX_INSTANCES} container instances, got ${input.containerInstances.length}`);
     }
-    const { StartTaskCommand } = await ecsSdk();
     const output = await this.client.send(
       new StartTaskCommand({
         cluster: input.cluster,
@@ -227,7 +199,6 @@ export class EcsCluster implements Cluster {
   }
 
   async stopTask(cluster: string, taskArn: string, reason: string): Promise<ClusterTask | undefined> {
-    const { StopTaskCommand } = await ecsSdk();
     const output = await this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason: truncate(reason, ECS_STOP_REASON_MAX) }));
     return output.task && toClusterTask(output.task);
   }

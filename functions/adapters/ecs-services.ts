@@ -36,23 +36,31 @@
  *   20/s); the task set actions are not in ECS's table (`ECS_ACTION_BUCKET` counts them as service
  *   modify / read). What each method sends: `ECS_CALLS` in `ecs-budget-port.ts`.
  *
- * Throttling and transient errors are retried by the SDK (adaptive retry mode, `ecsClientConfig`);
- * whatever still fails propagates unchanged: the executor decides. The commands come from `ecsSdk()`
- * (ecs-cluster.ts: loaded on first use unless the function imports the ECS client statically).
+ * Throttling and transient errors are retried by the SDK (adaptive retry mode, `createEcsClient`);
+ * whatever still fails propagates unchanged: the executor decides.
  */
-import type { Service as EcsService, TaskSet as EcsTaskSet } from '@aws-sdk/client-ecs';
-import type { EcsClient } from './ecs-cluster';
-import { ecsSdk } from './ecs-cluster';
+import {
+  CreateServiceCommand,
+  CreateTaskSetCommand,
+  DeleteServiceCommand,
+  DeleteTaskSetCommand,
+  DescribeServicesCommand,
+  UpdateServiceCommand,
+  UpdateServicePrimaryTaskSetCommand,
+  UpdateTaskSetCommand,
+} from '@aws-sdk/client-ecs';
+import type { ECSClient, Service as EcsService, TaskSet as EcsTaskSet } from '@aws-sdk/client-ecs';
 import type { AddTaskSetInput, ClusterService, ServiceStatus, Services, ServiceTaskSet, TaskSetStability, TaskSetStatus } from '../ports';
 import { ServiceControllerError } from '../ports';
+
+export { createEcsClient } from './ecs-cluster';
 
 const EPOCH_ISO = new Date(0).toISOString();
 
 export class EcsServices implements Services {
-  constructor(private readonly client: EcsClient) {}
+  constructor(private readonly client: ECSClient) {}
 
   async ensureService(input: { cluster: string; name: string; desiredCount: number }): Promise<ClusterService> {
-    const { CreateServiceCommand } = await ecsSdk();
     const existing = await this.describeService(input.cluster, input.name);
     if (existing?.status === 'ACTIVE') return adopt(existing);
     try {
@@ -77,20 +85,17 @@ export class EcsServices implements Services {
   }
 
   async describeService(cluster: string, name: string): Promise<ClusterService | undefined> {
-    const { DescribeServicesCommand } = await ecsSdk();
     const output = await this.client.send(new DescribeServicesCommand({ cluster, services: [name] }));
     const [service] = output.services ?? [];
     return service && toClusterService(service);
   }
 
   async setDesiredCount(cluster: string, name: string, desiredCount: number): Promise<ClusterService> {
-    const { UpdateServiceCommand } = await ecsSdk();
     const output = await this.client.send(new UpdateServiceCommand({ cluster, service: name, desiredCount }));
     return toClusterService(required(output.service, 'UpdateService'));
   }
 
   async addTaskSet(input: AddTaskSetInput): Promise<ServiceTaskSet> {
-    const { CreateTaskSetCommand } = await ecsSdk();
     const output = await this.client.send(
       new CreateTaskSetCommand({
         cluster: input.cluster,
@@ -120,25 +125,21 @@ export class EcsServices implements Services {
   }
 
   async scaleTaskSet(cluster: string, service: string, taskSet: string, scale: number): Promise<ServiceTaskSet> {
-    const { UpdateTaskSetCommand } = await ecsSdk();
     const output = await this.client.send(new UpdateTaskSetCommand({ cluster, service, taskSet, scale: { unit: 'PERCENT', value: scale } }));
     return toServiceTaskSet(required(output.taskSet, 'UpdateTaskSet'));
   }
 
   async setPrimaryTaskSet(cluster: string, service: string, taskSet: string): Promise<ServiceTaskSet> {
-    const { UpdateServicePrimaryTaskSetCommand } = await ecsSdk();
     const output = await this.client.send(new UpdateServicePrimaryTaskSetCommand({ cluster, service, primaryTaskSet: taskSet }));
     return toServiceTaskSet(required(output.taskSet, 'UpdateServicePrimaryTaskSet'));
   }
 
   async removeTaskSet(cluster: string, service: string, taskSet: string, options: { force?: boolean } = {}): Promise<ServiceTaskSet> {
-    const { DeleteTaskSetCommand } = await ecsSdk();
     const output = await this.client.send(new DeleteTaskSetCommand({ cluster, service, taskSet, ...(options.force ? { force: true } : {}) }));
     return toServiceTaskSet(required(output.taskSet, 'DeleteTaskSet'));
   }
 
   async removeService(cluster: string, name: string, options: { force?: boolean } = {}): Promise<ClusterService> {
-    const { DeleteServiceCommand } = await ecsSdk();
     const output = await this.client.send(new DeleteServiceCommand({ cluster, service: name, ...(options.force ? { force: true } : {}) }));
     return toClusterService(required(output.service, 'DeleteService'));
   }

@@ -7,9 +7,9 @@
  * is cached, so concurrent reconciles of one revision share one call; a failed call is not cached.
  * A bare family name (which ECS resolves to its latest ACTIVE revision) is never cached.
  */
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { TaskDefinitions } from '../ports';
-import type { EcsClient } from './ecs-cluster';
-import { ecsSdk } from './ecs-cluster';
 
 /** `family:revision` or `arn:…:task-definition/family:revision`: a pinned, immutable revision. */
 const PINNED = /:[1-9][0-9]*$/;
@@ -17,7 +17,7 @@ const PINNED = /:[1-9][0-9]*$/;
 export class EcsTaskDefinitions implements TaskDefinitions {
   private readonly cache = new Map<string, Promise<boolean>>();
 
-  constructor(private readonly client: EcsClient) {}
+  constructor(private readonly client: ECSClient) {}
 
   hasHealthCheck(taskDefinition: string): Promise<boolean> {
     const cached = this.cache.get(taskDefinition);
@@ -31,7 +31,6 @@ export class EcsTaskDefinitions implements TaskDefinitions {
   }
 
   private async describe(taskDefinition: string): Promise<boolean> {
-    const { DescribeTaskDefinitionCommand } = await ecsSdk();
     const output = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
     const containers = output.taskDefinition?.containerDefinitions;
     if (!containers) throw new Error(`DescribeTaskDefinition ${taskDefinition}: no task definition in the answer`);

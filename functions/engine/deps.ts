@@ -20,7 +20,7 @@ import { CloudWatchAlarms, describeAlarmsThroughSdk } from '../adapters/cloudwat
 import { createDocumentClient } from '../adapters/dynamo';
 import { BudgetedCluster } from '../adapters/budgeted-cluster';
 import { BudgetedServices } from '../adapters/budgeted-services';
-import { EcsCluster, lazyEcsClient } from '../adapters/ecs-cluster';
+import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
 import { EcsServices } from '../adapters/ecs-services';
 import { describeTargetHealthThroughSdk, Elbv2TargetHealth } from '../adapters/elbv2-target-health';
 import { Elbv2ListenerRules, listenerRulesThroughSdk } from '../adapters/elbv2-listener-rules';
@@ -64,8 +64,7 @@ export function engineDeps(env: NodeJS.ProcessEnv = process.env): EngineFunction
   const reconcileQueueUrl = env.RECONCILE_QUEUE_URL || undefined;
   const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'blox-deployments';
   const logger = new Logger({ serviceName });
-  // Loaded and built with the first ECS call: most reconciles fold what ECS's events said and call none.
-  const ecs = lazyEcsClient();
+  const ecs = createEcsClient();
   const sqs = createSqsClient();
   const documents = createDocumentClient();
   const budget = new DynamoEcsBudget(documents, table);

@@ -16,8 +16,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../adapters/clock';
 import { createDocumentClient } from '../adapters/dynamo';
 import { BudgetedCluster } from '../adapters/budgeted-cluster';
-import { EcsCluster } from '../adapters/ecs-cluster';
-import { createEcsClient } from '../adapters/sdk/ecs';
+import { createEcsClient, EcsCluster } from '../adapters/ecs-cluster';
 import { BudgetedServices } from '../adapters/budgeted-services';
 import { EcsServices } from '../adapters/ecs-services';
 import { ACCOUNT_BUDGET } from '../adapters/ecs-budget';
@@ -42,7 +41,6 @@ export function executorDeps(env: NodeJS.ProcessEnv = process.env): EngineFuncti
   const table = required(env, 'TABLE_NAME');
   const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'blox-deployments';
   const logger = new Logger({ serviceName });
-  // Built now (sdk/ecs.ts imported statically): every action the executor carries out calls ECS.
   const ecs = createEcsClient();
   const documents = createDocumentClient();
   const budget = new DynamoEcsBudget(documents, table);

@@ -206,7 +206,7 @@ describe(`the function bundles (SDK ${SDK_MODE})`, () => {
     }
   }, 60_000);
 
-  it('the reconciler does not load the CloudWatch, ECS, ELBv2, EventBridge and SQS clients at cold start: they are in chunks imported on first use', async () => {
+  it('the reconciler does not load the CloudWatch, ELBv2, EventBridge and SQS clients at cold start: they are in chunks imported on first use', async () => {
     const outputs = await metaOf(bundle('reconciler'));
     const entry = Object.keys(outputs).find((f) => f.endsWith('/index.mjs'))!;
     const cold = new Set<string>();
@@ -218,11 +218,11 @@ describe(`the function bundles (SDK ${SDK_MODE})`, () => {
       for (const i of outputs[file]!.imports ?? []) if (i.kind === 'import-statement' && !i.external) pending.push(i.path);
     }
     const inputsOf = (files: Iterable<string>) => [...files].flatMap((f) => Object.keys(outputs[f]!.inputs));
-    const lazy = /node_modules\/@aws-sdk\/client-(cloudwatch|ecs|elastic-load-balancing-v2|eventbridge|sqs)\//;
+    const lazy = /node_modules\/@aws-sdk\/client-(cloudwatch|elastic-load-balancing-v2|eventbridge|sqs)\//;
     expect(inputsOf(cold).filter((path) => lazy.test(path))).toEqual([]);
     // …and they are in the bundle, for when they are needed.
     const packages = new Set(inputsOf(Object.keys(outputs)).flatMap((path) => lazy.exec(path)?.[1] ?? []));
-    expect([...packages].sort()).toEqual(['cloudwatch', 'ecs', 'elastic-load-balancing-v2', 'eventbridge', 'sqs']);
+    expect([...packages].sort()).toEqual(['cloudwatch', 'elastic-load-balancing-v2', 'eventbridge', 'sqs']);
   });
 
   it("none loads Node's web streams at cold start (@middy/core's `node:stream/web` import is resolved to MIDDY_WEB_STREAMS)", async () => {

@@ -17,8 +17,7 @@ import {
 import type { ContainerInstance as EcsContainerInstance, Task as EcsTask } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EcsCluster, lazyEcsClient, normaliseFilter } from '../../../functions/adapters/ecs-cluster';
-import { createEcsClient } from '../../../functions/adapters/sdk/ecs';
+import { createEcsClient, EcsCluster, normaliseFilter } from '../../../functions/adapters/ecs-cluster';
 
 const ecs = mockClient(ECSClient);
 let cluster: EcsCluster;
@@ -93,24 +92,6 @@ describe('createEcsClient', () => {
     const client = createEcsClient({ region: 'us-east-1' });
     expect(client.config.retryMode).toBe('adaptive');
     expect(await client.config.retryStrategy()).toHaveProperty('mode', 'adaptive');
-  });
-});
-
-describe('lazyEcsClient', () => {
-  it('builds nothing until the first send, then one ECS client (adaptive retries, 5 attempts) for every send, through its mocks', async () => {
-    const client = lazyEcsClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    expect(ecs.calls()).toHaveLength(0);
-    ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:aws:ecs:eu-west-1:123456789012:task/c/t1'] });
-    const lazyCluster = new EcsCluster(client);
-    expect(await lazyCluster.listTaskArnPage('c', 'blox-x', 'RUNNING')).toEqual({ items: ['arn:aws:ecs:eu-west-1:123456789012:task/c/t1'], nextToken: undefined });
-    expect(await lazyCluster.listTaskArnPage('c', 'blox-x', 'STOPPED')).toEqual({ items: ['arn:aws:ecs:eu-west-1:123456789012:task/c/t1'], nextToken: undefined });
-    const built = new Set(ecs.commandCalls(ListTasksCommand).map((c) => c.thisValue as ECSClient));
-    expect(built.size).toBe(1);
-    const [real] = [...built];
-    expect(real).toBeInstanceOf(ECSClient);
-    expect(real!.config.retryMode).toBe('adaptive');
-    expect(await real!.config.maxAttempts()).toBe(5);
-    expect(await real!.config.region()).toBe('eu-west-1');
   });
 });
 
