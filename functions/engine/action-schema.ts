@@ -3,74 +3,18 @@
  * as `SqsActionQueue` sends it (`JSON.stringify(action)`). Unknown keys are dropped, not refused: a
  * planner one release ahead must not make the executor dead-letter its actions.
  *
- * Checked by hand rather than with a zod schema: every executor invocation parses actions, and
- * building the schema (zod's objects, and compiling zod's code on the way) was the largest part of the
- * executor's cold start beyond its SDK clients (bench/README.md). The result is built field by field,
+ * Checked by hand (functions/json-fields.ts) rather than with a zod schema: every executor invocation
+ * parses actions, and building the schema at cold start cost more than the rest of the executor's own
+ * code (bench/README.md). The result is built field by field,
  * so the compiler checks it against `PlannerAction`, and `SERVICE_OPERATIONS` must name every
  * `ServiceOperation`: a new operation or a renamed field does not compile until it is read here.
  */
 import type { PlannerAction, ServiceOperation, ServiceTarget } from '../../domain/rollout';
 import { ACTION_BATCH } from '../../domain/rollout';
+import type { FieldPath, Fields } from '../json-fields';
+import { FieldError, number, object, oneOf, optional, parseBody, string, strings } from '../json-fields';
 
-type Path = ReadonlyArray<string | number>;
-
-class ActionBodyError extends Error {
-  constructor(path: Path, expected: string) {
-    super(`action body: ${path.map(String).join('.') || '(body)'}: expected ${expected}`);
-    this.name = 'ActionBodyError';
-  }
-}
-
-type Fields = Record<string, unknown>;
-
-function object(value: unknown, path: Path): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ActionBodyError(path, 'an object');
-  return value as Fields;
-}
-
-function string(fields: Fields, key: string, path: Path, { nonEmpty = true } = {}): string {
-  const value = fields[key];
-  if (typeof value !== 'string' || (nonEmpty && value.length === 0)) throw new ActionBodyError([...path, key], nonEmpty ? 'a non-empty string' : 'a string');
-  return value;
-}
-
-function number(fields: Fields, key: string, path: Path, { integer = false, min, max, above }: { integer?: boolean; min?: number; max?: number; above?: number } = {}): number {
-  const value = fields[key];
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (!integer || Number.isInteger(value)) &&
-    (min === undefined || value >= min) &&
-    (max === undefined || value <= max) &&
-    (above === undefined || value > above);
-  if (!ok) {
-    const bounds = [min !== undefined ? `≥ ${min}` : '', above !== undefined ? `> ${above}` : '', max !== undefined ? `≤ ${max}` : ''].filter(Boolean).join(' and ');
-    throw new ActionBodyError([...path, key], `${integer ? 'an integer' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
-  }
-  return value;
-}
-
-function strings(fields: Fields, key: string, path: Path, { min = 0, max = Infinity } = {}): string[] {
-  const value = fields[key];
-  if (!Array.isArray(value) || value.length < min || value.length > max) {
-    throw new ActionBodyError([...path, key], `an array of ${min}${max === Infinity ? ' or more' : ` to ${max}`} non-empty strings`);
-  }
-  return value.map((item: unknown, index) => {
-    if (typeof item !== 'string' || item.length === 0) throw new ActionBodyError([...path, key, index], 'a non-empty string');
-    return item;
-  });
-}
-
-function oneOf<T extends string>(fields: Fields, key: string, path: Path, values: readonly T[]): T {
-  const value = fields[key];
-  if (!values.includes(value as T)) throw new ActionBodyError([...path, key], `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
-  return value as T;
-}
-
-/** `fields[key]` read with `read` when present (not undefined), else absent from the result. */
-function optional<K extends string, T>(fields: Fields, key: K, read: () => T): { [P in K]?: T } {
-  return fields[key] === undefined ? {} : ({ [key]: read() } as { [P in K]?: T });
-}
+type Path = FieldPath;
 
 function serviceTarget(value: unknown, path: Path): ServiceTarget {
   const fields = object(value, path);
@@ -140,7 +84,7 @@ function action(value: unknown): PlannerAction {
       return { type, ...common, taskArns: strings(fields, 'taskArns', path, batch) };
     case 'UpdateService': {
       const operations = fields.operations;
-      if (!Array.isArray(operations) || operations.length === 0) throw new ActionBodyError(['operations'], 'an array of 1 or more operations');
+      if (!Array.isArray(operations) || operations.length === 0) throw new FieldError(['operations'], 'an array of 1 or more operations');
       return { type, ...common, service: serviceTarget(fields.service, ['service']), operations: operations.map((op: unknown, index) => serviceOperation(op, ['operations', index])) };
     }
     default: {
@@ -152,11 +96,5 @@ function action(value: unknown): PlannerAction {
 
 /** Parses a message body into an action; throws an Error naming the offending field. */
 export function parseAction(body: string): PlannerAction {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new Error('action body is not JSON');
-  }
-  return action(json);
+  return parseBody('action body', body, action);
 }
