@@ -269,10 +269,8 @@ export function decide(command: EnvironmentCommand, state: EnvironmentState | un
       const current = existing(state, command.name);
       return [decideDeploy(command, current)];
     }
-    case 'RollbackToRevision': {
-      const current = existing(state, command.name);
-      return [decideRollback(command, current)];
-    }
+    case 'RollbackToRevision':
+      return decideRollbackToRevision(command, state);
     case 'FreezeEnvironment':
       return existing(state, command.name).frozen ? [] : [{ type: 'EnvironmentFrozen', at: command.at }];
     case 'ThawEnvironment':
@@ -295,6 +293,16 @@ export function decide(command: EnvironmentCommand, state: EnvironmentState | un
     default:
       return assertNever(command);
   }
+}
+
+/**
+ * `decide` for rollback-environment alone: what the engine decides for a trigger's rollback. The
+ * engine functions call this rather than `decide`, so their bundles carry neither the other commands'
+ * code nor what it uses (the spec's schemas, which an update validates a whole spec with).
+ */
+export function decideRollbackToRevision(command: Extract<EnvironmentCommand, { type: 'RollbackToRevision' }>, state: EnvironmentState | undefined): EnvironmentEvent[] {
+  if (state?.deletion) refuseDeleted(state, command.type);
+  return [decideRollback(command, existing(state, command.name))];
 }
 
 const COMMAND_NAMES: Record<Exclude<EnvironmentCommand['type'], 'CreateEnvironment' | 'DeleteEnvironment'>, string> = {

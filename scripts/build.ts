@@ -80,6 +80,26 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 const REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
+/**
+ * `@middy/core` imports `ReadableStream` from `node:stream/web` for one `instanceof`, in its path for
+ * streamed responses (`streamifyResponse`, which no function uses). Importing `node:stream/web` loads
+ * Node's web streams — eight internal modules (`internal/webstreams/*`, `internal/worker/io`) that
+ * nothing else loads at cold start, a few ms of every function's cold start. Its import resolves to
+ * this module instead: the same test against the global `ReadableStream`, the same class (Node
+ * defines the global lazily: the web streams load when the test first runs).
+ */
+export const MIDDY_WEB_STREAMS = 'export class ReadableStream { static [Symbol.hasInstance](value) { return value instanceof globalThis.ReadableStream; } }';
+
+const lazyWebStreamsForMiddy: esbuild.Plugin = {
+  name: 'middy-lazy-web-streams',
+  setup(build) {
+    build.onResolve({ filter: /^node:stream\/web$/ }, (args) =>
+      /[\\/]node_modules[\\/]@middy[\\/]core[\\/]/.test(args.importer) ? { path: 'node:stream/web', namespace: 'middy-web-streams' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'middy-web-streams' }, () => ({ contents: MIDDY_WEB_STREAMS, loader: 'js' }));
+  },
+};
+
 export function buildDir(name: string, root: string = ROOT, outRoot: string = join(root, '.build')): string {
   return join(outRoot, name);
 }
@@ -107,6 +127,7 @@ export function bundleOptions(sdk: SdkMode): esbuild.BuildOptions {
     outExtension: { '.js': '.mjs' },
     metafile: true,
     external: sdk === 'external' ? ['@aws-sdk/*'] : [],
+    plugins: [lazyWebStreamsForMiddy],
     logLevel: 'warning',
   };
 }

@@ -20,9 +20,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import * as z from 'zod/mini';
-import english from 'zod/v4/locales/en.js';
-import { observationChangeSchema } from '../engine/changes';
+import type { AlarmReading, ObservationChange } from '../../domain/rollout';
+import { readObservationChange } from '../engine/changes';
+import { number, object, oneOf, optional, parseBody, string } from '../json-fields';
 import { fifoId, SQS_BATCH_SIZE, sqsSdk } from './sqs-action-queue';
 import type { SqsClient } from './sqs-action-queue';
 import type { Wakeups } from './sqs-wakeups';
@@ -32,24 +32,36 @@ export const RECONCILE_TRIGGERS = ['task', 'containerInstance', 'alarm', 'tick',
 export type ReconcileTrigger = (typeof RECONCILE_TRIGGERS)[number];
 
 /** One request: the message body. */
-export const reconcileRequestSchema = z.object({
-  environment: z.string().check(z.minLength(1)),
-  trigger: z.enum(RECONCILE_TRIGGERS),
+export interface ReconcileRequest {
+  environment: string;
+  trigger: ReconcileTrigger;
   /** The inbound event's id (EventBridge `id`, the wake-up's SQS message id, a fresh id per API call). */
-  eventId: z.string().check(z.minLength(1)),
+  eventId: string;
   /** What the ECS event said changed (functions/engine/changes.ts): folded into the engine's picture of the cluster. */
-  change: z.optional(observationChangeSchema),
+  change?: ObservationChange | undefined;
   /** What a CloudWatch alarm event said: the alarm's new state and when it entered it (epoch ms). */
-  alarm: z.optional(
-    z.object({
-      name: z.string().check(z.minLength(1)),
-      value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-      at: z.number(),
-      reason: z.string(),
+  alarm?: AlarmReading | undefined;
+}
+
+/** A request read back field by field (functions/json-fields.ts: no zod schema to build at cold start); unknown keys dropped. */
+function readReconcileRequest(value: unknown): ReconcileRequest {
+  const fields = object(value, []);
+  return {
+    environment: string(fields, 'environment', []),
+    trigger: oneOf(fields, 'trigger', [], RECONCILE_TRIGGERS),
+    eventId: string(fields, 'eventId', []),
+    ...optional(fields, 'change', () => readObservationChange(fields.change, ['change'])),
+    ...optional(fields, 'alarm', () => {
+      const alarm = object(fields.alarm, ['alarm']);
+      return {
+        name: string(alarm, 'name', ['alarm']),
+        value: oneOf(alarm, 'value', ['alarm'], ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const),
+        at: number(alarm, 'at', ['alarm']),
+        reason: string(alarm, 'reason', ['alarm'], { nonEmpty: false }),
+      };
     }),
-  ),
-});
-export type ReconcileRequest = z.infer<typeof reconcileRequestSchema>;
+  };
+}
 
 /** What the router and api-write need of the reconcile queue. */
 export interface ReconcileRequests {
@@ -62,22 +74,9 @@ export function reconcileDeduplicationId(request: Pick<ReconcileRequest, 'eventI
   return createHash('sha256').update(request.eventId, 'utf8').update('\0').update(request.environment, 'utf8').digest('hex');
 }
 
-/** `zod/mini` loads no locale: the English messages (as in `events/catalogue.ts`). */
-const ENGLISH = { error: english().localeError };
-
 /** Reads a request body; throws with the reason when it is not one. */
 export function parseReconcileRequest(body: string): ReconcileRequest {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new Error('reconcile request body is not JSON');
-  }
-  const parsed = reconcileRequestSchema.safeParse(json, ENGLISH);
-  if (!parsed.success) {
-    throw new Error(`reconcile request body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+  return parseBody('reconcile request body', body, readReconcileRequest);
 }
 
 export interface FailedRequest {

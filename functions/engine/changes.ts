@@ -2,48 +2,67 @@
  * ECS events as changes of the engine's picture of the cluster (domain/rollout/observation.ts): the
  * router reads them off the `ECS Task State Change` and `ECS Container Instance State Change` events
  * it routes (`observationChangeOf`) and puts each in the reconcile request it sends (the request's
- * `change`, checked with `observationChangeSchema` when the reconciler reads it). The reconciler folds
+ * `change`, checked with `readObservationChange` when the reconciler reads it). The reconciler folds
  * the changes of a batch, in the queue's order, into the picture it kept.
  *
  * A task change is about 300 B, an instance change about 1–3 KB (its attributes): far within SQS's
  * 256 KB a message.
  */
-import * as z from 'zod/mini';
 import type { InstanceFacts } from '../../domain/query';
 import type { ObservationChange } from '../../domain/rollout';
 import type { InboundEvent } from '../../events/aws';
 import { HEALTH_STATUSES, TASK_STATUSES } from '../../events/aws/ecs-task-statuses';
+import type { FieldPath } from '../json-fields';
+import { boolean, number, object, oneOf, optional, string } from '../json-fields';
 
-export const taskChangeSchema = z.object({
-  kind: z.literal('task'),
-  arn: z.string().check(z.minLength(1)),
-  instanceArn: z.string(),
-  group: z.optional(z.string()),
-  lastStatus: z.enum(TASK_STATUSES),
-  desiredStatus: z.enum(['RUNNING', 'STOPPED']),
-  health: z.enum(HEALTH_STATUSES),
-  stopCode: z.optional(z.string()),
-  stoppedReason: z.optional(z.string()),
-  stoppedAt: z.optional(z.number()),
-  version: z.number().check(z.int()),
-});
-
-export const instanceChangeSchema = z.object({
-  kind: z.literal('instance'),
-  arn: z.string().check(z.minLength(1)),
-  status: z.string(),
-  facts: z.object({
-    attributes: z.record(z.string(), z.optional(z.string())),
-    agentConnected: z.optional(z.boolean()),
-    agentVersion: z.optional(z.string()),
-    ec2InstanceId: z.optional(z.string()),
-    registeredAt: z.optional(z.string()),
-    runningTasksCount: z.optional(z.number()),
-  }),
-  version: z.number().check(z.int()),
-});
-
-export const observationChangeSchema = z.discriminatedUnion('kind', [taskChangeSchema, instanceChangeSchema]);
+/** A change as a reconcile request carries it (`change`), read back field by field; unknown keys dropped. */
+export function readObservationChange(value: unknown, path: FieldPath): ObservationChange {
+  const fields = object(value, path);
+  const kind = oneOf(fields, 'kind', path, ['task', 'instance'] as const);
+  switch (kind) {
+    case 'task':
+      return {
+        kind,
+        arn: string(fields, 'arn', path),
+        instanceArn: string(fields, 'instanceArn', path, { nonEmpty: false }),
+        ...optional(fields, 'group', () => string(fields, 'group', path, { nonEmpty: false })),
+        lastStatus: oneOf(fields, 'lastStatus', path, TASK_STATUSES),
+        desiredStatus: oneOf(fields, 'desiredStatus', path, ['RUNNING', 'STOPPED'] as const),
+        health: oneOf(fields, 'health', path, HEALTH_STATUSES),
+        ...optional(fields, 'stopCode', () => string(fields, 'stopCode', path, { nonEmpty: false })),
+        ...optional(fields, 'stoppedReason', () => string(fields, 'stoppedReason', path, { nonEmpty: false })),
+        ...optional(fields, 'stoppedAt', () => number(fields, 'stoppedAt', path)),
+        version: number(fields, 'version', path, { integer: true }),
+      };
+    case 'instance': {
+      const at = [...path, 'facts'];
+      const facts = object(fields.facts, at);
+      const given = object(facts.attributes, [...at, 'attributes']);
+      const attributes: InstanceFacts['attributes'] = {};
+      for (const name of Object.keys(given)) {
+        if (given[name] !== undefined) attributes[name] = string(given, name, [...at, 'attributes'], { nonEmpty: false });
+      }
+      return {
+        kind,
+        arn: string(fields, 'arn', path),
+        status: string(fields, 'status', path, { nonEmpty: false }),
+        facts: {
+          attributes,
+          ...optional(facts, 'agentConnected', () => boolean(facts, 'agentConnected', at)),
+          ...optional(facts, 'agentVersion', () => string(facts, 'agentVersion', at, { nonEmpty: false })),
+          ...optional(facts, 'ec2InstanceId', () => string(facts, 'ec2InstanceId', at, { nonEmpty: false })),
+          ...optional(facts, 'registeredAt', () => string(facts, 'registeredAt', at, { nonEmpty: false })),
+          ...optional(facts, 'runningTasksCount', () => number(facts, 'runningTasksCount', at)),
+        },
+        version: number(fields, 'version', path, { integer: true }),
+      };
+    }
+    default: {
+      const never: never = kind;
+      throw new Error(`unexpected change kind ${String(never)}`);
+    }
+  }
+}
 
 /** What an ECS event says changed in the cluster, or undefined for an event that is not an ECS change. */
 export function observationChangeOf(inbound: InboundEvent): ObservationChange | undefined {

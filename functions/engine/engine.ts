@@ -23,7 +23,7 @@
  * fails, so the refusal is never silent.
  */
 import type { EngineEvent, EnvironmentEvent, EnvironmentState } from '../../domain/environment';
-import { decide, fold as foldEvents, serviceTarget, servingService, statusChanges } from '../../domain/environment';
+import { decideRollbackToRevision, fold as foldEvents, serviceTarget, servingService, statusChanges } from '../../domain/environment';
 import { isoFromMs } from '../../domain/time';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { AlarmReading, GroupWeight, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
@@ -174,7 +174,7 @@ async function automaticRollback(deps: EngineDeps, state: EnvironmentState, plan
   const after = foldEvents(planned, state);
   if (!after) return undefined;
   const targetSpec = triggered.to === state.latestRevision ? undefined : (await deps.eventLog.getRevision(state.name, triggered.to))?.spec;
-  const rollback = decide(
+  const rollback = decideRollbackToRevision(
     { type: 'RollbackToRevision', name: state.name, revision: triggered.to, targetSpec, trigger: { kind: triggered.trigger, reason: triggered.reason }, at: isoFromMs(now) },
     after,
   );

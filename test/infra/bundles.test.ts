@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, FUNCTIONS, SDK_MODE, type BuiltFunction } from '../../scripts/build';
+import { build, FUNCTIONS, MIDDY_WEB_STREAMS, SDK_MODE, type BuiltFunction } from '../../scripts/build';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -223,6 +223,22 @@ describe(`the function bundles (SDK ${SDK_MODE})`, () => {
     // …and they are in the bundle, for when they are needed.
     const packages = new Set(inputsOf(Object.keys(outputs)).flatMap((path) => lazy.exec(path)?.[1] ?? []));
     expect([...packages].sort()).toEqual(['cloudwatch', 'elastic-load-balancing-v2', 'eventbridge', 'sqs']);
+  });
+
+  it("none loads Node's web streams at cold start (@middy/core's `node:stream/web` import is resolved to MIDDY_WEB_STREAMS)", async () => {
+    // What the import loads beyond what the process had loaded before it.
+    const script = `const before = new Set(process.moduleLoadList); await import(process.argv[1]); const loaded = process.moduleLoadList.filter((m) => !before.has(m) && /webstreams|stream\\/web/.test(m)); process.stdout.write('RESULT:' + JSON.stringify(loaded) + '\\n', () => process.exit(0));`;
+    for (const b of bundles) await expect(runScript(script, dirname(b.outfile), lambdaEnv(), [pathToFileURL(b.outfile).href]), b.name).resolves.toEqual([]);
+  }, 60_000);
+
+  it("MIDDY_WEB_STREAMS's ReadableStream answers `instanceof` as node:stream/web's does", async () => {
+    const { ReadableStream: WebReadableStream } = await import('node:stream/web');
+    const { Readable } = await import('node:stream');
+    const { ReadableStream: Shim } = (await import(`data:text/javascript,${encodeURIComponent(MIDDY_WEB_STREAMS)}`)) as { ReadableStream: new () => unknown };
+    expect(new WebReadableStream() instanceof Shim).toBe(true);
+    expect(Readable.from(['x']) instanceof Shim).toBe(false);
+    expect({ getReader() {} } instanceof Shim).toBe(false);
+    expect(('body' as unknown) instanceof Shim).toBe(false);
   });
 
   it('api-read answers GET /environments through its SDK: credentials from the environment as Lambda sets them, SigV4, the Node HTTP handler', async () => {

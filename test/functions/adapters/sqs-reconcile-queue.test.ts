@@ -53,6 +53,57 @@ describe('reconcileDeduplicationId', () => {
 });
 
 describe('parseReconcileRequest', () => {
+  const task = {
+    kind: 'task',
+    arn: 'arn:task/t1',
+    instanceArn: '',
+    group: 'blox:2:start-k1',
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    health: 'UNKNOWN',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'exit 1',
+    stoppedAt: 1_700_000_000_000,
+    version: 4,
+  } as const;
+  const instance = {
+    kind: 'instance',
+    arn: 'arn:ci/i1',
+    status: 'DRAINING',
+    facts: { attributes: { stack: 'prod', 'ecs.os-type': 'linux' }, agentConnected: true, agentVersion: '1.80.0', ec2InstanceId: 'i-0abc', registeredAt: '2026-11-30T00:00:00Z', runningTasksCount: 3 },
+    version: 7,
+  } as const;
+  const alarm = { name: 'web-5xx', value: 'ALARM', at: 1_700_000_000_000, reason: 'Threshold Crossed' } as const;
+
+  it.each([
+    ['a task change', { ...request('A'), change: task }],
+    ['an instance change', { ...request('A', 'e2', 'containerInstance'), change: instance }],
+    ['an instance change with no optional facts', { ...request('A'), change: { ...instance, facts: { attributes: {} } } }],
+    ['an alarm reading', { ...request('A', 'e3', 'alarm'), alarm }],
+  ])('given %s, reads back what the router sent', (_what, sent) => {
+    expect(parseReconcileRequest(JSON.stringify(sent))).toEqual(sent);
+  });
+
+  it('drops unknown keys, in the change too', () => {
+    const ahead = { ...request('A'), extra: 1, change: { ...instance, extra: 2, facts: { ...instance.facts, extra: 3 } } };
+    expect(parseReconcileRequest(JSON.stringify(ahead))).toEqual({ ...request('A'), change: instance });
+  });
+
+  it.each([
+    ['a change of an unknown kind', { change: { ...task, kind: 'service' } }, 'reconcile request body: change.kind: expected one of "task", "instance"'],
+    ['a task change without its ARN', { change: { ...task, arn: '' } }, 'reconcile request body: change.arn: expected a non-empty string'],
+    ['an unknown task status', { change: { ...task, lastStatus: 'GONE' } }, 'reconcile request body: change.lastStatus: expected one of "PROVISIONING"'],
+    ['a fractional version', { change: { ...task, version: 1.5 } }, 'reconcile request body: change.version: expected an integer'],
+    ['an attribute that is not a string', { change: { ...instance, facts: { attributes: { stack: 1 } } } }, 'reconcile request body: change.facts.attributes.stack: expected a string'],
+    ['instance facts that are not an object', { change: { ...instance, facts: 'x' } }, 'reconcile request body: change.facts: expected an object'],
+    ['agentConnected as text', { change: { ...instance, facts: { attributes: {}, agentConnected: 'yes' } } }, 'reconcile request body: change.facts.agentConnected: expected true or false'],
+    ['an alarm in an unknown state', { alarm: { ...alarm, value: 'RED' } }, 'reconcile request body: alarm.value: expected one of "OK", "ALARM", "INSUFFICIENT_DATA"'],
+    ['an alarm without its time', { alarm: { ...alarm, at: undefined } }, 'reconcile request body: alarm.at: expected a number'],
+    ['a body that is not an object', null, 'reconcile request body: (body): expected an object'],
+  ])('refuses %s, naming the field', (_what, extra, message) => {
+    expect(() => parseReconcileRequest(JSON.stringify(extra === null ? null : { ...request('A'), ...extra }))).toThrow(message);
+  });
+
   it('reads what the queue sends and names what is wrong', () => {
     expect(parseReconcileRequest(JSON.stringify(request('A')))).toEqual(request('A'));
     expect(() => parseReconcileRequest('nope')).toThrow(/not JSON/);
