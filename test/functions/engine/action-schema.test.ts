@@ -31,11 +31,39 @@ const update: PlannerAction = {
   ],
 };
 
+const traffic: PlannerAction = {
+  type: 'UpdateService',
+  ...common,
+  service: {
+    name: 'blox-web',
+    desiredCount: 4,
+    loadBalancer: { containerName: 'web', containerPort: 80, targetGroupArn: 'arn:blue' },
+    traffic: { kind: 'Alb', listenerRuleArn: 'arn:rule', testListenerRuleArn: 'arn:test', blueTargetGroupArn: 'arn:blue', greenTargetGroupArn: 'arn:green' },
+  },
+  operations: [
+    { op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 25, clientToken: 'c1', targetGroupArn: 'arn:green' },
+    { op: 'SetWeights', rule: 'production', weights: [{ targetGroupArn: 'arn:green', weight: 25 }, { targetGroupArn: 'arn:blue', weight: 75 }] },
+    { op: 'SetWeights', rule: 'test', weights: [{ targetGroupArn: 'arn:green', weight: 100 }] },
+  ],
+};
+const dns: PlannerAction = {
+  ...traffic,
+  service: { name: 'blox-web', desiredCount: 4, traffic: { kind: 'Route53', hostedZoneId: 'Z1', recordName: 'web.example.internal', blue: { setIdentifier: 'blue', targetGroupArn: 'arn:a' }, green: { setIdentifier: 'green', targetGroupArn: 'arn:b' } } },
+} as PlannerAction;
+const hook: PlannerAction = { type: 'InvokeHook', ...common, hook: 0, stage: 'PostTestTraffic', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke-ok', attempt: 2 };
+
 const body = (value: unknown) => JSON.stringify(value);
 
 describe('parseAction', () => {
-  it.each([start, stop, update, { ...update, service: { name: 'blox-web', desiredCount: 0 } } as PlannerAction])('reads back what the planner sent: $type', (action) => {
+  it.each([start, stop, update, { ...update, service: { name: 'blox-web', desiredCount: 0 } } as PlannerAction, traffic, dns, hook])('reads back what the planner sent: $type', (action) => {
     expect(parseAction(body(action))).toEqual(action);
+  });
+
+  it('names the field of a bad weight, stage or route kind', () => {
+    const weights = { ...traffic, operations: [{ op: 'SetWeights', rule: 'production', weights: [{ targetGroupArn: 'arn:green', weight: 101 }] }] };
+    expect(() => parseAction(body(weights))).toThrow(/operations\.0\.weights\.0\.weight/);
+    expect(() => parseAction(body({ ...hook, stage: 'Later' }))).toThrow(/stage/);
+    expect(() => parseAction(body({ ...traffic, service: { ...(traffic as { service: object }).service, traffic: { kind: 'Nlb' } } }))).toThrow(/service\.traffic\.kind/);
   });
 
   it('drops unknown keys at every level (a planner one release ahead)', () => {
