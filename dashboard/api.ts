@@ -45,7 +45,32 @@ export interface DeploymentView {
   Reason?: string | null;
   Alarms?: AlarmView[];
   traffic?: TrafficView;
-  Traffic?: TrafficView;
+  /** describe-environment's traffic (functions/api/traffic-view.ts). */
+  Traffic?: ApiTraffic | null;
+}
+
+/** The API's `Deployment.Traffic`. */
+export interface ApiTraffic {
+  Step?: string | null;
+  StepDescription?: string | null;
+  Weights?: Array<{ TargetGroupName: string; TargetGroupArn: string; Weight: number }>;
+  InEffect?: boolean;
+  PauseEndsAt?: string | null;
+}
+
+/** The API's traffic as the Traffic panel draws it: the step with its description, the weights, the pause's end (a time, or "until promote-deployment"). */
+export function trafficView(deployment: DeploymentView | undefined): TrafficView | undefined {
+  if (deployment?.traffic) return deployment.traffic;
+  const t = deployment?.Traffic;
+  if (!t) return undefined;
+  const pause = t.PauseEndsAt ?? null;
+  const timed = pause !== null && !Number.isNaN(Date.parse(pause));
+  return {
+    ...(t.Step ? { step: `${t.Step}${t.StepDescription ? ` ${t.StepDescription}` : ''}${!timed && pause ? ` (${pause})` : ''}${t.InEffect === false ? ' · change not in effect yet' : ''}` } : {}),
+    weights: (t.Weights ?? []).map((w) => ({ targetGroupArn: w.TargetGroupArn, weight: w.Weight })),
+    pausedUntil: timed ? pause : null,
+    bakeEndsAt: deployment?.BakeEndsAt ?? null,
+  };
 }
 
 export interface EnvironmentDescription extends EnvironmentSummary {

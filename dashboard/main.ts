@@ -8,6 +8,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import type { Control, EnvironmentDescription, EnvironmentSummary, InstancesPicture, LogEvent, RevisionRow, TrafficView } from './api';
+import { trafficView } from './api';
 import { ApiError, control, describeEnvironment, eventsFrom, instances, listEnvironments, revisions } from './api';
 import type { DeploymentRun } from './deployments';
 import { deploymentsOf, sparkBars } from './deployments';
@@ -435,7 +436,7 @@ function EnvironmentPage({ name }: { name: string }) {
   const events = log.value ?? [];
   const runs = useMemo(() => deploymentsOf(events), [events]);
   const deployment = env?.Deployment;
-  const traffic = deployment?.traffic ?? deployment?.Traffic;
+  const traffic = trafficView(deployment ?? undefined);
   return html`<main>
     <p class="crumbs"><a href="#/">Environments</a> / </p>
     <div class="title">
