@@ -1,5 +1,13 @@
-import { Harness } from './local/harness';
-import type { EnvironmentSpec } from './domain/spec';
+/**
+ * A Service Canary over ALB weights at scale on the harness: `npx tsx bench/traffic-scale.ts [tasks]`
+ * (default 1,000; the issue's check is 10,000). Steps 10 → pause 60 s → 50 → pause 60 s → 100 over
+ * web-blue / web-green (health checks every 10 s, 3 to be healthy; tasks start in 20 s); prints the
+ * weights as the planner read them back with the simulated time they changed, and JSON lines
+ * `traffic.canary_<tasks>.sim_seconds` / `.errors` / `.throttles`. Not part of `npm run bench`
+ * (10,000 tasks take ~10 minutes of wall time).
+ */
+import { Harness } from '../local/harness';
+import type { EnvironmentSpec } from '../domain/spec';
 const tasks = Number(process.argv[2] ?? 1000);
 const wall = performance.now();
 const h = new Harness({
@@ -41,5 +49,9 @@ await h.runUntil(async () => {
   return activeOn(2);
 }, 24 * 3600_000);
 const running = h.world.describeTasks().filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
-console.log(JSON.stringify({ tasks, simSeconds: (h.clock.now() - t0) / 1000, weights: seen, running: running.length, allWeb2: running.every((t) => t.taskDefinitionArn.endsWith('/web:2')), errors: h.errors.length, throttles: h.counts.throttles, wallSeconds: (performance.now() - wall) / 1000 }));
+const emit = (name: string, value: number, unit: string) => console.log(JSON.stringify({ name: `traffic.canary_${tasks}.${name}`, value, unit }));
+emit('sim_seconds', (h.clock.now() - t0) / 1000, 's');
+emit('errors', h.errors.length, 'count');
+emit('throttles', h.counts.throttles, 'count');
+console.error(JSON.stringify({ tasks, simSeconds: (h.clock.now() - t0) / 1000, weights: seen, running: running.length, allWeb2: running.every((t) => t.taskDefinitionArn.endsWith('/web:2')), errors: h.errors.length, throttles: h.counts.throttles, wallSeconds: (performance.now() - wall) / 1000 }));
 await h.stop();
