@@ -905,6 +905,7 @@ function evolveEngine(state: EnvironmentState, event: EngineEvent): EnvironmentS
     case 'TrafficStepStarted':
     case 'TrafficWeightsObserved':
     case 'TrafficInSync':
+    case 'TrafficChangePlanned':
     case 'HookInvoked':
       return { ...state, engine: applyPlannerEvent(engine, event) };
     default:

@@ -158,6 +158,7 @@ export const environmentEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('TrafficStepStarted'), step: z.number().check(z.int(), z.gte(0)), steps: z.number().check(z.int(), z.gte(1)), description: z.string(), at: ms }),
   z.object({ type: z.literal('TrafficWeightsObserved'), weights: groupWeights, at: ms }),
   z.object({ type: z.literal('TrafficInSync'), changeId: z.string(), at: ms }),
+  z.object({ type: z.literal('TrafficChangePlanned'), weights: groupWeights, at: ms }),
   z.object({ type: z.literal('HookInvoked'), hook: z.number().check(z.int(), z.gte(0)), stage: HOOK_STAGE, functionArn: z.string(), attempt: z.number().check(z.int(), z.gte(1)), at: ms }),
   z.object({
     type: z.literal('DeploymentCompleted'),

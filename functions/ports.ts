@@ -549,6 +549,7 @@ export interface WeightedRecords {
    * or a weight out of range.
    */
   setWeights(hostedZoneId: string, recordName: string, weights: Readonly<Record<string, number>>): Promise<{ changeId: string; status: DnsChangeStatus }>;
+  // (When every record already has its weight, nothing is sent: `changeId` is '' and `status` INSYNC.)
   /** GetChange: whether resolvers see the change yet (a step's clock starts at INSYNC). */
   changeStatus(changeId: string): Promise<DnsChangeStatus>;
 }

@@ -94,6 +94,12 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
       return { ...state, traffic: { ...state.traffic, step: { index: event.step, since: event.at } } };
     case 'TrafficWeightsObserved':
       return { ...state, traffic: { ...state.traffic, weights: event.weights } };
+    case 'TrafficChangePlanned': {
+      // The same weights already submitted (a plan that ran before the executor's record came in): kept.
+      const known = state.traffic?.change;
+      if (known && known.id !== '' && sameGroupWeights(known.weights, event.weights)) return state;
+      return { ...state, traffic: { ...state.traffic, change: { id: '', at: event.at, weights: event.weights, inSync: false } } };
+    }
     case 'TrafficInSync': {
       const change = state.traffic?.change;
       if (!state.traffic || change?.id !== event.changeId) return state;
@@ -113,7 +119,19 @@ export function applyPlannerEvent(state: PlannerState, event: PlannerEvent): Pla
 
 /** Route 53 accepted a weight change (the executor's `TrafficChangeSubmitted`): PENDING until the planner reads INSYNC. */
 export function recordTrafficChange(state: PlannerState, changeId: string, weights: GroupWeight[], at: number): PlannerState {
+  const known = state.traffic?.change;
+  if (changeId === '') {
+    // The records already had these weights (a copy of the action, or someone set them): nothing changed.
+    // A change submitted for them is still followed to INSYNC; otherwise they are in effect.
+    if (known && known.id !== '' && sameGroupWeights(known.weights, weights)) return state;
+    return { ...state, traffic: { ...state.traffic, change: { id: '', at, weights, inSync: true } } };
+  }
   return { ...state, traffic: { ...state.traffic, change: { id: changeId, at, weights, inSync: false } } };
+}
+
+/** The same target groups at the same weights (in any order). */
+export function sameGroupWeights(a: readonly GroupWeight[], b: readonly GroupWeight[]): boolean {
+  return a.length === b.length && a.every((w) => b.some((o) => o.targetGroupArn === w.targetGroupArn && o.weight === w.weight));
 }
 
 /** A hook's answer (the executor's `HookAnswered`), kept when it answers the latest invocation (an older attempt's answer is late). */

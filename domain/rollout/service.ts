@@ -603,12 +603,17 @@ function trafficStep(
       out.operations.push(...scaleTo(move.to));
       out.blockers.push(move.reason);
       break;
-    case 'SetWeight':
+    case 'SetWeight': {
       // PreTraffic hooks before the first production request reaches the new revision (not on a rollback).
       if (weight.value === 0 && !rollback && gate('PreTraffic') !== 'go') break;
-      out.operations.push(production(move.weight));
+      const op = production(move.weight);
+      out.operations.push(op);
+      // Route 53: the change is planned before it is sent, so weights read back before the executor
+      // records its change id are not taken as in effect.
+      if (route.kind === 'Route53' && op.op === 'SetWeights') out.events.push({ type: 'TrafficChangePlanned', weights: op.weights, at: now });
       out.blockers.push(move.reason);
       break;
+    }
     case 'Wait': {
       out.blockers.push(move.reason);
       if (move.until !== undefined) out.wakeAt = move.until;

@@ -297,7 +297,10 @@ export interface PlannerState {
 export interface TrafficProgress {
   /** The step in progress: its index into the schedule (`canarySchedule`), and when it started (epoch ms). None before the first plan. */
   step?: { index: number; since: number } | undefined;
-  /** Route 53: the latest change Blox submitted, and whether it was seen INSYNC. */
+  /**
+   * Route 53: the latest change Blox planned or submitted, and whether it was seen INSYNC. `id` is ''
+   * while planned and not yet submitted (or when the records already had those weights: nothing to change).
+   */
   change?: { id: string; at: number; weights: GroupWeight[]; inSync: boolean } | undefined;
   /** The production weights as last read back. */
   weights?: GroupWeight[] | undefined;
@@ -388,6 +391,11 @@ export type PlannerEvent =
   | { type: 'TrafficStepStarted'; step: number; steps: number; description: string; at: number }
   /** Traffic: the production weights read back differ from the last ones on record. */
   | { type: 'TrafficWeightsObserved'; weights: GroupWeight[]; at: number }
+  /**
+   * Route 53: the plan sends these weights (before the executor's change id is known: until it is
+   * recorded, and then INSYNC, the weights read back are not in effect — no race with the executor).
+   */
+  | { type: 'TrafficChangePlanned'; weights: GroupWeight[]; at: number }
   /** Route 53: the change is INSYNC (GetChange): the step's clock starts. */
   | { type: 'TrafficInSync'; changeId: string; at: number }
   /** A lifecycle hook is invoked (attempt 1, or again after IN_PROGRESS's call-back delay); the action goes with it. */

@@ -118,6 +118,9 @@ export class Route53WeightedRecords implements WeightedRecords {
       throw new WeightedRecordError(`${recordName} in hosted zone ${hostedZoneId} has no weighted record with set identifier ${missing.map((id) => `"${id}"`).join(', ')} (found: ${found})`);
     }
     const changed = sets.filter(({ record }) => weights[record.setIdentifier] !== undefined);
+    // Already so (a copy of the action, or someone set them): no change is sent — one would be PENDING
+    // for another propagation time. The change id is then '' (nothing to follow).
+    if (changed.every(({ record }) => record.weight === weights[record.setIdentifier])) return { changeId: '', status: 'INSYNC' };
     const comment = `blox: ${fqdn(recordName)} weights ${changed.map(({ record }) => `${record.setIdentifier}=${weights[record.setIdentifier]}`).join(' ')}`.slice(0, 256);
     const answer = await this.client.changeResourceRecordSets({
       HostedZoneId: hostedZoneId,

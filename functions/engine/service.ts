@@ -142,8 +142,9 @@ async function observeTraffic(deps: ServiceDeps, engine: PlannerState, route: Tr
         const change = engine.traffic?.change;
         let inSync = true;
         if (change && !change.inSync) {
+          // Planned, not yet submitted (id ''): not in effect, whatever the records say now.
           const same = change.weights.every((w) => weights.find((o) => o.targetGroupArn === w.targetGroupArn)?.weight === w.weight);
-          inSync = same && (await deps.weightedRecords.changeStatus(change.id)) === 'INSYNC';
+          inSync = change.id !== '' && same && (await deps.weightedRecords.changeStatus(change.id)) === 'INSYNC';
         }
         return { weights, inSync };
       }
@@ -359,6 +360,8 @@ async function setWeights(deps: ServiceDeps, service: ServiceTarget, operation: 
         if (id === undefined) throw new WeightedRecordError(`SetWeights: target group ${w.targetGroupArn} is neither Blue's nor Green's of ${route.recordName}`);
         weights[id] = w.weight;
       }
+      // Idempotent (the adapter): records that already have these weights are not changed again — a copy
+      // of the action would start a new PENDING change and hold the step another propagation time.
       const change = await deps.weightedRecords.setWeights(route.hostedZoneId, route.recordName, weights);
       return change.changeId;
     }

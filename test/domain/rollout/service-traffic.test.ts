@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { EnvironmentCommand, EnvironmentEvent, EnvironmentState } from '../../../domain/environment';
 import { decide, fold } from '../../../domain/environment';
 import type { GroupWeight, Observed, ObservedServiceTask, ObservedTaskSet, Plan, PlannerState, ServiceOperation } from '../../../domain/rollout';
-import { applyPlannerEvent, canaryTasks, plan } from '../../../domain/rollout';
+import { applyPlannerEvent, canaryTasks, plan, recordTrafficChange } from '../../../domain/rollout';
 import type { CanaryStep, DeploymentConfiguration, EnvironmentSpec } from '../../../domain/spec';
 
 const NAME = 'Web/Prod';
@@ -335,5 +335,47 @@ describe('property: random steps, readiness, promotions and a trigger time', () 
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('Route 53 change bookkeeping: planned, submitted, in effect', () => {
+  const w10: GroupWeight[] = [
+    { targetGroupArn: GREEN, weight: 10 },
+    { targetGroupArn: BLUE, weight: 90 },
+  ];
+  const base = deploying(4, { Steps: [{ SetWeight: 10 }] });
+
+  it('a plan that sends weights records them as planned (id ""), not in effect until the executor records its change and GetChange says INSYNC', () => {
+    const planned = applyPlannerEvent(base, { type: 'TrafficChangePlanned', weights: w10, at: T0 });
+    expect(planned.traffic?.change).toEqual({ id: '', at: T0, weights: w10, inSync: false });
+    const submitted = recordTrafficChange(planned, 'C1', w10, T0 + 100);
+    expect(submitted.traffic?.change).toEqual({ id: 'C1', at: T0 + 100, weights: w10, inSync: false });
+    // A plan appended after the executor's record (it ran before it) does not forget the change id.
+    expect(applyPlannerEvent(submitted, { type: 'TrafficChangePlanned', weights: w10, at: T0 + 50 }).traffic?.change?.id).toBe('C1');
+    // A copy of the action found the records already so ('' = nothing changed): the change C1 is still followed.
+    expect(recordTrafficChange(submitted, '', w10, T0 + 200).traffic?.change).toEqual({ id: 'C1', at: T0 + 100, weights: w10, inSync: false });
+  });
+
+  it('weights already so when the first copy ran (someone set them): in effect at once', () => {
+    const planned = applyPlannerEvent(base, { type: 'TrafficChangePlanned', weights: w10, at: T0 });
+    expect(recordTrafficChange(planned, '', w10, T0 + 100).traffic?.change).toEqual({ id: '', at: T0 + 100, weights: w10, inSync: true });
+  });
+
+  it('the plan that sends Route 53 weights records TrafficChangePlanned with them', () => {
+    const route53Spec = (revision: number): EnvironmentSpec => ({
+      ...spec(revision, 4, { Steps: [{ SetWeight: 10 }] }),
+      TrafficRouting: { Route53: { HostedZoneId: 'Z0EXAMPLE', RecordName: 'web.example.internal', Blue: { SetIdentifier: 'blue', TargetGroupArn: BLUE }, Green: { SetIdentifier: 'green', TargetGroupArn: GREEN } } },
+    });
+    let env = fold([
+      { type: 'EnvironmentCreated', name: NAME, at: AT },
+      { type: 'RevisionCreated', revision: 1, spec: route53Spec(1), at: AT },
+    ])!;
+    env = then(env, { type: 'DeployRevision', name: NAME, revision: 1, at: AT });
+    env = fold([{ type: 'DeploymentCompleted', revision: 1, retired: [], at: T0 }], env)!;
+    env = fold([{ type: 'RevisionCreated', revision: 2, spec: route53Spec(2), basedOn: 1, at: AT }], env)!;
+    env = then(env, { type: 'DeployRevision', name: NAME, revision: 2, at: AT });
+    const p = plan(env.engine!, look(4, [set('s1', 1, BLUE, 4, 4), set('s2', 2, GREEN, 1, 1)], { blue: 100, green: 0 }), T0);
+    expect(ops(p)).toEqual([weightsOp(10, 90)]);
+    expect(p.events).toContainEqual({ type: 'TrafficChangePlanned', weights: w10, at: T0 });
   });
 });

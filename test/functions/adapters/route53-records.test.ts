@@ -63,6 +63,12 @@ describe('Route53WeightedRecords (request shapes)', () => {
     expect(route53.commandCalls(GetChangeCommand)[0]!.args[0].input).toEqual({ Id: '/change/C0001' });
   });
 
+  it('setWeights with the weights the records already have sends nothing: change id "" (a copy of the action would start a new PENDING change)', async () => {
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [blue, green], IsTruncated: false, MaxItems: 300 });
+    expect(await records.setWeights('Z123', 'web.example.internal', { blue: blue.Weight, green: green.Weight })).toEqual({ changeId: '', status: 'INSYNC' });
+    expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+  });
+
   it('refuses, sending nothing, a set identifier that is not a weighted record of the name, and a weight out of 0-255', async () => {
     route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [blue, green], IsTruncated: false, MaxItems: 300 });
     await expect(records.setWeights('Z123', 'web.example.internal', { purple: 1 })).rejects.toThrow('web.example.internal in hosted zone Z123 has no weighted record with set identifier "purple" (found: blue, green)');
