@@ -64,7 +64,7 @@ describe('npm start: target group web and alarm web-5xx', () => {
     ]);
     expect(rules[0]!.at(-1)).toMatch(/^arn:aws:elasticloadbalancing:us-east-1:\d{12}:listener-rule\/app\/web-alb\//);
     const alarms = JSON.parse(await ok(stack.url, ['sim', 'list-alarms'])) as { MetricAlarms: Array<{ AlarmName: string }> };
-    expect(alarms.MetricAlarms.map((a) => a.AlarmName)).toEqual(['daemon-errors', 'web-5xx', 'web-alb-5xx']);
+    expect(alarms.MetricAlarms.map((a) => a.AlarmName)).toEqual(['daemon-errors', 'web-5xx', 'web-alb-5xx', 'web-dns-5xx']);
   });
 
   it('web tasks register and turn healthy; at 20 % errors web-5xx goes ALARM, and its event reaches the router', async () => {
@@ -98,7 +98,7 @@ describe('npm start: target group web and alarm web-5xx', () => {
     expect(await blox(stack.url, ['sim', 'set-alarm', '--alarm-name', 'nope', '--state', 'OK'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'blox: --alarm-name: no alarm "nope" (known: daemon-errors, web-5xx, web-alb-5xx)\n',
+      stderr: 'blox: --alarm-name: no alarm "nope" (known: daemon-errors, web-5xx, web-alb-5xx, web-dns-5xx)\n',
     });
     expect(await blox(stack.url, ['sim', 'describe-target-health', '--target-group', 'api'])).toEqual({
       code: 1,
@@ -144,7 +144,7 @@ describe('npm start --data-dir: the services across a restart', () => {
     expect(saved.description.traffic).toEqual({ 'web:3': { errorRate: 0.25 } });
     expect(Object.keys(saved.description.targetGroups)).toEqual(['web', 'web-blue', 'web-green', 'web-a', 'web-b']);
     expect(Object.keys(saved.description.loadBalancers)).toEqual(['web-alb', 'web-a', 'web-b']);
-    expect(Object.keys(saved.description.alarms)).toEqual(['web-5xx', 'web-alb-5xx', 'daemon-errors']);
+    expect(Object.keys(saved.description.alarms)).toEqual(['web-5xx', 'web-alb-5xx', 'web-dns-5xx', 'daemon-errors']);
 
     stack = await startStack({ port: await getFreePort(), dataDir: dir, logger });
     expect(stack.services.traffic.trafficOf('web:3').errorRate).toBe(0.25);
@@ -155,7 +155,7 @@ describe('npm start --data-dir: the services across a restart', () => {
       ['green', 10],
     ]);
     const alarms = (await (await fetch(`${stack.url}/_sim/alarms`)).json()) as { MetricAlarms: Array<{ AlarmName: string }> };
-    expect(alarms.MetricAlarms.map((a) => a.AlarmName)).toEqual(['daemon-errors', 'web-5xx', 'web-alb-5xx']);
+    expect(alarms.MetricAlarms.map((a) => a.AlarmName)).toEqual(['daemon-errors', 'web-5xx', 'web-alb-5xx', 'web-dns-5xx']);
     expect(stack.services.elbv2.offeredLoad('web-alb')).toEqual([
       { port: 80, requestsPerSecond: 100 },
       { port: 8080, requestsPerSecond: 0 },
