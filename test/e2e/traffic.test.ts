@@ -93,15 +93,22 @@ describe.concurrent('npm start: traffic shifting through the CLI', () => {
   /** Polls until `done`, keeping each distinct value of `read` seen on the way, after `before` (read before the action watched). */
   async function watch<T>(what: string, before: T, read: () => Promise<T>, done: (value: T) => boolean | Promise<boolean>, timeoutMs = 240_000): Promise<T[]> {
     const seen: T[] = [before];
+    // Key order does not matter (a rule lists its groups in the order they were last set).
+    const key = (value: T) => JSON.stringify(value, Object.keys(value as object).sort());
+    const note = (value: T) => {
+      if (key(seen.at(-1)!) !== key(value)) seen.push(value);
+    };
     await until(
       what,
       async () => {
         const value = await read();
-        if (JSON.stringify(seen.at(-1)) !== JSON.stringify(value)) seen.push(value);
+        note(value);
         return (await done(value)) ? true : undefined;
       },
       timeoutMs,
     );
+    // The last change may come between the read and `done` (at 20× a step takes well under a second): read once more.
+    note(await read());
     return seen;
   }
   const activeOn = async (name: string, revision: number) => {
