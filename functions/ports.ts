@@ -114,8 +114,12 @@ export interface EventLog {
    * StoreLimitError (writing nothing) when the append breaks one of DynamoDB's limits.
    */
   append(request: AppendRequest): Promise<void>;
-  /** Events in order, from a sequence number on (audit, rebuilding projections, tests). */
-  readEvents(environment: string, fromSequence?: number): Promise<StoredEvent[]>;
+  /**
+   * Events in order, from a sequence number on (audit, rebuilding projections, tests), up to
+   * `toSequence` included when given (one page of the dashboard's timeline: a Query bounded by the
+   * sort key, not the whole log read and cut).
+   */
+  readEvents(environment: string, fromSequence?: number, toSequence?: number): Promise<StoredEvent[]>;
   /**
    * ONE page of the environment's events of the given types, newest first, with sequence numbers below
    * `before` (from the newest without): a Query read backwards, at most `limit` events of any type

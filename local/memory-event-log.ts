@@ -115,8 +115,8 @@ export class MemoryEventLog implements EventLog {
     return [...(this.watching.get(alarmName) ?? [])].sort();
   }
 
-  async readEvents(environment: string, fromSequence = 1): Promise<StoredEvent[]> {
-    return clone((this.logs.get(environment) ?? []).filter((e) => e.sequence >= fromSequence));
+  async readEvents(environment: string, fromSequence = 1, toSequence = Number.MAX_SAFE_INTEGER): Promise<StoredEvent[]> {
+    return clone((this.logs.get(environment) ?? []).filter((e) => e.sequence >= fromSequence && e.sequence <= toSequence));
   }
 
   async readEventsBackward(

@@ -221,7 +221,7 @@ export class DynamoEventLog implements EventLog {
     }
   }
 
-  async readEvents(environment: string, fromSequence = 1): Promise<StoredEvent[]> {
+  async readEvents(environment: string, fromSequence = 1, toSequence?: number): Promise<StoredEvent[]> {
     // The catalogue's schemas are built when its module loads: only here, not in every cold start
     // (no function reads the log back; bundled, the import is of a module in the same file).
     const { decodeEvent } = await import('../../events/catalogue');
@@ -229,8 +229,15 @@ export class DynamoEventLog implements EventLog {
       {
         TableName: this.table,
         ExpressionAttributeNames: { '#pk': 'pk', '#sk1': 'sk' },
-        ExpressionAttributeValues: { ':pk': environmentPk(environment), ':sk1': `${EVENT_SK}${pad(fromSequence)}` },
-        KeyConditionExpression: '#pk = :pk and #sk1 >= :sk1',
+        ...(toSequence === undefined
+          ? {
+              ExpressionAttributeValues: { ':pk': environmentPk(environment), ':sk1': `${EVENT_SK}${pad(fromSequence)}` },
+              KeyConditionExpression: '#pk = :pk and #sk1 >= :sk1',
+            }
+          : {
+              ExpressionAttributeValues: { ':pk': environmentPk(environment), ':sk1': `${EVENT_SK}${pad(fromSequence)}`, ':sk2': `${EVENT_SK}${pad(toSequence)}` },
+              KeyConditionExpression: '#pk = :pk and #sk1 BETWEEN :sk1 AND :sk2',
+            }),
       },
       'event',
     );

@@ -112,9 +112,10 @@ export function createReadHandler({ eventLog, logger, taskDefinitions, observati
       const limit = queryInteger(event, 'limit', 1, MAX_EVENT_PAGE, DEFAULT_EVENT_PAGE);
       const fromSequence = queryInteger(event, 'fromSequence', 1, 999_999, 1);
       const state = await existing(eventLog, event);
-      const events = fromSequence > state.version ? [] : await eventLog.readEvents(state.name, fromSequence);
-      const page = events.slice(0, limit);
-      const next = page.length < events.length ? page.at(-1)!.sequence + 1 : undefined;
+      // Sequences run 1…version without gaps: the page is one Query between two sort keys.
+      const last = Math.min(state.version, fromSequence + limit - 1);
+      const page = fromSequence > state.version ? [] : await eventLog.readEvents(state.name, fromSequence, last);
+      const next = last < state.version ? last + 1 : undefined;
       return { statusCode: 200, body: { EnvironmentName: state.name, Events: page.map(logEventView), ...(next !== undefined ? { NextSequence: next } : {}) } };
     },
     'GET /environments/{name}/instances': async (event) => {

@@ -293,6 +293,19 @@ describe.each(stores)('EventLog contract: %s', (_, open) => {
     expect(await log.readEventsBackward('nothing', { types })).toEqual({ events: [], before: undefined });
   });
 
+  it('reads events forwards between two sequences, both included (a page of the timeline)', async () => {
+    const log = await open();
+    // Sequences: 1 created, 2 frozen, 3 frozen, 4 frozen, 5 frozen; and a neighbour whose events must not show.
+    await create(log, 'fwd');
+    await log.append(request('fwd', 1, frozen(4)));
+    await create(log, 'fwd2');
+    expect((await log.readEvents('fwd', 2, 4)).map((e) => e.sequence)).toEqual([2, 3, 4]);
+    expect((await log.readEvents('fwd', 4, 9)).map((e) => e.sequence)).toEqual([4, 5]);
+    expect((await log.readEvents('fwd', 1, 1)).map((e) => e.event.type)).toEqual(['EnvironmentCreated']);
+    expect(await log.readEvents('fwd', 6, 8)).toEqual([]);
+    expect((await log.readEvents('fwd', 3)).map((e) => e.sequence)).toEqual([3, 4, 5]);
+  });
+
   it('lists environments a page at a time; a token it did not give out is refused naming nextToken', async () => {
     const log = await open();
     for (const name of ['b', 'a', 'c']) await create(log, name);
