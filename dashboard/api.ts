@@ -2,6 +2,7 @@
  * The API the page calls: the same routes as the CLI (docs/api.md), on the page's own origin (the
  * local stack serves them; `blox dashboard` forwards them, signed, to BLOX_API_URL).
  */
+import type { ApiDeployment } from './deployments';
 
 export interface EnvironmentSummary {
   EnvironmentName: string;
@@ -100,10 +101,19 @@ export interface LogEvent {
   Detail: Record<string, unknown>;
 }
 
+export interface TaskView {
+  TaskId: string;
+  Revision: number;
+  LastStatus: string;
+  DesiredStatus: string;
+  Health: string;
+  StoppedReason?: string;
+}
+
 export interface InstanceView {
   InstanceId: string;
   Status: string;
-  Tasks: Array<{ TaskId: string; Revision: number; LastStatus: string; DesiredStatus: string; Health: string; StoppedReason?: string }>;
+  Tasks: TaskView[];
 }
 
 export interface InstancesPicture {
@@ -111,6 +121,8 @@ export interface InstancesPicture {
   DeploymentId: string | null;
   InstanceCount: number;
   Instances: InstanceView[];
+  /** A Service: its task sets' tasks (no instances). */
+  Tasks?: TaskView[];
 }
 
 /** The API answered with an error: its `error.message`. */
@@ -175,16 +187,23 @@ export async function eventsFrom(name: string, fromSequence: number): Promise<Lo
   return events;
 }
 
+/** The newest `limit` deployments (one page of the history, newest first). */
+export async function recentDeployments(name: string, limit = 20): Promise<ApiDeployment[]> {
+  return (await call<{ Deployments: ApiDeployment[] }>('GET', `${env(name)}/deployments?limit=${limit}`)).Deployments;
+}
+
 export async function instances(name: string): Promise<InstancesPicture> {
   const first = await call<InstancesPicture & { NextToken?: string }>('GET', `${env(name)}/instances?limit=5000`);
   let token = first.NextToken;
   const all = [...first.Instances];
+  const tasks = [...(first.Tasks ?? [])];
   while (token) {
     const page: InstancesPicture & { NextToken?: string } = await call('GET', `${env(name)}/instances?limit=5000&nextToken=${encodeURIComponent(token)}`);
     all.push(...page.Instances);
+    tasks.push(...(page.Tasks ?? []));
     token = page.NextToken;
   }
-  return { ...first, Instances: all };
+  return { ...first, Instances: all, ...(first.Tasks ? { Tasks: tasks } : {}) };
 }
 
 export type Control = 'deploy' | 'rollback' | 'freeze' | 'thaw' | 'pause' | 'resume' | 'promote' | 'abort';

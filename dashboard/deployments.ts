@@ -1,78 +1,59 @@
 /**
- * Deployments read from the revision log's events (the timeline the API serves): each start
- * (DeploymentStarted, RollbackStarted) opens one, and the next start, a completion or a trigger
- * closes it. Tolerant: an event it does not know is skipped.
+ * The sparkline's deployments: a page of the API's history (GET /environments/{name}/deployments,
+ * `blox list-deployments`: domain/history.ts derives each deployment's outcome from the log), not a
+ * second reading of the log in the page. Newest first from the API; the bars oldest to newest.
  */
-import type { LogEvent } from './api';
 
-export type Outcome = 'running' | 'completed' | 'rolled-back' | 'superseded' | 'failing';
-
-export interface DeploymentRun {
-  id: string;
-  revision: number | null;
-  kind: 'deploy' | 'rollback';
-  trigger: string | null;
-  reason: string | null;
-  startedAt: number;
-  endedAt: number | null;
-  outcome: Outcome;
+/** One deployment as GET …/deployments gives it (functions/api/views.ts `deploymentView`). */
+export interface ApiDeployment {
+  DeploymentId: string;
+  EnvironmentRevision: number;
+  Kind: string;
+  Trigger: { Kind: string; By: string | null; Reason: string | null };
+  StartedAt: string;
+  EndedAt: string | null;
+  Outcome: string;
+  DurationSeconds: number | null;
+  Reason: string | null;
+  EndedBy: string | null;
 }
 
-export function deploymentsOf(events: LogEvent[]): DeploymentRun[] {
-  const runs: DeploymentRun[] = [];
-  let open: DeploymentRun | undefined;
-  const close = (at: number, outcome: Outcome) => {
-    if (!open) return;
-    open.endedAt = at;
-    open.outcome = outcome;
-    open = undefined;
-  };
-  for (const event of events) {
-    const at = Date.parse(event.At);
-    if (event.Type === 'DeploymentStarted' || event.Type === 'RollbackStarted') {
-      const rollback = event.Type === 'RollbackStarted';
-      if (open) close(at, rollback ? 'rolled-back' : 'superseded');
-      open = {
-        id: typeof event.Detail.deploymentId === 'string' ? event.Detail.deploymentId : `#${event.Sequence}`,
-        revision: event.Revision,
-        kind: rollback ? 'rollback' : 'deploy',
-        trigger: event.Trigger,
-        reason: event.Reason,
-        startedAt: at,
-        endedAt: null,
-        outcome: 'running',
-      };
-      runs.push(open);
-    } else if (event.Type === 'DeploymentCompleted') {
-      close(at, 'completed');
-    } else if (event.Type === 'DeploymentFailing' && open) {
-      open.outcome = 'failing';
-    }
-  }
-  return runs;
-}
-
-const COLOURS: Record<Outcome, string> = {
-  running: '#2563eb',
-  completed: '#16a34a',
-  'rolled-back': '#dc2626',
-  superseded: '#9ca3af',
-  failing: '#ea580c',
+/** How a bar looks: the outcome's colour (a completed rollback amber: it ended well, but it was a rollback). */
+const COLOURS: Record<string, string> = {
+  InProgress: '#2563eb',
+  Completed: '#16a34a',
+  RolledBack: '#dc2626',
+  Superseded: '#9ca3af',
+  Failing: '#ea580c',
+  Stuck: '#b91c1c',
+  Halted: '#ea580c',
 };
+const UNKNOWN_COLOUR = '#6b7280';
 
-export function outcomeColour(outcome: Outcome, kind: DeploymentRun['kind']): string {
-  return kind === 'rollback' && outcome === 'completed' ? '#d97706' : COLOURS[outcome];
+export function outcomeColour(outcome: string, kind: string): string {
+  return kind === 'rollback' && outcome === 'Completed' ? '#d97706' : (COLOURS[outcome] ?? UNKNOWN_COLOUR);
 }
 
 /**
- * The last `count` deployments as bars: height the duration (log scale, the longest of them full
- * height, none below a quarter), colour the outcome.
+ * The deployments (newest first, as the API pages them) as bars oldest to newest, at most `count`:
+ * height the duration (log scale, the longest of them full height, none below a quarter; one still
+ * running counts until `now`), colour the outcome.
+ *
+ * Worked example: durations 999 s, 9 s and 0 s → log10(1000) = 3 the full height; log10(10) / 3 =
+ * 0.333; log10(2) / 3 = 0.1 → raised to 0.25 (a zero duration counts as 1 s).
  */
-export function sparkBars(runs: DeploymentRun[], now: number, count = 20): Array<{ height: number; colour: string; title: string }> {
-  const shown = runs.slice(-count).map((run) => ({ run, seconds: Math.max(1, ((run.endedAt ?? now) - run.startedAt) / 1000) }));
+export function sparkBars(deployments: ApiDeployment[], now: number, count = 20): Array<{ height: number; colour: string; title: string }> {
+  const shown = deployments
+    .slice(0, count)
+    .reverse()
+    .map((d) => {
+      const end = d.EndedAt === null ? now : Date.parse(d.EndedAt);
+      return { d, seconds: Math.max(1, (end - Date.parse(d.StartedAt)) / 1000) };
+    });
   const longest = Math.log10(Math.max(1, ...shown.map((s) => s.seconds)) + 1);
-  return shown.map(({ run, seconds }) => {
-    const title = `${run.kind} of revision ${run.revision ?? '?'}: ${run.outcome}${run.trigger && run.trigger !== 'User' ? ` (${run.trigger})` : ''}, ${Math.round(seconds)} s`;
-    return { height: Math.max(0.25, Math.log10(seconds + 1) / longest), colour: outcomeColour(run.outcome, run.kind), title };
+  return shown.map(({ d, seconds }) => {
+    const trigger = d.Trigger.Kind !== 'User' ? ` (${d.Trigger.Kind})` : '';
+    const title = `${d.Kind} of revision ${d.EnvironmentRevision}: ${d.Outcome}${trigger}, ${Math.round(seconds)} s`;
+    return { height: Math.max(0.25, Math.log10(seconds + 1) / longest), colour: outcomeColour(d.Outcome, d.Kind), title };
   });
 }

@@ -1,54 +1,9 @@
 /**
  * The grid of instances drawn on a <canvas>: one cell per instance, coloured by the revision of its
- * task and shaded by the task's state. 10,000 cells are 10,000 fillRects: a few milliseconds.
+ * task and shaded by the task's state (cells.ts). 10,000 cells are 10,000 fillRects: a few milliseconds.
  */
-import type { InstanceView } from './api';
-
-/** Revision colours, by revision number (mod the palette). */
-export const PALETTE = ['#2563eb', '#16a34a', '#9333ea', '#0891b2', '#ca8a04', '#db2777', '#4f46e5', '#059669'];
-
-export function revisionColour(revision: number): string {
-  return PALETTE[revision % PALETTE.length]!;
-}
-
-export type CellState = 'running' | 'starting' | 'stopping' | 'unhealthy' | 'empty';
-
-export interface Cell {
-  id: string;
-  revision: number | null;
-  state: CellState;
-  draining: boolean;
-  label: string;
-}
-
-export function cellsOf(instances: InstanceView[]): Cell[] {
-  return instances.map((instance) => {
-    const task = instance.Tasks.find((t) => t.LastStatus !== 'STOPPED') ?? instance.Tasks[0];
-    let state: CellState = 'empty';
-    if (task && task.LastStatus !== 'STOPPED') {
-      if (task.DesiredStatus === 'STOPPED' || ['DEACTIVATING', 'STOPPING', 'DEPROVISIONING'].includes(task.LastStatus)) state = 'stopping';
-      else if (task.LastStatus !== 'RUNNING') state = 'starting';
-      else if (task.Health === 'UNHEALTHY') state = 'unhealthy';
-      else state = 'running';
-    }
-    const label = task
-      ? `${instance.InstanceId} (${instance.Status}) · revision ${task.Revision} · ${task.LastStatus}${task.Health !== 'UNKNOWN' ? ` ${task.Health}` : ''}${task.StoppedReason ? ` · ${task.StoppedReason}` : ''}`
-      : `${instance.InstanceId} (${instance.Status}) · no task`;
-    return { id: instance.InstanceId, revision: task && task.LastStatus !== 'STOPPED' ? task.Revision : null, state, draining: instance.Status === 'DRAINING', label };
-  });
-}
-
-/** A Service task set's tasks from its counts: CURRENT running, the rest of DESIRED starting, those above DESIRED stopping. */
-export function taskSetCells(row: { EnvironmentRevision: number; Revision: string; Desired: number; Current: number }): Cell[] {
-  const running = Math.min(row.Current, row.Desired);
-  const cells: Cell[] = [];
-  const total = Math.max(row.Current, row.Desired);
-  for (let i = 0; i < total; i++) {
-    const state: CellState = i < running ? 'running' : row.Current > row.Desired ? 'stopping' : 'starting';
-    cells.push({ id: `${row.Revision}#${i + 1}`, revision: row.EnvironmentRevision, state, draining: false, label: `${row.Revision} · task ${i + 1} of ${total} · ${state}` });
-  }
-  return cells;
-}
+import type { Cell } from './cells';
+import { revisionColour } from './cells';
 
 export interface Layout {
   cell: number;

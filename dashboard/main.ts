@@ -9,11 +9,13 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import type { Control, EnvironmentDescription, EnvironmentSummary, InstancesPicture, LogEvent, RevisionRow, TrafficView } from './api';
 import { trafficView } from './api';
-import { ApiError, control, describeEnvironment, eventsFrom, instances, listEnvironments, revisions } from './api';
-import type { DeploymentRun } from './deployments';
-import { deploymentsOf, sparkBars } from './deployments';
-import type { Cell, Layout } from './grid';
-import { cellAt, cellsOf, drawGrid, PALETTE, revisionColour, taskSetCells } from './grid';
+import { ApiError, control, describeEnvironment, eventsFrom, instances, listEnvironments, recentDeployments, revisions } from './api';
+import type { ApiDeployment } from './deployments';
+import { sparkBars } from './deployments';
+import type { Cell } from './cells';
+import { cellsOf, PALETTE, revisionColour, serviceTaskCells, taskSetCells } from './cells';
+import type { Layout } from './grid';
+import { cellAt, drawGrid } from './grid';
 
 const html = htm.bind(h);
 
@@ -95,7 +97,7 @@ function Badge({ status }: { status: string }) {
   return html`<span class=${`badge ${STATUS_CLASS[status] ?? 'muted'}`}>${status}</span>`;
 }
 
-function Sparkline({ runs }: { runs: DeploymentRun[] }) {
+function Sparkline({ runs }: { runs: ApiDeployment[] }) {
   const bars = sparkBars(runs, Date.now());
   if (bars.length === 0) return html`<span class="muted-text">no deployments</span>`;
   const w = 8;
@@ -109,17 +111,17 @@ function Sparkline({ runs }: { runs: DeploymentRun[] }) {
 
 // ── the list of environments ──────────────────────────────────────────────────────────────────────
 
-function useDeploymentsOf(names: string[]): Map<string, DeploymentRun[]> {
-  const [runs, setRuns] = useState(new Map<string, DeploymentRun[]>());
+function useDeploymentsOf(names: string[]): Map<string, ApiDeployment[]> {
+  const [runs, setRuns] = useState(new Map<string, ApiDeployment[]>());
   const key = names.join('\n');
   useEffect(() => {
     let stopped = false;
     let timer: number | undefined;
     const tick = async () => {
-      const next = new Map<string, DeploymentRun[]>();
+      const next = new Map<string, ApiDeployment[]>();
       for (const name of names.slice(0, 50)) {
         try {
-          next.set(name, deploymentsOf(await allEvents(name)));
+          next.set(name, await recentDeployments(name));
         } catch {
           // shown without a sparkline
         }
@@ -293,6 +295,7 @@ function CellGrid({ cells, idle }: { cells: Cell[]; idle: string }) {
         ref=${canvas}
         data-testid="grid"
         data-cells=${cells.length}
+        data-running=${cells.filter((c) => c.state === 'running').length}
         onMouseMove=${(e: MouseEvent) => {
           const i = at(e);
           setHover(i >= 0 ? cells[i]!.label : undefined);
@@ -335,19 +338,24 @@ function InstanceGrid({ picture }: { picture: InstancesPicture }) {
   </div>`;
 }
 
-/** A Service: one grid per task set (revision), from its counts: CURRENT running, the rest of DESIRED starting, any above it stopping. */
-function TaskSets({ rows }: { rows: RevisionRow[] }) {
+/**
+ * A Service: one grid per task set (revision), its tasks as the engine's last full look saw them
+ * (state and health), or — before there is a picture of them — from the revision's counts.
+ */
+function TaskSets({ rows, picture }: { rows: RevisionRow[]; picture: InstancesPicture | undefined }) {
   const live = rows.filter((r) => r.Desired > 0 || r.Current > 0).reverse();
   if (live.length === 0) return html`<p class="muted-text">No task set runs tasks.</p>`;
+  const tasks = picture?.Tasks;
   return html`<div>
     ${live.map((r) => {
-      const cells = taskSetCells(r);
-      return html`<div class="task-set" data-task-set=${r.EnvironmentRevision}>
+      const seen = tasks ? serviceTaskCells(tasks, r.EnvironmentRevision) : [];
+      const cells = seen.length > 0 ? seen : taskSetCells(r);
+      return html`<div class="task-set" data-task-set=${r.EnvironmentRevision} data-source=${seen.length > 0 ? 'tasks' : 'counts'}>
         <div class="task-set-head"><span class="swatch" style=${`background:${revisionColour(r.EnvironmentRevision)}`}></span><b>${r.Revision}</b> <${Badge} status=${r.Status} /> <span class="muted-text">${r.Current} running of ${r.Desired} desired</span></div>
         <${CellGrid} cells=${cells} idle=${`${cells.length} tasks`} />
       </div>`;
     })}
-    <p class="muted-text small">One row per task set, from its counts. ${GRID_KEY}</p>
+    <p class="muted-text small">One row per task set: its tasks as the engine last saw them${picture?.LookedAt ? ` (full look at ${time(picture.LookedAt)})` : ''}, else from its counts. ${GRID_KEY}</p>
   </div>`;
 }
 
@@ -434,7 +442,8 @@ function EnvironmentPage({ name }: { name: string }) {
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const env = description.value;
   const events = log.value ?? [];
-  const runs = useMemo(() => deploymentsOf(events), [events]);
+  const history = usePoll(() => recentDeployments(name), `h:${name}`);
+  const runs = history.value ?? [];
   const deployment = env?.Deployment;
   const traffic = trafficView(deployment ?? undefined);
   return html`<main>
@@ -468,7 +477,7 @@ function EnvironmentPage({ name }: { name: string }) {
       <div class="col-main">
         <${Section} title="Revisions">${table.value ? html`<${RevisionTable} rows=${table.value} />` : html`<p class="muted-text">Loading…</p>`}</${Section}>
         ${(env?.DeploymentType ?? env?.Spec.DeploymentType) === 'Service'
-          ? html`<${Section} title="Tasks by task set">${table.value ? html`<${TaskSets} rows=${table.value} />` : html`<p class="muted-text">Loading…</p>`}</${Section}>`
+          ? html`<${Section} title="Tasks by task set">${table.value ? html`<${TaskSets} rows=${table.value} picture=${picture.value} />` : html`<p class="muted-text">Loading…</p>`}</${Section}>`
           : html`<${Section} title="Instances">
               ${picture.value
                 ? picture.value.Instances.length > 0

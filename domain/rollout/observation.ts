@@ -39,7 +39,7 @@ import type { InstanceFacts } from '../query';
 import { evaluateQuery, parseQuery } from '../query';
 import type { QueryAst } from '../query/ast';
 import { HEALTH_POLL_MS } from './keys';
-import type { Observed, ObservedInstance, ObservedTask, Plan, PlannerState, TaskLastStatus } from './types';
+import type { Observed, ObservedInstance, ObservedService, ObservedTask, Plan, PlannerState, TaskLastStatus } from './types';
 
 /** The backstop: a full look at least this often while deploying. */
 export const FULL_LOOK_EVERY_MS = 10 * 60_000;
@@ -402,4 +402,61 @@ export function observedFrom(observation: Observation, targetHealthChecked: bool
   const tasks: ObservedTask[] = [];
   for (const { version: _version, ...task } of observation.tasks.values()) tasks.push(task);
   return { instances, tasks, targetHealthChecked };
+}
+
+/**
+ * A Service's picture, kept for the dashboard (a Service is looked at in full every reconcile, so the
+ * engine plans without it): the tasks of every task set, each as a sighting whose revision is its
+ * task set's (0 for a task set Blox did not make) and whose `instanceArn` is empty (ECS places a task
+ * set's tasks). Health: ready → HEALTHY; a target the load balancer found unhealthy → UNHEALTHY; else
+ * UNKNOWN. A sighting that did not change is the previous picture's own object, so the stored delta is
+ * what changed (`observationDelta`); `changed` says whether anything did.
+ *
+ * Worked example: previous picture of deployment D holds t1 (revision 1, RUNNING, HEALTHY). The look
+ * shows set r1 {t1 RUNNING ready} and set r2 {t2 PENDING, target initial} → t1 the same object, t2 new
+ * (revision 2, PENDING, UNKNOWN), changed. The same look again → changed false.
+ */
+export function serviceLook(engine: PlannerState, previous: Observation | undefined, service: ObservedService | undefined, now: number): { observation: Observation; changed: boolean } {
+  const kept = previous?.deploymentId === engine.deploymentId ? previous.tasks : undefined;
+  const tasks = new Map<string, TaskSighting>();
+  let changed = kept === undefined;
+  for (const set of service?.taskSets ?? []) {
+    for (const task of set.tasks) {
+      const health = task.ready ? 'HEALTHY' : task.target?.state === 'unhealthy' || task.target?.state === 'unhealthy.draining' ? 'UNHEALTHY' : 'UNKNOWN';
+      const sighting: TaskSighting = {
+        arn: task.arn,
+        instanceArn: '',
+        revision: set.revision ?? 0,
+        lastStatus: task.lastStatus,
+        desiredStatus: task.desiredStatus,
+        health,
+        ...(task.stopCode ? { stopCode: task.stopCode } : {}),
+        ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
+        ...(task.stoppedAt !== undefined ? { stoppedAt: task.stoppedAt } : {}),
+        version: 0,
+      };
+      const was = kept?.get(task.arn);
+      const same =
+        was !== undefined &&
+        was.revision === sighting.revision &&
+        was.lastStatus === sighting.lastStatus &&
+        was.desiredStatus === sighting.desiredStatus &&
+        was.health === sighting.health &&
+        was.stoppedReason === sighting.stoppedReason;
+      tasks.set(task.arn, same ? was : sighting);
+      if (!same) changed = true;
+    }
+  }
+  if (kept && kept.size !== tasks.size) changed = true;
+  const observation: Observation = {
+    deploymentId: engine.deploymentId,
+    query: engine.query,
+    lookedAt: now,
+    healthLookedAt: now,
+    instances: new Map(),
+    tasks,
+    toLookUp: new Set(),
+    relist: false,
+  };
+  return { observation, changed };
 }

@@ -235,11 +235,13 @@ function afterOf(nextToken: string): string {
 /**
  * GET …/instances: a page of the engine's last picture of the environment's instances (those in its
  * instance group, ACTIVE or DRAINING, by ARN) with their tasks. The picture is kept up to date while
- * a deployment runs; at rest it is the one the last deployment left (`LookedAt`). No picture yet (or
- * a Service environment, whose task sets are not pictured): no instances.
+ * a deployment runs; at rest it is the one the last deployment left (`LookedAt`). No picture yet: no
+ * instances. A Service environment: no instances, and `Tasks` instead — a page of its task sets' tasks
+ * as its last full look saw them (by ARN; `Revision` the task set's), `TaskCount` of them in all.
  */
 export function instancesPage(state: EnvironmentState, observation: Observation | undefined, options: { limit: number; nextToken?: string | undefined }) {
   const after = options.nextToken === undefined ? undefined : afterOf(options.nextToken);
+  if (state.latestSpec.DeploymentType === 'Service') return serviceTasksPage(state, observation, options.limit, after);
   const tasksByInstance = new Map<string, TaskSighting[]>();
   for (const task of observation?.tasks.values() ?? []) {
     const list = tasksByInstance.get(task.instanceArn);
@@ -278,5 +280,30 @@ export function instancesPage(state: EnvironmentState, observation: Observation 
       };
     }),
     ...(more ? { NextToken: instancesToken(page.at(-1)!) } : {}),
+  };
+}
+
+function serviceTasksPage(state: EnvironmentState, observation: Observation | undefined, limit: number, after: string | undefined) {
+  const tasks = [...(observation?.tasks.values() ?? [])].sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+  const start = after === undefined ? 0 : tasks.findIndex((t) => t.arn > after);
+  const page = start < 0 ? [] : tasks.slice(start, start + limit);
+  const more = start >= 0 && start + limit < tasks.length;
+  return {
+    EnvironmentName: state.name,
+    DeploymentType: state.latestSpec.DeploymentType,
+    DeploymentId: observation?.deploymentId ?? null,
+    LookedAt: observation ? isoFromMs(observation.lookedAt) : null,
+    InstanceCount: 0,
+    Instances: [],
+    TaskCount: tasks.length,
+    Tasks: page.map((t) => ({
+      TaskId: lastSegment(t.arn),
+      Revision: t.revision,
+      LastStatus: t.lastStatus,
+      DesiredStatus: t.desiredStatus,
+      Health: t.health,
+      ...(t.stoppedReason ? { StoppedReason: t.stoppedReason } : {}),
+    })),
+    ...(more ? { NextToken: instancesToken(page.at(-1)!.arn) } : {}),
   };
 }

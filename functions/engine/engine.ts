@@ -27,7 +27,7 @@ import { decideRollbackToRevision, fold as foldEvents, serviceTarget, servingSer
 import { isoFromMs } from '../../domain/time';
 import { startedByOf, TAG_ACTION, TAG_ENVIRONMENT, TAG_REVISION } from '../../domain/identity';
 import type { AlarmReading, GroupWeight, Observation, ObservationChange, PlannerAction, PlannerEvent, PlannerState } from '../../domain/rollout';
-import { afterFullLook, confirmationReason, fold, observeAtRest, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused, truncateReason } from '../../domain/rollout';
+import { confirmationReason, serviceLook, fold, observeAtRest, pendingLaunches, planDeletion, planScale, SCALE_ACTION, taskGroup, plan, shortId, staleReason, storeRefused, truncateReason } from '../../domain/rollout';
 import { deploymentStateChange } from '../../events/notifications';
 import { appendWithRetry, StoreWriteError } from '../commands';
 import type { ActionQueue, Alarms, Clock, Cluster, EventLog, Hooks, ListenerRules, Notifier, ObservationStore, Services, StoredObservation, TargetHealth, TaskDefinitions, WeightedRecords } from '../ports';
@@ -158,7 +158,8 @@ async function keepPicture(
       const fresh = await store.load(environment);
       previous = fresh?.head;
       base = fresh?.observation;
-      if (fresh?.observation) picture = fold(fresh.observation, changes, engine);
+      // A Daemon's picture: the events folded into the fresher one. A Service's: its own full look, as taken.
+      if (fresh?.observation && !engine.service) picture = fold(fresh.observation, changes, engine);
     }
   }
 }
@@ -269,7 +270,9 @@ export async function reconcile(
         // A Service deployment looks at its service in full every time (functions/engine/service.ts).
         if (!looked || looked.epoch !== state.engine.epoch || looked.deploymentId !== state.engine.deploymentId) {
           const observed = await observeService(deps, state.engine);
-          looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look: { observed, observation: afterFullLook(state.engine, { instances: [], tasks: [] }, now), fullLook: 'service', changed: false } };
+          // The picture of its tasks is kept for the dashboard only (GET …/instances): saved when it changed.
+          const picture = serviceLook(state.engine, kept.stored?.observation, observed.service, now);
+          looked = { epoch: state.engine.epoch, deploymentId: state.engine.deploymentId, engine: state.engine, look: { observed, observation: picture.observation, fullLook: 'service', changed: picture.changed } };
         }
         const planned = plan(state.engine, alarms.length > 0 ? { ...looked.look.observed, alarms } : looked.look.observed, now);
         // A trigger (alarm, circuit breaker, canary task) rolls back in the same append, as for a Daemon.

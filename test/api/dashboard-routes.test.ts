@@ -3,7 +3,8 @@
  * - GET /environments/{name}/events: the revision log a page at a time (`limit` from `fromSequence`,
  *   `NextSequence` while more follow), each event with its trigger, caller and reason;
  * - GET /environments/{name}/instances: the engine's picture of the instances in the group (ACTIVE
- *   and DRAINING, not OUT), with their tasks, `limit` a page, `NextToken` while more follow.
+ *   and DRAINING, not OUT), with their tasks, `limit` a page, `NextToken` while more follow; for a
+ *   Service, its task sets' tasks instead, a page at a time by ARN.
  * Bad input is a 400 naming the parameter; an unknown environment a 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +141,36 @@ describe('GET /environments/{name}/instances', () => {
     expect(second.body.NextToken).toBeUndefined();
     // Then all of them in one page
     expect((await api.call('GET', `${env(NAME)}/instances`)).body.Instances).toHaveLength(2);
+  });
+
+  it("a Service: no instances, its task sets' tasks a page at a time by ARN, as its last full look saw them", async () => {
+    // Given a Service environment and the picture its engine kept: tasks of task sets 1 and 2
+    const name = 'Api/DashboardService';
+    expect((await api.call('POST', '/environments', { Name: name, TaskDefinition: 'web:1', DeploymentType: 'Service', DesiredCount: 2 })).status).toBe(201);
+    const tasks = [task(7, '', 2, 'PENDING'), task(5, '', 1, 'RUNNING'), { ...task(6, '', 1, 'RUNNING'), health: 'UNHEALTHY' as const }];
+    const observation: Observation = {
+      deploymentId: `${name}:2@y`,
+      query: undefined,
+      lookedAt: Date.parse('2026-11-21T10:06:00.000Z'),
+      healthLookedAt: 0,
+      instances: new Map(),
+      tasks: new Map(tasks.map((t) => [t.arn, t])),
+      toLookUp: new Set(),
+      relist: false,
+    };
+    await new DynamoObservationStore(createDocumentClient(api.endpoint), api.tableName).save(name, observation, undefined);
+
+    // When they are read two a page: tasks 5 and 6 (by ARN), then 7
+    const first = await api.call('GET', `${env(name)}/instances?limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ DeploymentType: 'Service', DeploymentId: `${name}:2@y`, LookedAt: '2026-11-21T10:06:00.000Z', InstanceCount: 0, Instances: [], TaskCount: 3 });
+    expect(first.body.Tasks).toEqual([
+      { TaskId: String(5).padStart(32, 'a'), Revision: 1, LastStatus: 'RUNNING', DesiredStatus: 'RUNNING', Health: 'UNKNOWN' },
+      { TaskId: String(6).padStart(32, 'a'), Revision: 1, LastStatus: 'RUNNING', DesiredStatus: 'RUNNING', Health: 'UNHEALTHY' },
+    ]);
+    const second = await api.call('GET', `${env(name)}/instances?limit=2&nextToken=${encodeURIComponent(first.body.NextToken)}`);
+    expect(second.body.Tasks).toEqual([{ TaskId: String(7).padStart(32, 'a'), Revision: 2, LastStatus: 'PENDING', DesiredStatus: 'RUNNING', Health: 'UNKNOWN' }]);
+    expect(second.body.NextToken).toBeUndefined();
   });
 
   it('bad limit or nextToken: 400 naming it', async () => {

@@ -1,64 +1,57 @@
 /**
- * The dashboard's deployments, read from the log's events (dashboard/deployments.ts): each start
- * opens one; a completion closes it, a rollback closes it as rolled back, a new deployment as
- * superseded; unknown events are skipped. The sparkline's bars: the longest full height, none below
- * a quarter.
+ * The dashboard's sparkline (dashboard/deployments.ts), from a page of GET …/deployments (newest
+ * first): bars oldest to newest, the longest full height on a log scale, none below a quarter, one
+ * still running measured to now, colour by outcome (a completed rollback amber).
  */
 import { describe, expect, it } from 'vitest';
-import type { LogEvent } from '../../dashboard/api';
-import { deploymentsOf, sparkBars } from '../../dashboard/deployments';
+import type { ApiDeployment } from '../../dashboard/deployments';
+import { sparkBars } from '../../dashboard/deployments';
 
 const T0 = Date.parse('2026-11-21T10:00:00.000Z');
-let sequence = 0;
-function event(type: string, seconds: number, fields: Partial<LogEvent> = {}): LogEvent {
-  return { Sequence: ++sequence, Type: type, At: new Date(T0 + seconds * 1000).toISOString(), Revision: null, Trigger: null, By: null, Reason: null, Detail: {}, ...fields };
+const iso = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+
+function deployment(revision: number, start: number, end: number | null, outcome: string, more: Partial<ApiDeployment> = {}): ApiDeployment {
+  return {
+    DeploymentId: `E:${revision}@${start}`,
+    EnvironmentRevision: revision,
+    Kind: 'deploy',
+    Trigger: { Kind: 'User', By: 'local', Reason: null },
+    StartedAt: iso(start),
+    EndedAt: end === null ? null : iso(end),
+    Outcome: outcome,
+    DurationSeconds: end === null ? null : end - start,
+    Reason: null,
+    EndedBy: null,
+    ...more,
+  };
 }
 
-describe('deploymentsOf', () => {
-  it('deploy 1 done; deploy 2 rolled back by the breaker; the rollback done; deploy 3 superseded by deploy 4, still running', () => {
-    const runs = deploymentsOf([
-      event('EnvironmentCreated', 0),
-      event('DeploymentStarted', 10, { Revision: 1, Detail: { deploymentId: 'E:1@a' } }),
-      event('LaunchesPlanned', 11, { Revision: 1 }),
-      event('DeploymentCompleted', 30, { Revision: 1 }),
-      event('DeploymentStarted', 100, { Revision: 2, Detail: { deploymentId: 'E:2@b' } }),
-      event('SomethingNew', 101),
-      event('RollbackTriggered', 120, { Trigger: 'CircuitBreaker', Reason: 'circuit breaker: 3 of 3' }),
-      event('RollbackStarted', 120, { Revision: 1, Trigger: 'CircuitBreaker', Reason: 'circuit breaker: 3 of 3', Detail: { deploymentId: 'E:1@c' } }),
-      event('DeploymentCompleted', 150, { Revision: 1 }),
-      event('DeploymentStarted', 200, { Revision: 3, Detail: { deploymentId: 'E:3@d' } }),
-      event('DeploymentStarted', 210, { Revision: 4, Detail: { deploymentId: 'E:4@e' } }),
-    ]);
-    expect(runs.map((r) => [r.id, r.kind, r.revision, r.outcome, r.endedAt === null ? null : (r.endedAt - r.startedAt) / 1000])).toEqual([
-      ['E:1@a', 'deploy', 1, 'completed', 20],
-      ['E:2@b', 'deploy', 2, 'rolled-back', 20],
-      ['E:1@c', 'rollback', 1, 'completed', 30],
-      ['E:3@d', 'deploy', 3, 'superseded', 10],
-      ['E:4@e', 'deploy', 4, 'running', null],
-    ]);
-    expect(runs[2]).toMatchObject({ trigger: 'CircuitBreaker', reason: 'circuit breaker: 3 of 3' });
-  });
-});
-
 describe('sparkBars', () => {
-  it('heights on a log scale against the longest: 999 s full, 9 s a third (log 10 / log 1000), 0 s a quarter at least', () => {
-    const runs = deploymentsOf([
-      event('DeploymentStarted', 0, { Revision: 1 }),
-      event('DeploymentCompleted', 999),
-      event('DeploymentStarted', 1000, { Revision: 2 }),
-      event('DeploymentCompleted', 1009),
-      event('DeploymentStarted', 2000, { Revision: 3 }),
-      event('DeploymentCompleted', 2000),
-    ]);
-    const bars = sparkBars(runs, T0 + 3_000_000);
+  it('heights on a log scale against the longest: 999 s full, 9 s a third (log 10 / log 1000), 0 s a quarter at least; oldest first', () => {
+    // The API's order: newest first.
+    const page = [deployment(3, 2000, 2000, 'Completed'), deployment(2, 1000, 1009, 'Completed'), deployment(1, 0, 999, 'Completed')];
+    const bars = sparkBars(page, T0 + 3_000_000);
     expect(bars.map((b) => Number(b.height.toFixed(3)))).toEqual([1, 0.333, 0.25]);
-    expect(bars[0]!.title).toBe('deploy of revision 1: completed, 999 s');
+    expect(bars[0]!.title).toBe('deploy of revision 1: Completed, 999 s');
   });
 
-  it('keeps the last 20', () => {
-    const events = Array.from({ length: 25 }, (_, i) => event('DeploymentStarted', i * 10, { Revision: i + 1 }));
-    const bars = sparkBars(deploymentsOf(events), T0 + 1_000_000);
+  it('one still running is measured until now; colours: rolled back red, a completed rollback amber, in progress blue; the trigger in the title', () => {
+    const page = [
+      deployment(3, 200, null, 'InProgress'),
+      deployment(1, 120, 150, 'Completed', { Kind: 'rollback', Trigger: { Kind: 'CircuitBreaker', By: null, Reason: 'circuit breaker: 3 of 3' } }),
+      deployment(2, 100, 120, 'RolledBack'),
+    ];
+    const bars = sparkBars(page, T0 + 299_000);
+    expect(bars.map((b) => b.colour)).toEqual(['#dc2626', '#d97706', '#2563eb']);
+    expect(bars[1]!.title).toBe('rollback of revision 1: Completed (CircuitBreaker), 30 s');
+    expect(bars[2]!.title).toBe('deploy of revision 3: InProgress, 99 s');
+  });
+
+  it('keeps the newest 20', () => {
+    const page = Array.from({ length: 25 }, (_, i) => deployment(25 - i, (25 - i) * 10, (25 - i) * 10 + 5, 'Superseded'));
+    const bars = sparkBars(page, T0 + 1_000_000);
     expect(bars).toHaveLength(20);
-    expect(bars[0]!.title).toMatch(/^deploy of revision 6: superseded/);
+    expect(bars[0]!.title).toMatch(/^deploy of revision 6: Superseded/);
+    expect(bars[19]!.title).toMatch(/^deploy of revision 25: Superseded/);
   });
 });

@@ -248,7 +248,7 @@ describe('the dashboard in chromium', () => {
     }
   }, 60_000);
 
-  test('a Service: one grid per task set, filling as its tasks start', async () => {
+  test('a Service: one grid per task set, filling as its tasks start, then drawn from the tasks the engine saw', async () => {
     // Given a Service of 4 tasks behind target group web, deployed through the API
     const name = 'Web/Prod';
     const groups = (await api(stack.url, 'GET', '/_sim/target-groups')) as { TargetGroups: Array<{ TargetGroupName: string; TargetGroupArn: string }> };
@@ -278,6 +278,11 @@ describe('the dashboard in chromium', () => {
     }
     expect([...seen].some((t) => /^[0-3] running of 4 desired$/.test(t))).toBe(true);
     await page.locator('[data-testid=revisions] tr[data-revision="1"]').getByText('Active').waitFor({ timeout: 90_000 });
+    // And the grid is drawn from the tasks the engine saw (not the counts): 4 running; a click names a task and its health
+    const fromTasks = page.locator('[data-task-set="1"][data-source="tasks"]');
+    await fromTasks.locator('canvas[data-cells="4"][data-running="4"]').waitFor({ timeout: 30_000 });
+    await fromTasks.locator('canvas').click({ position: { x: 5, y: 5 } });
+    expect(await fromTasks.getByTestId('grid-info').textContent()).toMatch(/^task [0-9a-f]+ · revision 1 · RUNNING HEALTHY$/);
     await page.screenshot({ path: join(SHOTS, 'service.png'), fullPage: true });
   }, 150_000);
 });

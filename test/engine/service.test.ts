@@ -74,6 +74,9 @@ describe('a Service environment on the harness', () => {
     expect(service).toMatchObject({ status: 'ACTIVE', deploymentController: 'EXTERNAL', desiredCount: 6 });
     expect(service!.taskSets.map((s) => [s.externalId, s.status, s.scale, s.computedDesiredCount])).toEqual([['1', 'PRIMARY', 100, 6]]);
     expect((await census(h)).healthy).toEqual({ '1': 6 });
+    // The engine kept the picture of the tasks its last look saw (for the dashboard): 6 of revision 1, running, healthy
+    const kept = [...((await h.observations.load(NAME))?.observation?.tasks.values() ?? [])];
+    expect(kept.map((t) => [t.revision, t.lastStatus, t.health])).toEqual(Array.from({ length: 6 }, () => [1, 'RUNNING', 'HEALTHY']));
     expect(h.errors).toEqual([]);
     await h.stop();
   });

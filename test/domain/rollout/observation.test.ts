@@ -4,7 +4,7 @@
  * Expected values are worked out by hand in the comments.
  */
 import { describe, expect, it } from 'vitest';
-import type { Observation, ObservationChange, PlannerState, TaskChange, TaskSighting } from '../../../domain/rollout';
+import type { Observation, ObservationChange, ObservedService, PlannerState, TaskChange, TaskSighting } from '../../../domain/rollout';
 import {
   afterFullLook,
   applyDelta,
@@ -18,6 +18,7 @@ import {
   observedFrom,
   parseTaskGroup,
   prune,
+  serviceLook,
   STOPPED_KEPT_MS,
   taskGroup,
   toDescribe,
@@ -253,5 +254,47 @@ describe('plans confirmed on a full look before they are recorded', () => {
     [['LaunchesSettled', 'StopsPlanned'], false, undefined],
   ])('%j on a full look: %s → %s', (types, lookedInFull, reason) => {
     expect(confirmationReason(planned(...types), lookedInFull)).toBe(reason);
+  });
+});
+
+describe("serviceLook: a Service's tasks kept for the dashboard", () => {
+  const service = (sets: Array<{ revision?: number; tasks: ObservedService['taskSets'][number]['tasks'] }>): ObservedService => ({
+    status: 'ACTIVE',
+    desiredCount: 2,
+    events: [],
+    taskSets: sets.map((set, i) => ({ id: `ts-${i}`, status: i === 0 ? 'PRIMARY' : 'ACTIVE', scale: 100, computedDesiredCount: 2, ...(set.revision ? { revision: set.revision } : {}), tasks: set.tasks })),
+  });
+  const running = { lastStatus: 'RUNNING' as const, desiredStatus: 'RUNNING' as const };
+
+  it('given t1 of revision 1 kept; when the look shows t1 ready and t2 of revision 2 starting: t1 the same object, t2 new, changed; the same look again: unchanged', () => {
+    const first = serviceLook(engine(), undefined, service([{ revision: 1, tasks: [{ arn: T1, ...running, ready: true }] }]), NOW);
+    expect(first.changed).toBe(true);
+    expect([...first.observation.tasks.values()]).toEqual([{ arn: T1, instanceArn: '', revision: 1, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', health: 'HEALTHY', version: 0 }]);
+
+    const look = service([
+      { revision: 1, tasks: [{ arn: T1, ...running, ready: true }] },
+      { revision: 2, tasks: [{ arn: T2, lastStatus: 'PENDING', desiredStatus: 'RUNNING', ready: false, target: { state: 'initial' } }] },
+    ]);
+    const second = serviceLook(engine(), first.observation, look, NOW + 1000);
+    expect(second.changed).toBe(true);
+    expect(second.observation.tasks.get(T1)).toBe(first.observation.tasks.get(T1));
+    expect(second.observation.tasks.get(T2)).toMatchObject({ revision: 2, lastStatus: 'PENDING', health: 'UNKNOWN' });
+    // Only t2 goes to the store
+    expect(observationDelta(first.observation, second.observation)).toMatchObject({ tasks: [{ arn: T2 }], tasksGone: [] });
+
+    expect(serviceLook(engine(), second.observation, look, NOW + 2000).changed).toBe(false);
+  });
+
+  it('an unhealthy target is UNHEALTHY; a task gone is a change; a task set Blox did not make is revision 0; a picture of another deployment is not reused', () => {
+    const kept = serviceLook(engine(), undefined, service([{ revision: 1, tasks: [{ arn: T1, ...running, ready: true }, { arn: T2, ...running, ready: true }] }]), NOW).observation;
+    const unhealthy = serviceLook(engine(), kept, service([{ revision: 1, tasks: [{ arn: T1, ...running, ready: false, target: { state: 'unhealthy', reason: 'Target.ResponseCodeMismatch' } }, { arn: T2, ...running, ready: true }] }]), NOW);
+    expect([unhealthy.changed, unhealthy.observation.tasks.get(T1)?.health]).toEqual([true, 'UNHEALTHY']);
+    const gone = serviceLook(engine(), kept, service([{ revision: 1, tasks: [{ arn: T1, ...running, ready: true }] }]), NOW);
+    expect([gone.changed, [...gone.observation.tasks.keys()]]).toEqual([true, [T1]]);
+    const foreign = serviceLook(engine(), kept, service([{ tasks: [{ arn: T1, ...running, ready: true }] }]), NOW);
+    expect(foreign.observation.tasks.get(T1)?.revision).toBe(0);
+    const other = serviceLook(engine({ deploymentId: 'E:3@2' }), kept, service([{ revision: 1, tasks: [{ arn: T1, ...running, ready: true }, { arn: T2, ...running, ready: true }] }]), NOW);
+    expect(other.changed).toBe(true);
+    expect(other.observation.tasks.get(T1)).not.toBe(kept.tasks.get(T1));
   });
 });
