@@ -555,7 +555,9 @@ function trafficStep(
         out.blockers.push(move.reason);
         break;
       case 'Wait':
+        // Green's targets turning healthy, a change taking effect: no ECS event says so — look again soon.
         out.blockers.push(move.reason);
+        out.wakeAt = now + SERVICE_POLL_MS;
         break;
       case 'SetTestTraffic':
         out.operations.push({ op: 'SetWeights', rule: 'test', weights: [{ targetGroupArn: group, weight: 100 }, { targetGroupArn: other, weight: 0 }] });
@@ -616,9 +618,14 @@ function trafficStep(
     }
     case 'Wait': {
       out.blockers.push(move.reason);
-      if (move.until !== undefined) out.wakeAt = move.until;
       const current = schedule[planned.step];
-      if (current && 'Pause' in current) out.holding = true;
+      const paused = current !== undefined && 'Pause' in current;
+      if (paused) out.holding = true;
+      // A timed pause wakes at its end; one until promote-deployment at the command. Otherwise the wait is
+      // for canary targets to turn healthy or a change to take effect, of which no ECS event tells: look
+      // again soon (not at the next minute's tick: that would add up to a minute to every step).
+      if (move.until !== undefined) out.wakeAt = move.until;
+      else if (!paused) out.wakeAt = now + SERVICE_POLL_MS;
       break;
     }
     case 'Shifted':

@@ -100,9 +100,10 @@ describe('Canary over ALB weights: one plan at a time (D = 10, Steps [SetWeight 
     expect(p.events.find((e) => e.type === 'TrafficStepStarted')).toEqual({ type: 'TrafficStepStarted', step: 0, steps: 5, description: 'SetWeight 10', at: T0 });
   });
 
-  it('the canary task not ready: no weight moves (it waits)', () => {
+  it('the canary task not ready: no weight moves (it waits), and it looks again in 2 s (no ECS event says a target turned healthy)', () => {
     const p = plan(deploying(10, config), look(10, [set('s1', 1, BLUE, 10, 10), set('s2', 2, GREEN, 1, 0)], { blue: 100, green: 0 }), T0);
     expect(ops(p)).toEqual([]);
+    expect(p.wakeAt).toBe(T0 + 2_000);
   });
 
   it('the canary task ready: green 10 %, blue 90 %', () => {
@@ -121,6 +122,13 @@ describe('Canary over ALB weights: one plan at a time (D = 10, Steps [SetWeight 
     const paused = after(state, first);
     const later = plan(paused, look(10, [set('s1', 1, BLUE, 10, 10), set('s2', 2, GREEN, 1, 1)], { blue: 90, green: 10 }), T0 + 200_000);
     expect(later.events.some((e) => e.type === 'DeploymentStuck')).toBe(false);
+  });
+
+  it('at the indefinite pause (50 read back): nothing moves and nothing wakes it but promote-deployment', () => {
+    const state = after(deploying(10, config), { events: [{ type: 'TrafficStepStarted', step: 3, steps: 5, description: 'Pause until promoted', at: T0 }], actions: [] });
+    const p = plan(state, look(10, [set('s1', 1, BLUE, 10, 10), set('s2', 2, GREEN, 5, 5)], { blue: 50, green: 50 }), T0 + 5_000);
+    expect(ops(p)).toEqual([]);
+    expect(p.wakeAt).toBeUndefined();
   });
 
   it('the weights read back are not what was set (someone changed the rule): the step sets them again', () => {
@@ -170,6 +178,8 @@ describe('Canary over Route 53: a step is done only once its change is INSYNC', 
     const pending = plan(changed, look(4, [set('s1', 1, BLUE, 4, 4), set('s2', 2, GREEN, 1, 1)], { blue: 90, green: 10 }, { inSync: false }), T0 + 10_000);
     expect(pending.events.filter((e) => e.type === 'TrafficStepStarted' || e.type === 'TrafficInSync')).toEqual([]);
     expect(ops(pending)).toEqual([]);
+    // GetChange again in 2 s (no event says a change is INSYNC)
+    expect(pending.wakeAt).toBe(T0 + 12_000);
     const synced = plan(changed, look(4, [set('s1', 1, BLUE, 4, 4), set('s2', 2, GREEN, 1, 1)], { blue: 90, green: 10 }, { inSync: true }), T0 + 61_000);
     expect(synced.events.filter((e) => e.type === 'TrafficStepStarted' || e.type === 'TrafficInSync')).toEqual([
       { type: 'TrafficInSync', changeId: 'C1', at: T0 + 61_000 },
@@ -221,7 +231,10 @@ describe('BlueGreen over ALB (D = 4)', () => {
 
   it('green comes up at full size in the group without traffic; no traffic of any kind before it is ready', () => {
     expect(withoutTokens(ops(plan(bg(), look(4, [set('s1', 1, BLUE, 4, 4)], { blue: 100, green: 0 }), T0)))).toEqual([{ op: 'CreateTaskSet', taskDefinition: 'web:2', scale: 100, clientToken: '…', targetGroupArn: GREEN }]);
-    expect(ops(plan(bg(), look(4, [set('s1', 1, BLUE, 4, 4), set('s2', 2, GREEN, 4, 3)], { blue: 100, green: 0 }), T0))).toEqual([]);
+    const waiting = plan(bg(), look(4, [set('s1', 1, BLUE, 4, 4), set('s2', 2, GREEN, 4, 3)], { blue: 100, green: 0 }), T0);
+    expect(ops(waiting)).toEqual([]);
+    // 3 of 4 ready: it looks again in 2 s
+    expect(waiting.wakeAt).toBe(T0 + 2_000);
   });
 
   it('green ready: the test rule to green; then the PostTestTraffic hook is invoked; production untouched', () => {
