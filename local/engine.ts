@@ -115,7 +115,10 @@ export function startLocalEngine(options: LocalEngineOptions): LocalEngine {
     logger,
     log: (message, fields) => logger.info(message, fields ?? {}),
     tickMs: options.tickMs ?? 1000,
-    reconcileQueue: { visibilityTimeoutMs: 10_000, maxReceiveCount: 10 },
+    // As deployed (serverless.yml): 6 × the reconciler's 60 s, so a long reconcile (a full look at a
+    // thousand tasks on a loaded machine) is not handed to a second reconciler while the first still
+    // runs; a failed one comes back after the reconciler's back-off (1, 2, 4 … 60 s), not this.
+    reconcileQueue: { visibilityTimeoutMs: 360_000, maxReceiveCount: 8 },
     actionQueue: { visibilityTimeoutMs: 10_000, maxReceiveCount: 10 },
     onInvocationError: (error, functionName) => logger.warn(`${functionName} invocation failed; SQS redelivers its batch`, { error: error as Error }),
   });

@@ -317,7 +317,15 @@ export async function reconcile(
   }
   // After the append: a picture is never ahead of a plan that was not recorded (a failed reconcile
   // comes back with its changes, and folding them again changes nothing).
-  if (looked?.look.changed && deps.observations) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes);
+  if (looked?.look.changed && deps.observations) {
+    if (!looked.engine.service) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes);
+    else {
+      // A Service's picture is only shown (the dashboard): failing to keep it never fails the reconcile.
+      await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes).catch((error: unknown) =>
+        deps.log?.('the picture of the service tasks was not kept', { environment, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+      );
+    }
+  }
   if (actions.length > 0) await deps.queue.enqueue(actions);
   const completed = result.events.some((e) => e.type === 'DeploymentCompleted' || e.type === 'DeletionCompleted');
   if (wakeAt !== undefined && deps.wakeups && !completed) await deps.wakeups.schedule(environment, wakeAt);

@@ -8,6 +8,8 @@ import type { EnvironmentState } from '../../domain/environment';
 import { displayStatus } from '../../domain/revision-status';
 import type { EnvironmentSpec } from '../../domain/spec';
 import { Harness } from '../../local/harness';
+import { MemoryObservationStore } from '../../local/memory-observation-store';
+import { ObservationConflictError } from '../../functions/ports';
 import { DEFAULT_SIM_SERVICES } from '../../local/sim';
 import { notificationSchemas } from '../../events/notifications';
 import { environmentStatus } from '../../functions/api/views';
@@ -77,6 +79,27 @@ describe('a Service environment on the harness', () => {
     // The engine kept the picture of the tasks its last look saw (for the dashboard): 6 of revision 1, running, healthy
     const kept = [...((await h.observations.load(NAME))?.observation?.tasks.values() ?? [])];
     expect(kept.map((t) => [t.revision, t.lastStatus, t.health])).toEqual(Array.from({ length: 6 }, () => [1, 'RUNNING', 'HEALTHY']));
+    expect(h.errors).toEqual([]);
+    await h.stop();
+  });
+
+  it("a picture of the service's tasks that cannot be kept (every save refused) does not hold the deployment: Active 6 6, no reconcile failed", async () => {
+    // Given an observation store that refuses every save
+    const store = new MemoryObservationStore();
+    let refused = 0;
+    store.save = async () => {
+      refused++;
+      throw new ObservationConflictError('Web/Prod');
+    };
+    const h = new Harness({ seed: 11, services: true, tickMs: 60_000, observations: store });
+    h.world.addInstances({ count: 6, attributes: { stack: 'prod' } });
+    await h.command({ type: 'CreateEnvironment', spec: spec(h, {}, 6) });
+    // When revision 1 is deployed
+    await h.command({ type: 'DeployRevision', name: NAME, revision: 1 });
+    await h.runUntil(() => activeOn(h, 1), 900_000);
+    // Then it completes; the refusals were met, and no reconcile failed for them
+    expect(table(await h.state(NAME))).toEqual([[1, 'Active', 6, 6]]);
+    expect(refused).toBeGreaterThan(0);
     expect(h.errors).toEqual([]);
     await h.stop();
   });
