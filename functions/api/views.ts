@@ -252,9 +252,7 @@ export function instancesPage(state: EnvironmentState, observation: Observation 
     .filter(([, sighting]) => sighting.status === 'ACTIVE' || sighting.status === 'DRAINING')
     .map(([arn]) => arn)
     .sort();
-  const start = after === undefined ? 0 : arns.findIndex((arn) => arn > after);
-  const page = start < 0 ? [] : arns.slice(start, start + options.limit);
-  const more = start >= 0 && start + options.limit < arns.length;
+  const { page, more } = pageAfter(arns, (arn) => arn, after, options.limit);
   return {
     EnvironmentName: state.name,
     DeploymentType: state.latestSpec.DeploymentType,
@@ -269,14 +267,7 @@ export function instancesPage(state: EnvironmentState, observation: Observation 
       return {
         InstanceId: lastSegment(arn),
         Status: observation!.instances.get(arn)!.status,
-        Tasks: tasks.map((t) => ({
-          TaskId: lastSegment(t.arn),
-          Revision: t.revision,
-          LastStatus: t.lastStatus,
-          DesiredStatus: t.desiredStatus,
-          Health: t.health,
-          ...(t.stoppedReason ? { StoppedReason: t.stoppedReason } : {}),
-        })),
+        Tasks: tasks.map(taskView),
       };
     }),
     ...(more ? { NextToken: instancesToken(page.at(-1)!) } : {}),
@@ -285,9 +276,7 @@ export function instancesPage(state: EnvironmentState, observation: Observation 
 
 function serviceTasksPage(state: EnvironmentState, observation: Observation | undefined, limit: number, after: string | undefined) {
   const tasks = [...(observation?.tasks.values() ?? [])].sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
-  const start = after === undefined ? 0 : tasks.findIndex((t) => t.arn > after);
-  const page = start < 0 ? [] : tasks.slice(start, start + limit);
-  const more = start >= 0 && start + limit < tasks.length;
+  const { page, more } = pageAfter(tasks, (t) => t.arn, after, limit);
   return {
     EnvironmentName: state.name,
     DeploymentType: state.latestSpec.DeploymentType,
@@ -296,14 +285,25 @@ function serviceTasksPage(state: EnvironmentState, observation: Observation | un
     InstanceCount: 0,
     Instances: [],
     TaskCount: tasks.length,
-    Tasks: page.map((t) => ({
-      TaskId: lastSegment(t.arn),
-      Revision: t.revision,
-      LastStatus: t.lastStatus,
-      DesiredStatus: t.desiredStatus,
-      Health: t.health,
-      ...(t.stoppedReason ? { StoppedReason: t.stoppedReason } : {}),
-    })),
+    Tasks: page.map(taskView),
     ...(more ? { NextToken: instancesToken(page.at(-1)!.arn) } : {}),
   };
+}
+
+/** A task of GET …/instances (an instance's, or a Service's). */
+function taskView(t: TaskSighting) {
+  return {
+    TaskId: lastSegment(t.arn),
+    Revision: t.revision,
+    LastStatus: t.lastStatus,
+    DesiredStatus: t.desiredStatus,
+    Health: t.health,
+    ...(t.stoppedReason ? { StoppedReason: t.stoppedReason } : {}),
+  };
+}
+
+/** The `limit` items after the key `after` (all sorted by that key), and whether more follow. */
+function pageAfter<T>(sorted: readonly T[], keyOf: (item: T) => string, after: string | undefined, limit: number): { page: T[]; more: boolean } {
+  const start = after === undefined ? 0 : sorted.findIndex((item) => keyOf(item) > after);
+  return { page: start < 0 ? [] : sorted.slice(start, start + limit), more: start >= 0 && start + limit < sorted.length };
 }

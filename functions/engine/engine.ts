@@ -318,13 +318,13 @@ export async function reconcile(
   // After the append: a picture is never ahead of a plan that was not recorded (a failed reconcile
   // comes back with its changes, and folding them again changes nothing).
   if (looked?.look.changed && deps.observations) {
-    if (!looked.engine.service) await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes);
-    else {
-      // A Service's picture is only shown (the dashboard): failing to keep it never fails the reconcile.
-      await keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes).catch((error: unknown) =>
-        deps.log?.('the picture of the service tasks was not kept', { environment, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-      );
-    }
+    const keeping = keepPicture(deps.observations, environment, looked.engine, looked.look.observation, kept.stored, changes);
+    // A Service's picture is only shown (the dashboard): failing to keep it never fails the reconcile.
+    await (looked.engine.service
+      ? keeping.catch((error: unknown) =>
+          deps.log?.('the picture of the service tasks was not kept', { environment, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+        )
+      : keeping);
   }
   if (actions.length > 0) await deps.queue.enqueue(actions);
   const completed = result.events.some((e) => e.type === 'DeploymentCompleted' || e.type === 'DeletionCompleted');
